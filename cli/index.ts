@@ -1,5 +1,13 @@
 import { Command } from 'commander';
+import { runCli } from './run.js';
 
-const program = new Command('mdio-emu').description('Emulated MDIO buses, PHYs and PSE controllers from a device tree');
-program.version('0.1.0');
-await program.parseAsync(process.argv);
+// Each subcommand lives in its own file and exports `register(program)`; add new ones to this list.
+const modules: { register: (program: Command) => void }[] = [
+  // subcommands:
+];
+
+const program = new Command('mdio-emu')
+  .description('Emulated MDIO buses, PHYs and PoE PSE controllers built from a device tree')
+  .version('0.1.0');
+for (const m of modules) m.register(program);
+await runCli(program, process.argv);
