@@ -1,0 +1,69 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** Helpers that run the reference tools (dtc, fdtoverlay) so tests compare against them, never against our own output. */
+
+const here = dirname(fileURLToPath(import.meta.url));
+
+/** Repo-relative location of the shared conformance inputs (absent in a clone elsewhere). */
+export const dtcTestsDir = resolve(here, '../../../../shared/conformance/dtc-tests');
+
+export function hasTool(name: string): boolean {
+  const r = spawnSync(name, ['--version'], { stdio: 'ignore' });
+  return r.error === undefined && r.status === 0;
+}
+
+export function fixturePath(name: string): string {
+  return join(here, name);
+}
+
+export interface ToolResult {
+  ok: boolean;
+  stdout: Buffer;
+  stderr: string;
+}
+
+export function run(tool: string, args: string[], cwd?: string): ToolResult {
+  const r = spawnSync(tool, args, { cwd, maxBuffer: 64 << 20, timeout: 10_000 });
+  return { ok: r.status === 0, stdout: r.stdout ?? Buffer.alloc(0), stderr: r.stderr?.toString('latin1') ?? '' };
+}
+
+/** A scratch folder removed by the returned cleanup function. */
+export function scratchDir(): { dir: string; cleanup: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), 'mdio-emu-dts-'));
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** Compiles DTS text with dtc; extra flags such as `-@` pass through. */
+export function dtcCompile(source: string, flags: string[] = []): Buffer {
+  const { dir, cleanup } = scratchDir();
+  try {
+    const input = join(dir, 'in.dts');
+    const output = join(dir, 'out.dtb');
+    writeFileSync(input, source);
+    const r = run('dtc', ['-q', '-I', 'dts', '-O', 'dtb', ...flags, '-o', output, input]);
+    if (!r.ok) throw new Error(`dtc rejected the source: ${r.stderr}`);
+    return readFileSync(output);
+  } finally {
+    cleanup();
+  }
+}
+
+/** `dtc -I <in> -O dts` of a text or blob input, as latin1 text (dtc writes bytes, not UTF-8). */
+export function dtcToDts(input: Buffer | string, inputFormat: 'dts' | 'dtb'): string {
+  const { dir, cleanup } = scratchDir();
+  try {
+    const file = join(dir, `in.${inputFormat}`);
+    writeFileSync(file, input);
+    const r = run('dtc', ['-q', '-I', inputFormat, '-O', 'dts', file]);
+    if (!r.ok) throw new Error(`dtc rejected the input: ${r.stderr}`);
+    return r.stdout.toString('latin1');
+  } finally {
+    cleanup();
+  }
+}
+
+export { existsSync };
