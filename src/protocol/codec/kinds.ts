@@ -1,0 +1,53 @@
+import { FrameType } from './constants.js';
+import type { MessageKind } from './messages.js';
+
+/** Wire type of each message kind, and back. One table so encoder and decoder cannot disagree. */
+export const TYPE_OF_KIND: Readonly<Record<MessageKind, number>> = {
+  hello: FrameType.HELLO,
+  ping: FrameType.PING,
+  'c22-read': FrameType.C22_READ,
+  'c22-write': FrameType.C22_WRITE,
+  'c45-read': FrameType.C45_READ,
+  'c45-write': FrameType.C45_WRITE,
+  batch: FrameType.BATCH,
+  'i2c-xfer': FrameType.I2C_XFER,
+  'pse-list': FrameType.PSE_LIST,
+  'pse-status': FrameType.PSE_STATUS,
+  'pse-admin': FrameType.PSE_ADMIN,
+  topology: FrameType.TOPOLOGY,
+  subscribe: FrameType.SUBSCRIBE,
+  'scenario-load': FrameType.SCENARIO_LOAD,
+  'scenario-trigger': FrameType.SCENARIO_TRIGGER,
+  clock: FrameType.CLOCK,
+  reset: FrameType.RESET,
+  'trace-fetch': FrameType.TRACE_FETCH,
+  'hello-reply': FrameType.HELLO_REPLY,
+  pong: FrameType.PONG,
+  'c22-read-reply': FrameType.C22_READ_REPLY,
+  'c22-write-reply': FrameType.C22_WRITE_REPLY,
+  'c45-read-reply': FrameType.C45_READ_REPLY,
+  'c45-write-reply': FrameType.C45_WRITE_REPLY,
+  'batch-reply': FrameType.BATCH_REPLY,
+  'i2c-xfer-reply': FrameType.I2C_XFER_REPLY,
+  'pse-list-reply': FrameType.PSE_LIST_REPLY,
+  'pse-status-reply': FrameType.PSE_STATUS_REPLY,
+  'pse-admin-reply': FrameType.PSE_ADMIN_REPLY,
+  'topology-reply': FrameType.TOPOLOGY_REPLY,
+  'subscribe-reply': FrameType.SUBSCRIBE_REPLY,
+  'scenario-load-reply': FrameType.SCENARIO_LOAD_REPLY,
+  'scenario-trigger-reply': FrameType.SCENARIO_TRIGGER_REPLY,
+  'clock-reply': FrameType.CLOCK_REPLY,
+  'reset-reply': FrameType.RESET_REPLY,
+  'trace-fetch-reply': FrameType.TRACE_FETCH_REPLY,
+  error: FrameType.ERROR,
+  'ev-pse-lifecycle': FrameType.EV_PSE_LIFECYCLE,
+  'ev-phy-irq': FrameType.EV_PHY_IRQ,
+  'ev-link': FrameType.EV_LINK,
+  'ev-scenario-step': FrameType.EV_SCENARIO_STEP,
+  'ev-trace': FrameType.EV_TRACE,
+  'ev-lost': FrameType.EV_LOST,
+};
+
+export const KIND_OF_TYPE: ReadonlyMap<number, MessageKind> = new Map(
+  Object.entries(TYPE_OF_KIND).map(([kind, type]) => [type, kind as MessageKind]),
+);

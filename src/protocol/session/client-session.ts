@@ -1,0 +1,154 @@
+import { ErrorCode, FrameType, PROTOCOL_VERSION } from '../codec/constants.js';
+import { decodeMessage } from '../codec/decode.js';
+import { ProtocolError, RemoteError } from '../codec/errors.js';
+import type { Event, Message, Reply, Request } from '../codec/messages.js';
+import type { FrameSink } from './sink.js';
+
+interface Pending {
+  resolve: (value: never) => void;
+  reject: (err: Error) => void;
+  /** Reply type expected; a C22 read resolves with the bare value. */
+  replyType: number;
+}
+
+/** The connection was closed before a reply came. */
+export class ConnectionClosedError extends Error {
+  override readonly name = 'ConnectionClosedError';
+}
+
+/**
+ * The client side of one connection: allocates tags, matches replies to requests by tag (never by order, as
+ * the spec asks of clients), turns ERROR frames into rejected promises and hands events to `onEvent`.
+ */
+export class ClientSession {
+  private nextTag = 1;
+  private readonly pending = new Map<number, Pending>();
+  private closedWith: Error | undefined;
+
+  constructor(
+    private readonly sink: FrameSink,
+    private readonly onEvent: (event: Event) => void,
+    /** A reply that matches no request, or a frame the client cannot decode: the connection is unusable. */
+    private readonly onProtocolError: (err: ProtocolError) => void,
+  ) {}
+
+  get inFlight(): number {
+    return this.pending.size;
+  }
+
+  /** Sends HELLO; resolves with the server's HELLO_REPLY. */
+  hello(name: string, capabilities: number, maxFrame: number) {
+    return this.request<Extract<Reply, { kind: 'hello-reply' }>>({
+      kind: 'hello',
+      version: PROTOCOL_VERSION,
+      capabilities,
+      maxFrame,
+      name,
+    });
+  }
+
+  request<R extends Reply>(message: Request): Promise<R> {
+    if (this.closedWith) return Promise.reject(this.closedWith);
+    const tag = this.allocTag();
+    try {
+      this.sink.encoder.frame(tag, message);
+    } catch (err) {
+      return Promise.reject(err as Error);
+    }
+    return this.wait<R>(tag, 0);
+  }
+
+  /** Hot path: resolves with the register value. */
+  c22Read(bus: number, phy: number, reg: number): Promise<number> {
+    if (this.closedWith) return Promise.reject(this.closedWith);
+    const tag = this.allocTag();
+    this.sink.encoder.c22Read(tag, bus, phy, reg);
+    return this.wait<number>(tag, FrameType.C22_READ_REPLY);
+  }
+
+  onFrame(type: number, tag: number, payload: Buffer): void {
+    if (tag === 0 && type !== FrameType.ERROR) {
+      this.deliverEvent(type, payload);
+      return;
+    }
+    const p = this.pending.get(tag);
+    if (p === undefined) {
+      if (type === FrameType.ERROR) {
+        // A connection-level error (tag 0, or a tag we never sent): the server is about to close.
+        this.closeWithFrame(type, payload);
+        return;
+      }
+      this.onProtocolError(new ProtocolError(ErrorCode.UNEXPECTED, `reply with unknown tag ${tag}`, 8, type));
+      return;
+    }
+    this.pending.delete(tag);
+    if (type === FrameType.C22_READ_REPLY && p.replyType === FrameType.C22_READ_REPLY && payload.length === 4) {
+      (p.resolve as (v: number) => void)(payload.readUInt16LE(0));
+      return;
+    }
+    let message: Message;
+    try {
+      message = decodeMessage(type, payload);
+    } catch (err) {
+      p.reject(err as Error);
+      return;
+    }
+    if (message.kind === 'error') {
+      p.reject(new RemoteError(message.code, message.message, message.requestType));
+      return;
+    }
+    if (p.replyType === FrameType.C22_READ_REPLY && message.kind === 'c22-read-reply') {
+      (p.resolve as (v: number) => void)(message.value);
+      return;
+    }
+    (p.resolve as (v: Message) => void)(message);
+  }
+
+  /** Rejects everything in flight; later requests reject at once. */
+  onClose(err: Error = new ConnectionClosedError('connection closed')): void {
+    if (this.closedWith) return;
+    this.closedWith = err;
+    for (const p of this.pending.values()) p.reject(err);
+    this.pending.clear();
+  }
+
+  private closeWithFrame(type: number, payload: Buffer): void {
+    try {
+      const m = decodeMessage(type, payload);
+      if (m.kind === 'error') this.onClose(new RemoteError(m.code, m.message, m.requestType));
+    } catch (err) {
+      this.onProtocolError(err as ProtocolError);
+    }
+  }
+
+  private deliverEvent(type: number, payload: Buffer): void {
+    let m: Message;
+    try {
+      m = decodeMessage(type, payload);
+    } catch (err) {
+      // An event type from a newer server is skipped; the length let us step over it.
+      if (err instanceof ProtocolError && err.code === ErrorCode.UNKNOWN_TYPE) return;
+      this.onProtocolError(err as ProtocolError);
+      return;
+    }
+    if (m.kind.startsWith('ev-')) this.onEvent(m as Event);
+    else this.onProtocolError(new ProtocolError(ErrorCode.UNEXPECTED, `${m.kind} with tag 0`, 8, type));
+  }
+
+  private wait<R>(tag: number, replyType: number): Promise<R> {
+    const promise = new Promise<R>((resolve, reject) => {
+      this.pending.set(tag, { resolve: resolve as (v: never) => void, reject, replyType });
+    });
+    this.sink.flush();
+    return promise;
+  }
+
+  private allocTag(): number {
+    // Tags 1..2^32-1; 0 is reserved for events. Skip a tag still in flight after wrap-around.
+    do {
+      const t = this.nextTag;
+      this.nextTag = t === 0xffffffff ? 1 : t + 1;
+      if (!this.pending.has(t)) return t;
+    } while (true);
+  }
+}
