@@ -1,0 +1,436 @@
+import {
+  addLabel,
+  addMarker,
+  addOrphanNode,
+  appendBytes,
+  appendInteger,
+  buildNode,
+  buildNodeDelete,
+  buildProperty,
+  buildPropertyDelete,
+  deleteNode,
+  emptyData,
+  getNodeByRef,
+  mergeData,
+  mergeNodes,
+  type Data,
+  type LiveNode,
+  type LiveProperty,
+  type LiveReserve,
+} from './build.js';
+import { evalBinary, evalUnary, fitsInBits, type BinaryOp } from './expr.js';
+import { latin1, Scanner, type Token, type TokenKind } from './scanner.js';
+import type { Span } from './source.js';
+import type { MarkerKind } from './tree.js';
+
+/**
+ * Recursive descent over dtc 1.6.1's dtc-parser.y, running the same semantic actions in the same order.
+ * Semantic errors (dtc's ERROR macro) are reported and parsing goes on; a syntax error stops it, as bison
+ * without error rules does.
+ */
+
+export interface ParseProblem {
+  code: string;
+  message: string;
+  span: Span | undefined;
+}
+
+export interface ParseResult {
+  root: LiveNode | undefined;
+  reserves: LiveReserve[];
+  plugin: boolean;
+}
+
+/** Nesting beyond this (nodes or parentheses) is refused instead of exhausting the stack; bison stops at 10000. */
+export const MAX_NESTING = 1000;
+
+class ParseAbort extends Error {}
+
+const join = (a: Span, b: Span): Span => (a.file === b.file ? { file: a.file, start: a.start, end: Math.max(a.end, b.end) } : a);
+
+export class Parser {
+  private tok: Token;
+  private prevEnd: Span;
+  private plugin = false;
+  private depth = 0;
+  private fragments = 0;
+
+  constructor(
+    private readonly scanner: Scanner,
+    private readonly report: (p: ParseProblem) => void,
+  ) {
+    this.tok = scanner.next();
+    this.prevEnd = this.tok.span;
+  }
+
+  parse(): ParseResult {
+    const reserves: LiveReserve[] = [];
+    try {
+      this.parseHeaders();
+      this.parseMemreserves(reserves);
+      const root = this.parseDevicetree();
+      if (this.tok.kind !== 'EOF') this.syntaxError();
+      return { root, reserves, plugin: this.plugin };
+    } catch (e) {
+      if (e instanceof ParseAbort) return { root: undefined, reserves, plugin: this.plugin };
+      throw e;
+    }
+  }
+
+  private advance(): Token {
+    const t = this.tok;
+    this.prevEnd = t.span;
+    this.tok = this.scanner.next();
+    if (this.scanner.fatal) throw new ParseAbort();
+    return t;
+  }
+
+  private is(kind: TokenKind, ch?: string): boolean {
+    return this.tok.kind === kind && (ch === undefined || this.tok.text === ch);
+  }
+
+  private expect(kind: TokenKind, ch?: string): Token {
+    if (!this.is(kind, ch)) this.syntaxError();
+    return this.advance();
+  }
+
+  private syntaxError(): never {
+    this.report({ code: 'DTS1001', message: 'syntax error', span: this.tok.span });
+    throw new ParseAbort();
+  }
+
+  private error(code: string, message: string, span: Span | undefined): void {
+    this.report({ code, message, span });
+  }
+
+  private enter(span: Span): void {
+    if (++this.depth > MAX_NESTING) {
+      this.error('DTS1015', `nesting deeper than ${MAX_NESTING} levels`, span);
+      throw new ParseAbort();
+    }
+  }
+
+  private parseHeaders(): void {
+    let first: boolean | undefined;
+    do {
+      const start = this.expect('V1');
+      this.expect('CHAR', ';');
+      let plugin = false;
+      if (this.is('PLUGIN')) {
+        this.advance();
+        this.expect('CHAR', ';');
+        plugin = true;
+      }
+      if (first === undefined) first = plugin;
+      else if (first !== plugin) this.error('DTS1013', "Header flags don't match earlier ones", start.span);
+    } while (this.is('V1'));
+    this.plugin = first;
+  }
+
+  private parseMemreserves(out: LiveReserve[]): void {
+    while (this.is('LABEL') || this.is('MEMRESERVE')) {
+      const labels: string[] = [];
+      while (this.is('LABEL')) labels.push(this.advance().text);
+      this.expect('MEMRESERVE');
+      const address = this.parseIntegerPrim();
+      const size = this.parseIntegerPrim();
+      this.expect('CHAR', ';');
+      const entry: LiveReserve = { address, size, labels: [] };
+      for (const l of labels.reverse()) addLabel(entry.labels, l);
+      out.push(entry);
+    }
+  }
+
+  private parseDevicetree(): LiveNode {
+    let root: LiveNode;
+    if (this.is('CHAR', '/')) {
+      this.advance();
+      root = this.parseNodedef();
+      root.name = '';
+    } else if (this.is('REF')) {
+      const ref = this.advance();
+      const body = this.parseNodedef();
+      if (!this.plugin) this.error('DTS1010', `Label or path ${ref.text} not found`, body.span);
+      root = buildNode([], []);
+      addOrphanNode(root, body, ref.text, this.fragments++);
+    } else this.syntaxError();
+
+    for (;;) {
+      if (this.is('CHAR', '/')) {
+        this.advance();
+        mergeNodes(root, this.parseNodedef());
+      } else if (this.is('LABEL')) {
+        const label = this.advance();
+        const ref = this.expect('REF');
+        const body = this.parseNodedef();
+        const target = getNodeByRef(root, ref.text);
+        if (target) {
+          addLabel(target.labels, label.text);
+          mergeNodes(target, body);
+        } else this.error('DTS1010', `Label or path ${ref.text} not found`, ref.span);
+      } else if (this.is('REF')) {
+        const ref = this.advance();
+        const body = this.parseNodedef();
+        if (this.plugin) addOrphanNode(root, body, ref.text, this.fragments++);
+        else {
+          const target = getNodeByRef(root, ref.text);
+          if (target) mergeNodes(target, body);
+          else this.error('DTS1010', `Label or path ${ref.text} not found`, ref.span);
+        }
+      } else if (this.is('DEL_NODE') || this.is('OMIT_NO_REF')) {
+        const keyword = this.advance();
+        const ref = this.expect('REF');
+        this.expect('CHAR', ';');
+        const target = getNodeByRef(root, ref.text);
+        if (!target) this.error('DTS1010', `Label or path ${ref.text} not found`, ref.span);
+        else if (keyword.kind === 'DEL_NODE') deleteNode(target);
+        else target.omitIfUnused = true;
+      } else return root;
+    }
+  }
+
+  private parseNodedef(): LiveNode {
+    const open = this.expect('CHAR', '{');
+    this.enter(open.span);
+    const props: LiveProperty[] = [];
+    const children: LiveNode[] = [];
+    for (;;) {
+      if (this.is('CHAR', '}')) break;
+      const labels: Token[] = [];
+      let omit = false;
+      // Labels and /omit-if-no-ref/ prefix a subnode in any order; only labels can prefix a property.
+      while (this.is('LABEL') || this.is('OMIT_NO_REF')) {
+        const t = this.advance();
+        if (t.kind === 'LABEL') labels.push(t);
+        else omit = true;
+      }
+      const start = labels[0]?.span ?? this.tok.span;
+      let prop: LiveProperty | undefined;
+      let child: LiveNode | undefined;
+      if (this.is('DEL_PROP') && !omit) {
+        this.advance();
+        const name = this.expect('PROPNODENAME');
+        this.expect('CHAR', ';');
+        prop = buildPropertyDelete(name.text);
+      } else if (this.is('DEL_NODE')) {
+        const kw = this.advance();
+        const name = this.expect('PROPNODENAME');
+        this.expect('CHAR', ';');
+        child = buildNodeDelete(join(kw.span, this.prevEnd));
+        child.name = name.text;
+      } else if (this.is('PROPNODENAME')) {
+        const name = this.advance();
+        if (this.is('CHAR', '{')) {
+          child = this.parseNodedef();
+          child.name = name.text;
+        } else if (!omit && this.is('CHAR', '=')) {
+          this.advance();
+          const data = this.parsePropdata();
+          this.expect('CHAR', ';');
+          prop = buildProperty(name.text, data, join(start, this.prevEnd));
+        } else if (!omit && this.is('CHAR', ';')) {
+          this.advance();
+          prop = buildProperty(name.text, emptyData(), join(start, this.prevEnd));
+        } else this.syntaxError();
+      } else this.syntaxError();
+
+      if (prop) {
+        if (children.length > 0) {
+          this.error('DTS1014', 'Properties must precede subnodes', prop.span);
+          throw new ParseAbort();
+        }
+        for (const l of labels.reverse()) addLabel(prop.labels, l.text);
+        props.push(prop);
+      } else if (child) {
+        if (omit) child.omitIfUnused = true;
+        for (const l of labels.reverse()) addLabel(child.labels, l.text);
+        children.push(child);
+      }
+    }
+    this.advance();
+    this.expect('CHAR', ';');
+    this.depth--;
+    return buildNode(props, children, join(open.span, this.prevEnd));
+  }
+
+  private parsePropdata(): Data {
+    const d = emptyData();
+    for (;;) {
+      while (this.is('LABEL')) addMarker(d, 'label', this.advance().text);
+      const t = this.tok;
+      if (t.kind === 'STRING') {
+        this.advance();
+        const s = emptyData();
+        addMarker(s, 'type-string');
+        appendBytes(s, t.bytes);
+        mergeData(d, s);
+      } else if (t.kind === 'BITS' || (t.kind === 'CHAR' && t.text === '<')) {
+        mergeData(d, this.parseArray());
+      } else if (t.kind === 'CHAR' && t.text === '[') {
+        this.advance();
+        const b = emptyData();
+        addMarker(b, 'type-u8');
+        while (!this.is('CHAR', ']')) {
+          if (this.is('BYTE')) b.bytes.push(Number(this.advance().value));
+          else if (this.is('LABEL')) addMarker(b, 'label', this.advance().text);
+          else this.syntaxError();
+        }
+        this.advance();
+        mergeData(d, b);
+      } else if (t.kind === 'REF') {
+        this.advance();
+        addMarker(d, 'type-string', t.text, t.span);
+        addMarker(d, 'ref-path', t.text, t.span);
+      } else if (t.kind === 'INCBIN') {
+        mergeData(d, this.parseIncbin());
+      } else this.syntaxError();
+      while (this.is('LABEL')) addMarker(d, 'label', this.advance().text);
+      if (!this.is('CHAR', ',')) return d;
+      this.advance();
+    }
+  }
+
+  private parseIncbin(): Data {
+    const kw = this.advance();
+    this.expect('CHAR', '(');
+    const nameTok = this.expect('STRING');
+    let offset = 0n;
+    let length: bigint | undefined;
+    if (this.is('CHAR', ',')) {
+      this.advance();
+      offset = this.parseIntegerPrim();
+      this.expect('CHAR', ',');
+      length = this.parseIntegerPrim();
+    }
+    this.expect('CHAR', ')');
+    const nul = nameTok.bytes.indexOf(0);
+    const name = latin1(nameTok.bytes.subarray(0, nul < 0 ? nameTok.bytes.length : nul));
+    const found = this.scanner.resolve(name);
+    if (!found) {
+      this.error('DTS1011', `Couldn't open "${name}"`, join(kw.span, this.prevEnd));
+      throw new ParseAbort();
+    }
+    const start = offset > BigInt(found.bytes.length) ? found.bytes.length : Number(offset);
+    const size = BigInt(found.bytes.length);
+    const end = length === undefined || BigInt(start) + length > size ? found.bytes.length : start + Number(length);
+    return appendBytes(emptyData(), found.bytes.subarray(start, end));
+  }
+
+  private parseArray(): Data {
+    let bits = 32;
+    let type: MarkerKind = 'type-u32';
+    if (this.is('BITS')) {
+      this.advance();
+      const lit = this.expect('LITERAL');
+      const types: Record<string, MarkerKind> = { '8': 'type-u8', '16': 'type-u16', '32': 'type-u32', '64': 'type-u64' };
+      const t = types[lit.value.toString()];
+      if (t) {
+        type = t;
+        bits = Number(lit.value);
+      } else this.error('DTS1008', 'Array elements must be 8, 16, 32 or 64-bits', lit.span);
+    }
+    this.expect('CHAR', '<');
+    const d = emptyData();
+    addMarker(d, type);
+    for (;;) {
+      if (this.is('CHAR', '>')) {
+        this.advance();
+        return d;
+      }
+      if (this.is('REF')) {
+        const ref = this.advance();
+        if (bits === 32) addMarker(d, 'ref-phandle', ref.text, ref.span);
+        else this.error('DTS1009', 'References are only allowed in arrays with 32-bit elements.', ref.span);
+        appendInteger(d, (1n << BigInt(bits)) - 1n, bits);
+      } else if (this.is('LABEL')) {
+        addMarker(d, 'label', this.advance().text);
+      } else {
+        const start = this.tok.span;
+        const v = this.parseIntegerPrim();
+        if (!fitsInBits(v, bits)) this.error('DTS1006', `Value out of range for ${bits}-bit array element`, join(start, this.prevEnd));
+        appendInteger(d, v & ((1n << BigInt(bits)) - 1n), bits);
+      }
+    }
+  }
+
+  private parseIntegerPrim(): bigint {
+    if (this.is('LITERAL') || this.is('CHAR_LITERAL')) return this.advance().value;
+    const open = this.expect('CHAR', '(');
+    this.enter(open.span);
+    const v = this.parseTernary();
+    this.expect('CHAR', ')');
+    this.depth--;
+    return v;
+  }
+
+  private parseTernary(): bigint {
+    const cond = this.parseBinary(0);
+    if (!this.is('CHAR', '?')) return cond;
+    this.advance();
+    this.enter(this.prevEnd);
+    const a = this.parseTernary();
+    this.expect('CHAR', ':');
+    const b = this.parseTernary();
+    this.depth--;
+    return cond !== 0n ? a : b;
+  }
+
+  /** Precedence climbing over dtc's levels, lowest first; every level is left-associative. */
+  private static readonly LEVELS: readonly (readonly BinaryOp[])[] = [
+    ['||'],
+    ['&&'],
+    ['|'],
+    ['^'],
+    ['&'],
+    ['==', '!='],
+    ['<', '>', '<=', '>='],
+    ['<<', '>>'],
+    ['+', '-'],
+    ['*', '/', '%'],
+  ];
+
+  private currentOp(): BinaryOp | undefined {
+    const t = this.tok;
+    switch (t.kind) {
+      case 'LSHIFT': return '<<';
+      case 'RSHIFT': return '>>';
+      case 'LE': return '<=';
+      case 'GE': return '>=';
+      case 'EQ': return '==';
+      case 'NE': return '!=';
+      case 'AND': return '&&';
+      case 'OR': return '||';
+      case 'CHAR': return ['*', '/', '%', '+', '-', '<', '>', '&', '^', '|'].includes(t.text) ? (t.text as BinaryOp) : undefined;
+      default: return undefined;
+    }
+  }
+
+  private parseBinary(level: number): bigint {
+    const ops = Parser.LEVELS[level];
+    if (!ops) return this.parseUnary();
+    const startSpan = this.tok.span;
+    let left = this.parseBinary(level + 1);
+    for (;;) {
+      const op = this.currentOp();
+      if (!op || !ops.includes(op)) return left;
+      this.advance();
+      const right = this.parseBinary(level + 1);
+      const v = evalBinary(op, left, right);
+      if (v === undefined) {
+        this.error('DTS1007', 'Division by zero', join(startSpan, this.prevEnd));
+        left = 0n;
+      } else left = v;
+    }
+  }
+
+  private parseUnary(): bigint {
+    if (this.is('CHAR', '-') || this.is('CHAR', '~') || this.is('CHAR', '!')) {
+      const op = this.advance().text as '-' | '~' | '!';
+      this.enter(this.prevEnd);
+      const v = evalUnary(op, this.parseUnary());
+      this.depth--;
+      return v;
+    }
+    return this.parseIntegerPrim();
+  }
+}
