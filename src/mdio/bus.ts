@@ -1,0 +1,184 @@
+import type { Clock } from '../clock.js';
+import type { MdioDevice } from '../phy/device.js';
+import type { TraceSink } from '../regs/index.js';
+import { BusError, BusErrorCode } from './errors.js';
+import { FaultSet, type FaultHandle, type MdioFault } from './faults.js';
+import type { MdioEvent, MdioFaultKind } from './trace.js';
+
+export const MDIO_ADDRESSES = 32;
+/** 22.2.4: MDIO is pulled up, so a frame nobody answers reads as all ones. */
+export const NO_RESPONSE = 0xffff;
+
+export interface MdioBusOptions {
+  /** Label in trace events: the DT path of the bus node. */
+  readonly name: string;
+  readonly clock: Clock;
+  readonly trace?: TraceSink<MdioEvent>;
+}
+
+/**
+ * An MDIO bus: 32 addresses, Clause 22 and Clause 45 frames, per-transaction trace events, fault injection.
+ * The bus owns dispatch (v86 `io.js` style); devices only see frames addressed to them.
+ *
+ * Clause 22: `read(addr, reg)`, `write(addr, reg, value)`.
+ * Clause 45 (45.3): frame level `c45Address` / `c45Read` / `c45ReadIncrement` / `c45Write`, or the usual
+ * address-then-data pair `readC45(addr, devad, reg)` / `writeC45(addr, devad, reg, value)`.
+ */
+export class MdioBus {
+  readonly name: string;
+  readonly clock: Clock;
+  readonly #devices: (MdioDevice | undefined)[] = new Array<MdioDevice | undefined>(MDIO_ADDRESSES).fill(undefined);
+  readonly #faults = new FaultSet();
+  readonly #trace: TraceSink<MdioEvent> | undefined;
+  readonly #c45Addresses = new Map<number, number>();
+
+  constructor(options: MdioBusOptions) {
+    this.name = options.name;
+    this.clock = options.clock;
+    this.#trace = options.trace;
+  }
+
+  attach(addr: number, device: MdioDevice): void {
+    checkAddr(addr);
+    if (this.#devices[addr]) throw new BusError(BusErrorCode.ADDRESS_IN_USE, `${this.name}: address ${addr} already has a device`);
+    this.#devices[addr] = device;
+  }
+
+  detach(addr: number): MdioDevice | undefined {
+    checkAddr(addr);
+    const d = this.#devices[addr];
+    this.#devices[addr] = undefined;
+    return d;
+  }
+
+  device(addr: number): MdioDevice | undefined {
+    checkAddr(addr);
+    return this.#devices[addr];
+  }
+
+  /** Occupied addresses, ascending. */
+  addresses(): number[] {
+    return this.#devices.flatMap((d, i) => (d ? [i] : []));
+  }
+
+  injectFault(fault: MdioFault): FaultHandle {
+    checkAddr(fault.addr);
+    return this.#faults.add(fault);
+  }
+
+  clearFaults(): void {
+    this.#faults.clear();
+  }
+
+  // ---- Clause 22 -----------------------------------------------------------------------------------
+
+  read(addr: number, reg: number): number {
+    checkAddr(addr);
+    checkReg(reg);
+    let fault: MdioFaultKind | undefined;
+    let value: number | undefined;
+    if (!this.#faults.empty && this.#faults.silenced(addr)) fault = 'no-response';
+    else value = this.#devices[addr]?.c22Read(reg);
+    const responded = value !== undefined;
+    let result = value ?? NO_RESPONSE;
+    if (responded && !this.#faults.empty) {
+      const xor = this.#faults.corruption(addr, reg, undefined);
+      if (xor) {
+        result ^= xor;
+        fault = 'bit-error';
+      }
+    }
+    if (this.#trace?.enabled) this.#trace.emit({ type: 'mdio.read', t: this.clock.now(), bus: this.name, addr, reg, value: result, responded, ...(fault ? { fault } : {}) });
+    return result;
+  }
+
+  write(addr: number, reg: number, value: number): void {
+    checkAddr(addr);
+    checkReg(reg);
+    checkValue(value);
+    const silenced = !this.#faults.empty && this.#faults.silenced(addr);
+    const responded = silenced ? false : (this.#devices[addr]?.c22Write(reg, value) ?? false);
+    if (this.#trace?.enabled) this.#trace.emit({ type: 'mdio.write', t: this.clock.now(), bus: this.name, addr, reg, value, responded, ...(silenced ? { fault: 'no-response' as const } : {}) });
+  }
+
+  // ---- Clause 45 -----------------------------------------------------------------------------------
+
+  c45Address(addr: number, devad: number, reg: number): boolean {
+    checkAddr(addr);
+    checkDevad(devad);
+    checkValue(reg);
+    const silenced = !this.#faults.empty && this.#faults.silenced(addr);
+    const responded = silenced ? false : (this.#devices[addr]?.c45Address(devad, reg) ?? false);
+    if (responded) this.#c45Addresses.set(addr * MDIO_ADDRESSES + devad, reg);
+    if (this.#trace?.enabled) this.#trace.emit({ type: 'mdio.c45.address', t: this.clock.now(), bus: this.name, addr, devad, reg, responded });
+    return responded;
+  }
+
+  c45Read(addr: number, devad: number): number {
+    return this.#c45Read(addr, devad, false);
+  }
+
+  c45ReadIncrement(addr: number, devad: number): number {
+    return this.#c45Read(addr, devad, true);
+  }
+
+  c45Write(addr: number, devad: number, value: number): void {
+    checkAddr(addr);
+    checkDevad(devad);
+    checkValue(value);
+    const silenced = !this.#faults.empty && this.#faults.silenced(addr);
+    const responded = silenced ? false : (this.#devices[addr]?.c45Write(devad, value) ?? false);
+    if (this.#trace?.enabled) this.#trace.emit({ type: 'mdio.write', t: this.clock.now(), bus: this.name, addr, devad, reg: this.#lastAddress(addr, devad), value, responded, ...(silenced ? { fault: 'no-response' as const } : {}) });
+  }
+
+  /** Address frame then read frame, as Linux mdiobus_c45_read() issues them. */
+  readC45(addr: number, devad: number, reg: number): number {
+    this.c45Address(addr, devad, reg);
+    return this.c45Read(addr, devad);
+  }
+
+  writeC45(addr: number, devad: number, reg: number, value: number): void {
+    this.c45Address(addr, devad, reg);
+    this.c45Write(addr, devad, value);
+  }
+
+  #c45Read(addr: number, devad: number, postIncrement: boolean): number {
+    checkAddr(addr);
+    checkDevad(devad);
+    const reg = this.#lastAddress(addr, devad);
+    let fault: MdioFaultKind | undefined;
+    let value: number | undefined;
+    if (!this.#faults.empty && this.#faults.silenced(addr)) fault = 'no-response';
+    else value = this.#devices[addr]?.c45Read(devad, postIncrement);
+    const responded = value !== undefined;
+    if (responded && postIncrement) this.#c45Addresses.set(addr * MDIO_ADDRESSES + devad, (reg + 1) & 0xffff);
+    let result = value ?? NO_RESPONSE;
+    if (responded && !this.#faults.empty) {
+      const xor = this.#faults.corruption(addr, reg, devad);
+      if (xor) {
+        result ^= xor;
+        fault = 'bit-error';
+      }
+    }
+    if (this.#trace?.enabled) this.#trace.emit({ type: 'mdio.read', t: this.clock.now(), bus: this.name, addr, devad, reg, value: result, responded, ...(fault ? { fault } : {}) });
+    return result;
+  }
+
+  /** The register a Clause 45 data frame hits (the bus mirrors each MMD's address register for traces). */
+  #lastAddress(addr: number, devad: number): number {
+    return this.#c45Addresses.get(addr * MDIO_ADDRESSES + devad) ?? 0;
+  }
+}
+
+function checkAddr(addr: number): void {
+  if (!Number.isInteger(addr) || addr < 0 || addr >= MDIO_ADDRESSES) throw new BusError(BusErrorCode.ADDRESS_RANGE, `PHY address ${addr} is outside 0-31`);
+}
+function checkReg(reg: number): void {
+  if (!Number.isInteger(reg) || reg < 0 || reg > 31) throw new BusError(BusErrorCode.REGISTER_RANGE, `Clause 22 register ${reg} is outside 0-31`);
+}
+function checkDevad(devad: number): void {
+  if (!Number.isInteger(devad) || devad < 0 || devad > 31) throw new BusError(BusErrorCode.REGISTER_RANGE, `MMD ${devad} is outside 0-31`);
+}
+function checkValue(value: number): void {
+  if (!Number.isInteger(value) || value < 0 || value > 0xffff) throw new BusError(BusErrorCode.REGISTER_RANGE, `value ${value} is not 16-bit`);
+}

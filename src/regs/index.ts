@@ -1,0 +1,14 @@
+/**
+ * The register DSL (style.md "Registers", Renode-style): declare registers and fields, never hand-code
+ * reads and writes. Pure: time comes from an injected `Clock`, events go to an injected sink.
+ *
+ *   const map = new RegisterMap({ name: 'phy', clock });
+ *   map.define(0x00, 'BMCR', 0x1140)
+ *     .flag(15, 'RESET', 'sc', { clearAfterNs: () => 500_000, onClear: () => map.reset() })
+ *     .field(0, 6, 'RESERVED', 'reserved');
+ */
+export { RegisterMap, type PageSelect, type RegisterMapOptions, type DefineOptions } from './map.js';
+export { Register } from './register.js';
+export { fieldMask, type AccessMode, type FieldOptions, type FieldSpec } from './field.js';
+export type { RegisterEvent, RegisterEventSink } from './events.js';
+export { Tracer, type TraceListener, type TraceSink } from './trace.js';
