@@ -51,6 +51,8 @@ export interface DtbLayout {
   header: FdtHeader;
   /** The strings block exactly as stored, so appended names land where libfdt would put them. */
   strings: Uint8Array;
+  /** Bytes from the structure block's start to just past FDT_END. */
+  structureSize: number;
 }
 
 export interface ReadDtbOptions {
@@ -293,7 +295,7 @@ export function readDtbWithLayout(blob: Uint8Array, options: ReadDtbOptions = {}
   assignPhandles(root);
   // dtc -I dtb restores neither labels (from __symbols__) nor /plugin/: a blob does not record them.
   const tree: DeviceTree = { root, memreserves, plugin: false, bootCpuidPhys: header.bootCpuidPhys };
-  return { tree, layout: { header, strings: blob.slice(stringsBlock.start, stringsBlock.end) } };
+  return { tree, layout: { header, strings: blob.slice(stringsBlock.start, stringsBlock.end), structureSize: end - header.offDtStruct } };
 }
 
 /** Parses a flattened device tree blob (FDT version 16 or 17) into a DeviceTree. */
