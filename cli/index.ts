@@ -1,10 +1,14 @@
 import { Command } from 'commander';
 import { runCli } from './run.js';
+import * as dtc from './dtc.js';
+import * as dts from './dts.js';
 import * as pse from './pse.js';
 
 // Each subcommand lives in its own file and exports `register(program)`; add new ones to this list.
 const modules: { register: (program: Command) => void }[] = [
   // subcommands:
+  dtc,
+  dts,
   pse,
 ];
 

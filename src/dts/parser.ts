@@ -171,12 +171,12 @@ export class Parser {
       } else if (this.is('REF')) {
         const ref = this.advance();
         const body = this.parseNodedef();
-        if (this.plugin) addOrphanNode(root, body, ref.text, this.fragments++);
-        else {
-          const target = getNodeByRef(root, ref.text);
-          if (target) mergeNodes(target, body);
-          else this.error('DTS1010', `Label or path ${ref.text} not found`, ref.span);
-        }
+        // In a plugin a path reference always makes a fragment; a label reference merges when the label is
+        // local and makes a fragment otherwise (dtc-parser.y DT_PATH_REF / DT_LABEL_REF rules).
+        const target = this.plugin && ref.text.startsWith('/') ? undefined : getNodeByRef(root, ref.text);
+        if (target) mergeNodes(target, body);
+        else if (this.plugin) addOrphanNode(root, body, ref.text, this.fragments++);
+        else this.error('DTS1010', `Label or path ${ref.text} not found`, ref.span);
       } else if (this.is('DEL_NODE') || this.is('OMIT_NO_REF')) {
         const keyword = this.advance();
         const ref = this.expect('REF');
