@@ -1,0 +1,81 @@
+import { rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ProtocolServer, type ListenAddress } from '../src/protocol/transport/server.js';
+import type { ScenarioSource } from '../src/protocol/session/backend.js';
+import { BoardBackend } from './board-backend.js';
+import type { Board } from './board.js';
+import { buildDefaultBoard, type LinkListener } from './default-board.js';
+
+export interface DaemonOptions {
+  scenario?: string;
+  dts?: string;
+  unix?: string;
+  tcp?: { host: string; port: number };
+  /** Written once listening: the pid. */
+  pidFile?: string;
+  /** Written once listening: the readiness address (`unix:PATH` / `tcp:HOST:PORT`), one per line. */
+  portFile?: string;
+  /** JSON-lines file the trace ring is flushed to on shutdown. */
+  traceFile?: string;
+  maxFrame?: number;
+}
+
+export interface Daemon {
+  backend: BoardBackend;
+  server: ProtocolServer;
+  addresses: ListenAddress[];
+  stop(): Promise<void>;
+}
+
+export function defaultUnixPath(): string {
+  return join(tmpdir(), `mdio-emu-${process.getuid?.() ?? 0}.sock`);
+}
+
+export function formatAddress(a: ListenAddress): string {
+  return a.kind === 'unix' ? `unix:${a.path}` : `tcp:${a.host}:${a.port}`;
+}
+
+/**
+ * The composition root: builds the board, wraps it for the protocol, listens. The caller prints the
+ * readiness line and handles signals (cli/serve.ts), so tests can run a daemon in-process.
+ */
+export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
+  if (options.scenario !== undefined || options.dts !== undefined) {
+    // The DT-to-board builder belongs to src/bindings (MDIO) and src/scenario; until it exists the daemon
+    // refuses rather than serving a board that does not match the file.
+    throw Object.assign(new Error('serving a board from --scenario/--dts needs the device-tree board builder, which this build does not have yet; run without flags for the default board'), {
+      name: 'ConfigError',
+    });
+  }
+  let backend: BoardBackend | undefined;
+  const onLink: LinkListener = (bus, addr, up, speed, duplex) => backend?.linkChanged(bus, addr, up, speed, duplex);
+  const build = (source?: ScenarioSource): Board => {
+    if (source) throw new Error(`loading "${source.name}" needs the device-tree board builder, not available yet`);
+    return buildDefaultBoard(onLink);
+  };
+  backend = new BoardBackend(build(), build);
+  const server = new ProtocolServer(backend, options.maxFrame === undefined ? {} : { maxFrame: options.maxFrame });
+  if (options.unix !== undefined || options.tcp === undefined) await server.listenUnix(options.unix ?? defaultUnixPath());
+  if (options.tcp) await server.listenTcp(options.tcp.host, options.tcp.port);
+  if (options.pidFile) writeFileSync(options.pidFile, `${process.pid}\n`);
+  if (options.portFile) writeFileSync(options.portFile, server.addresses.map(formatAddress).join('\n') + '\n');
+  const b = backend;
+  let stopped = false;
+  return {
+    backend: b,
+    server,
+    addresses: server.addresses,
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      await server.close();
+      b.dispose();
+      if (options.traceFile) {
+        const lines = b.allTrace().map((r) => JSON.stringify({ seq: r.seq, t: r.timeNs.toString(), ...r.event }));
+        writeFileSync(options.traceFile, lines.join('\n') + (lines.length ? '\n' : ''));
+      }
+      for (const f of [options.pidFile, options.portFile]) if (f) rmSync(f, { force: true });
+    },
+  };
+}
