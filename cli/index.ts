@@ -3,6 +3,7 @@ import { runCli } from './run.js';
 import * as dtc from './dtc.js';
 import * as dts from './dts.js';
 import * as pse from './pse.js';
+import * as qemu from './qemu.js';
 
 // Each subcommand lives in its own file and exports `register(program)`; add new ones to this list.
 const modules: { register: (program: Command) => void }[] = [
@@ -10,6 +11,7 @@ const modules: { register: (program: Command) => void }[] = [
   dtc,
   dts,
   pse,
+  qemu,
 ];
 
 const program = new Command('mdio-emu')

@@ -6,15 +6,18 @@
 # Usage: scripts/build-guest-kernel.sh [--kasan] [--out DIR]
 #   --kasan    also merge scripts/guest-kernel-kasan.config (use-after-free reports)
 #   --out DIR  copy Image and modules/ to DIR as well
+#   --check    build nothing: print the cached directory and exit 0 if it is built, else exit 3
 # Environment: MDIO_EMU_CACHE (default ~/.cache/mdio-emu), KERNEL_SOURCE_TARBALL
 #   (default /usr/src/linux-source-6.1.tar.xz), JOBS (default 2).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 kasan=0
 out=""
+check=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --kasan) kasan=1 ;;
+    --check) check=1 ;;
     --out) out="${2:?--out needs a directory}"; shift ;;
     *) echo "build-guest-kernel: unknown argument: $1" >&2; exit 2 ;;
   esac
@@ -46,6 +49,10 @@ if [ -f "$dest/.done" ]; then
   copy_out
   echo "$dest"
   exit 0
+fi
+if [ "$check" = 1 ]; then
+  echo "$dest"
+  exit 3
 fi
 
 [ -f "$tarball" ] || { echo "build-guest-kernel: kernel source $tarball not found (apt-get install linux-source-6.1)" >&2; exit 1; }
