@@ -3,6 +3,8 @@ import { runCli } from './run.js';
 import * as dtc from './dtc.js';
 import * as dts from './dts.js';
 import * as pse from './pse.js';
+import * as serve from './serve.js';
+import * as client from './client.js';
 import * as qemu from './qemu.js';
 
 // Each subcommand lives in its own file and exports `register(program)`; add new ones to this list.
@@ -11,6 +13,8 @@ const modules: { register: (program: Command) => void }[] = [
   dtc,
   dts,
   pse,
+  serve,
+  client,
   qemu,
 ];
 
