@@ -252,7 +252,7 @@ class Run {
   readonly files = new Map<string, string>();
   private readonly macros = new Map<string, Macro>();
   private readonly frames: Frame[] = [];
-  private readonly entered = new Set<PpFile>();
+  private readonly entered = new Set<string>();
   private readonly contexts: Context[] = [];
   private readonly limits: PreprocessLimits;
   private readonly includeDirs: string[];
@@ -317,10 +317,10 @@ class Run {
     this.pushFrame(file, -1, undefined);
     try {
       this.scan();
+      if (this.printed) this.emit('\n');
     } catch (e) {
       if (!(e instanceof LimitExceeded)) throw e;
     }
-    if (this.printed) this.emit('\n');
     return this.out.join('');
   }
 
@@ -1180,10 +1180,15 @@ class Run {
       this.files.set(c.path, content);
       const file = this.cache.get(c.path, content);
       // libcpp's multiple-include optimization: a file seen before whose guard macro is defined is
-      // not entered at all, so it leaves no line markers either.
+      // not entered at all, so it leaves no line markers either. libcpp keeps one record per name as
+      // written and directory searched (files.cc _cpp_find_file, whose cache lookups at the chain
+      // heads make "x.h" and <x.h> found in the same -I directory one record), so the same header
+      // reached under another spelling is entered again.
+      const foundDir = c.dirIndex < 0 ? dirOf(frame.file.name) : (this.includeDirs[c.dirIndex] as string);
+      const key = `${foundDir}\0${target}`;
       const guard = includeGuard(file);
-      if (guard !== undefined && this.entered.has(file) && this.macros.has(guard)) return;
-      this.entered.add(file);
+      if (guard !== undefined && this.entered.has(key) && this.macros.has(guard)) return;
+      this.entered.add(key);
       this.maybePrintLine(line.firstLine + frame.lineDelta, frame.presentedName);
       this.printLineMarker(1, c.path, ' 1');
       this.pushFrame(file, c.dirIndex, line);
