@@ -1,0 +1,184 @@
+import { ProtocolError, type ProtocolErrorCode } from '../errors.js';
+import type { Negotiation } from './caps.js';
+import {
+  HEADER_SIZE_32BIT_ID,
+  HEADER_SIZE_64BIT_ID,
+  MAX_PACKET_LENGTH,
+  packetTypeName,
+  type PacketTypeName,
+} from './constants.js';
+import { readFields } from './fields.js';
+import { layouts, receivable, typeHeaderLength } from './layout.js';
+import type { Packet, Role } from './packets.js';
+import { verifyPacket } from './verify.js';
+
+export interface DecoderSink {
+  packet(packet: Packet): void;
+  /** A packet that was skipped; decoding continues with the next one. */
+  error(error: ProtocolError): void;
+}
+
+/** Header size for the current negotiation: 64-bit ids only once both peers advertised them. */
+export function headerSize(neg: Negotiation): number {
+  return neg.both('64bits_ids') ? HEADER_SIZE_64BIT_ID : HEADER_SIZE_32BIT_ID;
+}
+
+/**
+ * Incremental usbredir decoder for the `receiver` side. Feed it whatever the socket delivers; it
+ * resumes on partial input, reports every complete packet in order, and never throws: a malformed
+ * packet is skipped by its header length (usbredirparser's to_skip) and reported as a ProtocolError.
+ * A hello records the peer's capabilities in `neg` before the next header is read, since header
+ * and field sizes change right after it.
+ */
+export class Decoder {
+  private pending: Uint8Array = new Uint8Array(0);
+  /** Stream offset of pending[0]. */
+  private base = 0;
+  /** Bytes still to discard from a rejected packet. */
+  private toSkip = 0;
+
+  constructor(
+    private readonly neg: Negotiation,
+    private readonly receiver: Role,
+    private readonly sink: DecoderSink,
+  ) {}
+
+  /** Bytes held waiting for the rest of a packet. */
+  get buffered(): number {
+    return this.pending.length;
+  }
+
+  push(chunk: Uint8Array): void {
+    let input = chunk;
+    if (this.toSkip > 0) {
+      const n = Math.min(this.toSkip, input.length);
+      this.toSkip -= n;
+      this.base += n;
+      input = input.subarray(n);
+    }
+    if (input.length === 0) return;
+    if (this.pending.length === 0) {
+      this.pending = input;
+    } else {
+      const joined = new Uint8Array(this.pending.length + input.length);
+      joined.set(this.pending);
+      joined.set(input, this.pending.length);
+      this.pending = joined;
+    }
+    this.drain();
+  }
+
+  private drain(): void {
+    let at = 0;
+    const buf = this.pending;
+    const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+    for (;;) {
+      const hlen = headerSize(this.neg);
+      if (buf.length - at < hlen) break;
+      const type = view.getUint32(at, true);
+      const length = view.getUint32(at + 4, true);
+      const offset = this.base + at;
+      const rejected = this.checkHeader(type, length, offset);
+      if (rejected) {
+        // Skip the whole packet body, possibly beyond what has arrived so far.
+        const available = buf.length - at - hlen;
+        if (length <= available) {
+          at += hlen + length;
+          continue;
+        }
+        this.toSkip = length - available;
+        at = buf.length;
+        break;
+      }
+      if (buf.length - at - hlen < length) break;
+      const id = hlen === HEADER_SIZE_64BIT_ID ? view.getBigUint64(at + 8, true) : BigInt(view.getUint32(at + 8, true));
+      const name = packetTypeName(type) as PacketTypeName; // checkHeader rejected unknown types
+      this.decodeBody(name, type, id, view, at + hlen, length, offset);
+      at += hlen + length;
+    }
+    this.base += at;
+    this.pending = buf.subarray(at);
+  }
+
+  /** Returns true (after reporting) when the packet must be skipped unread. */
+  private checkHeader(type: number, length: number, offset: number): boolean {
+    const fail = (code: ProtocolErrorCode, message: string): true => {
+      this.sink.error(new ProtocolError(code, message, offset, type));
+      return true;
+    };
+    const name = packetTypeName(type);
+    if (name === undefined) return fail('USBREDIR_UNKNOWN_TYPE', `unknown packet type ${type}`);
+    const layout = layouts[name];
+    if (!receivable(layout.sender, this.receiver)) {
+      return fail('USBREDIR_WRONG_DIRECTION', `${name} is never sent to the usbredir ${this.receiver}`);
+    }
+    if (length > MAX_PACKET_LENGTH) return fail('USBREDIR_PACKET_TOO_LONG', `packet length ${length} too large`);
+    const thl = typeHeaderLength(layout.fields(this.neg));
+    if (length < thl || (length > thl && !layout.extraData)) {
+      return fail('USBREDIR_BAD_LENGTH', `invalid ${name} length ${length} (type header is ${thl})`);
+    }
+    return false;
+  }
+
+  private decodeBody(
+    name: PacketTypeName,
+    type: number,
+    id: bigint,
+    view: DataView,
+    start: number,
+    length: number,
+    offset: number,
+  ): void {
+    const fields = layouts[name].fields(this.neg);
+    const thl = typeHeaderLength(fields);
+    // Copy the data out so the packet never aliases the decoder's buffer.
+    const data = new Uint8Array(view.buffer, view.byteOffset + start + thl, length - thl).slice();
+    const rec: Record<string, unknown> = { type: name, id };
+    readFields(view, start, fields, rec);
+    if (name === 'bulk_packet') {
+      const high = typeof rec['lengthHigh'] === 'number' ? rec['lengthHigh'] : 0;
+      rec['length'] = ((high << 16) >>> 0) + (rec['length'] as number);
+      delete rec['lengthHigh'];
+    }
+    const violation = verifyPacket(name, rec, data, this.neg, this.receiver, false);
+    if (violation) {
+      this.sink.error(new ProtocolError(violation.code, violation.message, offset, type));
+      return;
+    }
+    switch (name) {
+      case 'hello': {
+        if (this.neg.peerHelloSeen) {
+          this.sink.error(new ProtocolError('USBREDIR_SECOND_HELLO', 'second hello ignored', offset, type));
+          return;
+        }
+        const words: number[] = [];
+        const dv = new DataView(data.buffer, data.byteOffset, data.byteLength);
+        for (let i = 0; i + 4 <= data.length; i += 4) words.push(dv.getUint32(i, true));
+        rec['capabilities'] = words;
+        this.neg.setPeer(words);
+        break;
+      }
+      case 'device_connect':
+        rec['deviceVersionBcd'] ??= 0;
+        break;
+      case 'ep_info':
+        rec['maxPacketSize'] ??= new Array<number>(32).fill(0);
+        rec['maxStreams'] ??= new Array<number>(32).fill(0);
+        break;
+      case 'filter_filter':
+        rec['rules'] = new TextDecoder('latin1').decode(data.subarray(0, data.length - 1));
+        break;
+      case 'control_packet':
+      case 'bulk_packet':
+      case 'iso_packet':
+      case 'interrupt_packet':
+      case 'buffered_bulk_packet':
+        rec['data'] = data;
+        break;
+      default:
+        break;
+    }
+    // The record was filled from this type's layout, so it has exactly the fields of its interface.
+    this.sink.packet(rec as unknown as Packet);
+  }
+}

@@ -1,0 +1,71 @@
+import { ProtocolError } from '../errors.js';
+import type { Negotiation } from './caps.js';
+import { HEADER_SIZE_32BIT_ID, HEADER_SIZE_64BIT_ID, PacketType } from './constants.js';
+import { headerSize } from './decoder.js';
+import { writeFields } from './fields.js';
+import { layouts, typeHeaderLength } from './layout.js';
+import type { Packet, Role } from './packets.js';
+import { verifyPacket } from './verify.js';
+
+/**
+ * Encodes one packet as `sender` would put it on the wire under the current negotiation. Throws a
+ * ProtocolError (offset -1: nothing was written) for a packet this side may not send or whose data
+ * disagrees with its length: those are bugs in the caller, not in the peer.
+ */
+export function encodePacket(packet: Packet, neg: Negotiation, sender: Role): Uint8Array {
+  const type = PacketType[packet.type];
+  const layout = layouts[packet.type];
+  if (layout.sender !== 'both' && layout.sender !== sender) {
+    throw new ProtocolError('USBREDIR_WRONG_DIRECTION', `the usbredir ${sender} never sends ${packet.type}`, -1, type);
+  }
+  // Packets are plain records of their layout's fields (see packets.ts).
+  const rec = { ...(packet as unknown as Record<string, unknown>) };
+  let data: Uint8Array = new Uint8Array(0);
+  switch (packet.type) {
+    case 'hello': {
+      data = new Uint8Array(packet.capabilities.length * 4);
+      const dv = new DataView(data.buffer);
+      packet.capabilities.forEach((word, i) => dv.setUint32(i * 4, word >>> 0, true));
+      break;
+    }
+    case 'filter_filter': {
+      data = new Uint8Array(packet.rules.length + 1);
+      for (let i = 0; i < packet.rules.length; i++) data[i] = packet.rules.charCodeAt(i) & 0xff;
+      break;
+    }
+    case 'bulk_packet':
+      data = packet.data;
+      if (packet.length > 0xffff && !neg.both('32bits_bulk_length')) {
+        throw new ProtocolError('USBREDIR_BAD_FIELD', 'bulk length > 65535 without 32bits_bulk_length', -1, type);
+      }
+      rec['length'] = packet.length & 0xffff;
+      rec['lengthHigh'] = packet.length >>> 16;
+      break;
+    case 'control_packet':
+    case 'iso_packet':
+    case 'interrupt_packet':
+    case 'buffered_bulk_packet':
+      data = packet.data;
+      break;
+    default:
+      break;
+  }
+  const receiver: Role = sender === 'host' ? 'guest' : 'host';
+  const violation = verifyPacket(packet.type, { ...rec, length: packet.type === 'bulk_packet' ? packet.length : rec['length'] }, data, neg, receiver, true);
+  if (violation) throw new ProtocolError(violation.code, violation.message, -1, type);
+
+  const fields = layout.fields(neg);
+  // usbredirparser queues (and so serialises) its hello before reading anything from the peer, so
+  // a hello always carries the 32-bit-id header, even if the peer's hello happened to arrive first.
+  const hlen = packet.type === 'hello' ? HEADER_SIZE_32BIT_ID : headerSize(neg);
+  const thl = typeHeaderLength(fields);
+  const out = new Uint8Array(hlen + thl + data.length);
+  const view = new DataView(out.buffer);
+  view.setUint32(0, type, true);
+  view.setUint32(4, thl + data.length, true);
+  if (hlen === HEADER_SIZE_64BIT_ID) view.setBigUint64(8, BigInt.asUintN(64, packet.id), true);
+  else view.setUint32(8, Number(BigInt.asUintN(32, packet.id)), true);
+  writeFields(view, hlen, fields, rec);
+  out.set(data, hlen + thl);
+  return out;
+}

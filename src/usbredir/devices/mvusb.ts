@@ -1,0 +1,131 @@
+import { Speed, Status, type StatusCode } from '../codec/constants.js';
+import { TransferType, type DeviceDescriptors } from '../descriptors.js';
+import type { TransferResult, UsbDeviceModel } from '../device.js';
+import type { Clause22Bus } from './buses.js';
+
+/** USB IDs and endpoints used by drivers/net/mdio/mdio-mvusb.c. */
+export const MVUSB_VENDOR_ID = 0x1286;
+export const MVUSB_PRODUCT_ID = 0x1fa4;
+export const MVUSB_EP_OUT = 0x02;
+/** The driver reads from usb_rcvbulkpipe(udev, 6), i.e. endpoint 6 IN. */
+export const MVUSB_EP_IN = 0x86;
+
+/** Command words, little-endian, "reversed from USB PCAPs" (mdio-mvusb.c). */
+const PREAMBLE0 = 0xe800;
+const PREAMBLE1 = 0x0001;
+const CMD_MASK = 0xfc00;
+const CMD_READ = 0xa400;
+const CMD_WRITE = 0x8000;
+
+export type MvusbTraceEvent =
+  | { readonly event: 'mvusb.read'; readonly phy: number; readonly reg: number; readonly value: number }
+  | { readonly event: 'mvusb.write'; readonly phy: number; readonly reg: number; readonly value: number }
+  /** The guest sent something the adapter does not understand (a guest error, not ours). */
+  | { readonly event: 'mvusb.bad_command'; readonly bytes: Uint8Array };
+
+export interface MvusbOptions {
+  readonly trace?: (event: MvusbTraceEvent) => void;
+  readonly serialNumber?: string;
+}
+
+/**
+ * bDeviceClass 0, one configuration, one interface with the two bulk endpoints: Linux then shares
+ * the device-tree node between the device and its interface (drivers/usb/core/of.c
+ * usb_of_has_combined_node), so an `mdio@N` node under the xHCI node reaches the MDIO bus.
+ */
+export function mvusbDescriptors(serialNumber?: string): DeviceDescriptors {
+  return {
+    bcdUSB: 0x0200,
+    deviceClass: 0,
+    deviceSubclass: 0,
+    deviceProtocol: 0,
+    maxPacketSize0: 64,
+    vendorId: MVUSB_VENDOR_ID,
+    productId: MVUSB_PRODUCT_ID,
+    bcdDevice: 0x0100,
+    manufacturer: 'Marvell',
+    product: 'USB to MDIO adapter',
+    ...(serialNumber !== undefined ? { serialNumber } : {}),
+    configurations: [
+      {
+        value: 1,
+        attributes: 0x80,
+        maxPowerMilliamps: 100,
+        interfaces: [
+          {
+            number: 0,
+            alternates: [
+              {
+                alternate: 0,
+                interfaceClass: 0xff,
+                interfaceSubclass: 0,
+                interfaceProtocol: 0,
+                endpoints: [
+                  { address: MVUSB_EP_OUT, transfer: TransferType.bulk, maxPacketSize: 512, interval: 0 },
+                  { address: MVUSB_EP_IN, transfer: TransferType.bulk, maxPacketSize: 512, interval: 0 },
+                ],
+              },
+            ],
+          },
+        ],
+      },
+    ],
+  };
+}
+
+/**
+ * The Marvell USB-to-MDIO adapter: a 6-byte read command on bulk OUT 0x02 is answered by a 2-byte
+ * little-endian value on bulk IN 0x86; an 8-byte write command carries the value. Clause 22 only.
+ * Every command reaches the bus.
+ */
+export class MvusbAdapter implements UsbDeviceModel {
+  readonly speed = Speed.high;
+  readonly descriptors: DeviceDescriptors;
+  private readonly responses: Uint8Array[] = [];
+  private notify: ((endpoint: number) => void) | undefined;
+
+  constructor(
+    private readonly bus: Clause22Bus,
+    private readonly options: MvusbOptions = {},
+  ) {
+    this.descriptors = mvusbDescriptors(options.serialNumber);
+  }
+
+  setInNotifier(notify: (endpoint: number) => void): void {
+    this.notify = notify;
+  }
+
+  reset(): void {
+    this.responses.length = 0;
+  }
+
+  dataOut(endpoint: number, data: Uint8Array): StatusCode {
+    if (endpoint !== MVUSB_EP_OUT) return Status.stall;
+    const word = (i: number): number => (data[2 * i] ?? 0) | ((data[2 * i + 1] ?? 0) << 8);
+    const command = word(2) & CMD_MASK;
+    const phy = (word(2) >> 5) & 0x1f;
+    const reg = word(2) & 0x1f;
+    const preambleOk = word(0) === PREAMBLE0 && word(1) === PREAMBLE1;
+    if (preambleOk && data.length === 6 && command === CMD_READ) {
+      const value = this.bus.read(phy, reg) & 0xffff;
+      this.options.trace?.({ event: 'mvusb.read', phy, reg, value });
+      this.responses.push(Uint8Array.of(value & 0xff, value >> 8));
+      this.notify?.(MVUSB_EP_IN);
+    } else if (preambleOk && data.length === 8 && command === CMD_WRITE) {
+      const value = word(3);
+      this.bus.write(phy, reg, value);
+      this.options.trace?.({ event: 'mvusb.write', phy, reg, value });
+    } else {
+      // Unknown firmware commands are accepted and dropped; the transfer itself succeeded.
+      this.options.trace?.({ event: 'mvusb.bad_command', bytes: data.slice() });
+    }
+    return Status.success;
+  }
+
+  dataIn(endpoint: number): TransferResult | undefined {
+    if (endpoint !== MVUSB_EP_IN) return { status: Status.stall };
+    const next = this.responses.shift();
+    // Nothing to say yet: NAK, the session completes the transfer when a read command arrives.
+    return next === undefined ? undefined : { status: Status.success, data: next };
+  }
+}
