@@ -5,6 +5,12 @@ cd "$(dirname "$0")/.."
 need=()
 command -v dtc >/dev/null || need+=(device-tree-compiler)
 command -v cpp >/dev/null || need+=(cpp)
+# QEMU end-to-end tests (test/qemu): stock QEMU, the arm64 cross compiler and the kernel source the guest is built from.
+command -v qemu-system-aarch64 >/dev/null || need+=(qemu-system-arm)
+command -v aarch64-linux-gnu-gcc >/dev/null || need+=(gcc-aarch64-linux-gnu)
+for p in gcc make xz-utils flex bison bc cpio libelf-dev libssl-dev linux-source-6.1 kmod; do
+  dpkg -s "$p" >/dev/null 2>&1 || need+=("$p")
+done
 if [ ${#need[@]} -gt 0 ]; then
   sudo_cmd=""
   [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
@@ -12,3 +18,6 @@ if [ ${#need[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${need[@]}"
 fi
 npm ci --no-audit --no-fund
+# The QEMU guest: a static arm64 busybox and the Linux 6.1 kernel and modules, each built once per machine (cached).
+bash scripts/build-initramfs.sh --fetch-only >/dev/null
+bash scripts/build-guest-kernel.sh >/dev/null
