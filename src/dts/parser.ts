@@ -43,6 +43,7 @@ export interface ParseResult {
 
 /** Nesting beyond this (nodes or parentheses) is refused instead of exhausting the stack; bison stops at 10000. */
 export const MAX_NESTING = 1000;
+const EXPR_WEIGHT = 12;
 
 class ParseAbort extends Error {}
 
@@ -103,9 +104,11 @@ export class Parser {
     this.report({ code, message, span });
   }
 
-  private enter(span: Span): void {
-    if (++this.depth > MAX_NESTING) {
-      this.error('DTS1015', `nesting deeper than ${MAX_NESTING} levels`, span);
+  /** `weight` is roughly the stack frames one level costs: a parenthesis runs through every precedence level. */
+  private enter(span: Span, weight = 1): void {
+    this.depth += weight;
+    if (this.depth > MAX_NESTING) {
+      this.error('DTS1015', 'nesting too deep', span);
       throw new ParseAbort();
     }
   }
@@ -356,10 +359,10 @@ export class Parser {
   private parseIntegerPrim(): bigint {
     if (this.is('LITERAL') || this.is('CHAR_LITERAL')) return this.advance().value;
     const open = this.expect('CHAR', '(');
-    this.enter(open.span);
+    this.enter(open.span, EXPR_WEIGHT);
     const v = this.parseTernary();
     this.expect('CHAR', ')');
-    this.depth--;
+    this.depth -= EXPR_WEIGHT;
     return v;
   }
 
@@ -367,11 +370,11 @@ export class Parser {
     const cond = this.parseBinary(0);
     if (!this.is('CHAR', '?')) return cond;
     this.advance();
-    this.enter(this.prevEnd);
+    this.enter(this.prevEnd, EXPR_WEIGHT);
     const a = this.parseTernary();
     this.expect('CHAR', ':');
     const b = this.parseTernary();
-    this.depth--;
+    this.depth -= EXPR_WEIGHT;
     return cond !== 0n ? a : b;
   }
 

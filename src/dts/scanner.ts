@@ -145,6 +145,7 @@ function dirname(path: string): string {
 }
 
 function joinPath(dir: string, name: string): string {
+  if (dir === '.') return name;
   return dir.endsWith('/') ? dir + name : `${dir}/${name}`;
 }
 
