@@ -125,7 +125,8 @@ export function compileFile(input: string, flags: DtcFlags): CompileResult {
       ...(alignSize !== undefined ? { alignSize } : {}),
     },
   });
-  for (const [name, file] of extraFiles) if (!result.files.has(name)) result.files.set(name, file);
+  // Spans in the preprocessed text were mapped to the real files: format them against the real texts.
+  for (const [name, file] of extraFiles) result.files.set(name, file);
   result.diagnostics.unshift(...ppDiagnostics);
   printDiagnostics(result.diagnostics, result.files, flags.quiet);
   return result;
