@@ -109,7 +109,7 @@ const PROPCHARS = /^[a-zA-Z0-9,._+*#?\-]*/;
 /** #address-cells / #size-cells as dtc's addr_size_cells fixup reads them, with the 2/1 defaults. */
 const addrCells = (n: LiveNode): number => {
   const p = getProperty(n, '#address-cells');
-  return p && p.data.bytes.length === 4 ? cellAt(p, 0) : p ? cellAt(p, 0) : 2;
+  return p ? cellAt(p, 0) : 2;
 };
 const sizeCells = (n: LiveNode): number => {
   const p = getProperty(n, '#size-cells');
