@@ -29,6 +29,7 @@ export type ListenAddress = { kind: 'unix'; path: string } | { kind: 'tcp'; host
 export class ProtocolServer {
   private readonly servers: Server[] = [];
   private readonly sockets = new Set<Socket>();
+  private readonly parsers = new WeakMap<Socket, FrameParser>();
   private readonly unixPaths: string[] = [];
   private readonly opts: Required<ProtocolServerOptions>;
   readonly addresses: ListenAddress[] = [];
@@ -48,6 +49,17 @@ export class ProtocolServer {
 
   get connectionCount(): number {
     return this.sockets.size;
+  }
+
+  /** What the server holds for its clients right now: the numbers the "bounded memory" promise is about. */
+  stats(): { connections: number; queuedOutputBytes: number; bufferedInputBytes: number } {
+    let queuedOutputBytes = 0;
+    let bufferedInputBytes = 0;
+    for (const socket of this.sockets) {
+      queuedOutputBytes += socket.writableLength;
+      bufferedInputBytes += this.parsers.get(socket)?.buffered ?? 0;
+    }
+    return { connections: this.sockets.size, queuedOutputBytes, bufferedInputBytes };
   }
 
   /** Listens on a UNIX socket, removing a stale socket file first; the socket gets `mode` (0600 by default). */
@@ -120,6 +132,7 @@ export class ProtocolServer {
       (err) => session.onFatal(err),
       this.opts.maxFrame,
     );
+    this.parsers.set(socket, parser);
     const handshake = setTimeout(() => {
       if (!session.isReady) socket.destroy();
     }, this.opts.handshakeTimeoutMs);
