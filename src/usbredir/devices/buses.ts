@@ -9,13 +9,15 @@ export interface Clause22Bus {
   write(addr: number, reg: number, value: number): void;
 }
 
-export interface I2cTransferResult {
-  /** Whether the addressed target acknowledged its address (and every written byte). */
-  readonly ack: boolean;
-  readonly data: Uint8Array;
-}
+/** One message of an `i2c_transfer()`; structurally the same as src/i2c's I2cMessage. */
+export type I2cMessageLike =
+  | { readonly addr: number; readonly kind: 'write'; readonly data: Uint8Array }
+  | { readonly addr: number; readonly kind: 'read'; readonly length: number };
 
-/** An I2C bus doing one combined transaction: write `write` (if any), then read `readLength` bytes. */
-export interface I2cBus {
-  transfer(addr: number, write: Uint8Array, readLength: number): I2cTransferResult;
+/**
+ * An I2C bus running a list of messages under one STOP; `ok` false when an address was NACKed,
+ * `reads` holding the data of the read messages carried out. src/i2c's I2cBus fits as is.
+ */
+export interface I2cTransferBus {
+  transfer(messages: readonly I2cMessageLike[]): { readonly ok: boolean; readonly reads: readonly Uint8Array[] };
 }
