@@ -35,7 +35,7 @@ export async function composeScenarioDtb(baseDtb: Uint8Array, scenarioDts: strin
     const base = printDts(readDtb(baseDtb, { fileName: 'qemu-virt.dtb' }));
     const wrapper = join(dir, 'scenario-on-virt.dts');
     await writeFile(join(dir, 'qemu-virt.dtsi'), base.replace(/^\/dts-v1\/;\s*/, ''));
-    await writeFile(wrapper, `/dts-v1/;\n/include/ "qemu-virt.dtsi"\n/include/ ${JSON.stringify(scenarioDts)}\n`);
+    await writeFile(wrapper, `/dts-v1/;\n/include/ ${JSON.stringify(join(dir, 'qemu-virt.dtsi'))}\n/include/ ${JSON.stringify(scenarioDts)}\n`);
     const dtb = await compileDtsFile(wrapper, [dirname(scenarioDts)]);
     const tree = readDtb(dtb, { fileName: 'scenario.dtb' });
     return { dtb, tree, labels: symbolsOf(tree) };
