@@ -23,7 +23,8 @@ const C33 = { ADMIN_DISABLED: 2, ADMIN_ENABLED: 3, PW_DISABLED: 2, PW_DELIVERING
  */
 export class BoardBackend implements EmulationBackend {
   private readonly listeners = new Set<(e: BackendEvent) => void>();
-  private readonly ring: BackendTraceRecord[] = [];
+  /** Circular trace buffer: slot seq % TRACE_CAPACITY holds record seq while it is among the newest. */
+  private readonly ring: (BackendTraceRecord | undefined)[] = new Array<BackendTraceRecord | undefined>(TRACE_CAPACITY);
   private seq = 0;
   private realtimeTimer: NodeJS.Timeout | undefined;
   private stepIndex = 0;
@@ -154,16 +155,19 @@ export class BoardBackend implements EmulationBackend {
   }
 
   traceSince(since: number, max: number): { records: BackendTraceRecord[]; next: number } {
-    const first = this.ring[0]?.seq ?? this.seq;
-    const start = Math.max(0, since - first);
-    const records = this.ring.slice(start, start + max);
+    const first = Math.max(0, this.seq - TRACE_CAPACITY);
+    const records: BackendTraceRecord[] = [];
+    for (let s = Math.max(since, first); s < this.seq && records.length < max; s++) {
+      const r = this.ring[s % TRACE_CAPACITY];
+      if (r) records.push(r);
+    }
     const last = records.at(-1);
     return { records, next: last ? last.seq + 1 : Math.max(since, first) };
   }
 
-  /** Every record still in the ring: what the daemon flushes to a trace file on shutdown. */
+  /** Every record still in the ring, oldest first: what the daemon flushes to a trace file on shutdown. */
   allTrace(): BackendTraceRecord[] {
-    return [...this.ring];
+    return this.traceSince(0, TRACE_CAPACITY).records;
   }
 
   subscribe(listener: (e: BackendEvent) => void): () => void {
@@ -256,8 +260,7 @@ export class BoardBackend implements EmulationBackend {
 
   private trace(event: { type: string } & Record<string, unknown>): void {
     const record = { seq: this.seq++, timeNs: this.now(), event };
-    this.ring.push(record);
-    if (this.ring.length > TRACE_CAPACITY) this.ring.shift();
+    this.ring[record.seq % TRACE_CAPACITY] = record;
     if (this.listeners.size > 0) this.emit({ type: 'trace', record });
   }
 

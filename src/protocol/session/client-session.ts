@@ -22,7 +22,14 @@ export class ConnectionClosedError extends Error {
  */
 export class ClientSession {
   private nextTag = 1;
-  private readonly pending = new Map<number, Pending>();
+  /**
+   * In-flight requests in an open-addressed table keyed by `tag & mask`. Tags are handed out in sequence,
+   * so slots rarely collide; a collision doubles the table. Cheaper than a Map on the hot path.
+   */
+  private slots: (Pending | undefined)[] = new Array<Pending | undefined>(1024);
+  private slotTags = new Uint32Array(1024);
+  private mask = 1023;
+  private count = 0;
   private closedWith: Error | undefined;
 
   constructor(
@@ -33,7 +40,7 @@ export class ClientSession {
   ) {}
 
   get inFlight(): number {
-    return this.pending.size;
+    return this.count;
   }
 
   /** Sends HELLO; resolves with the server's HELLO_REPLY. */
@@ -71,7 +78,7 @@ export class ClientSession {
       this.deliverEvent(type, payload);
       return;
     }
-    const p = this.pending.get(tag);
+    const p = this.take(tag);
     if (p === undefined) {
       if (type === FrameType.ERROR) {
         // A connection-level error (tag 0, or a tag we never sent): the server is about to close.
@@ -81,7 +88,6 @@ export class ClientSession {
       this.onProtocolError(new ProtocolError(ErrorCode.UNEXPECTED, `reply with unknown tag ${tag}`, 8, type));
       return;
     }
-    this.pending.delete(tag);
     if (type === FrameType.C22_READ_REPLY && p.replyType === FrameType.C22_READ_REPLY && payload.length === 4) {
       (p.resolve as (v: number) => void)(payload.readUInt16LE(0));
       return;
@@ -108,8 +114,10 @@ export class ClientSession {
   onClose(err: Error = new ConnectionClosedError('connection closed')): void {
     if (this.closedWith) return;
     this.closedWith = err;
-    for (const p of this.pending.values()) p.reject(err);
-    this.pending.clear();
+    for (const p of this.slots) p?.reject(err);
+    this.slots.fill(undefined);
+    this.slotTags.fill(0);
+    this.count = 0;
   }
 
   private closeWithFrame(type: number, payload: Buffer): void {
@@ -137,18 +145,47 @@ export class ClientSession {
 
   private wait<R>(tag: number, replyType: number): Promise<R> {
     const promise = new Promise<R>((resolve, reject) => {
-      this.pending.set(tag, { resolve: resolve as (v: never) => void, reject, replyType });
+      const slot = tag & this.mask;
+      this.slots[slot] = { resolve: resolve as (v: never) => void, reject, replyType };
+      this.slotTags[slot] = tag;
+      this.count++;
     });
     this.sink.flush();
     return promise;
   }
 
+  private take(tag: number): Pending | undefined {
+    const slot = tag & this.mask;
+    if (tag === 0 || this.slotTags[slot] !== tag) return undefined;
+    const p = this.slots[slot];
+    this.slots[slot] = undefined;
+    this.slotTags[slot] = 0;
+    this.count--;
+    return p;
+  }
+
+  /** Tags 1..2^32-1 (0 is reserved for events), never one whose slot is taken: then the table grows. */
   private allocTag(): number {
-    // Tags 1..2^32-1; 0 is reserved for events. Skip a tag still in flight after wrap-around.
-    do {
+    for (;;) {
       const t = this.nextTag;
       this.nextTag = t === 0xffffffff ? 1 : t + 1;
-      if (!this.pending.has(t)) return t;
-    } while (true);
+      if (this.slotTags[t & this.mask] === 0) return t;
+      if (this.count * 2 >= this.mask) this.grow();
+    }
+  }
+
+  private grow(): void {
+    const size = (this.mask + 1) * 2;
+    const slots = new Array<Pending | undefined>(size);
+    const tags = new Uint32Array(size);
+    for (let i = 0; i <= this.mask; i++) {
+      const t = this.slotTags[i] as number;
+      if (t === 0) continue;
+      slots[t & (size - 1)] = this.slots[i];
+      tags[t & (size - 1)] = t;
+    }
+    this.slots = slots;
+    this.slotTags = tags;
+    this.mask = size - 1;
   }
 }
