@@ -1,1 +1,2 @@
 export * from './pse.js';
+export * from './mdio.js';
