@@ -6,6 +6,7 @@ import * as pse from './pse.js';
 import * as serve from './serve.js';
 import * as client from './client.js';
 import * as qemu from './qemu.js';
+import * as phy from './phy.js';
 
 // Each subcommand lives in its own file and exports `register(program)`; add new ones to this list.
 const modules: { register: (program: Command) => void }[] = [
@@ -16,6 +17,7 @@ const modules: { register: (program: Command) => void }[] = [
   serve,
   client,
   qemu,
+  phy,
 ];
 
 const program = new Command('mdio-emu')
