@@ -11,15 +11,18 @@ import {
   type ScenarioSource,
   type TopologyInfo,
 } from '../src/protocol/session/backend.js';
-import type { Board, PseControllerSpec } from './board.js';
+import type { Board, BoardTraceEvent, MdioBusSpec } from './board.js';
 
 const TRACE_CAPACITY = 8192;
-/** include/uapi/linux/ethtool.h: ETHTOOL_C33_PSE_ADMIN_STATE_{DISABLED,ENABLED}, _PW_D_STATUS_{DISABLED,DELIVERING}. */
-const C33 = { ADMIN_DISABLED: 2, ADMIN_ENABLED: 3, PW_DISABLED: 2, PW_DELIVERING: 4 } as const;
+/** include/uapi/linux/ethtool.h: ETHTOOL_C33_PSE_ADMIN_STATE_* and ETHTOOL_C33_PSE_PW_D_STATUS_*. */
+const C33_ADMIN = { disabled: 2, enabled: 3 } as const;
+const C33_PW = { disabled: 2, searching: 3, delivering: 4, otherfault: 7 } as const;
+const DUPLEX = { half: 'half', full: 'full' } as const;
 
 /**
- * Adapts a Board to the protocol's EmulationBackend: bus and controller numbering (index order), the MDIO
- * rule that an address without a device reads 0xffff, a bounded trace ring, lifecycle and PHY events.
+ * Adapts a Board to the protocol's EmulationBackend: bus and controller numbering (index order in the
+ * tree), a bounded trace ring fed by the board's tracer, and protocol events from PHY interrupt lines,
+ * link changes, PSE lifecycle and scenario steps.
  */
 export class BoardBackend implements EmulationBackend {
   private readonly listeners = new Set<(e: BackendEvent) => void>();
@@ -28,22 +31,21 @@ export class BoardBackend implements EmulationBackend {
   private seq = 0;
   private realtimeTimer: NodeJS.Timeout | undefined;
   private stepIndex = 0;
+  private unwire: (() => void)[] = [];
+  /** Bus id of each PHY path, for link events that name the PHY by path. */
+  private phyByPath = new Map<string, { bus: number; addr: number }>();
   readonly clock: ClockControl;
 
   constructor(
     private board: Board,
+    /** Rebuilds the board: from its original source (RESET), or from a new one (SCENARIO_LOAD). */
     private readonly rebuild: (source?: ScenarioSource) => Board,
   ) {
     const self = this;
     this.clock = {
       now: () => BigInt(self.board.clock.now()),
       run: (ns) => self.board.clock.advance(Number(ns)),
-      step: () => {
-        // Advance to the next due timer: probe forward in 1 ms steps, bounded, so this stays cheap.
-        const before = self.board.clock.pendingTimers;
-        for (let i = 0; i < 10_000 && self.board.clock.pendingTimers === before && before > 0; i++)
-          self.board.clock.advance(1_000_000);
-      },
+      step: () => self.stepClock(),
       setRealtime: (on) => self.setRealtime(on),
       get realtime() {
         return self.realtimeTimer !== undefined;
@@ -57,14 +59,7 @@ export class BoardBackend implements EmulationBackend {
       buses: this.board.mdio.map((b, id) => ({
         id,
         path: b.path,
-        phys: [...b.phys].map(([addr, p]) => ({
-          addr,
-          phyId: p.phy.phyId,
-          c45: false,
-          path: p.path,
-          model: p.phy.model,
-          pses: p.pses,
-        })),
+        phys: [...b.phys].map(([addr, p]) => ({ addr, phyId: p.phy.phyId, c45: p.c45, path: p.path, model: p.phy.model, pses: p.pses })),
       })),
       pse: this.pseList(),
       i2c: this.board.i2c.map((b, id) => ({ id, path: b.path, devices: b.devices })),
@@ -72,28 +67,19 @@ export class BoardBackend implements EmulationBackend {
   }
 
   c22Read(bus: number, phy: number, reg: number): number {
-    const v = this.bus(bus).phys.get(phy)?.phy.c22Read(reg) ?? 0xffff;
-    this.trace({ type: 'mdio.read', bus, phy, reg, value: v });
-    return v;
+    return this.bus(bus).bus.read(phy, reg);
   }
 
   c22Write(bus: number, phy: number, reg: number, value: number): void {
-    this.bus(bus).phys.get(phy)?.phy.c22Write(reg, value);
-    this.trace({ type: 'mdio.write', bus, phy, reg, value });
+    this.bus(bus).bus.write(phy, reg, value);
   }
 
   c45Read(bus: number, port: number, devad: number, reg: number): number {
-    const dev = this.bus(bus).phys.get(port)?.phy;
-    // 45.3: an address frame, then a read frame; a device that ignores either leaves MDIO pulled high.
-    const v = dev && dev.c45Address(devad, reg) ? (dev.c45Read(devad, false) ?? 0xffff) : 0xffff;
-    this.trace({ type: 'mdio.c45-read', bus, port, devad, reg, value: v });
-    return v;
+    return this.bus(bus).bus.readC45(port, devad, reg);
   }
 
   c45Write(bus: number, port: number, devad: number, reg: number, value: number): void {
-    const dev = this.bus(bus).phys.get(port)?.phy;
-    if (dev && dev.c45Address(devad, reg)) dev.c45Write(devad, value);
-    this.trace({ type: 'mdio.c45-write', bus, port, devad, reg, value });
+    this.bus(bus).bus.writeC45(port, devad, reg, value);
   }
 
   i2cTransfer(bus: number, addr: number, write: Uint8Array, readLength: number): I2cTransferResult {
@@ -103,7 +89,7 @@ export class BoardBackend implements EmulationBackend {
     if (write.length > 0 || readLength === 0) messages.push({ addr, kind: 'write' as const, data: write });
     if (readLength > 0) messages.push({ addr, kind: 'read' as const, length: readLength });
     const r = spec.bus.transfer(messages);
-    this.trace({ type: 'i2c.xfer', bus, addr, write: [...write], readLength, ok: r.ok });
+    this.record({ type: 'i2c.xfer', bus: spec.path, addr, write: [...write], readLength, ok: r.ok });
     if (r.ok) return { result: 'ack', data: r.reads[0] ?? new Uint8Array(0) };
     return { result: r.failedAt === 0 ? 'nack-address' : 'nack-data', data: new Uint8Array(0) };
   }
@@ -113,25 +99,26 @@ export class BoardBackend implements EmulationBackend {
       id,
       path: c.path,
       compatible: c.compatible,
-      state: c.registered ? 'registered' : 'unregistered',
-      pis: c.pis.map((p, index) => ({ index, name: p.name })),
+      state: c.lifecycle.isRegistered() ? 'registered' : 'unregistered',
+      pis: c.piNames.map((name, index) => ({ index, name })),
     }));
   }
 
   pseStatus(controller: number, pi: number): PsePiStatus {
-    const p = this.pi(controller, pi);
+    const c = this.controller(controller, pi);
+    const s = c.model.status(pi).ethtool;
     return {
-      adminState: p.adminEnabled ? C33.ADMIN_ENABLED : C33.ADMIN_DISABLED,
-      powerStatus: p.adminEnabled ? C33.PW_DELIVERING : C33.PW_DISABLED,
-      powerClass: p.adminEnabled ? p.powerClass : 0,
-      actualPowerMw: p.adminEnabled ? p.powerMw : 0,
-      powerLimitMw: p.limitMw,
+      adminState: C33_ADMIN[s.adminState],
+      powerStatus: C33_PW[s.pwStatus],
+      powerClass: s.pwClass ?? 0,
+      actualPowerMw: s.actualPwMw,
+      powerLimitMw: Number.isFinite(c.model.budgetMw) ? c.model.budgetMw : 0,
     };
   }
 
   pseAdmin(controller: number, pi: number, enable: boolean): void {
-    this.pi(controller, pi).adminEnabled = enable;
-    this.trace({ type: 'pse.admin', controller, pi, enable });
+    this.controller(controller, pi).model.setAdminState(pi, enable);
+    this.record({ type: 'pse.admin', controller: this.board.pse[controller]?.path, pi, enable });
   }
 
   loadScenario(source: ScenarioSource): void {
@@ -146,7 +133,7 @@ export class BoardBackend implements EmulationBackend {
 
   triggerScenarioEvent(event: string): void {
     const run = this.board.events.get(event);
-    if (!run) throw new BackendError(ErrorCode.NO_SUCH_EVENT, `no scenario event "${event}"`);
+    if (!run) throw new BackendError(ErrorCode.NO_SUCH_EVENT, `no scenario event "${event}" (known: ${[...this.board.events.keys()].join(', ')})`);
     this.fireStep(event, run);
   }
 
@@ -177,11 +164,13 @@ export class BoardBackend implements EmulationBackend {
 
   dispose(): void {
     this.setRealtime(false);
+    for (const u of this.unwire) u();
+    this.unwire = [];
   }
 
   private replace(board: Board): void {
     const realtime = this.clock.realtime;
-    this.setRealtime(false);
+    this.dispose();
     this.board = board;
     this.stepIndex = 0;
     this.wire();
@@ -190,35 +179,58 @@ export class BoardBackend implements EmulationBackend {
 
   private wire(): void {
     const b = this.board;
+    this.phyByPath.clear();
     b.mdio.forEach((bus, busId) => {
-      for (const [addr, { phy }] of bus.phys) {
-        phy.onIrq((asserted) => this.emit({ type: 'phy-irq', bus: busId, phy: addr, asserted, timeNs: this.now() }));
+      for (const [addr, { phy, path }] of bus.phys) {
+        this.phyByPath.set(path, { bus: busId, addr });
+        this.unwire.push(phy.onIrq((asserted) => this.emit({ type: 'phy-irq', bus: busId, phy: addr, asserted, timeNs: this.now() })));
       }
     });
+    this.unwire.push(b.trace.on((e) => this.onTrace(e)));
+    b.pse.forEach((c, id) => {
+      this.unwire.push(
+        c.lifecycle.subscribe((e) => {
+          if (e.to === 'registered' || e.to === 'unregistered')
+            this.emit({ type: 'pse-lifecycle', controller: id, state: e.to, path: c.path, timeNs: BigInt(e.atNs) });
+        }),
+      );
+    });
     for (const [atMs, name] of b.timeline) {
-      const run = b.events.get(name);
-      if (run) b.clock.schedule(atMs * 1_000_000, () => this.fireStep(name, run));
+      const run = b.events.get(name) ?? (() => undefined);
+      b.clock.schedule(atMs * 1_000_000, () => this.fireStep(name, run));
+    }
+    if (b.realtime) this.setRealtime(true);
+  }
+
+  private onTrace(e: BoardTraceEvent): void {
+    this.record(e);
+    if (e.type === 'phy.link' && typeof e.phy === 'string') {
+      const where = this.phyByPath.get(e.phy);
+      const up = e.up === true;
+      if (where)
+        this.emit({
+          type: 'link',
+          bus: where.bus,
+          phy: where.addr,
+          up,
+          speed: up && typeof e.speed === 'number' ? e.speed : 0,
+          duplex: up ? (DUPLEX[e.duplex as keyof typeof DUPLEX] ?? 'unknown') : 'unknown',
+          timeNs: this.now(),
+        });
     }
   }
 
-  /** Called by board builders for link changes they observe (PHY trace `phy.link`). */
-  linkChanged(busId: number, addr: number, up: boolean, speed: number, duplex: 'half' | 'full' | 'unknown'): void {
-    this.emit({ type: 'link', bus: busId, phy: addr, up, speed, duplex, timeNs: this.now() });
-  }
-
   private fireStep(name: string, run: () => void): void {
-    const before = this.board.pse.map((c) => c.registered);
     run();
+    this.record({ type: 'scenario.step', name });
     this.emit({ type: 'scenario-step', index: this.stepIndex++, name, timeNs: this.now() });
-    this.board.pse.forEach((c, id) => {
-      if (c.registered !== before[id]) this.lifecycle(id, c);
-    });
   }
 
-  private lifecycle(id: number, c: PseControllerSpec): void {
-    const state = c.registered ? 'registered' : 'unregistered';
-    this.trace({ type: 'pse.lifecycle', controller: id, path: c.path, state });
-    this.emit({ type: 'pse-lifecycle', controller: id, state, path: c.path, timeNs: this.now() });
+  /** CLOCK step: advance to the next due timer, probing forward in 1 ms increments for at most 10 s. */
+  private stepClock(): void {
+    const c = this.board.clock;
+    const before = c.pendingTimers;
+    for (let i = 0; i < 10_000 && before > 0 && c.pendingTimers >= before; i++) c.advance(1_000_000);
   }
 
   private setRealtime(on: boolean): void {
@@ -242,23 +254,22 @@ export class BoardBackend implements EmulationBackend {
     return BigInt(this.board.clock.now());
   }
 
-  private bus(id: number) {
+  private bus(id: number): MdioBusSpec {
     const b = this.board.mdio[id];
     if (!b) throw new BackendError(ErrorCode.NO_SUCH_BUS, `no MDIO bus ${id}`);
     return b;
   }
 
-  private pi(controller: number, pi: number) {
+  private controller(controller: number, pi: number) {
     const c = this.board.pse[controller];
     if (!c) throw new BackendError(ErrorCode.NO_SUCH_CONTROLLER, `no PSE controller ${controller}`);
-    // Like the kernel's of_pse_control_get() before the driver registered: -EPROBE_DEFER, not "no device".
-    if (!c.registered) throw new BackendError(ErrorCode.NOT_REGISTERED, `PSE controller ${c.path} is not registered yet`);
-    const p = c.pis[pi];
-    if (!p) throw new BackendError(ErrorCode.NO_SUCH_PI, `controller ${controller} has no PI ${pi}`);
-    return p;
+    // Like of_pse_control_get() before the driver registered: -EPROBE_DEFER, not "no device".
+    if (!c.lifecycle.isRegistered()) throw new BackendError(ErrorCode.NOT_REGISTERED, `PSE controller ${c.path} is not registered`);
+    if (pi >= c.model.piCount) throw new BackendError(ErrorCode.NO_SUCH_PI, `controller ${controller} has no PI ${pi}`);
+    return c;
   }
 
-  private trace(event: { type: string } & Record<string, unknown>): void {
+  private record(event: BoardTraceEvent): void {
     const record = { seq: this.seq++, timeNs: this.now(), event };
     this.ring[record.seq % TRACE_CAPACITY] = record;
     if (this.listeners.size > 0) this.emit({ type: 'trace', record });

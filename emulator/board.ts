@@ -1,15 +1,19 @@
 import type { VirtualClock } from '../src/clock.js';
 import type { I2cBus } from '../src/i2c/index.js';
+import type { MdioBus } from '../src/mdio/index.js';
 import type { Phy } from '../src/phy/phy.js';
+import type { ControllerLifecycle, PseControllerModel } from '../src/pse/index.js';
+import type { Tracer } from '../src/regs/index.js';
 
 /**
- * What the daemon serves: buses of real PHY models, I2C buses with their devices, PSE controllers with a
- * lifecycle (the kernel-side view: a controller exists for PHYs once its driver registered it), one virtual
- * clock and named scenario events. Built by emulator/default-board.ts today; by the device-tree builder of
- * src/bindings once it lands.
+ * What the daemon serves, built from a device tree by emulator/dt-board.ts: MDIO buses (src/mdio) of PHY
+ * models (src/phy), I2C buses (src/i2c) with PSE chips on them, PSE controllers as the kernel's PSE core sees
+ * them (src/pse: PI model plus driver lifecycle), one virtual clock, one trace channel, named scenario events.
  */
 export interface Board {
   clock: VirtualClock;
+  /** Every model traces here (MDIO frames, PHY state, I2C, PSE lifecycle); events carry a dotted `type`. */
+  trace: Tracer<BoardTraceEvent>;
   mdio: MdioBusSpec[];
   i2c: I2cBusSpec[];
   pse: PseControllerSpec[];
@@ -17,11 +21,16 @@ export interface Board {
   events: Map<string, () => void>;
   /** Timeline entries run on the virtual clock: [ms from start, event name]. */
   timeline: [number, string][];
+  /** Tie virtual time to wall time from the start (a scenario with `clock: wall`). */
+  realtime: boolean;
 }
+
+export type BoardTraceEvent = { type: string } & Record<string, unknown>;
 
 export interface MdioBusSpec {
   path: string;
-  phys: Map<number, { phy: Phy; path: string; pses: string[] }>;
+  bus: MdioBus;
+  phys: Map<number, { phy: Phy; path: string; c45: boolean; pses: string[] }>;
 }
 
 export interface I2cBusSpec {
@@ -33,6 +42,7 @@ export interface I2cBusSpec {
 export interface PseControllerSpec {
   path: string;
   compatible: string;
-  registered: boolean;
-  pis: { name: string; adminEnabled: boolean; powerClass: number; powerMw: number; limitMw: number }[];
+  lifecycle: ControllerLifecycle;
+  model: PseControllerModel;
+  piNames: string[];
 }

@@ -5,7 +5,7 @@ import { ProtocolServer, type ListenAddress } from '../src/protocol/transport/se
 import type { ScenarioSource } from '../src/protocol/session/backend.js';
 import { BoardBackend } from './board-backend.js';
 import type { Board } from './board.js';
-import { buildDefaultBoard, type LinkListener } from './default-board.js';
+import { buildBoard, type BoardSource } from './sources.js';
 
 export interface DaemonOptions {
   scenario?: string;
@@ -41,20 +41,23 @@ export function formatAddress(a: ListenAddress): string {
  * readiness line and handles signals (cli/serve.ts), so tests can run a daemon in-process.
  */
 export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
-  if (options.scenario !== undefined || options.dts !== undefined) {
-    // The DT-to-board builder belongs to src/bindings (MDIO) and src/scenario; until it exists the daemon
-    // refuses rather than serving a board that does not match the file.
-    throw Object.assign(new Error('serving a board from --scenario/--dts needs the device-tree board builder, which this build does not have yet; run without flags for the default board'), {
-      name: 'ConfigError',
-    });
-  }
-  let backend: BoardBackend | undefined;
-  const onLink: LinkListener = (bus, addr, up, speed, duplex) => backend?.linkChanged(bus, addr, up, speed, duplex);
-  const build = (source?: ScenarioSource): Board => {
-    if (source) throw new Error(`loading "${source.name}" needs the device-tree board builder, not available yet`);
-    return buildDefaultBoard(onLink);
+  if (options.scenario !== undefined && options.dts !== undefined)
+    throw Object.assign(new Error('give --scenario or --dts, not both'), { name: 'ConfigError' });
+  let current: BoardSource =
+    options.scenario !== undefined
+      ? { kind: 'scenario', file: options.scenario }
+      : options.dts !== undefined
+        ? { kind: 'dts', file: options.dts }
+        : { kind: 'default' };
+  // SCENARIO_LOAD replaces the source; RESET rebuilds from the current one.
+  const rebuild = (source?: ScenarioSource): Board => {
+    if (source === undefined) return buildBoard(current);
+    const next: BoardSource = source.kind === 'dts' ? { kind: 'dts-text', name: source.name, text: source.text } : { kind: 'scenario-text', name: source.name, text: source.text };
+    const board = buildBoard(next);
+    current = next;
+    return board;
   };
-  backend = new BoardBackend(build(), build);
+  const backend = new BoardBackend(buildBoard(current), rebuild);
   const server = new ProtocolServer(backend, options.maxFrame === undefined ? {} : { maxFrame: options.maxFrame });
   if (options.unix !== undefined || options.tcp === undefined) await server.listenUnix(options.unix ?? defaultUnixPath());
   if (options.tcp) await server.listenTcp(options.tcp.host, options.tcp.port);

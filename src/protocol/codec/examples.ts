@@ -8,7 +8,7 @@ export const EXAMPLE_SESSION: { from: 'client' | 'server'; tag: number; message:
   { from: 'client', tag: 2, message: { kind: 'c22-read', bus: 0, phy: 1, reg: 2 }, note: 'C22_READ bus 0, PHY 1, register 2 (PHYSID1)' },
   { from: 'client', tag: 3, message: { kind: 'c22-read', bus: 0, phy: 1, reg: 3 }, note: 'C22_READ PHYSID2, pipelined: sent before the first reply' },
   { from: 'server', tag: 2, message: { kind: 'c22-read-reply', value: 0x0141 }, note: 'C22_READ_REPLY 0x0141' },
-  { from: 'server', tag: 3, message: { kind: 'c22-read-reply', value: 0x0dd1 }, note: 'C22_READ_REPLY 0x0dd1' },
+  { from: 'server', tag: 3, message: { kind: 'c22-read-reply', value: 0x0dd0 }, note: 'C22_READ_REPLY 0x0dd0' },
   { from: 'client', tag: 4, message: { kind: 'c22-write', bus: 0, phy: 1, reg: 0, value: 0x9140 }, note: 'C22_WRITE BMCR = 0x9140 (reset + autoneg)' },
   { from: 'server', tag: 4, message: { kind: 'c22-write-reply' }, note: 'C22_WRITE_REPLY' },
   { from: 'client', tag: 5, message: { kind: 'c22-read', bus: 7, phy: 1, reg: 2 }, note: 'C22_READ on a bus that does not exist' },
