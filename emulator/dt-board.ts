@@ -1,0 +1,169 @@
+import { ms, VirtualClock } from '../src/clock.js';
+import { checkPseBindings } from '../src/bindings/pse.js';
+import { compileDts, type CompileHost } from '../src/dts/compile.js';
+import { formatDiagnostic } from '../src/dts/diagnostics.js';
+import type { DtNode } from '../src/dts/tree.js';
+import { I2cBus } from '../src/i2c/index.js';
+import { MdioBus } from '../src/mdio/index.js';
+import { createPhy } from '../src/phy/catalogue.js';
+import { GIGABIT_SWITCH_PORT } from '../src/phy/partner.js';
+import { ControllerLifecycle, PseControllerModel, Tps23881 } from '../src/pse/index.js';
+import { Tracer } from '../src/regs/index.js';
+import type { Board, BoardTraceEvent, I2cBusSpec, MdioBusSpec, PseControllerSpec } from './board.js';
+
+/** A PHY node without an `ethernet-phy-idAAAA.BBBB` compatible answers as a Marvell 88E1510 (marvell.c). */
+export const DEFAULT_PHY_ID = 0x01410dd0;
+
+/** Kernel modules whose loading registers (and unloading unregisters) PSE controllers of a kind. */
+const PSE_DRIVER_OF: Readonly<Record<string, string>> = {
+  tps23881: 'ti,tps23881',
+  pd692x0: 'microchip,pd692x0',
+  pse_regulator: 'podl-pse-regulator',
+};
+
+export interface DtBoardOptions {
+  fileName: string;
+  /** Reads `/include/` files; without it includes fail. */
+  host?: CompileHost;
+  timeline?: [number, string][];
+  realtime?: boolean;
+  /** Extra events (a scenario's steps) merged into the board's own. */
+  extraEvents?: Map<string, (board: Board) => void>;
+}
+
+/** A device tree that does not compile: the message carries dtc-style diagnostics. */
+export class BoardSourceError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+function path(node: DtNode): string {
+  const parts: string[] = [];
+  for (let n: DtNode | undefined = node; n && n.parent; n = n.parent) parts.unshift(n.name);
+  return `/${parts.join('/')}`;
+}
+
+function prop(node: DtNode, name: string): Uint8Array | undefined {
+  return node.properties.find((p) => p.name === name && !p.deleted)?.value.bytes;
+}
+
+function strings(node: DtNode, name: string): string[] {
+  const b = prop(node, name);
+  return b ? Buffer.from(b).toString('latin1').split('\0').filter((s) => s.length > 0) : [];
+}
+
+function u32(node: DtNode, name: string): number | undefined {
+  const b = prop(node, name);
+  return b && b.length >= 4 ? Buffer.from(b).readUInt32BE(0) : undefined;
+}
+
+function* walk(node: DtNode): Generator<DtNode> {
+  if (node.deleted) return;
+  yield node;
+  for (const c of node.children) yield* walk(c);
+}
+
+/** Linux of_mdio: a PHY child is `ethernet-phy@N` or has an `ethernet-phy-*` compatible; a bus is a node with one. */
+function isPhyNode(n: DtNode): boolean {
+  return /^ethernet-phy(@|$)/.test(n.name) || strings(n, 'compatible').some((c) => c.startsWith('ethernet-phy-'));
+}
+
+function phyIdOf(n: DtNode): number {
+  for (const c of strings(n, 'compatible')) {
+    // of_get_phy_id(): "ethernet-phy-id%4x.%4x"
+    const m = /^ethernet-phy-id([0-9a-fA-F]{4})\.([0-9a-fA-F]{4})$/.exec(c);
+    if (m) return Number.parseInt(`${m[1]}${m[2]}`, 16) >>> 0;
+  }
+  return DEFAULT_PHY_ID;
+}
+
+/**
+ * Builds the emulation a device tree describes: one MdioBus per node with PHY children (PHY models from the
+ * catalogue by PHY ID, each cabled to a gigabit switch port), PSE controllers from the PSE bindings with a
+ * lifecycle that registers on the `pse-load` event, TPS23881 chips on their I2C buses.
+ */
+export function buildBoardFromDts(text: string, options: DtBoardOptions): Board {
+  const result = compileDts(text, { fileName: options.fileName, ...(options.host ? { host: options.host } : {}) });
+  if (!result.ok || !result.tree) {
+    throw new BoardSourceError(result.diagnostics.map((d) => formatDiagnostic(d, result.files)).join('\n') || `${options.fileName}: does not compile`);
+  }
+  const root = result.tree.root;
+  const clock = new VirtualClock();
+  const trace = new Tracer<BoardTraceEvent>();
+  const pseReport = checkPseBindings(root);
+  const psesOf = new Map<string, string[]>();
+  for (const l of pseReport.links) psesOf.set(l.phy, [...(psesOf.get(l.phy) ?? []), l.piPath ?? `${l.controller}#${l.pi}`]);
+
+  const mdio: MdioBusSpec[] = [];
+  for (const node of walk(root)) {
+    const phyNodes = node.children.filter((c) => !c.deleted && isPhyNode(c) && u32(c, 'reg') !== undefined);
+    if (phyNodes.length === 0) continue;
+    const busPath = path(node);
+    const bus = new MdioBus({ name: busPath, clock, trace });
+    const phys: MdioBusSpec['phys'] = new Map();
+    for (const n of phyNodes) {
+      const addr = u32(n, 'reg') ?? 0;
+      if (addr > 31 || phys.has(addr)) continue;
+      const phyPath = path(n);
+      const c45 = strings(n, 'compatible').includes('ethernet-phy-ieee802.3-c45');
+      const phy = createPhy(phyIdOf(n), { clock, name: phyPath, trace, seed: addr + 1, clause45: c45 });
+      phy.setPartner(GIGABIT_SWITCH_PORT);
+      bus.attach(addr, phy);
+      phys.set(addr, { phy, path: phyPath, c45, pses: psesOf.get(phyPath) ?? [] });
+    }
+    mdio.push({ path: busPath, bus, phys });
+  }
+
+  const i2cByPath = new Map<string, I2cBusSpec>();
+  const pse: PseControllerSpec[] = [];
+  for (const c of pseReport.controllers) {
+    if (!c.enabled) continue;
+    const lifecycle = new ControllerLifecycle(clock, { controller: c.path, schedule: { kind: 'on-trigger' } });
+    lifecycle.subscribe((e) => {
+      if (trace.enabled) trace.emit({ ...e });
+    });
+    const compatible = c.compatible[0] ?? c.kind;
+    pse.push({ path: c.path, compatible, lifecycle, model: new PseControllerModel(c.pis.length), piNames: c.pis.map((p) => p.path?.split('/').pop() ?? `pi${p.index}`) });
+    if (c.kind === 'ti,tps23881') {
+      const parentPath = c.path.slice(0, c.path.lastIndexOf('/')) || '/';
+      const addr = Number.parseInt(c.path.split('@').pop() ?? '', 16);
+      let spec = i2cByPath.get(parentPath);
+      if (!spec) {
+        spec = { path: parentPath, bus: new I2cBus(), devices: [] };
+        i2cByPath.set(parentPath, spec);
+      }
+      if (Number.isInteger(addr) && addr >= 0 && addr <= 0x7f) {
+        spec.bus.attach(addr, new Tps23881({ isPresent: () => lifecycle.isPresent() }));
+        spec.devices.push({ addr, path: c.path, compatible });
+      }
+    }
+  }
+  for (const p of pse) p.lifecycle.start();
+
+  const allPhys = () => mdio.flatMap((b) => [...b.phys.values()]);
+  const board: Board = {
+    clock,
+    trace,
+    mdio,
+    i2c: [...i2cByPath.values()],
+    pse,
+    events: new Map(),
+    timeline: options.timeline ?? [],
+    realtime: options.realtime ?? false,
+  };
+  board.events.set('pse-load', () => pse.forEach((p) => p.lifecycle.trigger()));
+  board.events.set('pse-unload', () => pse.forEach((p) => p.lifecycle.unregister('driver unloaded')));
+  board.events.set('cable-unplug', () => allPhys().forEach((p) => p.phy.unplug()));
+  board.events.set('cable-plug', () => allPhys().forEach((p) => p.phy.plug()));
+  for (const [module, compatible] of Object.entries(PSE_DRIVER_OF)) {
+    const mine = () => pse.filter((p) => p.compatible === compatible);
+    board.events.set(`load-module:${module}`, () => mine().forEach((p) => p.lifecycle.trigger()));
+    board.events.set(`unload-module:${module}`, () => mine().forEach((p) => p.lifecycle.unregister(`rmmod ${module}`)));
+  }
+  for (const [name, run] of options.extraEvents ?? []) board.events.set(name, () => run(board));
+  return board;
+}
+
+/** The built-in default: dts/default-board.dts with its PSE driver loading 2 s in. */
+export function defaultBoardTimeline(): [number, string][] {
+  return [[ms(2000) / 1_000_000, 'pse-load']];
+}
