@@ -440,23 +440,42 @@ export function lexFile(name: string, raw: string): PpFile {
     let startsWithHash = false;
     let directive: string | undefined;
     let tokenIndex = 0;
+    let prevEnd = 0;
+    // Most lines are already spelled as cpp prints them (single spaces, no comments between tokens):
+    // then the rendering is one slice of the source, and only identifiers become strings.
+    let verbatim = true;
     names.length = 0;
     parts.length = 0;
     while (lx.skipSpace()) {
       const white = lx.sawWhite;
       lx.scan(scratch);
-      const tok = text.slice(scratch.start, scratch.end);
+      const type = scratch.type;
       if (first) {
         first = false;
         firstStart = scratch.start;
-        if (scratch.type === TokType.Punct && (tok === '#' || tok === '%:')) {
+        const len = scratch.end - scratch.start;
+        const hash = (len === 1 && text.charCodeAt(scratch.start) === 35) || (len === 2 && text.startsWith('%:', scratch.start));
+        if (type === TokType.Punct && hash) {
           directive = '';
           startsWithHash = !white;
         }
-      } else if (white) parts.push(' ');
-      if (tokenIndex === 1 && directive === '' && scratch.type === TokType.Name) directive = tok;
-      if (scratch.type === TokType.Name) names.push(tok);
-      parts.push(tok);
+      } else {
+        if (verbatim && (white ? scratch.start - prevEnd !== 1 || text.charCodeAt(prevEnd) !== 32 : scratch.start !== prevEnd)) {
+          verbatim = false;
+          // Rebuild what the verbatim run covered so far, token by token.
+          parts.push(...renderTokens(text, firstStart, prevEnd));
+        }
+        if (!verbatim) {
+          if (white) parts.push(' ');
+          parts.push(text.slice(scratch.start, scratch.end));
+        }
+      }
+      if (type === TokType.Name) {
+        const name = text.slice(scratch.start, scratch.end);
+        if (tokenIndex === 1 && directive === '') directive = name;
+        names.push(name);
+      }
+      prevEnd = scratch.end;
       tokenIndex++;
     }
     const end = lx.pos;
@@ -475,12 +494,27 @@ export function lexFile(name: string, raw: string): PpFile {
       directive,
       startsWithHash,
       names: names.slice(),
-      rendered: indent + parts.join(''),
+      rendered: indent + (verbatim ? text.slice(firstStart, prevEnd) : parts.join('')),
       slowUses: 0,
     });
   }
   file.unterminatedComment = lx.unterminatedComment;
   return file;
+}
+
+/** cpp's spelling of the tokens in [start, end) of a text: one space wherever there was white space. */
+function renderTokens(text: string, start: number, end: number): string[] {
+  const lx = new Lexer(text);
+  lx.pos = start;
+  const parts: string[] = [];
+  const s: Scanned = { type: TokType.Eof, start: 0, end: 0 };
+  while (lx.pos < end && lx.skipSpace()) {
+    const white = lx.sawWhite;
+    lx.scan(s);
+    if (white && parts.length > 0) parts.push(' ');
+    parts.push(text.slice(s.start, s.end));
+  }
+  return parts;
 }
 
 /** The tokens of one logical line; the first carries BOL. */
