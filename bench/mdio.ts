@@ -20,7 +20,9 @@ function measure(label: string, body: (n: number) => void): number {
     n *= 4;
   }
   const rate = n / (elapsed / 1000);
-  console.log(`${label.padEnd(44)} ${Math.round(rate).toLocaleString('en-US').padStart(14)} accesses/s  ${(rate / PHYSICAL_FRAMES_PER_S).toFixed(1).padStart(8)}x a 2.5 MHz bus`);
+  console.log(
+    `${label.padEnd(44)} ${Math.round(rate).toLocaleString('en-US').padStart(14)} accesses/s  ${(rate / PHYSICAL_FRAMES_PER_S).toFixed(1).padStart(8)}x a 2.5 MHz bus`,
+  );
   return rate;
 }
 
@@ -30,7 +32,9 @@ export async function run(): Promise<void> {
   const bus = new MdioBus({ name: '/mdio', clock, trace });
   bus.attach(1, createPhy(0x01410dd0, { clock, trace, name: 'marvell' }));
   bus.attach(2, createPhy(0x00112233, { clock, trace, name: 'generic-c45', clause45: true }));
-  console.log(`reference: physical Clause 22 MDIO at 2.5 MHz = ${Math.round(PHYSICAL_FRAMES_PER_S).toLocaleString('en-US')} frames/s`);
+  console.log(
+    `reference: physical Clause 22 MDIO at 2.5 MHz = ${Math.round(PHYSICAL_FRAMES_PER_S).toLocaleString('en-US')} frames/s`,
+  );
   let sink = 0;
   measure('C22 read BMSR (latching), trace off', (n) => {
     for (let i = 0; i < n; i++) sink ^= bus.read(1, 1);

@@ -19,16 +19,29 @@ export function register(program: Command): void {
     .option('--json', 'machine-readable output')
     .action((file: string, opts: { json?: boolean }) => {
       const buses = findMdioBuses(loadTree(file));
-      const rows = buses.flatMap((b) => b.phys.map((p) => ({ bus: b.path, busKind: b.kind, address: p.address, phyId: hex(p.phyId, 8), clause: p.clause45 ? 45 : 22, model: p.model, node: p.path })));
+      const rows = buses.flatMap((b) =>
+        b.phys.map((p) => ({
+          bus: b.path,
+          busKind: b.kind,
+          address: p.address,
+          phyId: hex(p.phyId, 8),
+          clause: p.clause45 ? 45 : 22,
+          model: p.model,
+          node: p.path,
+        })),
+      );
       if (opts.json) {
-        process.stdout.write(`${JSON.stringify({ buses: buses.map((b) => ({ path: b.path, kind: b.kind })), phys: rows }, null, 2)}\n`);
+        process.stdout.write(
+          `${JSON.stringify({ buses: buses.map((b) => ({ path: b.path, kind: b.kind })), phys: rows }, null, 2)}\n`,
+        );
         return;
       }
       if (rows.length === 0) {
         process.stdout.write(buses.length ? `${buses.length} MDIO bus(es), no PHYs\n` : 'no MDIO buses\n');
         return;
       }
-      for (const r of rows) process.stdout.write(`${r.bus}\t${r.address}\t${r.phyId}\tc${r.clause}\t${r.model}\n`);
+      for (const r of rows)
+        process.stdout.write(`${r.bus}\t${r.address}\t${r.phyId}\tc${r.clause}\t${r.model}\n`);
     });
 
   phy
@@ -39,7 +52,8 @@ export function register(program: Command): void {
     .argument('<phy>', 'PHY address')
     .action((file: string, busPath: string, address: string) => {
       const addr = Number(address);
-      if (!Number.isInteger(addr) || addr < 0 || addr > 31) throw new ExitCodeError(2, `bad PHY address "${address}" (0..31)`);
+      if (!Number.isInteger(addr) || addr < 0 || addr > 31)
+        throw new ExitCodeError(2, `bad PHY address "${address}" (0..31)`);
       const emu = new MdioEmulation(loadTree(file), { clock: new VirtualClock(), partner: undefined });
       let target: Phy;
       try {
@@ -56,7 +70,9 @@ export function register(program: Command): void {
 export function dumpRegisters(phy: Phy): string[] {
   const lines: string[] = [];
   for (const map of phy.maps()) {
-    const sorted = [...map.registers].sort((a, b) => (a.page ?? -1) - (b.page ?? -1) || a.address - b.address);
+    const sorted = [...map.registers].sort(
+      (a, b) => (a.page ?? -1) - (b.page ?? -1) || a.address - b.address,
+    );
     for (const r of sorted) {
       const page = r.page === undefined ? '' : ` page ${hex(r.page, 2)}`;
       lines.push(`${map.name}${page} ${hex(r.address, 2)} ${r.name.padEnd(24)} ${hex(r.peek(), 4)}`);

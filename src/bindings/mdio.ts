@@ -1,8 +1,24 @@
 import type { Clock } from '../clock.js';
-import { cellsOf, getProperty, liveChildren, nodePath, stringsOf, walk, type DeviceTree, type DtNode } from '../dts/tree.js';
+import {
+  cellsOf,
+  getProperty,
+  liveChildren,
+  nodePath,
+  stringsOf,
+  walk,
+  type DeviceTree,
+  type DtNode,
+} from '../dts/tree.js';
 import { MdioBus } from '../mdio/bus.js';
 import type { EmulationEvent } from '../mdio/trace.js';
-import { createPhy, findModel, GIGABIT_SWITCH_PORT, type LinkPartner, type Phy, type PhyTiming } from '../phy/index.js';
+import {
+  createPhy,
+  findModel,
+  GIGABIT_SWITCH_PORT,
+  type LinkPartner,
+  type Phy,
+  type PhyTiming,
+} from '../phy/index.js';
 import type { TraceSink } from '../regs/trace.js';
 
 /**
@@ -123,7 +139,12 @@ export function mdioBusKind(node: DtNode): MdioBusKind | undefined {
 function childIsPhy(child: DtNode): boolean {
   const compat = compatibles(child);
   if (compat.length === 0) return true;
-  return compat.some((c) => c.startsWith('ethernet-phy-id') || c === 'ethernet-phy-ieee802.3-c45' || c === 'ethernet-phy-ieee802.3-c22');
+  return compat.some(
+    (c) =>
+      c.startsWith('ethernet-phy-id') ||
+      c === 'ethernet-phy-ieee802.3-c45' ||
+      c === 'ethernet-phy-ieee802.3-c22',
+  );
 }
 
 function parsePhyId(child: DtNode): number | undefined {
@@ -131,7 +152,12 @@ function parsePhyId(child: DtNode): number | undefined {
     if (!c.startsWith('ethernet-phy-id')) continue;
     // of_get_phy_id(): sscanf(cp, "ethernet-phy-id%4x.%4x", &upper, &lower)
     const m = /^ethernet-phy-id([0-9a-fA-F]{1,4})\.([0-9a-fA-F]{1,4})$/.exec(c);
-    if (!m?.[1] || !m[2]) throw new ConfigError(MdioConfigCode.BAD_PHY_ID, nodePath(child), `"${c}" is not ethernet-phy-idAAAA.BBBB`);
+    if (!m?.[1] || !m[2])
+      throw new ConfigError(
+        MdioConfigCode.BAD_PHY_ID,
+        nodePath(child),
+        `"${c}" is not ethernet-phy-idAAAA.BBBB`,
+      );
     return ((Number.parseInt(m[1], 16) << 16) | Number.parseInt(m[2], 16)) >>> 0;
   }
   return undefined;
@@ -142,20 +168,24 @@ function phyInfo(child: DtNode): PhyNodeInfo {
   const reg = getProperty(child, 'reg');
   const cells = reg ? cellsOf(reg.value) : [];
   // of_mdio_parse_addr(): one cell, below PHY_MAX_ADDR
-  if (!reg || cells.length !== 1 || reg.value.bytes.length !== 4) throw new ConfigError(MdioConfigCode.BAD_ADDRESS, path, 'a PHY node needs reg = <address> (one cell)');
+  if (!reg || cells.length !== 1 || reg.value.bytes.length !== 4)
+    throw new ConfigError(MdioConfigCode.BAD_ADDRESS, path, 'a PHY node needs reg = <address> (one cell)');
   const address = cells[0] ?? 0;
-  if (address > 31) throw new ConfigError(MdioConfigCode.BAD_ADDRESS, path, `PHY address ${address} is outside 0-31`);
+  if (address > 31)
+    throw new ConfigError(MdioConfigCode.BAD_ADDRESS, path, `PHY address ${address} is outside 0-31`);
   const compat = compatibles(child);
   const clause45 = compat.includes('ethernet-phy-ieee802.3-c45');
   const id = parsePhyId(child);
   const phyId = id ?? DEFAULT_PHY_ID;
   const entry = findModel(phyId);
-  const model = entry && (entry.clause === 45) === clause45 ? entry.model : clause45 ? 'generic-c45' : 'generic-c22';
+  const model =
+    entry && (entry.clause === 45) === clause45 ? entry.model : clause45 ? 'generic-c45' : 'generic-c22';
   const maxSpeedProp = getProperty(child, 'max-speed');
   let maxSpeed: number | undefined;
   if (maxSpeedProp) {
     const v = cellsOf(maxSpeedProp.value);
-    if (v.length !== 1 || maxSpeedProp.value.bytes.length !== 4) throw new ConfigError(MdioConfigCode.BAD_PROPERTY, path, 'max-speed must be one cell');
+    if (v.length !== 1 || maxSpeedProp.value.bytes.length !== 4)
+      throw new ConfigError(MdioConfigCode.BAD_PROPERTY, path, 'max-speed must be one cell');
     maxSpeed = v[0];
   }
   const interrupts = getProperty(child, 'interrupts');
@@ -187,10 +217,20 @@ export function findMdioBuses(tree: DeviceTree): MdioBusInfo[] {
     for (const child of liveChildren(node)) {
       if (!available(child)) continue;
       if (!getProperty(child, 'reg') && baseName(child) !== 'ethernet-phy') continue; // not an MDIO device
-      if (!childIsPhy(child)) throw new ConfigError(MdioConfigCode.UNSUPPORTED_DEVICE, nodePath(child), `no model for MDIO device "${compatibles(child).join('", "')}"`);
+      if (!childIsPhy(child))
+        throw new ConfigError(
+          MdioConfigCode.UNSUPPORTED_DEVICE,
+          nodePath(child),
+          `no model for MDIO device "${compatibles(child).join('", "')}"`,
+        );
       const info = phyInfo(child);
       const other = seen.get(info.address);
-      if (other) throw new ConfigError(MdioConfigCode.DUPLICATE_ADDRESS, info.path, `address ${info.address} is already used by ${other}`);
+      if (other)
+        throw new ConfigError(
+          MdioConfigCode.DUPLICATE_ADDRESS,
+          info.path,
+          `address ${info.address} is already used by ${other}`,
+        );
       seen.set(info.address, info.path);
       phys.push(info);
     }
@@ -218,10 +258,21 @@ export interface BuiltMdioBus {
 export function buildMdioBuses(tree: DeviceTree, options: BuildMdioOptions): BuiltMdioBus[] {
   const partner = 'partner' in options ? options.partner : GIGABIT_SWITCH_PORT;
   return findMdioBuses(tree).map((info) => {
-    const bus = new MdioBus({ name: info.path, clock: options.clock, ...(options.trace ? { trace: options.trace } : {}) });
+    const bus = new MdioBus({
+      name: info.path,
+      clock: options.clock,
+      ...(options.trace ? { trace: options.trace } : {}),
+    });
     const phys = new Map<number, Phy>();
     for (const p of info.phys) {
-      const phy = createPhy(p.phyId, { clock: options.clock, name: p.path, clause45: p.clause45, seed: 0x100 + p.address, ...(options.trace ? { trace: options.trace } : {}), ...(options.timing ? { timing: options.timing } : {}) });
+      const phy = createPhy(p.phyId, {
+        clock: options.clock,
+        name: p.path,
+        clause45: p.clause45,
+        seed: 0x100 + p.address,
+        ...(options.trace ? { trace: options.trace } : {}),
+        ...(options.timing ? { timing: options.timing } : {}),
+      });
       phy.setPartner(partner);
       bus.attach(p.address, phy);
       phys.set(p.address, phy);

@@ -27,7 +27,9 @@ export interface MdioBusOptions {
 export class MdioBus {
   readonly name: string;
   readonly clock: Clock;
-  readonly #devices: (MdioDevice | undefined)[] = new Array<MdioDevice | undefined>(MDIO_ADDRESSES).fill(undefined);
+  readonly #devices: (MdioDevice | undefined)[] = new Array<MdioDevice | undefined>(MDIO_ADDRESSES).fill(
+    undefined,
+  );
   readonly #faults = new FaultSet();
   readonly #trace: TraceSink<MdioEvent> | undefined;
   readonly #c45Addresses = new Map<number, number>();
@@ -40,7 +42,8 @@ export class MdioBus {
 
   attach(addr: number, device: MdioDevice): void {
     checkAddr(addr);
-    if (this.#devices[addr]) throw new BusError(BusErrorCode.ADDRESS_IN_USE, `${this.name}: address ${addr} already has a device`);
+    if (this.#devices[addr])
+      throw new BusError(BusErrorCode.ADDRESS_IN_USE, `${this.name}: address ${addr} already has a device`);
     this.#devices[addr] = device;
   }
 
@@ -88,7 +91,17 @@ export class MdioBus {
         fault = 'bit-error';
       }
     }
-    if (this.#trace?.enabled) this.#trace.emit({ type: 'mdio.read', t: this.clock.now(), bus: this.name, addr, reg, value: result, responded, ...(fault ? { fault } : {}) });
+    if (this.#trace?.enabled)
+      this.#trace.emit({
+        type: 'mdio.read',
+        t: this.clock.now(),
+        bus: this.name,
+        addr,
+        reg,
+        value: result,
+        responded,
+        ...(fault ? { fault } : {}),
+      });
     return result;
   }
 
@@ -98,7 +111,17 @@ export class MdioBus {
     checkValue(value);
     const silenced = !this.#faults.empty && this.#faults.silenced(addr);
     const responded = silenced ? false : (this.#devices[addr]?.c22Write(reg, value) ?? false);
-    if (this.#trace?.enabled) this.#trace.emit({ type: 'mdio.write', t: this.clock.now(), bus: this.name, addr, reg, value, responded, ...(silenced ? { fault: 'no-response' as const } : {}) });
+    if (this.#trace?.enabled)
+      this.#trace.emit({
+        type: 'mdio.write',
+        t: this.clock.now(),
+        bus: this.name,
+        addr,
+        reg,
+        value,
+        responded,
+        ...(silenced ? { fault: 'no-response' as const } : {}),
+      });
   }
 
   // ---- Clause 45 -----------------------------------------------------------------------------------
@@ -110,7 +133,16 @@ export class MdioBus {
     const silenced = !this.#faults.empty && this.#faults.silenced(addr);
     const responded = silenced ? false : (this.#devices[addr]?.c45Address(devad, reg) ?? false);
     if (responded) this.#c45Addresses.set(addr * MDIO_ADDRESSES + devad, reg);
-    if (this.#trace?.enabled) this.#trace.emit({ type: 'mdio.c45.address', t: this.clock.now(), bus: this.name, addr, devad, reg, responded });
+    if (this.#trace?.enabled)
+      this.#trace.emit({
+        type: 'mdio.c45.address',
+        t: this.clock.now(),
+        bus: this.name,
+        addr,
+        devad,
+        reg,
+        responded,
+      });
     return responded;
   }
 
@@ -128,7 +160,18 @@ export class MdioBus {
     checkValue(value);
     const silenced = !this.#faults.empty && this.#faults.silenced(addr);
     const responded = silenced ? false : (this.#devices[addr]?.c45Write(devad, value) ?? false);
-    if (this.#trace?.enabled) this.#trace.emit({ type: 'mdio.write', t: this.clock.now(), bus: this.name, addr, devad, reg: this.#lastAddress(addr, devad), value, responded, ...(silenced ? { fault: 'no-response' as const } : {}) });
+    if (this.#trace?.enabled)
+      this.#trace.emit({
+        type: 'mdio.write',
+        t: this.clock.now(),
+        bus: this.name,
+        addr,
+        devad,
+        reg: this.#lastAddress(addr, devad),
+        value,
+        responded,
+        ...(silenced ? { fault: 'no-response' as const } : {}),
+      });
   }
 
   /** Address frame then read frame, as Linux mdiobus_c45_read() issues them. */
@@ -160,7 +203,18 @@ export class MdioBus {
         fault = 'bit-error';
       }
     }
-    if (this.#trace?.enabled) this.#trace.emit({ type: 'mdio.read', t: this.clock.now(), bus: this.name, addr, devad, reg, value: result, responded, ...(fault ? { fault } : {}) });
+    if (this.#trace?.enabled)
+      this.#trace.emit({
+        type: 'mdio.read',
+        t: this.clock.now(),
+        bus: this.name,
+        addr,
+        devad,
+        reg,
+        value: result,
+        responded,
+        ...(fault ? { fault } : {}),
+      });
     return result;
   }
 
@@ -171,14 +225,18 @@ export class MdioBus {
 }
 
 function checkAddr(addr: number): void {
-  if (!Number.isInteger(addr) || addr < 0 || addr >= MDIO_ADDRESSES) throw new BusError(BusErrorCode.ADDRESS_RANGE, `PHY address ${addr} is outside 0-31`);
+  if (!Number.isInteger(addr) || addr < 0 || addr >= MDIO_ADDRESSES)
+    throw new BusError(BusErrorCode.ADDRESS_RANGE, `PHY address ${addr} is outside 0-31`);
 }
 function checkReg(reg: number): void {
-  if (!Number.isInteger(reg) || reg < 0 || reg > 31) throw new BusError(BusErrorCode.REGISTER_RANGE, `Clause 22 register ${reg} is outside 0-31`);
+  if (!Number.isInteger(reg) || reg < 0 || reg > 31)
+    throw new BusError(BusErrorCode.REGISTER_RANGE, `Clause 22 register ${reg} is outside 0-31`);
 }
 function checkDevad(devad: number): void {
-  if (!Number.isInteger(devad) || devad < 0 || devad > 31) throw new BusError(BusErrorCode.REGISTER_RANGE, `MMD ${devad} is outside 0-31`);
+  if (!Number.isInteger(devad) || devad < 0 || devad > 31)
+    throw new BusError(BusErrorCode.REGISTER_RANGE, `MMD ${devad} is outside 0-31`);
 }
 function checkValue(value: number): void {
-  if (!Number.isInteger(value) || value < 0 || value > 0xffff) throw new BusError(BusErrorCode.REGISTER_RANGE, `value ${value} is not 16-bit`);
+  if (!Number.isInteger(value) || value < 0 || value > 0xffff)
+    throw new BusError(BusErrorCode.REGISTER_RANGE, `value ${value} is not 16-bit`);
 }

@@ -9,7 +9,10 @@ import { Tracer } from '../regs/trace.js';
 import type { MdioBus } from './bus.js';
 import type { EmulationEvent } from './trace.js';
 
-export type EmulationSource = { readonly dts: string; readonly fileName?: string } | { readonly dtb: Uint8Array } | { readonly tree: DeviceTree };
+export type EmulationSource =
+  | { readonly dts: string; readonly fileName?: string }
+  | { readonly dtb: Uint8Array }
+  | { readonly tree: DeviceTree };
 
 export interface MdioEmulationOptions {
   readonly clock?: VirtualClock;
@@ -90,12 +93,17 @@ export class MdioEmulation {
     if (exact) return exact;
     const suffix = this.#buses.filter((b) => b.info.path.endsWith(path.startsWith('/') ? path : `/${path}`));
     if (suffix.length === 1 && suffix[0]) return suffix[0];
-    throw new RangeError(`no MDIO bus ${path} (have ${this.#buses.map((b) => b.info.path).join(', ') || 'none'})`);
+    throw new RangeError(
+      `no MDIO bus ${path} (have ${this.#buses.map((b) => b.info.path).join(', ') || 'none'})`,
+    );
   }
 }
 
 /** Builds an emulation from DTS text, a DTB blob or a tree. DTS errors throw `DtsError` with diagnostics. */
-export function createMdioEmulation(source: EmulationSource, options: MdioEmulationOptions = {}): MdioEmulation {
+export function createMdioEmulation(
+  source: EmulationSource,
+  options: MdioEmulationOptions = {},
+): MdioEmulation {
   return new MdioEmulation(loadTree(source), options);
 }
 

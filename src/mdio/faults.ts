@@ -6,7 +6,14 @@
  */
 export type MdioFault =
   | { readonly kind: 'no-response'; readonly addr: number; readonly count?: number }
-  | { readonly kind: 'bit-error'; readonly addr: number; readonly reg: number; readonly devad?: number; readonly xor: number; readonly count?: number };
+  | {
+      readonly kind: 'bit-error';
+      readonly addr: number;
+      readonly reg: number;
+      readonly devad?: number;
+      readonly xor: number;
+      readonly count?: number;
+    };
 
 export interface FaultHandle {
   remove(): void;
@@ -69,6 +76,7 @@ export class FaultSet {
 
   #hit(f: ActiveFault): void {
     f.hits++;
-    if (f.fault.count !== undefined && f.hits >= f.fault.count) this.#faults = this.#faults.filter((x) => x !== f);
+    if (f.fault.count !== undefined && f.hits >= f.fault.count)
+      this.#faults = this.#faults.filter((x) => x !== f);
   }
 }

@@ -6,9 +6,37 @@ import type { RegisterEvent } from '../regs/index.js';
  * no device drove the line (the read then returns 0xffff); `fault` names an injected fault that applied.
  */
 export type MdioEvent =
-  | { type: 'mdio.read'; t: number; bus: string; addr: number; devad?: number; reg: number; value: number; responded: boolean; fault?: MdioFaultKind }
-  | { type: 'mdio.write'; t: number; bus: string; addr: number; devad?: number; reg: number; value: number; responded: boolean; fault?: MdioFaultKind }
-  | { type: 'mdio.c45.address'; t: number; bus: string; addr: number; devad: number; reg: number; responded: boolean };
+  | {
+      type: 'mdio.read';
+      t: number;
+      bus: string;
+      addr: number;
+      devad?: number;
+      reg: number;
+      value: number;
+      responded: boolean;
+      fault?: MdioFaultKind;
+    }
+  | {
+      type: 'mdio.write';
+      t: number;
+      bus: string;
+      addr: number;
+      devad?: number;
+      reg: number;
+      value: number;
+      responded: boolean;
+      fault?: MdioFaultKind;
+    }
+  | {
+      type: 'mdio.c45.address';
+      t: number;
+      bus: string;
+      addr: number;
+      devad: number;
+      reg: number;
+      responded: boolean;
+    };
 
 export type MdioFaultKind = 'no-response' | 'bit-error';
 

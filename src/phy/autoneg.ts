@@ -42,35 +42,80 @@ export function highestCommonMode(a: readonly LinkMode[], b: readonly LinkMode[]
  * 1000BASE-T and faster need autoneg (40.5.1: master/slave is negotiated), so they never parallel-detect.
  */
 export function resolveLink(local: LocalLinkConfig, partner: LinkPartner): LinkResolution {
-  const down = (method: ResolutionMethod, reason: string): LinkResolution => ({ up: false, speed: 10, duplex: 'half', method, master: false, masterSlaveFault: false, reason });
+  const down = (method: ResolutionMethod, reason: string): LinkResolution => ({
+    up: false,
+    speed: 10,
+    duplex: 'half',
+    method,
+    master: false,
+    masterSlaveFault: false,
+    reason,
+  });
   if (local.autoneg && partner.autoneg) {
     const mode = highestCommonMode(local.advertised, partner.modes);
     if (!mode) return down('autoneg', 'no common mode');
     const speed = speedOf(mode);
     if (speed >= 1000) {
       const ms = resolveMasterSlave(local, partner);
-      if (ms.fault) return { ...down('autoneg', 'master/slave configuration fault'), speed, duplex: duplexOf(mode), masterSlaveFault: true };
-      return { up: true, speed, duplex: duplexOf(mode), method: 'autoneg', master: ms.localMaster, masterSlaveFault: false };
+      if (ms.fault)
+        return {
+          ...down('autoneg', 'master/slave configuration fault'),
+          speed,
+          duplex: duplexOf(mode),
+          masterSlaveFault: true,
+        };
+      return {
+        up: true,
+        speed,
+        duplex: duplexOf(mode),
+        method: 'autoneg',
+        master: ms.localMaster,
+        masterSlaveFault: false,
+      };
     }
-    return { up: true, speed, duplex: duplexOf(mode), method: 'autoneg', master: false, masterSlaveFault: false };
+    return {
+      up: true,
+      speed,
+      duplex: duplexOf(mode),
+      method: 'autoneg',
+      master: false,
+      masterSlaveFault: false,
+    };
   }
   if (local.autoneg) {
     const forced = partner.forced;
     if (!forced) return down('parallel-detect', 'partner forced without a speed');
     const detected = modeOf(forced.speed, 'half');
-    if (forced.speed > 100 || !detected || !local.supported.includes(detected)) return down('parallel-detect', `cannot parallel-detect ${forced.speed} Mb/s`);
-    return { up: true, speed: forced.speed, duplex: 'half', method: 'parallel-detect', master: false, masterSlaveFault: false };
+    if (forced.speed > 100 || !detected || !local.supported.includes(detected))
+      return down('parallel-detect', `cannot parallel-detect ${forced.speed} Mb/s`);
+    return {
+      up: true,
+      speed: forced.speed,
+      duplex: 'half',
+      method: 'parallel-detect',
+      master: false,
+      masterSlaveFault: false,
+    };
   }
   if (partner.autoneg) {
     const { speed, duplex } = local.forced;
     const detected = modeOf(speed, 'half');
     const partnerCan = partner.modes.some((m) => speedOf(m) === speed);
-    if (speed > 100 || !detected || !partnerCan) return down('parallel-detect', `partner cannot parallel-detect ${speed} Mb/s`);
+    if (speed > 100 || !detected || !partnerCan)
+      return down('parallel-detect', `partner cannot parallel-detect ${speed} Mb/s`);
     return { up: true, speed, duplex, method: 'parallel-detect', master: false, masterSlaveFault: false };
   }
   const forced = partner.forced;
-  if (!forced || forced.speed !== local.forced.speed || local.forced.speed > 100) return down('forced', 'forced speeds differ');
-  return { up: true, speed: local.forced.speed, duplex: local.forced.duplex, method: 'forced', master: false, masterSlaveFault: false };
+  if (!forced || forced.speed !== local.forced.speed || local.forced.speed > 100)
+    return down('forced', 'forced speeds differ');
+  return {
+    up: true,
+    speed: local.forced.speed,
+    duplex: local.forced.duplex,
+    method: 'forced',
+    master: false,
+    masterSlaveFault: false,
+  };
 }
 
 /**
@@ -85,7 +130,9 @@ export function resolveMasterSlave(
 ): { fault: boolean; localMaster: boolean } {
   const lp = partner.masterSlave ?? 'auto';
   if (local.masterSlave !== 'auto' && lp !== 'auto') {
-    return local.masterSlave === lp ? { fault: true, localMaster: false } : { fault: false, localMaster: local.masterSlave === 'master' };
+    return local.masterSlave === lp
+      ? { fault: true, localMaster: false }
+      : { fault: false, localMaster: local.masterSlave === 'master' };
   }
   if (local.masterSlave !== 'auto') return { fault: false, localMaster: local.masterSlave === 'master' };
   if (lp !== 'auto') return { fault: false, localMaster: lp === 'slave' };

@@ -1,6 +1,14 @@
-import { RegisterMap, type PageSelect } from '../regs/index.js';
+import { RegisterMap, type PageSelect, type RegisterEvent } from '../regs/index.js';
 import type { LocalLinkConfig } from './autoneg.js';
-import { BMCR_BITS, clause22LocalConfig, defineAnEee, defineClause22, definePcsEee, type Clause22Config, type Clause22Registers } from './c22-registers.js';
+import {
+  BMCR_BITS,
+  clause22LocalConfig,
+  defineAnEee,
+  defineClause22,
+  definePcsEee,
+  type Clause22Config,
+  type Clause22Registers,
+} from './c22-registers.js';
 import { Phy, type PhyOptions, type PhyStatus } from './phy.js';
 
 export const MDIO_MMD_PCS = 3;
@@ -19,13 +27,30 @@ export class Clause22Phy extends Phy {
   protected readonly config: Clause22Config;
   protected readonly clause45 = false;
 
-  constructor(options: PhyOptions & { readonly model?: string; readonly pages?: PageSelect; readonly standardPage?: number }, config: Clause22Config) {
+  constructor(
+    options: PhyOptions & {
+      readonly model?: string;
+      readonly pages?: PageSelect;
+      readonly standardPage?: number;
+    },
+    config: Clause22Config,
+  ) {
     super(options);
     this.phyId = config.phyId >>> 0;
     this.model = options.model ?? 'generic-c22';
     this.config = config;
-    const emit = options.trace ? (e: Parameters<NonNullable<typeof options.trace>['emit']>[0]) => options.trace?.enabled && options.trace.emit(e) : undefined;
-    this.regs = new RegisterMap({ name: `${this.name}:c22`, clock: options.clock, ...(options.pages ? { pages: options.pages } : {}), ...(emit ? { emit } : {}) });
+    const trace = options.trace;
+    const emit = trace
+      ? (e: RegisterEvent) => {
+          if (trace.enabled) trace.emit(e);
+        }
+      : undefined;
+    this.regs = new RegisterMap({
+      name: `${this.name}:c22`,
+      clock: options.clock,
+      ...(options.pages ? { pages: options.pages } : {}),
+      ...(emit ? { emit } : {}),
+    });
     this.std = defineClause22(this.regs, this, config, options.standardPage);
     if (config.mmdIndirect) {
       const pcs = new RegisterMap({ name: `${this.name}:mmd3`, clock: options.clock });

@@ -36,7 +36,13 @@ export const BMCR_BITS = {
 } as const;
 
 /** Bits whose change retrains the link (22.2.4.1): speed, duplex, AN enable, power down, loopback. */
-const RETRAIN = BMCR_BITS.SPEED_LSB | BMCR_BITS.SPEED_MSB | BMCR_BITS.DUPLEX | BMCR_BITS.AN_ENABLE | BMCR_BITS.POWER_DOWN | BMCR_BITS.LOOPBACK;
+const RETRAIN =
+  BMCR_BITS.SPEED_LSB |
+  BMCR_BITS.SPEED_MSB |
+  BMCR_BITS.DUPLEX |
+  BMCR_BITS.AN_ENABLE |
+  BMCR_BITS.POWER_DOWN |
+  BMCR_BITS.LOOPBACK;
 
 export interface Clause22Registers {
   readonly bmcr: Register;
@@ -48,12 +54,23 @@ export interface Clause22Registers {
 }
 
 const has = (cfg: Clause22Config, m: LinkMode): number => (cfg.modes.includes(m) ? 1 : 0);
-const gigabit = (cfg: Clause22Config): boolean => cfg.modes.includes('1000baseT-Full') || cfg.modes.includes('1000baseT-Half');
+const gigabit = (cfg: Clause22Config): boolean =>
+  cfg.modes.includes('1000baseT-Full') || cfg.modes.includes('1000baseT-Half');
 
 export function defaultBmcr(cfg: Clause22Config): number {
   // 22.2.4.1: AN enabled; speed select shows the highest speed, full duplex when supported.
-  if (gigabit(cfg)) return BMCR_BITS.AN_ENABLE | BMCR_BITS.SPEED_MSB | (cfg.modes.includes('1000baseT-Full') ? BMCR_BITS.DUPLEX : 0);
-  if (cfg.modes.includes('100baseTX-Full') || cfg.modes.includes('100baseTX-Half')) return BMCR_BITS.AN_ENABLE | BMCR_BITS.SPEED_LSB | (cfg.modes.includes('100baseTX-Full') ? BMCR_BITS.DUPLEX : 0);
+  if (gigabit(cfg))
+    return (
+      BMCR_BITS.AN_ENABLE |
+      BMCR_BITS.SPEED_MSB |
+      (cfg.modes.includes('1000baseT-Full') ? BMCR_BITS.DUPLEX : 0)
+    );
+  if (cfg.modes.includes('100baseTX-Full') || cfg.modes.includes('100baseTX-Half'))
+    return (
+      BMCR_BITS.AN_ENABLE |
+      BMCR_BITS.SPEED_LSB |
+      (cfg.modes.includes('100baseTX-Full') ? BMCR_BITS.DUPLEX : 0)
+    );
   return BMCR_BITS.AN_ENABLE;
 }
 
@@ -61,7 +78,12 @@ export function defaultBmcr(cfg: Clause22Config): number {
  * Declares registers 0-15 as 802.3 clause 22 (22.2.4) defines them, on `page` of `map` when the part is
  * page-banked. Live state comes from `phy.status`; control writes call back into `phy`.
  */
-export function defineClause22(map: RegisterMap, phy: Phy, cfg: Clause22Config, page?: number): Clause22Registers {
+export function defineClause22(
+  map: RegisterMap,
+  phy: Phy,
+  cfg: Clause22Config,
+  page?: number,
+): Clause22Registers {
   const at = page === undefined ? {} : { page };
   const st = () => phy.status;
   const bmcrReset = cfg.bmcrReset ?? defaultBmcr(cfg);
@@ -77,7 +99,11 @@ export function defineClause22(map: RegisterMap, phy: Phy, cfg: Clause22Config, 
     .flag(7, 'COLLISION_TEST', 'rw')
     .flag(8, 'DUPLEX', 'rw')
     // 22.2.4.1.7: restart autoneg self-clears once negotiation has restarted.
-    .flag(9, 'AN_RESTART', 'sc', { onWrite: () => phy.restartNegotiation() })
+    .flag(9, 'AN_RESTART', 'sc', {
+      onWrite: () => {
+        phy.restartNegotiation();
+      },
+    })
     .flag(10, 'ISOLATE', 'rw')
     .flag(11, 'POWER_DOWN', 'rw')
     .flag(12, 'AN_ENABLE', 'rw')
@@ -100,7 +126,9 @@ export function defineClause22(map: RegisterMap, phy: Phy, cfg: Clause22Config, 
     .onWrite((value, previous) => {
       if (value & BMCR_BITS.RESET) return;
       const changed = (value ^ previous) & RETRAIN;
-      const commitNow = cfg.controlCommitsOnReset ? changed & (BMCR_BITS.POWER_DOWN | BMCR_BITS.LOOPBACK) : changed;
+      const commitNow = cfg.controlCommitsOnReset
+        ? changed & (BMCR_BITS.POWER_DOWN | BMCR_BITS.LOOPBACK)
+        : changed;
       if (commitNow) phy.restartNegotiation();
     });
 
@@ -201,7 +229,16 @@ export function defineClause22(map: RegisterMap, phy: Phy, cfg: Clause22Config, 
   // 40.5.1.1 1000BASE-T control and status (reserved on 10/100 parts).
   const g = gigabit(cfg);
   const ctrl1000 = map
-    .define(0x09, 'CTRL1000', cfg.ctrl1000Reset ?? (g ? (has(cfg, '1000baseT-Full') ? CTRL1000['1000baseT-Full'] : 0) | (has(cfg, '1000baseT-Half') ? CTRL1000['1000baseT-Half'] : 0) : 0), at)
+    .define(
+      0x09,
+      'CTRL1000',
+      cfg.ctrl1000Reset ??
+        (g
+          ? (has(cfg, '1000baseT-Full') ? CTRL1000['1000baseT-Full'] : 0) |
+            (has(cfg, '1000baseT-Half') ? CTRL1000['1000baseT-Half'] : 0)
+          : 0),
+      at,
+    )
     .reserved(0, 8)
     .flag(8, '1000BASE_T_HD', g ? ability('1000baseT-Half') : 'reserved')
     .flag(9, '1000BASE_T_FD', g ? ability('1000baseT-Full') : 'reserved')
@@ -210,7 +247,8 @@ export function defineClause22(map: RegisterMap, phy: Phy, cfg: Clause22Config, 
     .flag(12, 'MS_MANUAL', g ? 'rw' : 'reserved')
     .field(13, 3, 'TEST_MODE', g ? 'rw' : 'reserved');
   const gigUp = () => (g && st().up && (st().resolution?.speed ?? 0) >= 1000 ? 1 : 0);
-  const lpHas = (m: LinkMode) => () => (g && st().autonegComplete && st().partnerAutoneg && phy.partner?.modes.includes(m) ? 1 : 0);
+  const lpHas = (m: LinkMode) => () =>
+    g && st().autonegComplete && st().partnerAutoneg && phy.partner?.modes.includes(m) ? 1 : 0;
   const stat1000 = map
     .define(0x0a, 'STAT1000', 0, at)
     .field(0, 8, 'IDLE_ERROR_COUNT', g ? 'cor' : 'reserved')
@@ -221,7 +259,9 @@ export function defineClause22(map: RegisterMap, phy: Phy, cfg: Clause22Config, 
     .flag(13, 'LOCAL_RECEIVER_STATUS', 'ro', { value: gigUp })
     .flag(14, 'MS_RESOLUTION', 'ro', { value: () => (gigUp() && st().resolution?.master ? 1 : 0) })
     // 40.5.1.1: the configuration fault bit latches high and clears on read.
-    .flag(15, 'MS_FAULT', 'lh', { value: () => (g && st().autonegComplete && st().resolution?.masterSlaveFault ? 1 : 0) });
+    .flag(15, 'MS_FAULT', 'lh', {
+      value: () => (g && st().autonegComplete && st().resolution?.masterSlaveFault ? 1 : 0),
+    });
   statusRegs.push(stat1000);
 
   map.define(0x0b, 'RESERVED_11', 0, at).reserved(0, 16);
@@ -249,13 +289,20 @@ export const MMD_FUNCTION = { ADDRESS: 0, DATA: 1, DATA_POST_INC_RW: 2, DATA_POS
 
 function defineMmdIndirect(map: RegisterMap, phy: Phy, page: number | undefined): void {
   const at = page === undefined ? {} : { page };
-  const ctrl = map.define(0x0d, 'MMDCTRL', 0, at).field(0, 5, 'DEVAD', 'rw').reserved(5, 9).field(14, 2, 'FUNCTION', 'rw');
+  const ctrl = map
+    .define(0x0d, 'MMDCTRL', 0, at)
+    .field(0, 5, 'DEVAD', 'rw')
+    .reserved(5, 9)
+    .field(14, 2, 'FUNCTION', 'rw');
   const devad = () => ctrl.get('DEVAD');
   const fn = () => ctrl.get('FUNCTION');
   map
     .define(0x0e, 'MMDAAD', 0, at)
     .field(0, 16, 'ADDRESS_DATA', 'rw', {
-      value: () => (fn() === MMD_FUNCTION.ADDRESS ? (phy.mmdAddress.get(devad()) ?? 0) : (phy.mmds.get(devad())?.peek(phy.mmdAddress.get(devad()) ?? 0) ?? 0)),
+      value: () =>
+        fn() === MMD_FUNCTION.ADDRESS
+          ? (phy.mmdAddress.get(devad()) ?? 0)
+          : (phy.mmds.get(devad())?.peek(phy.mmdAddress.get(devad()) ?? 0) ?? 0),
     })
     .onRead(() => {
       const f = fn();
@@ -277,7 +324,11 @@ function defineMmdIndirect(map: RegisterMap, phy: Phy, page: number | undefined)
 /** 45.2.3.9 PCS EEE capability (3.20) and wake error counter (3.22), as Clause 22 PHYs expose them via 22D. */
 export function definePcsEee(map: RegisterMap, eee: readonly EeeMode[]): void {
   map
-    .define(20, 'EEE_ABLE', eee.reduce((v, m) => v | EEE[m], 0))
+    .define(
+      20,
+      'EEE_ABLE',
+      eee.reduce((v, m) => v | EEE[m], 0),
+    )
     .flag(0, 'RESERVED_0', 'reserved')
     .flag(1, '100BASE_TX_EEE', 'ro')
     .flag(2, '1000BASE_T_EEE', 'ro')
@@ -290,13 +341,18 @@ export function definePcsEee(map: RegisterMap, eee: readonly EeeMode[]): void {
 export function defineAnEee(map: RegisterMap, phy: Phy, eee: readonly EeeMode[]): void {
   const able = (m: EeeMode): 'rw' | 'ro' => (eee.includes(m) ? 'rw' : 'ro');
   map
-    .define(60, 'EEE_ADV', eee.reduce((v, m) => v | EEE[m], 0))
+    .define(
+      60,
+      'EEE_ADV',
+      eee.reduce((v, m) => v | EEE[m], 0),
+    )
     .flag(0, 'RESERVED_0', 'reserved')
     .flag(1, '100BASE_TX_EEE', able('100baseTX-Full'))
     .flag(2, '1000BASE_T_EEE', able('1000baseT-Full'))
     .flag(3, '10GBASE_T_EEE', able('10000baseT-Full'))
     .reserved(4, 12);
-  const lp = (m: EeeMode) => () => (phy.status.autonegComplete && phy.status.partnerAutoneg && phy.partner?.eee?.includes(m) ? 1 : 0);
+  const lp = (m: EeeMode) => () =>
+    phy.status.autonegComplete && phy.status.partnerAutoneg && phy.partner?.eee?.includes(m) ? 1 : 0;
   map
     .define(61, 'EEE_LPABLE', 0)
     .flag(0, 'RESERVED_0', 'reserved')
@@ -307,7 +363,12 @@ export function defineAnEee(map: RegisterMap, phy: Phy, eee: readonly EeeMode[])
 }
 
 /** Reads the link configuration out of clause 22 control registers (22.2.4.1.3 speed selection). */
-export function clause22LocalConfig(regs: Clause22Registers, cfg: Clause22Config, seed: number, multiport: boolean) {
+export function clause22LocalConfig(
+  regs: Clause22Registers,
+  cfg: Clause22Config,
+  seed: number,
+  multiport: boolean,
+) {
   const bmcr = regs.bmcr.peek();
   const anar = regs.anar.peek();
   const c1000 = regs.ctrl1000.peek();

@@ -1,7 +1,15 @@
 import { RegisterMap, type Register } from '../regs/index.js';
 import type { LocalLinkConfig } from './autoneg.js';
 import { defineAnEee, definePcsEee } from './c22-registers.js';
-import { ADVERTISE, AN_10GBT_CTRL, encodeBasePage, encodeBits, type EeeMode, type LinkMode, type Speed } from './modes.js';
+import {
+  ADVERTISE,
+  AN_10GBT_CTRL,
+  encodeBasePage,
+  encodeBits,
+  type EeeMode,
+  type LinkMode,
+  type Speed,
+} from './modes.js';
 import { Phy, type PhyOptions } from './phy.js';
 
 export const MMD = { PMAPMD: 1, PCS: 3, AN: 7, VEND1: 30, VEND2: 31 } as const;
@@ -15,7 +23,14 @@ export interface Clause45Config {
 }
 
 /** 45.2.1.1 speed selection (bits 13, 6 and 5:2), as phy-c45.c genphy_c45_read_pma() decodes it. */
-const SPEED_SEL: Record<Speed, number> = { 10: 0x0000, 100: 0x2000, 1000: 0x0040, 2500: 0x2058, 5000: 0x205c, 10000: 0x2040 };
+const SPEED_SEL: Record<Speed, number> = {
+  10: 0x0000,
+  100: 0x2000,
+  1000: 0x0040,
+  2500: 0x2058,
+  5000: 0x205c,
+  10000: 0x2040,
+};
 
 /**
  * A Clause 45 PHY addressed directly (45.2): PMA/PMD (1), PCS (3), AN (7) and optional vendor MMDs, each
@@ -94,16 +109,32 @@ export class Clause45Phy extends Phy {
     const up = () => (this.status.up ? 1 : 0);
     this.#pmaCtrl = map
       .define(0, 'PMA_CTRL1', SPEED_SEL[this.#top()])
-      .flag(0, 'PMA_LOOPBACK', 'rw', { onWrite: () => this.restartNegotiation() })
+      .flag(0, 'PMA_LOOPBACK', 'rw', {
+        onWrite: () => {
+          this.restartNegotiation();
+        },
+      })
       .reserved(1, 1)
       .field(2, 4, 'SPEED_SEL', 'rw')
       .flag(6, 'SPEED_SEL_LSB', 'rw')
       .reserved(7, 4)
-      .flag(11, 'LOW_POWER', 'rw', { onWrite: () => this.restartNegotiation() })
+      .flag(11, 'LOW_POWER', 'rw', {
+        onWrite: () => {
+          this.restartNegotiation();
+        },
+      })
       .reserved(12, 1)
       .flag(13, 'SPEED_SEL_MSB', 'rw')
       .reserved(14, 1)
-      .flag(15, 'RESET', 'sc', { clearAfterNs: () => this.timing.softResetNs, onWrite: () => this.beginSoftReset(), onClear: () => this.hardReset() });
+      .flag(15, 'RESET', 'sc', {
+        clearAfterNs: () => this.timing.softResetNs,
+        onWrite: () => {
+          this.beginSoftReset();
+        },
+        onClear: () => {
+          this.hardReset();
+        },
+      });
     map
       .define(1, 'PMA_STAT1', 0x0002)
       .reserved(0, 1)
@@ -112,23 +143,56 @@ export class Clause45Phy extends Phy {
       .reserved(3, 4)
       .flag(7, 'FAULT', 'ro')
       .reserved(8, 8);
-    const speedAbility = (this.#has('10000baseT-Full') ? 0x0001 : 0) | (this.#has('1000baseT-Full') ? 0x0010 : 0) | (this.#has('100baseTX-Full') ? 0x0020 : 0) | (this.#has('10baseT-Full') ? 0x0040 : 0) | (this.#has('2500baseT-Full') ? 0x2000 : 0) | (this.#has('5000baseT-Full') ? 0x4000 : 0);
+    const speedAbility =
+      (this.#has('10000baseT-Full') ? 0x0001 : 0) |
+      (this.#has('1000baseT-Full') ? 0x0010 : 0) |
+      (this.#has('100baseTX-Full') ? 0x0020 : 0) |
+      (this.#has('10baseT-Full') ? 0x0040 : 0) |
+      (this.#has('2500baseT-Full') ? 0x2000 : 0) |
+      (this.#has('5000baseT-Full') ? 0x4000 : 0);
     map.define(4, 'PMA_SPEED', speedAbility).field(0, 16, 'ABILITY', 'ro');
-    const type = this.#has('10000baseT-Full') ? 0x09 : this.#has('5000baseT-Full') ? 0x31 : this.#has('2500baseT-Full') ? 0x30 : 0x0c;
+    const type = this.#has('10000baseT-Full')
+      ? 0x09
+      : this.#has('5000baseT-Full')
+        ? 0x31
+        : this.#has('2500baseT-Full')
+          ? 0x30
+          : 0x0c;
     map.define(7, 'PMA_CTRL2', type).field(0, 7, 'PMA_TYPE', 'rw').reserved(7, 9);
     // 45.2.1.7: device present (10b), extended abilities in 1.11
-    map.define(8, 'PMA_STAT2', 0x8000 | 0x0200).reserved(0, 9).flag(9, 'EXTABLE', 'ro').reserved(10, 4).field(14, 2, 'DEVICE_PRESENT', 'ro');
-    const ext = (this.#has('10000baseT-Full') ? 0x0004 : 0) | (this.#has('1000baseT-Full') ? 0x0020 : 0) | (this.#has('100baseTX-Full') ? 0x0080 : 0) | (this.#has('10baseT-Full') ? 0x0100 : 0) | (this.#has('2500baseT-Full') || this.#has('5000baseT-Full') ? 0x4000 : 0);
+    map
+      .define(8, 'PMA_STAT2', 0x8000 | 0x0200)
+      .reserved(0, 9)
+      .flag(9, 'EXTABLE', 'ro')
+      .reserved(10, 4)
+      .field(14, 2, 'DEVICE_PRESENT', 'ro');
+    const ext =
+      (this.#has('10000baseT-Full') ? 0x0004 : 0) |
+      (this.#has('1000baseT-Full') ? 0x0020 : 0) |
+      (this.#has('100baseTX-Full') ? 0x0080 : 0) |
+      (this.#has('10baseT-Full') ? 0x0100 : 0) |
+      (this.#has('2500baseT-Full') || this.#has('5000baseT-Full') ? 0x4000 : 0);
     map.define(11, 'PMA_EXTABLE', ext).field(0, 16, 'ABILITY', 'ro');
     map.define(14, 'PKGID1', this.phyId >>> 16).field(0, 16, 'OUI_MSB', 'ro');
     map.define(15, 'PKGID2', this.phyId & 0xffff).field(0, 16, 'OUI_MODEL_REV', 'ro');
-    map.define(21, 'PMA_NG_EXTABLE', (this.#has('2500baseT-Full') ? 1 : 0) | (this.#has('5000baseT-Full') ? 2 : 0)).field(0, 2, 'ABILITY', 'ro').reserved(2, 14);
+    map
+      .define(
+        21,
+        'PMA_NG_EXTABLE',
+        (this.#has('2500baseT-Full') ? 1 : 0) | (this.#has('5000baseT-Full') ? 2 : 0),
+      )
+      .field(0, 2, 'ABILITY', 'ro')
+      .reserved(2, 14);
     // 45.2.1.65: pair swap/polarity, read by genphy_c45_read_mdix() at 10G: pairs uncrossed.
     map.define(130, 'PMA_10GBT_SWAPPOL', 0x0003).field(0, 16, 'SWAPPOL', 'ro');
   }
 
   #pcs(map: RegisterMap): void {
-    map.define(0, 'PCS_CTRL1', 0x2040).tagged(0, 14, 'PCS_CONTROL').flag(14, 'LOOPBACK', 'rw').flag(15, 'RESET', 'sc');
+    map
+      .define(0, 'PCS_CTRL1', 0x2040)
+      .tagged(0, 14, 'PCS_CONTROL')
+      .flag(14, 'LOOPBACK', 'rw')
+      .flag(15, 'RESET', 'sc');
     map
       .define(1, 'PCS_STAT1', 0)
       .reserved(0, 2)
@@ -142,26 +206,48 @@ export class Clause45Phy extends Phy {
     this.#anCtrl = map
       .define(0, 'AN_CTRL1', 0x3000)
       .reserved(0, 9)
-      .flag(9, 'RESTART', 'sc', { onWrite: () => this.restartNegotiation() })
+      .flag(9, 'RESTART', 'sc', {
+        onWrite: () => {
+          this.restartNegotiation();
+        },
+      })
       .reserved(10, 2)
-      .flag(12, 'AN_ENABLE', 'rw', { onWrite: () => this.restartNegotiation() })
+      .flag(12, 'AN_ENABLE', 'rw', {
+        onWrite: () => {
+          this.restartNegotiation();
+        },
+      })
       .flag(13, 'XNP', 'rw')
       .reserved(14, 1)
-      .flag(15, 'RESET', 'sc', { clearAfterNs: () => this.timing.softResetNs, onWrite: () => this.beginSoftReset(), onClear: () => this.endSoftReset() });
+      .flag(15, 'RESET', 'sc', {
+        clearAfterNs: () => this.timing.softResetNs,
+        onWrite: () => {
+          this.beginSoftReset();
+        },
+        onClear: () => {
+          this.endSoftReset();
+        },
+      });
     const anStat = map
       .define(1, 'AN_STAT1', 0x0008)
       .flag(0, 'LP_AN_ABLE', 'ro', { value: () => (st().partnerAutoneg && st().autonegComplete ? 1 : 0) })
       .reserved(1, 1)
       .flag(2, 'LINK_STATUS', 'll', { value: () => (st().up ? 1 : 0) })
       .flag(3, 'AN_ABLE', 'ro')
-      .flag(4, 'REMOTE_FAULT', 'lh', { value: () => (st().partnerAutoneg && this.partner?.remoteFault ? 1 : 0) })
+      .flag(4, 'REMOTE_FAULT', 'lh', {
+        value: () => (st().partnerAutoneg && this.partner?.remoteFault ? 1 : 0),
+      })
       .flag(5, 'AN_COMPLETE', 'ro', { value: () => (st().autonegComplete ? 1 : 0) })
       .flag(6, 'PAGE_RECEIVED', 'cor')
       .flag(7, 'XNP_STATUS', 'ro')
       .reserved(8, 8);
     this.anStatus = anStat;
-    this.#anAdv = map.define(16, 'AN_ADVERTISE', encodeBasePage(this.#config.modes)).field(0, 16, 'BASE_PAGE', 'rw');
-    map.define(19, 'AN_LPA', 0).field(0, 16, 'LP_BASE_PAGE', 'ro', { value: () => (st().autonegComplete ? st().partnerBasePage : 0) });
+    this.#anAdv = map
+      .define(16, 'AN_ADVERTISE', encodeBasePage(this.#config.modes))
+      .field(0, 16, 'BASE_PAGE', 'rw');
+    map
+      .define(19, 'AN_LPA', 0)
+      .field(0, 16, 'LP_BASE_PAGE', 'ro', { value: () => (st().autonegComplete ? st().partnerBasePage : 0) });
     this.#an10gCtrl = map
       .define(32, 'AN_10GBT_CTRL', encodeBits(AN_10GBT_CTRL, this.#config.modes))
       .reserved(0, 7)
@@ -170,7 +256,8 @@ export class Clause45Phy extends Phy {
       .reserved(9, 3)
       .flag(12, 'ADV_10000', this.#has('10000baseT-Full') ? 'rw' : 'ro')
       .reserved(13, 3);
-    const lp = (m: LinkMode) => () => (st().autonegComplete && st().partnerAutoneg && this.partner?.modes.includes(m) ? 1 : 0);
+    const lp = (m: LinkMode) => () =>
+      st().autonegComplete && st().partnerAutoneg && this.partner?.modes.includes(m) ? 1 : 0;
     const localOk = () => (st().up && (st().resolution?.speed ?? 0) >= 2500 ? 1 : 0);
     map
       .define(33, 'AN_10GBT_STAT', 0)
@@ -182,20 +269,27 @@ export class Clause45Phy extends Phy {
       .flag(12, 'REMOTE_OK', 'ro', { value: localOk })
       .flag(13, 'LOCAL_OK', 'ro', { value: localOk })
       .flag(14, 'MS_RESOLUTION', 'ro', { value: () => (localOk() && st().resolution?.master ? 1 : 0) })
-      .flag(15, 'MS_FAULT', 'lh', { value: () => (st().autonegComplete && st().resolution?.masterSlaveFault ? 1 : 0) });
+      .flag(15, 'MS_FAULT', 'lh', {
+        value: () => (st().autonegComplete && st().resolution?.masterSlaveFault ? 1 : 0),
+      });
     defineAnEee(map, this, this.#config.eee ?? []);
   }
 
   /** AN STAT1, where a received page is flagged. */
   anStatus: Register | undefined;
 
-  protected override onStatusChange(previous: { autonegComplete: boolean }, next: { autonegComplete: boolean; partnerAutoneg: boolean }): void {
-    if (!previous.autonegComplete && next.autonegComplete && next.partnerAutoneg) this.anStatus?.raise(0x0040);
+  protected override onStatusChange(
+    previous: { autonegComplete: boolean },
+    next: { autonegComplete: boolean; partnerAutoneg: boolean },
+  ): void {
+    if (!previous.autonegComplete && next.autonegComplete && next.partnerAutoneg)
+      this.anStatus?.raise(0x0040);
   }
 
   protected localConfig(): LocalLinkConfig {
     const ctrl = this.#pmaCtrl.peek();
-    const speed = (Object.entries(SPEED_SEL).find(([, v]) => v === (ctrl & 0x207c))?.[0] ?? '10000') as `${Speed}`;
+    const speed = (Object.entries(SPEED_SEL).find(([, v]) => v === (ctrl & 0x207c))?.[0] ??
+      '10000') as `${Speed}`;
     const adv = this.#anAdv.peek();
     const adv10g = this.#an10gCtrl.peek();
     const advertised = this.#config.modes.filter((m) => {

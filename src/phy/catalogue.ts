@@ -17,9 +17,30 @@ export interface CatalogueEntry {
 
 /** Real parts; masks as their Linux drivers match them (marvell.c MARVELL_PHY_ID_MASK, realtek.c exact, dp83867.c). */
 export const CATALOGUE: readonly CatalogueEntry[] = [
-  { model: 'marvell-88e1510', phyId: MARVELL_88E1510_ID, mask: 0xfffffff0, clause: 22, description: 'Marvell Alaska 88E1510', create: (o) => new Marvell88E1510(o) },
-  { model: 'realtek-rtl8211f', phyId: RTL8211F_ID, mask: 0xffffffff, clause: 22, description: 'Realtek RTL8211F', create: (o) => new RealtekRtl8211f(o) },
-  { model: 'ti-dp83867', phyId: DP83867_ID, mask: 0xfffffff0, clause: 22, description: 'TI DP83867', create: (o) => new TiDp83867(o) },
+  {
+    model: 'marvell-88e1510',
+    phyId: MARVELL_88E1510_ID,
+    mask: 0xfffffff0,
+    clause: 22,
+    description: 'Marvell Alaska 88E1510',
+    create: (o) => new Marvell88E1510(o),
+  },
+  {
+    model: 'realtek-rtl8211f',
+    phyId: RTL8211F_ID,
+    mask: 0xffffffff,
+    clause: 22,
+    description: 'Realtek RTL8211F',
+    create: (o) => new RealtekRtl8211f(o),
+  },
+  {
+    model: 'ti-dp83867',
+    phyId: DP83867_ID,
+    mask: 0xfffffff0,
+    clause: 22,
+    description: 'TI DP83867',
+    create: (o) => new TiDp83867(o),
+  },
 ];
 
 export function findModel(phyId: number): CatalogueEntry | undefined {

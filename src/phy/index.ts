@@ -17,7 +17,14 @@ export { Marvell88E1510, MARVELL_88E1510_ID, MARVELL_PAGE } from './marvell-88e1
 export { RealtekRtl8211f, RTL8211F_ID } from './realtek-rtl8211f.js';
 export { TiDp83867, DP83867_ID, DP83867_DEVADDR } from './ti-dp83867.js';
 export { CATALOGUE, createPhy, findModel, type CatalogueEntry, type CreatePhyOptions } from './catalogue.js';
-export { resolveLink, resolveMasterSlave, highestCommonMode, type LinkResolution, type LocalLinkConfig, type ResolutionMethod } from './autoneg.js';
+export {
+  resolveLink,
+  resolveMasterSlave,
+  highestCommonMode,
+  type LinkResolution,
+  type LocalLinkConfig,
+  type ResolutionMethod,
+} from './autoneg.js';
 export { GIGABIT_SWITCH_PORT, type LinkPartner, type MasterSlavePreference } from './partner.js';
 export { ALL_MODES, PRIORITY, type LinkMode, type Speed, type Duplex, type EeeMode } from './modes.js';
 export type { PhyEvent } from './events.js';

@@ -7,10 +7,35 @@ import { speedCode, statusCauses } from './vendor-status.js';
 export const MARVELL_88E1510_ID = 0x01410dd0;
 
 /** Page numbers as drivers/net/phy/marvell.c names them. */
-export const MARVELL_PAGE = { COPPER: 0x00, FIBER: 0x01, MSCR: 0x02, LED: 0x03, MISC_TEST: 0x06, WOL: 0x11, MODE: 0x12 } as const;
+export const MARVELL_PAGE = {
+  COPPER: 0x00,
+  FIBER: 0x01,
+  MSCR: 0x02,
+  LED: 0x03,
+  MISC_TEST: 0x06,
+  WOL: 0x11,
+  MODE: 0x12,
+} as const;
 
 /** Copper interrupt enable (18) / status (19) bits, page 0 (88E1510 datasheet, marvell.c MII_M1011_IMASK_INIT). */
-const INT = { JABBER: 0, POLARITY_CHANGED: 1, DTE_POWER: 2, FLP_NO_LINK: 3, ENERGY_DETECT: 4, DOWNSHIFT: 5, MDI_CROSSOVER_CHANGED: 6, RESERVED_7: 7, FALSE_CARRIER: 8, SYMBOL_ERROR: 9, LINK_STATUS_CHANGED: 10, AN_COMPLETED: 11, PAGE_RECEIVED: 12, DUPLEX_CHANGED: 13, SPEED_CHANGED: 14, AN_ERROR: 15 } as const;
+const INT = {
+  JABBER: 0,
+  POLARITY_CHANGED: 1,
+  DTE_POWER: 2,
+  FLP_NO_LINK: 3,
+  ENERGY_DETECT: 4,
+  DOWNSHIFT: 5,
+  MDI_CROSSOVER_CHANGED: 6,
+  RESERVED_7: 7,
+  FALSE_CARRIER: 8,
+  SYMBOL_ERROR: 9,
+  LINK_STATUS_CHANGED: 10,
+  AN_COMPLETED: 11,
+  PAGE_RECEIVED: 12,
+  DUPLEX_CHANGED: 13,
+  SPEED_CHANGED: 14,
+  AN_ERROR: 15,
+} as const;
 
 /**
  * Marvell Alaska 88E1510: page select in register 22, copper registers on page 0 (standard 0-15 plus
@@ -26,12 +51,29 @@ export class Marvell88E1510 extends Clause22Phy {
   #lastUp: PhyStatus | undefined;
 
   constructor(options: PhyOptions) {
-    const retain = BMCR_BITS.SPEED_LSB | BMCR_BITS.SPEED_MSB | BMCR_BITS.DUPLEX | BMCR_BITS.AN_ENABLE | BMCR_BITS.POWER_DOWN;
+    const retain =
+      BMCR_BITS.SPEED_LSB |
+      BMCR_BITS.SPEED_MSB |
+      BMCR_BITS.DUPLEX |
+      BMCR_BITS.AN_ENABLE |
+      BMCR_BITS.POWER_DOWN;
     super(
-      { ...options, model: 'marvell-88e1510', standardPage: MARVELL_PAGE.COPPER, pages: { register: 22, banked: (a) => a !== 22 } },
+      {
+        ...options,
+        model: 'marvell-88e1510',
+        standardPage: MARVELL_PAGE.COPPER,
+        pages: { register: 22, banked: (a) => a !== 22 },
+      },
       {
         phyId: MARVELL_88E1510_ID,
-        modes: ['10baseT-Half', '10baseT-Full', '100baseTX-Half', '100baseTX-Full', '1000baseT-Half', '1000baseT-Full'],
+        modes: [
+          '10baseT-Half',
+          '10baseT-Full',
+          '100baseTX-Half',
+          '100baseTX-Full',
+          '1000baseT-Half',
+          '1000baseT-Full',
+        ],
         pause: true,
         preambleSuppression: true,
         mmdIndirect: true,
@@ -78,7 +120,9 @@ export class Marvell88E1510 extends Clause22Phy {
       .reserved(7, 3)
       .flag(10, 'LINK_REALTIME', 'ro', { value: () => (up() ? 1 : 0) })
       .flag(11, 'SPEED_DUPLEX_RESOLVED', 'ro', { value: () => (up() ? 1 : 0) })
-      .flag(12, 'PAGE_RECEIVED_REALTIME', 'ro', { value: () => (st().autonegComplete && st().partnerAutoneg ? 1 : 0) })
+      .flag(12, 'PAGE_RECEIVED_REALTIME', 'ro', {
+        value: () => (st().autonegComplete && st().partnerAutoneg ? 1 : 0),
+      })
       .flag(13, 'DUPLEX', 'ro', { value: () => (up() && st().resolution?.duplex === 'full' ? 1 : 0) })
       .field(14, 2, 'SPEED', 'ro', { value: () => (up() ? speedCode(st()) : 0) });
 
@@ -94,16 +138,33 @@ export class Marvell88E1510 extends Clause22Phy {
     this.#intStatus = intFields(map.define(19, 'COPPER_INT_STATUS', 0, copper), 'cor');
     map.define(20, 'COPPER_CONTROL_2', 0x0000, copper).tagged(0, 16, 'CONTROL_2');
     map.define(21, 'COPPER_RX_ERROR_COUNTER', 0, copper).field(0, 16, 'COUNT', 'cor');
-    map.define(23, 'GLOBAL_INT_STATUS', 0, copper).flag(0, 'PORT0_INTERRUPT', 'ro', { value: () => (this.#pending() ? 1 : 0) }).reserved(1, 15);
+    map
+      .define(23, 'GLOBAL_INT_STATUS', 0, copper)
+      .flag(0, 'PORT0_INTERRUPT', 'ro', { value: () => (this.#pending() ? 1 : 0) })
+      .reserved(1, 15);
     // MII_88E1540_COPPER_CTRL3 (fast link down), read by m88e1540_get_fld
-    map.define(26, 'COPPER_CONTROL_3', 0, copper).tagged(0, 9, 'CONTROL_3').flag(9, 'FAST_LINK_DOWN', 'rw').field(10, 2, 'LINK_DOWN_DELAY', 'rw').tagged(12, 4, 'CONTROL_3_HIGH');
+    map
+      .define(26, 'COPPER_CONTROL_3', 0, copper)
+      .tagged(0, 9, 'CONTROL_3')
+      .flag(9, 'FAST_LINK_DOWN', 'rw')
+      .field(10, 2, 'LINK_DOWN_DELAY', 'rw')
+      .tagged(12, 4, 'CONTROL_3_HIGH');
 
     this.#defineFiber(map);
 
     // Page 2: MAC specific control 1 (MII_88E1318S_PHY_MSCR1_REG, PAD_ODD) and 2 (RGMII delays, reg 21).
     const mac = { page: MARVELL_PAGE.MSCR };
-    map.define(16, 'MAC_CONTROL_1', 0x0000, mac).tagged(0, 6, 'MAC_CONTROL_1_LOW').flag(6, 'PAD_ODD', 'rw').tagged(7, 9, 'MAC_CONTROL_1_HIGH');
-    map.define(21, 'MAC_CONTROL_2', 0x1046, mac).tagged(0, 4, 'MAC_CONTROL_2_LOW').flag(4, 'RGMII_TX_TIMING', 'rw').flag(5, 'RGMII_RX_TIMING', 'rw').tagged(6, 10, 'MAC_CONTROL_2_HIGH');
+    map
+      .define(16, 'MAC_CONTROL_1', 0x0000, mac)
+      .tagged(0, 6, 'MAC_CONTROL_1_LOW')
+      .flag(6, 'PAD_ODD', 'rw')
+      .tagged(7, 9, 'MAC_CONTROL_1_HIGH');
+    map
+      .define(21, 'MAC_CONTROL_2', 0x1046, mac)
+      .tagged(0, 4, 'MAC_CONTROL_2_LOW')
+      .flag(4, 'RGMII_TX_TIMING', 'rw')
+      .flag(5, 'RGMII_RX_TIMING', 'rw')
+      .tagged(6, 10, 'MAC_CONTROL_2_HIGH');
 
     // Page 3: LEDs; reg 18 routes the interrupt to the INTn pin (MII_88E1318S_PHY_LED_TCR).
     const led = { page: MARVELL_PAGE.LED };
@@ -112,11 +173,19 @@ export class Marvell88E1510 extends Clause22Phy {
     this.#ledTimer = map
       .define(18, 'LED_TIMER_CONTROL', 0x4905, led)
       .tagged(0, 7, 'BLINK_AND_PULSE')
-      .flag(7, 'INTN_ENABLE', 'rw', { onWrite: () => this.refresh() })
+      .flag(7, 'INTN_ENABLE', 'rw', {
+        onWrite: () => {
+          this.refresh();
+        },
+      })
       .tagged(8, 3, 'PULSE_STRETCH')
       .flag(11, 'INT_ACTIVE_LOW', 'rw')
       .tagged(12, 3, 'TIMER_RESERVED')
-      .flag(15, 'FORCE_INT', 'rw', { onWrite: () => this.refresh() });
+      .flag(15, 'FORCE_INT', 'rw', {
+        onWrite: () => {
+          this.refresh();
+        },
+      });
 
     // Page 6: temperature sensor (m88e1510_get_temp reads reg 27; threshold in reg 26).
     const misc = { page: MARVELL_PAGE.MISC_TEST };
@@ -129,7 +198,10 @@ export class Marvell88E1510 extends Clause22Phy {
       .field(8, 5, 'TEMP_THRESHOLD', 'rw')
       .reserved(13, 3);
     // 25 C: the sensor reads temperature + 25 (marvell.c: (val & 0xff) - 25).
-    map.define(27, 'TEMP_SENSOR', 0, misc).field(0, 8, 'TEMPERATURE', 'ro', { value: () => 25 + 25 }).reserved(8, 8);
+    map
+      .define(27, 'TEMP_SENSOR', 0, misc)
+      .field(0, 8, 'TEMPERATURE', 'ro', { value: () => 25 + 25 })
+      .reserved(8, 8);
 
     // Page 17: WoL (m88e1318_get_wol/set_wol).
     const wol = { page: MARVELL_PAGE.WOL };
@@ -146,7 +218,15 @@ export class Marvell88E1510 extends Clause22Phy {
       .define(20, 'GENERAL_CONTROL_1', 0x0000, { page: MARVELL_PAGE.MODE })
       .field(0, 3, 'MODE', 'rw')
       .tagged(3, 12, 'GENERAL_CONTROL_1')
-      .flag(15, 'RESET', 'sc', { onWrite: () => this.beginSoftReset(), clearAfterNs: () => this.timing.softResetNs, onClear: () => this.endSoftReset() });
+      .flag(15, 'RESET', 'sc', {
+        onWrite: () => {
+          this.beginSoftReset();
+        },
+        clearAfterNs: () => this.timing.softResetNs,
+        onClear: () => {
+          this.endSoftReset();
+        },
+      });
 
     // Errata pages written by m88e1510_config_init() (Release Notes 88E1510 Rev A0, errata 5.1).
     map.define(16, 'ERRATA_16', 0, { page: 0xff }).tagged(0, 16, 'ERRATA');
@@ -185,12 +265,37 @@ export class Marvell88E1510 extends Clause22Phy {
     map.define(2, 'FIBER_PHYID1', MARVELL_88E1510_ID >>> 16, fiber).field(0, 16, 'OUI_MSB', 'ro');
     map.define(3, 'FIBER_PHYID2', MARVELL_88E1510_ID & 0xffff, fiber).field(0, 16, 'OUI_MODEL_REV', 'ro');
     // 37.2.5.1.3 1000BASE-X base page: FD bit 5, HD bit 6, PAUSE bits 8:7.
-    map.define(4, 'FIBER_ADVERTISE', 0x0060, fiber).reserved(0, 5).flag(5, '1000BASE_X_FD', 'rw').flag(6, '1000BASE_X_HD', 'rw').field(7, 2, 'PAUSE', 'rw').reserved(9, 3).field(12, 2, 'REMOTE_FAULT', 'rw').reserved(14, 1).flag(15, 'NEXT_PAGE', 'rw');
+    map
+      .define(4, 'FIBER_ADVERTISE', 0x0060, fiber)
+      .reserved(0, 5)
+      .flag(5, '1000BASE_X_FD', 'rw')
+      .flag(6, '1000BASE_X_HD', 'rw')
+      .field(7, 2, 'PAUSE', 'rw')
+      .reserved(9, 3)
+      .field(12, 2, 'REMOTE_FAULT', 'rw')
+      .reserved(14, 1)
+      .flag(15, 'NEXT_PAGE', 'rw');
     map.define(5, 'FIBER_LPA', 0, fiber).field(0, 16, 'LP_BASE_PAGE', 'ro');
-    map.define(6, 'FIBER_EXPANSION', 0x0004, fiber).flag(0, 'LP_AN_ABLE', 'ro').flag(1, 'PAGE_RECEIVED', 'cor').flag(2, 'NEXT_PAGE_ABLE', 'ro').reserved(3, 13);
-    map.define(15, 'FIBER_ESTATUS', 0xc000, fiber).reserved(0, 14).flag(14, '1000BASE_X_HD', 'ro').flag(15, '1000BASE_X_FD', 'ro');
+    map
+      .define(6, 'FIBER_EXPANSION', 0x0004, fiber)
+      .flag(0, 'LP_AN_ABLE', 'ro')
+      .flag(1, 'PAGE_RECEIVED', 'cor')
+      .flag(2, 'NEXT_PAGE_ABLE', 'ro')
+      .reserved(3, 13);
+    map
+      .define(15, 'FIBER_ESTATUS', 0xc000, fiber)
+      .reserved(0, 14)
+      .flag(14, '1000BASE_X_HD', 'ro')
+      .flag(15, '1000BASE_X_FD', 'ro');
     map.define(16, 'FIBER_CONTROL_1', 0, fiber).tagged(0, 16, 'CONTROL');
-    map.define(17, 'FIBER_STATUS_1', 0, fiber).reserved(0, 10).flag(10, 'LINK_REALTIME', 'ro').flag(11, 'SPEED_DUPLEX_RESOLVED', 'ro').reserved(12, 1).flag(13, 'DUPLEX', 'ro').field(14, 2, 'SPEED', 'ro');
+    map
+      .define(17, 'FIBER_STATUS_1', 0, fiber)
+      .reserved(0, 10)
+      .flag(10, 'LINK_REALTIME', 'ro')
+      .flag(11, 'SPEED_DUPLEX_RESOLVED', 'ro')
+      .reserved(12, 1)
+      .flag(13, 'DUPLEX', 'ro')
+      .field(14, 2, 'SPEED', 'ro');
     map.define(18, 'FIBER_INT_ENABLE', 0, fiber).field(0, 16, 'ENABLE', 'rw');
     map.define(19, 'FIBER_INT_STATUS', 0, fiber).field(0, 16, 'STATUS', 'cor');
   }

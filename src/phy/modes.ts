@@ -70,12 +70,33 @@ export const ADVERTISE = {
 } as const;
 
 /** 802.3 40.5.1.1: 1000BASE-T control (reg 9) ability bits and status (reg 10) partner bits. */
-export const CTRL1000 = { '1000baseT-Half': 0x0100, '1000baseT-Full': 0x0200, PORT_TYPE: 0x0400, MS_VALUE: 0x0800, MS_MANUAL: 0x1000 } as const;
-export const STAT1000 = { '1000baseT-Half': 0x0400, '1000baseT-Full': 0x0800, RRS: 0x1000, LRS: 0x2000, MS_RES: 0x4000, MS_FAULT: 0x8000 } as const;
+export const CTRL1000 = {
+  '1000baseT-Half': 0x0100,
+  '1000baseT-Full': 0x0200,
+  PORT_TYPE: 0x0400,
+  MS_VALUE: 0x0800,
+  MS_MANUAL: 0x1000,
+} as const;
+export const STAT1000 = {
+  '1000baseT-Half': 0x0400,
+  '1000baseT-Full': 0x0800,
+  RRS: 0x1000,
+  LRS: 0x2000,
+  MS_RES: 0x4000,
+  MS_FAULT: 0x8000,
+} as const;
 
 /** 802.3 45.2.7.10/11: 10GBASE-T AN control (7.32) and status (7.33). */
-export const AN_10GBT_CTRL = { '2500baseT-Full': 0x0080, '5000baseT-Full': 0x0100, '10000baseT-Full': 0x1000 } as const;
-export const AN_10GBT_STAT = { '2500baseT-Full': 0x0020, '5000baseT-Full': 0x0040, '10000baseT-Full': 0x0800 } as const;
+export const AN_10GBT_CTRL = {
+  '2500baseT-Full': 0x0080,
+  '5000baseT-Full': 0x0100,
+  '10000baseT-Full': 0x1000,
+} as const;
+export const AN_10GBT_STAT = {
+  '2500baseT-Full': 0x0020,
+  '5000baseT-Full': 0x0040,
+  '10000baseT-Full': 0x0800,
+} as const;
 
 /** 802.3 45.2.7.13: EEE advertisement (7.60) / partner (7.61) bits, and PCS EEE ability (3.20). */
 export const EEE = { '100baseTX-Full': 0x0002, '1000baseT-Full': 0x0004, '10000baseT-Full': 0x0008 } as const;
@@ -89,16 +110,24 @@ export function encodeBasePage(modes: Iterable<LinkMode>, extra = 0): number {
 
 export function decodeBasePage(word: number): LinkMode[] {
   const out: LinkMode[] = [];
-  for (const m of ['10baseT-Half', '10baseT-Full', '100baseTX-Half', '100baseTX-Full'] as const) if (word & ADVERTISE[m]) out.push(m);
+  for (const m of ['10baseT-Half', '10baseT-Full', '100baseTX-Half', '100baseTX-Full'] as const)
+    if (word & ADVERTISE[m]) out.push(m);
   return out;
 }
 
-export function encodeBits<K extends string>(table: Readonly<Record<K, number>>, modes: Iterable<string>): number {
+export function encodeBits<K extends string>(
+  table: Readonly<Record<K, number>>,
+  modes: Iterable<string>,
+): number {
   let v = 0;
   for (const m of modes) if (m in table) v |= table[m as K];
   return v;
 }
 
-export function decodeBits<K extends string>(table: Readonly<Record<K, number>>, word: number, keys: readonly K[]): K[] {
+export function decodeBits<K extends string>(
+  table: Readonly<Record<K, number>>,
+  word: number,
+  keys: readonly K[],
+): K[] {
   return keys.filter((k) => (word & table[k]) !== 0);
 }

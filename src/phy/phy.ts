@@ -38,7 +38,13 @@ export interface PhyStatus {
   readonly partnerAutoneg: boolean;
 }
 
-const DOWN: PhyStatus = { up: false, autonegComplete: false, resolution: undefined, partnerBasePage: 0, partnerAutoneg: false };
+const DOWN: PhyStatus = {
+  up: false,
+  autonegComplete: false,
+  resolution: undefined,
+  partnerBasePage: 0,
+  partnerAutoneg: false,
+};
 
 /**
  * The behaviour every PHY model shares: cable and link partner, the negotiation timer on the virtual clock,
@@ -93,7 +99,7 @@ export abstract class Phy implements MdioDevice {
     return false;
   }
   /** Models raise their interrupt causes here. */
-  protected onStatusChange(_previous: PhyStatus, _next: PhyStatus): void {}
+  protected onStatusChange?(previous: PhyStatus, next: PhyStatus): void;
 
   get status(): PhyStatus {
     return this.#status;
@@ -181,7 +187,8 @@ export abstract class Phy implements MdioDevice {
     if (!loop && (!this.#plugged || !this.#partner)) return;
     const local = this.localConfig();
     this.#emit({ type: 'phy.autoneg', t: this.clock.now(), phy: this.name, event: 'restart' });
-    const delay = !loop && local.autoneg && this.#partner?.autoneg ? this.timing.autonegNs : this.timing.forcedLinkNs;
+    const delay =
+      !loop && local.autoneg && this.#partner?.autoneg ? this.timing.autonegNs : this.timing.forcedLinkNs;
     this.#negotiation = this.clock.schedule(this.clock.now() + delay, () => {
       this.#negotiation = undefined;
       this.#complete();
@@ -242,7 +249,15 @@ export abstract class Phy implements MdioDevice {
     const map = this.mmds.get(devad);
     let value = 0;
     if (map) value = map.read(address);
-    else if (this.trace?.enabled) this.trace.emit({ type: 'reg.unmodelled', op: 'read', map: `${this.name}:mmd${devad}`, page: undefined, address, value: 0 });
+    else if (this.trace?.enabled)
+      this.trace.emit({
+        type: 'reg.unmodelled',
+        op: 'read',
+        map: `${this.name}:mmd${devad}`,
+        page: undefined,
+        address,
+        value: 0,
+      });
     this.#updateIrq();
     return value;
   }
@@ -251,7 +266,15 @@ export abstract class Phy implements MdioDevice {
     const address = this.mmdAddress.get(devad) ?? 0;
     const map = this.mmds.get(devad);
     if (map) map.write(address, value);
-    else if (this.trace?.enabled) this.trace.emit({ type: 'reg.unmodelled', op: 'write', map: `${this.name}:mmd${devad}`, page: undefined, address, value });
+    else if (this.trace?.enabled)
+      this.trace.emit({
+        type: 'reg.unmodelled',
+        op: 'write',
+        map: `${this.name}:mmd${devad}`,
+        page: undefined,
+        address,
+        value,
+      });
     this.#updateIrq();
   }
 
@@ -262,7 +285,13 @@ export abstract class Phy implements MdioDevice {
   // ---- internals ----------------------------------------------------------------------------------
 
   #cableEvent(): void {
-    this.#emit({ type: 'phy.cable', t: this.clock.now(), phy: this.name, plugged: this.#plugged, partner: this.#partner !== undefined });
+    this.#emit({
+      type: 'phy.cable',
+      t: this.clock.now(),
+      phy: this.name,
+      plugged: this.#plugged,
+      partner: this.#partner !== undefined,
+    });
     this.restartNegotiation();
   }
 
@@ -270,8 +299,21 @@ export abstract class Phy implements MdioDevice {
     const partner = this.#partner;
     const local = this.localConfig();
     if (this.loopback()) {
-      const resolution: LinkResolution = { up: true, speed: local.forced.speed, duplex: local.forced.duplex, method: 'forced', master: false, masterSlaveFault: false };
-      this.#setStatus({ up: true, autonegComplete: local.autoneg, resolution, partnerBasePage: 0, partnerAutoneg: false });
+      const resolution: LinkResolution = {
+        up: true,
+        speed: local.forced.speed,
+        duplex: local.forced.duplex,
+        method: 'forced',
+        master: false,
+        masterSlaveFault: false,
+      };
+      this.#setStatus({
+        up: true,
+        autonegComplete: local.autoneg,
+        resolution,
+        partnerBasePage: 0,
+        partnerAutoneg: false,
+      });
       return;
     }
     if (!partner || !this.#plugged) return;
@@ -281,15 +323,27 @@ export abstract class Phy implements MdioDevice {
     // 28.2.3.1: completion by parallel detection also sets "autoneg complete". A 1000BASE-T master/slave
     // fault happens after the pages were exchanged, so AN completes and STAT1000 reports the fault (Linux
     // genphy_read_lpa() only looks at MSFAIL once autoneg is complete). No common mode: no completion.
-    const autonegComplete = local.autoneg && (resolution.up || (partnerAutoneg && resolution.masterSlaveFault));
-    this.#emit({ type: 'phy.autoneg', t: this.clock.now(), phy: this.name, event: resolution.up ? 'complete' : 'failed', ...(resolution.reason ? { reason: resolution.reason } : {}) });
+    const autonegComplete =
+      local.autoneg && (resolution.up || (partnerAutoneg && resolution.masterSlaveFault));
+    this.#emit({
+      type: 'phy.autoneg',
+      t: this.clock.now(),
+      phy: this.name,
+      event: resolution.up ? 'complete' : 'failed',
+      ...(resolution.reason ? { reason: resolution.reason } : {}),
+    });
     this.#setStatus({ up: resolution.up, autonegComplete, resolution, partnerBasePage, partnerAutoneg });
   }
 
   /** The base page word the partner sends (ANLPAR), ACK set as 28.2.1.2.5 requires on a received page. */
   protected partnerBasePage(partner: LinkPartner): number {
     let word = 0x0001 | 0x4000;
-    const bits: Record<string, number> = { '10baseT-Half': 0x20, '10baseT-Full': 0x40, '100baseTX-Half': 0x80, '100baseTX-Full': 0x100 };
+    const bits: Record<string, number> = {
+      '10baseT-Half': 0x20,
+      '10baseT-Full': 0x40,
+      '100baseTX-Half': 0x80,
+      '100baseTX-Full': 0x100,
+    };
     for (const m of partner.modes) word |= bits[m] ?? 0;
     if (partner.pause) word |= 0x0400;
     if (partner.asymPause) word |= 0x0800;
@@ -300,11 +354,19 @@ export abstract class Phy implements MdioDevice {
   #setStatus(next: PhyStatus): void {
     const previous = this.#status;
     this.#status = next;
-    this.onStatusChange(previous, next);
+    this.onStatusChange?.(previous, next);
     this.refresh();
     if (previous.up !== next.up && this.trace?.enabled) {
       const r = next.resolution ?? previous.resolution;
-      this.trace.emit({ type: 'phy.link', t: this.clock.now(), phy: this.name, up: next.up, speed: r?.speed ?? 10, duplex: r?.duplex ?? 'half', method: r?.method ?? 'autoneg' });
+      this.trace.emit({
+        type: 'phy.link',
+        t: this.clock.now(),
+        phy: this.name,
+        up: next.up,
+        speed: r?.speed ?? 10,
+        duplex: r?.duplex ?? 'half',
+        method: r?.method ?? 'autoneg',
+      });
     }
   }
 

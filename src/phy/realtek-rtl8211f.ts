@@ -22,7 +22,11 @@ export class RealtekRtl8211f extends Clause22Phy {
       {
         ...options,
         model: 'realtek-rtl8211f',
-        pages: { register: 31, banked: (a) => a >= 16 && a <= 30, alias: (page, a) => (page === 0 ? (a <= 23 ? 0xa42 : 0xa43) : page) },
+        pages: {
+          register: 31,
+          banked: (a) => a >= 16 && a <= 30,
+          alias: (page, a) => (page === 0 ? (a <= 23 ? 0xa42 : 0xa43) : page),
+        },
       },
       {
         phyId: RTL8211F_ID,
@@ -52,7 +56,9 @@ export class RealtekRtl8211f extends Clause22Phy {
         .reserved(8, 2)
         .flag(INT.JABBER, 'JABBER', access)
         .reserved(11, 5);
-    this.#iner = intFields(map.define(18, 'INER', 0, a42), 'rw').onWrite(() => this.refresh());
+    this.#iner = intFields(map.define(18, 'INER', 0, a42), 'rw').onWrite(() => {
+      this.refresh();
+    });
 
     // PHYCR1/PHYCR2 (rtl821x_probe, rtl8211f_config_init): ALDPS off and CLKOUT on after reset.
     map
@@ -91,8 +97,16 @@ export class RealtekRtl8211f extends Clause22Phy {
 
     // Page 0xd08: RGMII delay controls (rtl8211f_config_init): TX delay reg 0x11 bit 8, RX delay reg 0x15 bit 3.
     const d08 = { page: 0xd08 };
-    map.define(0x11, 'MIICR1', 0x0009, d08).tagged(0, 8, 'MIICR1_LOW').flag(8, 'TX_DELAY', 'rw').tagged(9, 7, 'MIICR1_HIGH');
-    map.define(0x15, 'MIICR2', 0x0000, d08).tagged(0, 3, 'MIICR2_LOW').flag(3, 'RX_DELAY', 'rw').tagged(4, 12, 'MIICR2_HIGH');
+    map
+      .define(0x11, 'MIICR1', 0x0009, d08)
+      .tagged(0, 8, 'MIICR1_LOW')
+      .flag(8, 'TX_DELAY', 'rw')
+      .tagged(9, 7, 'MIICR1_HIGH');
+    map
+      .define(0x15, 'MIICR2', 0x0000, d08)
+      .tagged(0, 3, 'MIICR2_LOW')
+      .flag(3, 'RX_DELAY', 'rw')
+      .tagged(4, 12, 'MIICR2_HIGH');
   }
 
   /** INTB is asserted while an enabled cause is pending in INSR. */

@@ -8,7 +8,24 @@ export const DP83867_ID = 0x2000a231;
 export const DP83867_DEVADDR = 0x1f;
 
 /** MICR (0x12) / ISR (0x13) bits, dp83867.c MII_DP83867_MICR_*. */
-const INT = { JABBER: 0, POLARITY_CHANGED: 1, XGMII_ERROR: 2, WOL: 3, SLEEP_MODE_CHANGED: 4, RESERVED_5: 5, RESERVED_6: 6, RESERVED_7: 7, FALSE_CARRIER: 8, RESERVED_9: 9, LINK_STATUS_CHANGED: 10, AUTONEG_COMPLETE: 11, PAGE_RECEIVED: 12, DUPLEX_CHANGED: 13, SPEED_CHANGED: 14, AN_ERROR: 15 } as const;
+const INT = {
+  JABBER: 0,
+  POLARITY_CHANGED: 1,
+  XGMII_ERROR: 2,
+  WOL: 3,
+  SLEEP_MODE_CHANGED: 4,
+  RESERVED_5: 5,
+  RESERVED_6: 6,
+  RESERVED_7: 7,
+  FALSE_CARRIER: 8,
+  RESERVED_9: 9,
+  LINK_STATUS_CHANGED: 10,
+  AUTONEG_COMPLETE: 11,
+  PAGE_RECEIVED: 12,
+  DUPLEX_CHANGED: 13,
+  SPEED_CHANGED: 14,
+  AN_ERROR: 15,
+} as const;
 
 /**
  * TI DP83867: standard registers plus PHYCR/PHYSTS/MICR/ISR/CFG2/CFG3/CTRL, and extended registers in
@@ -65,10 +82,13 @@ export class TiDp83867 extends Clause22Phy {
       .flag(13, 'DUPLEX', 'ro', { value: () => (up() && st().resolution?.duplex === 'full' ? 1 : 0) })
       .field(14, 2, 'SPEED', 'ro', { value: () => (up() ? speedCode(st()) : 0) });
     const intFields = (r: Register, access: 'rw' | 'cor') => {
-      for (const [name, bit] of Object.entries(INT)) r.flag(bit, name, name.startsWith('RESERVED') ? 'reserved' : access);
+      for (const [name, bit] of Object.entries(INT))
+        r.flag(bit, name, name.startsWith('RESERVED') ? 'reserved' : access);
       return r;
     };
-    this.#micr = intFields(map.define(0x12, 'MICR', 0), 'rw').onWrite(() => this.refresh());
+    this.#micr = intFields(map.define(0x12, 'MICR', 0), 'rw').onWrite(() => {
+      this.refresh();
+    });
     this.#isr = intFields(map.define(0x13, 'ISR', 0), 'cor');
     map
       .define(0x14, 'CFG2', 0x29c7)
@@ -89,7 +109,11 @@ export class TiDp83867 extends Clause22Phy {
     this.#cfg3 = map
       .define(0x1e, 'CFG3', 0x0002)
       .tagged(0, 7, 'CFG3_LOW')
-      .flag(7, 'INT_OE', 'rw', { onWrite: () => this.refresh() })
+      .flag(7, 'INT_OE', 'rw', {
+        onWrite: () => {
+          this.refresh();
+        },
+      })
       .tagged(8, 1, 'CFG3_8')
       .flag(9, 'ROBUST_AUTO_MDIX', 'rw')
       .tagged(10, 6, 'CFG3_HIGH');
@@ -97,21 +121,71 @@ export class TiDp83867 extends Clause22Phy {
       .define(0x1f, 'CTRL', 0)
       .reserved(0, 14)
       // SW_RESTART: the PHY restarts (link retrains) without resetting any register.
-      .flag(14, 'SW_RESTART', 'sc', { onWrite: () => this.beginSoftReset(), clearAfterNs: () => this.timing.softResetNs, onClear: () => this.endSoftReset() })
+      .flag(14, 'SW_RESTART', 'sc', {
+        onWrite: () => {
+          this.beginSoftReset();
+        },
+        clearAfterNs: () => this.timing.softResetNs,
+        onClear: () => {
+          this.endSoftReset();
+        },
+      })
       // SW_RESET: every register, including MMD 0x1f, goes back to its reset value.
-      .flag(15, 'SW_RESET', 'sc', { onWrite: () => this.beginSoftReset(), clearAfterNs: () => this.timing.softResetNs, onClear: () => this.hardReset() });
+      .flag(15, 'SW_RESET', 'sc', {
+        onWrite: () => {
+          this.beginSoftReset();
+        },
+        clearAfterNs: () => this.timing.softResetNs,
+        onClear: () => {
+          this.hardReset();
+        },
+      });
   }
 
   #defineExtended(mmd: RegisterMap): void {
-    const word = (address: number, name: string, reset: number) => mmd.define(address, name, reset).field(0, 16, 'VALUE', 'rw');
-    mmd.define(0x002e, 'FLD_THR_CFG', 0x0001).field(0, 3, 'ENERGY_LOST_THR', 'rw').tagged(3, 13, 'FLD_THR_HIGH');
-    mmd.define(0x0031, 'CFG4', 0x0031).flag(0, 'PORT_MIRROR_EN', 'rw').tagged(1, 4, 'CFG4_LOW').field(5, 2, 'SGMII_ANEG_TIMER', 'rw').flag(7, 'RXCTRL_STRAP_QUIRK', 'rw').flag(8, 'SGMII_QUIRK', 'rw').tagged(9, 7, 'CFG4_HIGH');
-    mmd.define(0x0032, 'RGMIICTL', 0x00d3).flag(0, 'RX_CLK_DELAY_EN', 'rw').flag(1, 'TX_CLK_DELAY_EN', 'rw').tagged(2, 14, 'RGMII_CONTROL');
+    const word = (address: number, name: string, reset: number) =>
+      mmd.define(address, name, reset).field(0, 16, 'VALUE', 'rw');
+    mmd
+      .define(0x002e, 'FLD_THR_CFG', 0x0001)
+      .field(0, 3, 'ENERGY_LOST_THR', 'rw')
+      .tagged(3, 13, 'FLD_THR_HIGH');
+    mmd
+      .define(0x0031, 'CFG4', 0x0031)
+      .flag(0, 'PORT_MIRROR_EN', 'rw')
+      .tagged(1, 4, 'CFG4_LOW')
+      .field(5, 2, 'SGMII_ANEG_TIMER', 'rw')
+      .flag(7, 'RXCTRL_STRAP_QUIRK', 'rw')
+      .flag(8, 'SGMII_QUIRK', 'rw')
+      .tagged(9, 7, 'CFG4_HIGH');
+    mmd
+      .define(0x0032, 'RGMIICTL', 0x00d3)
+      .flag(0, 'RX_CLK_DELAY_EN', 'rw')
+      .flag(1, 'TX_CLK_DELAY_EN', 'rw')
+      .tagged(2, 14, 'RGMII_CONTROL');
     // Strap status: mode 0 straps, no fast link drop, 2.00 ns skews (dp83867_verify_rgmii_cfg).
-    mmd.define(0x006e, 'STRAP_STS1', 0x0000).tagged(0, 11, 'STRAPS_LOW').flag(11, 'RESERVED_STRAP', 'ro').tagged(12, 4, 'STRAPS_HIGH');
-    mmd.define(0x006f, 'STRAP_STS2', 0x0077).field(0, 3, 'CLK_SKEW_RX', 'ro').reserved(3, 1).field(4, 3, 'CLK_SKEW_TX', 'ro').reserved(7, 3).flag(10, 'STRAP_FLD', 'ro').reserved(11, 5);
-    mmd.define(0x0086, 'RGMIIDCTL', 0x0077).field(0, 4, 'RX_DELAY', 'rw').field(4, 4, 'TX_DELAY', 'rw').reserved(8, 8);
-    mmd.define(0x00d3, 'SGMIICTL', 0x0000).tagged(0, 14, 'SGMII_CONTROL').flag(14, 'SGMII_TYPE', 'rw').tagged(15, 1, 'SGMII_CONTROL_15');
+    mmd
+      .define(0x006e, 'STRAP_STS1', 0x0000)
+      .tagged(0, 11, 'STRAPS_LOW')
+      .flag(11, 'RESERVED_STRAP', 'ro')
+      .tagged(12, 4, 'STRAPS_HIGH');
+    mmd
+      .define(0x006f, 'STRAP_STS2', 0x0077)
+      .field(0, 3, 'CLK_SKEW_RX', 'ro')
+      .reserved(3, 1)
+      .field(4, 3, 'CLK_SKEW_TX', 'ro')
+      .reserved(7, 3)
+      .flag(10, 'STRAP_FLD', 'ro')
+      .reserved(11, 5);
+    mmd
+      .define(0x0086, 'RGMIIDCTL', 0x0077)
+      .field(0, 4, 'RX_DELAY', 'rw')
+      .field(4, 4, 'TX_DELAY', 'rw')
+      .reserved(8, 8);
+    mmd
+      .define(0x00d3, 'SGMIICTL', 0x0000)
+      .tagged(0, 14, 'SGMII_CONTROL')
+      .flag(14, 'SGMII_TYPE', 'rw')
+      .tagged(15, 1, 'SGMII_CONTROL_15');
     word(0x012c, 'DSP_FFE_CFG', 0x0e80);
     word(0x0134, 'RXFCFG', 0x1000);
     for (const [a, n] of [
@@ -123,8 +197,19 @@ export class TiDp83867 extends Clause22Phy {
       [0x013b, 'RXFSOP3'],
     ] as const)
       word(a, n, 0);
-    mmd.define(0x016f, '10M_SGMII_CFG', 0x0080).tagged(0, 7, 'SGMII_CFG_LOW').flag(7, 'RATE_ADAPT', 'rw').tagged(8, 8, 'SGMII_CFG_HIGH');
-    mmd.define(0x0170, 'IO_MUX_CFG', 0x0010).field(0, 5, 'IO_IMPEDANCE', 'rw').reserved(5, 1).flag(6, 'CLK_O_DISABLE', 'rw').reserved(7, 1).field(8, 5, 'CLK_O_SEL', 'rw').reserved(13, 3);
+    mmd
+      .define(0x016f, '10M_SGMII_CFG', 0x0080)
+      .tagged(0, 7, 'SGMII_CFG_LOW')
+      .flag(7, 'RATE_ADAPT', 'rw')
+      .tagged(8, 8, 'SGMII_CFG_HIGH');
+    mmd
+      .define(0x0170, 'IO_MUX_CFG', 0x0010)
+      .field(0, 5, 'IO_IMPEDANCE', 'rw')
+      .reserved(5, 1)
+      .flag(6, 'CLK_O_DISABLE', 'rw')
+      .reserved(7, 1)
+      .field(8, 5, 'CLK_O_SEL', 'rw')
+      .reserved(13, 3);
   }
 
   /** INT is driven when CFG3.INT_OE routes it out and an enabled cause is pending. */

@@ -20,10 +20,20 @@ export interface StatusCauses {
   readonly pageReceived: boolean;
 }
 
-export function statusCauses(previous: PhyStatus, next: PhyStatus, lastUp: PhyStatus | undefined): StatusCauses {
+export function statusCauses(
+  previous: PhyStatus,
+  next: PhyStatus,
+  lastUp: PhyStatus | undefined,
+): StatusCauses {
   const linkChanged = previous.up !== next.up;
   const speedChanged = next.up && (!lastUp || lastUp.resolution?.speed !== next.resolution?.speed);
   const duplexChanged = next.up && (!lastUp || lastUp.resolution?.duplex !== next.resolution?.duplex);
   const autonegCompleted = !previous.autonegComplete && next.autonegComplete;
-  return { linkChanged, speedChanged, duplexChanged, autonegCompleted, pageReceived: autonegCompleted && next.partnerAutoneg };
+  return {
+    linkChanged,
+    speedChanged,
+    duplexChanged,
+    autonegCompleted,
+    pageReceived: autonegCompleted && next.partnerAutoneg,
+  };
 }

@@ -35,7 +35,13 @@ export interface FieldSpec {
 }
 
 export function fieldMask(offset: number, width: number): number {
-  if (!Number.isInteger(offset) || !Number.isInteger(width) || offset < 0 || width < 1 || offset + width > 16) {
+  if (
+    !Number.isInteger(offset) ||
+    !Number.isInteger(width) ||
+    offset < 0 ||
+    width < 1 ||
+    offset + width > 16
+  ) {
     throw new RangeError(`field at bit ${offset} width ${width} does not fit a 16-bit register`);
   }
   return ((1 << width) - 1) << offset;

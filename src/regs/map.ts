@@ -45,7 +45,10 @@ export class RegisterMap {
   /** Declares a register; chain `.field()`/`.flag()`/`.reserved()` on the result. */
   define(address: number, name: string, resetValue: number, options: DefineOptions = {}): Register {
     const key = this.#key(address, options.page);
-    if (this.#registers.has(key)) throw new RangeError(`${this.name}: register 0x${address.toString(16)}${options.page === undefined ? '' : ` page ${options.page}`} defined twice`);
+    if (this.#registers.has(key))
+      throw new RangeError(
+        `${this.name}: register 0x${address.toString(16)}${options.page === undefined ? '' : ` page ${options.page}`} defined twice`,
+      );
     const reg = new Register(address, name, resetValue, options.page, this.#ctx);
     this.#registers.set(key, reg);
     this.#ordered.push(reg);
@@ -73,8 +76,14 @@ export class RegisterMap {
   get(name: string): Register;
   get(address: number, page?: number): Register;
   get(nameOrAddress: string | number, page?: number): Register {
-    const reg = typeof nameOrAddress === 'string' ? this.#ordered.find((r) => r.name === nameOrAddress) : this.#registers.get(this.#key(nameOrAddress, page));
-    if (!reg) throw new RangeError(`${this.name}: no register ${String(nameOrAddress)}${page === undefined ? '' : ` page ${page}`}`);
+    const reg =
+      typeof nameOrAddress === 'string'
+        ? this.#ordered.find((r) => r.name === nameOrAddress)
+        : this.#registers.get(this.#key(nameOrAddress, page));
+    if (!reg)
+      throw new RangeError(
+        `${this.name}: no register ${String(nameOrAddress)}${page === undefined ? '' : ` page ${page}`}`,
+      );
     return reg;
   }
 
@@ -86,7 +95,14 @@ export class RegisterMap {
   read(address: number): number {
     const reg = this.resolve(address);
     if (reg) return reg.read();
-    this.#ctx.emit?.({ type: 'reg.unmodelled', op: 'read', map: this.name, page: this.#pagedAt(address), address, value: 0 });
+    this.#ctx.emit?.({
+      type: 'reg.unmodelled',
+      op: 'read',
+      map: this.name,
+      page: this.#pagedAt(address),
+      address,
+      value: 0,
+    });
     return 0;
   }
 
@@ -96,7 +112,14 @@ export class RegisterMap {
       reg.write(value);
       return;
     }
-    this.#ctx.emit?.({ type: 'reg.unmodelled', op: 'write', map: this.name, page: this.#pagedAt(address), address, value });
+    this.#ctx.emit?.({
+      type: 'reg.unmodelled',
+      op: 'write',
+      map: this.name,
+      page: this.#pagedAt(address),
+      address,
+      value,
+    });
   }
 
   /** Value a read would return, without side effects (for dumps and tests). */
@@ -121,7 +144,9 @@ export class RegisterMap {
 
   /** Registers with bits that no field, reserved range or tag declares. */
   undeclared(): { register: string; page: number | undefined; address: number; mask: number }[] {
-    return this.#ordered.filter((r) => r.undeclaredMask !== 0).map((r) => ({ register: r.name, page: r.page, address: r.address, mask: r.undeclaredMask }));
+    return this.#ordered
+      .filter((r) => r.undeclaredMask !== 0)
+      .map((r) => ({ register: r.name, page: r.page, address: r.address, mask: r.undeclaredMask }));
   }
 
   #key(address: number, page: number | undefined): number {

@@ -47,7 +47,9 @@ export class Register {
   field(offset: number, width: number, name: string, access: AccessMode, options: FieldOptions = {}): this {
     const mask = fieldMask(offset, width);
     if (this.#declared & mask) {
-      throw new RangeError(`${this.ctx.mapName}.${this.name}: field ${name} overlaps bits already declared (mask 0x${(this.#declared & mask).toString(16)})`);
+      throw new RangeError(
+        `${this.ctx.mapName}.${this.name}: field ${name} overlaps bits already declared (mask 0x${(this.#declared & mask).toString(16)})`,
+      );
     }
     if ((access === 'll' || access === 'lh') && !options.value) {
       throw new TypeError(`${this.ctx.mapName}.${this.name}.${name}: a latching field needs a live value()`);
@@ -153,7 +155,13 @@ export class Register {
     const scSet = value & this.#scMask;
     for (const f of this.#tagged) {
       if (this.ctx.emit) {
-        this.ctx.emit({ type: 'reg.tagged', map: this.ctx.mapName, register: this.name, field: f.name, value: (value & f.mask) >>> f.offset });
+        this.ctx.emit({
+          type: 'reg.tagged',
+          map: this.ctx.mapName,
+          register: this.name,
+          field: f.name,
+          value: (value & f.mask) >>> f.offset,
+        });
       }
     }
     for (const f of this.#hooked) {

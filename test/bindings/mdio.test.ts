@@ -75,9 +75,22 @@ const BOARD = `/dts-v1/;
 
 test('the tree yields every MDIO bus, including USB adapters, with addresses, IDs and models', (t) => {
   const buses = findMdioBuses(loadTree({ dts: BOARD }));
-  const summary = buses.map((b) => ({ path: b.path, kind: b.kind, phys: b.phys.map((p) => [p.address, p.phyId.toString(16), p.model]) }));
+  const summary = buses.map((b) => ({
+    path: b.path,
+    kind: b.kind,
+    phys: b.phys.map((p) => [p.address, p.phyId.toString(16), p.model]),
+  }));
   t.deepEqual(summary, [
-    { path: '/ethernet@1000/mdio', kind: 'mdio-node', phys: [[1, '1410dd0', 'marvell-88e1510'], [4, '2000a231', 'ti-dp83867'], [7, 'abcd1234', 'generic-c22'], [9, '0', 'generic-c45']] },
+    {
+      path: '/ethernet@1000/mdio',
+      kind: 'mdio-node',
+      phys: [
+        [1, '1410dd0', 'marvell-88e1510'],
+        [4, '2000a231', 'ti-dp83867'],
+        [7, 'abcd1234', 'generic-c22'],
+        [9, '0', 'generic-c45'],
+      ],
+    },
     { path: '/usb/adapter@1', kind: 'usb-adapter', phys: [[0, '1cc916', 'realtek-rtl8211f']] },
     { path: '/usb/ethernet@2/mdio', kind: 'usb-ethernet', phys: [[3, '0', 'generic-c22']] },
     { path: '/mdio-controller@3000', kind: 'controller', phys: [[2, '0', 'generic-c22']] },
@@ -131,11 +144,24 @@ function errorFor(body: string): ConfigError | undefined {
 }
 
 test('nodes that cannot be modelled are ConfigErrors with a code and the node path', (t) => {
-  t.like(errorFor('ethernet-phy@20 { reg = <32>; };'), { code: MdioConfigCode.BAD_ADDRESS, nodePath: '/mdio/ethernet-phy@20' });
+  t.like(errorFor('ethernet-phy@20 { reg = <32>; };'), {
+    code: MdioConfigCode.BAD_ADDRESS,
+    nodePath: '/mdio/ethernet-phy@20',
+  });
   t.like(errorFor('ethernet-phy { };'), { code: MdioConfigCode.BAD_ADDRESS, nodePath: '/mdio/ethernet-phy' });
-  t.like(errorFor('a: ethernet-phy@1 { reg = <1>; }; b: phy@1 { reg = <1>; };'), { code: MdioConfigCode.DUPLICATE_ADDRESS, nodePath: '/mdio/phy@1' });
-  t.like(errorFor('ethernet-phy@1 { reg = <1>; compatible = "ethernet-phy-idxyz"; };'), { code: MdioConfigCode.BAD_PHY_ID });
-  t.like(errorFor('switch@10 { reg = <16>; compatible = "marvell,mv88e6085"; };'), { code: MdioConfigCode.UNSUPPORTED_DEVICE, nodePath: '/mdio/switch@10' });
-  t.like(errorFor('ethernet-phy@1 { reg = <1>; max-speed = <1 2>; };'), { code: MdioConfigCode.BAD_PROPERTY });
+  t.like(errorFor('a: ethernet-phy@1 { reg = <1>; }; b: phy@1 { reg = <1>; };'), {
+    code: MdioConfigCode.DUPLICATE_ADDRESS,
+    nodePath: '/mdio/phy@1',
+  });
+  t.like(errorFor('ethernet-phy@1 { reg = <1>; compatible = "ethernet-phy-idxyz"; };'), {
+    code: MdioConfigCode.BAD_PHY_ID,
+  });
+  t.like(errorFor('switch@10 { reg = <16>; compatible = "marvell,mv88e6085"; };'), {
+    code: MdioConfigCode.UNSUPPORTED_DEVICE,
+    nodePath: '/mdio/switch@10',
+  });
+  t.like(errorFor('ethernet-phy@1 { reg = <1>; max-speed = <1 2>; };'), {
+    code: MdioConfigCode.BAD_PROPERTY,
+  });
   t.is(errorFor('ethernet-phy@1 { reg = <1>; };'), undefined);
 });

@@ -33,7 +33,9 @@ test('reads and writes reach the PHY and are traced with timestamps', (t) => {
   });
   clock.advance(123);
   t.is(bus.read(3, 2), 0x0141);
-  t.deepEqual(seen, [{ type: 'mdio.read', t: 123, bus: '/mdio@0', addr: 3, reg: 2, value: 0x0141, responded: true }]);
+  t.deepEqual(seen, [
+    { type: 'mdio.read', t: 123, bus: '/mdio@0', addr: 3, reg: 2, value: 0x0141, responded: true },
+  ]);
   off();
   bus.read(3, 3);
   t.is(seen.length, 1, 'unsubscribed');
@@ -74,8 +76,24 @@ test('API misuse raises BusError with a stable code', (t) => {
   const { bus, phy } = setup();
   t.is(t.throws(() => bus.read(32, 0), { instanceOf: BusError })?.code, BusErrorCode.ADDRESS_RANGE);
   t.is(t.throws(() => bus.read(0, 32), { instanceOf: BusError })?.code, BusErrorCode.REGISTER_RANGE);
-  t.is(t.throws(() => bus.attach(3, phy), { instanceOf: BusError })?.code, BusErrorCode.ADDRESS_IN_USE);
-  t.is(t.throws(() => bus.write(3, 0, 0x10000), { instanceOf: BusError })?.code, BusErrorCode.REGISTER_RANGE);
+  t.is(
+    t.throws(
+      () => {
+        bus.attach(3, phy);
+      },
+      { instanceOf: BusError },
+    )?.code,
+    BusErrorCode.ADDRESS_IN_USE,
+  );
+  t.is(
+    t.throws(
+      () => {
+        bus.write(3, 0, 0x10000);
+      },
+      { instanceOf: BusError },
+    )?.code,
+    BusErrorCode.REGISTER_RANGE,
+  );
 });
 
 test('phy.link events are traced when the link comes up', (t) => {
@@ -86,5 +104,7 @@ test('phy.link events are traced when the link comes up', (t) => {
   });
   phy.setPartner({ autoneg: true, modes: ['100baseTX-Full'] });
   clock.advance(ms(2000));
-  t.deepEqual(links, [{ type: 'phy.link', t: ms(1500), phy: 'p3', up: true, speed: 100, duplex: 'full', method: 'autoneg' }]);
+  t.deepEqual(links, [
+    { type: 'phy.link', t: ms(1500), phy: 'p3', up: true, speed: 100, duplex: 'full', method: 'autoneg' },
+  ]);
 });

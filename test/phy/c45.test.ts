@@ -4,12 +4,32 @@ import { phyBoard } from './board.js';
 
 // Clause 45 probing and status as drivers/net/phy/phy_device.c get_phy_c45_ids() and phy-c45.c read them.
 const ID = 0x31c31c12;
-const PMAPMD = 1, PCS = 3, AN = 7, VEND1 = 30;
-const STAT1 = 1, DEVID1 = 2, DEVID2 = 3, DEVS1 = 5, DEVS2 = 6, CTRL2 = 7, STAT2 = 8, EXTABLE = 11, NG_EXTABLE = 21;
-const AN_ADV = 16, AN_LPA = 19, AN_10GBT_CTRL = 32, AN_10GBT_STAT = 33;
-const LSTATUS = 0x0004, AN_STAT1_ABLE = 0x0008, AN_STAT1_COMPLETE = 0x0020;
+const PMAPMD = 1,
+  PCS = 3,
+  AN = 7,
+  VEND1 = 30;
+const STAT1 = 1,
+  DEVID1 = 2,
+  DEVID2 = 3,
+  DEVS1 = 5,
+  DEVS2 = 6,
+  CTRL2 = 7,
+  STAT2 = 8,
+  EXTABLE = 11,
+  NG_EXTABLE = 21;
+const AN_ADV = 16,
+  AN_LPA = 19,
+  AN_10GBT_CTRL = 32,
+  AN_10GBT_STAT = 33;
+const LSTATUS = 0x0004,
+  AN_STAT1_ABLE = 0x0008,
+  AN_STAT1_COMPLETE = 0x0020;
 
-const XGBE_PARTNER = { autoneg: true, modes: ['1000baseT-Full', '2500baseT-Full', '5000baseT-Full'] as const, multiport: true };
+const XGBE_PARTNER = {
+  autoneg: true,
+  modes: ['1000baseT-Full', '2500baseT-Full', '5000baseT-Full'] as const,
+  multiport: true,
+};
 
 test('get_phy_c45_ids(): devices in package from regs 5/6, vendor MMD present, DEVID per MMD', (t) => {
   const { linux, bus } = phyBoard(ID, { clause45: true });
@@ -17,7 +37,8 @@ test('get_phy_c45_ids(): devices in package from regs 5/6, vendor MMD present, D
   const devs = ((linux.c45_read(PMAPMD, DEVS2) << 16) | linux.c45_read(PMAPMD, DEVS1)) >>> 0;
   t.is(devs, (1 << PMAPMD) | (1 << PCS) | (1 << AN) | (1 << VEND1));
   t.is(linux.c45_read(VEND1, STAT2) & 0xc000, 0x8000, 'phy_c45_probe_present(): device present');
-  for (const devad of [PMAPMD, PCS, AN, VEND1]) t.is(((linux.c45_read(devad, DEVID1) << 16) | linux.c45_read(devad, DEVID2)) >>> 0, ID);
+  for (const devad of [PMAPMD, PCS, AN, VEND1])
+    t.is(((linux.c45_read(devad, DEVID1) << 16) | linux.c45_read(devad, DEVID2)) >>> 0, ID);
   t.is(bus.readC45(0, 2, DEVS1), 0, 'WIS not present: unmodelled MMD reads 0');
 });
 

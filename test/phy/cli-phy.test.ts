@@ -19,10 +19,10 @@ async function run(...args: string[]): Promise<string> {
   register(program);
   let out = '';
   const write = process.stdout.write.bind(process.stdout);
-  process.stdout.write = ((chunk: string) => {
+  process.stdout.write = (chunk: string) => {
     out += chunk;
     return true;
-  }) as typeof process.stdout.write;
+  };
   try {
     await program.parseAsync(['node', 'mdio-emu', 'phy', ...args.map((a) => (a === 'FILE' ? file : a))]);
   } finally {
@@ -33,8 +33,13 @@ async function run(...args: string[]): Promise<string> {
 }
 
 test.serial('phy list prints bus path, address, ID and model', async (t) => {
-  t.is(await run('list', 'FILE'), '/mdio\t1\t0x01410dd0\tc22\tmarvell-88e1510\n/mdio\t2\t0x00000000\tc45\tgeneric-c45\n');
-  const json = JSON.parse(await run('list', 'FILE', '--json')) as { phys: { bus: string; address: number; model: string }[] };
+  t.is(
+    await run('list', 'FILE'),
+    '/mdio\t1\t0x01410dd0\tc22\tmarvell-88e1510\n/mdio\t2\t0x00000000\tc45\tgeneric-c45\n',
+  );
+  const json = JSON.parse(await run('list', 'FILE', '--json')) as {
+    phys: { bus: string; address: number; model: string }[];
+  };
   t.deepEqual(
     json.phys.map((p) => [p.bus, p.address, p.model]),
     [

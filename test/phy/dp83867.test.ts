@@ -6,9 +6,22 @@ import { BMSR, MII } from './linux.js';
 // Register walks of drivers/net/phy/dp83867.c (Linux 6.1), restated from the driver.
 const ID = 0x2000a231;
 const DEVADDR = 0x1f;
-const PHYCTRL = 0x10, PHYSTS = 0x11, MICR = 0x12, ISR = 0x13, CFG2 = 0x14, CFG3 = 0x1e, CTRL = 0x1f;
-const SW_RESET = 0x8000, SW_RESTART = 0x4000, FORCE_LINK_GOOD = 0x0400;
-const RGMIICTL = 0x0032, RGMIIDCTL = 0x0086, STRAP_STS1 = 0x006e, STRAP_STS2 = 0x006f, DSP_FFE_CFG = 0x012c, IO_MUX_CFG = 0x0170;
+const PHYCTRL = 0x10,
+  PHYSTS = 0x11,
+  MICR = 0x12,
+  ISR = 0x13,
+  CFG2 = 0x14,
+  CFG3 = 0x1e,
+  CTRL = 0x1f;
+const SW_RESET = 0x8000,
+  SW_RESTART = 0x4000,
+  FORCE_LINK_GOOD = 0x0400;
+const RGMIICTL = 0x0032,
+  RGMIIDCTL = 0x0086,
+  STRAP_STS1 = 0x006e,
+  STRAP_STS2 = 0x006f,
+  DSP_FFE_CFG = 0x012c,
+  IO_MUX_CFG = 0x0170;
 const MICR_ENABLE = 0x8000 | 0x4000 | 0x0800 | 0x0400 | 0x2000 | 0x0010;
 
 function phyReset(l: ReturnType<typeof phyBoard>['linux'], clock: ReturnType<typeof phyBoard>['clock']) {
@@ -42,7 +55,7 @@ test('probe (non-OF) + soft_reset + config_init (rgmii-id): extended registers t
   ctl = (ctl & ~0x3) | 0x3;
   linux.phy_write_mmd(DEVADDR, RGMIICTL, ctl);
   linux.phy_write_mmd(DEVADDR, RGMIIDCTL, (0x7 << 4) | 0x7);
-  linux.phy_modify_mmd(DEVADDR, IO_MUX_CFG, 0x1f, 0x1f / 2 | 0);
+  linux.phy_modify_mmd(DEVADDR, IO_MUX_CFG, 0x1f, (0x1f / 2) | 0);
   const cfg3 = linux.phy_read(CFG3) | 0x0080 | 0x0200;
   linux.phy_write(CFG3, cfg3);
   t.is(linux.phy_read(CFG3) & 0x0280, 0x0280);

@@ -12,7 +12,10 @@ const ID = 0x01234567;
 function board(partner: LinkPartner | undefined = GIGABIT_SWITCH_PORT) {
   const clock = new VirtualClock();
   const bus = new MdioBus({ name: '/mdio', clock });
-  const phy = new Clause22Phy({ clock, name: 'phy1', timing: { autonegNs: ms(1500), softResetNs: ms(2), forcedLinkNs: ms(100) } }, genericClause22Config(ID));
+  const phy = new Clause22Phy(
+    { clock, name: 'phy1', timing: { autonegNs: ms(1500), softResetNs: ms(2), forcedLinkNs: ms(100) } },
+    genericClause22Config(ID),
+  );
   phy.setPartner(partner);
   bus.attach(1, phy);
   return { clock, bus, phy, linux: new LinuxPhyAccess(bus, 1) };
@@ -24,7 +27,10 @@ function genphyUpdateLink(l: LinuxPhyAccess): { link: boolean; anComplete: boole
   if (bmcr & BMCR.ANRESTART) return { link: false, anComplete: false };
   let status = l.phy_read(MII.BMSR);
   if (!(status & BMSR.LSTATUS)) status = l.phy_read(MII.BMSR);
-  return { link: (status & BMSR.LSTATUS) !== 0 && (status & BMSR.ANEGCOMPLETE) !== 0, anComplete: (status & BMSR.ANEGCOMPLETE) !== 0 };
+  return {
+    link: (status & BMSR.LSTATUS) !== 0 && (status & BMSR.ANEGCOMPLETE) !== 0,
+    anComplete: (status & BMSR.ANEGCOMPLETE) !== 0,
+  };
 }
 
 test('get_phy_c22_id(): PHYSID1/2 give the identifier', (t) => {
@@ -35,7 +41,15 @@ test('get_phy_c22_id(): PHYSID1/2 give the identifier', (t) => {
 test('genphy_read_abilities(): BMSR and ESTATUS report a 10/100/1000 PHY', (t) => {
   const { linux } = board();
   const bmsr = linux.phy_read(MII.BMSR);
-  const expected = BMSR._100FULL | BMSR._100HALF | BMSR._10FULL | BMSR._10HALF | BMSR.ESTATEN | BMSR.ANEGCAPABLE | BMSR.ERCAP | 0x0040; /* MF preamble suppression */
+  const expected =
+    BMSR._100FULL |
+    BMSR._100HALF |
+    BMSR._10FULL |
+    BMSR._10HALF |
+    BMSR.ESTATEN |
+    BMSR.ANEGCAPABLE |
+    BMSR.ERCAP |
+    0x0040; /* MF preamble suppression */
   t.is(bmsr, expected); // no link yet: LSTATUS and ANEGCOMPLETE clear
   t.is(linux.phy_read(MII.ESTATUS), ESTATUS._1000_TFULL);
 });
@@ -53,7 +67,11 @@ test('genphy_soft_reset(): RESET reads back set until the reset time, then BMCR 
 test('genphy_config_aneg() then genphy_read_status(): link latches, LPA/STAT1000 show the partner', (t) => {
   const { linux, clock } = board();
   // genphy_config_advert(): 10/100 + pause, 1000 full only
-  linux.phy_modify_changed(MII.ADVERTISE, ADV._10HALF | ADV._10FULL | ADV._100HALF | ADV._100FULL | ADV.PAUSE_CAP | ADV.PAUSE_ASYM, ADV._10HALF | ADV._10FULL | ADV._100HALF | ADV._100FULL | ADV.PAUSE_CAP);
+  linux.phy_modify_changed(
+    MII.ADVERTISE,
+    ADV._10HALF | ADV._10FULL | ADV._100HALF | ADV._100FULL | ADV.PAUSE_CAP | ADV.PAUSE_ASYM,
+    ADV._10HALF | ADV._10FULL | ADV._100HALF | ADV._100FULL | ADV.PAUSE_CAP,
+  );
   linux.phy_modify_changed(MII.CTRL1000, C1000.ADV_1000HALF | C1000.ADV_1000FULL, C1000.ADV_1000FULL);
   // genphy_check_and_restart_aneg() -> genphy_restart_aneg()
   linux.phy_modify(MII.BMCR, BMCR.ISOLATE, BMCR.ANENABLE | BMCR.ANRESTART);
@@ -67,7 +85,10 @@ test('genphy_config_aneg() then genphy_read_status(): link latches, LPA/STAT1000
   t.is(linux.phy_read(MII.BMSR) & (BMSR.LSTATUS | BMSR.ANEGCOMPLETE), BMSR.LSTATUS | BMSR.ANEGCOMPLETE);
   // genphy_read_lpa(): partner is a multiport switch -> it is master, we are slave (40.5.1.1)
   t.is(linux.phy_read(MII.STAT1000), S1000.LPA_1000FULL | S1000.LPA_1000LOCALRXOK | S1000.LPA_1000REMRXOK);
-  t.is(linux.phy_read(MII.LPA), ADV.CSMA | ADV._10HALF | ADV._10FULL | ADV._100HALF | ADV._100FULL | ADV.PAUSE_CAP | ADV.LPACK);
+  t.is(
+    linux.phy_read(MII.LPA),
+    ADV.CSMA | ADV._10HALF | ADV._10FULL | ADV._100HALF | ADV._100FULL | ADV.PAUSE_CAP | ADV.LPACK,
+  );
   // 28.2.4.1.5: partner is AN able; page received latched then cleared by the read
   t.is(linux.phy_read(MII.EXPANSION), EXPANSION.NWAY | EXPANSION.LCWP);
   t.is(linux.phy_read(MII.EXPANSION), EXPANSION.NWAY);
@@ -87,7 +108,17 @@ test('a short cable drop between polls is caught by the latched-low link bit', (
 
 test('forced 100/full (genphy_setup_forced) against an autonegotiating partner: link by parallel detection', (t) => {
   const { linux, clock } = board();
-  linux.phy_modify(MII.BMCR, BMCR.SPEED100 | BMCR.SPEED1000 | BMCR.FULLDPLX | BMCR.ANENABLE | BMCR.LOOPBACK | BMCR.ISOLATE | BMCR.PDOWN, BMCR.SPEED100 | BMCR.FULLDPLX);
+  linux.phy_modify(
+    MII.BMCR,
+    BMCR.SPEED100 |
+      BMCR.SPEED1000 |
+      BMCR.FULLDPLX |
+      BMCR.ANENABLE |
+      BMCR.LOOPBACK |
+      BMCR.ISOLATE |
+      BMCR.PDOWN,
+    BMCR.SPEED100 | BMCR.FULLDPLX,
+  );
   clock.advance(ms(100));
   linux.phy_read(MII.BMSR);
   const bmsr = linux.phy_read(MII.BMSR);
@@ -131,7 +162,11 @@ test('remote fault from the partner latches high in BMSR', (t) => {
 
 test('master/slave: both sides forced master is a configuration fault (LPA_1000MSFAIL)', (t) => {
   const { linux, clock } = board({ ...GIGABIT_SWITCH_PORT, masterSlave: 'master' });
-  linux.phy_modify(MII.CTRL1000, C1000.ENABLE_MASTER | C1000.AS_MASTER, C1000.ENABLE_MASTER | C1000.AS_MASTER);
+  linux.phy_modify(
+    MII.CTRL1000,
+    C1000.ENABLE_MASTER | C1000.AS_MASTER,
+    C1000.ENABLE_MASTER | C1000.AS_MASTER,
+  );
   linux.phy_modify(MII.BMCR, 0, BMCR.ANENABLE | BMCR.ANRESTART);
   clock.advance(ms(1500));
   t.truthy(linux.phy_read(MII.BMSR) & BMSR.ANEGCOMPLETE);
@@ -139,7 +174,10 @@ test('master/slave: both sides forced master is a configuration fault (LPA_1000M
   linux.phy_write(MII.CTRL1000, C1000.ADV_1000FULL | C1000.ENABLE_MASTER); // manual slave now
   linux.phy_modify(MII.BMCR, 0, BMCR.ANRESTART);
   clock.advance(ms(1500));
-  t.truthy(linux.phy_read(MII.STAT1000) & S1000.LPA_1000MSFAIL, 'the old fault stays latched until read once');
+  t.truthy(
+    linux.phy_read(MII.STAT1000) & S1000.LPA_1000MSFAIL,
+    'the old fault stays latched until read once',
+  );
   const s = linux.phy_read(MII.STAT1000);
   t.is(s & (S1000.LPA_1000MSFAIL | S1000.LPA_1000MSRES), 0, 'resolved as slave');
 });
@@ -176,4 +214,16 @@ test('loopback brings the link up on its own (genphy_loopback polls BMSR for it)
   clock.advance(ms(100));
   linux.phy_read(MII.BMSR);
   t.truthy(linux.phy_read(MII.BMSR) & BMSR.LSTATUS);
+});
+
+test('Annex 22D function 11 (post-increment on writes only) walks the MMD on writes, not reads', (t) => {
+  const { linux } = board();
+  linux.phy_write(MII.MMD_CTRL, 7);
+  linux.phy_write(MII.MMD_DATA, 60);
+  linux.phy_write(MII.MMD_CTRL, 0xc000 | 7);
+  linux.phy_write(MII.MMD_DATA, 0x0002); // 7.60, then the address moves to 61
+  linux.phy_read(MII.MMD_DATA); // reads 7.61 without moving
+  linux.phy_write(MII.MMD_CTRL, 7);
+  t.is(linux.phy_read(MII.MMD_DATA), 61);
+  t.is(linux.phy_read_mmd(7, 60), 0x0002);
 });

@@ -49,7 +49,9 @@ export class LinuxPhyAccess {
     return this.paged(page, () => this.phy_read(reg));
   }
   phy_write_paged(page: number, reg: number, value: number): void {
-    this.paged(page, () => this.phy_write(reg, value));
+    this.paged(page, () => {
+      this.phy_write(reg, value);
+    });
   }
   phy_modify_paged_changed(page: number, reg: number, mask: number, set: number): number {
     return this.paged(page, () => this.phy_modify_changed(reg, mask, set));
@@ -96,10 +98,72 @@ export const MII = {
   MMD_DATA: 0x0e,
   ESTATUS: 0x0f,
 } as const;
-export const BMCR = { RESV: 0x003f, SPEED1000: 0x0040, CTST: 0x0080, FULLDPLX: 0x0100, ANRESTART: 0x0200, ISOLATE: 0x0400, PDOWN: 0x0800, ANENABLE: 0x1000, SPEED100: 0x2000, LOOPBACK: 0x4000, RESET: 0x8000 } as const;
-export const BMSR = { ERCAP: 0x0001, JCD: 0x0002, LSTATUS: 0x0004, ANEGCAPABLE: 0x0008, RFAULT: 0x0010, ANEGCOMPLETE: 0x0020, ESTATEN: 0x0100, _100HALF2: 0x0200, _100FULL2: 0x0400, _10HALF: 0x0800, _10FULL: 0x1000, _100HALF: 0x2000, _100FULL: 0x4000, _100BASE4: 0x8000 } as const;
-export const ADV = { CSMA: 0x0001, _10HALF: 0x0020, _10FULL: 0x0040, _100HALF: 0x0080, _100FULL: 0x0100, PAUSE_CAP: 0x0400, PAUSE_ASYM: 0x0800, RFAULT: 0x2000, LPACK: 0x4000, NPAGE: 0x8000 } as const;
-export const EXPANSION = { NWAY: 0x0001, LCWP: 0x0002, ENABLENPAGE: 0x0004, NPCAPABLE: 0x0008, MFAULTS: 0x0010 } as const;
-export const C1000 = { ADV_1000HALF: 0x0100, ADV_1000FULL: 0x0200, PREFER_MASTER: 0x0400, AS_MASTER: 0x0800, ENABLE_MASTER: 0x1000 } as const;
-export const S1000 = { LPA_1000MSFAIL: 0x8000, LPA_1000MSRES: 0x4000, LPA_1000LOCALRXOK: 0x2000, LPA_1000REMRXOK: 0x1000, LPA_1000FULL: 0x0800, LPA_1000HALF: 0x0400 } as const;
-export const ESTATUS = { _1000_XFULL: 0x8000, _1000_XHALF: 0x4000, _1000_TFULL: 0x2000, _1000_THALF: 0x1000 } as const;
+export const BMCR = {
+  RESV: 0x003f,
+  SPEED1000: 0x0040,
+  CTST: 0x0080,
+  FULLDPLX: 0x0100,
+  ANRESTART: 0x0200,
+  ISOLATE: 0x0400,
+  PDOWN: 0x0800,
+  ANENABLE: 0x1000,
+  SPEED100: 0x2000,
+  LOOPBACK: 0x4000,
+  RESET: 0x8000,
+} as const;
+export const BMSR = {
+  ERCAP: 0x0001,
+  JCD: 0x0002,
+  LSTATUS: 0x0004,
+  ANEGCAPABLE: 0x0008,
+  RFAULT: 0x0010,
+  ANEGCOMPLETE: 0x0020,
+  ESTATEN: 0x0100,
+  _100HALF2: 0x0200,
+  _100FULL2: 0x0400,
+  _10HALF: 0x0800,
+  _10FULL: 0x1000,
+  _100HALF: 0x2000,
+  _100FULL: 0x4000,
+  _100BASE4: 0x8000,
+} as const;
+export const ADV = {
+  CSMA: 0x0001,
+  _10HALF: 0x0020,
+  _10FULL: 0x0040,
+  _100HALF: 0x0080,
+  _100FULL: 0x0100,
+  PAUSE_CAP: 0x0400,
+  PAUSE_ASYM: 0x0800,
+  RFAULT: 0x2000,
+  LPACK: 0x4000,
+  NPAGE: 0x8000,
+} as const;
+export const EXPANSION = {
+  NWAY: 0x0001,
+  LCWP: 0x0002,
+  ENABLENPAGE: 0x0004,
+  NPCAPABLE: 0x0008,
+  MFAULTS: 0x0010,
+} as const;
+export const C1000 = {
+  ADV_1000HALF: 0x0100,
+  ADV_1000FULL: 0x0200,
+  PREFER_MASTER: 0x0400,
+  AS_MASTER: 0x0800,
+  ENABLE_MASTER: 0x1000,
+} as const;
+export const S1000 = {
+  LPA_1000MSFAIL: 0x8000,
+  LPA_1000MSRES: 0x4000,
+  LPA_1000LOCALRXOK: 0x2000,
+  LPA_1000REMRXOK: 0x1000,
+  LPA_1000FULL: 0x0800,
+  LPA_1000HALF: 0x0400,
+} as const;
+export const ESTATUS = {
+  _1000_XFULL: 0x8000,
+  _1000_XHALF: 0x4000,
+  _1000_TFULL: 0x2000,
+  _1000_THALF: 0x1000,
+} as const;

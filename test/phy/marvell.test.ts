@@ -6,10 +6,21 @@ import { ADV, BMCR, BMSR, C1000, MII } from './linux.js';
 // Register walks of drivers/net/phy/marvell.c (Linux 6.1) for the 88E1510 ops, restated from the driver.
 const ID = 0x01410dd0;
 const PAGE = 22; // MII_MARVELL_PHY_PAGE
-const COPPER = 0, FIBER = 1, MSCR = 2, LED = 3, MISC = 6;
-const SSR = 0x11, IMASK = 0x12, IEVENT = 0x13, SCR = 0x10; // MII_M1011_*
+const COPPER = 0,
+  FIBER = 1,
+  MSCR = 2,
+  LED = 3,
+  MISC = 6;
+const SSR = 0x11,
+  IMASK = 0x12,
+  IEVENT = 0x13,
+  SCR = 0x10; // MII_M1011_*
 const IMASK_INIT = 0x6400; // speed | duplex | link changed
-const STATUS_1000 = 0x8000, STATUS_100 = 0x4000, FULLDUPLEX = 0x2000, RESOLVED = 0x0800, LINK = 0x0400;
+const STATUS_1000 = 0x8000,
+  STATUS_100 = 0x4000,
+  FULLDUPLEX = 0x2000,
+  RESOLVED = 0x0800,
+  LINK = 0x0400;
 
 function probeAndInit(l: ReturnType<typeof phyBoard>['linux'], clock: ReturnType<typeof phyBoard>['clock']) {
   // m88e1510_config_init(): errata writes on pages 0xff and 0xfb, back to copper
@@ -31,7 +42,9 @@ function probeAndInit(l: ReturnType<typeof phyBoard>['linux'], clock: ReturnType
   l.phy_modify(MII.BMCR, BMCR.ISOLATE, BMCR.RESET | BMCR.ANRESTART);
   while (l.phy_read(MII.BMCR) & BMCR.RESET) clock.advance(ms(50)); // phy_poll_reset()
   // m88e1318_config_init() with a valid interrupt: LED timer control routes INTn
-  l.paged(LED, () => l.phy_modify(18, 0x8000, 0x0080 | 0x0800));
+  l.paged(LED, () => {
+    l.phy_modify(18, 0x8000, 0x0080 | 0x0800);
+  });
   // marvell_config_led(): LED[0] 1000 link, LED[1] 100 link, LED[2] activity
   l.phy_write_paged(LED, 16, 0x1177);
 }
@@ -53,10 +66,16 @@ test('config_aneg + read_status: copper then fiber page; specific status 17 give
   const { linux, clock, unmodelled } = phyBoard(ID, { pageReg: PAGE });
   probeAndInit(linux, clock);
   // m88e1510_config_aneg() -> m88e1318_config_aneg(): MSCR page reg 16 PAD_ODD, RGMII delays reg 21
-  linux.paged(MSCR, () => linux.phy_modify(16, 0, 0x0040));
+  linux.paged(MSCR, () => {
+    linux.phy_modify(16, 0, 0x0040);
+  });
   linux.phy_modify_paged_changed(MSCR, 21, 0x0030, 0x0030);
   linux.phy_modify_changed(SCR, 0x0060, 0x0060); // marvell_set_polarity(auto)
-  linux.phy_modify_changed(MII.ADVERTISE, 0x0de0, ADV._10HALF | ADV._10FULL | ADV._100HALF | ADV._100FULL | ADV.PAUSE_CAP | ADV.PAUSE_ASYM);
+  linux.phy_modify_changed(
+    MII.ADVERTISE,
+    0x0de0,
+    ADV._10HALF | ADV._10FULL | ADV._100HALF | ADV._100FULL | ADV.PAUSE_CAP | ADV.PAUSE_ASYM,
+  );
   linux.phy_modify_changed(MII.CTRL1000, C1000.ADV_1000FULL | C1000.ADV_1000HALF, C1000.ADV_1000FULL);
   linux.phy_modify(MII.BMCR, BMCR.ISOLATE, BMCR.ANENABLE | BMCR.ANRESTART);
   // marvell_config_aneg_fiber() on page 1, then back to copper
@@ -74,7 +93,10 @@ test('config_aneg + read_status: copper then fiber page; specific status 17 give
   t.is(linux.phy_read(SSR) & LINK, 0);
   linux.phy_write(PAGE, COPPER);
   const status = linux.phy_read(SSR);
-  t.is(status & (STATUS_1000 | STATUS_100 | FULLDUPLEX | RESOLVED | LINK), STATUS_1000 | FULLDUPLEX | RESOLVED | LINK);
+  t.is(
+    status & (STATUS_1000 | STATUS_100 | FULLDUPLEX | RESOLVED | LINK),
+    STATUS_1000 | FULLDUPLEX | RESOLVED | LINK,
+  );
   linux.phy_read(MII.BMSR);
   t.truthy(linux.phy_read(MII.BMSR) & BMSR.LSTATUS);
   t.deepEqual(unmodelled, []);
@@ -105,7 +127,17 @@ test('speed/duplex writes commit only at soft reset, which retains them (marvell
   clock.advance(ms(1500));
   t.is(phy.status.resolution?.speed, 1000);
   // genphy_setup_forced(): 100 full, AN off; no effect until the reset
-  linux.phy_modify(MII.BMCR, BMCR.SPEED100 | BMCR.SPEED1000 | BMCR.FULLDPLX | BMCR.ANENABLE | BMCR.ISOLATE | BMCR.LOOPBACK | BMCR.PDOWN, BMCR.SPEED100 | BMCR.FULLDPLX);
+  linux.phy_modify(
+    MII.BMCR,
+    BMCR.SPEED100 |
+      BMCR.SPEED1000 |
+      BMCR.FULLDPLX |
+      BMCR.ANENABLE |
+      BMCR.ISOLATE |
+      BMCR.LOOPBACK |
+      BMCR.PDOWN,
+    BMCR.SPEED100 | BMCR.FULLDPLX,
+  );
   clock.advance(ms(200));
   t.is(phy.status.resolution?.speed, 1000);
   linux.phy_modify(MII.BMCR, BMCR.ISOLATE, BMCR.RESET);

@@ -6,7 +6,10 @@ import { BMCR, BMSR, MII } from './linux.js';
 // Register walks of drivers/net/phy/realtek.c (Linux 6.1) for the RTL8211F, restated from the driver.
 const ID = 0x001cc916;
 const PAGSR = 0x1f; // RTL821x_PAGE_SELECT
-const PHYCR1 = 0x18, PHYCR2 = 0x19, INER = 0x12, INSR = 0x1d;
+const PHYCR1 = 0x18,
+  PHYCR2 = 0x19,
+  INER = 0x12,
+  INSR = 0x1d;
 const ALDPS = 0x0002 | 0x0004 | 0x1000; // PLL_OFF | ENABLE | XTAL_OFF
 const CLKOUT_EN = 0x0001;
 const INER_LINK_STATUS = 0x0010;
@@ -32,7 +35,10 @@ test('rtl821x_probe + rtl8211f_config_init (rgmii-id): PHYCR1/2 and the 0xd08 de
 });
 
 test('rtlgen_read_status(): genphy status, then the speed from page 0xa43; PHYSR agrees', (t) => {
-  const { linux, clock, unmodelled } = phyBoard(ID, { pageReg: PAGSR, partner: { autoneg: true, modes: ['100baseTX-Half', '100baseTX-Full'] } });
+  const { linux, clock, unmodelled } = phyBoard(ID, {
+    pageReg: PAGSR,
+    partner: { autoneg: true, modes: ['100baseTX-Half', '100baseTX-Full'] },
+  });
   clock.advance(ms(1500));
   linux.phy_read(MII.BMSR);
   t.truthy(linux.phy_read(MII.BMSR) & BMSR.LSTATUS);

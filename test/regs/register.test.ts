@@ -21,7 +21,10 @@ test('rw stores, ro ignores writes, reserved reads its reset value', (t) => {
 test('sc with a delay reads 1 until the action completes, then clears and calls onClear', (t) => {
   const { map, clock } = setup();
   let cleared = 0;
-  map.define(0, 'R', 0).flag(15, 'GO', 'sc', { clearAfterNs: () => 1000, onClear: () => cleared++ }).reserved(0, 15);
+  map
+    .define(0, 'R', 0)
+    .flag(15, 'GO', 'sc', { clearAfterNs: () => 1000, onClear: () => cleared++ })
+    .reserved(0, 15);
   map.write(0, 0x8000);
   t.is(map.read(0), 0x8000);
   clock.advance(999);
@@ -34,7 +37,10 @@ test('sc with a delay reads 1 until the action completes, then clears and calls 
 test('sc without a delay never reads back as 1 but its hook runs', (t) => {
   const { map } = setup();
   let runs = 0;
-  map.define(0, 'R', 0).flag(0, 'GO', 'sc', { onWrite: () => runs++ }).reserved(1, 15);
+  map
+    .define(0, 'R', 0)
+    .flag(0, 'GO', 'sc', { onWrite: () => runs++ })
+    .reserved(1, 15);
   map.write(0, 1);
   t.is(map.read(0), 0);
   t.is(runs, 1);
@@ -102,7 +108,10 @@ test('unmodelled addresses read 0 and are reported', (t) => {
 test('reset restores every register and cancels pending self-clears', (t) => {
   const { map, clock } = setup();
   let cleared = 0;
-  map.define(0, 'A', 0x1140).field(0, 15, 'V', 'rw').flag(15, 'GO', 'sc', { clearAfterNs: () => 10, onClear: () => cleared++ });
+  map
+    .define(0, 'A', 0x1140)
+    .field(0, 15, 'V', 'rw')
+    .flag(15, 'GO', 'sc', { clearAfterNs: () => 10, onClear: () => cleared++ });
   map.define(1, 'B', 0xbeef).field(0, 16, 'V', 'rw');
   map.write(0, 0x8000);
   map.write(1, 0);
@@ -126,7 +135,11 @@ test('page-banked registers follow the page-select register; aliases share a ban
   const map = new RegisterMap({
     name: 'paged',
     clock,
-    pages: { register: 31, banked: (a) => a >= 16 && a < 31, alias: (p, a) => (p === 0 ? (a < 24 ? 0xa42 : 0xa43) : p) },
+    pages: {
+      register: 31,
+      banked: (a) => a >= 16 && a < 31,
+      alias: (p, a) => (p === 0 ? (a < 24 ? 0xa42 : 0xa43) : p),
+    },
   });
   map.define(31, 'PAGSR', 0).field(0, 16, 'PAGE', 'rw');
   map.define(0, 'SHARED', 0x1111).field(0, 16, 'V', 'rw');
