@@ -64,7 +64,9 @@ export async function run(): Promise<void> {
   const worker = new Worker(bootstrap, { eval: true, workerData: { benchProtocolServer: path } });
   try {
     await new Promise<void>((resolve, reject) => {
-      worker.once('message', () => resolve());
+      worker.once('message', () => {
+        resolve();
+      });
       worker.once('error', reject);
     });
     const c = await MdioClient.connect({ unix: path }, { name: 'bench' });

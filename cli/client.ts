@@ -13,7 +13,8 @@ interface Globals {
 
 function parseNumber(what: string, text: string, max: number): number {
   const n = Number(text);
-  if (!Number.isInteger(n) || n < 0 || n > max) throw new ExitCodeError(2, `bad ${what} "${text}" (0..${max})`);
+  if (!Number.isInteger(n) || n < 0 || n > max)
+    throw new ExitCodeError(2, `bad ${what} "${text}" (0..${max})`);
   return n;
 }
 
@@ -31,7 +32,8 @@ async function withClient<T>(cmd: Command, body: (c: MdioClient) => Promise<T>):
   try {
     return await body(client);
   } catch (err) {
-    if (err instanceof Error && err.name === 'RemoteError') throw new ExitCodeError(1, `mdio-emu: ${err.message}`);
+    if (err instanceof Error && err.name === 'RemoteError')
+      throw new ExitCodeError(1, `mdio-emu: ${err.message}`);
     throw err;
   } finally {
     await client.close();
@@ -47,7 +49,9 @@ async function resolveBus(c: MdioClient, text: string): Promise<number> {
 }
 
 function eventJson(e: Event): string {
-  return JSON.stringify(e, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v instanceof Uint8Array ? [...v] : v));
+  return JSON.stringify(e, (_k, v: unknown) =>
+    typeof v === 'bigint' ? v.toString() : v instanceof Uint8Array ? [...v] : v,
+  );
 }
 
 export function register(program: Command): void {
@@ -69,7 +73,8 @@ export function register(program: Command): void {
       }
       for (const b of topo.buses) {
         process.stdout.write(`mdio ${b.id} ${b.path}\n`);
-        for (const p of b.phys) process.stdout.write(`  phy ${p.addr} id 0x${p.phyId.toString(16).padStart(8, '0')} ${p.path}\n`);
+        for (const p of b.phys)
+          process.stdout.write(`  phy ${p.addr} id 0x${p.phyId.toString(16).padStart(8, '0')} ${p.path}\n`);
       }
       for (const c of topo.pse) {
         process.stdout.write(`pse ${c.id} ${c.path} ${c.compatible} ${c.state}\n`);
@@ -77,7 +82,8 @@ export function register(program: Command): void {
       }
       for (const b of topo.i2c) {
         process.stdout.write(`i2c ${b.id} ${b.path}\n`);
-        for (const d of b.devices) process.stdout.write(`  0x${d.addr.toString(16)} ${d.compatible} ${d.path}\n`);
+        for (const d of b.devices)
+          process.stdout.write(`  0x${d.addr.toString(16)} ${d.compatible} ${d.path}\n`);
       }
     });
 
@@ -96,25 +102,42 @@ export function register(program: Command): void {
     .description('Clause 22 write')
     .action(async (bus: string, phy: string, reg: string, value: string, _o: unknown, cmd: Command) => {
       await withClient(cmd, async (c) =>
-        c.c22Write(await resolveBus(c, bus), parseNumber('PHY', phy, 31), parseNumber('register', reg, 31), parseNumber('value', value, 0xffff)),
+        c.c22Write(
+          await resolveBus(c, bus),
+          parseNumber('PHY', phy, 31),
+          parseNumber('register', reg, 31),
+          parseNumber('value', value, 0xffff),
+        ),
       );
     });
 
   client
     .command('c45 <op> <bus> <port> <devad> <reg> [value]')
     .description('Clause 45 read|write; read prints 0xNNNN')
-    .action(async (op: string, bus: string, port: string, devad: string, reg: string, value: string | undefined, _o: unknown, cmd: Command) => {
-      if (op !== 'read' && op !== 'write') throw new ExitCodeError(2, `c45: op must be read or write, not "${op}"`);
-      if (op === 'write' && value === undefined) throw new ExitCodeError(2, 'c45 write needs a VALUE');
-      await withClient(cmd, async (c) => {
-        const b = await resolveBus(c, bus);
-        const p = parseNumber('port', port, 31);
-        const d = parseNumber('devad', devad, 31);
-        const r = parseNumber('register', reg, 0xffff);
-        if (op === 'read') process.stdout.write(`${hex4(await c.c45Read(b, p, d, r))}\n`);
-        else await c.c45Write(b, p, d, r, parseNumber('value', value ?? '', 0xffff));
-      });
-    });
+    .action(
+      async (
+        op: string,
+        bus: string,
+        port: string,
+        devad: string,
+        reg: string,
+        value: string | undefined,
+        _o: unknown,
+        cmd: Command,
+      ) => {
+        if (op !== 'read' && op !== 'write')
+          throw new ExitCodeError(2, `c45: op must be read or write, not "${op}"`);
+        if (op === 'write' && value === undefined) throw new ExitCodeError(2, 'c45 write needs a VALUE');
+        await withClient(cmd, async (c) => {
+          const b = await resolveBus(c, bus);
+          const p = parseNumber('port', port, 31);
+          const d = parseNumber('devad', devad, 31);
+          const r = parseNumber('register', reg, 0xffff);
+          if (op === 'read') process.stdout.write(`${hex4(await c.c45Read(b, p, d, r))}\n`);
+          else await c.c45Write(b, p, d, r, parseNumber('value', value ?? '', 0xffff));
+        });
+      },
+    );
 
   client
     .command('i2c <bus> <addr>')
@@ -122,35 +145,61 @@ export function register(program: Command): void {
     .option('--write <hex>', 'bytes to write, hex (e.g. 0c00)', '')
     .option('--read <n>', 'bytes to read', '0')
     .action(async (bus: string, addr: string, o: { write: string; read: string }, cmd: Command) => {
-      if (!/^([0-9a-f]{2})*$/i.test(o.write)) throw new ExitCodeError(2, `--write must be hex bytes, not "${o.write}"`);
+      if (!/^([0-9a-f]{2})*$/i.test(o.write))
+        throw new ExitCodeError(2, `--write must be hex bytes, not "${o.write}"`);
       const r = await withClient(cmd, (c) =>
-        c.i2cTransfer(parseNumber('bus', bus, 0xffff), parseNumber('address', addr, 0x7f), Buffer.from(o.write, 'hex'), parseNumber('read length', o.read, 0xffff)),
+        c.i2cTransfer(
+          parseNumber('bus', bus, 0xffff),
+          parseNumber('address', addr, 0x7f),
+          Buffer.from(o.write, 'hex'),
+          parseNumber('read length', o.read, 0xffff),
+        ),
       );
       const names = ['ack', 'nack-address', 'nack-data'];
-      process.stdout.write(`${names[r.result] ?? r.result}${r.data.length ? ` ${Buffer.from(r.data).toString('hex')}` : ''}\n`);
+      process.stdout.write(
+        `${names[r.result] ?? r.result}${r.data.length ? ` ${Buffer.from(r.data).toString('hex')}` : ''}\n`,
+      );
       if (r.result !== 0) process.exitCode = 1;
     });
 
   client
     .command('pse <op> [controller] [pi]')
     .description('PSE: list | status C PI | enable C PI | disable C PI')
-    .action(async (op: string, controller: string | undefined, pi: string | undefined, _o: unknown, cmd: Command) => {
-      await withClient(cmd, async (c) => {
-        if (op === 'list') {
-          for (const p of await c.pseList())
-            process.stdout.write(`${JSON.stringify({ ...p, state: p.state === 1 ? 'registered' : 'unregistered' })}\n`);
-          return;
-        }
-        if (controller === undefined || pi === undefined) throw new ExitCodeError(2, `pse ${op} needs CONTROLLER PI`);
-        const ci = parseNumber('controller', controller, 0xffff);
-        const pii = parseNumber('PI', pi, 0xffff);
-        if (op === 'status') {
-          const { kind: _k, ...status } = await c.pseStatus(ci, pii);
-          process.stdout.write(`${JSON.stringify(status)}\n`);
-        } else if (op === 'enable' || op === 'disable') await c.pseAdmin(ci, pii, op === 'enable');
-        else throw new ExitCodeError(2, `pse: unknown op "${op}"`);
-      });
-    });
+    .action(
+      async (
+        op: string,
+        controller: string | undefined,
+        pi: string | undefined,
+        _o: unknown,
+        cmd: Command,
+      ) => {
+        await withClient(cmd, async (c) => {
+          if (op === 'list') {
+            for (const p of await c.pseList())
+              process.stdout.write(
+                `${JSON.stringify({ ...p, state: p.state === 1 ? 'registered' : 'unregistered' })}\n`,
+              );
+            return;
+          }
+          if (controller === undefined || pi === undefined)
+            throw new ExitCodeError(2, `pse ${op} needs CONTROLLER PI`);
+          const ci = parseNumber('controller', controller, 0xffff);
+          const pii = parseNumber('PI', pi, 0xffff);
+          if (op === 'status') {
+            const s = await c.pseStatus(ci, pii);
+            const status = {
+              adminState: s.adminState,
+              powerStatus: s.powerStatus,
+              powerClass: s.powerClass,
+              actualPowerMw: s.actualPowerMw,
+              powerLimitMw: s.powerLimitMw,
+            };
+            process.stdout.write(`${JSON.stringify(status)}\n`);
+          } else if (op === 'enable' || op === 'disable') await c.pseAdmin(ci, pii, op === 'enable');
+          else throw new ExitCodeError(2, `pse: unknown op "${op}"`);
+        });
+      },
+    );
 
   client
     .command('trigger <event>')
@@ -163,7 +212,13 @@ export function register(program: Command): void {
     .command('clock [op] [ms]')
     .description('virtual clock: get | run MS | step | realtime | virtual; prints the time in ns')
     .action(async (op: string | undefined, msText: string | undefined, _o: unknown, cmd: Command) => {
-      const ops = { get: 'get', run: 'run', step: 'step', realtime: 'realtime-on', virtual: 'realtime-off' } as const;
+      const ops = {
+        get: 'get',
+        run: 'run',
+        step: 'step',
+        realtime: 'realtime-on',
+        virtual: 'realtime-off',
+      } as const;
       const which = ops[(op ?? 'get') as keyof typeof ops];
       if (which === undefined) throw new ExitCodeError(2, `clock: unknown op "${op}"`);
       const ns = BigInt(Math.round(Number(msText ?? '0') * 1e6));
@@ -174,7 +229,11 @@ export function register(program: Command): void {
   client
     .command('watch')
     .description('print one JSON line per server event until interrupted')
-    .option('--events <names>', `comma list of ${Object.keys(EventMask).join(',').toLowerCase()}`, 'pse_lifecycle,phy_irq,link,scenario_step')
+    .option(
+      '--events <names>',
+      `comma list of ${Object.keys(EventMask).join(',').toLowerCase()}`,
+      'pse_lifecycle,phy_irq,link,scenario_step',
+    )
     .option('--count <n>', 'exit after this many events')
     .action(async (o: { events: string; count?: string }, cmd: Command) => {
       let mask = 0;

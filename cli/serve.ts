@@ -7,14 +7,17 @@ export function parseTcp(spec: string): { host: string; port: number } {
   const i = spec.lastIndexOf(':');
   const host = i >= 0 ? spec.slice(0, i).replace(/^\[|\]$/g, '') : '127.0.0.1';
   const port = Number(i >= 0 ? spec.slice(i + 1) : spec);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ExitCodeError(2, `bad --tcp port in "${spec}"`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new ExitCodeError(2, `bad --tcp port in "${spec}"`);
   return { host, port };
 }
 
 export function register(program: Command): void {
   program
     .command('serve')
-    .description('run the emulator daemon: serve the board over the binary socket protocol (docs/protocol.md)')
+    .description(
+      'run the emulator daemon: serve the board over the binary socket protocol (docs/protocol.md)',
+    )
     .option('--scenario <file>', 'scenario file to emulate')
     .option('--dts <file>', 'device tree source to emulate')
     .option('--unix <path>', 'UNIX socket path (mode 0600)')
@@ -23,26 +26,37 @@ export function register(program: Command): void {
     .option('--port-file <file>', 'write the readiness address(es) here once ready')
     .option('--trace <file>', 'write the transaction trace (JSON lines) here on shutdown')
     .option('--max-frame <bytes>', 'largest frame accepted from a client', (v) => Number(v))
-    .action(async (o: { scenario?: string; dts?: string; unix?: string; tcp?: string; pidFile?: string; portFile?: string; trace?: string; maxFrame?: number }) => {
-      const options: DaemonOptions = {};
-      if (o.scenario !== undefined) options.scenario = o.scenario;
-      if (o.dts !== undefined) options.dts = o.dts;
-      if (o.unix !== undefined) options.unix = o.unix;
-      if (o.tcp !== undefined) options.tcp = parseTcp(o.tcp);
-      if (o.pidFile !== undefined) options.pidFile = o.pidFile;
-      if (o.portFile !== undefined) options.portFile = o.portFile;
-      if (o.trace !== undefined) options.traceFile = o.trace;
-      if (o.maxFrame !== undefined) options.maxFrame = o.maxFrame;
-      const daemon = await startDaemon(options);
-      for (const a of daemon.addresses) process.stdout.write(`ready ${formatAddress(a)}\n`);
-      await new Promise<void>((resolve) => {
-        const stop = () => {
-          process.off('SIGINT', stop);
-          process.off('SIGTERM', stop);
-          void daemon.stop().then(resolve);
-        };
-        process.on('SIGINT', stop);
-        process.on('SIGTERM', stop);
-      });
-    });
+    .action(
+      async (o: {
+        scenario?: string;
+        dts?: string;
+        unix?: string;
+        tcp?: string;
+        pidFile?: string;
+        portFile?: string;
+        trace?: string;
+        maxFrame?: number;
+      }) => {
+        const options: DaemonOptions = {};
+        if (o.scenario !== undefined) options.scenario = o.scenario;
+        if (o.dts !== undefined) options.dts = o.dts;
+        if (o.unix !== undefined) options.unix = o.unix;
+        if (o.tcp !== undefined) options.tcp = parseTcp(o.tcp);
+        if (o.pidFile !== undefined) options.pidFile = o.pidFile;
+        if (o.portFile !== undefined) options.portFile = o.portFile;
+        if (o.trace !== undefined) options.traceFile = o.trace;
+        if (o.maxFrame !== undefined) options.maxFrame = o.maxFrame;
+        const daemon = await startDaemon(options);
+        for (const a of daemon.addresses) process.stdout.write(`ready ${formatAddress(a)}\n`);
+        await new Promise<void>((resolve) => {
+          const stop = () => {
+            process.off('SIGINT', stop);
+            process.off('SIGTERM', stop);
+            void daemon.stop().then(resolve);
+          };
+          process.on('SIGINT', stop);
+          process.on('SIGTERM', stop);
+        });
+      },
+    );
 }

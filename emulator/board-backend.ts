@@ -27,7 +27,9 @@ const DUPLEX = { half: 'half', full: 'full' } as const;
 export class BoardBackend implements EmulationBackend {
   private readonly listeners = new Set<(e: BackendEvent) => void>();
   /** Circular trace buffer: slot seq % TRACE_CAPACITY holds record seq while it is among the newest. */
-  private readonly ring: (BackendTraceRecord | undefined)[] = new Array<BackendTraceRecord | undefined>(TRACE_CAPACITY);
+  private readonly ring: (BackendTraceRecord | undefined)[] = new Array<BackendTraceRecord | undefined>(
+    TRACE_CAPACITY,
+  );
   private seq = 0;
   private realtimeTimer: NodeJS.Timeout | undefined;
   private stepIndex = 0;
@@ -41,14 +43,20 @@ export class BoardBackend implements EmulationBackend {
     /** Rebuilds the board: from its original source (RESET), or from a new one (SCENARIO_LOAD). */
     private readonly rebuild: (source?: ScenarioSource) => Board,
   ) {
-    const self = this;
+    const isRealtime = () => this.realtimeTimer !== undefined;
     this.clock = {
-      now: () => BigInt(self.board.clock.now()),
-      run: (ns) => self.board.clock.advance(Number(ns)),
-      step: () => self.stepClock(),
-      setRealtime: (on) => self.setRealtime(on),
+      now: () => BigInt(this.board.clock.now()),
+      run: (ns) => {
+        this.board.clock.advance(Number(ns));
+      },
+      step: () => {
+        this.stepClock();
+      },
+      setRealtime: (on) => {
+        this.setRealtime(on);
+      },
       get realtime() {
-        return self.realtimeTimer !== undefined;
+        return isRealtime();
       },
     };
     this.wire();
@@ -59,7 +67,14 @@ export class BoardBackend implements EmulationBackend {
       buses: this.board.mdio.map((b, id) => ({
         id,
         path: b.path,
-        phys: [...b.phys].map(([addr, p]) => ({ addr, phyId: p.phy.phyId, c45: p.c45, path: p.path, model: p.phy.model, pses: p.pses })),
+        phys: [...b.phys].map(([addr, p]) => ({
+          addr,
+          phyId: p.phy.phyId,
+          c45: p.c45,
+          path: p.path,
+          model: p.phy.model,
+          pses: p.pses,
+        })),
       })),
       pse: this.pseList(),
       i2c: this.board.i2c.map((b, id) => ({ id, path: b.path, devices: b.devices })),
@@ -126,14 +141,20 @@ export class BoardBackend implements EmulationBackend {
     try {
       next = this.rebuild(source);
     } catch (err) {
-      throw new BackendError(ErrorCode.SCENARIO_ERROR, err instanceof Error ? err.message : String(err), { cause: err });
+      throw new BackendError(ErrorCode.SCENARIO_ERROR, err instanceof Error ? err.message : String(err), {
+        cause: err,
+      });
     }
     this.replace(next);
   }
 
   triggerScenarioEvent(event: string): void {
     const run = this.board.events.get(event);
-    if (!run) throw new BackendError(ErrorCode.NO_SUCH_EVENT, `no scenario event "${event}" (known: ${[...this.board.events.keys()].join(', ')})`);
+    if (!run)
+      throw new BackendError(
+        ErrorCode.NO_SUCH_EVENT,
+        `no scenario event "${event}" (known: ${[...this.board.events.keys()].join(', ')})`,
+      );
     this.fireStep(event, run);
   }
 
@@ -183,21 +204,37 @@ export class BoardBackend implements EmulationBackend {
     b.mdio.forEach((bus, busId) => {
       for (const [addr, { phy, path }] of bus.phys) {
         this.phyByPath.set(path, { bus: busId, addr });
-        this.unwire.push(phy.onIrq((asserted) => this.emit({ type: 'phy-irq', bus: busId, phy: addr, asserted, timeNs: this.now() })));
+        this.unwire.push(
+          phy.onIrq((asserted) => {
+            this.emit({ type: 'phy-irq', bus: busId, phy: addr, asserted, timeNs: this.now() });
+          }),
+        );
       }
     });
-    this.unwire.push(b.trace.on((e) => this.onTrace(e)));
+    this.unwire.push(
+      b.trace.on((e) => {
+        this.onTrace(e);
+      }),
+    );
     b.pse.forEach((c, id) => {
       this.unwire.push(
         c.lifecycle.subscribe((e) => {
           if (e.to === 'registered' || e.to === 'unregistered')
-            this.emit({ type: 'pse-lifecycle', controller: id, state: e.to, path: c.path, timeNs: BigInt(e.atNs) });
+            this.emit({
+              type: 'pse-lifecycle',
+              controller: id,
+              state: e.to,
+              path: c.path,
+              timeNs: BigInt(e.atNs),
+            });
         }),
       );
     });
     for (const [atMs, name] of b.timeline) {
       const run = b.events.get(name) ?? (() => undefined);
-      b.clock.schedule(atMs * 1_000_000, () => this.fireStep(name, run));
+      b.clock.schedule(atMs * 1_000_000, () => {
+        this.fireStep(name, run);
+      });
     }
     if (b.realtime) this.setRealtime(true);
   }
@@ -264,8 +301,10 @@ export class BoardBackend implements EmulationBackend {
     const c = this.board.pse[controller];
     if (!c) throw new BackendError(ErrorCode.NO_SUCH_CONTROLLER, `no PSE controller ${controller}`);
     // Like of_pse_control_get() before the driver registered: -EPROBE_DEFER, not "no device".
-    if (!c.lifecycle.isRegistered()) throw new BackendError(ErrorCode.NOT_REGISTERED, `PSE controller ${c.path} is not registered`);
-    if (pi >= c.model.piCount) throw new BackendError(ErrorCode.NO_SUCH_PI, `controller ${controller} has no PI ${pi}`);
+    if (!c.lifecycle.isRegistered())
+      throw new BackendError(ErrorCode.NOT_REGISTERED, `PSE controller ${c.path} is not registered`);
+    if (pi >= c.model.piCount)
+      throw new BackendError(ErrorCode.NO_SUCH_PI, `controller ${controller} has no PI ${pi}`);
     return c;
   }
 

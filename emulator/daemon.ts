@@ -52,17 +52,25 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   // SCENARIO_LOAD replaces the source; RESET rebuilds from the current one.
   const rebuild = (source?: ScenarioSource): Board => {
     if (source === undefined) return buildBoard(current);
-    const next: BoardSource = source.kind === 'dts' ? { kind: 'dts-text', name: source.name, text: source.text } : { kind: 'scenario-text', name: source.name, text: source.text };
+    const next: BoardSource =
+      source.kind === 'dts'
+        ? { kind: 'dts-text', name: source.name, text: source.text }
+        : { kind: 'scenario-text', name: source.name, text: source.text };
     const board = buildBoard(next);
     current = next;
     return board;
   };
   const backend = new BoardBackend(buildBoard(current), rebuild);
-  const server = new ProtocolServer(backend, options.maxFrame === undefined ? {} : { maxFrame: options.maxFrame });
-  if (options.unix !== undefined || options.tcp === undefined) await server.listenUnix(options.unix ?? defaultUnixPath());
+  const server = new ProtocolServer(
+    backend,
+    options.maxFrame === undefined ? {} : { maxFrame: options.maxFrame },
+  );
+  if (options.unix !== undefined || options.tcp === undefined)
+    await server.listenUnix(options.unix ?? defaultUnixPath());
   if (options.tcp) await server.listenTcp(options.tcp.host, options.tcp.port);
   if (options.pidFile) writeFileSync(options.pidFile, `${process.pid}\n`);
-  if (options.portFile) writeFileSync(options.portFile, server.addresses.map(formatAddress).join('\n') + '\n');
+  if (options.portFile)
+    writeFileSync(options.portFile, server.addresses.map(formatAddress).join('\n') + '\n');
   const b = backend;
   let stopped = false;
   return {
@@ -75,7 +83,9 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       await server.close();
       b.dispose();
       if (options.traceFile) {
-        const lines = b.allTrace().map((r) => JSON.stringify({ seq: r.seq, t: r.timeNs.toString(), ...r.event }));
+        const lines = b
+          .allTrace()
+          .map((r) => JSON.stringify({ seq: r.seq, t: r.timeNs.toString(), ...r.event }));
         writeFileSync(options.traceFile, lines.join('\n') + (lines.length ? '\n' : ''));
       }
       for (const f of [options.pidFile, options.portFile]) if (f) rmSync(f, { force: true });

@@ -48,7 +48,12 @@ function prop(node: DtNode, name: string): Uint8Array | undefined {
 
 function strings(node: DtNode, name: string): string[] {
   const b = prop(node, name);
-  return b ? Buffer.from(b).toString('latin1').split('\0').filter((s) => s.length > 0) : [];
+  return b
+    ? Buffer.from(b)
+        .toString('latin1')
+        .split('\0')
+        .filter((s) => s.length > 0)
+    : [];
 }
 
 function u32(node: DtNode, name: string): number | undefined {
@@ -64,7 +69,9 @@ function* walk(node: DtNode): Generator<DtNode> {
 
 /** Linux of_mdio: a PHY child is `ethernet-phy@N` or has an `ethernet-phy-*` compatible; a bus is a node with one. */
 function isPhyNode(n: DtNode): boolean {
-  return /^ethernet-phy(@|$)/.test(n.name) || strings(n, 'compatible').some((c) => c.startsWith('ethernet-phy-'));
+  return (
+    /^ethernet-phy(@|$)/.test(n.name) || strings(n, 'compatible').some((c) => c.startsWith('ethernet-phy-'))
+  );
 }
 
 function phyIdOf(n: DtNode): number {
@@ -82,16 +89,23 @@ function phyIdOf(n: DtNode): number {
  * lifecycle that registers on the `pse-load` event, TPS23881 chips on their I2C buses.
  */
 export function buildBoardFromDts(text: string, options: DtBoardOptions): Board {
-  const result = compileDts(text, { fileName: options.fileName, ...(options.host ? { host: options.host } : {}) });
+  const result = compileDts(text, {
+    fileName: options.fileName,
+    ...(options.host ? { host: options.host } : {}),
+  });
   if (!result.ok || !result.tree) {
-    throw new BoardSourceError(result.diagnostics.map((d) => formatDiagnostic(d, result.files)).join('\n') || `${options.fileName}: does not compile`);
+    throw new BoardSourceError(
+      result.diagnostics.map((d) => formatDiagnostic(d, result.files)).join('\n') ||
+        `${options.fileName}: does not compile`,
+    );
   }
   const root = result.tree.root;
   const clock = new VirtualClock();
   const trace = new Tracer<BoardTraceEvent>();
   const pseReport = checkPseBindings(root);
   const psesOf = new Map<string, string[]>();
-  for (const l of pseReport.links) psesOf.set(l.phy, [...(psesOf.get(l.phy) ?? []), l.piPath ?? `${l.controller}#${l.pi}`]);
+  for (const l of pseReport.links)
+    psesOf.set(l.phy, [...(psesOf.get(l.phy) ?? []), l.piPath ?? `${l.controller}#${l.pi}`]);
 
   const mdio: MdioBusSpec[] = [];
   for (const node of walk(root)) {
@@ -117,12 +131,21 @@ export function buildBoardFromDts(text: string, options: DtBoardOptions): Board 
   const pse: PseControllerSpec[] = [];
   for (const c of pseReport.controllers) {
     if (!c.enabled) continue;
-    const lifecycle = new ControllerLifecycle(clock, { controller: c.path, schedule: { kind: 'on-trigger' } });
+    const lifecycle = new ControllerLifecycle(clock, {
+      controller: c.path,
+      schedule: { kind: 'on-trigger' },
+    });
     lifecycle.subscribe((e) => {
       if (trace.enabled) trace.emit({ ...e });
     });
     const compatible = c.compatible[0] ?? c.kind;
-    pse.push({ path: c.path, compatible, lifecycle, model: new PseControllerModel(c.pis.length), piNames: c.pis.map((p) => p.path?.split('/').pop() ?? `pi${p.index}`) });
+    pse.push({
+      path: c.path,
+      compatible,
+      lifecycle,
+      model: new PseControllerModel(c.pis.length),
+      piNames: c.pis.map((p) => p.path?.split('/').pop() ?? `pi${p.index}`),
+    });
     if (c.kind === 'ti,tps23881') {
       const parentPath = c.path.slice(0, c.path.lastIndexOf('/')) || '/';
       const addr = Number.parseInt(c.path.split('@').pop() ?? '', 16);
@@ -150,16 +173,43 @@ export function buildBoardFromDts(text: string, options: DtBoardOptions): Board 
     timeline: options.timeline ?? [],
     realtime: options.realtime ?? false,
   };
-  board.events.set('pse-load', () => pse.forEach((p) => p.lifecycle.trigger()));
-  board.events.set('pse-unload', () => pse.forEach((p) => p.lifecycle.unregister('driver unloaded')));
-  board.events.set('cable-unplug', () => allPhys().forEach((p) => p.phy.unplug()));
-  board.events.set('cable-plug', () => allPhys().forEach((p) => p.phy.plug()));
+  board.events.set('pse-load', () => {
+    pse.forEach((p) => {
+      p.lifecycle.trigger();
+    });
+  });
+  board.events.set('pse-unload', () => {
+    pse.forEach((p) => {
+      p.lifecycle.unregister('driver unloaded');
+    });
+  });
+  board.events.set('cable-unplug', () => {
+    allPhys().forEach((p) => {
+      p.phy.unplug();
+    });
+  });
+  board.events.set('cable-plug', () => {
+    allPhys().forEach((p) => {
+      p.phy.plug();
+    });
+  });
   for (const [module, compatible] of Object.entries(PSE_DRIVER_OF)) {
     const mine = () => pse.filter((p) => p.compatible === compatible);
-    board.events.set(`load-module:${module}`, () => mine().forEach((p) => p.lifecycle.trigger()));
-    board.events.set(`unload-module:${module}`, () => mine().forEach((p) => p.lifecycle.unregister(`rmmod ${module}`)));
+    board.events.set(`load-module:${module}`, () => {
+      mine().forEach((p) => {
+        p.lifecycle.trigger();
+      });
+    });
+    board.events.set(`unload-module:${module}`, () => {
+      mine().forEach((p) => {
+        p.lifecycle.unregister(`rmmod ${module}`);
+      });
+    });
   }
-  for (const [name, run] of options.extraEvents ?? []) board.events.set(name, () => run(board));
+  for (const [name, run] of options.extraEvents ?? [])
+    board.events.set(name, () => {
+      run(board);
+    });
   return board;
 }
 

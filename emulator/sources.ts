@@ -64,7 +64,10 @@ function fromScenario(text: string, name: string, baseDir: string): Board {
 export function buildBoard(source: BoardSource): Board {
   switch (source.kind) {
     case 'default':
-      return buildBoardFromDts(read(DEFAULT_BOARD_DTS), { fileName: DEFAULT_BOARD_DTS, timeline: defaultBoardTimeline() });
+      return buildBoardFromDts(read(DEFAULT_BOARD_DTS), {
+        fileName: DEFAULT_BOARD_DTS,
+        timeline: defaultBoardTimeline(),
+      });
     case 'dts': {
       const file = resolve(source.file);
       return buildBoardFromDts(read(file), { fileName: file, host: hostFor(file) });

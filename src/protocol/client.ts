@@ -45,7 +45,9 @@ export class MdioClient extends EventEmitter<{ event: [Event]; close: [Error | u
 
   static async connect(target: ConnectTarget, options: ConnectOptions = {}): Promise<MdioClient> {
     const socket =
-      'unix' in target ? createConnection(target.unix) : createConnection(target.port, target.host ?? '127.0.0.1');
+      'unix' in target
+        ? createConnection(target.unix)
+        : createConnection(target.port, target.host ?? '127.0.0.1');
     socket.setNoDelay(true);
     await new Promise<void>((resolve, reject) => {
       socket.once('connect', resolve);
@@ -60,9 +62,19 @@ export class MdioClient extends EventEmitter<{ event: [Event]; close: [Error | u
     // No event can precede HELLO_REPLY (a subscription needs a request first), so `client` is set by then.
     const session = new ClientSession(sink, (e) => client?.emit('event', e), fail);
     const maxFrame = options.maxFrame ?? DEFAULT_MAX_FRAME;
-    const parser = new FrameParser((type, tag, payload) => session.onFrame(type, tag, payload), fail, maxFrame);
-    socket.on('data', (chunk: Buffer) => parser.push(chunk));
-    socket.on('error', (err) => session.onClose(err));
+    const parser = new FrameParser(
+      (type, tag, payload) => {
+        session.onFrame(type, tag, payload);
+      },
+      fail,
+      maxFrame,
+    );
+    socket.on('data', (chunk: Buffer) => {
+      parser.push(chunk);
+    });
+    socket.on('error', (err) => {
+      session.onClose(err);
+    });
     socket.on('close', () => {
       session.onClose();
       client?.emit('close', undefined);
@@ -100,7 +112,8 @@ export class MdioClient extends EventEmitter<{ event: [Event]; close: [Error | u
 
   /** Runs all accesses in one frame, atomically with respect to other clients. */
   async batch(accesses: BatchAccess[]): Promise<BatchResult[]> {
-    return (await this.session.request<Extract<Reply, { kind: 'batch-reply' }>>({ kind: 'batch', accesses })).results;
+    return (await this.session.request<Extract<Reply, { kind: 'batch-reply' }>>({ kind: 'batch', accesses }))
+      .results;
   }
 
   async i2cTransfer(bus: number, addr: number, write: Uint8Array, readLength: number): Promise<I2cXferReply> {
@@ -108,7 +121,8 @@ export class MdioClient extends EventEmitter<{ event: [Event]; close: [Error | u
   }
 
   async pseList(): Promise<PseControllerEntry[]> {
-    return (await this.session.request<Extract<Reply, { kind: 'pse-list-reply' }>>({ kind: 'pse-list' })).controllers;
+    return (await this.session.request<Extract<Reply, { kind: 'pse-list-reply' }>>({ kind: 'pse-list' }))
+      .controllers;
   }
 
   pseStatus(controller: number, pi: number): Promise<PseStatusReply> {
@@ -126,7 +140,9 @@ export class MdioClient extends EventEmitter<{ event: [Event]; close: [Error | u
 
   /** Selects the event families (EventMask bits) this connection receives; returns the mask in force. */
   async subscribe(mask: number): Promise<number> {
-    return (await this.session.request<Extract<Reply, { kind: 'subscribe-reply' }>>({ kind: 'subscribe', mask })).mask;
+    return (
+      await this.session.request<Extract<Reply, { kind: 'subscribe-reply' }>>({ kind: 'subscribe', mask })
+    ).mask;
   }
 
   async loadScenario(kind: 'scenario' | 'dts', name: string, text: string): Promise<void> {
@@ -197,7 +213,9 @@ export class MdioClient extends EventEmitter<{ event: [Event]; close: [Error | u
   async close(): Promise<void> {
     if (this.socket.destroyed) return;
     await new Promise<void>((resolve) => {
-      this.socket.once('close', () => resolve());
+      this.socket.once('close', () => {
+        resolve();
+      });
       this.socket.end();
       setTimeout(() => this.socket.destroy(), 1000).unref();
     });

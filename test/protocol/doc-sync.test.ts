@@ -7,7 +7,10 @@ import { ErrorCode, FATAL_ERRORS, FrameType } from '../../src/protocol/codec/con
 const doc = readFileSync(fileURLToPath(new URL('../../docs/protocol.md', import.meta.url)), 'utf8');
 
 test('the worked example in docs/protocol.md is what the encoder produces', (t) => {
-  const m = /<!-- BEGIN GENERATED EXAMPLE[^>]*-->\n```text\n([\s\S]*?)\n```\n<!-- END GENERATED EXAMPLE -->/.exec(doc);
+  const m =
+    /<!-- BEGIN GENERATED EXAMPLE[^>]*-->\n```text\n([\s\S]*?)\n```\n<!-- END GENERATED EXAMPLE -->/.exec(
+      doc,
+    );
   t.truthy(m, 'generated example block present');
   t.is(m?.[1], renderExampleSession());
 });

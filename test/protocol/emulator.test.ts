@@ -56,8 +56,17 @@ async function withDaemon(
 test('a --dts board: buses in tree order, C22 and C45 IDs from the compatible strings, TCP on loopback', async (t) => {
   await withDaemon({ dts: CUSTOM_DTS, tcp: true }, async (c, d) => {
     const topo = await c.topology();
-    t.deepEqual(topo.buses.map((b) => [b.id, b.path]), [[0, '/mdio@1000'], [1, '/mdio@2000']]);
-    t.deepEqual(topo.buses[0]?.phys.map((p) => [p.addr, p.phyId, p.c45]), [[3, 0x12345670, false]]);
+    t.deepEqual(
+      topo.buses.map((b) => [b.id, b.path]),
+      [
+        [0, '/mdio@1000'],
+        [1, '/mdio@2000'],
+      ],
+    );
+    t.deepEqual(
+      topo.buses[0]?.phys.map((p) => [p.addr, p.phyId, p.c45]),
+      [[3, 0x12345670, false]],
+    );
     // 22.2.4.3.1: PHYSID1 holds ID bits 31..16, PHYSID2 bits 15..0.
     t.is(await c.c22Read(0, 3, 2), 0x1234);
     t.is(await c.c22Read(0, 3, 3), 0x5670);
@@ -93,7 +102,9 @@ test('the default board: the PSE driver loads at 2 s, links come up after autone
     t.is((await c.c22Read(0, 1, 1)) & 0x0004, 0);
     t.is((await c.c22Read(0, 1, 1)) & 0x0024, 0x0024);
     const lifecycle = events.find((e) => e.kind === 'ev-pse-lifecycle');
-    t.true(lifecycle?.kind === 'ev-pse-lifecycle' && lifecycle.state === 1 && lifecycle.timeNs === 2_000_000_000n);
+    t.true(
+      lifecycle?.kind === 'ev-pse-lifecycle' && lifecycle.state === 1 && lifecycle.timeNs === 2_000_000_000n,
+    );
     const step = events.find((e) => e.kind === 'ev-scenario-step');
     t.true(step?.kind === 'ev-scenario-step' && step.name === 'pse-load');
     const links = events.filter((e) => e.kind === 'ev-link');
@@ -131,14 +142,23 @@ test('RESET rebuilds the board; SCENARIO_LOAD replaces it; bad sources are SCENA
     t.is((await c.pseList())[0]?.state, 0);
 
     await c.loadScenario('dts', 'custom.dts', CUSTOM_DTS);
-    t.deepEqual((await c.topology()).buses.map((b) => b.path), ['/mdio@1000', '/mdio@2000']);
+    t.deepEqual(
+      (await c.topology()).buses.map((b) => b.path),
+      ['/mdio@1000', '/mdio@2000'],
+    );
     t.is(await c.c22Read(0, 3, 2), 0x1234);
     t.deepEqual(await c.pseList(), []);
-    const bad = await t.throwsAsync(c.loadScenario('dts', 'bad.dts', '/dts-v1/; / { oops'), { instanceOf: RemoteError });
+    const bad = await t.throwsAsync(c.loadScenario('dts', 'bad.dts', '/dts-v1/; / { oops'), {
+      instanceOf: RemoteError,
+    });
     t.is(bad.code, ErrorCode.SCENARIO_ERROR);
     t.is(await c.c22Read(0, 3, 2), 0x1234, 'a failed load keeps the previous board');
     await c.reset();
-    t.deepEqual((await c.topology()).buses.map((b) => b.path), ['/mdio@1000', '/mdio@2000'], 'reset rebuilds the loaded source');
+    t.deepEqual(
+      (await c.topology()).buses.map((b) => b.path),
+      ['/mdio@1000', '/mdio@2000'],
+      'reset rebuilds the loaded source',
+    );
   });
 });
 
@@ -147,8 +167,16 @@ test('the trace records MDIO frames as the bus saw them', async (t) => {
     await c.c22Read(0, 1, 2);
     await c.c22Read(0, 7, 2);
     const { records } = await c.traceFetch(0, 100);
-    const reads = records.map((r) => JSON.parse(r.json) as { type: string; addr?: number; responded?: boolean }).filter((e) => e.type === 'mdio.read');
-    t.deepEqual(reads.map((e) => [e.addr, e.responded]), [[1, true], [7, false]]);
+    const reads = records
+      .map((r) => JSON.parse(r.json) as { type: string; addr?: number; responded?: boolean })
+      .filter((e) => e.type === 'mdio.read');
+    t.deepEqual(
+      reads.map((e) => [e.addr, e.responded]),
+      [
+        [1, true],
+        [7, false],
+      ],
+    );
   });
 });
 
@@ -178,7 +206,13 @@ test('a --scenario board: its timeline drives the PSE lifecycle on the virtual c
     t.is((await c.pseList())[0]?.state, 1);
     await c.ping();
     t.deepEqual(
-      events.map((e) => (e.kind === 'ev-scenario-step' ? `step ${e.name}` : e.kind === 'ev-pse-lifecycle' ? `pse ${e.state} @${e.timeNs}` : e.kind)),
+      events.map((e) =>
+        e.kind === 'ev-scenario-step'
+          ? `step ${e.name}`
+          : e.kind === 'ev-pse-lifecycle'
+            ? `pse ${e.state} @${e.timeNs}`
+            : e.kind,
+      ),
       ['step start', 'pse 1 @500000000', 'step load-module:tps23881'],
     );
   } finally {

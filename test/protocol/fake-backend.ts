@@ -51,11 +51,25 @@ export class FakeBackend implements EmulationBackend {
   topology(): TopologyInfo {
     return {
       buses: [
-        { id: 0, path: '/soc/mdio@1000', phys: [{ addr: 1, phyId: 0x01410dd1, c45: false, path: '/soc/mdio@1000/ethernet-phy@1' }] },
-        { id: 1, path: '/soc/mdio@2000', phys: [{ addr: 4, phyId: 0x002b0980, c45: true, path: '/soc/mdio@2000/ethernet-phy@4' }] },
+        {
+          id: 0,
+          path: '/soc/mdio@1000',
+          phys: [{ addr: 1, phyId: 0x01410dd1, c45: false, path: '/soc/mdio@1000/ethernet-phy@1' }],
+        },
+        {
+          id: 1,
+          path: '/soc/mdio@2000',
+          phys: [{ addr: 4, phyId: 0x002b0980, c45: true, path: '/soc/mdio@2000/ethernet-phy@4' }],
+        },
       ],
       pse: this.pseList(),
-      i2c: [{ id: 0, path: '/soc/i2c@3000', devices: [{ addr: 0x20, path: '/soc/i2c@3000/pse@20', compatible: 'echo' }] }],
+      i2c: [
+        {
+          id: 0,
+          path: '/soc/i2c@3000',
+          devices: [{ addr: 0x20, path: '/soc/i2c@3000/pse@20', compatible: 'echo' }],
+        },
+      ],
     };
   }
 
@@ -102,20 +116,33 @@ export class FakeBackend implements EmulationBackend {
   pseStatus(controller: number, pi: number): PsePiStatus {
     this.checkPi(controller, pi);
     const on = this.admin[pi] === true;
-    return { adminState: on ? 3 : 2, powerStatus: on ? 4 : 2, powerClass: on ? 4 : 0, actualPowerMw: on ? 12950 : 0, powerLimitMw: 30000 };
+    return {
+      adminState: on ? 3 : 2,
+      powerStatus: on ? 4 : 2,
+      powerClass: on ? 4 : 0,
+      actualPowerMw: on ? 12950 : 0,
+      powerLimitMw: 30000,
+    };
   }
   pseAdmin(controller: number, pi: number, enable: boolean): void {
     this.checkPi(controller, pi);
     this.admin[pi] = enable;
   }
   loadScenario(source: ScenarioSource): void {
-    if (source.text.includes('syntax error')) throw new BackendError(ErrorCode.SCENARIO_ERROR, 'line 1: syntax error');
+    if (source.text.includes('syntax error'))
+      throw new BackendError(ErrorCode.SCENARIO_ERROR, 'line 1: syntax error');
     this.loaded.push(source);
   }
   triggerScenarioEvent(event: string): void {
     if (event === 'pse-load') {
       this.pseRegistered = true;
-      this.emit({ type: 'pse-lifecycle', controller: 0, state: 'registered', path: '/soc/i2c@3000/pse@20', timeNs: this.nowNs });
+      this.emit({
+        type: 'pse-lifecycle',
+        controller: 0,
+        state: 'registered',
+        path: '/soc/i2c@3000/pse@20',
+        timeNs: this.nowNs,
+      });
     } else if (event === 'link-down') {
       this.emit({ type: 'link', bus: 0, phy: 1, up: false, speed: 0, duplex: 'unknown', timeNs: this.nowNs });
       this.emit({ type: 'phy-irq', bus: 0, phy: 1, asserted: true, timeNs: this.nowNs });
@@ -159,8 +186,10 @@ export class FakeBackend implements EmulationBackend {
     if (bus > 1) throw new BackendError(ErrorCode.NO_SUCH_BUS, `no MDIO bus ${bus}`);
   }
   private checkPi(controller: number, pi: number): void {
-    if (controller !== 0) throw new BackendError(ErrorCode.NO_SUCH_CONTROLLER, `no PSE controller ${controller}`);
-    if (!this.pseRegistered) throw new BackendError(ErrorCode.NOT_REGISTERED, 'PSE controller not registered yet');
+    if (controller !== 0)
+      throw new BackendError(ErrorCode.NO_SUCH_CONTROLLER, `no PSE controller ${controller}`);
+    if (!this.pseRegistered)
+      throw new BackendError(ErrorCode.NOT_REGISTERED, 'PSE controller not registered yet');
     if (pi > 1) throw new BackendError(ErrorCode.NO_SUCH_PI, `no PI ${pi}`);
   }
 }

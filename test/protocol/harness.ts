@@ -56,7 +56,9 @@ export class RawPeer {
       () => undefined,
       1 << 24,
     );
-    socket.on('data', (b: Buffer) => parser.push(b));
+    socket.on('data', (b: Buffer) => {
+      parser.push(b);
+    });
     socket.on('error', () => undefined);
     socket.on('close', () => {
       this.closed = true;
@@ -88,7 +90,8 @@ export class RawPeer {
   async until(cond: (frames: RawPeer['frames'], closed: boolean) => boolean, ms = 3000): Promise<void> {
     const deadline = Date.now() + ms;
     while (!cond(this.frames, this.closed)) {
-      if (Date.now() > deadline) throw new Error(`timed out; frames: ${JSON.stringify(this.frames.map((f) => f.message.kind))}`);
+      if (Date.now() > deadline)
+        throw new Error(`timed out; frames: ${JSON.stringify(this.frames.map((f) => f.message.kind))}`);
       await new Promise<void>((resolve) => {
         this.waiters.push(resolve);
         setTimeout(resolve, 50);

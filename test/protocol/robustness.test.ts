@@ -23,7 +23,8 @@ async function healthy(t: { is: (a: unknown, b: unknown, m?: string) => void }, 
 
 async function settle(live: Live, connections = 0, ms = 3000): Promise<void> {
   const deadline = Date.now() + ms;
-  while (live.server.connectionCount > connections && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+  while (live.server.connectionCount > connections && Date.now() < deadline)
+    await new Promise((r) => setTimeout(r, 10));
 }
 
 // A simple seeded generator (mulberry32) so the garbage is the same on every run.
@@ -37,40 +38,52 @@ function rng(seed: number): () => number {
   };
 }
 
-const hello = () => encodeFrame(1, { kind: 'hello', version: 1, capabilities: 0, maxFrame: 65536, name: 'raw' });
+const hello = () =>
+  encodeFrame(1, { kind: 'hello', version: 1, capabilities: 0, maxFrame: 65536, name: 'raw' });
 
-test.serial('size 0, size 11 and a huge size are fatal errors with tag 0, then the connection closes', async (t) => {
-  const live = await startLive({ maxFrame: 8192 });
-  for (const [size, code] of [
-    [0, ErrorCode.BAD_SIZE],
-    [11, ErrorCode.BAD_SIZE],
-    [8193, ErrorCode.FRAME_TOO_LARGE],
-    [0xffffffff, ErrorCode.FRAME_TOO_LARGE],
-  ] as const) {
-    const p = await RawPeer.ready(live.path);
-    const b = Buffer.alloc(12);
-    b.writeUInt32LE(size);
-    p.send(b);
-    await p.until((f, closed) => closed && f.length >= 1);
-    const e = p.frames[0]?.message;
-    t.true(e?.kind === 'error' && e.code === code, `size ${size}`);
-    t.is(p.frames[0]?.tag, 0);
-    await healthy(t, live, `size ${size}`);
-  }
-  await live.close();
-});
+test.serial(
+  'size 0, size 11 and a huge size are fatal errors with tag 0, then the connection closes',
+  async (t) => {
+    const live = await startLive({ maxFrame: 8192 });
+    for (const [size, code] of [
+      [0, ErrorCode.BAD_SIZE],
+      [11, ErrorCode.BAD_SIZE],
+      [8193, ErrorCode.FRAME_TOO_LARGE],
+      [0xffffffff, ErrorCode.FRAME_TOO_LARGE],
+    ] as const) {
+      const p = await RawPeer.ready(live.path);
+      const b = Buffer.alloc(12);
+      b.writeUInt32LE(size);
+      p.send(b);
+      await p.until((f, closed) => closed && f.length >= 1);
+      const e = p.frames[0]?.message;
+      t.true(e?.kind === 'error' && e.code === code, `size ${size}`);
+      t.is(p.frames[0]?.tag, 0);
+      await healthy(t, live, `size ${size}`);
+    }
+    await live.close();
+  },
+);
 
 test.serial('handshake errors close the connection; unknown types and bad payloads do not', async (t) => {
   const live = await startLive();
   const noHello = await RawPeer.open(live.path);
   noHello.send(encodeFrame(3, { kind: 'c22-read', bus: 0, phy: 1, reg: 2 }));
   await noHello.until((f, closed) => closed && f.length === 1);
-  t.true(noHello.frames[0]?.message.kind === 'error' && noHello.frames[0].message.code === ErrorCode.HANDSHAKE_REQUIRED);
+  t.true(
+    noHello.frames[0]?.message.kind === 'error' &&
+      noHello.frames[0].message.code === ErrorCode.HANDSHAKE_REQUIRED,
+  );
 
   const badVersion = await RawPeer.open(live.path);
-  badVersion.send(encodeFrame(1, { kind: 'hello', version: 2, capabilities: 0, maxFrame: 65536, name: 'future' }));
+  badVersion.send(
+    encodeFrame(1, { kind: 'hello', version: 2, capabilities: 0, maxFrame: 65536, name: 'future' }),
+  );
   await badVersion.until((f, closed) => closed && f.length === 1);
-  t.true(badVersion.frames[0]?.message.kind === 'error' && badVersion.frames[0].message.code === ErrorCode.VERSION_MISMATCH);
+  t.true(
+    badVersion.frames[0]?.message.kind === 'error' &&
+      badVersion.frames[0].message.code === ErrorCode.VERSION_MISMATCH,
+  );
 
   const p = await RawPeer.ready(live.path);
   const unknown = Buffer.alloc(20);
@@ -79,11 +92,28 @@ test.serial('handshake errors close the connection; unknown types and bad payloa
   unknown.writeUInt32LE(77, 8);
   const short = Buffer.from(encodeFrame(78, { kind: 'c22-read', bus: 0, phy: 1, reg: 2 }).subarray(0, 14));
   short.writeUInt32LE(14);
-  p.send(Buffer.concat([unknown, short, hello(), encodeFrame(80, { kind: 'pong', data: new Uint8Array() }), encodeFrame(79, { kind: 'c22-read', bus: 0, phy: 1, reg: 2 })]));
+  p.send(
+    Buffer.concat([
+      unknown,
+      short,
+      hello(),
+      encodeFrame(80, { kind: 'pong', data: new Uint8Array() }),
+      encodeFrame(79, { kind: 'c22-read', bus: 0, phy: 1, reg: 2 }),
+    ]),
+  );
   await p.until((f) => f.length === 5);
   const codes = p.frames.map((f) => (f.message.kind === 'error' ? f.message.code : f.message.kind));
-  t.deepEqual(codes, [ErrorCode.UNKNOWN_TYPE, ErrorCode.MALFORMED, ErrorCode.UNEXPECTED, ErrorCode.UNEXPECTED, 'c22-read-reply']);
-  t.deepEqual(p.frames.map((f) => f.tag), [77, 78, 1, 80, 79]);
+  t.deepEqual(codes, [
+    ErrorCode.UNKNOWN_TYPE,
+    ErrorCode.MALFORMED,
+    ErrorCode.UNEXPECTED,
+    ErrorCode.UNEXPECTED,
+    'c22-read-reply',
+  ]);
+  t.deepEqual(
+    p.frames.map((f) => f.tag),
+    [77, 78, 1, 80, 79],
+  );
   t.false(p.closed);
   p.destroy();
   await live.close();
@@ -100,7 +130,13 @@ test.serial('truncated frames and clients that vanish mid-request leave the serv
   // Vanish with a thousand pipelined requests in flight.
   for (let i = 0; i < 20; i++) {
     const p = await RawPeer.ready(live.path);
-    p.send(Buffer.concat(Array.from({ length: 1000 }, (_, k) => encodeFrame(k + 2, { kind: 'c22-read', bus: 0, phy: 1, reg: 2 }))));
+    p.send(
+      Buffer.concat(
+        Array.from({ length: 1000 }, (_, k) =>
+          encodeFrame(k + 2, { kind: 'c22-read', bus: 0, phy: 1, reg: 2 }),
+        ),
+      ),
+    );
     p.destroy();
   }
   await settle(live);
@@ -150,7 +186,9 @@ test.serial('a client that never reads is throttled: server output stays bounded
   await new Promise<void>((resolve) => socket.once('connect', resolve));
   socket.pause(); // never read replies
   socket.write(hello());
-  const burst = Buffer.concat(Array.from({ length: 4096 }, (_, k) => encodeFrame(k + 2, { kind: 'ping', data: new Uint8Array(240) })));
+  const burst = Buffer.concat(
+    Array.from({ length: 4096 }, (_, k) => encodeFrame(k + 2, { kind: 'ping', data: new Uint8Array(240) })),
+  );
   // Offer ~64 MiB of requests (replies are as large), but only while the kernel takes them; stop after 3 s.
   let offered = 0;
   const deadline = Date.now() + 3000;
@@ -159,7 +197,9 @@ test.serial('a client that never reads is throttled: server output stays bounded
     offered += burst.length;
   }
   const stats = live.server.stats();
-  t.log(`offered ${(offered / 2 ** 20).toFixed(1)} MiB; server holds ${stats.queuedOutputBytes} output bytes`);
+  t.log(
+    `offered ${(offered / 2 ** 20).toFixed(1)} MiB; server holds ${stats.queuedOutputBytes} output bytes`,
+  );
   t.true(stats.queuedOutputBytes > 0, 'the client really is not reading');
   // One chunk of requests may be answered after the high-water mark is crossed: 64 KiB of requests → 64 KiB of replies.
   t.true(stats.queuedOutputBytes < highWater + 2 * 65536 + 4096, `queued ${stats.queuedOutputBytes}`);
@@ -180,7 +220,8 @@ test.serial('a thousand connects and disconnects: no leak of connections, listen
       socket.once('error', reject);
     });
     if (i % 3 === 0) socket.write(hello());
-    if (i % 3 === 1) socket.write(Buffer.concat([hello(), encodeFrame(2, { kind: 'subscribe', mask: 0x1f })]));
+    if (i % 3 === 1)
+      socket.write(Buffer.concat([hello(), encodeFrame(2, { kind: 'subscribe', mask: 0x1f })]));
     socket.destroy();
   }
   await settle(live);

@@ -67,11 +67,16 @@ test('Clause 45, batch, I2C, PSE and control requests reach the backend', async 
   t.is(st.powerStatus, 4, 'ETHTOOL_C33_PSE_PW_D_STATUS_DELIVERING');
 
   const topo = await c.topology();
-  t.deepEqual(topo.buses.map((b) => b.path), ['/soc/mdio@1000', '/soc/mdio@2000']);
+  t.deepEqual(
+    topo.buses.map((b) => b.path),
+    ['/soc/mdio@1000', '/soc/mdio@2000'],
+  );
 
   await c.loadScenario('dts', 'x.dts', '/dts-v1/; / {};');
   t.is(live.backend.loaded[0]?.kind, 'dts');
-  const bad = await t.throwsAsync(c.loadScenario('scenario', 's', 'syntax error'), { instanceOf: RemoteError });
+  const bad = await t.throwsAsync(c.loadScenario('scenario', 's', 'syntax error'), {
+    instanceOf: RemoteError,
+  });
   t.is(bad.code, ErrorCode.SCENARIO_ERROR);
 
   t.is((await c.clock('run', 1500n)).nowNs, 1500n);
@@ -82,8 +87,8 @@ test('Clause 45, batch, I2C, PSE and control requests reach the backend', async 
   t.true(before > 0);
   const fetched = await c.traceFetch(0, 2);
   t.is(fetched.records.length, 2);
-  t.is(fetched.next, fetched.records[1]!.seq + 1);
-  t.is(JSON.parse(fetched.records[0]!.json).type, 'mdio.read');
+  t.is(fetched.next, (fetched.records[1]?.seq ?? NaN) + 1);
+  t.is((JSON.parse(fetched.records[0]?.json ?? '{}') as { type?: string }).type, 'mdio.read');
 
   await c.reset();
   t.is((await c.pseList())[0]?.state, 0);
@@ -130,8 +135,14 @@ test('pipelined requests all complete, replies match tags, and order is request 
   ]);
   peer.send(burst);
   await peer.until((f) => f.length === 3);
-  t.deepEqual(peer.frames.map((f) => f.tag), [30, 10, 20]);
-  t.deepEqual(peer.frames.map((f) => f.message.kind), ['c22-read-reply', 'error', 'c22-read-reply']);
+  t.deepEqual(
+    peer.frames.map((f) => f.tag),
+    [30, 10, 20],
+  );
+  t.deepEqual(
+    peer.frames.map((f) => f.message.kind),
+    ['c22-read-reply', 'error', 'c22-read-reply'],
+  );
   peer.destroy();
   await live.close();
 });
@@ -141,7 +152,12 @@ test('subscribed clients receive each event family; unsubscribed ones do not', a
   const watcher = await live.connect('watcher');
   const quiet = await live.connect('quiet');
   const actor = await live.connect('actor');
-  t.is(await watcher.subscribe(EventMask.PSE_LIFECYCLE | EventMask.LINK | EventMask.PHY_IRQ | EventMask.SCENARIO_STEP), 0x0f);
+  t.is(
+    await watcher.subscribe(
+      EventMask.PSE_LIFECYCLE | EventMask.LINK | EventMask.PHY_IRQ | EventMask.SCENARIO_STEP,
+    ),
+    0x0f,
+  );
   const got: Event[] = [];
   const quietGot: Event[] = [];
   watcher.on('event', (e) => got.push(e));
@@ -156,7 +172,11 @@ test('subscribed clients receive each event family; unsubscribed ones do not', a
     ['ev-pse-lifecycle', 'ev-link', 'ev-phy-irq', 'ev-scenario-step'],
   );
   const lifecycle = got[0];
-  t.true(lifecycle?.kind === 'ev-pse-lifecycle' && lifecycle.state === 1 && lifecycle.path === '/soc/i2c@3000/pse@20');
+  t.true(
+    lifecycle?.kind === 'ev-pse-lifecycle' &&
+      lifecycle.state === 1 &&
+      lifecycle.path === '/soc/i2c@3000/pse@20',
+  );
   t.is(quietGot.length, 0);
 
   await watcher.subscribe(EventMask.TRACE);
@@ -164,7 +184,9 @@ test('subscribed clients receive each event family; unsubscribed ones do not', a
   await actor.c22Read(0, 1, 1);
   await watcher.ping();
   t.is(got.length, 1);
-  t.true(got[0]?.kind === 'ev-trace' && JSON.parse(got[0].record.json).type === 'mdio.read');
+  t.true(
+    got[0]?.kind === 'ev-trace' && (JSON.parse(got[0].record.json) as { type?: string }).type === 'mdio.read',
+  );
 
   await watcher.subscribe(0);
   t.is(live.backend.listenerCount, 0, 'unsubscribing releases the backend listener');
@@ -186,7 +208,7 @@ test('several concurrent clients see one consistent emulation', async (t) => {
       }
     }),
   );
-  const last = await clients[0]!.c22Read(0, 1, 0);
+  const last = await clients[0]?.c22Read(0, 1, 0);
   const all = await Promise.all(clients.map((c) => c.c22Read(0, 1, 0)));
   t.true(all.every((v) => v === last));
   t.is(live.server.connectionCount, 8);

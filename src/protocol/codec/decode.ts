@@ -163,7 +163,7 @@ function decodeKind(kind: Message['kind'], r: PayloadReader, type: number): Mess
     case 'pse-list':
     case 'topology':
     case 'reset':
-      return { kind } as Message;
+      return { kind };
     case 'batch': {
       const count = r.u16('count');
       r.skip(2, 'reserved');

@@ -133,7 +133,12 @@ export class FrameEncoder {
     const size = this.pos - this.frameStart;
     if (size > this.maxFrame) {
       this.pos = this.frameStart;
-      throw new ProtocolError(ErrorCode.FRAME_TOO_LARGE, `frame of ${size} bytes exceeds ${this.maxFrame}`, -1, type);
+      throw new ProtocolError(
+        ErrorCode.FRAME_TOO_LARGE,
+        `frame of ${size} bytes exceeds ${this.maxFrame}`,
+        -1,
+        type,
+      );
     }
     this.slab.writeUInt32LE(size, this.frameStart);
   }

@@ -102,7 +102,11 @@ export class FrameParser {
     }
     if (size > this.maxFrame) {
       this.fail(
-        new ProtocolError(ErrorCode.FRAME_TOO_LARGE, `frame size ${size} exceeds the maximum ${this.maxFrame}`, 0),
+        new ProtocolError(
+          ErrorCode.FRAME_TOO_LARGE,
+          `frame size ${size} exceeds the maximum ${this.maxFrame}`,
+          0,
+        ),
       );
       return false;
     }

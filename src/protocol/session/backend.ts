@@ -98,9 +98,23 @@ export interface BackendTraceRecord {
 }
 
 export type BackendEvent =
-  | { type: 'pse-lifecycle'; controller: number; state: 'registered' | 'unregistered'; path: string; timeNs: bigint }
+  | {
+      type: 'pse-lifecycle';
+      controller: number;
+      state: 'registered' | 'unregistered';
+      path: string;
+      timeNs: bigint;
+    }
   | { type: 'phy-irq'; bus: number; phy: number; asserted: boolean; timeNs: bigint }
-  | { type: 'link'; bus: number; phy: number; up: boolean; speed: number; duplex: 'half' | 'full' | 'unknown'; timeNs: bigint }
+  | {
+      type: 'link';
+      bus: number;
+      phy: number;
+      up: boolean;
+      speed: number;
+      duplex: 'half' | 'full' | 'unknown';
+      timeNs: bigint;
+    }
   | { type: 'scenario-step'; index: number; name: string; timeNs: bigint }
   | { type: 'trace'; record: BackendTraceRecord };
 

@@ -60,7 +60,7 @@ export class ClientSession {
     try {
       this.sink.encoder.frame(tag, message);
     } catch (err) {
-      return Promise.reject(err as Error);
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
     }
     return this.wait<R>(tag, 0);
   }
@@ -88,7 +88,11 @@ export class ClientSession {
       this.onProtocolError(new ProtocolError(ErrorCode.UNEXPECTED, `reply with unknown tag ${tag}`, 8, type));
       return;
     }
-    if (type === FrameType.C22_READ_REPLY && p.replyType === FrameType.C22_READ_REPLY && payload.length === 4) {
+    if (
+      type === FrameType.C22_READ_REPLY &&
+      p.replyType === FrameType.C22_READ_REPLY &&
+      payload.length === 4
+    ) {
       (p.resolve as (v: number) => void)(payload.readUInt16LE(0));
       return;
     }
@@ -146,7 +150,7 @@ export class ClientSession {
   private wait<R>(tag: number, replyType: number): Promise<R> {
     const promise = new Promise<R>((resolve, reject) => {
       const slot = tag & this.mask;
-      this.slots[slot] = { resolve: resolve as (v: never) => void, reject, replyType };
+      this.slots[slot] = { resolve: resolve, reject, replyType };
       this.slotTags[slot] = tag;
       this.count++;
     });

@@ -14,8 +14,21 @@ import {
 } from '../codec/constants.js';
 import { decodeMessage } from '../codec/decode.js';
 import { ProtocolError } from '../codec/errors.js';
-import type { BatchAccess, BatchResult, Event, Message, Reply, Request, TraceRecord } from '../codec/messages.js';
-import { BackendError, type BackendEvent, type BackendTraceRecord, type EmulationBackend } from './backend.js';
+import type {
+  BatchAccess,
+  BatchResult,
+  Event,
+  Message,
+  Reply,
+  Request,
+  TraceRecord,
+} from '../codec/messages.js';
+import {
+  BackendError,
+  type BackendEvent,
+  type BackendTraceRecord,
+  type EmulationBackend,
+} from './backend.js';
 import type { FrameSink } from './sink.js';
 
 export interface ServerSessionOptions {
@@ -29,7 +42,11 @@ export interface ServerSessionOptions {
 type State = 'await-hello' | 'ready' | 'closed';
 
 const LIFECYCLE_STATE = { registered: PseState.REGISTERED, unregistered: PseState.UNREGISTERED } as const;
-const I2C_RESULT = { ack: I2cResult.ACK, 'nack-address': I2cResult.NACK_ADDRESS, 'nack-data': I2cResult.NACK_DATA };
+const I2C_RESULT = {
+  ack: I2cResult.ACK,
+  'nack-address': I2cResult.NACK_ADDRESS,
+  'nack-data': I2cResult.NACK_DATA,
+};
 const DUPLEX = { half: 0, full: 1, unknown: 0xff } as const;
 
 /**
@@ -111,7 +128,12 @@ export class ServerSession {
 
   private hello(tag: number, version: number, clientMaxFrame: number): void {
     if (version !== PROTOCOL_VERSION) {
-      this.error(tag, FrameType.HELLO, ErrorCode.VERSION_MISMATCH, `server speaks version ${PROTOCOL_VERSION}, not ${version}`);
+      this.error(
+        tag,
+        FrameType.HELLO,
+        ErrorCode.VERSION_MISMATCH,
+        `server speaks version ${PROTOCOL_VERSION}, not ${version}`,
+      );
       return;
     }
     if (clientMaxFrame < 4096) {
@@ -151,9 +173,13 @@ export class ServerSession {
       case 'batch':
         return { kind: 'batch-reply', results: m.accesses.map((a) => this.batchOne(a)) };
       case 'i2c-xfer': {
-        if (m.addr > 0x7f) throw new BackendError(ErrorCode.BAD_ADDRESS, `I2C address 0x${m.addr.toString(16)} is not 7-bit`);
+        if (m.addr > 0x7f)
+          throw new BackendError(ErrorCode.BAD_ADDRESS, `I2C address 0x${m.addr.toString(16)} is not 7-bit`);
         if (m.readLength > this.sink.encoder.maxFrame - 16)
-          throw new BackendError(ErrorCode.BAD_ADDRESS, `read length ${m.readLength} does not fit in one reply`);
+          throw new BackendError(
+            ErrorCode.BAD_ADDRESS,
+            `read length ${m.readLength} does not fit in one reply`,
+          );
         const r = b.i2cTransfer(m.bus, m.addr, m.write, m.readLength);
         return { kind: 'i2c-xfer-reply', result: I2C_RESULT[r.result], data: r.data };
       }
@@ -180,8 +206,17 @@ export class ServerSession {
         return { kind: 'subscribe-reply', mask: this.mask };
       case 'scenario-load': {
         if (m.sourceKind !== ScenarioKind.SCENARIO && m.sourceKind !== ScenarioKind.DTS)
-          throw new ProtocolError(ErrorCode.MALFORMED, `unknown source kind ${m.sourceKind}`, 12, FrameType.SCENARIO_LOAD);
-        b.loadScenario({ kind: m.sourceKind === ScenarioKind.DTS ? 'dts' : 'scenario', name: m.name, text: m.text });
+          throw new ProtocolError(
+            ErrorCode.MALFORMED,
+            `unknown source kind ${m.sourceKind}`,
+            12,
+            FrameType.SCENARIO_LOAD,
+          );
+        b.loadScenario({
+          kind: m.sourceKind === ScenarioKind.DTS ? 'dts' : 'scenario',
+          name: m.name,
+          text: m.text,
+        });
         return { kind: 'scenario-load-reply' };
       }
       case 'scenario-trigger':
@@ -242,7 +277,10 @@ export class ServerSession {
           return { value: 0, status: 0 };
       }
     } catch (err) {
-      return { value: 0, status: err instanceof BackendError || err instanceof ProtocolError ? err.code : ErrorCode.INTERNAL };
+      return {
+        value: 0,
+        status: err instanceof BackendError || err instanceof ProtocolError ? err.code : ErrorCode.INTERNAL,
+      };
     }
   }
 
@@ -313,8 +351,23 @@ const EVENT_BIT: Readonly<Record<BackendEvent['type'], number>> = {
 };
 
 const REQUEST_KINDS: ReadonlySet<string> = new Set([
-  'hello', 'ping', 'c22-read', 'c22-write', 'c45-read', 'c45-write', 'batch', 'i2c-xfer', 'pse-list',
-  'pse-status', 'pse-admin', 'topology', 'subscribe', 'scenario-load', 'scenario-trigger', 'clock', 'reset',
+  'hello',
+  'ping',
+  'c22-read',
+  'c22-write',
+  'c45-read',
+  'c45-write',
+  'batch',
+  'i2c-xfer',
+  'pse-list',
+  'pse-status',
+  'pse-admin',
+  'topology',
+  'subscribe',
+  'scenario-load',
+  'scenario-trigger',
+  'clock',
+  'reset',
   'trace-fetch',
 ]);
 
@@ -323,11 +376,13 @@ function isRequest(m: Message): m is Request {
 }
 
 function checkC22(phy: number, reg: number): void {
-  if (phy > 31 || reg > 31) throw new BackendError(ErrorCode.BAD_ADDRESS, `PHY ${phy} register ${reg}: both must be 0..31`);
+  if (phy > 31 || reg > 31)
+    throw new BackendError(ErrorCode.BAD_ADDRESS, `PHY ${phy} register ${reg}: both must be 0..31`);
 }
 
 function checkC45(port: number, devad: number): void {
-  if (port > 31 || devad > 31) throw new BackendError(ErrorCode.BAD_ADDRESS, `port ${port} devad ${devad}: both must be 0..31`);
+  if (port > 31 || devad > 31)
+    throw new BackendError(ErrorCode.BAD_ADDRESS, `port ${port} devad ${devad}: both must be 0..31`);
 }
 
 function wireTrace(r: BackendTraceRecord): TraceRecord {
@@ -341,11 +396,25 @@ function bigintJson(_key: string, value: unknown): unknown {
 function wireEvent(e: BackendEvent): Event {
   switch (e.type) {
     case 'pse-lifecycle':
-      return { kind: 'ev-pse-lifecycle', controller: e.controller, state: LIFECYCLE_STATE[e.state], timeNs: e.timeNs, path: e.path };
+      return {
+        kind: 'ev-pse-lifecycle',
+        controller: e.controller,
+        state: LIFECYCLE_STATE[e.state],
+        timeNs: e.timeNs,
+        path: e.path,
+      };
     case 'phy-irq':
       return { kind: 'ev-phy-irq', bus: e.bus, phy: e.phy, asserted: e.asserted, timeNs: e.timeNs };
     case 'link':
-      return { kind: 'ev-link', bus: e.bus, phy: e.phy, up: e.up, speed: e.speed, duplex: DUPLEX[e.duplex], timeNs: e.timeNs };
+      return {
+        kind: 'ev-link',
+        bus: e.bus,
+        phy: e.phy,
+        up: e.up,
+        speed: e.speed,
+        duplex: DUPLEX[e.duplex],
+        timeNs: e.timeNs,
+      };
     case 'scenario-step':
       return { kind: 'ev-scenario-step', index: e.index, name: e.name, timeNs: e.timeNs };
     case 'trace':

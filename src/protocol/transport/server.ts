@@ -98,7 +98,14 @@ export class ProtocolServer {
 
   /** Stops listening, ends every connection after its pending replies, removes UNIX socket files. */
   async close(): Promise<void> {
-    const closed = this.servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve())));
+    const closed = this.servers.map(
+      (s) =>
+        new Promise<void>((resolve) =>
+          s.close(() => {
+            resolve();
+          }),
+        ),
+    );
     for (const socket of this.sockets) {
       socket.end();
       setTimeout(() => socket.destroy(), 500).unref();
@@ -114,7 +121,9 @@ export class ProtocolServer {
   }
 
   private newServer(): Server {
-    const server = createServer({ noDelay: true }, (socket) => this.accept(socket));
+    const server = createServer({ noDelay: true }, (socket) => {
+      this.accept(socket);
+    });
     this.servers.push(server);
     return server;
   }
@@ -128,8 +137,12 @@ export class ProtocolServer {
       eventBacklogLimit: this.opts.eventBacklogLimit,
     });
     const parser = new FrameParser(
-      (type, tag, payload) => session.onFrame(type, tag, payload),
-      (err) => session.onFatal(err),
+      (type, tag, payload) => {
+        session.onFrame(type, tag, payload);
+      },
+      (err) => {
+        session.onFatal(err);
+      },
       this.opts.maxFrame,
     );
     this.parsers.set(socket, parser);
@@ -167,7 +180,9 @@ async function removeStaleSocket(path: string): Promise<void> {
       probe.destroy();
       resolve(true);
     });
-    probe.once('error', () => resolve(false));
+    probe.once('error', () => {
+      resolve(false);
+    });
   });
   if (alive) throw Object.assign(new Error(`${path} is in use by a running server`), { name: 'ConfigError' });
   unlinkSync(path);
