@@ -3,6 +3,7 @@ import type { RegisterEvent, RegisterMap, TraceSink } from '../regs/index.js';
 import { resolveLink, type LinkResolution, type LocalLinkConfig } from './autoneg.js';
 import type { MdioDevice } from './device.js';
 import type { PhyEvent } from './events.js';
+import { ADVERTISE, encodeBasePage } from './modes.js';
 import type { LinkPartner } from './partner.js';
 
 export interface PhyTiming {
@@ -337,18 +338,12 @@ export abstract class Phy implements MdioDevice {
 
   /** The base page word the partner sends (ANLPAR), ACK set as 28.2.1.2.5 requires on a received page. */
   protected partnerBasePage(partner: LinkPartner): number {
-    let word = 0x0001 | 0x4000;
-    const bits: Record<string, number> = {
-      '10baseT-Half': 0x20,
-      '10baseT-Full': 0x40,
-      '100baseTX-Half': 0x80,
-      '100baseTX-Full': 0x100,
-    };
-    for (const m of partner.modes) word |= bits[m] ?? 0;
-    if (partner.pause) word |= 0x0400;
-    if (partner.asymPause) word |= 0x0800;
-    if (partner.remoteFault) word |= 0x2000;
-    return word;
+    const extra =
+      ADVERTISE.ACK |
+      (partner.pause ? ADVERTISE.PAUSE : 0) |
+      (partner.asymPause ? ADVERTISE.ASYM_PAUSE : 0) |
+      (partner.remoteFault ? ADVERTISE.REMOTE_FAULT : 0);
+    return encodeBasePage(partner.modes, extra);
   }
 
   #setStatus(next: PhyStatus): void {
