@@ -6,7 +6,7 @@ import type { Action, ActionKind, Expectation, ExpectationKind, Scenario, Timeli
  * (`timeline[1].module`) so a user can find it without reading this code. Unknown fields are errors: a typo
  * such as `"modul"` must not silently drop an argument.
  */
-export function parseScenario(text: string, defaultName = 'scenario'): Scenario {
+export function parseScenario(text: string, defaultName = 'scenario', extensions?: ScenarioExtensions): Scenario {
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -15,7 +15,7 @@ export function parseScenario(text: string, defaultName = 'scenario'): Scenario 
   }
   const top = object(json, '');
   allowOnly(top, '', ['name', 'description', 'dts', 'clock', 'end', 'settleMs', 'timeline', 'expect']);
-  const timeline = array(required(top, 'timeline', ''), 'timeline').map((e, i) => timelineEntry(e, `timeline[${i}]`));
+  const timeline = array(required(top, 'timeline', ''), 'timeline').map((e, i) => timelineEntry(e, `timeline[${i}]`, extensions));
   const ids = new Set<string>();
   timeline.forEach((entry, i) => {
     if (entry.id === undefined) return;
@@ -32,8 +32,9 @@ export function parseScenario(text: string, defaultName = 'scenario'): Scenario 
   const lastAt = timeline.at(-1)?.at ?? 0;
   const end = top.end === undefined ? lastAt + settleMs : nonNegative(top.end, 'end');
   if (end < lastAt) throw new ConfigError('SCN007', 'end', `${end} ms is before the last timeline entry (${lastAt} ms)`);
-  const expect = array(required(top, 'expect', ''), 'expect').map((e, i) => expectation(e, `expect[${i}]`, ids));
-  const clock = oneOf(required(top, 'clock', ''), 'clock', ['virtual', 'wall'] as const);
+  const expect = array(required(top, 'expect', ''), 'expect').map((e, i) => expectation(e, `expect[${i}]`, ids, extensions));
+  // Virtual time unless the file asks for the wall clock (QEMU scenarios do).
+  const clock = top.clock === undefined ? 'virtual' : oneOf(top.clock, 'clock', ['virtual', 'wall'] as const);
   const scenario: Scenario = {
     name: top.name === undefined ? defaultName : string(top.name, 'name'),
     dts: string(required(top, 'dts', ''), 'dts'),
@@ -60,9 +61,29 @@ const actionFields: Record<ActionKind, readonly string[]> = {
   snapshot: [],
 };
 
-function timelineEntry(value: unknown, path: string): TimelineEntry {
+/**
+ * Extra action and expectation kinds a caller accepts on top of the ones above (the emulator-only runner's
+ * PSE, link, PD and fault actions: src/scenario/emulator-kinds.ts). Each field is checked by its FieldCheck.
+ */
+export interface ScenarioExtensions {
+  actions: Record<string, FieldSpec>;
+  expectations: Record<string, FieldSpec>;
+}
+export interface FieldSpec {
+  required: Record<string, FieldCheck>;
+  optional: Record<string, FieldCheck>;
+}
+
+function timelineEntry(value: unknown, path: string, extensions?: ScenarioExtensions): TimelineEntry {
   const o = object(value, path);
-  const kind = oneOf(required(o, 'action', path), `${path}.action`, Object.keys(actionFields) as ActionKind[]);
+  const extra = extensions?.actions[String(o.action)];
+  if (extra) {
+    allowOnly(o, path, ['at', 'id', 'action', ...Object.keys(extra.required), ...Object.keys(extra.optional)]);
+    const entry: TimelineEntry = { at: nonNegative(required(o, 'at', path), `${path}.at`), action: { kind: o.action, ...checkFields(o, path, extra, new Set()) } as Action };
+    if (o.id !== undefined) entry.id = string(o.id, `${path}.id`);
+    return entry;
+  }
+  const kind = oneOf(required(o, 'action', path), `${path}.action`, [...Object.keys(actionFields), ...Object.keys(extensions?.actions ?? {})] as ActionKind[]);
   const fields = actionFields[kind];
   allowOnly(o, path, ['at', 'id', 'action', ...fields]);
   const args: Record<string, string> = {};
@@ -74,7 +95,7 @@ function timelineEntry(value: unknown, path: string): TimelineEntry {
 }
 
 /** Per expectation kind: required and optional fields with their checkers. */
-type FieldCheck = (value: unknown, path: string, ids: ReadonlySet<string>) => unknown;
+export type FieldCheck = (value: unknown, path: string, ids: ReadonlySet<string>) => unknown;
 const ref: FieldCheck = (v, p) => nodeRef(string(v, p), p);
 const eventId: FieldCheck = (v, p, ids) => {
   const id = string(v, p);
@@ -93,18 +114,34 @@ const expectationFields: Record<ExpectationKind, { required: Record<string, Fiel
   'eeprom-contents': { required: { eeprom: ref }, optional: { length: (v, p) => positiveInteger(v, p) } },
 };
 
-function expectation(value: unknown, path: string, ids: ReadonlySet<string>): Expectation {
+function expectation(value: unknown, path: string, ids: ReadonlySet<string>, extensions?: ScenarioExtensions): Expectation {
   const o = object(value, path);
-  const kind = oneOf(required(o, 'kind', path), `${path}.kind`, Object.keys(expectationFields) as ExpectationKind[]);
-  const spec = expectationFields[kind];
+  const all = { ...expectationFields, ...extensions?.expectations } as Record<ExpectationKind, FieldSpec>;
+  const kind = oneOf(required(o, 'kind', path), `${path}.kind`, Object.keys(all) as ExpectationKind[]);
+  const spec = all[kind];
   allowOnly(o, path, ['kind', ...Object.keys(spec.required), ...Object.keys(spec.optional)]);
-  const out: Record<string, unknown> = { kind };
+  return { kind, ...checkFields(o, path, spec, ids) } as Expectation;
+}
+
+function checkFields(o: Json, path: string, spec: FieldSpec, ids: ReadonlySet<string>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
   for (const [name, check] of Object.entries(spec.required)) out[name] = check(required(o, name, path), `${path}.${name}`, ids);
   for (const [name, check] of Object.entries(spec.optional)) {
     if (o[name] !== undefined) out[name] = check(o[name], `${path}.${name}`, ids);
   }
-  return out as Expectation;
+  return out;
 }
+
+/** The field checkers, for extensions. */
+export const fieldChecks = {
+  nodeRef: ref,
+  eventId,
+  string: (v: unknown, p: string): string => string(v, p),
+  boolean: (v: unknown, p: string): boolean => boolean(v, p),
+  milliseconds: (v: unknown, p: string): number => nonNegative(v, p),
+  positiveInteger: (v: unknown, p: string): number => positiveInteger(v, p),
+  oneOf: <T extends string>(allowed: readonly T[]) => (v: unknown, p: string): T => oneOf(v, p, allowed),
+} as const;
 
 function object(value: unknown, path: string): Json {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {

@@ -1,0 +1,293 @@
+import { VirtualClock } from '../clock.js';
+import type { DeviceTree } from '../dts/tree.js';
+import type { FaultHandle } from '../mdio/faults.js';
+import { pd } from '../pse/powered-device.js';
+import { recordFromMdioEvent } from '../replay/recorder.js';
+import type { TraceRecord } from '../replay/record.js';
+import { buildBoard, type ScenarioBoard } from './board.js';
+import { KernelDriver } from './driver.js';
+import type { AnyAction, AnyExpectation, EmulatorScenario } from './emulator-kinds.js';
+import { ConfigError } from './errors.js';
+
+/**
+ * Runs a scenario in the emulator alone: the device tree's hardware (board.ts), the timeline's actions on
+ * the clock, and a kernel-like driver (driver.ts) in place of a client; then checks the expectations.
+ *
+ * Timeline entries at time 0 run before the boot-time bus probe, so "PSE registered at 0" means the PSE
+ * driver was there first. Controllers start unregistered: a scenario says when each registers.
+ */
+export interface RunOptions {
+  /** Receives every MDIO transaction, for `--trace`. */
+  record?: (r: TraceRecord) => void;
+  /** Forces virtual time even when the scenario asks for the wall clock (tests). */
+  forceVirtual?: boolean;
+  /** Wall clock in ms since the epoch, stamped on records when given. */
+  wallNow?: () => number;
+}
+
+export interface ExpectationOutcome {
+  expectation: AnyExpectation;
+  pass: boolean;
+  message: string;
+}
+
+export interface ScenarioRunReport {
+  name: string;
+  pass: boolean;
+  endMs: number;
+  transactions: number;
+  expectations: ExpectationOutcome[];
+  /** What the driver did, with times. */
+  log: string[];
+}
+
+const MS = 1_000_000;
+const GUEST_ONLY = new Set(['usb-of-node', 'traces-agree', 'kernel-log', 'eeprom-contents']);
+const CLIENT = 'scenario-driver';
+
+export async function runScenario(scenario: EmulatorScenario, tree: DeviceTree, options: RunOptions = {}): Promise<ScenarioRunReport> {
+  scenario.expect.forEach((e, i) => {
+    if (GUEST_ONLY.has(e.kind)) throw new ConfigError('SCN008', `expect[${i}].kind`, `"${e.kind}" needs a guest kernel: run this scenario with \`mdio-emu qemu run\``);
+  });
+  const clock = new VirtualClock();
+  let driver: KernelDriver | undefined;
+  let transactions = 0;
+  const trace = {
+    enabled: true,
+    emit(e: { type: string }) {
+      const r = recordFromMdioEvent(e, CLIENT, options.wallNow?.());
+      if (!r) return;
+      transactions++;
+      driver?.noteAccess(r.bus, r.addr, r.vtNs);
+      options.record?.(r);
+    },
+  };
+  const board = buildBoard(tree, { clock, trace });
+  const resolved = scenario.timeline.map((t, i) => resolveAction(board, t.action, `timeline[${i}]`));
+  const expectations = scenario.expect.map((e, i) => ({ e, path: resolveExpectation(board, e, `expect[${i}]`) }));
+
+  // A USB device whose first action plugs it in starts unplugged (the same rule as the QEMU runner).
+  const unplugged = new Set<string>();
+  const firstUsb = new Map<string, string>();
+  scenario.timeline.forEach((t, i) => {
+    const a = t.action;
+    if ((a.kind === 'usb-connect' || a.kind === 'usb-disconnect') && !firstUsb.has(resolved[i]!.target)) firstUsb.set(resolved[i]!.target, a.kind);
+  });
+  for (const [path, kind] of firstUsb) if (kind === 'usb-connect') unplugged.add(path);
+  driver = new KernelDriver(board, unplugged);
+  const d = driver;
+
+  const before = new Map<string, { bus: Map<string, string>; accesses: Map<string, number> }>();
+  const faults = new Map<string, FaultHandle[]>();
+  scenario.timeline.forEach((t, i) => {
+    clock.schedule(t.at * MS, () => {
+      if (t.id !== undefined) {
+        before.set(t.id, { bus: new Map(d.busState), accesses: new Map([...d.phyState].map(([p, s]) => [p, s.accesses])) });
+      }
+      apply(board, d, t.action, resolved[i]!, faults);
+    });
+  });
+  clock.schedule(0, () => d.boot());
+
+  const endNs = scenario.end * MS;
+  if (scenario.clock === 'wall' && !options.forceVirtual) {
+    const start = performance.now();
+    while (clock.now() < endNs) {
+      await new Promise((r) => setTimeout(r, 10));
+      clock.advanceTo(Math.min(endNs, Math.round((performance.now() - start) * MS)));
+    }
+  } else clock.advanceTo(endNs);
+
+  const at = new Map(scenario.timeline.flatMap((t) => (t.id !== undefined ? [[t.id, t.at] as const] : [])));
+  const outcomes = expectations.map(({ e, path }) => ({ expectation: e, ...evaluate(board, d, e, path, before, at) }));
+  return { name: scenario.name, pass: outcomes.every((o) => o.pass), endMs: scenario.end, transactions, expectations: outcomes, log: d.log };
+}
+
+interface ResolvedAction {
+  /** Node path the action is about (bus, PHY or controller); '' for actions about no node. */
+  target: string;
+}
+
+/** Node paths for every action, checked before the run starts so a bad reference fails fast. */
+function resolveAction(board: ScenarioBoard, a: AnyAction, field: string): ResolvedAction {
+  switch (a.kind) {
+    case 'pse-register':
+    case 'pse-unregister':
+    case 'pd-plug':
+    case 'pd-unplug': {
+      const target = board.resolve(a.controller, `${field}.controller`);
+      const c = board.pse(target);
+      if (!c) throw new ConfigError('SCN006', `${field}.controller`, `${target} is not a PSE controller`);
+      if ((a.kind === 'pd-plug' || a.kind === 'pd-unplug') && a.port >= c.model.piCount) {
+        throw new ConfigError('SCN006', `${field}.port`, `${target} has ${c.model.piCount} PI(s), so port ${a.port} does not exist`);
+      }
+      return { target };
+    }
+    case 'link-down':
+    case 'link-up':
+    case 'phy-fault':
+    case 'phy-fault-clear': {
+      const target = board.resolve(a.phy, `${field}.phy`);
+      if (!board.phy(target)) throw new ConfigError('SCN006', `${field}.phy`, `${target} is not a PHY node on an MDIO bus`);
+      return { target };
+    }
+    case 'usb-connect':
+    case 'usb-disconnect': {
+      const target = board.resolve(a.device, `${field}.device`);
+      if (!board.buses.some((b) => b.path === target)) throw new ConfigError('SCN006', `${field}.device`, `${target} is not an emulated MDIO adapter`);
+      return { target };
+    }
+    case 'load-module':
+    case 'unload-module':
+    case 'bind':
+    case 'unbind':
+    case 'snapshot':
+      return { target: '' };
+  }
+}
+
+/** Kernel module names compare with '-' and '_' alike (kernel/module: module names are normalised). */
+const moduleKey = (name: string): string => name.replace(/-/g, '_').replace(/\.ko$/, '');
+
+function apply(board: ScenarioBoard, d: KernelDriver, a: AnyAction, r: ResolvedAction, faults: Map<string, FaultHandle[]>): void {
+  switch (a.kind) {
+    case 'pse-register':
+      return d.setPseRegistered(r.target, true);
+    case 'pse-unregister':
+      return d.setPseRegistered(r.target, false);
+    case 'link-down':
+      return board.phy(r.target)?.phy.unplug();
+    case 'link-up':
+      return board.phy(r.target)?.phy.plug();
+    case 'pd-plug':
+      return board.pse(r.target)?.model.attachPd(a.port, pd(a.class ?? 4));
+    case 'pd-unplug':
+      return board.pse(r.target)?.model.removePd(a.port);
+    case 'phy-fault': {
+      const p = board.phy(r.target)!;
+      const bus = board.buses.find((b) => b.path === p.busPath)!.bus;
+      const h = a.fault === 'no-response' ? bus.injectFault({ kind: 'no-response', addr: p.addr }) : bus.injectFault({ kind: 'bit-error', addr: p.addr, reg: a.reg ?? 0, xor: a.xor ?? 0 });
+      faults.set(r.target, [...(faults.get(r.target) ?? []), h]);
+      return;
+    }
+    case 'phy-fault-clear':
+      for (const h of faults.get(r.target) ?? []) h.remove();
+      faults.delete(r.target);
+      return;
+    case 'usb-connect':
+    case 'usb-disconnect':
+      return d.setPlugged(r.target, a.kind === 'usb-connect');
+    case 'load-module':
+    case 'unload-module':
+    case 'bind':
+    case 'unbind': {
+      // A guest action, read for its effect on the modelled drivers: the PSE or bus driver it names.
+      const name = moduleKey(a.kind === 'load-module' || a.kind === 'unload-module' ? a.module : a.driver);
+      const on = a.kind === 'load-module' || a.kind === 'bind';
+      for (const c of board.pses) if (c.module === name) d.setPseRegistered(c.path, on);
+      for (const b of board.buses) if (b.module === name) d.setDriverLoaded(b.path, on);
+      return;
+    }
+    case 'snapshot':
+      return;
+  }
+}
+
+function resolveExpectation(board: ScenarioBoard, e: AnyExpectation, field: string): string {
+  switch (e.kind) {
+    case 'phy-registered':
+    case 'phy-not-registered':
+    case 'no-access':
+    case 'first-access-after':
+    case 'phy-link':
+    case 'stale-pse': {
+      const path = board.resolve(e.phy, `${field}.phy`);
+      if (!board.phy(path)) throw new ConfigError('SCN006', `${field}.phy`, `${path} is not a PHY node on an MDIO bus`);
+      return path;
+    }
+    case 'probe-deferred': {
+      const path = board.resolve(e.device, `${field}.device`);
+      const bus = board.buses.find((b) => b.path === path)?.path ?? board.phy(path)?.busPath;
+      if (!bus) throw new ConfigError('SCN006', `${field}.device`, `${path} is neither an MDIO bus nor a PHY`);
+      return bus;
+    }
+    case 'pse-port': {
+      const path = board.resolve(e.controller, `${field}.controller`);
+      const c = board.pse(path);
+      if (!c) throw new ConfigError('SCN006', `${field}.controller`, `${path} is not a PSE controller`);
+      if (e.port >= c.model.piCount) throw new ConfigError('SCN006', `${field}.port`, `${path} has ${c.model.piCount} PI(s)`);
+      return path;
+    }
+    case 'usb-of-node':
+    case 'traces-agree':
+    case 'kernel-log':
+    case 'eeprom-contents':
+      return '';
+  }
+}
+
+/** PHY driver names as Linux prints them, for `phy-registered`'s `driver` (by the driver's ID match). */
+const DRIVERS: { id: number; mask: number; name: string }[] = [
+  { id: 0x01410dd0, mask: 0xfffffff0, name: 'Marvell 88E1510' },
+  { id: 0x001cc916, mask: 0xffffffff, name: 'RTL8211F Gigabit Ethernet' },
+  { id: 0x2000a231, mask: 0xfffffff0, name: 'TI DP83867' },
+];
+function driverName(id: number): string {
+  return DRIVERS.find((x) => ((id ^ x.id) & x.mask) === 0)?.name ?? 'Generic PHY';
+}
+
+type Snapshots = Map<string, { bus: Map<string, string>; accesses: Map<string, number> }>;
+
+function evaluate(board: ScenarioBoard, d: KernelDriver, e: AnyExpectation, path: string, before: Snapshots, at: Map<string, number>): { pass: boolean; message: string } {
+  const hex8 = (n: number | undefined): string => (n === undefined ? 'none' : `0x${n.toString(16).padStart(8, '0')}`);
+  const ms = (ns: number | undefined): string => (ns === undefined ? 'never' : `${(ns / MS).toFixed(3)} ms`);
+  const s = d.phyState.get(path);
+  switch (e.kind) {
+    case 'phy-registered': {
+      if (!s?.everRegistered) return { pass: false, message: `${path} was never registered` };
+      if (e.phyId !== undefined && s.phyId !== e.phyId) return { pass: false, message: `${path} registered with ID ${hex8(s.phyId)}, expected ${hex8(e.phyId)}` };
+      const name = driverName(s.phyId ?? 0);
+      if (e.driver !== undefined && !name.toLowerCase().includes(e.driver.toLowerCase())) return { pass: false, message: `${path} bound to "${name}", expected a driver matching "${e.driver}"` };
+      return { pass: true, message: `${path} registered at ${ms(s.registeredAtNs)} with ID ${hex8(s.phyId)} (${name})` };
+    }
+    case 'phy-not-registered':
+      return s?.everRegistered ? { pass: false, message: `${path} was registered at ${ms(s.registeredAtNs)}` } : { pass: true, message: `${path} was never registered` };
+    case 'probe-deferred': {
+      const state = e.before !== undefined ? before.get(e.before)?.bus.get(path) : d.busState.get(path);
+      const when = e.before !== undefined ? `just before "${e.before}"` : 'at the end';
+      return { pass: state === 'deferred', message: `${path} was ${state ?? 'not probed'} ${when}` };
+    }
+    case 'no-access': {
+      const count = e.before !== undefined ? (before.get(e.before)?.accesses.get(path) ?? 0) : (s?.accesses ?? 0);
+      const when = e.before !== undefined ? `before "${e.before}"` : 'during the run';
+      return { pass: count === 0, message: count === 0 ? `no access to ${path} ${when}` : `${count} access(es) to ${path} ${when}, the first at ${ms(s?.firstAccessNs)}` };
+    }
+    case 'first-access-after': {
+      const eventNs = (at.get(e.event) ?? 0) * MS;
+      const earlier = before.get(e.event)?.accesses.get(path) ?? 0;
+      if (earlier > 0) return { pass: false, message: `${path} was accessed ${earlier} time(s) before "${e.event}", first at ${ms(s?.firstAccessNs)}` };
+      if (s?.firstAccessNs === undefined) return { pass: false, message: `${path} was never accessed` };
+      const delay = (s.firstAccessNs - eventNs) / MS;
+      const ok = e.withinMs === undefined || delay <= e.withinMs;
+      return { pass: ok, message: `${path} first accessed ${delay.toFixed(3)} ms after "${e.event}"${ok ? '' : `, later than ${e.withinMs} ms`}` };
+    }
+    case 'phy-link': {
+      const up = s?.link ?? false;
+      return { pass: up === e.up, message: `the driver's last poll saw ${path}'s link ${up ? 'up' : 'down'}` };
+    }
+    case 'stale-pse': {
+      const stale = s?.stalePse ?? false;
+      return { pass: stale === e.present, message: stale ? `${path} holds a pse_control of an unregistered controller` : `${path} holds no stale pse_control` };
+    }
+    case 'pse-port': {
+      const power = board.pse(path)!.model.status(e.port).power;
+      const shown = power === 'over-budget' ? 'searching' : power;
+      return { pass: shown === e.power, message: `${path} PI ${e.port} is ${power}` };
+    }
+    case 'usb-of-node':
+    case 'traces-agree':
+    case 'kernel-log':
+    case 'eeprom-contents':
+      return { pass: false, message: 'needs a guest kernel' };
+  }
+}
