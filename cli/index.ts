@@ -6,6 +6,7 @@ import * as pse from './pse.js';
 import * as serve from './serve.js';
 import * as client from './client.js';
 import * as qemu from './qemu.js';
+import * as scenario from './scenario.js';
 import * as phy from './phy.js';
 
 // Each subcommand lives in its own file and exports `register(program)`; add new ones to this list.
@@ -18,6 +19,7 @@ const modules: { register: (program: Command) => void }[] = [
   client,
   qemu,
   phy,
+  scenario,
 ];
 
 const program = new Command('mdio-emu')
