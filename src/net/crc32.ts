@@ -1,3 +1,5 @@
+import * as zlib from 'node:zlib';
+
 /**
  * The two CRC-32 flavours Ethernet hardware uses (IEEE 802.3 clause 3.2.9, polynomial 0x04C11DB7).
  * `ethernetFcs` is the reflected form that goes on the wire after a frame (zlib's crc32);
@@ -16,8 +18,15 @@ const REFLECTED_TABLE = (() => {
   return t;
 })();
 
+/** node:zlib's native crc32 (Node >= 20.15) is the same function, about 20 times faster on full frames. */
+const nativeCrc32: ((data: Uint8Array) => number) | undefined = (zlib as { crc32?: (data: Uint8Array) => number }).crc32;
+
 /** The frame check sequence of `frame` (everything from destination address to end of payload). */
 export function ethernetFcs(frame: Uint8Array): number {
+  return nativeCrc32 ? nativeCrc32(frame) : tableCrc32(frame);
+}
+
+export function tableCrc32(frame: Uint8Array): number {
   let c = 0xffffffff;
   for (let i = 0; i < frame.length; i++) c = (REFLECTED_TABLE[(c ^ (frame[i] ?? 0)) & 0xff] ?? 0) ^ (c >>> 8);
   return (c ^ 0xffffffff) >>> 0;
