@@ -7,6 +7,9 @@ import * as serve from './serve.js';
 import * as client from './client.js';
 import * as qemu from './qemu.js';
 import * as scenario from './scenario.js';
+import * as record from './record.js';
+import * as replay from './replay.js';
+import * as trace from './trace.js';
 import * as phy from './phy.js';
 
 // Each subcommand lives in its own file and exports `register(program)`; add new ones to this list.
@@ -20,6 +23,9 @@ const modules: { register: (program: Command) => void }[] = [
   qemu,
   phy,
   scenario,
+  record,
+  replay,
+  trace,
 ];
 
 const program = new Command('mdio-emu')
