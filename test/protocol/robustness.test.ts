@@ -2,7 +2,7 @@ import test from 'ava';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { createConnection } from 'node:net';
-import { ErrorCode, encodeFrame } from '../../src/protocol/index.js';
+import { ErrorCode, FrameParser, decodeMessage, encodeFrame } from '../../src/protocol/index.js';
 import { RawPeer, startLive, type Live } from './harness.js';
 
 // Robustness against a live in-process server over a UNIX socket; every loop is bounded in count and time.
@@ -232,3 +232,50 @@ test.serial('a thousand connects and disconnects: no leak of connections, listen
   await healthy(t, live, 'a thousand connects');
   await live.close();
 });
+
+test.serial('a connection that never says HELLO is closed after the handshake timeout', async (t) => {
+  const live = await startLive({ handshakeTimeoutMs: 100 });
+  const p = await RawPeer.open(live.path);
+  await p.until((_f, closed) => closed, 2000);
+  t.true(p.closed);
+  await healthy(t, live, 'a silent client');
+  await live.close();
+});
+
+test.serial(
+  'events for a client that does not read are dropped, counted and reported with EV_LOST',
+  async (t) => {
+    const live = await startLive({ eventBacklogLimit: 16 * 1024 });
+    const socket = createConnection(live.path);
+    await new Promise<void>((resolve) => socket.once('connect', resolve));
+    const chunks: Buffer[] = [];
+    socket.on('data', (b: Buffer) => chunks.push(b));
+    socket.write(Buffer.concat([hello(), encodeFrame(2, { kind: 'subscribe', mask: 0x10 })]));
+    await new Promise((r) => setTimeout(r, 100));
+    socket.pause();
+    const actor = await live.connect();
+    // Each read makes one trace event (~80 bytes on the wire); far more than the socket buffers and the limit hold.
+    for (let round = 0; round < 20; round++)
+      await Promise.all(Array.from({ length: 1000 }, () => actor.c22Read(0, 1, 2)));
+    const held = live.server.stats().queuedOutputBytes;
+    socket.resume();
+    await new Promise((r) => setTimeout(r, 300));
+    await actor.c22Read(0, 1, 3); // the first event after the backlog drained carries the loss report
+    await new Promise((r) => setTimeout(r, 300));
+    const frames: { kind: string; count?: number }[] = [];
+    const parser = new FrameParser(
+      (type, _tag, payload) => frames.push(decodeMessage(type, payload) as { kind: string; count?: number }),
+      (e) => t.fail(e.message),
+      1 << 20,
+    );
+    for (const c of chunks) parser.push(c);
+    const lost = frames.filter((f) => f.kind === 'ev-lost').reduce((sum, f) => sum + (f.count ?? 0), 0);
+    const traces = frames.filter((f) => f.kind === 'ev-trace').length;
+    t.true(lost > 0, 'EV_LOST was sent');
+    t.is(lost + traces, 20_001, 'every event is either delivered or counted as lost');
+    t.is(frames.at(-1)?.kind, 'ev-trace', 'the stream ends with the event that followed the loss report');
+    t.true(held < 16 * 1024 + 65536, `server held ${held} bytes for the slow reader`);
+    socket.destroy();
+    await live.close();
+  },
+);

@@ -68,10 +68,17 @@ export class ProtocolServer {
     const server = this.newServer();
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(path, () => {
-        server.off('error', reject);
-        resolve();
-      });
+      // The socket file is created inside listen(): a tight umask closes the window in which another user
+      // could connect before the chmod below. Worker threads may not change the umask; chmod still applies.
+      const restore = tightUmask();
+      try {
+        server.listen(path, () => {
+          server.off('error', reject);
+          resolve();
+        });
+      } finally {
+        restore();
+      }
     });
     chmodSync(path, mode);
     this.unixPaths.push(path);
@@ -169,6 +176,15 @@ export class ProtocolServer {
       parser.stop();
       this.sockets.delete(socket);
     });
+  }
+}
+
+function tightUmask(): () => void {
+  try {
+    const old = process.umask(0o177);
+    return () => process.umask(old);
+  } catch {
+    return () => undefined;
   }
 }
 
