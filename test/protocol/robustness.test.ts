@@ -264,7 +264,7 @@ test.serial(
     await new Promise((r) => setTimeout(r, 300));
     const frames: { kind: string; count?: number }[] = [];
     const parser = new FrameParser(
-      (type, _tag, payload) => frames.push(decodeMessage(type, payload) as { kind: string; count?: number }),
+      (type, _tag, payload) => frames.push(decodeMessage(type, payload)),
       (e) => t.fail(e.message),
       1 << 20,
     );
