@@ -60,6 +60,11 @@ export function register(program: Command): void {
 function printVerdict(report: QemuReport): void {
   const out: string[] = [];
   for (const r of report.expectations) out.push(`${r.pass ? 'PASS' : 'FAIL'} ${r.expectation.kind}: ${r.message}`);
+  for (const f of report.pseAttach) out.push(`PSE attach (${f.phy}): ${f.behaviour}: ${f.evidence}`);
+  if (report.kasan.enabled) {
+    out.push(`KASAN: ${report.kasan.reports.length === 0 ? 'no reports' : report.kasan.reports.join('; ')}`);
+    out.push(`KASAN use-after-free in pse_control_put: ${report.kasan.useAfterFreeInPseControlPut ? 'yes' : 'no'}`);
+  }
   if (report.problem) out.push(`PROBLEM ${report.problem}`);
   out.push(`${report.pass ? 'PASS' : 'FAIL'}: scenario ${report.scenario} (${report.wallMs} ms wall); report: ${report.files.report ?? ''}`);
   process.stdout.write(`${out.join('\n')}\n`);

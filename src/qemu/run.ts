@@ -19,6 +19,8 @@ import { buildInitramfs, readInitShell } from './initramfs.js';
 import { qemuBinary, runArgs } from './machine.js';
 import { composeScenarioDtb, resolveNodeRef, canonicalPath, type ScenarioDtb } from './scenario-dtb.js';
 import { placeUsbDevices, type EmulatorMdioAccess, type PlacedUsbDevice } from './usb-devices.js';
+import { classifyPseAttach, kasanFinding, type KasanFinding, type PseAttachFinding } from './pse-behaviour.js';
+import { checkPseBindings } from '../bindings/pse.js';
 
 export interface QemuRunOptions {
   kernel: string;
@@ -44,6 +46,12 @@ export interface QemuReport {
   emulatorTrace: EmulatorMdioAccess[];
   guestTrace: ReturnType<typeof parseGuestTrace>;
   kernelLog: string[];
+  /** Per PHY with `pses`: which known PSE attach behaviour the guest kernel showed (src/qemu/pse-behaviour.ts). */
+  pseAttach: PseAttachFinding[];
+  /** Whether the guest kernel has KASAN, and what it reported. */
+  kasan: KasanFinding;
+  /** What the guest read from each EEPROM node (hex), by DT path. */
+  eeproms: Record<string, string>;
   files: Record<string, string>;
 }
 
@@ -166,7 +174,7 @@ export async function runQemuScenario(o: QemuRunOptions): Promise<QemuReport> {
         scenario,
         resolve: (ref) => resolve(ref, 'expect'),
         phyLocation: (path) => phyLocation(dtb, path),
-        eepromModel: () => undefined,
+        eepromModel: (path) => devices.find((d) => d.eeproms.has(path))?.eeproms.get(path)?.contents(),
       },
       observations,
     );
@@ -197,6 +205,9 @@ export async function runQemuScenario(o: QemuRunOptions): Promise<QemuReport> {
       emulatorTrace: observations.emulatorTrace,
       guestTrace: observations.guestTrace,
       kernelLog: observations.kernelLog,
+      pseAttach: pseLinks(dtb).map((link) => classifyPseAttach(link, observations.snapshots)),
+      kasan: kasanFinding(observations.kernelLog),
+      eeproms: Object.fromEntries([...observations.eeproms].map(([path, bytes]) => [path, Buffer.from(bytes).toString('hex')])),
       files: { report: files.report, console: files.console, init: files.init, dtb: files.dtb },
     };
     await writeFile(files.report, JSON.stringify(report, null, 2) + '\n');
@@ -238,6 +249,14 @@ function addedNodePaths(baseDtb: Uint8Array, dtb: ScenarioDtb): string[] {
     if (!base.has(p) && !p.startsWith('/__')) out.push(p);
   });
   return out;
+}
+
+/** PHY nodes with `pses`, the PSE controller each points at, and the bus owner above the PHY. */
+function pseLinks(dtb: ScenarioDtb): { phy: string; pse: string; adapter: string }[] {
+  return checkPseBindings(dtb.tree.root).links.flatMap((l) => {
+    const phy = findNodeByPath(dtb.tree.root, l.phy);
+    return phy?.parent ? [{ phy: canonicalPath(phy), pse: l.controller, adapter: canonicalPath(phy.parent) }] : [];
+  });
 }
 
 function eepromReads(loaded: LoadedScenario, dtb: ScenarioDtb): { path: string; length: number }[] {
