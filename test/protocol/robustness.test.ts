@@ -258,19 +258,35 @@ test.serial(
     for (let round = 0; round < 20; round++)
       await Promise.all(Array.from({ length: 1000 }, () => actor.c22Read(0, 1, 2)));
     const held = live.server.stats().queuedOutputBytes;
-    socket.resume();
-    await new Promise((r) => setTimeout(r, 300));
-    await actor.c22Read(0, 1, 3); // the first event after the backlog drained carries the loss report
-    await new Promise((r) => setTimeout(r, 300));
     const frames: { kind: string; count?: number }[] = [];
     const parser = new FrameParser(
       (type, _tag, payload) => frames.push(decodeMessage(type, payload)),
       (e) => t.fail(e.message),
       1 << 20,
     );
-    for (const c of chunks) parser.push(c);
-    const lost = frames.filter((f) => f.kind === 'ev-lost').reduce((sum, f) => sum + (f.count ?? 0), 0);
-    const traces = frames.filter((f) => f.kind === 'ev-trace').length;
+    const parseAll = () => {
+      for (const c of chunks.splice(0)) parser.push(c);
+    };
+    socket.resume();
+    // Wait until the backlog has drained (the stream goes quiet), then make one more event: the first event
+    // after the drain carries the loss report. Bounded: 5 s.
+    const deadline = Date.now() + 5000;
+    let seen = -1;
+    while (Date.now() < deadline && seen !== frames.length) {
+      seen = frames.length;
+      await new Promise((r) => setTimeout(r, 100));
+      parseAll();
+    }
+    await actor.c22Read(0, 1, 3);
+    const accounted = () => ({
+      lost: frames.filter((f) => f.kind === 'ev-lost').reduce((sum, f) => sum + (f.count ?? 0), 0),
+      traces: frames.filter((f) => f.kind === 'ev-trace').length,
+    });
+    while (Date.now() < deadline && accounted().lost + accounted().traces < 20_001) {
+      await new Promise((r) => setTimeout(r, 20));
+      parseAll();
+    }
+    const { lost, traces } = accounted();
     t.true(lost > 0, 'EV_LOST was sent');
     t.is(lost + traces, 20_001, 'every event is either delivered or counted as lost');
     t.is(frames.at(-1)?.kind, 'ev-trace', 'the stream ends with the event that followed the loss report');
