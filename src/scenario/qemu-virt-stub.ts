@@ -18,7 +18,7 @@ export const QEMU_VIRT_STUB = `/dts-v1/;
 		bus-range = <0x0 0xff>;
 		#address-cells = <3>;
 		#size-cells = <2>;
-		ranges;
+		ranges = <0x2000000 0x0 0x10000000 0x0 0x10000000 0x0 0x2eff0000>;
 	};
 };
 `;

@@ -146,8 +146,11 @@ function resolveAction(board: ScenarioBoard, a: AnyAction, field: string): Resol
   }
 }
 
-/** Kernel module names compare with '-' and '_' alike (kernel/module: module names are normalised). */
-const moduleKey = (name: string): string => name.replace(/-/g, '_').replace(/\.ko$/, '');
+/**
+ * Module and driver names compared loosely: the kernel treats '-' and '_' in module names alike, and a
+ * driver name such as "PSE regulator" (pse_regulator.c's driver.name) names the module pse_regulator.
+ */
+const moduleKey = (name: string): string => name.toLowerCase().replace(/\.ko$/, '').replace(/[-\s]/g, '_');
 
 function apply(board: ScenarioBoard, d: KernelDriver, a: AnyAction, r: ResolvedAction, faults: Map<string, FaultHandle[]>): void {
   switch (a.kind) {
@@ -184,8 +187,11 @@ function apply(board: ScenarioBoard, d: KernelDriver, a: AnyAction, r: ResolvedA
       // A guest action, read for its effect on the modelled drivers: the PSE or bus driver it names.
       const name = moduleKey(a.kind === 'load-module' || a.kind === 'unload-module' ? a.module : a.driver);
       const on = a.kind === 'load-module' || a.kind === 'bind';
-      for (const c of board.pses) if (c.module === name) d.setPseRegistered(c.path, on);
-      for (const b of board.buses) if (b.module === name) d.setDriverLoaded(b.path, on);
+      // bind/unbind name one device: the platform device of a root node is named after the node.
+      const device = a.kind === 'bind' || a.kind === 'unbind' ? a.device : undefined;
+      const named = (path: string): boolean => device === undefined || path === device || path.slice(path.lastIndexOf('/') + 1) === device;
+      for (const c of board.pses) if (c.module === name && named(c.path)) d.setPseRegistered(c.path, on);
+      for (const b of board.buses) if (b.module === name && named(b.path)) d.setDriverLoaded(b.path, on);
       return;
     }
     case 'snapshot':
