@@ -4,6 +4,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 need=()
 command -v dtc >/dev/null || need+=(device-tree-compiler)
+# test/qemu decodes the booted blob with fdtget (same package) to check what the guest read.
+command -v fdtget >/dev/null || need+=(device-tree-compiler)
 command -v cpp >/dev/null || need+=(cpp)
 # QEMU end-to-end tests (test/qemu): stock QEMU, the arm64 cross compiler and the kernel source the guest is built from.
 command -v qemu-system-aarch64 >/dev/null || need+=(qemu-system-arm)
