@@ -2,8 +2,9 @@ import { buildMdioBuses, type BuiltMdioBus } from '../bindings/mdio.js';
 import { ms, VirtualClock } from '../clock.js';
 import { cellsOf, findNodeByPath, getProperty, liveChildren, stringsOf, type DtNode } from '../dts/tree.js';
 import { Eeprom24c02, I2cBus } from '../i2c/index.js';
+import type { Phy } from '../phy/index.js';
 import { ConfigError } from '../scenario/errors.js';
-import { CP2615_IOP_INTERFACE, Cp2615Bridge, MvusbAdapter, type Clause22Bus, type UsbDeviceModel } from '../usbredir/index.js';
+import { CP2615_IOP_INTERFACE, Cp2615Bridge, Lan7801, MvusbAdapter, type Clause22Bus, type UsbDeviceModel } from '../usbredir/index.js';
 import { usb2PortForReg, xhciNodePath } from './machine.js';
 import { canonicalPath, type ScenarioDtb } from './scenario-dtb.js';
 
@@ -45,6 +46,9 @@ export interface UsbDeviceFactoryContext {
  */
 export const EEPROM_CONTENTS_PROPERTY = 'mdio-emu,contents';
 
+/** usb-device.yaml: `usbVID,PID`, lowercase hex without leading zeros (`usb424,7801`). */
+const usbCompatible = /^usb([0-9a-f]{1,4}),([0-9a-f]{1,4})$/;
+
 /** USB configuration value of the interface nodes we look up (every modelled device has one configuration). */
 const CONFIGURATION = 1;
 
@@ -59,7 +63,7 @@ export function placeUsbDevices(ctx: UsbDeviceFactoryContext): PlacedUsbDevice[]
   const out: PlacedUsbDevice[] = [];
   for (const node of liveChildren(xhci)) {
     const compatible = getProperty(node, 'compatible');
-    const ids = compatible ? stringsOf(compatible.value).map((c) => /^usb([0-9a-f]{4}),([0-9a-f]{4})$/i.exec(c)).find((m) => m) : undefined;
+    const ids = compatible ? stringsOf(compatible.value).map((c) => usbCompatible.exec(c)).find((m) => m) : undefined;
     if (!ids) continue;
     const path = canonicalPath(node);
     const regProp = getProperty(node, 'reg');
@@ -91,8 +95,15 @@ function createModel(
       const { bus, eeproms } = i2cBusBehind(node, path);
       return { model: new Cp2615Bridge(bus), eeproms };
     }
+    case '0424:7801': {
+      // lan78xx.c lan78xx_mdio_init(): the bus is the device node's `mdio` child; lan78xx_phy_init() takes the
+      // first PHY found on it, whose interrupt output reaches the MAC's INT_STS.
+      const bus = `${path}/mdio`;
+      const phy = phys.firstPhy(bus);
+      return { model: new Lan7801({ mdio: traced(phys.busFor(bus), bus, ctx), ...(phy ? { phy } : {}) }), eeproms: new Map() };
+    }
     default:
-      throw new ConfigError('SCN008', 'dts', `${path}: no emulated USB device for ${id} (known: 1286:1fa4 Marvell USB-MDIO, 10c4:eac1 CP2615 USB-I2C)`);
+      throw new ConfigError('SCN008', 'dts', `${path}: no emulated USB device for ${id} (known: 1286:1fa4 Marvell USB-MDIO, 10c4:eac1 CP2615 USB-I2C, 0424:7801 LAN7801 USB Ethernet)`);
   }
 }
 
@@ -114,6 +125,13 @@ class PhyModels {
     } catch (err) {
       throw new ConfigError('SCN008', 'dts', `the MDIO buses of the scenario's device tree cannot be emulated: ${(err as Error).message}`, { cause: err });
     }
+  }
+
+  /** The PHY at the lowest address on a bus, if any. */
+  firstPhy(busPath: string): Phy | undefined {
+    const phys = this.buses.find((b) => b.info.path === busPath)?.phys;
+    const first = phys ? Math.min(...phys.keys()) : undefined;
+    return first === undefined ? undefined : phys?.get(first);
   }
 
   busFor(adapterPath: string): Clause22Bus {

@@ -101,6 +101,27 @@ if (missing && process.env.CI === 'true') {
     t.deepEqual(guest, emulator);
   });
 
+  test.serial('LAN7801 with an 88E1510 on its mdio child: lan78xx attaches the PHY and the Marvell driver configures the model', async (t) => {
+    const r = await run('lan7801');
+    t.is(r.problem, undefined, r.problem);
+    const lanPhy = '/pcie@10000000/usb@2,0/ethernet@5/mdio/ethernet-phy@1';
+    const phy = r.snapshots.find((s) => s.label === 'end')?.mdio.find((m) => m.ofNode === lanPhy);
+    t.is(phy?.phyId, 0x01410dd0);
+    t.is(phy?.driver, 'Marvell 88E1510');
+    const ops = r.emulatorTrace.filter((a) => a.addr === 1);
+    // marvell.c switches pages through MII_MARVELL_PHY_PAGE (22) for its errata and LED set-up.
+    t.true(ops.some((a) => a.op === 'write' && a.reg === 22 && a.value !== 0), 'the driver selected a non-copper page');
+    // genphy_soft_reset(): BMCR_RESET written, then phy_poll_reset() reads BMCR until the bit self-clears
+    // (802.3 22.2.4.1.1); the model must clear it or phy_init_hw() fails with -ETIMEDOUT.
+    const reset = ops.findIndex((a) => a.op === 'write' && a.reg === 0 && (a.value & 0x8000) !== 0);
+    t.true(reset >= 0, 'a BMCR soft reset was written');
+    t.true(ops.slice(reset + 1).some((a) => a.op === 'read' && a.reg === 0 && (a.value & 0x8000) === 0), 'BMCR_RESET read back cleared');
+    const guest = r.guestTrace.flatMap((g) => (g.kind === 'mdio' ? [`${g.op} ${g.addr} ${g.reg} ${g.value}`] : []));
+    t.deepEqual(guest, r.emulatorTrace.map((a) => `${a.op} ${a.addr} ${a.reg} ${a.value}`));
+    t.true(guest.length > 20, `${guest.length} transactions`);
+    t.true(r.pass, JSON.stringify(r.expectations.filter((e) => !e.pass)));
+  });
+
   test.serial('CP2615 bridge with a 24C02: i2c-cp2615 and at24 bind to the DT nodes and the guest reads the model\'s bytes', async (t) => {
     const r = await run('cp2615-eeprom');
     t.is(r.problem, undefined, r.problem);

@@ -88,3 +88,10 @@ test('a USB device off the USB2 ports (xHCI raw port 1 is a USB3 port on qemu-xh
   const err = t.throws(() => placeUsbDevices({ dtb, traceMdio: () => {}, now: () => 0 }), { instanceOf: ConfigError });
   t.regex(err?.message ?? '', /raw port/);
 });
+
+test('USB compatibles without leading zeros (usb-device.yaml: usb424,7801) are placed, the LAN7801 on its mdio child bus', (t) => {
+  const dtb = scenarioDtb(`ethernet@5 { compatible = "usb424,7801"; reg = <5>;
+    mdio { #address-cells = <1>; #size-cells = <0>; ethernet-phy@1 { compatible = "ethernet-phy-id0141.0dd0"; reg = <1>; }; }; };`);
+  const devices = placeUsbDevices({ dtb, traceMdio: () => {}, now: () => 0 });
+  t.deepEqual(devices.map((d) => [d.path, d.vendorId, d.productId, d.port]), [['/pcie@10000000/usb@2,0/ethernet@5', 0x0424, 0x7801, 1]]);
+});
