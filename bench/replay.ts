@@ -30,7 +30,11 @@ function tree() {
 }
 
 /** The request pattern: per poll, BMCR + BMSR twice on one PHY, every 16th poll an ID pair and a write. */
-function drive(read: (addr: number, reg: number) => void, write: (addr: number, reg: number, v: number) => void, advance: (ns: number) => void): number {
+function drive(
+  read: (addr: number, reg: number) => void,
+  write: (addr: number, reg: number, v: number) => void,
+  advance: (ns: number) => void,
+): number {
   let n = 0;
   for (let poll = 0; n + 3 <= TRANSACTIONS; poll++) {
     advance(poll * 1_000_000);
@@ -59,7 +63,13 @@ function time<T>(f: () => T): [T, number] {
 function referenceSeconds(): number {
   const clock = new VirtualClock();
   const bus = buildBoard(tree(), { clock }).buses[0]!.bus;
-  return time(() => drive((a, r) => bus.read(a, r), (a, r, v) => bus.write(a, r, v), (ns) => clock.advanceTo(ns)))[1];
+  return time(() =>
+    drive(
+      (a, r) => bus.read(a, r),
+      (a, r, v) => bus.write(a, r, v),
+      (ns) => clock.advanceTo(ns),
+    ),
+  )[1];
 }
 
 export async function run(): Promise<void> {
@@ -67,21 +77,34 @@ export async function run(): Promise<void> {
   console.log(`reference: ${TRANSACTIONS} requests straight to the models: ${reference.toFixed(3)} s`);
   const records: TraceRecord[] = [];
   const clock = new VirtualClock();
-  const board = buildBoard(tree(), { clock, trace: new MdioRecorder((r) => records.push(r), { client: 'bench' }) });
+  const board = buildBoard(tree(), {
+    clock,
+    trace: new MdioRecorder((r) => records.push(r), { client: 'bench' }),
+  });
   const bus = board.buses[0]!.bus;
-  drive((a, r) => bus.read(a, r), (a, r, v) => bus.write(a, r, v), (ns) => clock.advanceTo(ns));
+  drive(
+    (a, r) => bus.read(a, r),
+    (a, r, v) => bus.write(a, r, v),
+    (ns) => clock.advanceTo(ns),
+  );
   const [text, tFormat] = time(() => formatTrace(records));
   const bytes = Buffer.byteLength(text);
-  console.log(`trace: ${records.length} transactions, ${(bytes / 1e6).toFixed(1)} MB, ${(bytes / records.length).toFixed(1)} bytes per transaction; formatted in ${tFormat.toFixed(3)} s`);
+  console.log(
+    `trace: ${records.length} transactions, ${(bytes / 1e6).toFixed(1)} MB, ${(bytes / records.length).toFixed(1)} bytes per transaction; formatted in ${tFormat.toFixed(3)} s`,
+  );
   const [parsed, tParse] = time(() => parseTrace(text).records);
   const [report, tVerify] = time(() => verifyTrace(parsed, boardTarget(tree())));
   const total = tParse + tVerify;
-  console.log(`replay verify: parse ${tParse.toFixed(3)} s + verify ${tVerify.toFixed(3)} s = ${total.toFixed(3)} s (${report.differences.length} differences; target < 2 s: ${total < 2 ? 'met' : 'MISSED'}; ${(total / reference).toFixed(1)}x the reference)`);
+  console.log(
+    `replay verify: parse ${tParse.toFixed(3)} s + verify ${tVerify.toFixed(3)} s = ${total.toFixed(3)} s (${report.differences.length} differences; target < 2 s: ${total < 2 ? 'met' : 'MISSED'}; ${(total / reference).toFixed(1)}x the reference)`,
+  );
   for (const mode of ['strict', 'per-register'] as const) {
     const server = new ReplayServer(parsed, mode);
     const [, tServe] = time(() => {
       for (const r of parsed) server.handle(r);
     });
-    console.log(`replay serve ${mode}: ${tServe.toFixed(3)} s for ${parsed.length} requests, ${server.unforeseen.length} unforeseen`);
+    console.log(
+      `replay serve ${mode}: ${tServe.toFixed(3)} s for ${parsed.length} requests, ${server.unforeseen.length} unforeseen`,
+    );
   }
 }

@@ -11,9 +11,12 @@ export function register(program: Command): void {
     .argument('[scenario]', 'scenario file to run in the emulator alone, recording its MDIO transactions')
     .requiredOption('-o, --out <trace>', 'trace file to write (flushed line by line)')
     .option('--mdio-access <file>', 'instead of running a scenario, convert a Linux mdio:mdio_access capture')
-    .description('record MDIO transactions to a trace file: from a scenario run, or from a kernel mdio_access capture')
+    .description(
+      'record MDIO transactions to a trace file: from a scenario run, or from a kernel mdio_access capture',
+    )
     .action(async (file: string | undefined, opts: { out: string; mdioAccess?: string }) => {
-      if ((file === undefined) === (opts.mdioAccess === undefined)) throw new ExitCodeError(2, 'mdio-emu: give either a scenario file or --mdio-access FILE');
+      if ((file === undefined) === (opts.mdioAccess === undefined))
+        throw new ExitCodeError(2, 'mdio-emu: give either a scenario file or --mdio-access FILE');
       if (opts.mdioAccess !== undefined) {
         const { records } = readTraceFile(opts.mdioAccess);
         const out = new TraceFile(opts.out, `imported from ${opts.mdioAccess} (mdio:mdio_access)`);
@@ -25,8 +28,13 @@ export function register(program: Command): void {
       const loaded = await loadEmulatorScenario(file!);
       const out = new TraceFile(opts.out, `scenario ${loaded.scenario.name}`);
       try {
-        const report = await runScenario(loaded.scenario, loaded.tree, { record: (r) => out.write(r), wallNow: () => Date.now() });
-        process.stdout.write(`${opts.out}: ${out.records} transactions, ${out.bytes} bytes; expectations ${report.pass ? 'hold' : 'failed'}\n`);
+        const report = await runScenario(loaded.scenario, loaded.tree, {
+          record: (r) => out.write(r),
+          wallNow: () => Date.now(),
+        });
+        process.stdout.write(
+          `${opts.out}: ${out.records} transactions, ${out.bytes} bytes; expectations ${report.pass ? 'hold' : 'failed'}\n`,
+        );
       } finally {
         out.close();
       }

@@ -1,7 +1,16 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { CANONICAL_SET, DEFAULT_PARAMS, generate, type GenerateParams, type Ordering, type PhyModel, type PseKind, type Target } from '../src/scenario/generate.js';
+import {
+  CANONICAL_SET,
+  DEFAULT_PARAMS,
+  generate,
+  type GenerateParams,
+  type Ordering,
+  type PhyModel,
+  type PseKind,
+  type Target,
+} from '../src/scenario/generate.js';
 import { ExitCodeError } from './run.js';
 
 interface Options {
@@ -20,7 +29,8 @@ interface Options {
 
 const integer = (option: string, value: string): number => {
   const n = Number(value);
-  if (!Number.isInteger(n)) throw new ExitCodeError(2, `mdio-emu: ${option} expects an integer, got "${value}"`);
+  if (!Number.isInteger(n))
+    throw new ExitCodeError(2, `mdio-emu: ${option} expects an integer, got "${value}"`);
   return n;
 };
 
@@ -31,12 +41,28 @@ export function registerGenerate(scenario: Command): void {
     .option('--name <name>', 'base name of the files (default: from the parameters, gen-...)')
     .option('--buses <n>', 'number of MDIO buses', String(DEFAULT_PARAMS.buses))
     .option('--phys <n>', 'PHYs per bus', String(DEFAULT_PARAMS.physPerBus))
-    .option('--phy-model <models...>', 'PHY models, assigned in turn: marvell-88e1510, realtek-rtl8211f, ti-dp83867', [...DEFAULT_PARAMS.phyModels])
+    .option(
+      '--phy-model <models...>',
+      'PHY models, assigned in turn: marvell-88e1510, realtek-rtl8211f, ti-dp83867',
+      [...DEFAULT_PARAMS.phyModels],
+    )
     .option('--pse <kind>', 'podl (one PoDL regulator PSE per PHY), tps23881, or none', DEFAULT_PARAMS.pse)
     .option('--pse-ports <n>', 'TPS23881 PIs', String(DEFAULT_PARAMS.psePorts))
-    .option('--pse-phys <n>', 'how many PHYs of each bus, from the first, carry pses', String(DEFAULT_PARAMS.psePhysPerBus))
-    .option('--ordering <order>', 'pse-first, phy-first, pse-never, pse-removed or flapping', DEFAULT_PARAMS.ordering)
-    .option('--target <target>', "standalone, or qemu-virt (QEMU's arm64 virt machine, adapters on qemu-xhci)", DEFAULT_PARAMS.target)
+    .option(
+      '--pse-phys <n>',
+      'how many PHYs of each bus, from the first, carry pses',
+      String(DEFAULT_PARAMS.psePhysPerBus),
+    )
+    .option(
+      '--ordering <order>',
+      'pse-first, phy-first, pse-never, pse-removed or flapping',
+      DEFAULT_PARAMS.ordering,
+    )
+    .option(
+      '--target <target>',
+      "standalone, or qemu-virt (QEMU's arm64 virt machine, adapters on qemu-xhci)",
+      DEFAULT_PARAMS.target,
+    )
     .option('--canonical', 'write the canonical set shipped in dts/ instead of one scenario')
     .description('generate device trees and scenario files from parameters; prints each file written')
     .action((opts: Options) => {
@@ -55,8 +81,13 @@ export function registerGenerate(scenario: Command): void {
               target: opts.target as Target,
             },
           ];
-      if (!['podl', 'tps23881', 'none'].includes(opts.pse)) throw new ExitCodeError(2, `mdio-emu: --pse must be podl, tps23881 or none, got "${opts.pse}"`);
-      if (!['standalone', 'qemu-virt'].includes(opts.target)) throw new ExitCodeError(2, `mdio-emu: --target must be standalone or qemu-virt, got "${opts.target}"`);
+      if (!['podl', 'tps23881', 'none'].includes(opts.pse))
+        throw new ExitCodeError(2, `mdio-emu: --pse must be podl, tps23881 or none, got "${opts.pse}"`);
+      if (!['standalone', 'qemu-virt'].includes(opts.target))
+        throw new ExitCodeError(
+          2,
+          `mdio-emu: --target must be standalone or qemu-virt, got "${opts.target}"`,
+        );
       const files = sets.flatMap((p) => generate(p));
       mkdirSync(opts.out, { recursive: true });
       for (const f of files) {

@@ -11,6 +11,7 @@ export function readTraceFile(file: string): AnyTrace {
     throw new ExitCodeError(1, `mdio-emu: cannot read ${file}: ${(err as Error).message}`);
   }
   const trace = readAnyTrace(text, file);
-  if (trace.truncated) process.stderr.write(`${file}: the last line is incomplete (the writer stopped mid-line); ignored\n`);
+  if (trace.truncated)
+    process.stderr.write(`${file}: the last line is incomplete (the writer stopped mid-line); ignored\n`);
   return trace;
 }

@@ -6,9 +6,7 @@ import { describeRecord, type TraceRecord } from './record.js';
  * spot reported as one changed value.
  */
 export type DiffEntry =
-  | { kind: 'changed'; a: number; b: number }
-  | { kind: 'only-a'; a: number }
-  | { kind: 'only-b'; b: number };
+  { kind: 'changed'; a: number; b: number } | { kind: 'only-a'; a: number } | { kind: 'only-b'; b: number };
 
 export interface TraceDiff {
   equal: boolean;
@@ -24,7 +22,11 @@ export interface DiffOptions {
   maxEdits?: number;
 }
 
-export function diffTraces(a: readonly TraceRecord[], b: readonly TraceRecord[], options: DiffOptions = {}): TraceDiff {
+export function diffTraces(
+  a: readonly TraceRecord[],
+  b: readonly TraceRecord[],
+  options: DiffOptions = {},
+): TraceDiff {
   const aBuses = new Set(a.map((r) => r.bus));
   const shared = b.some((r) => aBuses.has(r.bus));
   const busMatching = shared || a.length === 0 || b.length === 0 ? 'names' : 'order';
@@ -64,7 +66,10 @@ function myers(a: readonly string[], b: readonly string[], maxD: number): Op[] |
     trace.push(v.slice());
     const next = v.slice();
     for (let k = -d; k <= d; k += 2) {
-      let x = k === -d || (k !== d && v[offset + k - 1]! < v[offset + k + 1]!) ? v[offset + k + 1]! : v[offset + k - 1]! + 1;
+      let x =
+        k === -d || (k !== d && v[offset + k - 1]! < v[offset + k + 1]!)
+          ? v[offset + k + 1]!
+          : v[offset + k - 1]! + 1;
       let y = x - k;
       while (x < n && y < m && a[x] === b[y]) {
         x++;
@@ -131,7 +136,14 @@ function pairChanges(ops: Op[], a: readonly TraceRecord[], b: readonly TraceReco
       const ra = a[ai]!;
       const bi = ins[j];
       const rb = bi === undefined ? undefined : b[bi];
-      if (bi !== undefined && rb && rb.op === ra.op && rb.addr === ra.addr && rb.reg === ra.reg && rb.devad === ra.devad) {
+      if (
+        bi !== undefined &&
+        rb &&
+        rb.op === ra.op &&
+        rb.addr === ra.addr &&
+        rb.reg === ra.reg &&
+        rb.devad === ra.devad
+      ) {
         out.push({ kind: 'changed', a: ai, b: bi });
         j++;
       } else out.push({ kind: 'only-a', a: ai });
@@ -142,21 +154,30 @@ function pairChanges(ops: Op[], a: readonly TraceRecord[], b: readonly TraceReco
 }
 
 /** The readable report: a summary line, then one line per difference (at most `limit`). */
-export function formatDiff(diff: TraceDiff, a: readonly TraceRecord[], b: readonly TraceRecord[], names: [string, string] = ['A', 'B'], limit = 200): string[] {
+export function formatDiff(
+  diff: TraceDiff,
+  a: readonly TraceRecord[],
+  b: readonly TraceRecord[],
+  names: [string, string] = ['A', 'B'],
+  limit = 200,
+): string[] {
   const [na, nb] = names;
   if (diff.equal) return [`traces are equal: ${a.length} transactions`];
   const count = (k: DiffEntry['kind']): number => diff.entries.filter((e) => e.kind === k).length;
   const lines = [
     `traces differ: ${count('changed')} changed, ${count('only-a')} only in ${na}, ${count('only-b')} only in ${nb} (${na}: ${a.length} transactions, ${nb}: ${b.length})`,
   ];
-  if (diff.busMatching === 'order') lines.push('(no bus name in common: buses compared in order of first use)');
+  if (diff.busMatching === 'order')
+    lines.push('(no bus name in common: buses compared in order of first use)');
   if (diff.approximate) lines.push('(too many differences to align: compared position by position)');
   const at = (r: TraceRecord | undefined, i: number): string => `${r?.line ?? i + 1}`;
   for (const e of diff.entries.slice(0, limit)) {
     if (e.kind === 'changed') {
       const ra = a[e.a]!;
       const rb = b[e.b]!;
-      lines.push(`~ ${na}:${at(ra, e.a)} ${nb}:${at(rb, e.b)}  ${describeRecord(ra).replace(/ [=<]-? 0x[0-9a-f]{4}.*$/, '')}: ${hex4(ra.value)} in ${na}, ${hex4(rb.value)} in ${nb}`);
+      lines.push(
+        `~ ${na}:${at(ra, e.a)} ${nb}:${at(rb, e.b)}  ${describeRecord(ra).replace(/ [=<]-? 0x[0-9a-f]{4}.*$/, '')}: ${hex4(ra.value)} in ${na}, ${hex4(rb.value)} in ${nb}`,
+      );
     } else if (e.kind === 'only-a') lines.push(`- ${na}:${at(a[e.a], e.a)}  ${describeRecord(a[e.a]!)}`);
     else lines.push(`+ ${nb}:${at(b[e.b], e.b)}  ${describeRecord(b[e.b]!)}`);
   }

@@ -17,7 +17,12 @@ export const TRACE_HEADER = `${TRACE_MAGIC} ${TRACE_VERSION}`;
 
 const OP_CODE: Record<TraceOp, string> = { read: 'r', write: 'w', address: 'a' };
 const OP_OF: Record<string, TraceOp> = { r: 'read', w: 'write', a: 'address' };
-const RESULT_CODE: Record<TraceResult, string> = { ok: 'ok', 'no-response': 'nr', 'bit-error': 'be', error: 'er' };
+const RESULT_CODE: Record<TraceResult, string> = {
+  ok: 'ok',
+  'no-response': 'nr',
+  'bit-error': 'be',
+  error: 'er',
+};
 const RESULT_OF: Record<string, TraceResult> = { ok: 'ok', nr: 'no-response', be: 'bit-error', er: 'error' };
 
 /** Turns records into lines, declaring each bus and client the first time it is used. */
@@ -65,7 +70,8 @@ const HEX2 = Array.from({ length: 0x100 }, (_, i) => `0x${i.toString(16).padStar
 /** One record line (with its newline), given the bus and client indices already declared. */
 export function formatRecordLine(r: TraceRecord, bus: number, client: string): string {
   const wall = r.wallMs === undefined ? '-' : String(Math.round(r.wallMs * 1000) / 1000);
-  const reg = r.devad === undefined ? (HEX2[r.reg] ?? `0x${r.reg.toString(16)}`) : `${r.devad}:${hex4(r.reg)}`;
+  const reg =
+    r.devad === undefined ? (HEX2[r.reg] ?? `0x${r.reg.toString(16)}`) : `${r.devad}:${hex4(r.reg)}`;
   return `${r.vtNs} ${wall} ${client} ${bus} ${OP_CODE[r.op]} ${r.addr} ${reg} ${hex4(r.value)} ${RESULT_CODE[r.result]}\n`;
 }
 
@@ -114,11 +120,26 @@ export function parseTrace(text: string, file?: string): ParsedTrace {
       if (!sawHeader) {
         sawHeader = true;
         const [magic, version] = line.trim().split(/\s+/);
-        if (magic !== TRACE_MAGIC) throw new TraceError(TraceErrorCode.VERSION, lineNo, `expected the header "${TRACE_HEADER}", got "${line.slice(0, 40)}"`, file);
-        if (version !== String(TRACE_VERSION)) throw new TraceError(TraceErrorCode.VERSION, lineNo, `trace format version ${version ?? '(none)'} is not supported (this reader knows ${TRACE_VERSION})`, file);
+        if (magic !== TRACE_MAGIC)
+          throw new TraceError(
+            TraceErrorCode.VERSION,
+            lineNo,
+            `expected the header "${TRACE_HEADER}", got "${line.slice(0, 40)}"`,
+            file,
+          );
+        if (version !== String(TRACE_VERSION))
+          throw new TraceError(
+            TraceErrorCode.VERSION,
+            lineNo,
+            `trace format version ${version ?? '(none)'} is not supported (this reader knows ${TRACE_VERSION})`,
+            file,
+          );
         continue;
       }
-      const fast = line.charCodeAt(0) <= 57 && line.charCodeAt(0) >= 48 ? parseRecordFast(line, lineNo, buses, clients) : undefined;
+      const fast =
+        line.charCodeAt(0) <= 57 && line.charCodeAt(0) >= 48
+          ? parseRecordFast(line, lineNo, buses, clients)
+          : undefined;
       if (fast) records.push(fast);
       else parseLine(line, lineNo, records, buses, clients, file);
     } catch (err) {
@@ -133,38 +154,70 @@ export function parseTrace(text: string, file?: string): ParsedTrace {
   return { records, truncated };
 }
 
-function parseLine(line: string, lineNo: number, records: TraceRecord[], buses: string[], clients: string[], file: string | undefined): void {
+function parseLine(
+  line: string,
+  lineNo: number,
+  records: TraceRecord[],
+  buses: string[],
+  clients: string[],
+  file: string | undefined,
+): void {
   const c = line.charCodeAt(0);
   if (Number.isNaN(c) || c === 35 /* # */ || line.trim() === '') return;
   const f = line.split(' ');
   const bad = (detail: string): TraceError => new TraceError(TraceErrorCode.MALFORMED, lineNo, detail, file);
   if (c === 98 /* b */ || c === 99 /* c */) {
     const list = f[0] === 'bus' ? buses : f[0] === 'client' ? clients : undefined;
-    if (!list || f.length !== 3) throw bad(`expected "bus N NAME" or "client N NAME", got "${line.slice(0, 60)}"`);
+    if (!list || f.length !== 3)
+      throw bad(`expected "bus N NAME" or "client N NAME", got "${line.slice(0, 60)}"`);
     const index = Number(f[1]);
-    if (index !== list.length) throw bad(`${f[0]} ${f[1]} declared out of order (next index is ${list.length})`);
+    if (index !== list.length)
+      throw bad(`${f[0]} ${f[1]} declared out of order (next index is ${list.length})`);
     list.push(unescapeName(f[2] ?? ''));
     return;
   }
-  if (f.length !== 9) throw bad(`expected 9 fields (vt wall client bus op addr reg value result), got ${f.length}`);
-  const [vt, wall, client, bus, op, addr, reg, value, result] = f as [string, string, string, string, string, string, string, string, string];
+  if (f.length !== 9)
+    throw bad(`expected 9 fields (vt wall client bus op addr reg value result), got ${f.length}`);
+  const [vt, wall, client, bus, op, addr, reg, value, result] = f as [
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+  ];
   const vtNs = Number(vt);
   if (!Number.isFinite(vtNs) || vt === '') throw bad(`virtual time "${vt}" is not a number`);
   const busName = buses[Number(bus)];
-  if (busName === undefined) throw new TraceError(TraceErrorCode.UNDECLARED, lineNo, `bus ${bus} was not declared`, file);
+  if (busName === undefined)
+    throw new TraceError(TraceErrorCode.UNDECLARED, lineNo, `bus ${bus} was not declared`, file);
   const opName = OP_OF[op];
   if (!opName) throw bad(`operation "${op}" is not r, w or a`);
   const resultName = RESULT_OF[result];
   if (!resultName) throw bad(`result "${result}" is not ok, nr, be or er`);
   const addrN = Number(addr);
-  if (!Number.isInteger(addrN) || addrN < 0 || addrN > 31 || addr === '') throw bad(`PHY address "${addr}" is not 0-31`);
+  if (!Number.isInteger(addrN) || addrN < 0 || addrN > 31 || addr === '')
+    throw bad(`PHY address "${addr}" is not 0-31`);
   const colon = reg.indexOf(':');
   const regN = hexField(colon === -1 ? reg : reg.slice(colon + 1));
   const devad = colon === -1 ? undefined : Number(reg.slice(0, colon));
-  if (regN === undefined || (devad !== undefined && !(Number.isInteger(devad) && devad >= 0 && devad <= 31))) throw bad(`register "${reg}" is not 0xRR or DEVAD:0xRRRR`);
+  if (regN === undefined || (devad !== undefined && !(Number.isInteger(devad) && devad >= 0 && devad <= 31)))
+    throw bad(`register "${reg}" is not 0xRR or DEVAD:0xRRRR`);
   const valueN = hexField(value);
   if (valueN === undefined || valueN > 0xffff) throw bad(`value "${value}" is not a 16-bit 0xVVVV`);
-  const r: TraceRecord = { vtNs, bus: busName, op: opName, addr: addrN, reg: regN, value: valueN, result: resultName, line: lineNo };
+  const r: TraceRecord = {
+    vtNs,
+    bus: busName,
+    op: opName,
+    addr: addrN,
+    reg: regN,
+    value: valueN,
+    result: resultName,
+    line: lineNo,
+  };
   if (wall !== '-') {
     const w = Number(wall);
     if (!Number.isFinite(w) || wall === '') throw bad(`wall time "${wall}" is not a number or -`);
@@ -172,7 +225,8 @@ function parseLine(line: string, lineNo: number, records: TraceRecord[], buses: 
   }
   if (client !== '-') {
     const name = clients[Number(client)];
-    if (name === undefined) throw new TraceError(TraceErrorCode.UNDECLARED, lineNo, `client ${client} was not declared`, file);
+    if (name === undefined)
+      throw new TraceError(TraceErrorCode.UNDECLARED, lineNo, `client ${client} was not declared`, file);
     r.client = name;
   }
   if (devad !== undefined) r.devad = devad;
@@ -229,7 +283,12 @@ function spaceAt(): boolean {
   return S.charCodeAt(P++) === 32;
 }
 
-function parseRecordFast(s: string, lineNo: number, buses: readonly string[], clients: readonly string[]): TraceRecord | undefined {
+function parseRecordFast(
+  s: string,
+  lineNo: number,
+  buses: readonly string[],
+  clients: readonly string[],
+): TraceRecord | undefined {
   S = s;
   P = 0;
   const vtNs = decAt();
@@ -270,7 +329,16 @@ function parseRecordFast(s: string, lineNo: number, buses: readonly string[], cl
   const a = s.charCodeAt(P);
   const b = s.charCodeAt(P + 1);
   // ok, nr, be, er
-  const result: TraceResult | undefined = a === 111 && b === 107 ? 'ok' : a === 110 && b === 114 ? 'no-response' : a === 98 && b === 101 ? 'bit-error' : a === 101 && b === 114 ? 'error' : undefined;
+  const result: TraceResult | undefined =
+    a === 111 && b === 107
+      ? 'ok'
+      : a === 110 && b === 114
+        ? 'no-response'
+        : a === 98 && b === 101
+          ? 'bit-error'
+          : a === 101 && b === 114
+            ? 'error'
+            : undefined;
   if (result === undefined) return undefined;
   const r: TraceRecord = { vtNs, bus, op, addr, reg, value, result, line: lineNo };
   if (wallMs !== undefined) r.wallMs = wallMs;

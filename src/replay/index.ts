@@ -10,11 +10,34 @@
  */
 export { type TraceRecord, type TraceOp, type TraceResult, describeRecord, requestKey } from './record.js';
 export { TraceError, TraceErrorCode, type TraceErrorCodeValue } from './errors.js';
-export { TraceWriter, formatTrace, formatRecordLine, parseTrace, TRACE_HEADER, TRACE_MAGIC, TRACE_VERSION, type ParsedTrace } from './format.js';
+export {
+  TraceWriter,
+  formatTrace,
+  formatRecordLine,
+  parseTrace,
+  TRACE_HEADER,
+  TRACE_MAGIC,
+  TRACE_VERSION,
+  type ParsedTrace,
+} from './format.js';
 export { importMdioAccess, looksLikeMdioAccess, type MdioAccessImport } from './mdio-access.js';
 export { readAnyTrace, type AnyTrace } from './read.js';
 export { MdioRecorder, recordFromMdioEvent, type RecorderOptions } from './recorder.js';
 export { TraceFile } from './file-sink.js';
-export { ReplayServer, describeRequest, type ServeMode, type ReplayRequest, type Unforeseen } from './serve.js';
-export { verifyTrace, mapBuses, formatDifference, type VerifyTarget, type VerifyOptions, type VerifyReport, type Difference } from './verify.js';
+export {
+  ReplayServer,
+  describeRequest,
+  type ServeMode,
+  type ReplayRequest,
+  type Unforeseen,
+} from './serve.js';
+export {
+  verifyTrace,
+  mapBuses,
+  formatDifference,
+  type VerifyTarget,
+  type VerifyOptions,
+  type VerifyReport,
+  type Difference,
+} from './verify.js';
 export { diffTraces, formatDiff, type TraceDiff, type DiffEntry, type DiffOptions } from './diff.js';

@@ -10,7 +10,8 @@ import type { TraceRecord } from './record.js';
  * Only successful accesses are traced (TP_CONDITION(err >= 0)). Up to Linux 6.2 a Clause 45 access keeps
  * MII_ADDR_C45 (bit 30) and the MMD in bits 16-20 of `regnum`, so reg:0x40010005 is MMD 1, register 5.
  */
-const EVENT = /^(.*?)\s(\d+(?:\.\d+)?):\s+mdio_access:\s+(.*?)\s+(read|write)\s+phy:0x([0-9a-f]{1,2})\s+reg:0x([0-9a-f]+)\s+val:0x([0-9a-f]{1,4})\s*$/i;
+const EVENT =
+  /^(.*?)\s(\d+(?:\.\d+)?):\s+mdio_access:\s+(.*?)\s+(read|write)\s+phy:0x([0-9a-f]{1,2})\s+reg:0x([0-9a-f]+)\s+val:0x([0-9a-f]{1,4})\s*$/i;
 const TASK = /^\s*(.*?)-(\d+)\s+(?:\(\s*[-\d]+\)\s+)?\[(\d+)\]/;
 const MII_ADDR_C45 = 1 << 30;
 

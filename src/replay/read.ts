@@ -11,7 +11,12 @@ export function readAnyTrace(text: string, file?: string): AnyTrace {
   if (text.trimStart().startsWith(TRACE_MAGIC)) return { ...parseTrace(text, file), format: 'mdio-emu' };
   const imported = importMdioAccess(text);
   if (imported.records.length === 0) {
-    throw new TraceError(TraceErrorCode.EMPTY, 0, `neither an mdio-emu trace (no "${TRACE_MAGIC}" header) nor text with mdio_access events`, file);
+    throw new TraceError(
+      TraceErrorCode.EMPTY,
+      0,
+      `neither an mdio-emu trace (no "${TRACE_MAGIC}" header) nor text with mdio_access events`,
+      file,
+    );
   }
   return { records: imported.records, truncated: false, format: 'mdio_access' };
 }

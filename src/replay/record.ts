@@ -43,6 +43,7 @@ const hex = (n: number, width: number): string => `0x${n.toString(16).padStart(w
 export function describeRecord(r: TraceRecord): string {
   const reg = r.devad === undefined ? `reg ${hex(r.reg, 2)}` : `mmd ${r.devad} reg ${hex(r.reg, 4)}`;
   const result = r.result === 'ok' ? '' : ` (${r.result})`;
-  if (r.op === 'address') return `c45-address ${r.bus} phy ${r.addr} mmd ${r.devad ?? 0} -> ${hex(r.reg, 4)}${result}`;
+  if (r.op === 'address')
+    return `c45-address ${r.bus} phy ${r.addr} mmd ${r.devad ?? 0} -> ${hex(r.reg, 4)}${result}`;
   return `${r.op} ${r.bus} phy ${r.addr} ${reg} ${r.op === 'read' ? '=' : '<-'} ${hex(r.value, 4)}${result}`;
 }

@@ -2,12 +2,25 @@ import type { MdioEvent } from '../mdio/trace.js';
 import type { TraceRecord } from './record.js';
 
 /** Turns one bus trace event into a trace record; undefined for events that are not MDIO frames. */
-export function recordFromMdioEvent(e: { type: string }, client?: string, wallMs?: number): TraceRecord | undefined {
+export function recordFromMdioEvent(
+  e: { type: string },
+  client?: string,
+  wallMs?: number,
+): TraceRecord | undefined {
   if (e.type !== 'mdio.read' && e.type !== 'mdio.write' && e.type !== 'mdio.c45.address') return undefined;
   const m = e as MdioEvent;
   const r: TraceRecord =
     m.type === 'mdio.c45.address'
-      ? { vtNs: m.t, bus: m.bus, op: 'address', addr: m.addr, devad: m.devad, reg: m.reg, value: m.reg, result: m.responded ? 'ok' : 'no-response' }
+      ? {
+          vtNs: m.t,
+          bus: m.bus,
+          op: 'address',
+          addr: m.addr,
+          devad: m.devad,
+          reg: m.reg,
+          value: m.reg,
+          result: m.responded ? 'ok' : 'no-response',
+        }
       : {
           vtNs: m.t,
           bus: m.bus,

@@ -74,10 +74,14 @@ export class ReplayServer {
 
   /** One line per problem, for reports. */
   report(): string[] {
-    const lines = this.unforeseen.map((u) => `request ${u.request + 1}: ${describeRequest(u.req)}: ${u.reason}`);
+    const lines = this.unforeseen.map(
+      (u) => `request ${u.request + 1}: ${describeRequest(u.req)}: ${u.reason}`,
+    );
     if (this.remaining > 0) {
       const next = this.#records[this.#cursor];
-      lines.push(`${this.remaining} recorded transaction(s) never requested, from ${next ? `line ${next.line ?? '?'}: ${describeRecord(next)}` : 'the end'}`);
+      lines.push(
+        `${this.remaining} recorded transaction(s) never requested, from ${next ? `line ${next.line ?? '?'}: ${describeRecord(next)}` : 'the end'}`,
+      );
     }
     return lines;
   }
@@ -88,9 +92,19 @@ export class ReplayServer {
       this.unforeseen.push({ request: n, req, reason: 'the recording has ended' });
       return UNANSWERED;
     }
-    const sameTarget = expected.bus === req.bus && expected.op === req.op && expected.addr === req.addr && expected.devad === req.devad && expected.reg === req.reg;
+    const sameTarget =
+      expected.bus === req.bus &&
+      expected.op === req.op &&
+      expected.addr === req.addr &&
+      expected.devad === req.devad &&
+      expected.reg === req.reg;
     if (!sameTarget || (req.op !== 'read' && req.value !== expected.value)) {
-      this.unforeseen.push({ request: n, req, reason: `the recording expects ${describeRecord(expected)}${expected.line ? ` (line ${expected.line})` : ''}`, expected });
+      this.unforeseen.push({
+        request: n,
+        req,
+        reason: `the recording expects ${describeRecord(expected)}${expected.line ? ` (line ${expected.line})` : ''}`,
+        expected,
+      });
       return UNANSWERED;
     }
     this.#cursor++;
@@ -109,12 +123,22 @@ export class ReplayServer {
       return value;
     }
     if (!slot?.writes.has(req.value ?? -1)) {
-      this.unforeseen.push({ request: n, req, reason: slot && slot.writes.size > 0 ? `the recording writes only ${[...slot.writes].map(hex4).join(', ')} here` : 'the recording never writes this register' });
+      this.unforeseen.push({
+        request: n,
+        req,
+        reason:
+          slot && slot.writes.size > 0
+            ? `the recording writes only ${[...slot.writes].map(hex4).join(', ')} here`
+            : 'the recording never writes this register',
+      });
     }
     return 0;
   }
 
-  #slot(r: { bus: string; op: TraceOp; addr: number; devad?: number; reg: number }, create: boolean): { values: number[]; pos: number; writes: Set<number> } | undefined {
+  #slot(
+    r: { bus: string; op: TraceOp; addr: number; devad?: number; reg: number },
+    create: boolean,
+  ): { values: number[]; pos: number; writes: Set<number> } | undefined {
     // Address frames are keyed apart from data frames: they select a register rather than touch one.
     const key = `${r.bus}\u0000${r.addr}\u0000${r.devad ?? ''}\u0000${r.op === 'address' ? 'a' : r.reg}`;
     let slot = this.#registers.get(key);
@@ -131,5 +155,14 @@ function hex4(n: number): string {
 }
 
 export function describeRequest(q: ReplayRequest): string {
-  return describeRecord({ vtNs: 0, bus: q.bus, op: q.op, addr: q.addr, reg: q.reg, value: q.value ?? 0, result: 'ok', ...(q.devad !== undefined ? { devad: q.devad } : {}) }).replace(/ = 0x[0-9a-f]{4}$/, '');
+  return describeRecord({
+    vtNs: 0,
+    bus: q.bus,
+    op: q.op,
+    addr: q.addr,
+    reg: q.reg,
+    value: q.value ?? 0,
+    result: 'ok',
+    ...(q.devad !== undefined ? { devad: q.devad } : {}),
+  }).replace(/ = 0x[0-9a-f]{4}$/, '');
 }

@@ -39,7 +39,11 @@ export interface VerifyReport {
  * Replays every recorded request against the model in order, advancing its clock to each record's time,
  * and lists every read whose value (or whether anyone answered) differs from the recording.
  */
-export function verifyTrace(records: readonly TraceRecord[], target: VerifyTarget, options: VerifyOptions = {}): VerifyReport {
+export function verifyTrace(
+  records: readonly TraceRecord[],
+  target: VerifyTarget,
+  options: VerifyOptions = {},
+): VerifyReport {
   const busMap = options.busMap ? new Map(options.busMap) : mapBuses(records, target.buses);
   const t0 = options.timeBase === 'first-record' ? (records[0]?.vtNs ?? 0) : 0;
   const differences: Difference[] = [];
@@ -67,7 +71,10 @@ export function verifyTrace(records: readonly TraceRecord[], target: VerifyTarge
  * (a kernel trace says `mdio-mvusb-1-1:1.0` where the model says `/…/mdio@5`); with one model bus
  * every trace bus maps to it.
  */
-export function mapBuses(records: readonly TraceRecord[], modelBuses: readonly string[]): Map<string, string> {
+export function mapBuses(
+  records: readonly TraceRecord[],
+  modelBuses: readonly string[],
+): Map<string, string> {
   const seen: string[] = [];
   const seenSet = new Set<string>();
   for (const r of records) {
@@ -83,7 +90,10 @@ export function mapBuses(records: readonly TraceRecord[], modelBuses: readonly s
     else if (modelBuses.length === 1) out.set(name, modelBuses[0]!);
     else {
       const next = free.shift();
-      if (next === undefined) throw new Error(`the trace uses more buses (${seen.join(', ')}) than the model has (${modelBuses.join(', ')})`);
+      if (next === undefined)
+        throw new Error(
+          `the trace uses more buses (${seen.join(', ')}) than the model has (${modelBuses.join(', ')})`,
+        );
       out.set(name, next);
     }
   }

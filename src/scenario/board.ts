@@ -1,6 +1,15 @@
 import { checkPseBindings, type PseBindingReport, type PseControllerKind } from '../bindings/pse.js';
 import type { VirtualClock } from '../clock.js';
-import { cellsOf, getProperty, liveChildren, nodePath, stringsOf, walk, type DeviceTree, type DtNode } from '../dts/tree.js';
+import {
+  cellsOf,
+  getProperty,
+  liveChildren,
+  nodePath,
+  stringsOf,
+  walk,
+  type DeviceTree,
+  type DtNode,
+} from '../dts/tree.js';
 import { MdioBus } from '../mdio/bus.js';
 import type { EmulationEvent } from '../mdio/trace.js';
 import { Clause22Phy, genericClause22Config } from '../phy/c22-phy.js';
@@ -68,7 +77,12 @@ export interface BoardOptions {
 
 const PHY_NODE = /^ethernet-phy@[0-9a-f]+$/i;
 const ID_COMPATIBLE = /^ethernet-phy-id([0-9a-f]{4})\.([0-9a-f]{4})$/i;
-const PSE_MODULES: Record<PseControllerKind, string> = { 'podl-pse-regulator': 'pse_regulator', 'ti,tps23881': 'tps23881', 'microchip,pd692x0': 'pd692x0', generic: 'pse_core' };
+const PSE_MODULES: Record<PseControllerKind, string> = {
+  'podl-pse-regulator': 'pse_regulator',
+  'ti,tps23881': 'tps23881',
+  'microchip,pd692x0': 'pd692x0',
+  generic: 'pse_core',
+};
 /** USB-MDIO adapters by USB ID, as drivers/net/mdio/mdio-mvusb.c matches them. */
 const BUS_MODULES: Record<string, string> = { 'usb1286,1fa4': 'mdio_mvusb' };
 
@@ -82,27 +96,55 @@ export function buildBoard(tree: DeviceTree, options: BoardOptions): ScenarioBoa
     const phyNodes = liveChildren(node).filter((c) => PHY_NODE.test(c.name) && available(c));
     if (phyNodes.length === 0) return;
     const path = nodePath(node);
-    const bus = new MdioBus({ name: path, clock: options.clock, ...(options.trace ? { trace: options.trace } : {}) });
+    const bus = new MdioBus({
+      name: path,
+      clock: options.clock,
+      ...(options.trace ? { trace: options.trace } : {}),
+    });
     const phys: BoardPhy[] = [];
     for (const child of phyNodes) {
       const reg = getProperty(child, 'reg');
       const addr = reg ? cellsOf(reg.value)[0] : undefined;
       const phyPath = nodePath(child);
-      if (addr === undefined || addr > 31) throw new ConfigError('SCN008', 'dts', `${phyPath}: reg must be a PHY address 0-31`);
+      if (addr === undefined || addr > 31)
+        throw new ConfigError('SCN008', 'dts', `${phyPath}: reg must be a PHY address 0-31`);
       const compatible = compatibles(child);
       const idMatch = compatible.map((c) => ID_COMPATIBLE.exec(c)).find((m) => m);
       const idFromCompatible = idMatch ? Number.parseInt(`${idMatch[1]}${idMatch[2]}`, 16) : undefined;
       const clause45 = compatible.includes('ethernet-phy-ieee802.3-c45');
-      if (clause45) throw new ConfigError('SCN008', 'dts', `${phyPath}: Clause 45 PHYs are not modelled in emulator-only runs yet`);
-      const phy = new Clause22Phy({ clock: options.clock, name: phyPath, seed: addr + 1, ...(options.trace ? { trace: options.trace } : {}) }, genericClause22Config(idFromCompatible ?? DEFAULT_PHY_ID));
+      if (clause45)
+        throw new ConfigError(
+          'SCN008',
+          'dts',
+          `${phyPath}: Clause 45 PHYs are not modelled in emulator-only runs yet`,
+        );
+      const phy = new Clause22Phy(
+        {
+          clock: options.clock,
+          name: phyPath,
+          seed: addr + 1,
+          ...(options.trace ? { trace: options.trace } : {}),
+        },
+        genericClause22Config(idFromCompatible ?? DEFAULT_PHY_ID),
+      );
       phy.setPartner(GIGABIT_SWITCH_PORT);
       bus.attach(addr, phy);
       const link = linkOf.get(phyPath);
-      const entry: BoardPhy = { path: phyPath, busPath: path, addr, phy, clause45, ...(idFromCompatible !== undefined ? { idFromCompatible } : {}), ...(link ? { pse: { controller: link.controller, pi: link.pi } } : {}) };
+      const entry: BoardPhy = {
+        path: phyPath,
+        busPath: path,
+        addr,
+        phy,
+        clause45,
+        ...(idFromCompatible !== undefined ? { idFromCompatible } : {}),
+        ...(link ? { pse: { controller: link.controller, pi: link.pi } } : {}),
+      };
       phys.push(entry);
       byPhy.set(phyPath, entry);
     }
-    const module = compatibles(node).map((c) => BUS_MODULES[c.toLowerCase()]).find((m) => m);
+    const module = compatibles(node)
+      .map((c) => BUS_MODULES[c.toLowerCase()])
+      .find((m) => m);
     buses.push({ path, bus, phys, ...(module ? { module } : {}) });
   });
   const pses: BoardPse[] = bindings.controllers.map((c) => ({
@@ -123,8 +165,10 @@ export function buildBoard(tree: DeviceTree, options: BoardOptions): ScenarioBoa
     bindings,
     resolve(ref, field) {
       const path = ref.startsWith('&') ? labels.get(ref.slice(1)) : ref;
-      if (path === undefined) throw new ConfigError('SCN006', field, `no node has the label ${ref} in the scenario's device tree`);
-      if (!known.has(path)) throw new ConfigError('SCN006', field, `no node at ${path} in the scenario's device tree`);
+      if (path === undefined)
+        throw new ConfigError('SCN006', field, `no node has the label ${ref} in the scenario's device tree`);
+      if (!known.has(path))
+        throw new ConfigError('SCN006', field, `no node at ${path} in the scenario's device tree`);
       return path;
     },
     phy: (path) => byPhy.get(path),

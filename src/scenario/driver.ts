@@ -61,7 +61,8 @@ export class KernelDriver {
       this.#driverLoaded.set(b.path, b.module === undefined);
       this.#plugged.set(b.path, !unpluggedAtStart.has(b.path));
       this.busState.set(b.path, unpluggedAtStart.has(b.path) ? 'unplugged' : 'waiting-driver');
-      for (const p of b.phys) this.phyState.set(p.path, { registered: false, everRegistered: false, stalePse: false, accesses: 0 });
+      for (const p of b.phys)
+        this.phyState.set(p.path, { registered: false, everRegistered: false, stalePse: false, accesses: 0 });
     }
     for (const c of board.pses) this.pseRegistered.set(c.path, false);
   }
@@ -133,7 +134,8 @@ export class KernelDriver {
     const clock = this.#board.clock;
     clock.schedule(clock.now() + DEFERRED_RETRY_NS, () => {
       this.#retryPending = false;
-      for (const b of this.#board.buses) if (this.busState.get(b.path) === 'deferred' && this.#ready(b)) this.#probe(b);
+      for (const b of this.#board.buses)
+        if (this.busState.get(b.path) === 'deferred' && this.#ready(b)) this.#probe(b);
     });
   }
 
@@ -167,26 +169,33 @@ export class KernelDriver {
     const clock = this.#board.clock;
     b.bus.write(p.addr, BMCR, BMCR_RESET);
     const waitReset = (): void => {
-      this.#timers.set(p.path, clock.schedule(clock.now() + RESET_POLL_NS, () => {
-        if (b.bus.read(p.addr, BMCR) & BMCR_RESET) return waitReset();
-        b.bus.write(p.addr, BMCR, BMCR_RESTART_AN);
-        this.#poll(b, p);
-      }));
+      this.#timers.set(
+        p.path,
+        clock.schedule(clock.now() + RESET_POLL_NS, () => {
+          if (b.bus.read(p.addr, BMCR) & BMCR_RESET) return waitReset();
+          b.bus.write(p.addr, BMCR, BMCR_RESTART_AN);
+          this.#poll(b, p);
+        }),
+      );
     };
     waitReset();
   }
 
   #poll(b: BoardBus, p: BoardPhy): void {
     const clock = this.#board.clock;
-    this.#timers.set(p.path, clock.schedule(clock.now() + POLL_INTERVAL_NS, () => {
-      const s = this.phyState.get(p.path)!;
-      b.bus.read(p.addr, BMCR);
-      if (!s.link) b.bus.read(p.addr, BMSR);
-      const link = (b.bus.read(p.addr, BMSR) & BMSR_LSTATUS) !== 0;
-      if (link !== (s.link ?? false) || (link && s.link === undefined)) this.#note(`${p.path}: link ${link ? 'up' : 'down'}`);
-      s.link = link;
-      this.#poll(b, p);
-    }));
+    this.#timers.set(
+      p.path,
+      clock.schedule(clock.now() + POLL_INTERVAL_NS, () => {
+        const s = this.phyState.get(p.path)!;
+        b.bus.read(p.addr, BMCR);
+        if (!s.link) b.bus.read(p.addr, BMSR);
+        const link = (b.bus.read(p.addr, BMSR) & BMSR_LSTATUS) !== 0;
+        if (link !== (s.link ?? false) || (link && s.link === undefined))
+          this.#note(`${p.path}: link ${link ? 'up' : 'down'}`);
+        s.link = link;
+        this.#poll(b, p);
+      }),
+    );
   }
 
   #unregister(p: BoardPhy): void {

@@ -40,20 +40,28 @@ export interface EmulatorScenario extends Omit<Scenario, 'timeline' | 'expect'> 
 }
 
 const register = (v: unknown, p: string): number => {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 31) throw new ConfigError('SCN002', p, `expected a register number 0-31, got ${JSON.stringify(v)}`);
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 31)
+    throw new ConfigError('SCN002', p, `expected a register number 0-31, got ${JSON.stringify(v)}`);
   return v;
 };
 const port = (v: unknown, p: string): number => {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) throw new ConfigError('SCN002', p, `expected a PI index >= 0, got ${JSON.stringify(v)}`);
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0)
+    throw new ConfigError('SCN002', p, `expected a PI index >= 0, got ${JSON.stringify(v)}`);
   return v;
 };
 const mask16 = (v: unknown, p: string): number => {
   const n = typeof v === 'string' && /^0x[0-9a-f]{1,4}$/i.test(v) ? Number.parseInt(v.slice(2), 16) : v;
-  if (typeof n !== 'number' || !Number.isInteger(n) || n <= 0 || n > 0xffff) throw new ConfigError('SCN002', p, `expected a non-zero 16-bit mask such as "0x0004", got ${JSON.stringify(v)}`);
+  if (typeof n !== 'number' || !Number.isInteger(n) || n <= 0 || n > 0xffff)
+    throw new ConfigError(
+      'SCN002',
+      p,
+      `expected a non-zero 16-bit mask such as "0x0004", got ${JSON.stringify(v)}`,
+    );
   return n;
 };
 const pdClass = (v: unknown, p: string): number => {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 8) throw new ConfigError('SCN002', p, `expected a PD class 0-8, got ${JSON.stringify(v)}`);
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 8)
+    throw new ConfigError('SCN002', p, `expected a PD class 0-8, got ${JSON.stringify(v)}`);
   return v;
 };
 
@@ -65,12 +73,22 @@ export const EMULATOR_EXTENSIONS: ScenarioExtensions = {
     'link-up': { required: { phy: f.nodeRef }, optional: {} },
     'pd-plug': { required: { controller: f.nodeRef, port }, optional: { class: pdClass } },
     'pd-unplug': { required: { controller: f.nodeRef, port }, optional: {} },
-    'phy-fault': { required: { phy: f.nodeRef, fault: f.oneOf(['no-response', 'bit-error'] as const) }, optional: { reg: register, xor: mask16 } },
+    'phy-fault': {
+      required: { phy: f.nodeRef, fault: f.oneOf(['no-response', 'bit-error'] as const) },
+      optional: { reg: register, xor: mask16 },
+    },
     'phy-fault-clear': { required: { phy: f.nodeRef }, optional: {} },
   },
   expectations: {
     'phy-link': { required: { phy: f.nodeRef, up: f.boolean }, optional: {} },
-    'pse-port': { required: { controller: f.nodeRef, port, power: f.oneOf(['delivering', 'searching', 'disabled'] as const) }, optional: {} },
+    'pse-port': {
+      required: {
+        controller: f.nodeRef,
+        port,
+        power: f.oneOf(['delivering', 'searching', 'disabled'] as const),
+      },
+      optional: {},
+    },
     'stale-pse': { required: { phy: f.nodeRef, present: f.boolean }, optional: {} },
   },
 };
@@ -81,7 +99,11 @@ export function parseEmulatorScenario(text: string, defaultName = 'scenario'): E
   s.timeline.forEach((t, i) => {
     const a = t.action;
     if (a.kind === 'phy-fault' && a.fault === 'bit-error' && (a.reg === undefined || a.xor === undefined)) {
-      throw new ConfigError('SCN003', `timeline[${i}].${a.reg === undefined ? 'reg' : 'xor'}`, 'a bit-error fault needs both reg and xor');
+      throw new ConfigError(
+        'SCN003',
+        `timeline[${i}].${a.reg === undefined ? 'reg' : 'xor'}`,
+        'a bit-error fault needs both reg and xor',
+      );
     }
   });
   return s;

@@ -68,22 +68,43 @@ export function checkParams(p: GenerateParams): void {
     throw new ConfigError('SCN004', field, detail);
   };
   if (!Number.isInteger(p.buses) || p.buses < 1) bad('--buses', `expected at least 1 bus, got ${p.buses}`);
-  if (!Number.isInteger(p.physPerBus) || p.physPerBus < 1 || p.physPerBus > 31) bad('--phys', `expected 1-31 PHYs per bus, got ${p.physPerBus}`);
+  if (!Number.isInteger(p.physPerBus) || p.physPerBus < 1 || p.physPerBus > 31)
+    bad('--phys', `expected 1-31 PHYs per bus, got ${p.physPerBus}`);
   if (p.phyModels.length === 0) bad('--phy-model', 'name at least one PHY model');
-  for (const m of p.phyModels) if (!(m in PHY_MODELS)) bad('--phy-model', `unknown PHY model "${m}" (known: ${Object.keys(PHY_MODELS).join(', ')})`);
-  if (!ORDERINGS.includes(p.ordering)) bad('--ordering', `expected one of ${ORDERINGS.join(', ')}, got "${p.ordering}"`);
-  if (!Number.isInteger(p.psePhysPerBus) || p.psePhysPerBus < 0 || p.psePhysPerBus > p.physPerBus) bad('--pse-phys', `expected 0-${p.physPerBus} PHYs per bus with pses, got ${p.psePhysPerBus}`);
-  if (p.pse === 'none' && p.psePhysPerBus > 0) bad('--pse-phys', 'with --pse none no PHY can carry pses: use --pse-phys 0');
-  if (p.pse !== 'none' && p.psePhysPerBus === 0) bad('--pse-phys', `with --pse ${p.pse} at least one PHY per bus must carry pses`);
-  if (p.pse === 'none' && p.ordering !== 'pse-never') bad('--ordering', 'without a PSE the only ordering is pse-never');
+  for (const m of p.phyModels)
+    if (!(m in PHY_MODELS))
+      bad('--phy-model', `unknown PHY model "${m}" (known: ${Object.keys(PHY_MODELS).join(', ')})`);
+  if (!ORDERINGS.includes(p.ordering))
+    bad('--ordering', `expected one of ${ORDERINGS.join(', ')}, got "${p.ordering}"`);
+  if (!Number.isInteger(p.psePhysPerBus) || p.psePhysPerBus < 0 || p.psePhysPerBus > p.physPerBus)
+    bad('--pse-phys', `expected 0-${p.physPerBus} PHYs per bus with pses, got ${p.psePhysPerBus}`);
+  if (p.pse === 'none' && p.psePhysPerBus > 0)
+    bad('--pse-phys', 'with --pse none no PHY can carry pses: use --pse-phys 0');
+  if (p.pse !== 'none' && p.psePhysPerBus === 0)
+    bad('--pse-phys', `with --pse ${p.pse} at least one PHY per bus must carry pses`);
+  if (p.pse === 'none' && p.ordering !== 'pse-never')
+    bad('--ordering', 'without a PSE the only ordering is pse-never');
   if (p.pse === 'tps23881') {
-    if (!Number.isInteger(p.psePorts) || p.psePorts < 1 || p.psePorts > TPS23881_MAX_CHANS) bad('--pse-ports', `a TPS23881 has 1-${TPS23881_MAX_CHANS} ports, got ${p.psePorts}`);
-    if (p.buses * p.psePhysPerBus > p.psePorts) bad('--pse-ports', `${p.buses * p.psePhysPerBus} PHYs carry pses but the TPS23881 has ${p.psePorts} PIs: two PHYs cannot share one PI`);
+    if (!Number.isInteger(p.psePorts) || p.psePorts < 1 || p.psePorts > TPS23881_MAX_CHANS)
+      bad('--pse-ports', `a TPS23881 has 1-${TPS23881_MAX_CHANS} ports, got ${p.psePorts}`);
+    if (p.buses * p.psePhysPerBus > p.psePorts)
+      bad(
+        '--pse-ports',
+        `${p.buses * p.psePhysPerBus} PHYs carry pses but the TPS23881 has ${p.psePorts} PIs: two PHYs cannot share one PI`,
+      );
   }
   if (p.target === 'qemu-virt') {
-    if (p.buses > QEMU_USB2_PORTS) bad('--buses', `QEMU's xHCI has ${QEMU_USB2_PORTS} USB2 ports for USB-MDIO adapters, got ${p.buses} buses`);
+    if (p.buses > QEMU_USB2_PORTS)
+      bad(
+        '--buses',
+        `QEMU's xHCI has ${QEMU_USB2_PORTS} USB2 ports for USB-MDIO adapters, got ${p.buses} buses`,
+      );
     if (p.pse === 'tps23881') bad('--pse', 'the QEMU guest has no I2C bus for a TPS23881: use --pse podl');
-    if (p.phyModels.some((m) => m !== DEFAULT_MODEL)) bad('--phy-model', `the QEMU runner's USB-MDIO adapter serves ${PHY_MODELS[DEFAULT_MODEL].description} PHYs only`);
+    if (p.phyModels.some((m) => m !== DEFAULT_MODEL))
+      bad(
+        '--phy-model',
+        `the QEMU runner's USB-MDIO adapter serves ${PHY_MODELS[DEFAULT_MODEL].description} PHYs only`,
+      );
   }
 }
 
@@ -103,10 +124,19 @@ function plan(p: GenerateParams): PhyPlan[] {
   for (let b = 0; b < p.buses; b++) {
     for (let i = 0; i < p.physPerBus; i++) {
       const n = b * p.physPerBus + i;
-      const phy: PhyPlan = { bus: b, index: i, addr: i + 1, label: `phy${b}_${i}`, model: p.phyModels[n % p.phyModels.length]! };
+      const phy: PhyPlan = {
+        bus: b,
+        index: i,
+        addr: i + 1,
+        label: `phy${b}_${i}`,
+        model: p.phyModels[n % p.phyModels.length]!,
+      };
       if (i < p.psePhysPerBus) {
         const k = pseIndex++;
-        phy.pse = p.pse === 'tps23881' ? { ref: `pse_pi${k}`, controller: 'pse', port: k, deviceName: 'ethernet-pse@20' } : { ref: `pse${k}`, controller: `pse${k}`, port: 0, deviceName: `ethernet-pse-${k}` };
+        phy.pse =
+          p.pse === 'tps23881'
+            ? { ref: `pse_pi${k}`, controller: 'pse', port: k, deviceName: 'ethernet-pse@20' }
+            : { ref: `pse${k}`, controller: `pse${k}`, port: 0, deviceName: `ethernet-pse-${k}` };
       }
       out.push(phy);
     }
@@ -130,7 +160,12 @@ const hex = (n: number): string => n.toString(16);
 
 function describe(p: GenerateParams): string {
   const models = [...new Set(p.phyModels)].map((m) => PHY_MODELS[m].description).join(', ');
-  const pse = p.pse === 'podl' ? 'PoDL PSE regulators' : p.pse === 'tps23881' ? `a TPS23881 with ${p.psePorts} PIs` : 'no PSE';
+  const pse =
+    p.pse === 'podl'
+      ? 'PoDL PSE regulators'
+      : p.pse === 'tps23881'
+        ? `a TPS23881 with ${p.psePorts} PIs`
+        : 'no PSE';
   return `${p.buses} MDIO bus(es) of ${p.physPerBus} PHY(s) (${models}); ${pse}; ${p.psePhysPerBus} PHY(s) per bus carry pses; ordering ${p.ordering}`;
 }
 
@@ -138,7 +173,9 @@ function phyNode(phy: PhyPlan, indent: string): string[] {
   const lines = [`${indent}${phy.label}: ethernet-phy@${hex(phy.addr)} {`];
   if (phy.model !== DEFAULT_MODEL) {
     const id = PHY_MODELS[phy.model].id;
-    lines.push(`${indent}\tcompatible = "ethernet-phy-id${hex(id >>> 16).padStart(4, '0')}.${hex(id & 0xffff).padStart(4, '0')}", "ethernet-phy-ieee802.3-c22";`);
+    lines.push(
+      `${indent}\tcompatible = "ethernet-phy-id${hex(id >>> 16).padStart(4, '0')}.${hex(id & 0xffff).padStart(4, '0')}", "ethernet-phy-ieee802.3-c22";`,
+    );
   }
   lines.push(`${indent}\treg = <${phy.addr}>;`);
   if (phy.pse) lines.push(`${indent}\tpses = <&${phy.pse.ref}>;`);
@@ -176,7 +213,10 @@ function podlNodes(phys: PhyPlan[], indent: string): string[][] {
 
 function tps23881Nodes(p: GenerateParams, indent: string): string[] {
   const i2 = `${indent}\t`;
-  const channels = Array.from({ length: p.psePorts }, (_, k) => `${i2}\t\tchan${k}: channel@${k} {\n${i2}\t\t\treg = <${k}>;\n${i2}\t\t};`);
+  const channels = Array.from(
+    { length: p.psePorts },
+    (_, k) => `${i2}\t\tchan${k}: channel@${k} {\n${i2}\t\t\treg = <${k}>;\n${i2}\t\t};`,
+  );
   const pis = Array.from({ length: p.psePorts }, (_, k) =>
     [
       `${i2}\t\tpse_pi${k}: pse-pi@${k} {`,
@@ -298,8 +338,26 @@ function scenarioJson(p: GenerateParams, phys: PhyPlan[], name: string): string 
     if (qemu) {
       const first = on && !timeline.some((t) => t.action === 'load-module' && t.module === 'pse_regulator');
       if (first) timeline.push({ at, ...(id ? { id } : {}), action: 'load-module', module: 'pse_regulator' });
-      else controllers.forEach((c, i) => timeline.push({ at, ...(id && i === 0 ? { id } : {}), action: on ? 'bind' : 'unbind', bus: 'platform', driver: 'PSE regulator', device: c.deviceName }));
-    } else controllers.forEach((c, i) => timeline.push({ at, ...(id && i === 0 ? { id } : {}), action: on ? 'pse-register' : 'pse-unregister', controller: `&${c.controller}` }));
+      else
+        controllers.forEach((c, i) =>
+          timeline.push({
+            at,
+            ...(id && i === 0 ? { id } : {}),
+            action: on ? 'bind' : 'unbind',
+            bus: 'platform',
+            driver: 'PSE regulator',
+            device: c.deviceName,
+          }),
+        );
+    } else
+      controllers.forEach((c, i) =>
+        timeline.push({
+          at,
+          ...(id && i === 0 ? { id } : {}),
+          action: on ? 'pse-register' : 'pse-unregister',
+          controller: `&${c.controller}`,
+        }),
+      );
   };
   const busLoad = (): void => {
     if (qemu) timeline.push({ at: 0, id: 'mvusb-load', action: 'load-module', module: 'mdio-mvusb' });
@@ -307,41 +365,71 @@ function scenarioJson(p: GenerateParams, phys: PhyPlan[], name: string): string 
   const plugPds = (at: number): void => {
     if (qemu || p.pse === 'none') return;
     for (const x of pseds) {
-      timeline.push({ at, action: 'pd-plug', controller: `&${x.pse!.controller}`, port: x.pse!.port, class: 3 });
-      expect.push({ kind: 'pse-port', controller: `&${x.pse!.controller}`, port: x.pse!.port, power: 'delivering' });
+      timeline.push({
+        at,
+        action: 'pd-plug',
+        controller: `&${x.pse!.controller}`,
+        port: x.pse!.port,
+        class: 3,
+      });
+      expect.push({
+        kind: 'pse-port',
+        controller: `&${x.pse!.controller}`,
+        port: x.pse!.port,
+        power: 'delivering',
+      });
     }
   };
-  const registered = (x: PhyPlan): Json => ({ kind: 'phy-registered', phy: `&${x.label}`, phyId: `0x${PHY_MODELS[x.model].id.toString(16).padStart(8, '0')}` });
+  const registered = (x: PhyPlan): Json => ({
+    kind: 'phy-registered',
+    phy: `&${x.label}`,
+    phyId: `0x${PHY_MODELS[x.model].id.toString(16).padStart(8, '0')}`,
+  });
   let description: string;
   let end: number;
   switch (p.ordering) {
     case 'pse-first':
-      description = 'The PSE driver registers before the MDIO bus probes: no deferral, every PHY registers at once.';
+      description =
+        'The PSE driver registers before the MDIO bus probes: no deferral, every PHY registers at once.';
       register(0, 'pse-load', true);
       busLoad();
       plugPds(500);
-      for (const x of pseds) expect.push({ kind: 'first-access-after', phy: `&${x.label}`, event: 'pse-load', withinMs: 100 });
+      for (const x of pseds)
+        expect.push({ kind: 'first-access-after', phy: `&${x.label}`, event: 'pse-load', withinMs: 100 });
       end = 4000;
       break;
     case 'phy-first':
-      description = 'The MDIO bus probes first and defers (-EPROBE_DEFER) until the PSE driver registers 2 s later; only then are the PHYs read.';
+      description =
+        'The MDIO bus probes first and defers (-EPROBE_DEFER) until the PSE driver registers 2 s later; only then are the PHYs read.';
       busLoad();
       register(2000, 'pse-load', true);
       plugPds(2500);
-      for (const b of pseBuses) expect.push({ kind: 'probe-deferred', device: busRef(b), before: 'pse-load' });
-      for (const x of pseds) expect.push({ kind: 'no-access', phy: `&${x.label}`, before: 'pse-load' }, { kind: 'first-access-after', phy: `&${x.label}`, event: 'pse-load', withinMs: 1000 });
+      for (const b of pseBuses)
+        expect.push({ kind: 'probe-deferred', device: busRef(b), before: 'pse-load' });
+      for (const x of pseds)
+        expect.push(
+          { kind: 'no-access', phy: `&${x.label}`, before: 'pse-load' },
+          { kind: 'first-access-after', phy: `&${x.label}`, event: 'pse-load', withinMs: 1000 },
+        );
       end = 6000;
       break;
     case 'pse-never':
-      description = 'The PSE driver never registers: buses with a PHY that references it stay deferred and those PHYs are never read; the run ends on time.';
+      description =
+        'The PSE driver never registers: buses with a PHY that references it stay deferred and those PHYs are never read; the run ends on time.';
       busLoad();
       for (const b of pseBuses) expect.push({ kind: 'probe-deferred', device: busRef(b) });
       // The whole bus defers (of_mdiobus_register() unwinds), so its other PHYs stay unregistered too.
-      for (const x of phys) if (pseBuses.includes(x.bus)) expect.push({ kind: 'no-access', phy: `&${x.label}` }, { kind: 'phy-not-registered', phy: `&${x.label}` });
+      for (const x of phys)
+        if (pseBuses.includes(x.bus))
+          expect.push(
+            { kind: 'no-access', phy: `&${x.label}` },
+            { kind: 'phy-not-registered', phy: `&${x.label}` },
+          );
       end = 3000;
       break;
     case 'pse-removed':
-      description = 'The PSE driver unbinds while registered PHYs hold its pse_control: Linux 6.1 keeps the stale reference (no notifier).';
+      description =
+        'The PSE driver unbinds while registered PHYs hold its pse_control: Linux 6.1 keeps the stale reference (no notifier).';
       register(0, 'pse-load', true);
       busLoad();
       register(2000, 'pse-unbind', false);
@@ -349,13 +437,15 @@ function scenarioJson(p: GenerateParams, phys: PhyPlan[], name: string): string 
       end = 4000;
       break;
     case 'flapping':
-      description = 'The PSE driver registers and unregisters twice, a second apart: the PHYs probe on the first registration and keep a stale reference after each unbind.';
+      description =
+        'The PSE driver registers and unregisters twice, a second apart: the PHYs probe on the first registration and keep a stale reference after each unbind.';
       busLoad();
       register(1000, 'pse-load', true);
       register(2000, undefined, false);
       register(3000, undefined, true);
       register(4000, 'pse-unbind', false);
-      for (const b of pseBuses) expect.push({ kind: 'probe-deferred', device: busRef(b), before: 'pse-load' });
+      for (const b of pseBuses)
+        expect.push({ kind: 'probe-deferred', device: busRef(b), before: 'pse-load' });
       for (const x of pseds) {
         expect.push({ kind: 'first-access-after', phy: `&${x.label}`, event: 'pse-load', withinMs: 1000 });
         if (!qemu) expect.push({ kind: 'stale-pse', phy: `&${x.label}`, present: true });
@@ -366,9 +456,18 @@ function scenarioJson(p: GenerateParams, phys: PhyPlan[], name: string): string 
   const probes = (x: PhyPlan): boolean => p.ordering !== 'pse-never' || !pseBuses.includes(x.bus);
   for (const x of phys) if (probes(x)) expect.push(registered(x));
   // Link comes up once autoneg (1.5 s) has completed after the attach; the driver's next poll sees it.
-  if (!qemu && p.ordering !== 'flapping') for (const x of phys) if (probes(x)) expect.push({ kind: 'phy-link', phy: `&${x.label}`, up: true });
+  if (!qemu && p.ordering !== 'flapping')
+    for (const x of phys) if (probes(x)) expect.push({ kind: 'phy-link', phy: `&${x.label}`, up: true });
   timeline.sort((a, b) => (a.at as number) - (b.at as number));
-  const scenario = { name, description, dts: `${name}.dts`, clock: qemu ? 'wall' : 'virtual', end, timeline, expect };
+  const scenario = {
+    name,
+    description,
+    dts: `${name}.dts`,
+    clock: qemu ? 'wall' : 'virtual',
+    end,
+    timeline,
+    expect,
+  };
   return `${JSON.stringify(scenario, null, 2)}\n`;
 }
 
@@ -379,9 +478,34 @@ export const CANONICAL_SET: GenerateParams[] = [
   { ...DEFAULT_PARAMS, ordering: 'pse-never' },
   { ...DEFAULT_PARAMS, physPerBus: 1, ordering: 'pse-removed' },
   { ...DEFAULT_PARAMS, physPerBus: 1, ordering: 'flapping' },
-  { ...DEFAULT_PARAMS, buses: 2, physPerBus: 2, phyModels: ['marvell-88e1510', 'realtek-rtl8211f'], pse: 'tps23881', psePorts: 4, psePhysPerBus: 1, ordering: 'phy-first' },
-  { ...DEFAULT_PARAMS, buses: 2, physPerBus: 3, phyModels: ['ti-dp83867', 'marvell-88e1510', 'realtek-rtl8211f'], pse: 'tps23881', psePorts: 8, psePhysPerBus: 2, ordering: 'pse-first' },
-  { ...DEFAULT_PARAMS, physPerBus: 3, phyModels: ['ti-dp83867'], pse: 'none', psePhysPerBus: 0, ordering: 'pse-never' },
+  {
+    ...DEFAULT_PARAMS,
+    buses: 2,
+    physPerBus: 2,
+    phyModels: ['marvell-88e1510', 'realtek-rtl8211f'],
+    pse: 'tps23881',
+    psePorts: 4,
+    psePhysPerBus: 1,
+    ordering: 'phy-first',
+  },
+  {
+    ...DEFAULT_PARAMS,
+    buses: 2,
+    physPerBus: 3,
+    phyModels: ['ti-dp83867', 'marvell-88e1510', 'realtek-rtl8211f'],
+    pse: 'tps23881',
+    psePorts: 8,
+    psePhysPerBus: 2,
+    ordering: 'pse-first',
+  },
+  {
+    ...DEFAULT_PARAMS,
+    physPerBus: 3,
+    phyModels: ['ti-dp83867'],
+    pse: 'none',
+    psePhysPerBus: 0,
+    ordering: 'pse-never',
+  },
   { ...DEFAULT_PARAMS, physPerBus: 1, target: 'qemu-virt', ordering: 'phy-first' },
   { ...DEFAULT_PARAMS, buses: 2, physPerBus: 1, target: 'qemu-virt', ordering: 'pse-never' },
   { ...DEFAULT_PARAMS, physPerBus: 1, target: 'qemu-virt', ordering: 'pse-removed' },

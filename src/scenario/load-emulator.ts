@@ -22,7 +22,9 @@ export async function loadEmulatorScenario(file: string): Promise<LoadedEmulator
   try {
     text = await readFile(abs, 'utf8');
   } catch (err) {
-    throw new ConfigError('SCN003', '', `cannot read scenario file ${file}: ${(err as Error).message}`, { cause: err });
+    throw new ConfigError('SCN003', '', `cannot read scenario file ${file}: ${(err as Error).message}`, {
+      cause: err,
+    });
   }
   let scenario: EmulatorScenario;
   try {
@@ -44,7 +46,9 @@ export function compileTreeFile(dtsFile: string): DeviceTree {
   try {
     source = readFileSync(dtsFile, 'latin1');
   } catch (err) {
-    throw new ConfigError('SCN003', 'dts', `cannot read ${dtsFile}: ${(err as Error).message}`, { cause: err });
+    throw new ConfigError('SCN003', 'dts', `cannot read ${dtsFile}: ${(err as Error).message}`, {
+      cause: err,
+    });
   }
   const fragment = isQemuFragment(source);
   const main = fragment ? `${QEMU_VIRT_STUB}/include/ ${JSON.stringify(basename(dtsFile))}\n` : source;
@@ -62,8 +66,14 @@ export function compileTreeFile(dtsFile: string): DeviceTree {
     },
   });
   if (!result.ok || !result.tree) {
-    const errors = result.diagnostics.filter((d) => d.severity === 'error').map((d) => formatDiagnostic(d, result.files));
-    throw new ConfigError('SCN008', 'dts', `${dtsFile} did not compile:\n${errors.join('\n') || 'no output'}`);
+    const errors = result.diagnostics
+      .filter((d) => d.severity === 'error')
+      .map((d) => formatDiagnostic(d, result.files));
+    throw new ConfigError(
+      'SCN008',
+      'dts',
+      `${dtsFile} did not compile:\n${errors.join('\n') || 'no output'}`,
+    );
   }
   return result.tree;
 }

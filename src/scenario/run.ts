@@ -45,9 +45,18 @@ const MS = 1_000_000;
 const GUEST_ONLY = new Set(['usb-of-node', 'traces-agree', 'kernel-log', 'eeprom-contents']);
 const CLIENT = 'scenario-driver';
 
-export async function runScenario(scenario: EmulatorScenario, tree: DeviceTree, options: RunOptions = {}): Promise<ScenarioRunReport> {
+export async function runScenario(
+  scenario: EmulatorScenario,
+  tree: DeviceTree,
+  options: RunOptions = {},
+): Promise<ScenarioRunReport> {
   scenario.expect.forEach((e, i) => {
-    if (GUEST_ONLY.has(e.kind)) throw new ConfigError('SCN008', `expect[${i}].kind`, `"${e.kind}" needs a guest kernel: run this scenario with \`mdio-emu qemu run\``);
+    if (GUEST_ONLY.has(e.kind))
+      throw new ConfigError(
+        'SCN008',
+        `expect[${i}].kind`,
+        `"${e.kind}" needs a guest kernel: run this scenario with \`mdio-emu qemu run\``,
+      );
   });
   const clock = new VirtualClock();
   let driver: KernelDriver | undefined;
@@ -64,14 +73,18 @@ export async function runScenario(scenario: EmulatorScenario, tree: DeviceTree, 
   };
   const board = buildBoard(tree, { clock, trace });
   const resolved = scenario.timeline.map((t, i) => resolveAction(board, t.action, `timeline[${i}]`));
-  const expectations = scenario.expect.map((e, i) => ({ e, path: resolveExpectation(board, e, `expect[${i}]`) }));
+  const expectations = scenario.expect.map((e, i) => ({
+    e,
+    path: resolveExpectation(board, e, `expect[${i}]`),
+  }));
 
   // A USB device whose first action plugs it in starts unplugged (the same rule as the QEMU runner).
   const unplugged = new Set<string>();
   const firstUsb = new Map<string, string>();
   scenario.timeline.forEach((t, i) => {
     const a = t.action;
-    if ((a.kind === 'usb-connect' || a.kind === 'usb-disconnect') && !firstUsb.has(resolved[i]!.target)) firstUsb.set(resolved[i]!.target, a.kind);
+    if ((a.kind === 'usb-connect' || a.kind === 'usb-disconnect') && !firstUsb.has(resolved[i]!.target))
+      firstUsb.set(resolved[i]!.target, a.kind);
   });
   for (const [path, kind] of firstUsb) if (kind === 'usb-connect') unplugged.add(path);
   driver = new KernelDriver(board, unplugged);
@@ -82,7 +95,10 @@ export async function runScenario(scenario: EmulatorScenario, tree: DeviceTree, 
   scenario.timeline.forEach((t, i) => {
     clock.schedule(t.at * MS, () => {
       if (t.id !== undefined) {
-        before.set(t.id, { bus: new Map(d.busState), accesses: new Map([...d.phyState].map(([p, s]) => [p, s.accesses])) });
+        before.set(t.id, {
+          bus: new Map(d.busState),
+          accesses: new Map([...d.phyState].map(([p, s]) => [p, s.accesses])),
+        });
       }
       apply(board, d, t.action, resolved[i]!, faults);
     });
@@ -99,8 +115,18 @@ export async function runScenario(scenario: EmulatorScenario, tree: DeviceTree, 
   } else clock.advanceTo(endNs);
 
   const at = new Map(scenario.timeline.flatMap((t) => (t.id !== undefined ? [[t.id, t.at] as const] : [])));
-  const outcomes = expectations.map(({ e, path }) => ({ expectation: e, ...evaluate(board, d, e, path, before, at) }));
-  return { name: scenario.name, pass: outcomes.every((o) => o.pass), endMs: scenario.end, transactions, expectations: outcomes, log: d.log };
+  const outcomes = expectations.map(({ e, path }) => ({
+    expectation: e,
+    ...evaluate(board, d, e, path, before, at),
+  }));
+  return {
+    name: scenario.name,
+    pass: outcomes.every((o) => o.pass),
+    endMs: scenario.end,
+    transactions,
+    expectations: outcomes,
+    log: d.log,
+  };
 }
 
 interface ResolvedAction {
@@ -119,7 +145,11 @@ function resolveAction(board: ScenarioBoard, a: AnyAction, field: string): Resol
       const c = board.pse(target);
       if (!c) throw new ConfigError('SCN006', `${field}.controller`, `${target} is not a PSE controller`);
       if ((a.kind === 'pd-plug' || a.kind === 'pd-unplug') && a.port >= c.model.piCount) {
-        throw new ConfigError('SCN006', `${field}.port`, `${target} has ${c.model.piCount} PI(s), so port ${a.port} does not exist`);
+        throw new ConfigError(
+          'SCN006',
+          `${field}.port`,
+          `${target} has ${c.model.piCount} PI(s), so port ${a.port} does not exist`,
+        );
       }
       return { target };
     }
@@ -128,13 +158,15 @@ function resolveAction(board: ScenarioBoard, a: AnyAction, field: string): Resol
     case 'phy-fault':
     case 'phy-fault-clear': {
       const target = board.resolve(a.phy, `${field}.phy`);
-      if (!board.phy(target)) throw new ConfigError('SCN006', `${field}.phy`, `${target} is not a PHY node on an MDIO bus`);
+      if (!board.phy(target))
+        throw new ConfigError('SCN006', `${field}.phy`, `${target} is not a PHY node on an MDIO bus`);
       return { target };
     }
     case 'usb-connect':
     case 'usb-disconnect': {
       const target = board.resolve(a.device, `${field}.device`);
-      if (!board.buses.some((b) => b.path === target)) throw new ConfigError('SCN006', `${field}.device`, `${target} is not an emulated MDIO adapter`);
+      if (!board.buses.some((b) => b.path === target))
+        throw new ConfigError('SCN006', `${field}.device`, `${target} is not an emulated MDIO adapter`);
       return { target };
     }
     case 'load-module':
@@ -152,7 +184,13 @@ function resolveAction(board: ScenarioBoard, a: AnyAction, field: string): Resol
  */
 const moduleKey = (name: string): string => name.toLowerCase().replace(/\.ko$/, '').replace(/[-\s]/g, '_');
 
-function apply(board: ScenarioBoard, d: KernelDriver, a: AnyAction, r: ResolvedAction, faults: Map<string, FaultHandle[]>): void {
+function apply(
+  board: ScenarioBoard,
+  d: KernelDriver,
+  a: AnyAction,
+  r: ResolvedAction,
+  faults: Map<string, FaultHandle[]>,
+): void {
   switch (a.kind) {
     case 'pse-register':
       return d.setPseRegistered(r.target, true);
@@ -169,7 +207,10 @@ function apply(board: ScenarioBoard, d: KernelDriver, a: AnyAction, r: ResolvedA
     case 'phy-fault': {
       const p = board.phy(r.target)!;
       const bus = board.buses.find((b) => b.path === p.busPath)!.bus;
-      const h = a.fault === 'no-response' ? bus.injectFault({ kind: 'no-response', addr: p.addr }) : bus.injectFault({ kind: 'bit-error', addr: p.addr, reg: a.reg ?? 0, xor: a.xor ?? 0 });
+      const h =
+        a.fault === 'no-response'
+          ? bus.injectFault({ kind: 'no-response', addr: p.addr })
+          : bus.injectFault({ kind: 'bit-error', addr: p.addr, reg: a.reg ?? 0, xor: a.xor ?? 0 });
       faults.set(r.target, [...(faults.get(r.target) ?? []), h]);
       return;
     }
@@ -189,7 +230,8 @@ function apply(board: ScenarioBoard, d: KernelDriver, a: AnyAction, r: ResolvedA
       const on = a.kind === 'load-module' || a.kind === 'bind';
       // bind/unbind name one device: the platform device of a root node is named after the node.
       const device = a.kind === 'bind' || a.kind === 'unbind' ? a.device : undefined;
-      const named = (path: string): boolean => device === undefined || path === device || path.slice(path.lastIndexOf('/') + 1) === device;
+      const named = (path: string): boolean =>
+        device === undefined || path === device || path.slice(path.lastIndexOf('/') + 1) === device;
       for (const c of board.pses) if (c.module === name && named(c.path)) d.setPseRegistered(c.path, on);
       for (const b of board.buses) if (b.module === name && named(b.path)) d.setDriverLoaded(b.path, on);
       return;
@@ -208,20 +250,23 @@ function resolveExpectation(board: ScenarioBoard, e: AnyExpectation, field: stri
     case 'phy-link':
     case 'stale-pse': {
       const path = board.resolve(e.phy, `${field}.phy`);
-      if (!board.phy(path)) throw new ConfigError('SCN006', `${field}.phy`, `${path} is not a PHY node on an MDIO bus`);
+      if (!board.phy(path))
+        throw new ConfigError('SCN006', `${field}.phy`, `${path} is not a PHY node on an MDIO bus`);
       return path;
     }
     case 'probe-deferred': {
       const path = board.resolve(e.device, `${field}.device`);
       const bus = board.buses.find((b) => b.path === path)?.path ?? board.phy(path)?.busPath;
-      if (!bus) throw new ConfigError('SCN006', `${field}.device`, `${path} is neither an MDIO bus nor a PHY`);
+      if (!bus)
+        throw new ConfigError('SCN006', `${field}.device`, `${path} is neither an MDIO bus nor a PHY`);
       return bus;
     }
     case 'pse-port': {
       const path = board.resolve(e.controller, `${field}.controller`);
       const c = board.pse(path);
       if (!c) throw new ConfigError('SCN006', `${field}.controller`, `${path} is not a PSE controller`);
-      if (e.port >= c.model.piCount) throw new ConfigError('SCN006', `${field}.port`, `${path} has ${c.model.piCount} PI(s)`);
+      if (e.port >= c.model.piCount)
+        throw new ConfigError('SCN006', `${field}.port`, `${path} has ${c.model.piCount} PI(s)`);
       return path;
     }
     case 'usb-of-node':
@@ -244,46 +289,89 @@ function driverName(id: number): string {
 
 type Snapshots = Map<string, { bus: Map<string, string>; accesses: Map<string, number> }>;
 
-function evaluate(board: ScenarioBoard, d: KernelDriver, e: AnyExpectation, path: string, before: Snapshots, at: Map<string, number>): { pass: boolean; message: string } {
-  const hex8 = (n: number | undefined): string => (n === undefined ? 'none' : `0x${n.toString(16).padStart(8, '0')}`);
+function evaluate(
+  board: ScenarioBoard,
+  d: KernelDriver,
+  e: AnyExpectation,
+  path: string,
+  before: Snapshots,
+  at: Map<string, number>,
+): { pass: boolean; message: string } {
+  const hex8 = (n: number | undefined): string =>
+    n === undefined ? 'none' : `0x${n.toString(16).padStart(8, '0')}`;
   const ms = (ns: number | undefined): string => (ns === undefined ? 'never' : `${(ns / MS).toFixed(3)} ms`);
   const s = d.phyState.get(path);
   switch (e.kind) {
     case 'phy-registered': {
       if (!s?.everRegistered) return { pass: false, message: `${path} was never registered` };
-      if (e.phyId !== undefined && s.phyId !== e.phyId) return { pass: false, message: `${path} registered with ID ${hex8(s.phyId)}, expected ${hex8(e.phyId)}` };
+      if (e.phyId !== undefined && s.phyId !== e.phyId)
+        return {
+          pass: false,
+          message: `${path} registered with ID ${hex8(s.phyId)}, expected ${hex8(e.phyId)}`,
+        };
       const name = driverName(s.phyId ?? 0);
-      if (e.driver !== undefined && !name.toLowerCase().includes(e.driver.toLowerCase())) return { pass: false, message: `${path} bound to "${name}", expected a driver matching "${e.driver}"` };
-      return { pass: true, message: `${path} registered at ${ms(s.registeredAtNs)} with ID ${hex8(s.phyId)} (${name})` };
+      if (e.driver !== undefined && !name.toLowerCase().includes(e.driver.toLowerCase()))
+        return {
+          pass: false,
+          message: `${path} bound to "${name}", expected a driver matching "${e.driver}"`,
+        };
+      return {
+        pass: true,
+        message: `${path} registered at ${ms(s.registeredAtNs)} with ID ${hex8(s.phyId)} (${name})`,
+      };
     }
     case 'phy-not-registered':
-      return s?.everRegistered ? { pass: false, message: `${path} was registered at ${ms(s.registeredAtNs)}` } : { pass: true, message: `${path} was never registered` };
+      return s?.everRegistered
+        ? { pass: false, message: `${path} was registered at ${ms(s.registeredAtNs)}` }
+        : { pass: true, message: `${path} was never registered` };
     case 'probe-deferred': {
       const state = e.before !== undefined ? before.get(e.before)?.bus.get(path) : d.busState.get(path);
       const when = e.before !== undefined ? `just before "${e.before}"` : 'at the end';
       return { pass: state === 'deferred', message: `${path} was ${state ?? 'not probed'} ${when}` };
     }
     case 'no-access': {
-      const count = e.before !== undefined ? (before.get(e.before)?.accesses.get(path) ?? 0) : (s?.accesses ?? 0);
+      const count =
+        e.before !== undefined ? (before.get(e.before)?.accesses.get(path) ?? 0) : (s?.accesses ?? 0);
       const when = e.before !== undefined ? `before "${e.before}"` : 'during the run';
-      return { pass: count === 0, message: count === 0 ? `no access to ${path} ${when}` : `${count} access(es) to ${path} ${when}, the first at ${ms(s?.firstAccessNs)}` };
+      return {
+        pass: count === 0,
+        message:
+          count === 0
+            ? `no access to ${path} ${when}`
+            : `${count} access(es) to ${path} ${when}, the first at ${ms(s?.firstAccessNs)}`,
+      };
     }
     case 'first-access-after': {
       const eventNs = (at.get(e.event) ?? 0) * MS;
       const earlier = before.get(e.event)?.accesses.get(path) ?? 0;
-      if (earlier > 0) return { pass: false, message: `${path} was accessed ${earlier} time(s) before "${e.event}", first at ${ms(s?.firstAccessNs)}` };
+      if (earlier > 0)
+        return {
+          pass: false,
+          message: `${path} was accessed ${earlier} time(s) before "${e.event}", first at ${ms(s?.firstAccessNs)}`,
+        };
       if (s?.firstAccessNs === undefined) return { pass: false, message: `${path} was never accessed` };
       const delay = (s.firstAccessNs - eventNs) / MS;
       const ok = e.withinMs === undefined || delay <= e.withinMs;
-      return { pass: ok, message: `${path} first accessed ${delay.toFixed(3)} ms after "${e.event}"${ok ? '' : `, later than ${e.withinMs} ms`}` };
+      return {
+        pass: ok,
+        message: `${path} first accessed ${delay.toFixed(3)} ms after "${e.event}"${ok ? '' : `, later than ${e.withinMs} ms`}`,
+      };
     }
     case 'phy-link': {
       const up = s?.link ?? false;
-      return { pass: up === e.up, message: `the driver's last poll saw ${path}'s link ${up ? 'up' : 'down'}` };
+      return {
+        pass: up === e.up,
+        message: `the driver's last poll saw ${path}'s link ${up ? 'up' : 'down'}`,
+      };
     }
     case 'stale-pse': {
       const stale = s?.stalePse ?? false;
-      return { pass: stale === e.present, message: stale ? `${path} holds a pse_control of an unregistered controller` : `${path} holds no stale pse_control` };
+      return {
+        pass: stale === e.present,
+        message: stale
+          ? `${path} holds a pse_control of an unregistered controller`
+          : `${path} holds no stale pse_control`,
+      };
     }
     case 'pse-port': {
       const power = board.pse(path)!.model.status(e.port).power;

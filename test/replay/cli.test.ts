@@ -7,16 +7,33 @@ import test from 'ava';
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const cli = (...args: string[]) => {
-  const r = spawnSync(process.execPath, [join(repo, 'bin', 'mdio-emu.js'), ...args], { encoding: 'utf8', timeout: 60_000 });
+  const r = spawnSync(process.execPath, [join(repo, 'bin', 'mdio-emu.js'), ...args], {
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
   return { status: r.status, out: r.stdout, err: r.stderr };
 };
 
 test('record a scenario, verify it, diff it, and see a tampered copy fail with the line named', (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'replay-cli-'));
   try {
-    const gen = cli('scenario', 'generate', '--out', dir, '--name', 'late', '--phys', '2', '--ordering', 'phy-first');
+    const gen = cli(
+      'scenario',
+      'generate',
+      '--out',
+      dir,
+      '--name',
+      'late',
+      '--phys',
+      '2',
+      '--ordering',
+      'phy-first',
+    );
     t.is(gen.status, 0, gen.err);
-    t.deepEqual(gen.out.trim().split('\n'), [`wrote ${join(dir, 'late.dts')}`, `wrote ${join(dir, 'late.scenario.json')}`]);
+    t.deepEqual(gen.out.trim().split('\n'), [
+      `wrote ${join(dir, 'late.dts')}`,
+      `wrote ${join(dir, 'late.scenario.json')}`,
+    ]);
     const trace = join(dir, 'late.trace');
     const run = cli('scenario', 'run', join(dir, 'late.scenario.json'), '--trace', trace);
     t.is(run.status, 0, run.out + run.err);
@@ -31,15 +48,27 @@ test('record a scenario, verify it, diff it, and see a tampered copy fail with t
     const lines = readFileSync(trace, 'utf8').split('\n');
     const last = lines.findLastIndex((l) => / r \d+ 0x01 0x[0-9a-f]{4} ok$/.test(l));
     const value = Number.parseInt(lines[last]!.split(' ')[7]!.slice(2), 16);
-    lines[last] = lines[last]!.replace(/0x[0-9a-f]{4} ok$/, `0x${(value ^ 0x0004).toString(16).padStart(4, '0')} ok`);
+    lines[last] = lines[last]!.replace(
+      /0x[0-9a-f]{4} ok$/,
+      `0x${(value ^ 0x0004).toString(16).padStart(4, '0')} ok`,
+    );
     const tampered = join(dir, 'tampered.trace');
     writeFileSync(tampered, lines.join('\n'));
     const bad = cli('replay', 'verify', '--dts', join(dir, 'late.dts'), tampered);
     t.is(bad.status, 1);
-    t.regex(bad.out, new RegExp(`^${tampered}:line ${last + 1}: read /mdio-0 phy \\d reg 0x01 = 0x[0-9a-f]{4} recorded, model answered 0x[0-9a-f]{4} at `, 'm'));
+    t.regex(
+      bad.out,
+      new RegExp(
+        `^${tampered}:line ${last + 1}: read /mdio-0 phy \\d reg 0x01 = 0x[0-9a-f]{4} recorded, model answered 0x[0-9a-f]{4} at `,
+        'm',
+      ),
+    );
     const diff = cli('trace', 'diff', trace, tampered);
     t.is(diff.status, 1);
-    t.regex(diff.out, new RegExp(`^~ .*:${last + 1} .*:${last + 1} {2}read /mdio-0 phy \\d reg 0x01: 0x[0-9a-f]{4} in`, 'm'));
+    t.regex(
+      diff.out,
+      new RegExp(`^~ .*:${last + 1} .*:${last + 1} {2}read /mdio-0 phy \\d reg 0x01: 0x[0-9a-f]{4} in`, 'm'),
+    );
 
     // A writer killed mid-line: the reader drops the partial line and says so.
     const text = readFileSync(trace, 'utf8');
@@ -57,8 +86,13 @@ test('replay verify accepts mdio_access text and maps the kernel bus onto the DT
   try {
     // Only the mvusb bus of the capture: a PHY at address 0 that Linux identifies by reading its ID
     // (no ID compatible), served by the default Marvell 88E1510 model.
-    writeFileSync(join(dir, 'board.dts'), '/dts-v1/;\n/ {\n\tmdio {\n\t\t#address-cells = <1>;\n\t\t#size-cells = <0>;\n\n\t\tethernet-phy@0 {\n\t\t\treg = <0>;\n\t\t};\n\t};\n};\n');
-    const capture = readFileSync(join(repo, 'test', 'replay', 'fixtures', 'mvusb-pse-late.trace.txt'), 'utf8').split('\n').filter((l) => !l.includes('xgmac'));
+    writeFileSync(
+      join(dir, 'board.dts'),
+      '/dts-v1/;\n/ {\n\tmdio {\n\t\t#address-cells = <1>;\n\t\t#size-cells = <0>;\n\n\t\tethernet-phy@0 {\n\t\t\treg = <0>;\n\t\t};\n\t};\n};\n',
+    );
+    const capture = readFileSync(join(repo, 'test', 'replay', 'fixtures', 'mvusb-pse-late.trace.txt'), 'utf8')
+      .split('\n')
+      .filter((l) => !l.includes('xgmac'));
     writeFileSync(join(dir, 'kernel.txt'), capture.join('\n'));
     const r = cli('replay', 'verify', '--dts', join(dir, 'board.dts'), join(dir, 'kernel.txt'));
     t.is(r.status, 0, r.out + r.err);

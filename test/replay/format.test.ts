@@ -1,11 +1,38 @@
 import test from 'ava';
-import { formatTrace, parseTrace, readAnyTrace, TraceError, TraceErrorCode, type TraceRecord } from '../../src/replay/index.js';
+import {
+  formatTrace,
+  parseTrace,
+  readAnyTrace,
+  TraceError,
+  TraceErrorCode,
+  type TraceRecord,
+} from '../../src/replay/index.js';
 
 const records: TraceRecord[] = [
-  { vtNs: 0, wallMs: 1732456789123.5, client: 'qemu usb', bus: '/mdio@ff0d0000', op: 'read', addr: 1, reg: 2, value: 0x0141, result: 'ok' },
+  {
+    vtNs: 0,
+    wallMs: 1732456789123.5,
+    client: 'qemu usb',
+    bus: '/mdio@ff0d0000',
+    op: 'read',
+    addr: 1,
+    reg: 2,
+    value: 0x0141,
+    result: 'ok',
+  },
   { vtNs: 1500, bus: '/mdio@ff0d0000', op: 'write', addr: 1, reg: 0, value: 0x8000, result: 'ok' },
   { vtNs: 2000, bus: '/other bus', op: 'address', addr: 3, devad: 1, reg: 5, value: 5, result: 'ok' },
-  { vtNs: 2001, client: 'qemu usb', bus: '/other bus', op: 'read', addr: 3, devad: 1, reg: 5, value: 0xffff, result: 'no-response' },
+  {
+    vtNs: 2001,
+    client: 'qemu usb',
+    bus: '/other bus',
+    op: 'read',
+    addr: 3,
+    devad: 1,
+    reg: 5,
+    value: 0xffff,
+    result: 'no-response',
+  },
   { vtNs: 2002, bus: '/mdio@ff0d0000', op: 'read', addr: 2, reg: 1, value: 0x796d, result: 'bit-error' },
 ];
 const strip = (rs: TraceRecord[]) => rs.map(({ line: _line, ...r }) => r);
@@ -41,9 +68,29 @@ test('a bad line in the middle is an error naming its line', (t) => {
 });
 
 test('undeclared bus, wrong header and bad values are typed errors', (t) => {
-  t.is(t.throws(() => parseTrace('mdio-emu-trace 1\n0 - - 0 r 1 0x02 0x0141 ok\n'), { instanceOf: TraceError })?.code, TraceErrorCode.UNDECLARED);
-  t.is(t.throws(() => parseTrace('mdio-emu-trace 2\n'), { instanceOf: TraceError })?.code, TraceErrorCode.VERSION);
-  t.is(t.throws(() => parseTrace('mdio-emu-trace 1\nbus 0 /m\n0 - - 0 r 32 0x02 0x0141 ok\n'), { instanceOf: TraceError })?.code, TraceErrorCode.MALFORMED);
-  t.is(t.throws(() => parseTrace('mdio-emu-trace 1\nbus 0 /m\n0 - - 0 r 1 0x02 0x10000 ok\n'), { instanceOf: TraceError })?.code, TraceErrorCode.MALFORMED);
-  t.is(t.throws(() => readAnyTrace('hello\nworld\n'), { instanceOf: TraceError })?.code, TraceErrorCode.EMPTY);
+  t.is(
+    t.throws(() => parseTrace('mdio-emu-trace 1\n0 - - 0 r 1 0x02 0x0141 ok\n'), { instanceOf: TraceError })
+      ?.code,
+    TraceErrorCode.UNDECLARED,
+  );
+  t.is(
+    t.throws(() => parseTrace('mdio-emu-trace 2\n'), { instanceOf: TraceError })?.code,
+    TraceErrorCode.VERSION,
+  );
+  t.is(
+    t.throws(() => parseTrace('mdio-emu-trace 1\nbus 0 /m\n0 - - 0 r 32 0x02 0x0141 ok\n'), {
+      instanceOf: TraceError,
+    })?.code,
+    TraceErrorCode.MALFORMED,
+  );
+  t.is(
+    t.throws(() => parseTrace('mdio-emu-trace 1\nbus 0 /m\n0 - - 0 r 1 0x02 0x10000 ok\n'), {
+      instanceOf: TraceError,
+    })?.code,
+    TraceErrorCode.MALFORMED,
+  );
+  t.is(
+    t.throws(() => readAnyTrace('hello\nworld\n'), { instanceOf: TraceError })?.code,
+    TraceErrorCode.EMPTY,
+  );
 });

@@ -14,11 +14,37 @@ test('mdio_access events are imported and everything else is skipped', (t) => {
   t.is(records.length, 7);
   t.is(skipped, 14); // 12 header/comment lines and the two other events
   t.deepEqual(
-    records.slice(0, 3).map(({ bus, op, addr, reg, value, vtNs, client }) => ({ bus, op, addr, reg, value, vtNs, client })),
+    records
+      .slice(0, 3)
+      .map(({ bus, op, addr, reg, value, vtNs, client }) => ({ bus, op, addr, reg, value, vtNs, client })),
     [
-      { bus: 'mvusb-1-1:1.0', op: 'read', addr: 0, reg: 2, value: 0x0141, vtNs: 1_281_838_000, client: 'kworker/0:1-20' },
-      { bus: 'mvusb-1-1:1.0', op: 'read', addr: 0, reg: 3, value: 0x0dd1, vtNs: 1_281_990_000, client: 'kworker/0:1-20' },
-      { bus: 'mvusb-1-1:1.0', op: 'write', addr: 0, reg: 0, value: 0x8000, vtNs: 1_282_100_000, client: 'kworker/0:1-20' },
+      {
+        bus: 'mvusb-1-1:1.0',
+        op: 'read',
+        addr: 0,
+        reg: 2,
+        value: 0x0141,
+        vtNs: 1_281_838_000,
+        client: 'kworker/0:1-20',
+      },
+      {
+        bus: 'mvusb-1-1:1.0',
+        op: 'read',
+        addr: 0,
+        reg: 3,
+        value: 0x0dd1,
+        vtNs: 1_281_990_000,
+        client: 'kworker/0:1-20',
+      },
+      {
+        bus: 'mvusb-1-1:1.0',
+        op: 'write',
+        addr: 0,
+        reg: 0,
+        value: 0x8000,
+        vtNs: 1_282_100_000,
+        client: 'kworker/0:1-20',
+      },
     ],
   );
 });

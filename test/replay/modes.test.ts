@@ -1,7 +1,15 @@
 import test from 'ava';
 import { compileDts } from '../../src/dts/compile.js';
 import type { DeviceTree } from '../../src/dts/tree.js';
-import { diffTraces, formatDiff, formatTrace, parseTrace, ReplayServer, verifyTrace, type TraceRecord } from '../../src/replay/index.js';
+import {
+  diffTraces,
+  formatDiff,
+  formatTrace,
+  parseTrace,
+  ReplayServer,
+  verifyTrace,
+  type TraceRecord,
+} from '../../src/replay/index.js';
 import { parseEmulatorScenario } from '../../src/scenario/emulator-kinds.js';
 import { boardTarget } from '../../src/scenario/replay-target.js';
 import { runScenario } from '../../src/scenario/run.js';
@@ -52,10 +60,23 @@ test('round trip: a recording replayed against the same model gives zero differe
 test('verify reports every read a different model answers differently', async (t) => {
   const recorded = await record();
   // The same board with a Realtek RTL8211F (ID 0x001cc916) at address 4: its ID reads must differ.
-  const other = tree(DTS.replace('phy1: ethernet-phy@4 { reg = <4>; };', 'phy1: ethernet-phy@4 { compatible = "ethernet-phy-id001c.c916"; reg = <4>; };'));
+  const other = tree(
+    DTS.replace(
+      'phy1: ethernet-phy@4 { reg = <4>; };',
+      'phy1: ethernet-phy@4 { compatible = "ethernet-phy-id001c.c916"; reg = <4>; };',
+    ),
+  );
   const report = verifyTrace(recorded, boardTarget(other));
-  const idReads = report.differences.filter((d) => d.record.addr === 4 && (d.record.reg === 2 || d.record.reg === 3));
-  t.deepEqual(idReads.map((d) => [d.record.reg, d.got]), [[2, 0x001c], [3, 0xc916]]);
+  const idReads = report.differences.filter(
+    (d) => d.record.addr === 4 && (d.record.reg === 2 || d.record.reg === 3),
+  );
+  t.deepEqual(
+    idReads.map((d) => [d.record.reg, d.got]),
+    [
+      [2, 0x001c],
+      [3, 0xc916],
+    ],
+  );
   t.true(report.differences.every((d) => d.record.addr === 4));
 });
 
@@ -63,7 +84,15 @@ test('verify of a kernel capture maps its bus name onto the only DT bus', (t) =>
   const kernel: TraceRecord[] = [
     { vtNs: 5e9, bus: 'mvusb-1-1:1.0', op: 'read', addr: 1, reg: 2, value: 0x0141, result: 'ok' },
     { vtNs: 5e9 + 1000, bus: 'mvusb-1-1:1.0', op: 'read', addr: 1, reg: 3, value: 0x0dd1, result: 'ok' },
-    { vtNs: 5e9 + 2000, bus: 'mvusb-1-1:1.0', op: 'read', addr: 9, reg: 2, value: 0xffff, result: 'no-response' },
+    {
+      vtNs: 5e9 + 2000,
+      bus: 'mvusb-1-1:1.0',
+      op: 'read',
+      addr: 9,
+      reg: 2,
+      value: 0xffff,
+      result: 'no-response',
+    },
   ];
   const report = verifyTrace(kernel, boardTarget(tree()), { timeBase: 'first-record' });
   t.deepEqual(report.differences, []);
@@ -80,20 +109,47 @@ test('serve strict: answers in order and reports the first request out of order'
   t.is(server.read(third.bus, third.addr, third.reg), 0xffff);
   t.is(server.unforeseen.length, 1);
   t.is(server.unforeseen[0]!.expected, recorded[1]);
-  t.regex(server.report()[0]!, /request 2: read \/mdio phy \d+ reg 0x0\d: the recording expects read \/mdio phy \d+ reg 0x0\d = 0x[0-9a-f]{4} \(line \d+\)/);
-  t.regex(server.report().at(-1)!, new RegExp(`^${recorded.length - 1} recorded transaction\\(s\\) never requested`));
+  t.regex(
+    server.report()[0]!,
+    /request 2: read \/mdio phy \d+ reg 0x0\d: the recording expects read \/mdio phy \d+ reg 0x0\d = 0x[0-9a-f]{4} \(line \d+\)/,
+  );
+  t.regex(
+    server.report().at(-1)!,
+    new RegExp(`^${recorded.length - 1} recorded transaction\\(s\\) never requested`),
+  );
 });
 
 test('serve per-register: polling collapses, the last value sticks, unknown registers and writes are reported', (t) => {
-  const bmsr = (vtNs: number, value: number): TraceRecord => ({ vtNs, bus: '/mdio', op: 'read', addr: 1, reg: 1, value, result: 'ok' });
-  const recording = [bmsr(0, 0x7949), bmsr(1, 0x7949), bmsr(2, 0x7949), bmsr(3, 0x796d), bmsr(4, 0x796d), { ...bmsr(5, 0x1340), op: 'write' as const, reg: 0 }];
+  const bmsr = (vtNs: number, value: number): TraceRecord => ({
+    vtNs,
+    bus: '/mdio',
+    op: 'read',
+    addr: 1,
+    reg: 1,
+    value,
+    result: 'ok',
+  });
+  const recording = [
+    bmsr(0, 0x7949),
+    bmsr(1, 0x7949),
+    bmsr(2, 0x7949),
+    bmsr(3, 0x796d),
+    bmsr(4, 0x796d),
+    { ...bmsr(5, 0x1340), op: 'write' as const, reg: 0 },
+  ];
   const server = new ReplayServer(recording, 'per-register');
-  t.deepEqual([1, 2, 3, 4].map(() => server.read('/mdio', 1, 1)), [0x7949, 0x796d, 0x796d, 0x796d]);
+  t.deepEqual(
+    [1, 2, 3, 4].map(() => server.read('/mdio', 1, 1)),
+    [0x7949, 0x796d, 0x796d, 0x796d],
+  );
   server.write('/mdio', 1, 0, 0x1340);
   t.deepEqual(server.unforeseen, []);
   t.is(server.read('/mdio', 1, 9), 0xffff);
   server.write('/mdio', 1, 0, 0x8000);
-  t.deepEqual(server.report(), ['request 6: read /mdio phy 1 reg 0x09: the recording never reads this register', 'request 7: write /mdio phy 1 reg 0x00 <- 0x8000: the recording writes only 0x1340 here']);
+  t.deepEqual(server.report(), [
+    'request 6: read /mdio phy 1 reg 0x09: the recording never reads this register',
+    'request 7: write /mdio phy 1 reg 0x00 <- 0x8000: the recording writes only 0x1340 here',
+  ]);
 });
 
 test('diff: equal traces, one changed value, one extra transaction, aligned', async (t) => {
@@ -118,7 +174,15 @@ test('diff: equal traces, one changed value, one extra transaction, aligned', as
 });
 
 test('diff compares buses by order of use when the traces share no bus name', (t) => {
-  const r = (bus: string, value: number): TraceRecord => ({ vtNs: 0, bus, op: 'read', addr: 0, reg: 2, value, result: 'ok' });
+  const r = (bus: string, value: number): TraceRecord => ({
+    vtNs: 0,
+    bus,
+    op: 'read',
+    addr: 0,
+    reg: 2,
+    value,
+    result: 'ok',
+  });
   const diff = diffTraces([r('/mdio@5', 0x141)], [r('mvusb-1-1:1.0', 0x141)]);
   t.true(diff.equal);
   t.is(diff.busMatching, 'order');

@@ -18,7 +18,10 @@ for (const file of shipped) {
     t.true(loaded.scenario.expect.length > 0);
     // QEMU scenarios ask for the wall clock; the emulator-only run gives the same result on virtual time.
     const report = await runScenario(loaded.scenario, loaded.tree, { forceVirtual: true });
-    t.deepEqual(report.expectations.filter((o) => !o.pass).map((o) => `${o.expectation.kind}: ${o.message}`), []);
+    t.deepEqual(
+      report.expectations.filter((o) => !o.pass).map((o) => `${o.expectation.kind}: ${o.message}`),
+      [],
+    );
     t.true(report.pass);
   });
 }
