@@ -1,3 +1,4 @@
+import { DEFAULT_PHY_ID } from './board.js';
 import { ConfigError } from './errors.js';
 
 /**
@@ -33,7 +34,7 @@ export interface GeneratedFile {
 }
 
 export const PHY_MODELS: Record<PhyModel, { id: number; description: string }> = {
-  'marvell-88e1510': { id: 0x01410dd1, description: 'Marvell 88E1510' },
+  'marvell-88e1510': { id: 0x01410dd0, description: 'Marvell 88E1510' },
   'realtek-rtl8211f': { id: 0x001cc916, description: 'Realtek RTL8211F' },
   'ti-dp83867': { id: 0x2000a231, description: 'TI DP83867' },
 };
@@ -169,9 +170,19 @@ function describe(p: GenerateParams): string {
   return `${p.buses} MDIO bus(es) of ${p.physPerBus} PHY(s) (${models}); ${pse}; ${p.psePhysPerBus} PHY(s) per bus carry pses; ordering ${p.ordering}`;
 }
 
-function phyNode(phy: PhyPlan, indent: string): string[] {
+/**
+ * Whether the node names its PHY by an ID compatible: always on QEMU (the runner serves an ID-less node as
+ * a generic PHY with ID 0), otherwise for every model but the emulator-only runner's default.
+ */
+const namesId = (phy: PhyPlan, target: Target): boolean =>
+  target === 'qemu-virt' || phy.model !== DEFAULT_MODEL;
+/** The ID the emulated PHY answers: its compatible's, or the emulator-only runner's default. */
+const answeredId = (phy: PhyPlan, target: Target): number =>
+  namesId(phy, target) ? PHY_MODELS[phy.model].id : DEFAULT_PHY_ID;
+
+function phyNode(phy: PhyPlan, indent: string, target: Target): string[] {
   const lines = [`${indent}${phy.label}: ethernet-phy@${hex(phy.addr)} {`];
-  if (phy.model !== DEFAULT_MODEL) {
+  if (namesId(phy, target)) {
     const id = PHY_MODELS[phy.model].id;
     lines.push(
       `${indent}\tcompatible = "ethernet-phy-id${hex(id >>> 16).padStart(4, '0')}.${hex(id & 0xffff).padStart(4, '0')}", "ethernet-phy-ieee802.3-c22";`,
@@ -269,7 +280,7 @@ function standaloneDts(p: GenerateParams, phys: PhyPlan[]): string {
     '\t\t#address-cells = <1>;',
     '\t\t#size-cells = <0>;',
     '',
-    ...blocks(phys.filter((x) => x.bus === b).map((x) => phyNode(x, '\t\t'))),
+    ...blocks(phys.filter((x) => x.bus === b).map((x) => phyNode(x, '\t\t', p.target))),
     '\t};',
   ]);
   const pse = p.pse === 'podl' ? podlNodes(phys, '\t') : p.pse === 'tps23881' ? [tps23881Nodes(p, '\t')] : [];
@@ -300,7 +311,7 @@ function qemuDts(p: GenerateParams, phys: PhyPlan[]): string {
       '\t\t\t#address-cells = <1>;',
       '\t\t\t#size-cells = <0>;',
       '',
-      ...blocks(phys.filter((x) => x.bus === b).map((x) => phyNode(x, '\t\t\t'))),
+      ...blocks(phys.filter((x) => x.bus === b).map((x) => phyNode(x, '\t\t\t', p.target))),
       '\t\t};',
     ];
   });
@@ -383,7 +394,7 @@ function scenarioJson(p: GenerateParams, phys: PhyPlan[], name: string): string 
   const registered = (x: PhyPlan): Json => ({
     kind: 'phy-registered',
     phy: `&${x.label}`,
-    phyId: `0x${PHY_MODELS[x.model].id.toString(16).padStart(8, '0')}`,
+    phyId: `0x${answeredId(x, p.target).toString(16).padStart(8, '0')}`,
   });
   let description: string;
   let end: number;
