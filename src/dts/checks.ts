@@ -311,7 +311,9 @@ export const CHECKS: readonly CheckDef[] = [
       if (!p) return;
       const base = nodeBasename(node);
       const bytes = p.data.bytes;
-      const matches = bytes.length === base.length + 1 && [...base].every((ch, k) => bytes[k] === ch.charCodeAt(0));
+      // Node names are ASCII (dtc's lexer), so one UTF-16 unit per byte, as the length test already assumes.
+      let matches = bytes.length === base.length + 1;
+      for (let k = 0; matches && k < base.length; k++) matches = bytes[k] === base.charCodeAt(k);
       // A correct "name" is redundant and dtc drops it from the output.
       if (matches) node.props.splice(i, 1);
       else fail(`${at(node)}"name" property is incorrect ("${propString(p)}" instead of base node name)`, p.span);

@@ -836,9 +836,11 @@ class Run {
     do {
       let rhs: PpToken | undefined;
       while (ctx.pos < ctx.tokens.length) {
-        rhs = ctx.tokens[ctx.pos++] as PpToken;
-        if (rhs.type !== TokType.Padding) break;
-        rhs = undefined;
+        const tok = ctx.tokens[ctx.pos++] as PpToken;
+        if (tok.type !== TokType.Padding) {
+          rhs = tok;
+          break;
+        }
       }
       if (!rhs) break;
       const joined = lhs.text + (canonical(lhs) === '/' && rhs.text !== '=' ? ' ' : '') + rhs.text;
@@ -1156,7 +1158,7 @@ class Run {
       return;
     }
     if (this.frames.length >= this.limits.includeDepth) {
-      const cycle = this.frames.some((f) => f.file.name.endsWith(target as string));
+      const cycle = this.frames.some((f) => f.file.name.endsWith(target));
       this.report(
         PP.includeDepth,
         'error',

@@ -109,7 +109,7 @@ export function generateLocalFixups(root: LiveNode): void {
   const lfn = rootChild(root, '__local_fixups__');
   for (const [node, prop, offset] of resolved) {
     const names: string[] = [];
-    for (let n: LiveNode | undefined = node; n?.parent; n = n.parent) names.unshift(n.name);
+    for (let n = node; n.parent; n = n.parent) names.unshift(n.name);
     let wn = lfn;
     for (const part of names) wn = rootChild(wn, part);
     appendToProperty(wn, prop.name, 'type-u32', appendInteger(emptyData(), BigInt(offset), 32).bytes);

@@ -85,7 +85,7 @@ function cell(v: number): number[] {
 
 function errorOf(t: import('ava').ExecutionContext, blob: Uint8Array): { code: string; start: number; end: number } {
   const err = t.throws(() => readDtb(blob, { fileName: 'x.dtb' }), { instanceOf: DtsError });
-  const d = err?.diagnostics[0];
+  const d = err.diagnostics[0];
   return { code: d?.code ?? '', start: d?.span?.start ?? -1, end: d?.span?.end ?? -1 };
 }
 

@@ -68,7 +68,7 @@ refTest('the same overlay applied to a base without -@ fails where fdtoverlay fa
   const overlay = compileFixture('overlay-phy');
   t.is(fdtoverlay(base, [overlay]), undefined);
   const err = t.throws(() => applyOverlayBlobs(base, [overlay]), { instanceOf: DtsError });
-  t.is(err?.diagnostics[0]?.code, OverlayErrorCode.FDT_ERR_NOTFOUND);
+  t.is(err.diagnostics[0]?.code, OverlayErrorCode.FDT_ERR_NOTFOUND);
 });
 
 refTest('an unknown label, a missing target path and a target with no phandle fail as in fdtoverlay', (t) => {
@@ -83,7 +83,7 @@ refTest('an unknown label, a missing target path and a target with no phandle fa
     const overlay = dtcCompile(source, ['-@']);
     t.is(fdtoverlay(base, [overlay]), undefined, source);
     const err = t.throws(() => applyOverlayBlobs(base, [overlay]), { instanceOf: DtsError }, source);
-    t.is(err?.diagnostics[0]?.code, code, source);
+    t.is(err.diagnostics[0]?.code, code, source);
   }
 });
 

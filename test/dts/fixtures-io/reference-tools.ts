@@ -28,7 +28,9 @@ export interface ToolResult {
 
 export function run(tool: string, args: string[], cwd?: string): ToolResult {
   const r = spawnSync(tool, args, { cwd, maxBuffer: 64 << 20, timeout: 10_000 });
-  return { ok: r.status === 0, stdout: r.stdout ?? Buffer.alloc(0), stderr: r.stderr?.toString('latin1') ?? '' };
+  // When the tool cannot be started (ENOENT) spawnSync leaves stdout and stderr null, which its types omit.
+  const { stdout, stderr } = r as { stdout: Buffer | null; stderr: Buffer | null };
+  return { ok: r.status === 0, stdout: stdout ?? Buffer.alloc(0), stderr: stderr?.toString('latin1') ?? '' };
 }
 
 /** A scratch folder removed by the returned cleanup function. */
