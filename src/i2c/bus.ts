@@ -59,7 +59,8 @@ export class I2cBus {
   constructor(private readonly trace: I2cTraceSink = () => undefined) {}
 
   attach(addr: number, device: I2cDevice): void {
-    if (!isValidSlaveAddress(addr)) throw new I2cAddressError(`0x${addr.toString(16)} is not a valid 7-bit slave address`);
+    if (!isValidSlaveAddress(addr))
+      throw new I2cAddressError(`0x${addr.toString(16)} is not a valid 7-bit slave address`);
     if (this.devices.has(addr)) throw new I2cAddressError(`address 0x${addr.toString(16)} is already in use`);
     this.devices.set(addr, device);
   }

@@ -1,4 +1,5 @@
 import type { I2cDevice } from './bus.js';
+import { byteAt } from './bytes.js';
 
 /**
  * Atmel AT24C02 (`atmel,24c02`, Linux drivers/misc/eeprom/at24.c): 256 bytes, one word-address byte,
@@ -21,8 +22,9 @@ export class Eeprom24c02 implements I2cDevice {
   }
 
   write(bytes: Uint8Array): void {
-    if (bytes.length === 0) return; // quick-write probe: ACK only
-    this.pointer = bytes[0]!;
+    const pointer = bytes[0];
+    if (pointer === undefined) return; // quick-write probe: ACK only
+    this.pointer = pointer;
     const pageBase = this.pointer & ~(AT24C02_PAGE_SIZE - 1);
     let offset = this.pointer & (AT24C02_PAGE_SIZE - 1);
     for (const b of bytes.subarray(1)) {
@@ -36,7 +38,7 @@ export class Eeprom24c02 implements I2cDevice {
   read(length: number): Uint8Array {
     const out = new Uint8Array(length);
     for (let i = 0; i < length; i++) {
-      out[i] = this.cells[this.pointer]!;
+      out[i] = byteAt(this.cells, this.pointer);
       this.pointer = (this.pointer + 1) % AT24C02_SIZE;
     }
     return out;

@@ -1,4 +1,5 @@
-import type { I2cBus } from './bus.js';
+import type { I2cBus, I2cTransferResult } from './bus.js';
+import { byteAt } from './bytes.js';
 
 /**
  * SMBus transactions built on `i2c_transfer()` exactly as Linux's i2c_smbus_xfer_emulated()
@@ -14,7 +15,7 @@ export function smbusReadByteData(bus: I2cBus, addr: number, command: number): n
     { addr, kind: 'write', data: Uint8Array.of(command & 0xff) },
     { addr, kind: 'read', length: 1 },
   ]);
-  return r.ok ? r.reads[0]![0]! : -ENXIO;
+  return r.ok ? byteAt(readData(r), 0) : -ENXIO;
 }
 
 export function smbusWriteByteData(bus: I2cBus, addr: number, command: number, value: number): number {
@@ -28,13 +29,22 @@ export function smbusReadWordData(bus: I2cBus, addr: number, command: number): n
     { addr, kind: 'read', length: 2 },
   ]);
   if (!r.ok) return -ENXIO;
-  const data = r.reads[0]!;
-  return data[0]! | (data[1]! << 8);
+  const data = readData(r);
+  return byteAt(data, 0) | (byteAt(data, 1) << 8);
 }
 
 export function smbusWriteWordData(bus: I2cBus, addr: number, command: number, value: number): number {
-  const r = bus.transfer([{ addr, kind: 'write', data: Uint8Array.of(command & 0xff, value & 0xff, (value >> 8) & 0xff) }]);
+  const r = bus.transfer([
+    { addr, kind: 'write', data: Uint8Array.of(command & 0xff, value & 0xff, (value >> 8) & 0xff) },
+  ]);
   return r.ok ? 0 : -ENXIO;
+}
+
+/** The bytes of a transfer's single read message (the transfer returns one entry per read carried out). */
+function readData(r: I2cTransferResult): Uint8Array {
+  const data = r.reads[0];
+  if (!data) throw new RangeError('the I2C transfer carried out no read message');
+  return data;
 }
 
 /** A client bound to one address, the shape of `struct i2c_client` for code that mirrors a driver. */

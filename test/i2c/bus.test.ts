@@ -1,5 +1,13 @@
 import test from 'ava';
-import { I2cBus, type I2cDevice, type I2cTraceEvent, smbusReadByteData, smbusReadWordData, smbusWriteWordData, ENXIO } from '../../src/i2c/index.js';
+import {
+  I2cBus,
+  type I2cDevice,
+  type I2cTraceEvent,
+  smbusReadByteData,
+  smbusReadWordData,
+  smbusWriteWordData,
+  ENXIO,
+} from '../../src/i2c/index.js';
 
 /** A register-file chip with an 8-bit pointer that auto-increments, as most SMBus chips do. */
 function registerFile(): I2cDevice & { regs: Uint8Array } {
