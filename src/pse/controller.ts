@@ -18,7 +18,12 @@ export interface PiStatus {
   power: PiPowerState;
   allocatedMw: number;
   /** What ethtool --show-pse would print for this PI's C33 state. */
-  ethtool: { adminState: 'enabled' | 'disabled'; pwStatus: 'delivering' | 'searching' | 'disabled' | 'otherfault'; pwClass?: number; actualPwMw: number };
+  ethtool: {
+    adminState: 'enabled' | 'disabled';
+    pwStatus: 'delivering' | 'searching' | 'disabled' | 'otherfault';
+    pwClass?: number;
+    actualPwMw: number;
+  };
 }
 
 export type PseEvent =
@@ -48,7 +53,14 @@ export class PseControllerModel {
     /** Total power budget of the controller's supply, in mW. */
     readonly budgetMw = Number.POSITIVE_INFINITY,
   ) {
-    this.pis = Array.from({ length: piCount }, () => ({ adminEnabled: false, pd: undefined, detection: 'none', pdClass: undefined, power: 'disabled', allocatedMw: 0 }));
+    this.pis = Array.from({ length: piCount }, () => ({
+      adminEnabled: false,
+      pd: undefined,
+      detection: 'none',
+      pdClass: undefined,
+      power: 'disabled',
+      allocatedMw: 0,
+    }));
   }
 
   subscribe(listener: (e: PseEvent) => void): () => void {
@@ -133,7 +145,8 @@ export class PseControllerModel {
     const requestedMw = CLASS_POWER_MW[pi.pdClass] ?? 0;
     const availableMw = this.availableMw();
     if (requestedMw > availableMw) {
-      if (pi.power !== 'over-budget') this.emit({ type: 'pse.over-budget', pi: index, requestedMw, availableMw });
+      if (pi.power !== 'over-budget')
+        this.emit({ type: 'pse.over-budget', pi: index, requestedMw, availableMw });
       pi.power = 'over-budget';
       return;
     }
@@ -146,7 +159,8 @@ export class PseControllerModel {
     const pi = this.pi(index);
     const wasOn = pi.power === 'delivering';
     pi.allocatedMw = 0;
-    if (pi.power === 'delivering' || pi.power === 'over-budget') pi.power = pi.adminEnabled ? 'searching' : 'disabled';
+    if (pi.power === 'delivering' || pi.power === 'over-budget')
+      pi.power = pi.adminEnabled ? 'searching' : 'disabled';
     if (wasOn) this.emit({ type: 'pse.power-off', pi: index, reason });
   }
 

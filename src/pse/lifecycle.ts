@@ -85,7 +85,9 @@ export class ControllerLifecycle {
         this.register('schedule: at start');
         break;
       case 'after-delay':
-        this.timer = this.clock.schedule(this.clock.now() + s.delayNs, () => this.register(`schedule: after ${s.delayNs} ns`));
+        this.timer = this.clock.schedule(this.clock.now() + s.delayNs, () =>
+          this.register(`schedule: after ${s.delayNs} ns`),
+        );
         break;
       case 'flapping':
         this.timer = this.clock.schedule(this.clock.now() + s.firstNs, () => this.flapUp());
@@ -136,7 +138,11 @@ export class ControllerLifecycle {
   private flapUp(): void {
     const s = this.schedule;
     if (s.kind !== 'flapping') return;
-    this.register(this.cyclesDone === 0 ? 'schedule: flapping, first load' : `schedule: flapping, reload ${this.cyclesDone}`);
+    this.register(
+      this.cyclesDone === 0
+        ? 'schedule: flapping, first load'
+        : `schedule: flapping, reload ${this.cyclesDone}`,
+    );
     this.timer = this.clock.schedule(this.clock.now() + s.upNs, () => {
       this.unregister('schedule: flapping, unload');
       this.cyclesDone++;
@@ -148,7 +154,14 @@ export class ControllerLifecycle {
   private move(to: LifecycleState, reason: string): void {
     const from = this.current;
     this.current = to;
-    const event: LifecycleEvent = { type: 'pse.lifecycle', controller: this.controller, from, to, atNs: this.clock.now(), reason };
+    const event: LifecycleEvent = {
+      type: 'pse.lifecycle',
+      controller: this.controller,
+      from,
+      to,
+      atNs: this.clock.now(),
+      reason,
+    };
     for (const l of this.listeners) l(event);
   }
 }
@@ -180,7 +193,10 @@ export class PseAttachTracker {
   /** Whether the PHY ever got its pse_control under the deferred-probe model. */
   private readonly attachedOnce = new Set<string>();
 
-  constructor(links: readonly { phy: string; controller: string }[], lifecycles: readonly ControllerLifecycle[]) {
+  constructor(
+    links: readonly { phy: string; controller: string }[],
+    lifecycles: readonly ControllerLifecycle[],
+  ) {
     for (const l of links) this.phyController.set(l.phy, l.controller);
     for (const lc of lifecycles) {
       this.lifecycles.set(lc.controller, lc);
@@ -188,7 +204,8 @@ export class PseAttachTracker {
         if (e.to !== 'registered') return;
         for (const [phy, ctl] of this.phyController) if (ctl === e.controller) this.attachedOnce.add(phy);
       });
-      if (lc.isRegistered()) for (const [phy, ctl] of this.phyController) if (ctl === lc.controller) this.attachedOnce.add(phy);
+      if (lc.isRegistered())
+        for (const [phy, ctl] of this.phyController) if (ctl === lc.controller) this.attachedOnce.add(phy);
     }
   }
 
@@ -199,7 +216,9 @@ export class PseAttachTracker {
 
   /** PHY paths whose `pses` controller is not registered right now. */
   physWaitingForPse(): string[] {
-    return [...this.phyController].filter(([, ctl]) => !this.lifecycles.get(ctl)?.isRegistered()).map(([phy]) => phy);
+    return [...this.phyController]
+      .filter(([, ctl]) => !this.lifecycles.get(ctl)?.isRegistered())
+      .map(([phy]) => phy);
   }
 
   expectation(phy: string, model: AttachModel): PhyExpectation {

@@ -20,7 +20,9 @@ export interface PoweredDevice {
 }
 
 /** PSE output power per class (IEEE 802.3 Table 33-6 / 145-13, PSE side): class 0 is allocated like class 3. */
-export const CLASS_POWER_MW: readonly number[] = [15_400, 4_000, 7_000, 15_400, 30_000, 45_000, 60_000, 75_000, 90_000];
+export const CLASS_POWER_MW: readonly number[] = [
+  15_400, 4_000, 7_000, 15_400, 30_000, 45_000, 60_000, 75_000, 90_000,
+];
 
 export function pd(pdClass: number, loadMw?: number, signature: DetectionSignature = 'valid'): PoweredDevice {
   return { signature, pdClass, loadMw: loadMw ?? Math.round((CLASS_POWER_MW[pdClass] ?? 0) * 0.8) };

@@ -1,4 +1,5 @@
 import type { I2cDevice } from '../i2c/bus.js';
+import { byteAt } from '../i2c/bytes.js';
 import type { PoweredDevice } from './powered-device.js';
 import { CLASS_POWER_MW } from './powered-device.js';
 import {
@@ -117,7 +118,8 @@ export class Tps23881 implements I2cDevice {
       q.fill(0);
       for (const [reg, value] of RESET_VALUES) q[reg] = value;
     }
-    for (const [i, ch] of this.channels.entries()) this.channels[i] = { ...emptyChannel(), pd: ch.pd, pdChannels: ch.pdChannels };
+    for (const [i, ch] of this.channels.entries())
+      this.channels[i] = { ...emptyChannel(), pd: ch.pd, pdChannels: ch.pdChannels };
     this.firmware = 'rom';
     this.parityImage = [];
     this.sramImage = [];
@@ -131,13 +133,14 @@ export class Tps23881 implements I2cDevice {
   }
 
   write(bytes: Uint8Array): void {
-    if (bytes.length === 0) return;
-    this.pointer = bytes[0]!;
+    const pointer = bytes[0];
+    if (pointer === undefined) return;
+    this.pointer = pointer;
     const data = bytes.subarray(1);
     if (data.length === 2 && this.sixteenBit()) {
       // Configuration B word write: low byte to quad 0, high byte to quad 1.
-      this.writeReg(0, this.pointer, data[0]!);
-      this.writeReg(1, this.pointer, data[1]!);
+      this.writeReg(0, this.pointer, byteAt(data, 0));
+      this.writeReg(1, this.pointer, byteAt(data, 1));
     } else {
       for (const [i, b] of data.entries()) this.writeReg(0, (this.pointer + i) & 0xff, b);
     }
@@ -199,7 +202,7 @@ export class Tps23881 implements I2cDevice {
   /** Thermal shutdown: all ports off and SUPF_EVENT.TSD set in both quads. */
   overTemperature(): void {
     for (const [p, ch] of this.channels.entries()) if (ch.powered) this.powerOff(p);
-    for (const q of [0, 1] as const) this.regs[q][REG.SUPF_EVENT] = this.regs[q][REG.SUPF_EVENT]! | SUPF_BITS.TSD;
+    for (const quad of [0, 1] as const) this.setEvent(quad, REG.SUPF_EVENT, SUPF_BITS.TSD);
     this.updateInterrupt();
   }
 
@@ -223,14 +226,19 @@ export class Tps23881 implements I2cDevice {
 
   // ---- registers ----------------------------------------------------------------------------------
 
+  /** Register byte of a quad; every address is masked to 8 bits before it gets here. */
+  private regByte(quad: 0 | 1, reg: number): number {
+    return byteAt(this.regs[quad], reg);
+  }
+
   private sixteenBit(): boolean {
-    return (this.regs[0][REG.GEN_MASK]! & GEN_MASK.NBITACC) !== 0;
+    return (this.regByte(0, REG.GEN_MASK) & GEN_MASK.NBITACC) !== 0;
   }
 
   private writeReg(quad: 0 | 1, reg: number, value: number): void {
     const q = this.regs[quad];
     if (STORED.has(reg)) {
-      const previousMap = q[REG.PORT_MAP]!;
+      const previousMap = this.regByte(quad, REG.PORT_MAP);
       q[reg] = value;
       if (reg === REG.PORT_MAP && previousMap !== value) this.remapChannels(quad);
       return;
@@ -244,7 +252,7 @@ export class Tps23881 implements I2cDevice {
         // Restart detection/classification: forget results so the next evaluation reports them afresh.
         for (let l = 0; l < 4; l++) {
           if (value & (0x11 << l)) {
-            const ch = this.channels[this.physical(quad, l)]!;
+            const ch = this.channel(this.physical(quad, l));
             if (!ch.powered) ch.detect = ch.classCode = Detect.UNKNOWN;
           }
         }
@@ -268,16 +276,16 @@ export class Tps23881 implements I2cDevice {
     const q = this.regs[quad];
     const cor = EVENT_PAIRS.get(reg);
     if (cor !== undefined) {
-      const v = q[cor]!;
+      const v = this.regByte(quad, cor);
       q[cor] = 0;
       return v;
     }
     if (reg >= REG.DISC && reg < REG.DISC + 4) {
-      const ch = this.channels[this.physical(quad, reg - REG.DISC)]!;
+      const ch = this.channel(this.physical(quad, reg - REG.DISC));
       return (ch.classCode << 4) | ch.detect;
     }
     if (reg >= REG.CHAN1_CLASS && reg < REG.CHAN1_CLASS + 4) {
-      const ch = this.channels[this.physical(quad, reg - REG.CHAN1_CLASS)]!;
+      const ch = this.channel(this.physical(quad, reg - REG.CHAN1_CLASS));
       return (ch.assignedClass << 4) | ch.requestedClass;
     }
     if (isMeasurement(reg)) {
@@ -290,7 +298,7 @@ export class Tps23881 implements I2cDevice {
       case REG.PW_STATUS: {
         let v = 0;
         for (let l = 0; l < 4; l++) {
-          const ch = this.channels[this.physical(quad, l)]!;
+          const ch = this.channel(this.physical(quad, l));
           if (ch.powered) v |= (1 << l) | (1 << (l + 4));
         }
         return v;
@@ -304,8 +312,8 @@ export class Tps23881 implements I2cDevice {
       case REG.DEVID:
         return this.deviceId;
       default:
-        if (!STORED.has(reg)) this.opts.onUnmodelled?.(reg, false, q[reg]!);
-        return q[reg]!;
+        if (!STORED.has(reg)) this.opts.onUnmodelled?.(reg, false, this.regByte(quad, reg));
+        return this.regByte(quad, reg);
     }
   }
 
@@ -338,7 +346,9 @@ export class Tps23881 implements I2cDevice {
       case 0x18: {
         const parity = Uint8Array.from(this.parityImage);
         const sram = Uint8Array.from(this.sramImage);
-        const ok = this.opts.acceptFirmware ? this.opts.acceptFirmware(parity, sram) : parity.length > 0 && sram.length > 0;
+        const ok = this.opts.acceptFirmware
+          ? this.opts.acceptFirmware(parity, sram)
+          : parity.length > 0 && sram.length > 0;
         this.firmware = ok ? 'sram' : 'safe-mode';
         break;
       }
@@ -357,18 +367,18 @@ export class Tps23881 implements I2cDevice {
     for (let l = 0; l < 4; l++) {
       const p = this.physical(quad, l);
       if (value & (1 << (l + 4))) this.powerOffCommand(quad, l, p);
-      else if (value & (1 << l)) this.channels[p]!.pwonPending = true;
+      else if (value & (1 << l)) this.channel(p).pwonPending = true;
     }
   }
 
   /** PWOFFn: port off, and (datasheet, quoted by tps23881_pi_disable) "resets lots of register". */
   private powerOffCommand(quad: 0 | 1, l: number, p: number): void {
-    const ch = this.channels[p]!;
+    const ch = this.channel(p);
     ch.pwonPending = false;
     if (ch.powered) this.powerOff(p);
     const q = this.regs[quad];
-    q[REG.DET_CLA_EN] = q[REG.DET_CLA_EN]! & ~(0x11 << l);
-    q[REG.DISC_EN] = q[REG.DISC_EN]! & ~(1 << l);
+    q[REG.DET_CLA_EN] = this.regByte(quad, REG.DET_CLA_EN) & ~(0x11 << l);
+    q[REG.DISC_EN] = this.regByte(quad, REG.DISC_EN) & ~(1 << l);
     q[REG.TWO_PAIR_POL1 + l] = 0xff;
     ch.detect = ch.classCode = Detect.UNKNOWN;
     ch.requestedClass = ch.assignedClass = 0;
@@ -384,7 +394,7 @@ export class Tps23881 implements I2cDevice {
 
   /** Logical channel l of a quad to its physical channel, through PORT_MAP (2 bits per logical channel). */
   private physical(quad: 0 | 1, l: number): number {
-    return quad * 4 + ((this.regs[quad][REG.PORT_MAP]! >> (2 * l)) & 3);
+    return quad * 4 + ((this.regByte(quad, REG.PORT_MAP) >> (2 * l)) & 3);
   }
 
   private logical(p: number): { quad: 0 | 1; l: number } {
@@ -396,23 +406,23 @@ export class Tps23881 implements I2cDevice {
   /** Ports off when the matrix changes under them, so no logical channel keeps a stale physical one. */
   private remapChannels(quad: 0 | 1): void {
     for (let p = quad * 4; p < quad * 4 + 4; p++) {
-      const ch = this.channels[p]!;
+      const ch = this.channel(p);
       ch.powered = ch.pwonPending = false;
       ch.detect = ch.classCode = Detect.UNKNOWN;
     }
   }
 
   private isFourPair(quad: 0 | 1, l: number): boolean {
-    const nibble = (this.regs[quad][REG.PORT_POWER]! >> (4 * (l >> 1))) & 0xf;
+    const nibble = (this.regByte(quad, REG.PORT_POWER) >> (4 * (l >> 1))) & 0xf;
     return nibble === 0xf;
   }
 
   private mode(quad: 0 | 1, l: number): number {
-    return (this.regs[quad][REG.OP_MODE]! >> (2 * l)) & 3;
+    return (this.regByte(quad, REG.OP_MODE) >> (2 * l)) & 3;
   }
 
   private setEvent(quad: 0 | 1, reg: number, bits: number): void {
-    this.regs[quad][reg] = this.regs[quad][reg]! | bits;
+    this.regs[quad][reg] = this.regByte(quad, reg) | bits;
   }
 
   // ---- port state machine --------------------------------------------------------------------------
@@ -425,30 +435,30 @@ export class Tps23881 implements I2cDevice {
 
   private evaluateChannel(p: number): void {
     const { quad, l } = this.logical(p);
-    const ch = this.channels[p]!;
-    const q = this.regs[quad];
+    const ch = this.channel(p);
     const mode = this.mode(quad, l);
     if (mode === OpMode.OFF) {
       if (ch.powered) this.powerOff(p);
       return;
     }
     if (ch.powered) {
+      // A powered port stays on unless its PD is gone with DC disconnect detection enabled (DISC_EN) or
+      // draws past the policing threshold (PCUT); then it is off and goes back through detection below.
       if (!ch.pd) {
-        // DC disconnect detection only when enabled (DISC_EN); otherwise the port stays on with no load.
-        if (q[REG.DISC_EN]! & (1 << l)) {
-          this.powerOff(p);
-          this.setEvent(quad, REG.FAULT, 1 << (l + 4)); // DISF
-          ch.detect = ch.classCode = Detect.UNKNOWN;
-          ch.requestedClass = ch.assignedClass = 0;
-        }
+        if (!(this.regByte(quad, REG.DISC_EN) & (1 << l))) return;
+        this.powerOff(p);
+        this.setEvent(quad, REG.FAULT, 1 << (l + 4)); // DISF
+        ch.detect = ch.classCode = Detect.UNKNOWN;
+        ch.requestedClass = ch.assignedClass = 0;
       } else if (this.channelLoadMw(p) > this.policingMw(quad, l)) {
         this.powerOff(p);
-        this.setEvent(quad, REG.FAULT, 1 << l); // PCUT: overload past the policing threshold
+        this.setEvent(quad, REG.FAULT, 1 << l); // PCUT
+      } else {
+        return;
       }
-      if (ch.powered) return;
     }
-    const detectEnabled = (q[REG.DET_CLA_EN]! & (1 << l)) !== 0 || mode === OpMode.AUTO;
-    const classEnabled = (q[REG.DET_CLA_EN]! & (1 << (l + 4))) !== 0 || mode === OpMode.AUTO;
+    const detectEnabled = (this.regByte(quad, REG.DET_CLA_EN) & (1 << l)) !== 0 || mode === OpMode.AUTO;
+    const classEnabled = (this.regByte(quad, REG.DET_CLA_EN) & (1 << (l + 4))) !== 0 || mode === OpMode.AUTO;
     if (!detectEnabled) return;
     const detect = detectionCode(ch.pd);
     if (detect !== ch.detect) {
@@ -456,7 +466,10 @@ export class Tps23881 implements I2cDevice {
       this.setEvent(quad, REG.DET_EVENT, 1 << l);
     }
     const fourPair = this.isFourPair(quad, l);
-    const classCode = detect === Detect.VALID && classEnabled && ch.pd ? classCodeFor(ch.pd.pdClass, fourPair) : Detect.UNKNOWN;
+    const classCode =
+      detect === Detect.VALID && classEnabled && ch.pd
+        ? classCodeFor(ch.pd.pdClass, fourPair)
+        : Detect.UNKNOWN;
     if (classCode !== ch.classCode) {
       ch.classCode = classCode;
       if (classCode !== ClassCode.UNKNOWN) this.setEvent(quad, REG.DET_EVENT, 1 << (l + 4));
@@ -466,18 +479,19 @@ export class Tps23881 implements I2cDevice {
       ch.assignedClass = fourPair || ch.pd.pdClass <= 4 ? ch.pd.pdClass : 4;
     }
     const wantsPower = mode === OpMode.AUTO || ch.pwonPending || mode === OpMode.MANUAL;
-    if (wantsPower && detect === Detect.VALID && (!classEnabled || classCode !== ClassCode.UNKNOWN)) this.powerOn(p, quad, l);
+    if (wantsPower && detect === Detect.VALID && (!classEnabled || classCode !== ClassCode.UNKNOWN))
+      this.powerOn(p, quad, l);
   }
 
   private powerOn(p: number, quad: 0 | 1, l: number): void {
-    const ch = this.channels[p]!;
+    const ch = this.channel(p);
     ch.powered = true;
     ch.pwonPending = false;
     // Power enable and power good both change (the inrush phase completes at once in this model).
     this.setEvent(quad, REG.POWER_EVENT, (1 << l) | (1 << (l + 4)));
     // Unless FOLDBACK has the channel's manual-policing bit (tps23881_pi_enable_manual_pol), the chip sets
     // policing from the assigned class: the class power, split over the two channels of a 4-pair port.
-    if (!(this.regs[quad][REG.FOLDBACK]! & (1 << l))) {
+    if (!(this.regByte(quad, REG.FOLDBACK) & (1 << l))) {
       const classMw = CLASS_POWER_MW[ch.assignedClass] ?? 0;
       const perChannel = this.isFourPair(quad, l) ? classMw / 2 : classMw;
       this.regs[quad][REG.TWO_PAIR_POL1 + l] = Math.min(0xff, Math.round(perChannel / MW_STEP));
@@ -485,7 +499,7 @@ export class Tps23881 implements I2cDevice {
   }
 
   private powerOff(p: number): void {
-    const ch = this.channels[p]!;
+    const ch = this.channel(p);
     if (!ch.powered) return;
     ch.powered = false;
     const { quad, l } = this.logical(p);
@@ -493,12 +507,12 @@ export class Tps23881 implements I2cDevice {
   }
 
   private channelLoadMw(p: number): number {
-    const ch = this.channels[p]!;
+    const ch = this.channel(p);
     return ch.pd ? ch.pd.loadMw / ch.pdChannels : 0;
   }
 
   private policingMw(quad: 0 | 1, l: number): number {
-    return this.regs[quad][REG.TWO_PAIR_POL1 + l]! * MW_STEP;
+    return this.regByte(quad, REG.TWO_PAIR_POL1 + l) * MW_STEP;
   }
 
   /** 16-bit measurement at an even address for one quad: input voltage, channel current or voltage. */
@@ -509,7 +523,7 @@ export class Tps23881 implements I2cDevice {
     const offset = evenReg - REG.CHAN1_A;
     const l = offset >> 2;
     const p = this.physical(q, l);
-    const ch = this.channels[p]!;
+    const ch = this.channel(p);
     if (!ch.powered) return 0;
     if ((offset & 3) === 0) {
       // I = P / V; nA = mW * 1e12 / uV.
@@ -520,16 +534,15 @@ export class Tps23881 implements I2cDevice {
   }
 
   private interruptStatus(quad: 0 | 1): number {
-    const q = this.regs[quad];
     let it = 0;
-    if (q[REG.POWER_EVENT]! & 0x0f) it |= IT.PEC;
-    if (q[REG.POWER_EVENT]! & 0xf0) it |= IT.PGC;
-    if (q[REG.FAULT]! & 0xf0) it |= IT.DISF;
-    if (q[REG.DET_EVENT]! & 0x0f) it |= IT.DETC;
-    if (q[REG.DET_EVENT]! & 0xf0) it |= IT.CLASC;
-    if (q[REG.FAULT]! & 0x0f || q[REG.START_EVENT]! & 0xf0) it |= IT.IFAULT;
-    if (q[REG.START_EVENT]! & 0x0f) it |= IT.STRTF;
-    if (q[REG.SUPF_EVENT]!) it |= IT.SUPF;
+    if (this.regByte(quad, REG.POWER_EVENT) & 0x0f) it |= IT.PEC;
+    if (this.regByte(quad, REG.POWER_EVENT) & 0xf0) it |= IT.PGC;
+    if (this.regByte(quad, REG.FAULT) & 0xf0) it |= IT.DISF;
+    if (this.regByte(quad, REG.DET_EVENT) & 0x0f) it |= IT.DETC;
+    if (this.regByte(quad, REG.DET_EVENT) & 0xf0) it |= IT.CLASC;
+    if (this.regByte(quad, REG.FAULT) & 0x0f || this.regByte(quad, REG.START_EVENT) & 0xf0) it |= IT.IFAULT;
+    if (this.regByte(quad, REG.START_EVENT) & 0x0f) it |= IT.STRTF;
+    if (this.regByte(quad, REG.SUPF_EVENT)) it |= IT.SUPF;
     return it;
   }
 
@@ -537,8 +550,11 @@ export class Tps23881 implements I2cDevice {
   private updateInterrupt(): void {
     let level = false;
     for (const quad of [0, 1] as const) {
-      const q = this.regs[quad];
-      if (q[REG.GEN_MASK]! & GEN_MASK.INTEN && this.interruptStatus(quad) & q[REG.IT_MASK]!) level = true;
+      if (
+        this.regByte(quad, REG.GEN_MASK) & GEN_MASK.INTEN &&
+        this.interruptStatus(quad) & this.regByte(quad, REG.IT_MASK)
+      )
+        level = true;
     }
     if (level !== this.interruptLevel) {
       this.interruptLevel = level;

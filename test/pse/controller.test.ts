@@ -8,15 +8,30 @@ test('a PD is detected, classified and powered once the PI is admin-enabled; rem
   const events: PseEvent[] = [];
   ctl.subscribe((e) => events.push(e));
   ctl.attachPd(0, pd(3, 9_000));
-  t.deepEqual(events.map((e) => e.type), ['pse.pd-attached'], 'nothing runs while admin-disabled');
+  t.deepEqual(
+    events.map((e) => e.type),
+    ['pse.pd-attached'],
+    'nothing runs while admin-disabled',
+  );
   t.is(ctl.status(0).ethtool.pwStatus, 'disabled');
   ctl.setAdminState(0, true);
-  t.deepEqual(events.map((e) => e.type), ['pse.pd-attached', 'pse.detection', 'pse.classification', 'pse.power-on']);
+  t.deepEqual(
+    events.map((e) => e.type),
+    ['pse.pd-attached', 'pse.detection', 'pse.classification', 'pse.power-on'],
+  );
   // Class 3 allocates 15.4 W (802.3 Table 33-6, PSE output power).
-  t.deepEqual(ctl.status(0).ethtool, { adminState: 'enabled', pwStatus: 'delivering', pwClass: 3, actualPwMw: 9_000 });
+  t.deepEqual(ctl.status(0).ethtool, {
+    adminState: 'enabled',
+    pwStatus: 'delivering',
+    pwClass: 3,
+    actualPwMw: 9_000,
+  });
   t.is(ctl.status(0).allocatedMw, 15_400);
   ctl.removePd(0);
-  t.deepEqual(events.slice(4).map((e) => e.type), ['pse.power-off', 'pse.pd-removed']);
+  t.deepEqual(
+    events.slice(4).map((e) => e.type),
+    ['pse.power-off', 'pse.pd-removed'],
+  );
   t.is(ctl.status(0).ethtool.pwStatus, 'searching');
 });
 

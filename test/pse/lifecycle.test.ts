@@ -1,6 +1,11 @@
 import test from 'ava';
 import { VirtualClock, ms } from '../../src/clock.js';
-import { ControllerLifecycle, PseAttachTracker, type LifecycleEvent, type LoadSchedule } from '../../src/pse/lifecycle.js';
+import {
+  ControllerLifecycle,
+  PseAttachTracker,
+  type LifecycleEvent,
+  type LoadSchedule,
+} from '../../src/pse/lifecycle.js';
 import { I2cBus, SmbusClient } from '../../src/i2c/index.js';
 import { Tps23881 } from '../../src/pse/tps23881.js';
 
@@ -68,7 +73,13 @@ test('explicit trigger, and never', (t) => {
 });
 
 test('flapping: up and down on the virtual clock for the given cycles, events in order', (t) => {
-  const { clock, events } = setup({ kind: 'flapping', firstNs: ms(10), upNs: ms(5), downNs: ms(20), cycles: 2 });
+  const { clock, events } = setup({
+    kind: 'flapping',
+    firstNs: ms(10),
+    upNs: ms(5),
+    downNs: ms(20),
+    cycles: 2,
+  });
   clock.advance(ms(200));
   t.deepEqual(events, [
     [ms(10), 'present', 'registered'],

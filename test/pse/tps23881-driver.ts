@@ -54,14 +54,49 @@ const NA_STEP = 89500;
 const MW_STEP = 500;
 
 export const PARITY_CONF: [number, number][] = [
-  [0x60, 0x01], [0x62, 0x00], [0x63, 0x80], [0x60, 0xc4], [0x1d, 0xbc], [0xd7, 0x02], [0x91, 0x00], [0x90, 0x00], [0xd7, 0x00], [0x1d, 0x00],
+  [0x60, 0x01],
+  [0x62, 0x00],
+  [0x63, 0x80],
+  [0x60, 0xc4],
+  [0x1d, 0xbc],
+  [0xd7, 0x02],
+  [0x91, 0x00],
+  [0x90, 0x00],
+  [0xd7, 0x00],
+  [0x1d, 0x00],
 ];
 export const SRAM_CONF: [number, number][] = [
-  [0x60, 0xc5], [0x62, 0x00], [0x63, 0x80], [0x60, 0xc0], [0x1d, 0xbc], [0xd7, 0x02], [0x91, 0x00], [0x90, 0x00], [0xd7, 0x00], [0x1d, 0x00],
+  [0x60, 0xc5],
+  [0x62, 0x00],
+  [0x63, 0x80],
+  [0x60, 0xc0],
+  [0x1d, 0xbc],
+  [0xd7, 0x02],
+  [0x91, 0x00],
+  [0x90, 0x00],
+  [0xd7, 0x00],
+  [0x1d, 0x00],
 ];
 
 /** tps23881_power_class_table, index = DISC class nibble. */
-export const POWER_CLASS_TABLE = [-ERANGE, 4000, 7000, 15500, 30000, 15500, 15500, -ERANGE, 45000, 60000, 75000, 90000, 15500, 45000, -ERANGE, -ERANGE];
+export const POWER_CLASS_TABLE = [
+  -ERANGE,
+  4000,
+  7000,
+  15500,
+  30000,
+  15500,
+  15500,
+  -ERANGE,
+  45000,
+  60000,
+  75000,
+  90000,
+  15500,
+  45000,
+  -ERANGE,
+  -ERANGE,
+];
 
 export interface DriverInfo {
   devId: number;
@@ -81,7 +116,11 @@ export interface PiPairsets {
 }
 
 export class Tps23881Driver {
-  readonly port: PortDesc[] = Array.from({ length: MAX_CHANS }, () => ({ chan: [0, 0], is4p: false, exist: false }));
+  readonly port: PortDesc[] = Array.from({ length: MAX_CHANS }, () => ({
+    chan: [0, 0],
+    is4p: false,
+    exist: false,
+  }));
   readonly log: string[] = [];
   constructor(private readonly client: SmbusClient) {}
 
@@ -147,7 +186,8 @@ export class Tps23881Driver {
     type M = { piId: number; lgcl: [number, number]; hw: [number, number]; is4p: boolean; exist: boolean };
     const blank = (): M => ({ piId: 0, lgcl: [0, 0], hw: [0, 0], is4p: false, exist: false });
     const pm: M[] = Array.from({ length: MAX_CHANS }, blank);
-    const isFree = (m: M[], chan: number): boolean => !m.some((e) => e.exist && (e.hw[0] === chan || e.hw[1] === chan));
+    const isFree = (m: M[], chan: number): boolean =>
+      !m.some((e) => e.exist && (e.hw[0] === chan || e.hw[1] === chan));
     for (let i = 0; i < MAX_CHANS; i++) {
       const pi = pis[i];
       if (!pi || pi.pairsetChannels.length === 0) continue;
@@ -184,12 +224,16 @@ export class Tps23881Driver {
     const unused = (): number => {
       for (let i = 0; i < MAX_CHANS; i++) {
         let used = false;
-        for (let j = 0; j < cnt; j++) if (tmp[j]!.hw[0] === i || (tmp[j]!.is4p && tmp[j]!.hw[1] === i)) used = true;
+        for (let j = 0; j < cnt; j++)
+          if (tmp[j]!.hw[0] === i || (tmp[j]!.is4p && tmp[j]!.hw[1] === i)) used = true;
         if (!used) return i;
       }
       return -ENODEV;
     };
-    for (const [g, end] of [[0, 4], [1, 8]] as const) {
+    for (const [g, end] of [
+      [0, 4],
+      [1, 8],
+    ] as const) {
       while (grp[g]! < end) {
         const c = unused();
         if (c < 0 || cnt >= MAX_CHANS) return -ENODEV;
@@ -238,54 +282,54 @@ export class Tps23881Driver {
   piEnable(id: number): number {
     const p = this.port[id]!;
     let chan = p.chan[0];
-    let val = this.setVal(0, chan, 0, 1 << chan % 4, 1 << chan % 4);
+    let val = this.setVal(0, chan, 0, 1 << (chan % 4), 1 << (chan % 4));
     if (p.is4p) {
       chan = p.chan[1];
-      val = this.setVal(val, chan, 0, 1 << chan % 4, 1 << chan % 4);
+      val = this.setVal(val, chan, 0, 1 << (chan % 4), 1 << (chan % 4));
     }
     let ret = this.client.writeWordData(R.PW_EN, val);
     if (ret) return ret;
     chan = p.chan[0];
     ret = this.client.readWordData(R.DISC_EN);
     if (ret < 0) return ret;
-    val = this.setVal(ret, chan, 0, 1 << chan % 4, 1 << chan % 4);
+    val = this.setVal(ret, chan, 0, 1 << (chan % 4), 1 << (chan % 4));
     return this.client.writeWordData(R.DISC_EN, val);
   }
 
   piDisable(id: number): number {
     const p = this.port[id]!;
     let chan = p.chan[0];
-    let val = this.setVal(0, chan, 4, 1 << chan % 4, 1 << chan % 4);
+    let val = this.setVal(0, chan, 4, 1 << (chan % 4), 1 << (chan % 4));
     if (p.is4p) {
       chan = p.chan[1];
-      val = this.setVal(val, chan, 4, 1 << chan % 4, 1 << chan % 4);
+      val = this.setVal(val, chan, 4, 1 << (chan % 4), 1 << (chan % 4));
     }
     let ret = this.client.writeWordData(R.PW_EN, val);
     if (ret) return ret;
     chan = p.chan[0];
     ret = this.client.readWordData(R.DISC_EN);
     if (ret < 0) return ret;
-    val = this.setVal(ret, chan, 0, 0, 1 << chan % 4);
+    val = this.setVal(ret, chan, 0, 0, 1 << (chan % 4));
     ret = this.client.writeWordData(R.DISC_EN, val);
     if (ret) return ret;
     ret = this.client.readWordData(R.DET_CLA_EN);
     if (ret < 0) return ret;
     chan = p.chan[0];
-    val = this.setVal(ret, chan, 0, 1 << chan % 4, 1 << chan % 4);
-    val = this.setVal(val, chan, 4, 1 << chan % 4, 1 << chan % 4);
+    val = this.setVal(ret, chan, 0, 1 << (chan % 4), 1 << (chan % 4));
+    val = this.setVal(val, chan, 4, 1 << (chan % 4), 1 << (chan % 4));
     if (p.is4p) {
       chan = p.chan[1];
       // The driver restarts from `ret` here (it drops the first channel's bits); transcribed as is.
-      val = this.setVal(ret, chan, 0, 1 << chan % 4, 1 << chan % 4);
-      val = this.setVal(val, chan, 4, 1 << chan % 4, 1 << chan % 4);
+      val = this.setVal(ret, chan, 0, 1 << (chan % 4), 1 << (chan % 4));
+      val = this.setVal(val, chan, 4, 1 << (chan % 4), 1 << (chan % 4));
     }
     return this.client.writeWordData(R.DET_CLA_EN, val);
   }
 
   private bothChannels(reg: number, off: number, id: number): number {
     const p = this.port[id]!;
-    let on = this.calcVal(reg, p.chan[0], off, 1 << p.chan[0] % 4) !== 0;
-    if (p.is4p) on &&= this.calcVal(reg, p.chan[1], off, 1 << p.chan[1] % 4) !== 0;
+    let on = this.calcVal(reg, p.chan[0], off, 1 << (p.chan[0] % 4)) !== 0;
+    if (p.is4p) on &&= this.calcVal(reg, p.chan[1], off, 1 << (p.chan[1] % 4)) !== 0;
     return on ? 1 : 0;
   }
 
@@ -372,7 +416,8 @@ export class Tps23881Driver {
         }
       }
     };
-    const exportChans = (reg: number, off: number): number => ((reg >> (4 + off)) & 0xf0) | ((reg >> off) & 0x0f);
+    const exportChans = (reg: number, off: number): number =>
+      ((reg >> (4 + off)) & 0xf0) | ((reg >> off) & 0x0f);
     let ret = this.client.readWordData(R.IT_MASK);
     if (ret < 0) return ret;
     const itMask = ret;
@@ -385,7 +430,9 @@ export class Tps23881Driver {
       if (reg & IT_SUPF) {
         const v = this.client.readWordData(R.SUPF_EVENT);
         if (v < 0) return v;
-        if (v & (1 << 7)) for (let i = 0; i < MAX_CHANS; i++) if (this.port[i]!.exist) note(1 << this.port[i]!.chan[0], 'over-temp');
+        if (v & (1 << 7))
+          for (let i = 0; i < MAX_CHANS; i++)
+            if (this.port[i]!.exist) note(1 << this.port[i]!.chan[0], 'over-temp');
       }
       if (reg & (IT_IFAULT | (IT_IFAULT << 8) | IT_DISF | (IT_DISF << 8))) {
         const v = this.client.readWordData(R.FAULT);

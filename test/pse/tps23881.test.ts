@@ -25,7 +25,9 @@ test('probe: DEVID 0x22, parity and SRAM download, FWREV of the SRAM code, then 
   t.deepEqual(driver.log, ['Firmware revision 0xe']);
   t.deepEqual(model.downloaded, { parity: parity.length, sram: sram.length });
   // The wire sequence: DEVID read, then exactly the driver's preparation tables and the streamed bytes.
-  const writes = events.filter((e): e is Extract<I2cTraceEvent, { type: 'i2c.write' }> => e.type === 'i2c.write').map((e) => [...e.data]);
+  const writes = events
+    .filter((e): e is Extract<I2cTraceEvent, { type: 'i2c.write' }> => e.type === 'i2c.write')
+    .map((e) => [...e.data]);
   t.deepEqual(writes[0], [0x43]);
   const expected: number[][] = [
     ...PARITY_CONF.map(([r, v]) => [r, v]),
