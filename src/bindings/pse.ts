@@ -1,6 +1,15 @@
 import type { Diagnostic } from '../dts/diagnostics.js';
 import type { Span } from '../dts/source.js';
-import { cellsOf, getProperty, liveChildren, nodePath, stringsOf, walk, type DtNode, type Property } from '../dts/tree.js';
+import {
+  cellsOf,
+  getProperty,
+  liveChildren,
+  nodePath,
+  stringsOf,
+  walk,
+  type DtNode,
+  type Property,
+} from '../dts/tree.js';
 
 /**
  * The PSE bindings as Linux defines them (Documentation/devicetree/bindings/net/pse-pd/: pse-controller.yaml,
@@ -210,7 +219,12 @@ function channelMap(controller: DtNode, kind: PseControllerKind, diags: Collecto
         continue;
       }
       if (reg >= TPS23881_MAX_CHANS || seen.has(reg)) {
-        diags.error(PseCode.DEVICE_RULE, ch, `wrong channel number ${reg}: must be 0-7 and unique`, getProperty(ch, 'reg'));
+        diags.error(
+          PseCode.DEVICE_RULE,
+          ch,
+          `wrong channel number ${reg}: must be 0-7 and unique`,
+          getProperty(ch, 'reg'),
+        );
         continue;
       }
       seen.set(reg, ch);
@@ -260,12 +274,19 @@ function loadPis(
     }
     const other = byIndex.get(reg);
     if (other) {
-      diags.error(PseCode.PI_REG, node, `other node with same reg value ${reg} was already registered`, regProp, [nodePath(other)]);
+      diags.error(
+        PseCode.PI_REG,
+        node,
+        `other node with same reg value ${reg} was already registered`,
+        regProp,
+        [nodePath(other)],
+      );
       continue;
     }
     byIndex.set(reg, node);
     const cellsProp = getProperty(node, '#pse-cells');
-    if (u32(node, '#pse-cells') !== 0) diags.error(PseCode.PI_CELLS, node, '#pse-cells must be <0> on a pse-pi', cellsProp);
+    if (u32(node, '#pse-cells') !== 0)
+      diags.error(PseCode.PI_CELLS, node, '#pse-cells must be <0> on a pse-pi', cellsProp);
 
     const pi: PsePi = { index: reg, path: nodePath(node), pairsets: [], polarity: [] };
     const namesProp = getProperty(node, 'pairset-names');
@@ -273,10 +294,20 @@ function loadPis(
     const names = namesProp ? stringsOf(namesProp.value) : [];
     const sets = setsProp ? cellsOf(setsProp.value) : [];
     if (setsProp && (sets.length < 1 || sets.length > 2)) {
-      diags.error(PseCode.PAIRSETS, node, `wrong number of pairsets: should be 1 or 2, got ${sets.length}`, setsProp);
+      diags.error(
+        PseCode.PAIRSETS,
+        node,
+        `wrong number of pairsets: should be 1 or 2, got ${sets.length}`,
+        setsProp,
+      );
     } else if (setsProp) {
       if (names.length !== sets.length) {
-        diags.error(PseCode.PAIRSETS, node, `amount of pairsets and pairset-names is not equal ${sets.length} != ${names.length}`, namesProp ?? setsProp);
+        diags.error(
+          PseCode.PAIRSETS,
+          node,
+          `amount of pairsets and pairset-names is not equal ${sets.length} != ${names.length}`,
+          namesProp ?? setsProp,
+        );
       }
       for (const [i, ph] of sets.entries()) {
         const name = names[i] ?? '';
@@ -285,7 +316,12 @@ function loadPis(
         }
         const target = byPhandle.get(ph);
         if (!target) {
-          diags.error(PseCode.PAIRSETS, node, `pairsets[${i}] phandle 0x${ph.toString(16)} points at no node`, setsProp);
+          diags.error(
+            PseCode.PAIRSETS,
+            node,
+            `pairsets[${i}] phandle 0x${ph.toString(16)} points at no node`,
+            setsProp,
+          );
           continue;
         }
         const channel = channels.get(target);
@@ -305,7 +341,12 @@ function loadPis(
       pi.polarity = stringsOf(polProp.value);
       const bad = pi.polarity.filter((p) => !POLARITIES.includes(p));
       if (bad.length > 0 || pi.polarity.length < 1 || pi.polarity.length > 4) {
-        diags.error(PseCode.POLARITY, node, `polarity-supported must hold 1-4 of MDI-X, MDI, X, S; got ${pi.polarity.join(', ')}`, polProp);
+        diags.error(
+          PseCode.POLARITY,
+          node,
+          `polarity-supported must hold 1-4 of MDI-X, MDI, X, S; got ${pi.polarity.join(', ')}`,
+          polProp,
+        );
       }
     }
     const vpwr = supplyTarget(node, 'vpwr-supply', byPhandle, diags, false);
@@ -319,20 +360,37 @@ function loadPis(
 function checkTps23881Pairsets(node: DtNode, pi: PsePi, owner: Map<number, DtNode>, diags: Collector): void {
   for (const ps of pi.pairsets) {
     if (ps.channel === undefined) {
-      diags.error(PseCode.DEVICE_RULE, node, `pairset ${ps.path} is not a channel of this tps23881; probe fails with -ENODEV`);
+      diags.error(
+        PseCode.DEVICE_RULE,
+        node,
+        `pairset ${ps.path} is not a channel of this tps23881; probe fails with -ENODEV`,
+      );
       continue;
     }
     const prev = owner.get(ps.channel);
-    if (prev) diags.error(PseCode.DEVICE_RULE, node, `channel ${ps.channel} already used`, undefined, [nodePath(prev)]);
+    if (prev)
+      diags.error(PseCode.DEVICE_RULE, node, `channel ${ps.channel} already used`, undefined, [
+        nodePath(prev),
+      ]);
     else owner.set(ps.channel, node);
   }
   const [a, b] = pi.pairsets;
-  if (a?.channel !== undefined && b?.channel !== undefined && Math.floor(a.channel / 4) !== Math.floor(b.channel / 4)) {
+  if (
+    a?.channel !== undefined &&
+    b?.channel !== undefined &&
+    Math.floor(a.channel / 4) !== Math.floor(b.channel / 4)
+  ) {
     diags.error(PseCode.DEVICE_RULE, node, '4-pair PSE can only be set within the same 4 ports group');
   }
 }
 
-function supplyTarget(node: DtNode, name: string, byPhandle: Map<number, DtNode>, diags: Collector, required: boolean): string | undefined {
+function supplyTarget(
+  node: DtNode,
+  name: string,
+  byPhandle: Map<number, DtNode>,
+  diags: Collector,
+  required: boolean,
+): string | undefined {
   const prop = getProperty(node, name);
   if (!prop) {
     if (required) diags.error(PseCode.SUPPLY, node, `${name} is required`);
@@ -347,7 +405,12 @@ function supplyTarget(node: DtNode, name: string, byPhandle: Map<number, DtNode>
   return nodePath(target);
 }
 
-function loadController(node: DtNode, kind: PseControllerKind, byPhandle: Map<number, DtNode>, diags: Collector): PseController {
+function loadController(
+  node: DtNode,
+  kind: PseControllerKind,
+  byPhandle: Map<number, DtNode>,
+  diags: Collector,
+): PseController {
   const cellsProp = getProperty(node, '#pse-cells');
   const pseCells = u32(node, '#pse-cells');
   const hasPis = liveChildren(node).some((c) => c.name === 'pse-pis');
@@ -355,10 +418,17 @@ function loadController(node: DtNode, kind: PseControllerKind, byPhandle: Map<nu
   if (!ETHERNET_PSE_NAME.test(node.name)) {
     diags.warning(PseCode.NODE_NAME, node, `node name should match ethernet-pse(@...|-N), got ${node.name}`);
   }
-  if (cellsProp && pseCells === undefined) diags.error(PseCode.CONTROLLER_SHAPE, node, '#pse-cells must be one cell', cellsProp);
-  if (pseCells !== undefined && pseCells > 1) diags.error(PseCode.CONTROLLER_SHAPE, node, `#pse-cells must be 0 or 1, got ${pseCells}`, cellsProp);
+  if (cellsProp && pseCells === undefined)
+    diags.error(PseCode.CONTROLLER_SHAPE, node, '#pse-cells must be one cell', cellsProp);
+  if (pseCells !== undefined && pseCells > 1)
+    diags.error(PseCode.CONTROLLER_SHAPE, node, `#pse-cells must be 0 or 1, got ${pseCells}`, cellsProp);
   if ((cellsProp !== undefined) === hasPis) {
-    diags.error(PseCode.CONTROLLER_SHAPE, node, 'a PSE controller needs exactly one of #pse-cells and pse-pis (pse-controller.yaml oneOf)', cellsProp);
+    diags.error(
+      PseCode.CONTROLLER_SHAPE,
+      node,
+      'a PSE controller needs exactly one of #pse-cells and pse-pis (pse-controller.yaml oneOf)',
+      cellsProp,
+    );
   }
   const controller: PseController = {
     path: nodePath(node),
@@ -371,17 +441,21 @@ function loadController(node: DtNode, kind: PseControllerKind, byPhandle: Map<nu
   };
   switch (kind) {
     case 'podl-pse-regulator': {
-      if (pseCells !== 0) diags.error(PseCode.DEVICE_RULE, node, 'podl-pse-regulator needs #pse-cells = <0>', cellsProp);
+      if (pseCells !== 0)
+        diags.error(PseCode.DEVICE_RULE, node, 'podl-pse-regulator needs #pse-cells = <0>', cellsProp);
       const supply = supplyTarget(node, 'pse-supply', byPhandle, diags, true);
       if (supply) controller.pseSupply = supply;
       break;
     }
     case 'ti,tps23881':
-      if (u32(node, 'reg') === undefined) diags.error(PseCode.DEVICE_RULE, node, 'ti,tps23881 needs a reg (its I2C address)');
-      if (pseCells !== undefined && pseCells !== 1) diags.error(PseCode.DEVICE_RULE, node, 'ti,tps23881 #pse-cells must be <1>', cellsProp);
+      if (u32(node, 'reg') === undefined)
+        diags.error(PseCode.DEVICE_RULE, node, 'ti,tps23881 needs a reg (its I2C address)');
+      if (pseCells !== undefined && pseCells !== 1)
+        diags.error(PseCode.DEVICE_RULE, node, 'ti,tps23881 #pse-cells must be <1>', cellsProp);
       break;
     case 'microchip,pd692x0':
-      if (u32(node, 'reg') === undefined) diags.error(PseCode.DEVICE_RULE, node, 'microchip,pd692x0 needs a reg (its I2C address)');
+      if (u32(node, 'reg') === undefined)
+        diags.error(PseCode.DEVICE_RULE, node, 'microchip,pd692x0 needs a reg (its I2C address)');
       if (!hasPis) diags.error(PseCode.DEVICE_RULE, node, 'microchip,pd692x0 requires pse-pis');
       break;
     case 'generic':
@@ -418,33 +492,69 @@ function resolveTarget(
     const controller = controllers.get(controllerNode);
     const pi = u32(target, 'reg');
     if (!controller || pi === undefined || !controller.pis.some((p) => p.path === targetPath)) {
-      diags.error(PseCode.PSE_MISSING, phy, `pses points at ${targetPath}, which no PSE controller registers as a PI`, prop, [targetPath]);
+      diags.error(
+        PseCode.PSE_MISSING,
+        phy,
+        `pses points at ${targetPath}, which no PSE controller registers as a PI`,
+        prop,
+        [targetPath],
+      );
       return undefined;
     }
     if (!controller.enabled) {
-      diags.error(PseCode.PSE_MISSING, phy, `pses points at a PI of ${controller.path}, which is disabled: the PHY defers forever`, prop, [controller.path]);
+      diags.error(
+        PseCode.PSE_MISSING,
+        phy,
+        `pses points at a PI of ${controller.path}, which is disabled: the PHY defers forever`,
+        prop,
+        [controller.path],
+      );
       return undefined;
     }
     return { controller, controllerNode, pi, piNode: target };
   }
   const controller = controllers.get(target);
   if (!controller) {
-    diags.error(PseCode.PSE_MISSING, phy, `pses points at ${targetPath}, which is not a PSE controller`, prop, [targetPath]);
+    diags.error(
+      PseCode.PSE_MISSING,
+      phy,
+      `pses points at ${targetPath}, which is not a PSE controller`,
+      prop,
+      [targetPath],
+    );
     return undefined;
   }
   if (!controller.enabled) {
-    diags.error(PseCode.PSE_MISSING, phy, `pses points at ${targetPath}, which is disabled: the PHY defers forever`, prop, [targetPath]);
+    diags.error(
+      PseCode.PSE_MISSING,
+      phy,
+      `pses points at ${targetPath}, which is disabled: the PHY defers forever`,
+      prop,
+      [targetPath],
+    );
     return undefined;
   }
   if (liveChildren(target).some((c) => c.name === 'pse-pis')) {
     // of_pse_control_get() matches only PI nodes against a controller that has pse-pis: no match, -EPROBE_DEFER.
-    diags.error(PseCode.PSE_MISSING, phy, `pses points at controller ${targetPath}, which describes its PIs in pse-pis: reference a pse-pi node`, prop, [targetPath]);
+    diags.error(
+      PseCode.PSE_MISSING,
+      phy,
+      `pses points at controller ${targetPath}, which describes its PIs in pse-pis: reference a pse-pi node`,
+      prop,
+      [targetPath],
+    );
     return undefined;
   }
   const pi = args[0] ?? 0;
   const lines = controller.pis.length;
   if (args.length === 1 && pi >= lines) {
-    diags.error(PseCode.ARITY, phy, `pses index ${pi} is out of range: ${targetPath} has ${lines} line(s)`, prop, [targetPath]);
+    diags.error(
+      PseCode.ARITY,
+      phy,
+      `pses index ${pi} is out of range: ${targetPath} has ${lines} line(s)`,
+      prop,
+      [targetPath],
+    );
     return undefined;
   }
   return { controller, controllerNode: target, pi };
@@ -467,11 +577,11 @@ export function checkPseBindings(root: DtNode): PseBindingReport {
     const prop = getProperty(phy, 'pses');
     if (!prop) return;
     const cells = cellsOf(prop.value);
-    if (cells.length === 0 || prop.value.bytes.length % 4 !== 0) {
+    const ph = cells[0];
+    if (ph === undefined || prop.value.bytes.length % 4 !== 0) {
       diags.error(PseCode.ARITY, phy, 'pses must hold a phandle and its #pse-cells arguments', prop);
       return;
     }
-    const ph = cells[0]!;
     const target = byPhandle.get(ph);
     if (!target) {
       diags.error(PseCode.DANGLING, phy, `pses phandle 0x${ph.toString(16)} points at no node`, prop);
@@ -485,7 +595,13 @@ export function checkPseBindings(root: DtNode): PseBindingReport {
     }
     // ethernet-phy.yaml: pses maxItems 1, so exactly one specifier of 1 + #pse-cells cells.
     if (cells.length !== 1 + n) {
-      diags.error(PseCode.ARITY, phy, `pses has ${cells.length - 1} argument cell(s) but ${targetPath} has #pse-cells = <${n}>`, prop, [targetPath]);
+      diags.error(
+        PseCode.ARITY,
+        phy,
+        `pses has ${cells.length - 1} argument cell(s) but ${targetPath} has #pse-cells = <${n}>`,
+        prop,
+        [targetPath],
+      );
       return;
     }
     const ref = resolveTarget(phy, prop, target, cells.slice(1), controllers, diags);
@@ -495,7 +611,13 @@ export function checkPseBindings(root: DtNode): PseBindingReport {
     const phyPath = nodePath(phy);
     const first = piUsers.get(key);
     if (first !== undefined) {
-      diags.error(PseCode.PI_SHARED, phy, `PI ${ref.pi} of ${ref.controller.path} is already referenced by ${first}`, prop, [first]);
+      diags.error(
+        PseCode.PI_SHARED,
+        phy,
+        `PI ${ref.pi} of ${ref.controller.path} is already referenced by ${first}`,
+        prop,
+        [first],
+      );
       return;
     }
     piUsers.set(key, phyPath);
@@ -522,7 +644,9 @@ export function hasErrors(report: PseBindingReport): boolean {
 /** One line per PHY: `phy -> controller pi N [pairsets]`, the text `mdio-emu pse map` prints. */
 export function formatPseMap(report: PseBindingReport): string[] {
   return report.links.map((l) => {
-    const sets = l.pairsets.map((p) => `${p.name}=${p.path}${p.channel !== undefined ? `(ch${p.channel})` : ''}`).join(', ');
+    const sets = l.pairsets
+      .map((p) => `${p.name}=${p.path}${p.channel !== undefined ? `(ch${p.channel})` : ''}`)
+      .join(', ');
     const pi = l.piPath ? `pi ${l.pi} (${l.piPath})` : `pi ${l.pi}`;
     return `${l.phy} -> ${l.controller} ${pi}${sets ? ` pairsets ${sets}` : ''}`;
   });

@@ -10,7 +10,10 @@ const repo = join(here, '..', '..');
 const fixtures = join(here, 'fixtures');
 
 function cli(...args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, ['--import=tsx', join(repo, 'cli', 'index.ts'), ...args], { cwd: repo, encoding: 'utf8' });
+  const r = spawnSync(process.execPath, ['--import=tsx', join(repo, 'cli', 'index.ts'), ...args], {
+    cwd: repo,
+    encoding: 'utf8',
+  });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -26,22 +29,31 @@ test('pse map prints each PHY with controller, PI and pairsets (DTS through our 
   ]);
 });
 
-(dtcAvailable ? test : test.skip)('pse map reads a DTB compiled by the reference dtc and agrees with the DTS result (--json)', (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'pse-map-'));
-  try {
-    const dtb = join(dir, 'pse.dtb');
-    execFileSync('dtc', ['-q', '-I', 'dts', '-O', 'dtb', '-o', dtb, join(fixtures, 'pse-tps23881.dts')]);
-    const fromDtb = cli('pse', 'map', dtb, '--json');
-    const fromDts = cli('pse', 'map', join(fixtures, 'pse-tps23881.dts'), '--json');
-    t.is(fromDtb.status, 0, fromDtb.stderr);
-    const a = JSON.parse(fromDtb.stdout) as { links: { phy: string; pi: number }[] };
-    const b = JSON.parse(fromDts.stdout) as { links: unknown[] };
-    t.deepEqual(a.links, b.links);
-    t.deepEqual(a.links.map((l) => [l.phy, l.pi]), [['/mdio/ethernet-phy@0', 0], ['/mdio/ethernet-phy@1', 1]]);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+(dtcAvailable ? test : test.skip)(
+  'pse map reads a DTB compiled by the reference dtc and agrees with the DTS result (--json)',
+  (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'pse-map-'));
+    try {
+      const dtb = join(dir, 'pse.dtb');
+      execFileSync('dtc', ['-q', '-I', 'dts', '-O', 'dtb', '-o', dtb, join(fixtures, 'pse-tps23881.dts')]);
+      const fromDtb = cli('pse', 'map', dtb, '--json');
+      const fromDts = cli('pse', 'map', join(fixtures, 'pse-tps23881.dts'), '--json');
+      t.is(fromDtb.status, 0, fromDtb.stderr);
+      const a = JSON.parse(fromDtb.stdout) as { links: { phy: string; pi: number }[] };
+      const b = JSON.parse(fromDts.stdout) as { links: unknown[] };
+      t.deepEqual(a.links, b.links);
+      t.deepEqual(
+        a.links.map((l) => [l.phy, l.pi]),
+        [
+          ['/mdio/ethernet-phy@0', 0],
+          ['/mdio/ethernet-phy@1', 1],
+        ],
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  },
+);
 if (!dtcAvailable) console.log('dtc not installed: the DTB cross-check is skipped');
 
 test('pse map exits 1 and names the offending nodes of a broken tree', (t) => {

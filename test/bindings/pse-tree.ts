@@ -59,6 +59,9 @@ export function mdioWithPhys(pses: Cell[][]): NodeSpec {
   return {
     name: 'mdio',
     props: { '#address-cells': cells(1), '#size-cells': cells(0) },
-    children: pses.map((p, i) => ({ name: `ethernet-phy@${i}`, props: { reg: cells(i), pses: cells(...p) } })),
+    children: pses.map((p, i) => ({
+      name: `ethernet-phy@${i}`,
+      props: { reg: cells(i), pses: cells(...p) },
+    })),
   };
 }
