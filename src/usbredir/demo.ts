@@ -16,9 +16,14 @@ export interface DemoOptions {
  * The Marvell USB-MDIO adapter with one Marvell-like PHY (ID 0x01410dd1) on a plain register
  * table, served on `address`: enough for a guest to enumerate the adapter and bind the PHY.
  */
-export async function serveMvusbDemo(address: UsbredirAddress, options: DemoOptions = {}): Promise<UsbredirLink> {
+export async function serveMvusbDemo(
+  address: UsbredirAddress,
+  options: DemoOptions = {},
+): Promise<UsbredirLink> {
   const bus = new SimpleClause22Bus([marvellLikePhy(options.phyAddress ?? 0)], options.onAccess);
   const device = new MvusbAdapter(bus);
   const linkOptions = options.trace ? { trace: options.trace } : {};
-  return options.connect ? connectUsbredir(device, address, linkOptions) : listenUsbredir(device, address, linkOptions);
+  return options.connect
+    ? connectUsbredir(device, address, linkOptions)
+    : listenUsbredir(device, address, linkOptions);
 }

@@ -108,12 +108,20 @@ export function encodeDeviceDescriptor(d: DeviceDescriptors): Uint8Array {
 }
 
 /** The configuration descriptor followed by all its interface, class-specific and endpoint descriptors. */
-export function encodeConfigurationDescriptor(d: DeviceDescriptors, cfg: ConfigurationDescriptors): Uint8Array {
+export function encodeConfigurationDescriptor(
+  d: DeviceDescriptors,
+  cfg: ConfigurationDescriptors,
+): Uint8Array {
   const parts: number[] = [];
   for (const itf of cfg.interfaces) {
     for (const alt of itf.alternates) {
       parts.push(9, DescriptorType.interface, itf.number, alt.alternate, alt.endpoints.length);
-      parts.push(alt.interfaceClass, alt.interfaceSubclass, alt.interfaceProtocol, interfaceStringIndex(d, alt));
+      parts.push(
+        alt.interfaceClass,
+        alt.interfaceSubclass,
+        alt.interfaceProtocol,
+        interfaceStringIndex(d, alt),
+      );
       if (alt.classSpecific) parts.push(...alt.classSpecific);
       for (const ep of alt.endpoints) {
         parts.push(7, DescriptorType.endpoint, ep.address, ep.transfer);

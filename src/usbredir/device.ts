@@ -108,7 +108,13 @@ export class UsbFunctionState {
   }
 
   /** interface_info payload for the current configuration and alternates. */
-  interfaceInfo(): { interfaceCount: number; interface: number[]; interfaceClass: number[]; interfaceSubclass: number[]; interfaceProtocol: number[] } {
+  interfaceInfo(): {
+    interfaceCount: number;
+    interface: number[];
+    interfaceClass: number[];
+    interfaceSubclass: number[];
+    interfaceProtocol: number[];
+  } {
     const info = {
       interfaceCount: 0,
       interface: new Array<number>(32).fill(0),
@@ -130,7 +136,13 @@ export class UsbFunctionState {
   }
 
   /** ep_info payload: endpoint 0 is control both ways, unused entries type 255 (usbredirhost). */
-  epInfo(): { epType: number[]; interval: number[]; interface: number[]; maxPacketSize: number[]; maxStreams: number[] } {
+  epInfo(): {
+    epType: number[];
+    interval: number[];
+    interface: number[];
+    maxPacketSize: number[];
+    maxStreams: number[];
+  } {
     const info = {
       epType: new Array<number>(32).fill(EndpointType.invalid),
       interval: new Array<number>(32).fill(0),

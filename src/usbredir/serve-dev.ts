@@ -17,13 +17,19 @@ const link = await serveMvusbDemo(
   { path },
   {
     connect: args.includes('--connect'),
-    onAccess: (a) => process.stdout.write(`${a.op.padEnd(5)} phy:${hex(a.addr, 2)} reg:${hex(a.reg, 2)} val:${hex(a.value, 4)}\n`),
+    onAccess: (a) =>
+      process.stdout.write(
+        `${a.op.padEnd(5)} phy:${hex(a.addr, 2)} reg:${hex(a.reg, 2)} val:${hex(a.value, 4)}\n`,
+      ),
     trace: (e) => {
       if (e.event === 'usbredir.error') process.stderr.write(`usbredir error: ${e.error.message}\n`);
       else if (e.event === 'usbredir.device') process.stderr.write(`device ${e.state}\n`);
-      else if (args.includes('--verbose') && e.event !== 'usbredir.tx') process.stderr.write(`rx ${e.event === 'usbredir.rx' ? e.packet.type : e.event}\n`);
+      else if (args.includes('--verbose') && e.event !== 'usbredir.tx')
+        process.stderr.write(`rx ${e.event === 'usbredir.rx' ? e.packet.type : e.event}\n`);
     },
   },
 );
-process.stderr.write(`mvusb adapter ${args.includes('--connect') ? 'connected to' : 'listening on'} ${path}\n`);
+process.stderr.write(
+  `mvusb adapter ${args.includes('--connect') ? 'connected to' : 'listening on'} ${path}\n`,
+);
 process.on('SIGINT', () => void link.close().then(() => process.exit(0)));

@@ -3,7 +3,13 @@ import { EndpointType, Status, type CapName, type StatusCode } from './codec/con
 import { Decoder } from './codec/decoder.js';
 import { encodePacket } from './codec/encoder.js';
 import type { ControlPacket, Packet } from './codec/packets.js';
-import { STALL, UsbFunctionState, type SetupPacket, type TransferResult, type UsbDeviceModel } from './device.js';
+import {
+  STALL,
+  UsbFunctionState,
+  type SetupPacket,
+  type TransferResult,
+  type UsbDeviceModel,
+} from './device.js';
 import type { ProtocolError } from './errors.js';
 import { Request, handleStandardRequest, isStandardRequest } from './standard-requests.js';
 
@@ -244,13 +250,30 @@ export class UsbredirHostSession {
         return;
       case 'stop_interrupt_receiving':
         this.interruptReceiving.delete(p.endpoint);
-        this.send({ type: 'interrupt_receiving_status', id: p.id, status: Status.success, endpoint: p.endpoint });
+        this.send({
+          type: 'interrupt_receiving_status',
+          id: p.id,
+          status: Status.success,
+          endpoint: p.endpoint,
+        });
         return;
       case 'alloc_bulk_streams':
-        this.send({ type: 'bulk_streams_status', id: p.id, endpoints: p.endpoints, noStreams: p.noStreams, status: Status.inval });
+        this.send({
+          type: 'bulk_streams_status',
+          id: p.id,
+          endpoints: p.endpoints,
+          noStreams: p.noStreams,
+          status: Status.inval,
+        });
         return;
       case 'free_bulk_streams':
-        this.send({ type: 'bulk_streams_status', id: p.id, endpoints: p.endpoints, noStreams: 0, status: Status.success });
+        this.send({
+          type: 'bulk_streams_status',
+          id: p.id,
+          endpoints: p.endpoints,
+          noStreams: 0,
+          status: Status.success,
+        });
         return;
       case 'cancel_data_packet':
         this.onCancel(p.id);
@@ -295,7 +318,12 @@ export class UsbredirHostSession {
 
   private onSetConfiguration(id: bigint, value: number): void {
     if (!this.connected || !this.state.setConfiguration(value)) {
-      this.send({ type: 'configuration_status', id, status: this.connected ? Status.stall : Status.ioerror, configuration: this.state.configuration });
+      this.send({
+        type: 'configuration_status',
+        id,
+        status: this.connected ? Status.stall : Status.ioerror,
+        configuration: this.state.configuration,
+      });
       return;
     }
     this.afterConfigurationChange();
@@ -304,7 +332,13 @@ export class UsbredirHostSession {
 
   private onSetAltSetting(id: bigint, itf: number, alt: number): void {
     if (!this.connected || !this.state.setAlternate(itf, alt)) {
-      this.send({ type: 'alt_setting_status', id, status: Status.inval, interface: itf, alt: this.state.alternate(itf) ?? 255 });
+      this.send({
+        type: 'alt_setting_status',
+        id,
+        status: Status.inval,
+        interface: itf,
+        alt: this.state.alternate(itf) ?? 255,
+      });
       return;
     }
     this.afterAlternateChange(itf, alt);
@@ -326,7 +360,12 @@ export class UsbredirHostSession {
   private onStartInterruptReceiving(id: bigint, endpoint: number): void {
     const ep = this.state.activeEndpoints().get(endpoint);
     const ok = this.connected && ep?.descriptor.transfer === EndpointType.interrupt;
-    this.send({ type: 'interrupt_receiving_status', id, status: ok ? Status.success : Status.inval, endpoint });
+    this.send({
+      type: 'interrupt_receiving_status',
+      id,
+      status: ok ? Status.success : Status.inval,
+      endpoint,
+    });
     if (!ok) return;
     this.interruptReceiving.add(endpoint);
     this.pumpInterrupt(endpoint);
@@ -340,7 +379,14 @@ export class UsbredirHostSession {
       const result = this.device.dataIn?.(endpoint, ep.descriptor.maxPacketSize);
       if (!result) return;
       const data = result.data ?? new Uint8Array(0);
-      this.send({ type: 'interrupt_packet', id: 0n, endpoint, status: result.status, length: data.length, data });
+      this.send({
+        type: 'interrupt_packet',
+        id: 0n,
+        endpoint,
+        status: result.status,
+        length: data.length,
+        data,
+      });
     }
   }
 
@@ -369,7 +415,10 @@ export class UsbredirHostSession {
         if (p.request === Request.SET_INTERFACE) this.afterAlternateChange(p.index & 0xff, p.value & 0xff);
       }
     } else result = this.device.controlRequest?.(setup, p.data) ?? STALL;
-    const data = isIn && result.status === Status.success ? (result.data ?? new Uint8Array(0)).subarray(0, p.length) : new Uint8Array(0);
+    const data =
+      isIn && result.status === Status.success
+        ? (result.data ?? new Uint8Array(0)).subarray(0, p.length)
+        : new Uint8Array(0);
     this.send({
       type: 'control_packet',
       id: p.id,
@@ -450,16 +499,39 @@ export class UsbredirHostSession {
       status = Status.babble;
     }
     if (p.kind === 'bulk_packet') {
-      this.send({ type: 'bulk_packet', id: p.id, endpoint: p.endpoint, status, length: data.length, streamId: p.streamId, data });
+      this.send({
+        type: 'bulk_packet',
+        id: p.id,
+        endpoint: p.endpoint,
+        status,
+        length: data.length,
+        streamId: p.streamId,
+        data,
+      });
     } else {
-      this.send({ type: 'interrupt_packet', id: p.id, endpoint: p.endpoint, status, length: data.length, data });
+      this.send({
+        type: 'interrupt_packet',
+        id: p.id,
+        endpoint: p.endpoint,
+        status,
+        length: data.length,
+        data,
+      });
     }
   }
 
   private sendOutResult(p: PendingIn, status: StatusCode, length: number): void {
     const data = new Uint8Array(0);
     if (p.kind === 'bulk_packet') {
-      this.send({ type: 'bulk_packet', id: p.id, endpoint: p.endpoint, status, length, streamId: p.streamId, data });
+      this.send({
+        type: 'bulk_packet',
+        id: p.id,
+        endpoint: p.endpoint,
+        status,
+        length,
+        streamId: p.streamId,
+        data,
+      });
     } else {
       this.send({ type: 'interrupt_packet', id: p.id, endpoint: p.endpoint, status, length, data });
     }

@@ -32,7 +32,7 @@ function bindSocket(
   attached: boolean,
   onEnd: (session: UsbredirHostSession) => void,
 ): UsbredirHostSession {
-  socket.setNoDelay?.(true);
+  socket.setNoDelay(true);
   const session = new UsbredirHostSession(device, {
     ...options,
     attached,
@@ -119,13 +119,21 @@ export function connectUsbredir(
 ): Promise<UsbredirLink> {
   return new Promise((resolve, reject) => {
     const socket =
-      'path' in address ? net.createConnection(address.path) : net.createConnection(address.port, address.host ?? '127.0.0.1');
+      'path' in address
+        ? net.createConnection(address.path)
+        : net.createConnection(address.port, address.host ?? '127.0.0.1');
     socket.once('error', reject);
     socket.once('connect', () => {
       socket.off('error', reject);
-      let live: UsbredirHostSession | undefined = bindSocket(socket, device, options, options.attached ?? true, () => {
-        live = undefined;
-      });
+      let live: UsbredirHostSession | undefined = bindSocket(
+        socket,
+        device,
+        options,
+        options.attached ?? true,
+        () => {
+          live = undefined;
+        },
+      );
       const session = live;
       resolve({
         get session() {

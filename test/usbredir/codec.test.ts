@@ -53,7 +53,17 @@ test('header grows to 16 bytes only when both sides have 64bits_ids', (t) => {
 });
 
 test('device_connect carries bcdDevice only with connect_device_version on both sides', (t) => {
-  const p: Packet = { type: 'device_connect', id: 0n, speed: 2, deviceClass: 0, deviceSubclass: 0, deviceProtocol: 0, vendorId: 0x1286, productId: 0x1fa4, deviceVersionBcd: 0x0100 };
+  const p: Packet = {
+    type: 'device_connect',
+    id: 0n,
+    speed: 2,
+    deviceClass: 0,
+    deviceSubclass: 0,
+    deviceProtocol: 0,
+    vendorId: 0x1286,
+    productId: 0x1fa4,
+    deviceVersionBcd: 0x0100,
+  };
   const full = encodePacket(p, negotiated(ALL, ALL), 'host');
   t.is(u32(full, 4), 10);
   t.is(u16(full, 16 + 4), 0x1286);
@@ -70,18 +80,23 @@ test('ep_info is 96, 160 or 288 bytes depending on negotiated capabilities', (t)
     type: 'ep_info',
     id: 0n,
     epType: Array.from({ length: 32 }, (_, i) => (i === 2 ? 2 : 255)),
-    interval: new Array(32).fill(0),
-    interface: new Array(32).fill(0),
+    interval: new Array<number>(32).fill(0),
+    interface: new Array<number>(32).fill(0),
     maxPacketSize: Array.from({ length: 32 }, (_, i) => (i === 2 ? 512 : 0)),
-    maxStreams: new Array(32).fill(0),
+    maxStreams: new Array<number>(32).fill(0),
   };
-  const lengthWith = (ours: number[], peer: number[]) => u32(encodePacket(p, negotiated(ours, peer), 'host'), 4);
+  const lengthWith = (ours: number[], peer: number[]) =>
+    u32(encodePacket(p, negotiated(ours, peer), 'host'), 4);
   t.is(lengthWith(NONE, ALL), 96);
   t.is(lengthWith(capsFrom(['ep_info_max_packet_size']), ALL), 160);
   t.is(lengthWith(capsFrom(['bulk_streams']), ALL), 288);
   // QEMU's complaint in the recipe: a 288-byte ep_info where 160 was negotiated.
   const wrong = encodePacket(p, negotiated(ALL, ALL), 'host');
-  const { errors } = decodeAll(wrong, negotiated(capsFrom(['ep_info_max_packet_size', '64bits_ids']), ALL), 'guest');
+  const { errors } = decodeAll(
+    wrong,
+    negotiated(capsFrom(['ep_info_max_packet_size', '64bits_ids']), ALL),
+    'guest',
+  );
   t.is(errors[0]?.code, 'USBREDIR_BAD_LENGTH');
   t.is(errors[0]?.packetType, 5);
   // max_packet_size[2] sits after three 32-byte arrays.
@@ -91,7 +106,15 @@ test('ep_info is 96, 160 or 288 bytes depending on negotiated capabilities', (t)
 
 test('bulk_packet header is 8 bytes, or 10 with 32bits_bulk_length carrying length_high', (t) => {
   const data = new Uint8Array(0x12345).fill(0xa5);
-  const p: Packet = { type: 'bulk_packet', id: 9n, endpoint: 0x02, status: 0, length: data.length, streamId: 0, data };
+  const p: Packet = {
+    type: 'bulk_packet',
+    id: 9n,
+    endpoint: 0x02,
+    status: 0,
+    length: data.length,
+    streamId: 0,
+    data,
+  };
   const b = encodePacket(p, negotiated(ALL, ALL), 'guest');
   t.is(u32(b, 4), 10 + data.length);
   t.is(u16(b, 16 + 2), 0x2345);
@@ -100,17 +123,57 @@ test('bulk_packet header is 8 bytes, or 10 with 32bits_bulk_length carrying leng
   t.like(back, { type: 'bulk_packet', length: 0x12345, endpoint: 2 });
   const small: Packet = { ...p, length: 6, data: data.subarray(0, 6) };
   t.is(u32(encodePacket(small, negotiated(capsFrom(['64bits_ids']), ALL), 'guest'), 4), 8 + 6);
-  t.throws(() => encodePacket(p, negotiated(capsFrom(['64bits_ids']), ALL), 'guest'), { name: 'ProtocolError' });
+  t.throws(() => encodePacket(p, negotiated(capsFrom(['64bits_ids']), ALL), 'guest'), {
+    name: 'ProtocolError',
+  });
 });
 
 const zeros = () => new Array<number>(32).fill(0);
 const samples: { packet: Packet; sender: Role }[] = [
-  { sender: 'guest', packet: { type: 'hello', id: 0n, version: 'qemu usb-redir guest 7.2.0', capabilities: [0xff] } },
-  { sender: 'host', packet: { type: 'device_connect', id: 0n, speed: 1, deviceClass: 0, deviceSubclass: 0, deviceProtocol: 0, vendorId: 0x10c4, productId: 0xeac1, deviceVersionBcd: 0x0100 } },
+  {
+    sender: 'guest',
+    packet: { type: 'hello', id: 0n, version: 'qemu usb-redir guest 7.2.0', capabilities: [0xff] },
+  },
+  {
+    sender: 'host',
+    packet: {
+      type: 'device_connect',
+      id: 0n,
+      speed: 1,
+      deviceClass: 0,
+      deviceSubclass: 0,
+      deviceProtocol: 0,
+      vendorId: 0x10c4,
+      productId: 0xeac1,
+      deviceVersionBcd: 0x0100,
+    },
+  },
   { sender: 'host', packet: { type: 'device_disconnect', id: 0n } },
   { sender: 'guest', packet: { type: 'reset', id: 0n } },
-  { sender: 'host', packet: { type: 'interface_info', id: 0n, interfaceCount: 2, interface: [0, 1, ...zeros().slice(2)], interfaceClass: [1, 0xff, ...zeros().slice(2)], interfaceSubclass: zeros(), interfaceProtocol: zeros() } },
-  { sender: 'host', packet: { type: 'ep_info', id: 0n, epType: new Array(32).fill(255), interval: zeros(), interface: zeros(), maxPacketSize: zeros(), maxStreams: zeros() } },
+  {
+    sender: 'host',
+    packet: {
+      type: 'interface_info',
+      id: 0n,
+      interfaceCount: 2,
+      interface: [0, 1, ...zeros().slice(2)],
+      interfaceClass: [1, 0xff, ...zeros().slice(2)],
+      interfaceSubclass: zeros(),
+      interfaceProtocol: zeros(),
+    },
+  },
+  {
+    sender: 'host',
+    packet: {
+      type: 'ep_info',
+      id: 0n,
+      epType: new Array<number>(32).fill(255),
+      interval: zeros(),
+      interface: zeros(),
+      maxPacketSize: zeros(),
+      maxStreams: zeros(),
+    },
+  },
   { sender: 'guest', packet: { type: 'set_configuration', id: 5n, configuration: 1 } },
   { sender: 'guest', packet: { type: 'get_configuration', id: 6n } },
   { sender: 'host', packet: { type: 'configuration_status', id: 5n, status: 0, configuration: 1 } },
@@ -125,23 +188,126 @@ const samples: { packet: Packet; sender: Role }[] = [
   { sender: 'host', packet: { type: 'interrupt_receiving_status', id: 0n, status: 0, endpoint: 0x81 } },
   { sender: 'guest', packet: { type: 'alloc_bulk_streams', id: 0n, endpoints: 0x10004, noStreams: 16 } },
   { sender: 'guest', packet: { type: 'free_bulk_streams', id: 0n, endpoints: 0x10004 } },
-  { sender: 'host', packet: { type: 'bulk_streams_status', id: 0n, endpoints: 0x10004, noStreams: 16, status: 2 } },
+  {
+    sender: 'host',
+    packet: { type: 'bulk_streams_status', id: 0n, endpoints: 0x10004, noStreams: 16, status: 2 },
+  },
   { sender: 'guest', packet: { type: 'cancel_data_packet', id: 77n } },
   { sender: 'guest', packet: { type: 'filter_reject', id: 0n } },
   { sender: 'guest', packet: { type: 'filter_filter', id: 0n, rules: '0x03,-1,-1,-1,0|-1,-1,-1,-1,1' } },
   { sender: 'guest', packet: { type: 'device_disconnect_ack', id: 0n } },
-  { sender: 'guest', packet: { type: 'start_bulk_receiving', id: 0n, streamId: 0, bytesPerTransfer: 512, endpoint: 0x82, noTransfers: 5 } },
+  {
+    sender: 'guest',
+    packet: {
+      type: 'start_bulk_receiving',
+      id: 0n,
+      streamId: 0,
+      bytesPerTransfer: 512,
+      endpoint: 0x82,
+      noTransfers: 5,
+    },
+  },
   { sender: 'guest', packet: { type: 'stop_bulk_receiving', id: 0n, streamId: 0, endpoint: 0x82 } },
-  { sender: 'host', packet: { type: 'bulk_receiving_status', id: 0n, streamId: 0, endpoint: 0x82, status: 0 } },
-  { sender: 'guest', packet: { type: 'control_packet', id: 1n, endpoint: 0x80, request: 6, requestType: 0x80, status: 0, value: 0x100, index: 0, length: 64, data: new Uint8Array(0) } },
-  { sender: 'host', packet: { type: 'control_packet', id: 1n, endpoint: 0x80, request: 6, requestType: 0x80, status: 0, value: 0x100, index: 0, length: 2, data: Uint8Array.of(18, 1) } },
-  { sender: 'guest', packet: { type: 'bulk_packet', id: 2n, endpoint: 0x02, status: 0, length: 3, streamId: 0, data: Uint8Array.of(1, 2, 3) } },
-  { sender: 'host', packet: { type: 'bulk_packet', id: 3n, endpoint: 0x86, status: 0, length: 2, streamId: 0, data: Uint8Array.of(0x41, 0x01) } },
-  { sender: 'guest', packet: { type: 'iso_packet', id: 0n, endpoint: 0x03, status: 0, length: 1, data: Uint8Array.of(9) } },
-  { sender: 'host', packet: { type: 'iso_packet', id: 0n, endpoint: 0x83, status: 0, length: 1, data: Uint8Array.of(9) } },
-  { sender: 'guest', packet: { type: 'interrupt_packet', id: 4n, endpoint: 0x01, status: 0, length: 2, data: Uint8Array.of(1, 2) } },
-  { sender: 'host', packet: { type: 'interrupt_packet', id: 0n, endpoint: 0x81, status: 0, length: 1, data: Uint8Array.of(7) } },
-  { sender: 'host', packet: { type: 'buffered_bulk_packet', id: 0n, streamId: 0, length: 2, endpoint: 0x82, status: 0, data: Uint8Array.of(5, 6) } },
+  {
+    sender: 'host',
+    packet: { type: 'bulk_receiving_status', id: 0n, streamId: 0, endpoint: 0x82, status: 0 },
+  },
+  {
+    sender: 'guest',
+    packet: {
+      type: 'control_packet',
+      id: 1n,
+      endpoint: 0x80,
+      request: 6,
+      requestType: 0x80,
+      status: 0,
+      value: 0x100,
+      index: 0,
+      length: 64,
+      data: new Uint8Array(0),
+    },
+  },
+  {
+    sender: 'host',
+    packet: {
+      type: 'control_packet',
+      id: 1n,
+      endpoint: 0x80,
+      request: 6,
+      requestType: 0x80,
+      status: 0,
+      value: 0x100,
+      index: 0,
+      length: 2,
+      data: Uint8Array.of(18, 1),
+    },
+  },
+  {
+    sender: 'guest',
+    packet: {
+      type: 'bulk_packet',
+      id: 2n,
+      endpoint: 0x02,
+      status: 0,
+      length: 3,
+      streamId: 0,
+      data: Uint8Array.of(1, 2, 3),
+    },
+  },
+  {
+    sender: 'host',
+    packet: {
+      type: 'bulk_packet',
+      id: 3n,
+      endpoint: 0x86,
+      status: 0,
+      length: 2,
+      streamId: 0,
+      data: Uint8Array.of(0x41, 0x01),
+    },
+  },
+  {
+    sender: 'guest',
+    packet: { type: 'iso_packet', id: 0n, endpoint: 0x03, status: 0, length: 1, data: Uint8Array.of(9) },
+  },
+  {
+    sender: 'host',
+    packet: { type: 'iso_packet', id: 0n, endpoint: 0x83, status: 0, length: 1, data: Uint8Array.of(9) },
+  },
+  {
+    sender: 'guest',
+    packet: {
+      type: 'interrupt_packet',
+      id: 4n,
+      endpoint: 0x01,
+      status: 0,
+      length: 2,
+      data: Uint8Array.of(1, 2),
+    },
+  },
+  {
+    sender: 'host',
+    packet: {
+      type: 'interrupt_packet',
+      id: 0n,
+      endpoint: 0x81,
+      status: 0,
+      length: 1,
+      data: Uint8Array.of(7),
+    },
+  },
+  {
+    sender: 'host',
+    packet: {
+      type: 'buffered_bulk_packet',
+      id: 0n,
+      streamId: 0,
+      length: 2,
+      endpoint: 0x82,
+      status: 0,
+      data: Uint8Array.of(5, 6),
+    },
+  },
 ];
 
 test('every packet type round-trips, whole and one byte at a time, with both header sizes', (t) => {
@@ -151,12 +317,22 @@ test('every packet type round-trips, whole and one byte at a time, with both hea
     for (const { packet, sender } of samples) {
       const receiver: Role = sender === 'host' ? 'guest' : 'host';
       // A hello is always the first packet, so it never sees a negotiated header.
-      const bytes = encodePacket(packet, packet.type === 'hello' ? new Negotiation(ALL) : negotiated(ALL, ids), sender);
+      const bytes = encodePacket(
+        packet,
+        packet.type === 'hello' ? new Negotiation(ALL) : negotiated(ALL, ids),
+        sender,
+      );
       for (const chunk of [bytes.length, 1]) {
         const neg = negotiated(ALL, ids);
-        const { packets, errors, buffered } = decodeAll(bytes, packet.type === 'hello' ? new Negotiation(ALL) : neg, receiver, chunk);
+        const { packets, errors, buffered } = decodeAll(
+          bytes,
+          packet.type === 'hello' ? new Negotiation(ALL) : neg,
+          receiver,
+          chunk,
+        );
         t.deepEqual(errors, [], packet.type);
-        const expected = packet.type === 'device_connect' && ids !== ALL ? { ...packet, deviceVersionBcd: 0 } : packet;
+        const expected =
+          packet.type === 'device_connect' && ids !== ALL ? { ...packet, deviceVersionBcd: 0 } : packet;
         t.deepEqual(packets, [expected], `${packet.type} chunk ${chunk}`);
         t.is(buffered, 0);
       }
@@ -170,9 +346,16 @@ test('a hello switches the header size for the very next packet in the same chun
   guest.setPeer(ALL);
   const reset = encodePacket({ type: 'reset', id: 0n }, guest, 'guest');
   t.is(reset.length, 16);
-  const { packets, errors } = decodeAll(Uint8Array.from([...hello, ...reset, ...reset]), new Negotiation(ALL), 'host');
+  const { packets, errors } = decodeAll(
+    Uint8Array.from([...hello, ...reset, ...reset]),
+    new Negotiation(ALL),
+    'host',
+  );
   t.deepEqual(errors, []);
-  t.deepEqual(packets.map((p) => p.type), ['hello', 'reset', 'reset']);
+  t.deepEqual(
+    packets.map((p) => p.type),
+    ['hello', 'reset', 'reset'],
+  );
 });
 
 test('unknown packet type is skipped by its length and reported with offset and type', (t) => {
@@ -182,15 +365,24 @@ test('unknown packet type is skipped by its length and reported with offset and 
   new DataView(junk.buffer).setUint32(4, 5, true);
   const reset = encodePacket({ type: 'reset', id: 3n }, neg, 'guest');
   for (const chunk of [100, 3, 1]) {
-    const { packets, errors } = decodeAll(Uint8Array.from([...reset, ...junk, ...reset]), negotiated(ALL, ALL), 'host', chunk);
-    t.deepEqual(packets.map((p) => p.type), ['reset', 'reset']);
+    const { packets, errors } = decodeAll(
+      Uint8Array.from([...reset, ...junk, ...reset]),
+      negotiated(ALL, ALL),
+      'host',
+      chunk,
+    );
+    t.deepEqual(
+      packets.map((p) => p.type),
+      ['reset', 'reset'],
+    );
     t.is(errors.length, 1);
     t.like(errors[0], { code: 'USBREDIR_UNKNOWN_TYPE', offset: 16, packetType: 50 });
   }
 });
 
 test('malformed packets are reported with stable codes and do not stop the stream', (t) => {
-  const neg = () => negotiated(capsFrom(['64bits_ids', '32bits_bulk_length', 'ep_info_max_packet_size']), ALL);
+  const neg = () =>
+    negotiated(capsFrom(['64bits_ids', '32bits_bulk_length', 'ep_info_max_packet_size']), ALL);
   const header = (type: number, length: number) => {
     const b = new Uint8Array(16);
     new DataView(b.buffer).setUint32(0, type, true);
@@ -203,19 +395,39 @@ test('malformed packets are reported with stable codes and do not stop the strea
     // set_configuration needs its 1-byte header
     { bytes: header(6, 0), code: 'USBREDIR_BAD_LENGTH', receiver: 'host' },
     // device_connect never travels to the host
-    { bytes: Uint8Array.from([...header(1, 10), ...new Array(10).fill(0)]), code: 'USBREDIR_WRONG_DIRECTION', receiver: 'host' },
+    {
+      bytes: Uint8Array.from([...header(1, 10), ...new Array<number>(10).fill(0)]),
+      code: 'USBREDIR_WRONG_DIRECTION',
+      receiver: 'host',
+    },
     // bulk OUT whose data is shorter than its length field
-    { bytes: Uint8Array.from([...header(101, 10 + 2), 0x02, 0, 4, 0, 0, 0, 0, 0, 0, 0, 1, 2]), code: 'USBREDIR_BAD_DATA_LENGTH', receiver: 'host' },
+    {
+      bytes: Uint8Array.from([...header(101, 10 + 2), 0x02, 0, 4, 0, 0, 0, 0, 0, 0, 0, 1, 2]),
+      code: 'USBREDIR_BAD_DATA_LENGTH',
+      receiver: 'host',
+    },
     // bulk IN request must not carry data
-    { bytes: Uint8Array.from([...header(101, 10 + 2), 0x86, 0, 2, 0, 0, 0, 0, 0, 0, 0, 1, 2]), code: 'USBREDIR_UNEXPECTED_DATA', receiver: 'host' },
+    {
+      bytes: Uint8Array.from([...header(101, 10 + 2), 0x86, 0, 2, 0, 0, 0, 0, 0, 0, 0, 1, 2]),
+      code: 'USBREDIR_UNEXPECTED_DATA',
+      receiver: 'host',
+    },
     // device_disconnect_ack without our device_disconnect_ack capability
     { bytes: header(24, 0), code: 'USBREDIR_MISSING_CAP', receiver: 'host' },
     // start_interrupt_receiving on an OUT endpoint
     { bytes: Uint8Array.from([...header(15, 1), 0x01]), code: 'USBREDIR_BAD_FIELD', receiver: 'host' },
     // interface_count > 32
-    { bytes: Uint8Array.from([...header(4, 132), 33, 0, 0, 0, ...new Array(128).fill(0)]), code: 'USBREDIR_BAD_FIELD', receiver: 'guest' },
+    {
+      bytes: Uint8Array.from([...header(4, 132), 33, 0, 0, 0, ...new Array<number>(128).fill(0)]),
+      code: 'USBREDIR_BAD_FIELD',
+      receiver: 'guest',
+    },
     // an interrupt packet on an IN endpoint travelling to the host
-    { bytes: Uint8Array.from([...header(103, 4), 0x81, 0, 0, 0]), code: 'USBREDIR_WRONG_DIRECTION', receiver: 'host' },
+    {
+      bytes: Uint8Array.from([...header(103, 4), 0x81, 0, 0, 0]),
+      code: 'USBREDIR_WRONG_DIRECTION',
+      receiver: 'host',
+    },
     // absurd length
     { bytes: header(101, 0xffffffff), code: 'USBREDIR_PACKET_TOO_LONG', receiver: 'host' },
   ];
@@ -234,7 +446,8 @@ test('malformed packets are reported with stable codes and do not stop the strea
 
 test('a second hello is reported and ignored', (t) => {
   const neg = new Negotiation(NONE);
-  const hello = (caps: number[]) => encodePacket({ type: 'hello', id: 0n, version: 'v', capabilities: caps }, new Negotiation(NONE), 'guest');
+  const hello = (caps: number[]) =>
+    encodePacket({ type: 'hello', id: 0n, version: 'v', capabilities: caps }, new Negotiation(NONE), 'guest');
   const { packets, errors } = decodeAll(Uint8Array.from([...hello([1]), ...hello([2])]), neg, 'host');
   t.is(packets.length, 1);
   t.is(errors[0]?.code, 'USBREDIR_SECOND_HELLO');

@@ -24,7 +24,15 @@ function parseResult(bytes: Uint8Array | undefined) {
   const length = (bytes[2]! << 8) | bytes[3]!;
   const status = (bytes[8]! << 24) >> 24;
   const readLen = bytes[9]!;
-  return { msg, length, tag: bytes[6], i2caddr: bytes[7], status, data: [...bytes.subarray(10, 10 + readLen)], total: bytes.length };
+  return {
+    msg,
+    length,
+    tag: bytes[6],
+    i2caddr: bytes[7],
+    status,
+    data: [...bytes.subarray(10, 10 + readLen)],
+    total: bytes.length,
+  };
 }
 
 function rig() {
@@ -83,14 +91,17 @@ test('non-IOP bytes are traced as guest errors and produce no answer', (t) => {
   dev.dataOut(0x02, Uint8Array.of(1, 2, 3, 4, 5, 6));
   dev.dataOut(0x02, iop(0xd400, [0xdd, 0xa1, 1, 0]).subarray(0, 8));
   t.is(dev.dataIn(0x82), undefined);
-  t.deepEqual(trace.map((e) => e.event), ['cp2615.bad_message', 'cp2615.bad_message']);
+  t.deepEqual(
+    trace.map((e) => e.event),
+    ['cp2615.bad_message', 'cp2615.bad_message'],
+  );
 });
 
 test('through usbredir: the IOP endpoints exist only after SET_INTERFACE(1, 2), as the driver probes', (t) => {
   const { dev } = rig();
-  let guest: FakeGuest | undefined;
-  const session = new UsbredirHostSession(dev, { send: (b) => guest?.feed(b) });
-  guest = new FakeGuest((b) => session.receive(b));
+  // The session sends nothing before start(), so its send callback never runs before guest exists.
+  const session = new UsbredirHostSession(dev, { send: (b) => guest.feed(b) });
+  const guest = new FakeGuest((b) => session.receive(b));
   session.start();
   guest.hello();
   const [info, ep, connect] = guest.take().slice(1);
@@ -101,11 +112,18 @@ test('through usbredir: the IOP endpoints exist only after SET_INTERFACE(1, 2), 
   t.like(only(guest.take(), 'bulk_packet')[0], { status: 2 });
 
   guest.controlIn(2n, 0x80, 6, 0x0303, 0x409, 255);
-  t.is(only(guest.take(), 'control_packet')[0]?.status, 0, 'serial number string present (probe needs usbdev->serial)');
+  t.is(
+    only(guest.take(), 'control_packet')[0]?.status,
+    0,
+    'serial number string present (probe needs usbdev->serial)',
+  );
 
   guest.send({ type: 'set_alt_setting', id: 3n, interface: 1, alt: 2 });
   const after = guest.take();
-  t.deepEqual(after.map((p) => p.type), ['interface_info', 'ep_info', 'alt_setting_status']);
+  t.deepEqual(
+    after.map((p) => p.type),
+    ['interface_info', 'ep_info', 'alt_setting_status'],
+  );
   t.like(after[2], { id: 3n, status: 0, interface: 1, alt: 2 });
   const epInfo = after[1] as { epType: number[]; interface: number[]; maxPacketSize: number[] };
   t.is(epInfo.epType[0x02], 2);

@@ -31,14 +31,37 @@ export class FakeGuest {
     this.write(encodePacket(packet, this.neg, 'guest'));
   }
   hello(): void {
-    this.send({ type: 'hello', id: 0n, version: 'qemu usb-redir guest 7.2.0', capabilities: [...this.neg.ours] });
+    this.send({
+      type: 'hello',
+      id: 0n,
+      version: 'qemu usb-redir guest 7.2.0',
+      capabilities: [...this.neg.ours],
+    });
   }
   /** Everything received since the last call. */
   take(): Packet[] {
     return this.received.splice(0);
   }
-  controlIn(id: bigint, requestType: number, request: number, value: number, index: number, length: number): void {
-    this.send({ type: 'control_packet', id, endpoint: 0x80, request, requestType, status: 0, value, index, length, data: new Uint8Array(0) });
+  controlIn(
+    id: bigint,
+    requestType: number,
+    request: number,
+    value: number,
+    index: number,
+    length: number,
+  ): void {
+    this.send({
+      type: 'control_packet',
+      id,
+      endpoint: 0x80,
+      request,
+      requestType,
+      status: 0,
+      value,
+      index,
+      length,
+      data: new Uint8Array(0),
+    });
   }
   bulkOut(id: bigint, endpoint: number, data: Uint8Array): void {
     this.send({ type: 'bulk_packet', id, endpoint, status: 0, length: data.length, streamId: 0, data });

@@ -12,7 +12,8 @@ function frame(words: number[]): Uint8Array {
   return b;
 }
 const readFrame = (dev: number, reg: number) => frame([0xe800, 0x0001, 0xa400 | (dev << 5) | reg]);
-const writeFrame = (dev: number, reg: number, val: number) => frame([0xe800, 0x0001, 0x8000 | (dev << 5) | reg, val]);
+const writeFrame = (dev: number, reg: number, val: number) =>
+  frame([0xe800, 0x0001, 0x8000 | (dev << 5) | reg, val]);
 
 class FakeBus implements Clause22Bus {
   readonly accesses: [string, number, number, number][] = [];
@@ -43,7 +44,12 @@ test('write command carries the value in the fourth word; every PHY address and 
   const bus = new FakeBus();
   const trace: MvusbTraceEvent[] = [];
   const dev = new MvusbAdapter(bus, { trace: (e) => trace.push(e) });
-  for (const [addr, reg] of [[0, 0], [1, 0x12], [31, 31]] as const) dev.dataOut(0x02, writeFrame(addr, reg, 0xbeef ^ reg));
+  for (const [addr, reg] of [
+    [0, 0],
+    [1, 0x12],
+    [31, 31],
+  ] as const)
+    dev.dataOut(0x02, writeFrame(addr, reg, 0xbeef ^ reg));
   t.deepEqual(bus.accesses, [
     ['write', 0, 0, 0xbeef],
     ['write', 1, 0x12, 0xbeef ^ 0x12],
@@ -74,7 +80,10 @@ test('malformed commands are traced as guest errors and never reach the bus', (t
   dev.dataOut(0x02, frame([0xe800, 0x0001, 0xa400, 0])); // read with 8 bytes
   dev.dataOut(0x02, frame([0xe800, 0x0001, 0x8000])); // write without a value
   t.is(bus.accesses.length, 1);
-  t.deepEqual(trace.map((e) => e.event), ['mvusb.read', 'mvusb.bad_command', 'mvusb.bad_command', 'mvusb.bad_command']);
+  t.deepEqual(
+    trace.map((e) => e.event),
+    ['mvusb.read', 'mvusb.bad_command', 'mvusb.bad_command', 'mvusb.bad_command'],
+  );
   t.is(dev.dataOut(0x01, readFrame(0, 0)), Status.stall, 'no such endpoint');
 });
 
@@ -85,5 +94,11 @@ test('descriptors match what mdio-mvusb.c and the combined DT node need', (t) =>
   t.is(d.deviceClass, 0);
   t.is(d.configurations.length, 1);
   t.is(d.configurations[0]?.interfaces.length, 1);
-  t.deepEqual(d.configurations[0]?.interfaces[0]?.alternates[0]?.endpoints.map((e) => [e.address, e.transfer]), [[0x02, 2], [0x86, 2]]);
+  t.deepEqual(
+    d.configurations[0]?.interfaces[0]?.alternates[0]?.endpoints.map((e) => [e.address, e.transfer]),
+    [
+      [0x02, 2],
+      [0x86, 2],
+    ],
+  );
 });

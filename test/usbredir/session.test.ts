@@ -24,13 +24,13 @@ function rig(options: { attached?: boolean; guestCaps?: number[] } = {}) {
   const bus = new RecordingBus();
   const device = new MvusbAdapter(bus);
   const events: UsbredirTraceEvent[] = [];
-  let guest: FakeGuest | undefined;
+  // The session sends nothing before start(), so its send callback never runs before guest exists.
   const session = new UsbredirHostSession(device, {
-    send: (b) => guest?.feed(b),
+    send: (b) => guest.feed(b),
     trace: (e) => events.push(e),
     ...(options.attached !== undefined ? { attached: options.attached } : {}),
   });
-  guest = new FakeGuest((b) => session.receive(b), options.guestCaps);
+  const guest = new FakeGuest((b) => session.receive(b), options.guestCaps);
   session.start();
   return { bus, device, session, guest, events };
 }
@@ -49,9 +49,16 @@ test('hello exchange announces interface_info, ep_info and device_connect in tha
   t.is(session.deviceLink, 'detached');
   guest.hello();
   const announced = guest.take();
-  t.deepEqual(announced.map((p) => p.type), ['interface_info', 'ep_info', 'device_connect']);
+  t.deepEqual(
+    announced.map((p) => p.type),
+    ['interface_info', 'ep_info', 'device_connect'],
+  );
   t.deepEqual(guest.errors, []);
-  const [info, ep, connect] = announced as [Extract<Packet, { type: 'interface_info' }>, Extract<Packet, { type: 'ep_info' }>, Extract<Packet, { type: 'device_connect' }>];
+  const [info, ep, connect] = announced as [
+    Extract<Packet, { type: 'interface_info' }>,
+    Extract<Packet, { type: 'ep_info' }>,
+    Extract<Packet, { type: 'device_connect' }>,
+  ];
   t.is(info.interfaceCount, 1);
   t.is(info.interfaceClass[0], 0xff);
   // EP2I: 0x02 → 2, 0x86 → 0x16; control at 0 and 0x10; everything else 255.
@@ -61,7 +68,13 @@ test('hello exchange announces interface_info, ep_info and device_connect in tha
   t.is(ep.epType[0x16], 2);
   t.is(ep.maxPacketSize[2], 512);
   t.is(ep.epType.filter((x) => x === 255).length, 28);
-  t.like(connect, { vendorId: 0x1286, productId: 0x1fa4, deviceClass: 0, speed: 2, deviceVersionBcd: 0x0100 });
+  t.like(connect, {
+    vendorId: 0x1286,
+    productId: 0x1fa4,
+    deviceClass: 0,
+    speed: 2,
+    deviceVersionBcd: 0x0100,
+  });
   t.is(session.deviceLink, 'connected');
 });
 
@@ -77,7 +90,10 @@ test('QEMU-style enumeration: resets, descriptors, strings, set_configuration', 
   const [dev64, dev18] = only(guest.take(), 'control_packet');
   t.is(dev64?.id, 1n);
   t.is(dev64?.length, 18);
-  t.deepEqual([...(dev18?.data ?? [])], [18, 1, 0x00, 0x02, 0, 0, 0, 64, 0x86, 0x12, 0xa4, 0x1f, 0x00, 0x01, 1, 2, 0, 1]);
+  t.deepEqual(
+    [...(dev18?.data ?? [])],
+    [18, 1, 0x00, 0x02, 0, 0, 0, 64, 0x86, 0x12, 0xa4, 0x1f, 0x00, 0x01, 1, 2, 0, 1],
+  );
 
   guest.controlIn(3n, 0x80, 6, 0x0200, 0, 9);
   const [cfg9] = only(guest.take(), 'control_packet');
@@ -88,7 +104,10 @@ test('QEMU-style enumeration: resets, descriptors, strings, set_configuration', 
   const [cfg] = only(guest.take(), 'control_packet');
   // interface 0 alt 0, 2 endpoints, vendor class; then the endpoints 0x02 and 0x86, bulk, 512.
   t.deepEqual([...(cfg?.data.subarray(9, 18) ?? [])], [9, 4, 0, 0, 2, 0xff, 0, 0, 0]);
-  t.deepEqual([...(cfg?.data.subarray(18, 32) ?? [])], [7, 5, 0x02, 2, 0x00, 0x02, 0, 7, 5, 0x86, 2, 0x00, 0x02, 0]);
+  t.deepEqual(
+    [...(cfg?.data.subarray(18, 32) ?? [])],
+    [7, 5, 0x02, 2, 0x00, 0x02, 0, 7, 5, 0x86, 2, 0x00, 0x02, 0],
+  );
 
   guest.controlIn(5n, 0x80, 6, 0x0300, 0, 255);
   guest.controlIn(6n, 0x80, 6, 0x0302, 0x409, 255);
@@ -102,7 +121,10 @@ test('QEMU-style enumeration: resets, descriptors, strings, set_configuration', 
 
   guest.send({ type: 'set_configuration', id: 9n, configuration: 1 });
   const afterSet = guest.take();
-  t.deepEqual(afterSet.map((p) => p.type), ['interface_info', 'ep_info', 'configuration_status']);
+  t.deepEqual(
+    afterSet.map((p) => p.type),
+    ['interface_info', 'ep_info', 'configuration_status'],
+  );
   t.like(afterSet[2], { id: 9n, status: 0, configuration: 1 });
   guest.send({ type: 'set_configuration', id: 10n, configuration: 7 });
   t.like(guest.take()[0], { type: 'configuration_status', id: 10n, status: 4, configuration: 1 });
@@ -151,19 +173,49 @@ test('transfers on endpoints that do not exist, halted endpoints and CLEAR_FEATU
   guest.take();
   guest.bulkOut(1n, 0x03, Uint8Array.of(1));
   t.like(only(guest.take(), 'bulk_packet')[0], { id: 1n, status: 2 });
-  guest.send({ type: 'control_packet', id: 2n, endpoint: 0, request: 3, requestType: 0x02, status: 0, value: 0, index: 0x86, length: 0, data: new Uint8Array(0) });
+  guest.send({
+    type: 'control_packet',
+    id: 2n,
+    endpoint: 0,
+    request: 3,
+    requestType: 0x02,
+    status: 0,
+    value: 0,
+    index: 0x86,
+    length: 0,
+    data: new Uint8Array(0),
+  });
   t.like(only(guest.take(), 'control_packet')[0], { id: 2n, status: 0 });
   guest.controlIn(3n, 0x82, 0, 0, 0x86, 2);
-  t.deepEqual([...(only(guest.take(), 'control_packet')[0]?.data ?? [])], [1, 0], 'GET_STATUS reports the halt');
+  t.deepEqual(
+    [...(only(guest.take(), 'control_packet')[0]?.data ?? [])],
+    [1, 0],
+    'GET_STATUS reports the halt',
+  );
   guest.bulkIn(4n, 0x86, 2);
   t.like(only(guest.take(), 'bulk_packet')[0], { id: 4n, status: 4 });
-  guest.send({ type: 'control_packet', id: 5n, endpoint: 0, request: 1, requestType: 0x02, status: 0, value: 0, index: 0x86, length: 0, data: new Uint8Array(0) });
+  guest.send({
+    type: 'control_packet',
+    id: 5n,
+    endpoint: 0,
+    request: 1,
+    requestType: 0x02,
+    status: 0,
+    value: 0,
+    index: 0x86,
+    length: 0,
+    data: new Uint8Array(0),
+  });
   guest.controlIn(6n, 0x82, 0, 0, 0x86, 2);
   const replies = only(guest.take(), 'control_packet');
   t.is(replies[0]?.status, 0);
   t.deepEqual([...(replies[1]?.data ?? [])], [0, 0]);
   guest.controlIn(7n, 0xc0, 0x42, 0, 0, 4);
-  t.like(only(guest.take(), 'control_packet')[0], { id: 7n, status: 4 }, 'vendor request the adapter does not know: stall');
+  t.like(
+    only(guest.take(), 'control_packet')[0],
+    { id: 7n, status: 4 },
+    'vendor request the adapter does not know: stall',
+  );
 });
 
 test('detach and re-attach with the socket up, honouring device_disconnect_ack', (t) => {
@@ -171,14 +223,20 @@ test('detach and re-attach with the socket up, honouring device_disconnect_ack',
   guest.hello();
   guest.take();
   session.detach();
-  t.deepEqual(guest.take().map((p) => p.type), ['device_disconnect']);
+  t.deepEqual(
+    guest.take().map((p) => p.type),
+    ['device_disconnect'],
+  );
   t.is(session.deviceLink, 'disconnecting');
   session.attach();
   t.deepEqual(guest.take(), [], 'no device_connect before the ack');
   guest.bulkOut(1n, 0x02, readCmd(0, 2));
   t.like(only(guest.take(), 'bulk_packet')[0], { status: 3 }, 'transfers to an unplugged device fail');
   guest.send({ type: 'device_disconnect_ack', id: 0n });
-  t.deepEqual(guest.take().map((p) => p.type), ['interface_info', 'ep_info', 'device_connect']);
+  t.deepEqual(
+    guest.take().map((p) => p.type),
+    ['interface_info', 'ep_info', 'device_connect'],
+  );
   t.is(session.deviceLink, 'connected');
   t.deepEqual(
     events.filter((e) => e.event === 'usbredir.device').map((e) => (e as { state: string }).state),
@@ -192,10 +250,16 @@ test('without device_disconnect_ack on the guest, re-attach is immediate; attach
   guest.hello();
   t.deepEqual(guest.take(), [], 'not attached: hello alone announces nothing');
   session.attach();
-  t.deepEqual(guest.take().map((p) => p.type), ['interface_info', 'ep_info', 'device_connect']);
+  t.deepEqual(
+    guest.take().map((p) => p.type),
+    ['interface_info', 'ep_info', 'device_connect'],
+  );
   session.detach();
   session.attach();
-  t.deepEqual(guest.take().map((p) => p.type), ['device_disconnect', 'interface_info', 'ep_info', 'device_connect']);
+  t.deepEqual(
+    guest.take().map((p) => p.type),
+    ['device_disconnect', 'interface_info', 'ep_info', 'device_connect'],
+  );
 });
 
 test('filter_reject unplugs; unsupported iso and stream requests get error statuses', (t) => {

@@ -91,7 +91,10 @@ export class Decoder {
         break;
       }
       if (buf.length - at - hlen < length) break;
-      const id = hlen === HEADER_SIZE_64BIT_ID ? view.getBigUint64(at + 8, true) : BigInt(view.getUint32(at + 8, true));
+      const id =
+        hlen === HEADER_SIZE_64BIT_ID
+          ? view.getBigUint64(at + 8, true)
+          : BigInt(view.getUint32(at + 8, true));
       const name = packetTypeName(type) as PacketTypeName; // checkHeader rejected unknown types
       this.decodeBody(name, type, id, view, at + hlen, length, offset);
       at += hlen + length;
@@ -112,7 +115,8 @@ export class Decoder {
     if (!receivable(layout.sender, this.receiver)) {
       return fail('USBREDIR_WRONG_DIRECTION', `${name} is never sent to the usbredir ${this.receiver}`);
     }
-    if (length > MAX_PACKET_LENGTH) return fail('USBREDIR_PACKET_TOO_LONG', `packet length ${length} too large`);
+    if (length > MAX_PACKET_LENGTH)
+      return fail('USBREDIR_PACKET_TOO_LONG', `packet length ${length} too large`);
     const thl = typeHeaderLength(layout.fields(this.neg));
     if (length < thl || (length > thl && !layout.extraData)) {
       return fail('USBREDIR_BAD_LENGTH', `invalid ${name} length ${length} (type header is ${thl})`);

@@ -16,7 +16,12 @@ export function encodePacket(packet: Packet, neg: Negotiation, sender: Role): Ui
   const type = PacketType[packet.type];
   const layout = layouts[packet.type];
   if (layout.sender !== 'both' && layout.sender !== sender) {
-    throw new ProtocolError('USBREDIR_WRONG_DIRECTION', `the usbredir ${sender} never sends ${packet.type}`, -1, type);
+    throw new ProtocolError(
+      'USBREDIR_WRONG_DIRECTION',
+      `the usbredir ${sender} never sends ${packet.type}`,
+      -1,
+      type,
+    );
   }
   // Packets are plain records of their layout's fields (see packets.ts).
   const rec = { ...(packet as unknown as Record<string, unknown>) };
@@ -36,7 +41,12 @@ export function encodePacket(packet: Packet, neg: Negotiation, sender: Role): Ui
     case 'bulk_packet':
       data = packet.data;
       if (packet.length > 0xffff && !neg.both('32bits_bulk_length')) {
-        throw new ProtocolError('USBREDIR_BAD_FIELD', 'bulk length > 65535 without 32bits_bulk_length', -1, type);
+        throw new ProtocolError(
+          'USBREDIR_BAD_FIELD',
+          'bulk length > 65535 without 32bits_bulk_length',
+          -1,
+          type,
+        );
       }
       rec['length'] = packet.length & 0xffff;
       rec['lengthHigh'] = packet.length >>> 16;
@@ -51,7 +61,14 @@ export function encodePacket(packet: Packet, neg: Negotiation, sender: Role): Ui
       break;
   }
   const receiver: Role = sender === 'host' ? 'guest' : 'host';
-  const violation = verifyPacket(packet.type, { ...rec, length: packet.type === 'bulk_packet' ? packet.length : rec['length'] }, data, neg, receiver, true);
+  const violation = verifyPacket(
+    packet.type,
+    { ...rec, length: packet.type === 'bulk_packet' ? packet.length : rec['length'] },
+    data,
+    neg,
+    receiver,
+    true,
+  );
   if (violation) throw new ProtocolError(violation.code, violation.message, -1, type);
 
   const fields = layout.fields(neg);

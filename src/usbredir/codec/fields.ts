@@ -1,7 +1,12 @@
 import { type Field, fieldSize } from './layout.js';
 
 /** Reads packed little-endian fields into a record; arrays become number[]. */
-export function readFields(view: DataView, offset: number, fields: readonly Field[], into: Record<string, unknown>): void {
+export function readFields(
+  view: DataView,
+  offset: number,
+  fields: readonly Field[],
+  into: Record<string, unknown>,
+): void {
   let at = offset;
   for (const [name, kind] of fields) {
     switch (kind) {
@@ -40,7 +45,12 @@ function numberAt(values: unknown, i: number): number {
 }
 
 /** Writes a record's fields packed little-endian; missing numbers write 0, missing array entries 0. */
-export function writeFields(view: DataView, offset: number, fields: readonly Field[], from: Record<string, unknown>): void {
+export function writeFields(
+  view: DataView,
+  offset: number,
+  fields: readonly Field[],
+  from: Record<string, unknown>,
+): void {
   let at = offset;
   for (const [name, kind] of fields) {
     const value = from[name];

@@ -94,7 +94,11 @@ export const layouts: Record<PacketTypeName, TypeLayout> = {
     fields: fixed(['endpoint', 'u8'], ['pktsPerUrb', 'u8'], ['noUrbs', 'u8']),
   },
   stop_iso_stream: { sender: 'guest', extraData: false, fields: fixed(['endpoint', 'u8']) },
-  iso_stream_status: { sender: 'host', extraData: false, fields: fixed(['status', 'u8'], ['endpoint', 'u8']) },
+  iso_stream_status: {
+    sender: 'host',
+    extraData: false,
+    fields: fixed(['status', 'u8'], ['endpoint', 'u8']),
+  },
   start_interrupt_receiving: { sender: 'guest', extraData: false, fields: fixed(['endpoint', 'u8']) },
   stop_interrupt_receiving: { sender: 'guest', extraData: false, fields: fixed(['endpoint', 'u8']) },
   interrupt_receiving_status: {
@@ -120,9 +124,18 @@ export const layouts: Record<PacketTypeName, TypeLayout> = {
   start_bulk_receiving: {
     sender: 'guest',
     extraData: false,
-    fields: fixed(['streamId', 'u32'], ['bytesPerTransfer', 'u32'], ['endpoint', 'u8'], ['noTransfers', 'u8']),
+    fields: fixed(
+      ['streamId', 'u32'],
+      ['bytesPerTransfer', 'u32'],
+      ['endpoint', 'u8'],
+      ['noTransfers', 'u8'],
+    ),
   },
-  stop_bulk_receiving: { sender: 'guest', extraData: false, fields: fixed(['streamId', 'u32'], ['endpoint', 'u8']) },
+  stop_bulk_receiving: {
+    sender: 'guest',
+    extraData: false,
+    fields: fixed(['streamId', 'u32'], ['endpoint', 'u8']),
+  },
   bulk_receiving_status: {
     sender: 'host',
     extraData: false,

@@ -29,7 +29,10 @@ export function verifyPacket(
   const inputEndpoint = (): Violation | undefined =>
     num('endpoint') & 0x80
       ? undefined
-      : { code: 'USBREDIR_BAD_FIELD', message: `${type} on non-input endpoint 0x${num('endpoint').toString(16)}` };
+      : {
+          code: 'USBREDIR_BAD_FIELD',
+          message: `${type} on non-input endpoint 0x${num('endpoint').toString(16)}`,
+        };
 
   switch (type) {
     case 'interface_info':
@@ -98,10 +101,16 @@ function verifyDataPacket(
   if (expectData) {
     return data.length === length
       ? undefined
-      : { code: 'USBREDIR_BAD_DATA_LENGTH', message: `data length ${data.length} != header length ${length}` };
+      : {
+          code: 'USBREDIR_BAD_DATA_LENGTH',
+          message: `data length ${data.length} != header length ${length}`,
+        };
   }
   if (data.length !== 0) {
-    return { code: 'USBREDIR_UNEXPECTED_DATA', message: `unexpected data on endpoint 0x${endpoint.toString(16)}` };
+    return {
+      code: 'USBREDIR_UNEXPECTED_DATA',
+      message: `unexpected data on endpoint 0x${endpoint.toString(16)}`,
+    };
   }
   if (type === 'iso_packet' || type === 'buffered_bulk_packet' || (type === 'interrupt_packet' && toHost)) {
     return { code: 'USBREDIR_WRONG_DIRECTION', message: `${type} sent in the wrong direction` };

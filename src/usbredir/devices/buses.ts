@@ -19,5 +19,8 @@ export type I2cMessageLike =
  * `reads` holding the data of the read messages carried out. src/i2c's I2cBus fits as is.
  */
 export interface I2cTransferBus {
-  transfer(messages: readonly I2cMessageLike[]): { readonly ok: boolean; readonly reads: readonly Uint8Array[] };
+  transfer(messages: readonly I2cMessageLike[]): {
+    readonly ok: boolean;
+    readonly reads: readonly Uint8Array[];
+  };
 }

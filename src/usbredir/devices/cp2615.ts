@@ -43,7 +43,13 @@ export const Cp2615I2cStatus = {
 const PART_ID_A02 = 0x1500;
 
 export type Cp2615TraceEvent =
-  | { readonly event: 'cp2615.i2c'; readonly addr: number; readonly write: Uint8Array; readonly readLength: number; readonly status: number }
+  | {
+      readonly event: 'cp2615.i2c';
+      readonly addr: number;
+      readonly write: Uint8Array;
+      readonly readLength: number;
+      readonly status: number;
+    }
   | { readonly event: 'cp2615.iop'; readonly message: number }
   /** Not an IOP message: a guest error. */
   | { readonly event: 'cp2615.bad_message'; readonly bytes: Uint8Array };
@@ -111,8 +117,18 @@ export function cp2615Descriptors(serialNumber: string): DeviceDescriptors {
                 interfaceSubclass: 0,
                 interfaceProtocol: 0,
                 endpoints: [
-                  { address: CP2615_EP_OUT, transfer: TransferType.bulk, maxPacketSize: MAX_IOP_SIZE, interval: 0 },
-                  { address: CP2615_EP_IN, transfer: TransferType.bulk, maxPacketSize: MAX_IOP_SIZE, interval: 0 },
+                  {
+                    address: CP2615_EP_OUT,
+                    transfer: TransferType.bulk,
+                    maxPacketSize: MAX_IOP_SIZE,
+                    interval: 0,
+                  },
+                  {
+                    address: CP2615_EP_IN,
+                    transfer: TransferType.bulk,
+                    maxPacketSize: MAX_IOP_SIZE,
+                    interval: 0,
+                  },
                 ],
               },
             ],
@@ -164,7 +180,10 @@ export class Cp2615Bridge implements UsbDeviceModel {
     switch (message) {
       case IopMessage.GetAccessoryInfo:
         // part_id, option_id, proto_ver (struct cp2615_iop_accessory_info, big-endian).
-        this.respond(IopMessage.AccessoryInfo, Uint8Array.of(PART_ID_A02 >> 8, PART_ID_A02 & 0xff, 0, 0, 0x01, 0x00));
+        this.respond(
+          IopMessage.AccessoryInfo,
+          Uint8Array.of(PART_ID_A02 >> 8, PART_ID_A02 & 0xff, 0, 0, 0x01, 0x00),
+        );
         break;
       case IopMessage.DoI2cTransfer:
         this.respond(IopMessage.I2cTransferResult, this.i2cTransfer(payload));
@@ -190,7 +209,12 @@ export class Cp2615Bridge implements UsbDeviceModel {
       this.options.trace?.({ event: 'cp2615.i2c', addr, write: write.slice(), readLength, status });
       return Uint8Array.from([tag, i2caddr, status & 0xff, data.length, ...data]);
     };
-    if (readLength > MAX_I2C_SIZE || writeLength > MAX_I2C_SIZE || (readLength === 0 && writeLength === 0) || write.length !== writeLength) {
+    if (
+      readLength > MAX_I2C_SIZE ||
+      writeLength > MAX_I2C_SIZE ||
+      (readLength === 0 && writeLength === 0) ||
+      write.length !== writeLength
+    ) {
       return result(Cp2615I2cStatus.INVALID_PARAM);
     }
     if (writeLength > 0 && !this.bus.transfer([{ addr, kind: 'write', data: write.slice() }]).ok) {

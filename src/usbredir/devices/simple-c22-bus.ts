@@ -6,7 +6,12 @@ export interface SimplePhy {
   readonly registers: Readonly<Record<number, number>>;
 }
 
-export type SimpleBusAccess = { readonly op: 'read' | 'write'; readonly addr: number; readonly reg: number; readonly value: number };
+export type SimpleBusAccess = {
+  readonly op: 'read' | 'write';
+  readonly addr: number;
+  readonly reg: number;
+  readonly value: number;
+};
 
 /**
  * A stand-in Clause 22 bus of plain register tables, for smoke runs until the real PHY models
