@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { defaultUnixPath } from '../emulator/daemon.js';
+import { defaultUnixPath } from '../emulator/default-socket.js';
 import { MdioClient } from '../src/protocol/client.js';
 import { ALL_EVENTS, EventMask } from '../src/protocol/codec/constants.js';
 import type { Event } from '../src/protocol/codec/messages.js';

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { formatAddress, startDaemon, type DaemonOptions } from '../emulator/daemon.js';
+import type { DaemonOptions } from '../emulator/daemon.js';
 import { ExitCodeError } from './run.js';
 
 /** `[HOST:]PORT` → host and port; the host defaults to loopback so nothing is exposed by accident. */
@@ -46,6 +46,8 @@ export function register(program: Command): void {
         if (o.portFile !== undefined) options.portFile = o.portFile;
         if (o.trace !== undefined) options.traceFile = o.trace;
         if (o.maxFrame !== undefined) options.maxFrame = o.maxFrame;
+        // Loaded on demand: the daemon pulls in every model, which `client` and the other subcommands do not need.
+        const { formatAddress, startDaemon } = await import('../emulator/daemon.js');
         const daemon = await startDaemon(options);
         for (const a of daemon.addresses) process.stdout.write(`ready ${formatAddress(a)}\n`);
         await new Promise<void>((resolve) => {

@@ -1,11 +1,12 @@
 import { rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { ProtocolServer, type ListenAddress } from '../src/protocol/transport/server.js';
 import type { ScenarioSource } from '../src/protocol/session/backend.js';
 import { BoardBackend } from './board-backend.js';
 import type { Board } from './board.js';
+import { defaultUnixPath } from './default-socket.js';
 import { buildBoard, type BoardSource } from './sources.js';
+
+export { defaultUnixPath };
 
 export interface DaemonOptions {
   scenario?: string;
@@ -26,10 +27,6 @@ export interface Daemon {
   server: ProtocolServer;
   addresses: ListenAddress[];
   stop(): Promise<void>;
-}
-
-export function defaultUnixPath(): string {
-  return join(tmpdir(), `mdio-emu-${process.getuid?.() ?? 0}.sock`);
 }
 
 export function formatAddress(a: ListenAddress): string {
