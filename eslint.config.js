@@ -16,6 +16,8 @@ export default tseslint.config(
         { considerDefaultExhaustiveForUnions: true },
       ],
       '@typescript-eslint/restrict-template-expressions': ['error', { allowNumber: true }],
+      // `({ span: _span, ...rest }) => rest` is how a field is dropped from a copy.
+      '@typescript-eslint/no-unused-vars': ['error', { ignoreRestSiblings: true }],
       '@typescript-eslint/no-unnecessary-condition': 'off',
       // `(x) => sink(x)` callbacks and `return handler()` in void functions are idiom here, not confusion.
       '@typescript-eslint/no-confusing-void-expression': [

@@ -22,7 +22,9 @@ function kernelSource(): string | undefined {
 export async function run(): Promise<void> {
   const root = kernelSource();
   if (!root) {
-    console.log('dts-corpus: no kernel source (set DTS_CORPUS_SRC or run scripts/dts-corpus.sh once); skipped');
+    console.log(
+      'dts-corpus: no kernel source (set DTS_CORPUS_SRC or run scripts/dts-corpus.sh once); skipped',
+    );
     return;
   }
   for (const tool of ['cpp', 'dtc'])
@@ -38,7 +40,11 @@ export async function run(): Promise<void> {
   };
   const pp = runCorpus({ root, every, ppOnly: true, log });
   const full = runCorpus({ root, every, log });
-  console.log(`ratio preprocessor (ours+dtc)/(cpp+dtc): ${(pp.oursSeconds / pp.referenceSeconds).toFixed(3)}`);
-  console.log(`ratio compiler (ours)/(cpp+dtc):         ${(full.oursSeconds / full.referenceSeconds).toFixed(3)}`);
+  console.log(
+    `ratio preprocessor (ours+dtc)/(cpp+dtc): ${(pp.oursSeconds / pp.referenceSeconds).toFixed(3)}`,
+  );
+  console.log(
+    `ratio compiler (ours)/(cpp+dtc):         ${(full.oursSeconds / full.referenceSeconds).toFixed(3)}`,
+  );
   await Promise.resolve();
 }

@@ -16,7 +16,7 @@ const modules = readdirSync(here)
   .sort();
 
 for (const file of modules) {
-  const mod: { run?: unknown } = await import(pathToFileURL(join(here, file)).href);
+  const mod = (await import(pathToFileURL(join(here, file)).href)) as { run?: unknown };
   if (typeof mod.run !== 'function') continue;
   console.log(`## ${file.replace(/\.ts$/, '')}`);
   const started = performance.now();

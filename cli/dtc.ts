@@ -61,12 +61,16 @@ function readHostFile(path: string): Uint8Array | undefined {
 
 function parseInteger(v: string | undefined, flag: string): number | undefined {
   if (v === undefined) return undefined;
-  const n = Number(v.startsWith('0x') ? parseInt(v, 16) : parseInt(v, v.startsWith('0') && v.length > 1 ? 8 : 10));
+  const n = v.startsWith('0x') ? parseInt(v, 16) : parseInt(v, v.startsWith('0') && v.length > 1 ? 8 : 10);
   if (!Number.isFinite(n) || n < 0) throw new ExitCodeError(2, `mdio-emu dtc: bad value for ${flag}: ${v}`);
   return n;
 }
 
-export function printDiagnostics(diagnostics: readonly Diagnostic[], files: ReadonlyMap<string, SourceFile>, quiet: number): void {
+export function printDiagnostics(
+  diagnostics: readonly Diagnostic[],
+  files: ReadonlyMap<string, SourceFile>,
+  quiet: number,
+): void {
   for (const d of diagnostics) {
     if (d.severity === 'warning' && quiet >= 1) continue;
     if (d.severity === 'error' && quiet >= 2) continue;
@@ -77,24 +81,37 @@ export function printDiagnostics(diagnostics: readonly Diagnostic[], files: Read
 /** Compiles a DTS file (optionally through the preprocessor) with dtc's options; prints diagnostics. */
 export function compileFile(input: string, flags: DtcFlags): CompileResult {
   const levels = new Map<string, CheckLevel>();
-  for (const w of flags.warning) if (!applyCheckOption(levels, 'W', w)) throw new ExitCodeError(2, `mdio-emu dtc: unknown check "${w}"`);
-  for (const e of flags.error) if (!applyCheckOption(levels, 'E', e)) throw new ExitCodeError(2, `mdio-emu dtc: unknown check "${e}"`);
+  for (const w of flags.warning)
+    if (!applyCheckOption(levels, 'W', w)) throw new ExitCodeError(2, `mdio-emu dtc: unknown check "${w}"`);
+  for (const e of flags.error)
+    if (!applyCheckOption(levels, 'E', e)) throw new ExitCodeError(2, `mdio-emu dtc: unknown check "${e}"`);
   const phandle = flags.phandle ?? 'epapr';
-  if (!['legacy', 'epapr', 'both'].includes(phandle)) throw new ExitCodeError(2, `mdio-emu dtc: invalid argument "${phandle}" to -H option`);
+  if (!['legacy', 'epapr', 'both'].includes(phandle))
+    throw new ExitCodeError(2, `mdio-emu dtc: invalid argument "${phandle}" to -H option`);
 
   let source: string | Uint8Array;
   let origins;
   const extraFiles = new Map<string, SourceFile>();
   const ppDiagnostics: Diagnostic[] = [];
   if (flags.cpp) {
-    const defines: Record<string, string> = { __DTS__: '1' };
+    const defineMap = new Map<string, string>([['__DTS__', '1']]);
     for (const d of flags.define) {
       const eq = d.indexOf('=');
-      if (eq < 0) defines[d] = '1';
-      else defines[d.slice(0, eq)] = d.slice(eq + 1);
+      if (eq < 0) defineMap.set(d, '1');
+      else defineMap.set(d.slice(0, eq), d.slice(eq + 1));
     }
-    for (const u of flags.undefine) delete defines[u];
-    const pp = preprocess(input, { readFile: (p) => { const b = readHostFile(p); return b ? Buffer.from(b).toString('latin1') : undefined; } }, { includeDirs: flags.include, defines });
+    for (const u of flags.undefine) defineMap.delete(u);
+    const defines = Object.fromEntries(defineMap);
+    const pp = preprocess(
+      input,
+      {
+        readFile: (p) => {
+          const b = readHostFile(p);
+          return b ? Buffer.from(b).toString('latin1') : undefined;
+        },
+      },
+      { includeDirs: flags.include, defines },
+    );
     for (const [name, text] of pp.files) extraFiles.set(name, new SourceFile(name, text));
     ppDiagnostics.push(...pp.diagnostics);
     source = pp.text;
@@ -145,7 +162,12 @@ export function register(program: Command): void {
     .option('-I, --in-format <format>', 'input format: dts or dtb', 'dts')
     .option('-O, --out-format <format>', 'output format: dtb or dts', 'dtb')
     .option('-o, --out <file>', 'output file (default stdout)')
-    .option('-i, --include <dir>', 'add a search path for /include/ and /incbin/ (and #include with --cpp)', collect, [])
+    .option(
+      '-i, --include <dir>',
+      'add a search path for /include/ and /incbin/ (and #include with --cpp)',
+      collect,
+      [],
+    )
     .option('-b, --boot-cpu <n>', 'boot_cpuid_phys in the DTB header')
     .option('-@, --symbols', 'generate __symbols__ for labels')
     .option('-A, --auto-alias', 'generate aliases for labels')
@@ -162,25 +184,33 @@ export function register(program: Command): void {
     .option('--cpp', 'run the built-in C preprocessor first (as cpp -x assembler-with-cpp -D__DTS__)')
     .option('-D, --define <name[=value]>', 'preprocessor definition (with --cpp)', collect, [])
     .option('-U, --undefine <name>', 'remove a preprocessor definition (with --cpp)', collect, [])
-    .action((input: string, opts: DtcFlags & { inFormat: string; outFormat: string; autoAlias?: boolean }) => {
-      const flags: DtcFlags = { ...opts, inForm: opts.inFormat, outForm: opts.outFormat };
-      if (opts.autoAlias) flags.autoAliases = true;
-      if (!['dts', 'dtb'].includes(flags.inForm)) throw new ExitCodeError(2, `mdio-emu dtc: unknown input format "${flags.inForm}"`);
-      if (!['dts', 'dtb'].includes(flags.outForm)) throw new ExitCodeError(2, `mdio-emu dtc: unknown output format "${flags.outForm}"`);
+    .action(
+      (input: string, opts: DtcFlags & { inFormat: string; outFormat: string; autoAlias?: boolean }) => {
+        const flags: DtcFlags = { ...opts, inForm: opts.inFormat, outForm: opts.outFormat };
+        if (opts.autoAlias) flags.autoAliases = true;
+        if (!['dts', 'dtb'].includes(flags.inForm))
+          throw new ExitCodeError(2, `mdio-emu dtc: unknown input format "${flags.inForm}"`);
+        if (!['dts', 'dtb'].includes(flags.outForm))
+          throw new ExitCodeError(2, `mdio-emu dtc: unknown output format "${flags.outForm}"`);
 
-      let tree: DeviceTree;
-      let dtb: Uint8Array | undefined;
-      if (flags.inForm === 'dtb') {
-        tree = readDtb(readInput(input), { fileName: input });
-        const bootCpu = parseInteger(flags.bootCpu, '-b');
-        if (bootCpu !== undefined) tree.bootCpuidPhys = bootCpu;
-      } else {
-        const result = compileFile(input, flags);
-        if (!result.tree || (!result.ok && !flags.force)) throw new ExitCodeError(flags.force ? 1 : 2, 'mdio-emu dtc: input tree has errors, no output written');
-        tree = result.tree;
-        dtb = result.dtb;
-      }
-      if (flags.outForm === 'dts') output(flags.out, printDts(tree));
-      else output(flags.out, dtb ?? writeDtb(tree));
-    });
+        let tree: DeviceTree;
+        let dtb: Uint8Array | undefined;
+        if (flags.inForm === 'dtb') {
+          tree = readDtb(readInput(input), { fileName: input });
+          const bootCpu = parseInteger(flags.bootCpu, '-b');
+          if (bootCpu !== undefined) tree.bootCpuidPhys = bootCpu;
+        } else {
+          const result = compileFile(input, flags);
+          if (!result.tree || (!result.ok && !flags.force))
+            throw new ExitCodeError(
+              flags.force ? 1 : 2,
+              'mdio-emu dtc: input tree has errors, no output written',
+            );
+          tree = result.tree;
+          dtb = result.dtb;
+        }
+        if (flags.outForm === 'dts') output(flags.out, printDts(tree));
+        else output(flags.out, dtb ?? writeDtb(tree));
+      },
+    );
 }

@@ -13,7 +13,8 @@ const FDT_MAGIC = 0xd00dfeed;
 /** Reads FILE as a DTB when it starts with the FDT magic, otherwise compiles it as DTS source. */
 export function loadTree(file: string): DeviceTree {
   const bytes = new Uint8Array(readFileSync(file));
-  if (bytes.length >= 4 && new DataView(bytes.buffer, bytes.byteOffset).getUint32(0) === FDT_MAGIC) return readDtb(bytes);
+  if (bytes.length >= 4 && new DataView(bytes.buffer, bytes.byteOffset).getUint32(0) === FDT_MAGIC)
+    return readDtb(bytes);
   const base = dirname(file);
   const result = compileDts(bytes, {
     fileName: file,
@@ -39,17 +40,23 @@ export function register(program: Command): void {
     .command('map')
     .argument('<file>', 'device tree, DTS source or DTB')
     .option('--json', 'print the resolved map and findings as JSON')
-    .description("print each PHY node with the PSE controller, PI and pairsets its `pses` resolves to; exit 1 on a wrong binding")
+    .description(
+      'print each PHY node with the PSE controller, PI and pairsets its `pses` resolves to; exit 1 on a wrong binding',
+    )
     .action((file: string, opts: { json?: boolean }) => {
       const report = checkPseBindings(loadTree(file).root);
       if (opts.json) {
-        process.stdout.write(`${JSON.stringify({ links: report.links, controllers: report.controllers, diagnostics: report.diagnostics.map(({ span: _span, ...d }) => d) }, null, 2)}\n`);
+        process.stdout.write(
+          `${JSON.stringify({ links: report.links, controllers: report.controllers, diagnostics: report.diagnostics.map(({ span: _span, ...d }) => d) }, null, 2)}\n`,
+        );
       } else {
         for (const line of formatPseMap(report)) process.stdout.write(`${line}\n`);
         for (const d of report.diagnostics) process.stderr.write(`${d.severity} ${d.code}: ${d.message}\n`);
       }
       if (hasErrors(report)) {
-        const paths = [...new Set(report.diagnostics.filter((d) => d.severity === 'error').map((d) => d.path))];
+        const paths = [
+          ...new Set(report.diagnostics.filter((d) => d.severity === 'error').map((d) => d.path)),
+        ];
         throw new ExitCodeError(1, `mdio-emu: PSE binding errors in ${paths.join(', ')}`);
       }
     });

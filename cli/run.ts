@@ -28,7 +28,12 @@ function exitCodeFor(err: unknown): number {
     if (err.message) process.stderr.write(`${err.message}\n`);
     return err.exitCode;
   }
-  if (err instanceof Error && 'code' in err && typeof err.code === 'string' && err.code.startsWith('commander.')) {
+  if (
+    err instanceof Error &&
+    'code' in err &&
+    typeof err.code === 'string' &&
+    err.code.startsWith('commander.')
+  ) {
     const exitCode = 'exitCode' in err && typeof err.exitCode === 'number' ? err.exitCode : 2;
     return exitCode === 0 ? 0 : 2;
   }
@@ -36,10 +41,15 @@ function exitCodeFor(err: unknown): number {
     process.stderr.write(`${err.message}\n`);
     return 1;
   }
-  if (err instanceof Error && (err.name === 'ConfigError' || err.name === 'DtsError' || err.name === 'BusError')) {
+  if (
+    err instanceof Error &&
+    (err.name === 'ConfigError' || err.name === 'DtsError' || err.name === 'BusError')
+  ) {
     process.stderr.write(`mdio-emu: ${err.message}\n`);
     return 1;
   }
-  process.stderr.write(`mdio-emu: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.stderr.write(
+    `mdio-emu: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+  );
   return 70;
 }

@@ -65,13 +65,22 @@ function dtcArgs(file: string): string[] {
 }
 
 function referenceDtb(root: string, file: string): Buffer | undefined {
-  const cpp = spawnSync('cpp', ['-nostdinc', '-I', INCLUDE_PREFIXES, '-undef', '-D__DTS__', '-x', 'assembler-with-cpp', file], {
-    cwd: root,
-    maxBuffer: 1 << 28,
-    stdio: ['ignore', 'pipe', 'ignore'],
-  });
+  const cpp = spawnSync(
+    'cpp',
+    ['-nostdinc', '-I', INCLUDE_PREFIXES, '-undef', '-D__DTS__', '-x', 'assembler-with-cpp', file],
+    {
+      cwd: root,
+      maxBuffer: 1 << 28,
+      stdio: ['ignore', 'pipe', 'ignore'],
+    },
+  );
   if (cpp.status !== 0) return undefined;
-  const dtc = spawnSync('dtc', [...dtcArgs(file), '-o', '-'], { cwd: root, input: cpp.stdout, maxBuffer: 1 << 28, stdio: ['pipe', 'pipe', 'ignore'] });
+  const dtc = spawnSync('dtc', [...dtcArgs(file), '-o', '-'], {
+    cwd: root,
+    input: cpp.stdout,
+    maxBuffer: 1 << 28,
+    stdio: ['pipe', 'pipe', 'ignore'],
+  });
   return dtc.status === 0 ? dtc.stdout : undefined;
 }
 
@@ -172,11 +181,15 @@ export function runCorpus(options: CorpusOptions): CorpusReport {
     }
   });
   const pct = (n: number): string => ((100 * n) / Math.max(1, report.files)).toFixed(2);
-  log(`pipeline:       ${options.ppOnly ? 'our preprocess + system dtc' : 'our preprocess + our compiler'} vs cpp + dtc`);
+  log(
+    `pipeline:       ${options.ppOnly ? 'our preprocess + system dtc' : 'our preprocess + our compiler'} vs cpp + dtc`,
+  );
   log(`files:          ${report.files}`);
   log(`byte-identical: ${report.identical} (${pct(report.identical)}%)`);
   log(`different:      ${report.different}`);
-  log(`failed:         ours ${report.oursFailed}, reference ${report.referenceFailed}, both ${report.bothFailed}`);
+  log(
+    `failed:         ours ${report.oursFailed}, reference ${report.referenceFailed}, both ${report.bothFailed}`,
+  );
   log(`reference time: ${referenceSeconds.toFixed(2)} s`);
   log(`ours time:      ${oursSeconds.toFixed(2)} s`);
   log(`ratio ours/ref: ${(oursSeconds / referenceSeconds).toFixed(3)}`);
@@ -188,7 +201,10 @@ export function runCorpus(options: CorpusOptions): CorpusReport {
 
 function parseArgs(argv: readonly string[]): CorpusOptions {
   const root = argv[0];
-  if (!root || root.startsWith('-')) throw new Error('usage: dts-corpus.ts <kernel-source-dir> [--pp-only] [--limit N] [--every K] [--show N]');
+  if (!root || root.startsWith('-'))
+    throw new Error(
+      'usage: dts-corpus.ts <kernel-source-dir> [--pp-only] [--limit N] [--every K] [--show N]',
+    );
   const number = (flag: string): number | undefined => {
     const i = argv.indexOf(flag);
     return i < 0 ? undefined : Number(argv[i + 1]);
