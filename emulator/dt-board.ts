@@ -1,18 +1,12 @@
 import { ms, VirtualClock } from '../src/clock.js';
+import { buildMdioBuses } from '../src/bindings/mdio.js';
 import { checkPseBindings } from '../src/bindings/pse.js';
 import { compileDts, type CompileHost } from '../src/dts/compile.js';
 import { formatDiagnostic } from '../src/dts/diagnostics.js';
-import type { DtNode } from '../src/dts/tree.js';
 import { I2cBus } from '../src/i2c/index.js';
-import { MdioBus } from '../src/mdio/index.js';
-import { createPhy } from '../src/phy/catalogue.js';
-import { GIGABIT_SWITCH_PORT } from '../src/phy/partner.js';
 import { ControllerLifecycle, PseControllerModel, Tps23881 } from '../src/pse/index.js';
 import { Tracer } from '../src/regs/index.js';
 import type { Board, BoardTraceEvent, I2cBusSpec, MdioBusSpec, PseControllerSpec } from './board.js';
-
-/** A PHY node without an `ethernet-phy-idAAAA.BBBB` compatible answers as a Marvell 88E1510 (marvell.c). */
-export const DEFAULT_PHY_ID = 0x01410dd0;
 
 /** Kernel modules whose loading registers (and unloading unregisters) PSE controllers of a kind. */
 const PSE_DRIVER_OF: Readonly<Record<string, string>> = {
@@ -36,57 +30,10 @@ export class BoardSourceError extends Error {
   override readonly name = 'ConfigError';
 }
 
-function path(node: DtNode): string {
-  const parts: string[] = [];
-  for (let n: DtNode | undefined = node; n && n.parent; n = n.parent) parts.unshift(n.name);
-  return `/${parts.join('/')}`;
-}
-
-function prop(node: DtNode, name: string): Uint8Array | undefined {
-  return node.properties.find((p) => p.name === name && !p.deleted)?.value.bytes;
-}
-
-function strings(node: DtNode, name: string): string[] {
-  const b = prop(node, name);
-  return b
-    ? Buffer.from(b)
-        .toString('latin1')
-        .split('\0')
-        .filter((s) => s.length > 0)
-    : [];
-}
-
-function u32(node: DtNode, name: string): number | undefined {
-  const b = prop(node, name);
-  return b && b.length >= 4 ? Buffer.from(b).readUInt32BE(0) : undefined;
-}
-
-function* walk(node: DtNode): Generator<DtNode> {
-  if (node.deleted) return;
-  yield node;
-  for (const c of node.children) yield* walk(c);
-}
-
-/** Linux of_mdio: a PHY child is `ethernet-phy@N` or has an `ethernet-phy-*` compatible; a bus is a node with one. */
-function isPhyNode(n: DtNode): boolean {
-  return (
-    /^ethernet-phy(@|$)/.test(n.name) || strings(n, 'compatible').some((c) => c.startsWith('ethernet-phy-'))
-  );
-}
-
-function phyIdOf(n: DtNode): number {
-  for (const c of strings(n, 'compatible')) {
-    // of_get_phy_id(): "ethernet-phy-id%4x.%4x"
-    const m = /^ethernet-phy-id([0-9a-fA-F]{4})\.([0-9a-fA-F]{4})$/.exec(c);
-    if (m) return Number.parseInt(`${m[1]}${m[2]}`, 16) >>> 0;
-  }
-  return DEFAULT_PHY_ID;
-}
-
 /**
- * Builds the emulation a device tree describes: one MdioBus per node with PHY children (PHY models from the
- * catalogue by PHY ID, each cabled to a gigabit switch port), PSE controllers from the PSE bindings with a
- * lifecycle that registers on the `pse-load` event, TPS23881 chips on their I2C buses.
+ * Builds the emulation a device tree describes: MDIO buses and PHYs as src/bindings/mdio.ts reads them (each
+ * PHY cabled to a gigabit switch port), PSE controllers from the PSE bindings with a lifecycle that
+ * registers on the `pse-load` event, TPS23881 chips on their I2C buses.
  */
 export function buildBoardFromDts(text: string, options: DtBoardOptions): Board {
   const result = compileDts(text, {
@@ -107,25 +54,21 @@ export function buildBoardFromDts(text: string, options: DtBoardOptions): Board 
   for (const l of pseReport.links)
     psesOf.set(l.phy, [...(psesOf.get(l.phy) ?? []), l.piPath ?? `${l.controller}#${l.pi}`]);
 
-  const mdio: MdioBusSpec[] = [];
-  for (const node of walk(root)) {
-    const phyNodes = node.children.filter((c) => !c.deleted && isPhyNode(c) && u32(c, 'reg') !== undefined);
-    if (phyNodes.length === 0) continue;
-    const busPath = path(node);
-    const bus = new MdioBus({ name: busPath, clock, trace });
+  // The MDIO side is src/bindings/mdio.ts: which nodes are buses and PHYs, IDs, models, cable partners.
+  const mdio: MdioBusSpec[] = buildMdioBuses(result.tree, { clock, trace }).map((built) => {
     const phys: MdioBusSpec['phys'] = new Map();
-    for (const n of phyNodes) {
-      const addr = u32(n, 'reg') ?? 0;
-      if (addr > 31 || phys.has(addr)) continue;
-      const phyPath = path(n);
-      const c45 = strings(n, 'compatible').includes('ethernet-phy-ieee802.3-c45');
-      const phy = createPhy(phyIdOf(n), { clock, name: phyPath, trace, seed: addr + 1, clause45: c45 });
-      phy.setPartner(GIGABIT_SWITCH_PORT);
-      bus.attach(addr, phy);
-      phys.set(addr, { phy, path: phyPath, c45, pses: psesOf.get(phyPath) ?? [] });
+    for (const info of built.info.phys) {
+      const phy = built.phys.get(info.address);
+      if (phy)
+        phys.set(info.address, {
+          phy,
+          path: info.path,
+          c45: info.clause45,
+          pses: psesOf.get(info.path) ?? [],
+        });
     }
-    mdio.push({ path: busPath, bus, phys });
-  }
+    return { path: built.info.path, bus: built.bus, phys };
+  });
 
   const i2cByPath = new Map<string, I2cBusSpec>();
   const pse: PseControllerSpec[] = [];
