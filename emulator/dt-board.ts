@@ -3,6 +3,7 @@ import { buildMdioBuses } from '../src/bindings/mdio.js';
 import { checkPseBindings } from '../src/bindings/pse.js';
 import { compileDts, type CompileHost } from '../src/dts/compile.js';
 import { formatDiagnostic } from '../src/dts/diagnostics.js';
+import type { DeviceTree } from '../src/dts/tree.js';
 import { I2cBus } from '../src/i2c/index.js';
 import { ControllerLifecycle, PseControllerModel, Tps23881 } from '../src/pse/index.js';
 import { Tracer } from '../src/regs/index.js';
@@ -46,7 +47,15 @@ export function buildBoardFromDts(text: string, options: DtBoardOptions): Board 
         `${options.fileName}: does not compile`,
     );
   }
-  const root = result.tree.root;
+  return buildBoardFromTree(result.tree, options);
+}
+
+/** The same from a tree already compiled (a scenario's, which may be a QEMU fragment over the virt stub). */
+export function buildBoardFromTree(
+  tree: DeviceTree,
+  options: Omit<DtBoardOptions, 'fileName' | 'host'>,
+): Board {
+  const root = tree.root;
   const clock = new VirtualClock();
   const trace = new Tracer<BoardTraceEvent>();
   const pseReport = checkPseBindings(root);
@@ -55,7 +64,7 @@ export function buildBoardFromDts(text: string, options: DtBoardOptions): Board 
     psesOf.set(l.phy, [...(psesOf.get(l.phy) ?? []), l.piPath ?? `${l.controller}#${l.pi}`]);
 
   // The MDIO side is src/bindings/mdio.ts: which nodes are buses and PHYs, IDs, models, cable partners.
-  const mdio: MdioBusSpec[] = buildMdioBuses(result.tree, { clock, trace }).map((built) => {
+  const mdio: MdioBusSpec[] = buildMdioBuses(tree, { clock, trace }).map((built) => {
     const phys: MdioBusSpec['phys'] = new Map();
     for (const info of built.info.phys) {
       const phy = built.phys.get(info.address);

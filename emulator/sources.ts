@@ -1,10 +1,17 @@
 import { readFileSync } from 'node:fs';
-import { basename, dirname, resolve } from 'node:path';
+import { basename, dirname, resolve as resolvePath } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { CompileHost } from '../src/dts/compile.js';
-import { parseScenario, type Scenario } from '../src/scenario/index.js';
+import { nodePath, walk, type DeviceTree } from '../src/dts/tree.js';
+import { pd } from '../src/pse/index.js';
+import {
+  parseEmulatorScenario,
+  type AnyAction,
+  type EmulatorScenario,
+} from '../src/scenario/emulator-kinds.js';
+import { compileTreeFile } from '../src/scenario/load-emulator.js';
 import type { Board } from './board.js';
-import { BoardSourceError, buildBoardFromDts, defaultBoardTimeline } from './dt-board.js';
+import { BoardSourceError, buildBoardFromDts, buildBoardFromTree, defaultBoardTimeline } from './dt-board.js';
 
 /** Where a board comes from: the built-in default, a DTS file, a scenario file, or text sent over the socket. */
 export type BoardSource =
@@ -21,7 +28,7 @@ function hostFor(file: string): CompileHost {
   return {
     readFile: (p) => {
       try {
-        return new Uint8Array(readFileSync(resolve(base, p)));
+        return new Uint8Array(readFileSync(resolvePath(base, p)));
       } catch {
         return undefined;
       }
@@ -37,27 +44,86 @@ function read(file: string): string {
   }
 }
 
-/**
- * A scenario's timeline as board events: loading or unloading a PSE driver module is the PSE lifecycle
- * (`load-module:tps23881`); other actions happen in a guest, so here they are only reported as steps.
- */
-function scenarioTimeline(s: Scenario): [number, string][] {
-  return s.timeline.map((e) => {
-    const a = e.action;
-    if (a.kind === 'load-module' || a.kind === 'unload-module') return [e.at, `${a.kind}:${a.module}`];
-    return [e.at, e.id ?? a.kind];
+/** `&label` or `/path` to the node's path, as scenario files name nodes. */
+function resolver(tree: DeviceTree): (ref: string) => string {
+  const byLabel = new Map<string, string>();
+  walk(tree.root, (n) => {
+    for (const l of n.labels) byLabel.set(l, nodePath(n));
   });
+  return (ref) => {
+    const path = ref.startsWith('&') ? byLabel.get(ref.slice(1)) : ref;
+    if (path === undefined)
+      throw new BoardSourceError(`scenario names ${ref}, which is not in the device tree`);
+    return path;
+  };
 }
 
-function fromScenario(text: string, name: string, baseDir: string): Board {
-  const scenario = parseScenario(text, name);
-  const dtsFile = resolve(baseDir, scenario.dts);
-  return buildBoardFromDts(read(dtsFile), {
-    fileName: dtsFile,
-    host: hostFor(dtsFile),
-    timeline: scenarioTimeline(scenario),
-    realtime: scenario.clock === 'wall',
+type StepAction = (board: Board) => void;
+
+/**
+ * What a timeline action does to the emulated board. Loading or unloading a PSE driver module is the PSE
+ * lifecycle; the emulator-only kinds (src/scenario/emulator-kinds.ts) act on cables, PDs and bus faults;
+ * guest-side actions (bind, snapshot, ...) happen in a kernel, so here they are only reported as steps.
+ */
+function stepAction(a: AnyAction, resolve: (ref: string) => string): StepAction | undefined {
+  const phyOf = (b: Board, ref: string) => {
+    const path = resolve(ref);
+    for (const bus of b.mdio)
+      for (const [addr, p] of bus.phys) if (p.path === path) return { bus: bus.bus, addr, phy: p.phy };
+    throw new BoardSourceError(`${ref} is not a PHY on an emulated MDIO bus`);
+  };
+  const pseOf = (b: Board, ref: string) => {
+    const path = resolve(ref);
+    const c = b.pse.find((p) => p.path === path);
+    if (!c) throw new BoardSourceError(`${ref} is not a PSE controller`);
+    return c;
+  };
+  switch (a.kind) {
+    case 'pse-register':
+      return (b) => pseOf(b, a.controller).lifecycle.trigger();
+    case 'pse-unregister':
+      return (b) => pseOf(b, a.controller).lifecycle.unregister('scenario');
+    case 'link-down':
+      return (b) => phyOf(b, a.phy).phy.unplug();
+    case 'link-up':
+      return (b) => phyOf(b, a.phy).phy.plug();
+    case 'pd-plug':
+      return (b) => pseOf(b, a.controller).model.attachPd(a.port, pd(a.class ?? 4));
+    case 'pd-unplug':
+      return (b) => pseOf(b, a.controller).model.removePd(a.port);
+    case 'phy-fault':
+      return (b) => {
+        const { bus, addr } = phyOf(b, a.phy);
+        bus.injectFault(
+          a.fault === 'no-response'
+            ? { kind: 'no-response', addr }
+            : { kind: 'bit-error', addr, reg: a.reg ?? 0, xor: a.xor ?? 0 },
+        );
+      };
+    case 'phy-fault-clear':
+      return (b) => phyOf(b, a.phy).bus.clearFaults();
+    default:
+      return undefined;
+  }
+}
+
+function fromScenario(scenario: EmulatorScenario, tree: DeviceTree): Board {
+  const resolve = resolver(tree);
+  const extraEvents = new Map<string, StepAction>();
+  const timeline: [number, string][] = scenario.timeline.map((e, i) => {
+    const a = e.action;
+    if (a.kind === 'load-module' || a.kind === 'unload-module') return [e.at, `${a.kind}:${a.module}`];
+    const name = e.id ?? `${a.kind}#${i}`;
+    const act = stepAction(a, resolve);
+    if (act) extraEvents.set(name, act);
+    return [e.at, name];
   });
+  return buildBoardFromTree(tree, { timeline, realtime: scenario.clock === 'wall', extraEvents });
+}
+
+function scenarioFromText(text: string, name: string, baseDir: string): Board {
+  const scenario = parseEmulatorScenario(text, name);
+  return fromScenario(scenario, compileTreeFile(resolvePath(baseDir, scenario.dts)));
 }
 
 /** Builds a fresh board; called again for RESET, so it must not depend on earlier calls. */
@@ -69,17 +135,21 @@ export function buildBoard(source: BoardSource): Board {
         timeline: defaultBoardTimeline(),
       });
     case 'dts': {
-      const file = resolve(source.file);
+      const file = resolvePath(source.file);
       return buildBoardFromDts(read(file), { fileName: file, host: hostFor(file) });
     }
     case 'scenario': {
-      const file = resolve(source.file);
-      return fromScenario(read(file), basename(file).replace(/\.scenario\.json$|\.json$/, ''), dirname(file));
+      const file = resolvePath(source.file);
+      return scenarioFromText(
+        read(file),
+        basename(file).replace(/\.scenario\.json$|\.json$/, ''),
+        dirname(file),
+      );
     }
     case 'dts-text':
       return buildBoardFromDts(source.text, { fileName: source.name });
     case 'scenario-text':
       // Sent over the socket: its `dts` is resolved against the daemon's working directory.
-      return fromScenario(source.text, source.name, process.cwd());
+      return scenarioFromText(source.text, source.name, process.cwd());
   }
 }

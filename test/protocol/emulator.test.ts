@@ -221,3 +221,44 @@ test('a --scenario board: its timeline drives the PSE lifecycle on the virtual c
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('emulator-only scenario actions: PSE registration, PD plug, cable pull and bus faults on the timeline', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'mdio-emu-scn-'));
+  writeFileSync(
+    join(dir, 'world.scenario.json'),
+    JSON.stringify({
+      dts: fileURLToPath(new URL('../../dts/default-board.dts', import.meta.url)),
+      timeline: [
+        { at: 100, action: 'pse-register', controller: '/i2c@ff020000/ethernet-pse@20' },
+        { at: 200, action: 'pd-plug', controller: '/i2c@ff020000/ethernet-pse@20', port: 1, class: 3 },
+        { at: 2000, id: 'pull', action: 'link-down', phy: '/mdio@ff0d0000/ethernet-phy@2' },
+        { at: 2100, action: 'phy-fault', phy: '/mdio@ff0d0000/ethernet-phy@1', fault: 'no-response' },
+      ],
+      expect: [],
+    }),
+  );
+  const d = await startDaemon({ unix: join(dir, 's.sock'), scenario: join(dir, 'world.scenario.json') });
+  const c = await MdioClient.connect({ unix: join(dir, 's.sock') });
+  try {
+    const events: Event[] = [];
+    c.on('event', (e) => events.push(e));
+    await c.subscribe(EventMask.LINK | EventMask.SCENARIO_STEP);
+    await c.clock('run', 300_000_000n);
+    t.is((await c.pseList())[0]?.state, 1);
+    await c.pseAdmin(0, 1, true);
+    t.is((await c.pseStatus(0, 1)).powerStatus, 4, 'a class 3 PD on an enabled PI is powered: DELIVERING');
+    t.not(await c.c22Read(0, 1, 2), 0xffff);
+    await c.clock('run', 2_000_000_000n);
+    await c.ping();
+    const phy2 = events
+      .filter((e) => e.kind === 'ev-link' && e.phy === 2)
+      .map((e) => e.kind === 'ev-link' && e.up);
+    t.deepEqual(phy2, [true, false], 'up after autoneg, down when the cable is pulled');
+    t.true(events.some((e) => e.kind === 'ev-scenario-step' && e.name === 'pull'));
+    t.is(await c.c22Read(0, 1, 2), 0xffff, 'a PHY that stops driving MDIO reads as all ones');
+  } finally {
+    await c.close();
+    await d.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
