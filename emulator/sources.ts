@@ -115,7 +115,8 @@ function fromScenario(scenario: EmulatorScenario, tree: DeviceTree): Board {
     if (a.kind === 'load-module' || a.kind === 'unload-module') return [e.at, `${a.kind}:${a.module}`];
     const name = e.id ?? `${a.kind}#${i}`;
     const act = stepAction(a, resolve);
-    if (act) extraEvents.set(name, act);
+    // A guest-side entry changes nothing here, but can still be triggered and reported as a step.
+    extraEvents.set(name, act ?? (() => undefined));
     return [e.at, name];
   });
   return buildBoardFromTree(tree, { timeline, realtime: scenario.clock === 'wall', extraEvents });
