@@ -78,50 +78,18 @@ export class MdioBus {
   read(addr: number, reg: number): number {
     checkAddr(addr);
     checkReg(reg);
-    let fault: MdioFaultKind | undefined;
-    let value: number | undefined;
-    if (!this.#faults.empty && this.#faults.silenced(addr)) fault = 'no-response';
-    else value = this.#devices[addr]?.c22Read(reg);
-    const responded = value !== undefined;
-    let result = value ?? NO_RESPONSE;
-    if (responded && !this.#faults.empty) {
-      const xor = this.#faults.corruption(addr, reg, undefined);
-      if (xor) {
-        result ^= xor;
-        fault = 'bit-error';
-      }
-    }
-    if (this.#trace?.enabled)
-      this.#trace.emit({
-        type: 'mdio.read',
-        t: this.clock.now(),
-        bus: this.name,
-        addr,
-        reg,
-        value: result,
-        responded,
-        ...(fault ? { fault } : {}),
-      });
-    return result;
+    const silenced = this.#silenced(addr);
+    const value = silenced ? undefined : this.#devices[addr]?.c22Read(reg);
+    return this.#completeRead(addr, undefined, reg, value, silenced);
   }
 
   write(addr: number, reg: number, value: number): void {
     checkAddr(addr);
     checkReg(reg);
     checkValue(value);
-    const silenced = !this.#faults.empty && this.#faults.silenced(addr);
+    const silenced = this.#silenced(addr);
     const responded = silenced ? false : (this.#devices[addr]?.c22Write(reg, value) ?? false);
-    if (this.#trace?.enabled)
-      this.#trace.emit({
-        type: 'mdio.write',
-        t: this.clock.now(),
-        bus: this.name,
-        addr,
-        reg,
-        value,
-        responded,
-        ...(silenced ? { fault: 'no-response' as const } : {}),
-      });
+    this.#traceWrite(addr, undefined, reg, value, responded, silenced);
   }
 
   // ---- Clause 45 -----------------------------------------------------------------------------------
@@ -130,7 +98,7 @@ export class MdioBus {
     checkAddr(addr);
     checkDevad(devad);
     checkValue(reg);
-    const silenced = !this.#faults.empty && this.#faults.silenced(addr);
+    const silenced = this.#silenced(addr);
     const responded = silenced ? false : (this.#devices[addr]?.c45Address(devad, reg) ?? false);
     if (responded) this.#c45Addresses.set(addr * MDIO_ADDRESSES + devad, reg);
     if (this.#trace?.enabled)
@@ -158,20 +126,9 @@ export class MdioBus {
     checkAddr(addr);
     checkDevad(devad);
     checkValue(value);
-    const silenced = !this.#faults.empty && this.#faults.silenced(addr);
+    const silenced = this.#silenced(addr);
     const responded = silenced ? false : (this.#devices[addr]?.c45Write(devad, value) ?? false);
-    if (this.#trace?.enabled)
-      this.#trace.emit({
-        type: 'mdio.write',
-        t: this.clock.now(),
-        bus: this.name,
-        addr,
-        devad,
-        reg: this.#lastAddress(addr, devad),
-        value,
-        responded,
-        ...(silenced ? { fault: 'no-response' as const } : {}),
-      });
+    this.#traceWrite(addr, devad, this.#lastAddress(addr, devad), value, responded, silenced);
   }
 
   /** Address frame then read frame, as Linux mdiobus_c45_read() issues them. */
@@ -189,12 +146,31 @@ export class MdioBus {
     checkAddr(addr);
     checkDevad(devad);
     const reg = this.#lastAddress(addr, devad);
-    let fault: MdioFaultKind | undefined;
-    let value: number | undefined;
-    if (!this.#faults.empty && this.#faults.silenced(addr)) fault = 'no-response';
-    else value = this.#devices[addr]?.c45Read(devad, postIncrement);
+    const silenced = this.#silenced(addr);
+    const value = silenced ? undefined : this.#devices[addr]?.c45Read(devad, postIncrement);
+    if (value !== undefined && postIncrement)
+      this.#c45Addresses.set(addr * MDIO_ADDRESSES + devad, (reg + 1) & 0xffff);
+    return this.#completeRead(addr, devad, reg, value, silenced);
+  }
+
+  /** An injected "no response" fault: the device at `addr` never sees the frame. */
+  #silenced(addr: number): boolean {
+    return !this.#faults.empty && this.#faults.silenced(addr);
+  }
+
+  /**
+   * The second half of every read frame, Clause 22 (`devad` undefined) or 45: nobody drove the line → all
+   * ones; an injected bit error flips bits of an answer; then the trace event.
+   */
+  #completeRead(
+    addr: number,
+    devad: number | undefined,
+    reg: number,
+    value: number | undefined,
+    silenced: boolean,
+  ): number {
+    let fault: MdioFaultKind | undefined = silenced ? 'no-response' : undefined;
     const responded = value !== undefined;
-    if (responded && postIncrement) this.#c45Addresses.set(addr * MDIO_ADDRESSES + devad, (reg + 1) & 0xffff);
     let result = value ?? NO_RESPONSE;
     if (responded && !this.#faults.empty) {
       const xor = this.#faults.corruption(addr, reg, devad);
@@ -209,13 +185,35 @@ export class MdioBus {
         t: this.clock.now(),
         bus: this.name,
         addr,
-        devad,
+        ...(devad === undefined ? {} : { devad }),
         reg,
         value: result,
         responded,
         ...(fault ? { fault } : {}),
       });
     return result;
+  }
+
+  #traceWrite(
+    addr: number,
+    devad: number | undefined,
+    reg: number,
+    value: number,
+    responded: boolean,
+    silenced: boolean,
+  ): void {
+    if (this.#trace?.enabled)
+      this.#trace.emit({
+        type: 'mdio.write',
+        t: this.clock.now(),
+        bus: this.name,
+        addr,
+        ...(devad === undefined ? {} : { devad }),
+        reg,
+        value,
+        responded,
+        ...(silenced ? { fault: 'no-response' as const } : {}),
+      });
   }
 
   /** The register a Clause 45 data frame hits (the bus mirrors each MMD's address register for traces). */
