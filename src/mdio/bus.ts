@@ -89,7 +89,15 @@ export class MdioBus {
     checkValue(value);
     const silenced = this.#silenced(addr);
     const responded = silenced ? false : (this.#devices[addr]?.c22Write(reg, value) ?? false);
-    this.#traceWrite(addr, undefined, reg, value, responded, silenced);
+    this.#traceData(
+      'mdio.write',
+      addr,
+      undefined,
+      reg,
+      value,
+      responded,
+      silenced ? 'no-response' : undefined,
+    );
   }
 
   // ---- Clause 45 -----------------------------------------------------------------------------------
@@ -128,7 +136,8 @@ export class MdioBus {
     checkValue(value);
     const silenced = this.#silenced(addr);
     const responded = silenced ? false : (this.#devices[addr]?.c45Write(devad, value) ?? false);
-    this.#traceWrite(addr, devad, this.#lastAddress(addr, devad), value, responded, silenced);
+    const reg = this.#lastAddress(addr, devad);
+    this.#traceData('mdio.write', addr, devad, reg, value, responded, silenced ? 'no-response' : undefined);
   }
 
   /** Address frame then read frame, as Linux mdiobus_c45_read() issues them. */
@@ -179,32 +188,22 @@ export class MdioBus {
         fault = 'bit-error';
       }
     }
-    if (this.#trace?.enabled)
-      this.#trace.emit({
-        type: 'mdio.read',
-        t: this.clock.now(),
-        bus: this.name,
-        addr,
-        ...(devad === undefined ? {} : { devad }),
-        reg,
-        value: result,
-        responded,
-        ...(fault ? { fault } : {}),
-      });
+    this.#traceData('mdio.read', addr, devad, reg, result, responded, fault);
     return result;
   }
 
-  #traceWrite(
+  #traceData(
+    type: 'mdio.read' | 'mdio.write',
     addr: number,
     devad: number | undefined,
     reg: number,
     value: number,
     responded: boolean,
-    silenced: boolean,
+    fault: MdioFaultKind | undefined,
   ): void {
     if (this.#trace?.enabled)
       this.#trace.emit({
-        type: 'mdio.write',
+        type,
         t: this.clock.now(),
         bus: this.name,
         addr,
@@ -212,7 +211,7 @@ export class MdioBus {
         reg,
         value,
         responded,
-        ...(silenced ? { fault: 'no-response' as const } : {}),
+        ...(fault ? { fault } : {}),
       });
   }
 
