@@ -126,15 +126,7 @@ export class Clause45Phy extends Phy {
       .reserved(12, 1)
       .flag(13, 'SPEED_SEL_MSB', 'rw')
       .reserved(14, 1)
-      .flag(15, 'RESET', 'sc', {
-        clearAfterNs: () => this.timing.softResetNs,
-        onWrite: () => {
-          this.beginSoftReset();
-        },
-        onClear: () => {
-          this.hardReset();
-        },
-      });
+      .flag(15, 'RESET', 'sc', this.resetBit('hard'));
     map
       .define(1, 'PMA_STAT1', 0x0002)
       .reserved(0, 1)
@@ -219,15 +211,7 @@ export class Clause45Phy extends Phy {
       })
       .flag(13, 'XNP', 'rw')
       .reserved(14, 1)
-      .flag(15, 'RESET', 'sc', {
-        clearAfterNs: () => this.timing.softResetNs,
-        onWrite: () => {
-          this.beginSoftReset();
-        },
-        onClear: () => {
-          this.endSoftReset();
-        },
-      });
+      .flag(15, 'RESET', 'sc', this.resetBit('soft'));
     const anStat = map
       .define(1, 'AN_STAT1', 0x0008)
       .flag(0, 'LP_AN_ABLE', 'ro', { value: () => (st().partnerAutoneg && st().autonegComplete ? 1 : 0) })

@@ -218,15 +218,7 @@ export class Marvell88E1510 extends Clause22Phy {
       .define(20, 'GENERAL_CONTROL_1', 0x0000, { page: MARVELL_PAGE.MODE })
       .field(0, 3, 'MODE', 'rw')
       .tagged(3, 12, 'GENERAL_CONTROL_1')
-      .flag(15, 'RESET', 'sc', {
-        onWrite: () => {
-          this.beginSoftReset();
-        },
-        clearAfterNs: () => this.timing.softResetNs,
-        onClear: () => {
-          this.endSoftReset();
-        },
-      });
+      .flag(15, 'RESET', 'sc', this.resetBit('soft'));
 
     // Errata pages written by m88e1510_config_init() (Release Notes 88E1510 Rev A0, errata 5.1).
     map.define(16, 'ERRATA_16', 0, { page: 0xff }).tagged(0, 16, 'ERRATA');

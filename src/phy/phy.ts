@@ -1,5 +1,5 @@
 import { ms, type Clock, type TimerHandle } from '../clock.js';
-import type { RegisterEvent, RegisterMap, TraceSink } from '../regs/index.js';
+import type { FieldOptions, RegisterEvent, RegisterMap, TraceSink } from '../regs/index.js';
 import { resolveLink, type LinkResolution, type LocalLinkConfig } from './autoneg.js';
 import type { MdioDevice } from './device.js';
 import type { PhyEvent } from './events.js';
@@ -177,6 +177,28 @@ export abstract class Phy implements MdioDevice {
     this.#resetting = false;
     this.#emit({ type: 'phy.reset', t: this.clock.now(), phy: this.name, kind: 'soft' });
     this.restartNegotiation();
+  }
+
+  /**
+   * Field options of a self-clearing reset bit (BMCR.RESET's vendor and MMD cousins): writing 1 drops the link,
+   * the bit reads 1 for `timing.softResetNs`, then a `soft` reset keeps the registers (endSoftReset) and a
+   * `hard` one restores every register (hardReset).
+   */
+  protected resetBit(kind: 'soft' | 'hard'): FieldOptions {
+    return {
+      clearAfterNs: () => this.timing.softResetNs,
+      onWrite: () => {
+        this.beginSoftReset();
+      },
+      onClear:
+        kind === 'soft'
+          ? () => {
+              this.endSoftReset();
+            }
+          : () => {
+              this.hardReset();
+            },
+    };
   }
 
   /** Autoneg restart, or any control change that retrains the link (speed, duplex, AN enable, power). */

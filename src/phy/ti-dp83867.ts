@@ -121,25 +121,9 @@ export class TiDp83867 extends Clause22Phy {
       .define(0x1f, 'CTRL', 0)
       .reserved(0, 14)
       // SW_RESTART: the PHY restarts (link retrains) without resetting any register.
-      .flag(14, 'SW_RESTART', 'sc', {
-        onWrite: () => {
-          this.beginSoftReset();
-        },
-        clearAfterNs: () => this.timing.softResetNs,
-        onClear: () => {
-          this.endSoftReset();
-        },
-      })
+      .flag(14, 'SW_RESTART', 'sc', this.resetBit('soft'))
       // SW_RESET: every register, including MMD 0x1f, goes back to its reset value.
-      .flag(15, 'SW_RESET', 'sc', {
-        onWrite: () => {
-          this.beginSoftReset();
-        },
-        clearAfterNs: () => this.timing.softResetNs,
-        onClear: () => {
-          this.hardReset();
-        },
-      });
+      .flag(15, 'SW_RESET', 'sc', this.resetBit('hard'));
   }
 
   #defineExtended(mmd: RegisterMap): void {
