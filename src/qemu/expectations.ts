@@ -1,5 +1,6 @@
-import type { Expectation, Scenario } from '../scenario/types.js';
-import type { Snapshot, GuestTraceEntry } from './guest-observations.js';
+import type { FrameClass, QemuScenario, QemuScenarioExpectation } from '../scenario/qemu-kinds.js';
+import type { CommandResult, Snapshot, GuestTraceEntry } from './guest-observations.js';
+import type { GuestReplayResult } from './replay-check.js';
 import type { EmulatorMdioAccess } from './usb-devices.js';
 
 /** Everything a run observed, from both sides. Host times are the orchestrator's clock in ms. */
@@ -13,20 +14,26 @@ export interface Observations {
   eeproms: Map<string, Uint8Array>;
   /** The guest reached the end of its script. */
   completed: boolean;
+  /** Results of the guest's `run` commands, by timeline index (a load-module logs several under one index). */
+  commands: CommandResult[];
 }
 
 export interface EvaluationContext {
-  scenario: Scenario;
+  scenario: QemuScenario;
   /** `&label` or path → canonical DT path. */
   resolve: (ref: string) => string;
   /** PHY node path → its adapter's path and its MDIO address. */
   phyLocation: (path: string) => { adapter: string; addr: number };
   /** Bytes the emulator's EEPROM model holds at that node. */
   eepromModel: (path: string) => Uint8Array | undefined;
+  /** Frames the guest sent on a USB Ethernet node, by class; undefined when no emulated host sits at its cable. */
+  guestFrames: (path: string) => Record<FrameClass, number> | undefined;
+  /** The guest's mdio_access trace replayed against fresh models (computed on demand). */
+  replay: () => GuestReplayResult;
 }
 
 export interface ExpectationResult {
-  expectation: Expectation;
+  expectation: QemuScenarioExpectation;
   pass: boolean;
   /** One sentence saying what was seen. */
   message: string;
@@ -42,7 +49,7 @@ export function evaluate(ctx: EvaluationContext, obs: Observations): Expectation
 
 type Outcome = Omit<ExpectationResult, 'expectation'>;
 
-function evaluateOne(ctx: EvaluationContext, obs: Observations, e: Expectation): Outcome {
+function evaluateOne(ctx: EvaluationContext, obs: Observations, e: QemuScenarioExpectation): Outcome {
   switch (e.kind) {
     case 'phy-registered': {
       const path = ctx.resolve(e.phy);
@@ -130,6 +137,40 @@ function evaluateOne(ctx: EvaluationContext, obs: Observations, e: Expectation):
       const want = Buffer.from(model.subarray(0, length)).toString('hex');
       const got = Buffer.from(read.subarray(0, length)).toString('hex');
       return { pass: want === got, message: want === got ? `the guest read back ${length} bytes equal to the model's` : `the guest read ${got}, the model holds ${want}`, observed: { read: got, model: want } };
+    }
+    case 'command-output': {
+      const index = indexOf(ctx, e.event);
+      const result = obs.commands.find((c) => c.index === index);
+      if (!result) return { pass: false, message: `the guest never ran "${e.event}"`, observed: {} };
+      const text = result.output.join('\n');
+      const matched = new RegExp(e.pattern, 'm').test(text);
+      const want = e.present ?? true;
+      const observed = { command: result.command, rc: result.rc, output: result.output.slice(0, 60) };
+      const rcOk = e.rc === undefined || e.rc === result.rc;
+      const first = result.output[0] ?? '(no output)';
+      if (!rcOk) return { pass: false, message: `"${result.command}" exited ${result.rc}, expected ${e.rc}; output starts: ${first}`, observed };
+      if (matched !== want) return { pass: false, message: `the output of "${result.command}" ${want ? 'does not match' : 'matches'} /${e.pattern}/; it starts: ${first}`, observed };
+      return { pass: true, message: `"${result.command}" (exit ${result.rc}) output ${want ? 'matches' : 'does not match'} /${e.pattern}/`, observed };
+    }
+    case 'guest-frames': {
+      const path = ctx.resolve(e.device);
+      const counts = ctx.guestFrames(path);
+      if (!counts) return { pass: false, message: `${path} has no emulated host on its cable (mdio-emu,peer-ipv4)`, observed: {} };
+      const min = e.min ?? 1;
+      const n = counts[e.frames];
+      return { pass: n >= min, message: `the guest sent ${n} ${e.frames} frame(s) on ${path} (at least ${min} expected)`, observed: { ...counts } };
+    }
+    case 'replay-verify': {
+      let r: GuestReplayResult;
+      try {
+        r = ctx.replay();
+      } catch (err) {
+        return { pass: false, message: `the guest trace could not be replayed: ${(err as Error).message}`, observed: {} };
+      }
+      const observed = { checked: r.checked, reads: r.reads, busMap: r.busMap, differences: r.differences.slice(0, 20) };
+      if (r.reads === 0) return { pass: false, message: 'the guest trace has no reads to verify', observed };
+      if (r.differences.length > 0) return { pass: false, message: `${r.differences.length} of ${r.reads} reads differ, first: ${r.differences[0] ?? ''}`, observed };
+      return { pass: true, message: `${r.checked} guest transactions replayed against fresh models: all ${r.reads} reads agree`, observed };
     }
   }
 }

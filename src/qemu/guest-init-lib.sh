@@ -53,6 +53,9 @@ snapshot() {
     name=${line%%	*}
     of=""
     for d in /sys/bus/*/devices/$name; do [ -e "$d" ] && of=$(of_node_of "$d"); done
+    # A USB interface of a multi-interface or vendor-class device has no node of its own; its driver (lan78xx)
+    # reads its device's node, so report that one.
+    [ -z "$of" ] && [ -e /sys/bus/usb/devices/$name ] && of=$(of_node_of "$(readlink -f /sys/bus/usb/devices/$name)/..")
     echo "deferred name=$name of_node=$of reason=${line#*	}"
   done < /sys/kernel/debug/devices_deferred | payload
   for d in /sys/bus/mdio_bus/devices/*; do

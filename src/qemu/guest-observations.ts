@@ -119,3 +119,24 @@ export function parseHexLines(lines: readonly string[]): Uint8Array {
   const hex = lines.filter((l) => l.startsWith('hex ')).map((l) => l.slice(4).trim()).join('');
   return Uint8Array.from(hex.match(/[0-9a-f]{2}/gi) ?? [], (h) => Number.parseInt(h, 16));
 }
+
+/** A guest command's result (`run_logged` in guest-init-lib.sh: a `command` event, `cmd `/`out ` lines). */
+export interface CommandResult {
+  index: number;
+  t: number;
+  hostMs: number;
+  rc: number;
+  command: string;
+  output: string[];
+}
+
+export function parseCommand(e: GuestEvent): CommandResult {
+  return {
+    index: Number(e.fields.index),
+    t: e.t,
+    hostMs: e.hostMs,
+    rc: typeof e.fields.rc === 'number' ? e.fields.rc : Number.NaN,
+    command: e.lines.filter((l) => l.startsWith('cmd ')).map((l) => l.slice(4)).join('\n'),
+    output: e.lines.filter((l) => l.startsWith('out ')).map((l) => l.slice(4)),
+  };
+}

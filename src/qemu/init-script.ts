@@ -1,5 +1,4 @@
-import type { Scenario, TimelineEntry } from '../scenario/types.js';
-import { actionSide } from '../scenario/types.js';
+import { qemuActionSide, type QemuScenario } from '../scenario/qemu-kinds.js';
 
 /**
  * The guest's /init (busybox sh), generated from a scenario. It carries out the guest-side timeline
@@ -22,7 +21,7 @@ export interface GuestModule {
 }
 
 export interface InitScriptOptions {
-  scenario: Scenario;
+  scenario: QemuScenario;
   /** Shell prologue (guest-init-lib.sh: helpers, mounts, tracing) and epilogue (guest-init-end.sh). */
   shell: { prologue: string; epilogue: string };
   modules: ReadonlyMap<string, GuestModule>;
@@ -62,10 +61,10 @@ export function generateInitScript(o: InitScriptOptions): string {
   return lines.join('\n') + '\n';
 }
 
-function entryLines(entry: TimelineEntry, index: number, modules: ReadonlyMap<string, GuestModule>, loaded: Set<string>): string[] {
+function entryLines(entry: QemuScenario['timeline'][number], index: number, modules: ReadonlyMap<string, GuestModule>, loaded: Set<string>): string[] {
   const a = entry.action;
   const out = [`wait_until ${entry.at}`, `snapshot '"label":"before","index":${index}'`, `mark action '"index":${index}'`, `trace_mark 'action ${index} ${a.kind}'`];
-  if (actionSide[a.kind] === 'emulator') return out;
+  if (qemuActionSide(a) === 'emulator') return out;
   const run = (cmd: string): void => {
     out.push(`run_logged ${index} ${cmd}`);
   };
@@ -85,9 +84,14 @@ function entryLines(entry: TimelineEntry, index: number, modules: ReadonlyMap<st
     case 'bind':
       run(`write_sysfs ${shellQuote(a.device)} ${shellQuote(`/sys/bus/${a.bus}/drivers/${a.driver}/${a.kind}`)}`);
       break;
+    case 'run':
+      run(`sh -c ${shellQuote(a.command)}`);
+      break;
     case 'snapshot':
     case 'usb-connect':
     case 'usb-disconnect':
+    case 'cable-unplug':
+    case 'cable-plug':
       break;
   }
   out.push(`trace_mark 'action-done ${index}'`, `mark action-done '"index":${index}'`);

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { appendFile, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -14,9 +14,28 @@ export async function readInitShell(): Promise<{ prologue: string; epilogue: str
   return { prologue, epilogue };
 }
 
-/** Packs busybox, the init script and the modules into a gzip'd newc cpio (scripts/build-initramfs.sh). */
-export async function buildInitramfs(o: { initFile: string; modules: readonly string[]; out: string }): Promise<string> {
+/**
+ * Packs busybox, the init script and the modules into a gzip'd newc cpio (scripts/build-initramfs.sh), then
+ * appends `extraArchives` (gzip'd cpio archives such as the guest tools): the kernel unpacks concatenated
+ * archives in order (Documentation/driver-api/early-userspace/buffer-format.rst).
+ */
+export async function buildInitramfs(o: { initFile: string; modules: readonly string[]; out: string; extraArchives?: readonly string[] }): Promise<string> {
   const args = [join(repoRoot, 'scripts', 'build-initramfs.sh'), '--init', o.initFile, '--out', o.out, ...o.modules.flatMap((m) => ['--module', m])];
   await run('bash', args, { timeout: 300_000 });
+  for (const archive of o.extraArchives ?? []) await appendFile(o.out, await readFile(archive));
   return o.out;
+}
+
+/**
+ * The guest tools archive (scripts/guest-tools/build.sh: Debian's arm64 ethtool behind an `ethtool` wrapper
+ * that sends --show-pse/--set-pse to pse-tool), built once per machine and cached.
+ */
+export async function guestToolsArchive(): Promise<string> {
+  try {
+    const { stdout } = await run('bash', [join(repoRoot, 'scripts', 'guest-tools', 'build.sh')], { timeout: 300_000 });
+    return stdout.trim().split('\n').at(-1) ?? '';
+  } catch (err) {
+    const stderr = (err as { stderr?: string }).stderr ?? '';
+    throw new Error(`the guest tools (ethtool, pse-tool) could not be built: ${stderr.trim() || (err as Error).message}`, { cause: err });
+  }
 }

@@ -7,20 +7,25 @@ import { cellsOf, getProperty, walk, nodePath, findNodeByPath } from '../dts/tre
 import { readDtb } from '../dts/dtb-read.js';
 import { loadScenario, type LoadedScenario } from '../scenario/load.js';
 import { ConfigError } from '../scenario/errors.js';
-import { actionSide } from '../scenario/types.js';
+import { parseQemuScenario, qemuActionSide, type QemuScenario } from '../scenario/qemu-kinds.js';
+import type { FrameReceiver } from '../net/frame.js';
+import { openPcapFile } from '../net/pcap-file.js';
+import type { FrameClass } from '../scenario/qemu-kinds.js';
 import { listenUsbredir, type UsbredirServer } from '../usbredir/index.js';
 import { dumpVirtDtb } from './base-dtb.js';
 import { ConsoleMarkerParser, type GuestEvent } from './console-markers.js';
 import { evaluate, type ExpectationResult, type Observations } from './expectations.js';
-import { parseGuestTrace, parseHexLines, parseSnapshot } from './guest-observations.js';
+import { parseCommand, parseGuestTrace, parseHexLines, parseSnapshot, type CommandResult } from './guest-observations.js';
 import { readGuestModules } from './guest-modules.js';
 import { generateInitScript } from './init-script.js';
-import { buildInitramfs, readInitShell } from './initramfs.js';
+import { buildInitramfs, guestToolsArchive, readInitShell } from './initramfs.js';
 import { qemuBinary, runArgs } from './machine.js';
 import { composeScenarioDtb, resolveNodeRef, canonicalPath, type ScenarioDtb } from './scenario-dtb.js';
-import { placeUsbDevices, type EmulatorMdioAccess, type PlacedUsbDevice } from './usb-devices.js';
+import { placeUsbHardware, type EmulatorMdioAccess, type PhyHardwareEvent, type PlacedUsbDevice } from './usb-devices.js';
+import { verifyGuestTrace, type GuestReplayResult } from './replay-check.js';
 import { classifyPseAttach, kasanFinding, type KasanFinding, type PseAttachFinding } from './pse-behaviour.js';
 import { checkPseBindings } from '../bindings/pse.js';
+import { mdioBusKind } from '../bindings/mdio.js';
 
 export interface QemuRunOptions {
   kernel: string;
@@ -52,19 +57,28 @@ export interface QemuReport {
   kasan: KasanFinding;
   /** What the guest read from each EEPROM node (hex), by DT path. */
   eeproms: Record<string, string>;
+  /** The guest's `run` commands: exit code and output. */
+  commands: CommandResult[];
+  /** Per USB Ethernet node with an emulated host on its cable: what the guest sent, and the host's replies. */
+  network: Record<string, { peer: string; guestFrames: Record<FrameClass, number>; replies: { arp: number; icmp: number } }>;
   files: Record<string, string>;
 }
+
+/** How often the PHY models' clock follows the wall clock while the guest runs (autoneg timers fire on it). */
+const PHY_CLOCK_TICK_MS = 5;
 
 /** Boots the guest under QEMU against the emulated devices, drives the scenario and writes DIR/report.json. */
 export async function runQemuScenario(o: QemuRunOptions): Promise<QemuReport> {
   const progress = o.onProgress ?? (() => {});
-  const loaded = await loadScenario(o.scenarioFile);
+  const loaded = await loadScenario<QemuScenario>(o.scenarioFile, parseQemuScenario);
   const { scenario } = loaded;
   await mkdir(o.reportDir, { recursive: true });
   const work = await mkdtemp(join(tmpdir(), 'mdio-emu-qemu-'));
   const start = performance.now();
   const now = (): number => performance.now() - start;
   const servers: UsbredirServer[] = [];
+  const pcaps: { close(): void }[] = [];
+  let pacer: ReturnType<typeof setInterval> | undefined;
   try {
     progress(`composing the device tree (${loaded.dtsFile})`);
     const baseDtb = await dumpVirtDtb();
@@ -73,12 +87,28 @@ export async function runQemuScenario(o: QemuRunOptions): Promise<QemuReport> {
     checkRefs(loaded, resolve);
 
     const emulatorTrace: EmulatorMdioAccess[] = [];
-    const devices = placeUsbDevices({ dtb, traceMdio: (a) => emulatorTrace.push(a), now });
+    const pcapFiles: Record<string, string> = {};
+    const frameTap = (path: string): FrameReceiver => {
+      const file = join(o.reportDir, `eth${Object.keys(pcapFiles).length}.pcap`);
+      pcapFiles[path] = file;
+      const pcap = openPcapFile(file, { now: () => Math.round(now() * 1e6) });
+      pcaps.push(pcap);
+      return pcap;
+    };
+    const phyEvents: PhyHardwareEvent[] = [];
+    const hardware = placeUsbHardware({ dtb, traceMdio: (a) => emulatorTrace.push(a), now, frameTap, onPhyEvent: (e) => phyEvents.push(e) });
+    const devices = hardware.devices;
     const byPath = new Map(devices.map((d) => [d.path, d]));
     for (const [i, entry] of scenario.timeline.entries()) {
       const a = entry.action;
       if ((a.kind === 'usb-connect' || a.kind === 'usb-disconnect') && !byPath.has(resolve(a.device, `timeline[${i}].device`))) {
         throw new ConfigError('SCN006', `timeline[${i}].device`, `${a.device} is not an emulated USB device under the xHCI node`);
+      }
+    }
+    for (const [i, entry] of scenario.timeline.entries()) {
+      const a = entry.action;
+      if ((a.kind === 'cable-unplug' || a.kind === 'cable-plug') && !hardware.phyAt(resolve(a.phy, `timeline[${i}].phy`))) {
+        throw new ConfigError('SCN006', `timeline[${i}].phy`, `${a.phy} is not a PHY on an emulated MDIO bus`);
       }
     }
     // A device whose first timeline action is usb-connect starts unplugged.
@@ -101,7 +131,9 @@ export async function runQemuScenario(o: QemuRunOptions): Promise<QemuReport> {
     await writeFile(files.init, init, { mode: 0o755 });
     await writeFile(files.dtb, dtb.dtb);
     progress('packing the initramfs');
-    await buildInitramfs({ initFile: files.init, modules: [...modules.values()].map((m) => join(o.modulesDir, m.file)), out: files.initramfs });
+    // Only scenarios that run commands need ethtool and pse-tool (and a host able to build them).
+    const extraArchives = scenario.timeline.some((t) => t.action.kind === 'run') ? [await guestToolsArchive()] : [];
+    await buildInitramfs({ initFile: files.init, modules: [...modules.values()].map((m) => join(o.modulesDir, m.file)), out: files.initramfs, extraArchives });
 
     const attachments = [];
     for (const [i, d] of devices.entries()) {
@@ -127,7 +159,16 @@ export async function runQemuScenario(o: QemuRunOptions): Promise<QemuReport> {
         if (a.kind === 'usb-connect') server?.attach();
         else server?.detach();
       }
+      if (a.kind === 'cable-unplug' || a.kind === 'cable-plug') {
+        hardware.tick();
+        const path = resolve(a.phy, 'phy');
+        const phy = hardware.phyAt(path);
+        phyEvents.push({ phy: path, kind: a.kind === 'cable-unplug' ? 'unplug' : 'plug', hostMs: now() });
+        if (a.kind === 'cable-unplug') phy?.unplug();
+        else phy?.plug();
+      }
     };
+    pacer = setInterval(() => hardware.tick(), PHY_CLOCK_TICK_MS);
     const parser = new ConsoleMarkerParser(onEvent, now);
     const consoleChunks: string[] = [];
     const timeoutMs = scenario.end + (o.graceMs ?? 60_000);
@@ -156,25 +197,31 @@ export async function runQemuScenario(o: QemuRunOptions): Promise<QemuReport> {
     const consoleText = consoleChunks.join('');
     await writeFile(files.console, consoleText);
 
+    clearInterval(pacer);
     const events = parser.events;
+    const traceLines = events.find((e) => e.kind === 'trace')?.lines ?? [];
     const completed = events.some((e) => e.kind === 'done');
     const dmesg = events.find((e) => e.kind === 'dmesg')?.lines ?? [];
     const observations: Observations = {
       snapshots: events.filter((e) => e.kind === 'snapshot').map(parseSnapshot),
-      guestTrace: parseGuestTrace(events.find((e) => e.kind === 'trace')?.lines ?? []),
+      guestTrace: parseGuestTrace(traceLines),
       emulatorTrace,
       actions,
       // The console keeps what dmesg cannot show when the guest died before dumping it.
       kernelLog: dmesg.length > 0 ? dmesg : consoleText.split('\n').filter((l) => !l.includes('@@mdio-emu')),
       eeproms: new Map(events.filter((e) => e.kind === 'eeprom').map((e) => [String(e.fields.path), parseHexLines(e.lines)])),
       completed,
+      commands: events.filter((e) => e.kind === 'command').map(parseCommand),
     };
+    let replay: GuestReplayResult | undefined;
     const results = evaluate(
       {
         scenario,
         resolve: (ref) => resolve(ref, 'expect'),
         phyLocation: (path) => phyLocation(dtb, path),
         eepromModel: (path) => devices.find((d) => d.eeproms.has(path))?.eeproms.get(path)?.contents(),
+        guestFrames: (path) => byPath.get(path)?.peer?.counts,
+        replay: () => (replay ??= verifyGuestTrace(dtb.tree, traceLines, emulatorTrace, phyEvents)),
       },
       observations,
     );
@@ -197,7 +244,7 @@ export async function runQemuScenario(o: QemuRunOptions): Promise<QemuReport> {
         index,
         at: t.at,
         action: JSON.stringify(t.action),
-        side: actionSide[t.action.kind],
+        side: qemuActionSide(t.action),
         guestT: actions.get(index)?.t,
         hostMs: actions.has(index) ? Math.round((actions.get(index)?.hostMs ?? 0) * 1000) / 1000 : undefined,
       })),
@@ -208,20 +255,27 @@ export async function runQemuScenario(o: QemuRunOptions): Promise<QemuReport> {
       pseAttach: pseLinks(dtb).map((link) => classifyPseAttach(link, observations.snapshots)),
       kasan: kasanFinding(observations.kernelLog),
       eeproms: Object.fromEntries([...observations.eeproms].map(([path, bytes]) => [path, Buffer.from(bytes).toString('hex')])),
-      files: { report: files.report, console: files.console, init: files.init, dtb: files.dtb },
+      commands: observations.commands,
+      network: Object.fromEntries(
+        devices.flatMap((d) => (d.peer ? [[d.path, { peer: d.peer.description, guestFrames: { ...d.peer.counts }, replies: { ...d.peer.replies } }]] : [])),
+      ),
+      files: { report: files.report, console: files.console, init: files.init, dtb: files.dtb, ...Object.fromEntries(Object.entries(pcapFiles).map(([path, f]) => [`pcap ${path}`, f])) },
     };
     await writeFile(files.report, JSON.stringify(report, null, 2) + '\n');
     return report;
   } finally {
+    clearInterval(pacer);
+    for (const p of pcaps) p.close();
     await Promise.all(servers.map((s) => s.close()));
     await rm(work, { recursive: true, force: true });
   }
 }
 
 /** Resolves every node reference up front, so a typo fails before QEMU boots, naming the field. */
-function checkRefs(loaded: LoadedScenario, resolve: (ref: string, field: string) => string): void {
+function checkRefs(loaded: LoadedScenario<QemuScenario>, resolve: (ref: string, field: string) => string): void {
   loaded.scenario.timeline.forEach((t, i) => {
     if (t.action.kind === 'usb-connect' || t.action.kind === 'usb-disconnect') resolve(t.action.device, `timeline[${i}].device`);
+    if (t.action.kind === 'cable-unplug' || t.action.kind === 'cable-plug') resolve(t.action.phy, `timeline[${i}].phy`);
   });
   loaded.scenario.expect.forEach((e, i) => {
     for (const key of ['phy', 'device', 'eeprom'] as const) {
@@ -251,15 +305,21 @@ function addedNodePaths(baseDtb: Uint8Array, dtb: ScenarioDtb): string[] {
   return out;
 }
 
-/** PHY nodes with `pses`, the PSE controller each points at, and the bus owner above the PHY. */
+/**
+ * PHY nodes with `pses`, the PSE controller each points at, and the device whose probe registers the bus:
+ * the PHY's parent, or for a USB Ethernet MAC's `mdio` child (lan78xx.c) the MAC above it.
+ */
 function pseLinks(dtb: ScenarioDtb): { phy: string; pse: string; adapter: string }[] {
   return checkPseBindings(dtb.tree.root).links.flatMap((l) => {
     const phy = findNodeByPath(dtb.tree.root, l.phy);
-    return phy?.parent ? [{ phy: canonicalPath(phy), pse: l.controller, adapter: canonicalPath(phy.parent) }] : [];
+    const bus = phy?.parent;
+    if (!phy || !bus) return [];
+    const owner = mdioBusKind(bus) === 'usb-ethernet' && bus.parent ? bus.parent : bus;
+    return [{ phy: canonicalPath(phy), pse: l.controller, adapter: canonicalPath(owner) }];
   });
 }
 
-function eepromReads(loaded: LoadedScenario, dtb: ScenarioDtb): { path: string; length: number }[] {
+function eepromReads(loaded: LoadedScenario<QemuScenario>, dtb: ScenarioDtb): { path: string; length: number }[] {
   return loaded.scenario.expect.flatMap((e) => (e.kind === 'eeprom-contents' ? [{ path: resolveNodeRef(dtb, e.eeprom, 'eeprom').path, length: e.length ?? 256 }] : []));
 }
 

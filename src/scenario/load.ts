@@ -4,16 +4,22 @@ import { ConfigError } from './errors.js';
 import { parseScenario } from './parse.js';
 import type { Scenario } from './types.js';
 
-export interface LoadedScenario {
-  scenario: Scenario;
+export interface LoadedScenario<S = Scenario> {
+  scenario: S;
   /** Absolute path of the scenario file. */
   file: string;
   /** Absolute path of its device tree source. */
   dtsFile: string;
 }
 
-/** Reads a scenario file; its `dts` is resolved against the scenario file's folder. */
-export async function loadScenario(file: string): Promise<LoadedScenario> {
+/**
+ * Reads a scenario file; its `dts` is resolved against the scenario file's folder. `parse` accepts more
+ * kinds (src/scenario/qemu-kinds.ts `parseQemuScenario`).
+ */
+export async function loadScenario<S extends { dts: string } = Scenario>(
+  file: string,
+  parse: (text: string, defaultName: string) => S = parseScenario as unknown as (text: string, defaultName: string) => S,
+): Promise<LoadedScenario<S>> {
   const abs = resolve(file);
   let text: string;
   try {
@@ -21,9 +27,9 @@ export async function loadScenario(file: string): Promise<LoadedScenario> {
   } catch (err) {
     throw new ConfigError('SCN003', '', `cannot read scenario file ${file}: ${(err as Error).message}`, { cause: err });
   }
-  let scenario: Scenario;
+  let scenario: S;
   try {
-    scenario = parseScenario(text, basename(abs).replace(/\.scenario\.json$|\.json$/, ''));
+    scenario = parse(text, basename(abs).replace(/\.scenario\.json$|\.json$/, ''));
   } catch (err) {
     if (err instanceof ConfigError) throw err.inFile(file);
     throw err;
