@@ -9,6 +9,7 @@
  */
 export { RegisterMap, type PageSelect, type RegisterMapOptions, type DefineOptions } from './map.js';
 export { Register } from './register.js';
+export { defineInterruptPair, type InterruptPair, type InterruptRegisterAt } from './interrupt-pair.js';
 export { fieldMask, type AccessMode, type FieldOptions, type FieldSpec } from './field.js';
 export type { RegisterEvent, RegisterEventSink } from './events.js';
 export { Tracer, type TraceListener, type TraceSink } from './trace.js';
