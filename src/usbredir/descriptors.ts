@@ -56,6 +56,56 @@ export interface DeviceDescriptors {
   readonly configurations: readonly ConfigurationDescriptors[];
 }
 
+/** What tells one vendor adapter from another in its device descriptor. */
+export interface DeviceIdentity {
+  readonly vendorId: number;
+  readonly productId: number;
+  readonly manufacturer: string;
+  readonly product: string;
+  readonly serialNumber?: string;
+}
+
+/**
+ * A USB 2.0 device whose class is defined per interface (bDeviceClass 0), with a 64-byte EP0, release 1.00
+ * and one bus-powered configuration (value 1, 100 mA): the vendor adapters modelled here differ only in
+ * identity and interfaces.
+ */
+export function singleConfigurationDevice(
+  identity: DeviceIdentity,
+  interfaces: readonly InterfaceDescriptors[],
+): DeviceDescriptors {
+  return {
+    bcdUSB: 0x0200,
+    deviceClass: 0,
+    deviceSubclass: 0,
+    deviceProtocol: 0,
+    maxPacketSize0: 64,
+    vendorId: identity.vendorId,
+    productId: identity.productId,
+    bcdDevice: 0x0100,
+    manufacturer: identity.manufacturer,
+    product: identity.product,
+    ...(identity.serialNumber !== undefined ? { serialNumber: identity.serialNumber } : {}),
+    configurations: [{ value: 1, attributes: 0x80, maxPowerMilliamps: 100, interfaces }],
+  };
+}
+
+/** A vendor-specific alternate setting (class 0xff, subclass 0, protocol 0). */
+export function vendorAlternate(
+  alternate: number,
+  endpoints: readonly EndpointDescriptor[] = [],
+): InterfaceAltSetting {
+  return { alternate, interfaceClass: 0xff, interfaceSubclass: 0, interfaceProtocol: 0, endpoints };
+}
+
+/** A bulk OUT and a bulk IN endpoint with one packet size (bInterval 0: bulk endpoints do not poll). */
+export function bulkEndpoints(out: number, inAddress: number, maxPacketSize: number): EndpointDescriptor[] {
+  return [
+    { address: out, transfer: TransferType.bulk, maxPacketSize, interval: 0 },
+    { address: inAddress, transfer: TransferType.bulk, maxPacketSize, interval: 0 },
+  ];
+}
+
 export const STRING_MANUFACTURER = 1;
 export const STRING_PRODUCT = 2;
 export const STRING_SERIAL = 3;

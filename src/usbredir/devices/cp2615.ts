@@ -1,6 +1,11 @@
-import { Speed, Status, type StatusCode } from '../codec/constants.js';
-import { TransferType, type DeviceDescriptors } from '../descriptors.js';
-import type { TransferResult, UsbDeviceModel } from '../device.js';
+import { Speed } from '../codec/constants.js';
+import {
+  bulkEndpoints,
+  singleConfigurationDevice,
+  vendorAlternate,
+  type DeviceDescriptors,
+} from '../descriptors.js';
+import { BulkCommandDevice } from './bulk-command-device.js';
 import type { I2cTransferBus } from './buses.js';
 
 /** Constants of drivers/i2c/busses/i2c-cp2615.c. */
@@ -67,76 +72,32 @@ export interface Cp2615Options {
  * Full speed, 64-byte IOP packets (MAX_IOP_SIZE).
  */
 export function cp2615Descriptors(serialNumber: string): DeviceDescriptors {
-  const noEndpoints = (alternate: number) => ({
-    alternate,
-    interfaceClass: 0xff,
-    interfaceSubclass: 0,
+  const audioControl = {
+    alternate: 0,
+    interfaceClass: 0x01, // audio
+    interfaceSubclass: 0x01, // audio control
     interfaceProtocol: 0,
     endpoints: [],
-  });
-  return {
-    bcdUSB: 0x0200,
-    deviceClass: 0,
-    deviceSubclass: 0,
-    deviceProtocol: 0,
-    maxPacketSize0: 64,
-    vendorId: CP2615_VENDOR_ID,
-    productId: CP2615_PRODUCT_ID,
-    bcdDevice: 0x0100,
-    manufacturer: 'Silicon Labs',
-    product: 'CP2615 Digital Audio Bridge',
-    serialNumber,
-    configurations: [
+    // UAC1 class-specific AC header: bcdADC 1.00, wTotalLength 8, no streaming interfaces.
+    classSpecific: Uint8Array.of(8, 0x24, 0x01, 0x00, 0x01, 8, 0, 0),
+  };
+  const iop = bulkEndpoints(CP2615_EP_OUT, CP2615_EP_IN, MAX_IOP_SIZE);
+  return singleConfigurationDevice(
+    {
+      vendorId: CP2615_VENDOR_ID,
+      productId: CP2615_PRODUCT_ID,
+      manufacturer: 'Silicon Labs',
+      product: 'CP2615 Digital Audio Bridge',
+      serialNumber,
+    },
+    [
+      { number: 0, alternates: [audioControl] },
       {
-        value: 1,
-        attributes: 0x80,
-        maxPowerMilliamps: 100,
-        interfaces: [
-          {
-            number: 0,
-            alternates: [
-              {
-                alternate: 0,
-                interfaceClass: 0x01, // audio
-                interfaceSubclass: 0x01, // audio control
-                interfaceProtocol: 0,
-                endpoints: [],
-                // UAC1 class-specific AC header: bcdADC 1.00, wTotalLength 8, no streaming interfaces.
-                classSpecific: Uint8Array.of(8, 0x24, 0x01, 0x00, 0x01, 8, 0, 0),
-              },
-            ],
-          },
-          {
-            number: CP2615_IOP_INTERFACE,
-            alternates: [
-              noEndpoints(0),
-              noEndpoints(1),
-              {
-                alternate: CP2615_IOP_ALTSETTING,
-                interfaceClass: 0xff,
-                interfaceSubclass: 0,
-                interfaceProtocol: 0,
-                endpoints: [
-                  {
-                    address: CP2615_EP_OUT,
-                    transfer: TransferType.bulk,
-                    maxPacketSize: MAX_IOP_SIZE,
-                    interval: 0,
-                  },
-                  {
-                    address: CP2615_EP_IN,
-                    transfer: TransferType.bulk,
-                    maxPacketSize: MAX_IOP_SIZE,
-                    interval: 0,
-                  },
-                ],
-              },
-            ],
-          },
-        ],
+        number: CP2615_IOP_INTERFACE,
+        alternates: [vendorAlternate(0), vendorAlternate(1), vendorAlternate(CP2615_IOP_ALTSETTING, iop)],
       },
     ],
-  };
+  );
 }
 
 /**
@@ -145,34 +106,24 @@ export function cp2615Descriptors(serialNumber: string): DeviceDescriptors {
  * DoI2cTransfer `tag, i2caddr (8-bit), read_len, write_len, data` does the write phase, then the
  * read phase, with a STOP in between (the chip has no repeated START, per the driver's quirks).
  */
-export class Cp2615Bridge implements UsbDeviceModel {
+export class Cp2615Bridge extends BulkCommandDevice {
   readonly speed = Speed.full;
   readonly descriptors: DeviceDescriptors;
-  private readonly responses: Uint8Array[] = [];
-  private notify: ((endpoint: number) => void) | undefined;
 
   constructor(
     private readonly bus: I2cTransferBus,
     private readonly options: Cp2615Options = {},
   ) {
+    super({ out: CP2615_EP_OUT, in: CP2615_EP_IN });
     this.descriptors = cp2615Descriptors(options.serialNumber ?? 'CP2615-EMU-0001');
   }
 
-  setInNotifier(notify: (endpoint: number) => void): void {
-    this.notify = notify;
-  }
-
-  reset(): void {
-    this.responses.length = 0;
-  }
-
-  dataOut(endpoint: number, bytes: Uint8Array): StatusCode {
-    if (endpoint !== CP2615_EP_OUT) return Status.stall;
+  protected command(bytes: Uint8Array): void {
     const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     const length = bytes.length >= 4 ? view.getUint16(2) : 0;
     if (bytes.length < IOP_HEADER || view.getUint16(0) !== PREAMBLE || length !== bytes.length) {
       this.options.trace?.({ event: 'cp2615.bad_message', bytes: bytes.slice() });
-      return Status.success;
+      return;
     }
     const message = view.getUint16(4);
     const payload = bytes.subarray(IOP_HEADER);
@@ -180,25 +131,18 @@ export class Cp2615Bridge implements UsbDeviceModel {
     switch (message) {
       case IopMessage.GetAccessoryInfo:
         // part_id, option_id, proto_ver (struct cp2615_iop_accessory_info, big-endian).
-        this.respond(
+        this.answerIop(
           IopMessage.AccessoryInfo,
           Uint8Array.of(PART_ID_A02 >> 8, PART_ID_A02 & 0xff, 0, 0, 0x01, 0x00),
         );
         break;
       case IopMessage.DoI2cTransfer:
-        this.respond(IopMessage.I2cTransferResult, this.i2cTransfer(payload));
+        this.answerIop(IopMessage.I2cTransferResult, this.i2cTransfer(payload));
         break;
       default:
         // Other IOP functions (port configuration, serial state) are not modelled; no answer.
         break;
     }
-    return Status.success;
-  }
-
-  dataIn(endpoint: number): TransferResult | undefined {
-    if (endpoint !== CP2615_EP_IN) return { status: Status.stall };
-    const next = this.responses.shift();
-    return next === undefined ? undefined : { status: Status.success, data: next };
   }
 
   private i2cTransfer(p: Uint8Array): Uint8Array {
@@ -226,14 +170,13 @@ export class Cp2615Bridge implements UsbDeviceModel {
     return result(Cp2615I2cStatus.SUCCESS, read.reads[0] ?? new Uint8Array(readLength));
   }
 
-  private respond(message: number, data: Uint8Array): void {
+  private answerIop(message: number, data: Uint8Array): void {
     const out = new Uint8Array(IOP_HEADER + data.length);
     const view = new DataView(out.buffer);
     view.setUint16(0, PREAMBLE);
     view.setUint16(2, out.length);
     view.setUint16(4, message);
     out.set(data, IOP_HEADER);
-    this.responses.push(out);
-    this.notify?.(CP2615_EP_IN);
+    this.answer(out);
   }
 }

@@ -1,6 +1,11 @@
-import { Speed, Status, type StatusCode } from '../codec/constants.js';
-import { TransferType, type DeviceDescriptors } from '../descriptors.js';
-import type { TransferResult, UsbDeviceModel } from '../device.js';
+import { Speed } from '../codec/constants.js';
+import {
+  bulkEndpoints,
+  singleConfigurationDevice,
+  vendorAlternate,
+  type DeviceDescriptors,
+} from '../descriptors.js';
+import { BulkCommandDevice } from './bulk-command-device.js';
 import type { Clause22Bus } from './buses.js';
 
 /** USB IDs and endpoints used by drivers/net/mdio/mdio-mvusb.c. */
@@ -34,43 +39,16 @@ export interface MvusbOptions {
  * usb_of_has_combined_node), so an `mdio@N` node under the xHCI node reaches the MDIO bus.
  */
 export function mvusbDescriptors(serialNumber?: string): DeviceDescriptors {
-  return {
-    bcdUSB: 0x0200,
-    deviceClass: 0,
-    deviceSubclass: 0,
-    deviceProtocol: 0,
-    maxPacketSize0: 64,
-    vendorId: MVUSB_VENDOR_ID,
-    productId: MVUSB_PRODUCT_ID,
-    bcdDevice: 0x0100,
-    manufacturer: 'Marvell',
-    product: 'USB to MDIO adapter',
-    ...(serialNumber !== undefined ? { serialNumber } : {}),
-    configurations: [
-      {
-        value: 1,
-        attributes: 0x80,
-        maxPowerMilliamps: 100,
-        interfaces: [
-          {
-            number: 0,
-            alternates: [
-              {
-                alternate: 0,
-                interfaceClass: 0xff,
-                interfaceSubclass: 0,
-                interfaceProtocol: 0,
-                endpoints: [
-                  { address: MVUSB_EP_OUT, transfer: TransferType.bulk, maxPacketSize: 512, interval: 0 },
-                  { address: MVUSB_EP_IN, transfer: TransferType.bulk, maxPacketSize: 512, interval: 0 },
-                ],
-              },
-            ],
-          },
-        ],
-      },
-    ],
-  };
+  return singleConfigurationDevice(
+    {
+      vendorId: MVUSB_VENDOR_ID,
+      productId: MVUSB_PRODUCT_ID,
+      manufacturer: 'Marvell',
+      product: 'USB to MDIO adapter',
+      ...(serialNumber !== undefined ? { serialNumber } : {}),
+    },
+    [{ number: 0, alternates: [vendorAlternate(0, bulkEndpoints(MVUSB_EP_OUT, MVUSB_EP_IN, 512))] }],
+  );
 }
 
 /**
@@ -78,29 +56,19 @@ export function mvusbDescriptors(serialNumber?: string): DeviceDescriptors {
  * little-endian value on bulk IN 0x86; an 8-byte write command carries the value. Clause 22 only.
  * Every command reaches the bus.
  */
-export class MvusbAdapter implements UsbDeviceModel {
+export class MvusbAdapter extends BulkCommandDevice {
   readonly speed = Speed.high;
   readonly descriptors: DeviceDescriptors;
-  private readonly responses: Uint8Array[] = [];
-  private notify: ((endpoint: number) => void) | undefined;
 
   constructor(
     private readonly bus: Clause22Bus,
     private readonly options: MvusbOptions = {},
   ) {
+    super({ out: MVUSB_EP_OUT, in: MVUSB_EP_IN });
     this.descriptors = mvusbDescriptors(options.serialNumber);
   }
 
-  setInNotifier(notify: (endpoint: number) => void): void {
-    this.notify = notify;
-  }
-
-  reset(): void {
-    this.responses.length = 0;
-  }
-
-  dataOut(endpoint: number, data: Uint8Array): StatusCode {
-    if (endpoint !== MVUSB_EP_OUT) return Status.stall;
+  protected command(data: Uint8Array): void {
     const word = (i: number): number => (data[2 * i] ?? 0) | ((data[2 * i + 1] ?? 0) << 8);
     const command = word(2) & CMD_MASK;
     const phy = (word(2) >> 5) & 0x1f;
@@ -109,8 +77,7 @@ export class MvusbAdapter implements UsbDeviceModel {
     if (preambleOk && data.length === 6 && command === CMD_READ) {
       const value = this.bus.read(phy, reg) & 0xffff;
       this.options.trace?.({ event: 'mvusb.read', phy, reg, value });
-      this.responses.push(Uint8Array.of(value & 0xff, value >> 8));
-      this.notify?.(MVUSB_EP_IN);
+      this.answer(Uint8Array.of(value & 0xff, value >> 8));
     } else if (preambleOk && data.length === 8 && command === CMD_WRITE) {
       const value = word(3);
       this.bus.write(phy, reg, value);
@@ -119,13 +86,5 @@ export class MvusbAdapter implements UsbDeviceModel {
       // Unknown firmware commands are accepted and dropped; the transfer itself succeeded.
       this.options.trace?.({ event: 'mvusb.bad_command', bytes: data.slice() });
     }
-    return Status.success;
-  }
-
-  dataIn(endpoint: number): TransferResult | undefined {
-    if (endpoint !== MVUSB_EP_IN) return { status: Status.stall };
-    const next = this.responses.shift();
-    // Nothing to say yet: NAK, the session completes the transfer when a read command arrives.
-    return next === undefined ? undefined : { status: Status.success, data: next };
   }
 }
