@@ -1,12 +1,14 @@
 import test from 'ava';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtemp } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { copyFile, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { findGuestKernel, type GuestKernel } from '../../src/qemu/kernel.js';
 import { qemuBinary } from '../../src/qemu/machine.js';
 import { runQemuScenario, type QemuReport } from '../../src/qemu/run.js';
+import { parsePcap } from '../../src/net/pcap.js';
 
 /**
  * End to end: a real Linux 6.1 guest (scripts/build-guest-kernel.sh) under stock qemu-system-aarch64,
@@ -33,6 +35,8 @@ if (missing && process.env.CI === 'true') {
   const k = kernel as GuestKernel;
   const run = async (name: string): Promise<QemuReport> =>
     runQemuScenario({ kernel: k.image, modulesDir: k.modulesDir, scenarioFile: scenario(name), reportDir: await mkdtemp(join(tmpdir(), `mdio-emu-e2e-${name}-`)) });
+  const runFile = async (file: string, name: string): Promise<QemuReport> =>
+    runQemuScenario({ kernel: k.image, modulesDir: k.modulesDir, scenarioFile: file, reportDir: await mkdtemp(join(tmpdir(), `mdio-emu-e2e-${name}-`)) });
   const phyPath = '/pcie@10000000/usb@2,0/mdio@5/ethernet-phy@0';
   const adapterPath = '/pcie@10000000/usb@2,0/mdio@5';
 
@@ -143,4 +147,78 @@ if (missing && process.env.CI === 'true') {
     t.is(r.eeproms[eeprom], dtcBytes);
     t.true(r.pass, JSON.stringify(r.expectations.filter((e) => !e.pass)));
   });
+
+  const lanPath = '/pcie@10000000/usb@2,0/ethernet@5';
+  const lanPhyPath = `${lanPath}/mdio/ethernet-phy@1`;
+  const output = (r: QemuReport, id: string): { rc: number; text: string } => {
+    const index = scenarioIndex(r, id);
+    const c = r.commands.find((x) => x.index === index);
+    return { rc: c?.rc ?? -1, text: c?.output.join('\n') ?? '' };
+  };
+  const scenarioIndex = (r: QemuReport, id: string): number => JSON.parse(readFileSync(r.scenarioFile, 'utf8')).timeline.findIndex((e: { id?: string }) => e.id === id);
+
+  test.serial('LAN7801 + PoDL PSE loaded late: no eth0 before, `ethtool --show-pse` after, admin control switches', async (t) => {
+    const r = await run('lan7801-pse');
+    t.is(r.problem, undefined, r.problem);
+    // Linux 6.1 lan78xx_mdio_init() -> of_mdiobus_register() -> fwnode_mdiobus_register_phy() gets
+    // -EPROBE_DEFER from fwnode_find_pse_control(): the bind fails ("MDIO INIT FAILED") and the USB interface
+    // waits in devices_deferred, so no netdev exists and the ethtool netlink request names no device
+    // (net/ethtool/netlink.c ethnl_parse_header_dev_get: "no device matches name", -ENODEV).
+    const before = output(r, 'show-before');
+    t.notRegex(before.text, /^eth0$/m);
+    t.regex(before.text, /^1-1:1\.0\s*$/m, 'devices_deferred lists the LAN7801 interface');
+    t.regex(before.text, /^netlink error: no device matches name$/m);
+    t.regex(before.text, /^netlink error: No such device$/m);
+    t.not(before.rc, 0);
+    t.deepEqual(r.pseAttach.map((f) => [f.phy, f.behaviour]), [[lanPhyPath, 'probe-time-deferral']]);
+    // pse_regulator.c: admin state from regulator_is_enabled() at probe (a fixed supply without enable
+    // control is always on), power detection "delivering" while the supply is on.
+    t.deepEqual(output(r, 'show-after'), { rc: 0, text: 'PSE attributes for eth0:\nPoDL PSE Admin State: enabled\nPoDL PSE Power Detection Status: delivering power' });
+    t.regex(output(r, 'pse-disable').text, /^PoDL PSE Admin State: disabled$/m);
+    t.regex(output(r, 'pse-disable').text, /^\/sys\/class\/regulator\/regulator\.\d+\/name:pse-supply$/m);
+    t.regex(output(r, 'pse-enable').text, /^PoDL PSE Admin State: enabled$/m);
+    t.log(`regulator use counts after disable / enable: ${output(r, 'pse-disable').text.match(/num_users:\d+/g)?.join(' ')} / ${output(r, 'pse-enable').text.match(/num_users:\d+/g)?.join(' ')}`);
+    t.regex(output(r, 'ping').text, /^1 packets transmitted, 1 packets received/m);
+    t.true(r.pass, JSON.stringify(r.expectations.filter((e) => !e.pass)));
+  });
+
+  // One scenario, three PHY drivers: the DT compatible picks both the guest driver (of_get_phy_id() then the
+  // drivers' phy_id/mask) and the emulator's catalogue model. Driver names are the kernel's .name strings.
+  const phys = [
+    { compatible: 'ethernet-phy-id0141.0dd0', driver: 'Marvell 88E1510' }, // marvell.c MARVELL_PHY_ID_88E1510
+    { compatible: 'ethernet-phy-id001c.c916', driver: 'RTL8211F Gigabit Ethernet' }, // realtek.c PHY_ID_MATCH_EXACT(0x001cc916)
+    { compatible: 'ethernet-phy-id2000.a231', driver: 'TI DP83867' }, // dp83867.c DP83867_PHY_ID
+  ];
+  for (const p of phys) {
+    test.serial(`LAN7801 + ${p.driver}: 100 Mb/s partner, ping, carrier with the cable, guest trace replays with no difference`, async (t) => {
+      const dir = await mkdtemp(join(tmpdir(), 'mdio-emu-e2e-lan7801-link-'));
+      const dts = await readFile(join(repo, 'dts', 'qemu-lan7801-link.dts'), 'utf8');
+      t.true(dts.includes('"ethernet-phy-id0141.0dd0"'));
+      await writeFile(join(dir, 'qemu-lan7801-link.dts'), dts.replace('"ethernet-phy-id0141.0dd0"', `"${p.compatible}"`));
+      await copyFile(scenario('lan7801-link'), join(dir, 'qemu-lan7801-link.scenario.json'));
+      const r = await runFile(join(dir, 'qemu-lan7801-link.scenario.json'), 'lan7801-link');
+      t.is(r.problem, undefined, r.problem);
+      t.is(r.snapshots.find((s) => s.label === 'end')?.mdio.find((m) => m.ofNode === lanPhyPath)?.driver, p.driver);
+      // 802.3 Annex 28B.3: the partner advertises 100BASE-TX full duplex only, so that is the resolved mode.
+      t.regex(output(r, 'link').text, /^\s*Speed: 100Mb\/s\n\s*Duplex: Full$/m);
+      t.regex(output(r, 'link').text, /^\s*Link partner advertised link modes:\s+100baseT\/Full$/m);
+      t.is(output(r, 'ping').rc, 0, output(r, 'ping').text);
+      t.regex(output(r, 'carrier-down').text, /^0$/m, 'carrier off after the cable is pulled');
+      t.regex(output(r, 'carrier-up').text, /^1$/m, 'carrier back after it is plugged in');
+      const replay = r.expectations.find((e) => e.expectation.kind === 'replay-verify')?.observed;
+      t.deepEqual(replay?.differences, []);
+      t.true(Number(replay?.reads) > 50, `reads replayed: ${String(replay?.reads)}`);
+      t.log(`${p.driver}: ${String(replay?.checked)} guest transactions replayed, ${String(replay?.reads)} reads, 0 differences`);
+      // What the guest sent is in the capture: an ARP request for the peer and an ICMP echo request to it,
+      // and the peer's replies, which the guest's own stack accepted (ping succeeded).
+      const pcapFile = r.files[`pcap ${lanPath}`] ?? '';
+      const frames = parsePcap(await readFile(pcapFile)).packets.map((f) => f.data);
+      const arpFor = (f: Uint8Array, op: number): boolean => f[12] === 0x08 && f[13] === 0x06 && f[21] === op;
+      t.true(frames.some((f) => arpFor(f, 1) && f.subarray(38, 42).join('.') === '192.168.77.1'), 'ARP who-has 192.168.77.1');
+      const icmp = (f: Uint8Array, type: number): boolean => f[12] === 0x08 && f[13] === 0x00 && f[23] === 1 && f[14 + ((f[14] ?? 0) & 15) * 4] === type;
+      t.true(frames.some((f) => icmp(f, 8)), 'ICMP echo request from the guest');
+      t.true(frames.some((f) => icmp(f, 0)), 'ICMP echo reply from the peer');
+      t.true(r.pass, JSON.stringify(r.expectations.filter((e) => !e.pass)));
+    });
+  }
 }
