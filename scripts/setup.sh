@@ -22,4 +22,6 @@ fi
 npm ci --no-audit --no-fund
 # The QEMU guest: a static arm64 busybox and the Linux 6.1 kernel and modules, each built once per machine (cached).
 bash scripts/build-initramfs.sh --fetch-only >/dev/null
+# Guest ethtool (Debian arm64) and the static pse-tool for --show-pse/--set-pse (scripts/guest-tools), cached.
+bash scripts/guest-tools/build.sh >/dev/null
 bash scripts/build-guest-kernel.sh >/dev/null
