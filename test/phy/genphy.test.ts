@@ -108,17 +108,7 @@ test('a short cable drop between polls is caught by the latched-low link bit', (
 
 test('forced 100/full (genphy_setup_forced) against an autonegotiating partner: link by parallel detection', (t) => {
   const { linux, clock } = board();
-  linux.phy_modify(
-    MII.BMCR,
-    BMCR.SPEED100 |
-      BMCR.SPEED1000 |
-      BMCR.FULLDPLX |
-      BMCR.ANENABLE |
-      BMCR.LOOPBACK |
-      BMCR.ISOLATE |
-      BMCR.PDOWN,
-    BMCR.SPEED100 | BMCR.FULLDPLX,
-  );
+  linux.genphy_setup_forced(100, 'full');
   clock.advance(ms(100));
   linux.phy_read(MII.BMSR);
   const bmsr = linux.phy_read(MII.BMSR);

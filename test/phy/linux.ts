@@ -74,6 +74,16 @@ export class LinuxPhyAccess {
     const next = (old & ~mask) | set;
     if (next !== old) this.phy_write_mmd(devad, reg, next);
   }
+  /**
+   * phy_device.c genphy_setup_forced(): BMCR = mii_bmcr_encode_fixed(speed, duplex), keeping only loopback,
+   * isolate and power-down (AN enable, reset and restart are cleared).
+   */
+  genphy_setup_forced(speed: 10 | 100 | 1000, duplex: 'half' | 'full'): void {
+    const ctl =
+      (speed === 1000 ? BMCR.SPEED1000 : speed === 100 ? BMCR.SPEED100 : 0) |
+      (duplex === 'full' ? BMCR.FULLDPLX : 0);
+    this.phy_modify(MII.BMCR, ~(BMCR.LOOPBACK | BMCR.ISOLATE | BMCR.PDOWN) & 0xffff, ctl);
+  }
   /** Clause 45 direct access (mdiobus_c45_read). */
   c45_read(devad: number, reg: number): number {
     return this.bus.readC45(this.addr, devad, reg);

@@ -126,18 +126,8 @@ test('speed/duplex writes commit only at soft reset, which retains them (marvell
   const { linux, clock, phy } = phyBoard(ID, { pageReg: PAGE });
   clock.advance(ms(1500));
   t.is(phy.status.resolution?.speed, 1000);
-  // genphy_setup_forced(): 100 full, AN off; no effect until the reset
-  linux.phy_modify(
-    MII.BMCR,
-    BMCR.SPEED100 |
-      BMCR.SPEED1000 |
-      BMCR.FULLDPLX |
-      BMCR.ANENABLE |
-      BMCR.ISOLATE |
-      BMCR.LOOPBACK |
-      BMCR.PDOWN,
-    BMCR.SPEED100 | BMCR.FULLDPLX,
-  );
+  // 100 full, AN off; no effect until the reset
+  linux.genphy_setup_forced(100, 'full');
   clock.advance(ms(200));
   t.is(phy.status.resolution?.speed, 1000);
   linux.phy_modify(MII.BMCR, BMCR.ISOLATE, BMCR.RESET);
