@@ -63,6 +63,28 @@ export class FakeGuest {
       data: new Uint8Array(0),
     });
   }
+  /** A control transfer with an OUT (or no) data stage, e.g. SET_FEATURE / CLEAR_FEATURE. */
+  controlOut(
+    id: bigint,
+    requestType: number,
+    request: number,
+    value: number,
+    index: number,
+    data: Uint8Array = new Uint8Array(0),
+  ): void {
+    this.send({
+      type: 'control_packet',
+      id,
+      endpoint: 0x00,
+      request,
+      requestType,
+      status: 0,
+      value,
+      index,
+      length: data.length,
+      data,
+    });
+  }
   bulkOut(id: bigint, endpoint: number, data: Uint8Array): void {
     this.send({ type: 'bulk_packet', id, endpoint, status: 0, length: data.length, streamId: 0, data });
   }

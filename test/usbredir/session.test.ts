@@ -173,18 +173,7 @@ test('transfers on endpoints that do not exist, halted endpoints and CLEAR_FEATU
   guest.take();
   guest.bulkOut(1n, 0x03, Uint8Array.of(1));
   t.like(only(guest.take(), 'bulk_packet')[0], { id: 1n, status: 2 });
-  guest.send({
-    type: 'control_packet',
-    id: 2n,
-    endpoint: 0,
-    request: 3,
-    requestType: 0x02,
-    status: 0,
-    value: 0,
-    index: 0x86,
-    length: 0,
-    data: new Uint8Array(0),
-  });
+  guest.controlOut(2n, 0x02, 3, 0, 0x86); // SET_FEATURE(ENDPOINT_HALT) on endpoint 0x86
   t.like(only(guest.take(), 'control_packet')[0], { id: 2n, status: 0 });
   guest.controlIn(3n, 0x82, 0, 0, 0x86, 2);
   t.deepEqual(
@@ -194,18 +183,7 @@ test('transfers on endpoints that do not exist, halted endpoints and CLEAR_FEATU
   );
   guest.bulkIn(4n, 0x86, 2);
   t.like(only(guest.take(), 'bulk_packet')[0], { id: 4n, status: 4 });
-  guest.send({
-    type: 'control_packet',
-    id: 5n,
-    endpoint: 0,
-    request: 1,
-    requestType: 0x02,
-    status: 0,
-    value: 0,
-    index: 0x86,
-    length: 0,
-    data: new Uint8Array(0),
-  });
+  guest.controlOut(5n, 0x02, 1, 0, 0x86); // CLEAR_FEATURE(ENDPOINT_HALT)
   guest.controlIn(6n, 0x82, 0, 0, 0x86, 2);
   const replies = only(guest.take(), 'control_packet');
   t.is(replies[0]?.status, 0);
