@@ -28,6 +28,11 @@ export interface LinkResolution {
   readonly reason?: string;
 }
 
+/** A link that came up without master/slave resolution (below 1000BASE-T, or looped back). */
+export function linkUp(speed: Speed, duplex: Duplex, method: ResolutionMethod): LinkResolution {
+  return { up: true, speed, duplex, method, master: false, masterSlaveFault: false };
+}
+
 /** 802.3 Annex 28B.3: the highest-priority mode both sides advertise. */
 export function highestCommonMode(a: readonly LinkMode[], b: readonly LinkMode[]): LinkMode | undefined {
   return PRIORITY.find((m) => a.includes(m) && b.includes(m));
@@ -64,23 +69,9 @@ export function resolveLink(local: LocalLinkConfig, partner: LinkPartner): LinkR
           duplex: duplexOf(mode),
           masterSlaveFault: true,
         };
-      return {
-        up: true,
-        speed,
-        duplex: duplexOf(mode),
-        method: 'autoneg',
-        master: ms.localMaster,
-        masterSlaveFault: false,
-      };
+      return { ...linkUp(speed, duplexOf(mode), 'autoneg'), master: ms.localMaster };
     }
-    return {
-      up: true,
-      speed,
-      duplex: duplexOf(mode),
-      method: 'autoneg',
-      master: false,
-      masterSlaveFault: false,
-    };
+    return linkUp(speed, duplexOf(mode), 'autoneg');
   }
   if (local.autoneg) {
     const forced = partner.forced;
@@ -88,14 +79,7 @@ export function resolveLink(local: LocalLinkConfig, partner: LinkPartner): LinkR
     const detected = modeOf(forced.speed, 'half');
     if (forced.speed > 100 || !detected || !local.supported.includes(detected))
       return down('parallel-detect', `cannot parallel-detect ${forced.speed} Mb/s`);
-    return {
-      up: true,
-      speed: forced.speed,
-      duplex: 'half',
-      method: 'parallel-detect',
-      master: false,
-      masterSlaveFault: false,
-    };
+    return linkUp(forced.speed, 'half', 'parallel-detect');
   }
   if (partner.autoneg) {
     const { speed, duplex } = local.forced;
@@ -103,19 +87,12 @@ export function resolveLink(local: LocalLinkConfig, partner: LinkPartner): LinkR
     const partnerCan = partner.modes.some((m) => speedOf(m) === speed);
     if (speed > 100 || !detected || !partnerCan)
       return down('parallel-detect', `partner cannot parallel-detect ${speed} Mb/s`);
-    return { up: true, speed, duplex, method: 'parallel-detect', master: false, masterSlaveFault: false };
+    return linkUp(speed, duplex, 'parallel-detect');
   }
   const forced = partner.forced;
   if (!forced || forced.speed !== local.forced.speed || local.forced.speed > 100)
     return down('forced', 'forced speeds differ');
-  return {
-    up: true,
-    speed: local.forced.speed,
-    duplex: local.forced.duplex,
-    method: 'forced',
-    master: false,
-    masterSlaveFault: false,
-  };
+  return linkUp(local.forced.speed, local.forced.duplex, 'forced');
 }
 
 /**

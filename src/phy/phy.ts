@@ -1,6 +1,6 @@
 import { ms, type Clock, type TimerHandle } from '../clock.js';
 import type { FieldOptions, RegisterEvent, RegisterMap, TraceSink } from '../regs/index.js';
-import { resolveLink, type LinkResolution, type LocalLinkConfig } from './autoneg.js';
+import { linkUp, resolveLink, type LinkResolution, type LocalLinkConfig } from './autoneg.js';
 import type { MdioDevice } from './device.js';
 import type { PhyEvent } from './events.js';
 import { ADVERTISE, encodeBasePage } from './modes.js';
@@ -322,18 +322,10 @@ export abstract class Phy implements MdioDevice {
     const partner = this.#partner;
     const local = this.localConfig();
     if (this.loopback()) {
-      const resolution: LinkResolution = {
-        up: true,
-        speed: local.forced.speed,
-        duplex: local.forced.duplex,
-        method: 'forced',
-        master: false,
-        masterSlaveFault: false,
-      };
       this.#setStatus({
         up: true,
         autonegComplete: local.autoneg,
-        resolution,
+        resolution: linkUp(local.forced.speed, local.forced.duplex, 'forced'),
         partnerBasePage: 0,
         partnerAutoneg: false,
       });
