@@ -8,7 +8,7 @@ import { VirtualClock } from '../src/clock.js';
 import { compileDts } from '../src/dts/compile.js';
 import { formatTrace, parseTrace, ReplayServer, verifyTrace, type TraceRecord } from '../src/replay/index.js';
 import { MdioRecorder } from '../src/replay/recorder.js';
-import { buildBoard } from '../src/scenario/board.js';
+import { buildBoard } from '../src/board/index.js';
 import { boardTarget } from '../src/scenario/replay-target.js';
 
 const TRANSACTIONS = 1_000_000;
@@ -62,7 +62,7 @@ function time<T>(f: () => T): [T, number] {
 /** The same requests straight to the models, untraced. */
 function referenceSeconds(): number {
   const clock = new VirtualClock();
-  const bus = buildBoard(tree(), { clock }).buses[0]!.bus;
+  const bus = buildBoard(tree(), { clock }).mdio[0]!.bus;
   return time(() =>
     drive(
       (a, r) => bus.read(a, r),
@@ -81,7 +81,7 @@ export async function run(): Promise<void> {
     clock,
     trace: new MdioRecorder((r) => records.push(r), { client: 'bench' }),
   });
-  const bus = board.buses[0]!.bus;
+  const bus = board.mdio[0]!.bus;
   drive(
     (a, r) => bus.read(a, r),
     (a, r, v) => bus.write(a, r, v),

@@ -11,7 +11,8 @@ import {
   type ScenarioSource,
   type TopologyInfo,
 } from '../src/protocol/session/backend.js';
-import type { Board, BoardTraceEvent, MdioBusSpec } from './board.js';
+import type { BoardMdioBus } from '../src/board/index.js';
+import type { Board, BoardTraceEvent } from './board.js';
 
 const TRACE_CAPACITY = 8192;
 /** include/uapi/linux/ethtool.h: ETHTOOL_C33_PSE_ADMIN_STATE_* and ETHTOOL_C33_PSE_PW_D_STATUS_*. */
@@ -67,17 +68,21 @@ export class BoardBackend implements EmulationBackend {
       buses: this.board.mdio.map((b, id) => ({
         id,
         path: b.path,
-        phys: [...b.phys].map(([addr, p]) => ({
-          addr,
+        phys: b.phys.map((p) => ({
+          addr: p.address,
           phyId: p.phy.phyId,
-          c45: p.c45,
+          c45: p.clause45,
           path: p.path,
           model: p.phy.model,
-          pses: p.pses,
+          pses: p.pses.map((l) => l.piPath ?? `${l.controller}#${l.pi}`),
         })),
       })),
       pse: this.pseList(),
-      i2c: this.board.i2c.map((b, id) => ({ id, path: b.path, devices: b.devices })),
+      i2c: this.board.i2c.map((b, id) => ({
+        id,
+        path: b.path,
+        devices: b.devices.map(({ addr, path, compatible }) => ({ addr, path, compatible })),
+      })),
     };
   }
 
@@ -202,11 +207,11 @@ export class BoardBackend implements EmulationBackend {
     const b = this.board;
     this.phyByPath.clear();
     b.mdio.forEach((bus, busId) => {
-      for (const [addr, { phy, path }] of bus.phys) {
-        this.phyByPath.set(path, { bus: busId, addr });
+      for (const { address, phy, path } of bus.phys) {
+        this.phyByPath.set(path, { bus: busId, addr: address });
         this.unwire.push(
           phy.onIrq((asserted) => {
-            this.emit({ type: 'phy-irq', bus: busId, phy: addr, asserted, timeNs: this.now() });
+            this.emit({ type: 'phy-irq', bus: busId, phy: address, asserted, timeNs: this.now() });
           }),
         );
       }
@@ -291,7 +296,7 @@ export class BoardBackend implements EmulationBackend {
     return BigInt(this.board.clock.now());
   }
 
-  private bus(id: number): MdioBusSpec {
+  private bus(id: number): BoardMdioBus {
     const b = this.board.mdio[id];
     if (!b) throw new BackendError(ErrorCode.NO_SUCH_BUS, `no MDIO bus ${id}`);
     return b;

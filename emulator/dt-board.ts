@@ -1,20 +1,10 @@
 import { ms, VirtualClock } from '../src/clock.js';
-import { buildMdioBuses } from '../src/bindings/mdio.js';
-import { checkPseBindings } from '../src/bindings/pse.js';
+import { buildBoard, PSE_DRIVER_MODULES } from '../src/board/index.js';
 import { compileDts, type CompileHost } from '../src/dts/compile.js';
 import { formatDiagnostic } from '../src/dts/diagnostics.js';
 import type { DeviceTree } from '../src/dts/tree.js';
-import { I2cBus } from '../src/i2c/index.js';
-import { ControllerLifecycle, PseControllerModel, Tps23881 } from '../src/pse/index.js';
 import { Tracer } from '../src/regs/index.js';
-import type { Board, BoardTraceEvent, I2cBusSpec, MdioBusSpec, PseControllerSpec } from './board.js';
-
-/** Kernel modules whose loading registers (and unloading unregisters) PSE controllers of a kind. */
-const PSE_DRIVER_OF: Readonly<Record<string, string>> = {
-  tps23881: 'ti,tps23881',
-  pd692x0: 'microchip,pd692x0',
-  pse_regulator: 'podl-pse-regulator',
-};
+import type { Board, BoardTraceEvent } from './board.js';
 
 export interface DtBoardOptions {
   fileName: string;
@@ -32,9 +22,8 @@ export class BoardSourceError extends Error {
 }
 
 /**
- * Builds the emulation a device tree describes: MDIO buses and PHYs as src/bindings/mdio.ts reads them (each
- * PHY cabled to a gigabit switch port), PSE controllers from the PSE bindings with a lifecycle that
- * registers on the `pse-load` event, TPS23881 chips on their I2C buses.
+ * Builds the emulation a device tree describes (src/board: each PHY cabled to a gigabit switch port, PSE
+ * controllers registering on the `pse-load` or `load-module:<driver>` events) after compiling it.
  */
 export function buildBoardFromDts(text: string, options: DtBoardOptions): Board {
   const result = compileDts(text, {
@@ -55,83 +44,27 @@ export function buildBoardFromTree(
   tree: DeviceTree,
   options: Omit<DtBoardOptions, 'fileName' | 'host'>,
 ): Board {
-  const root = tree.root;
-  const clock = new VirtualClock();
   const trace = new Tracer<BoardTraceEvent>();
-  const pseReport = checkPseBindings(root);
-  const psesOf = new Map<string, string[]>();
-  for (const l of pseReport.links)
-    psesOf.set(l.phy, [...(psesOf.get(l.phy) ?? []), l.piPath ?? `${l.controller}#${l.pi}`]);
-
-  // The MDIO side is src/bindings/mdio.ts: which nodes are buses and PHYs, IDs, models, cable partners.
-  const mdio: MdioBusSpec[] = buildMdioBuses(tree, { clock, trace }).map((built) => {
-    const phys: MdioBusSpec['phys'] = new Map();
-    for (const info of built.info.phys) {
-      const phy = built.phys.get(info.address);
-      if (phy)
-        phys.set(info.address, {
-          phy,
-          path: info.path,
-          c45: info.clause45,
-          pses: psesOf.get(info.path) ?? [],
-        });
-    }
-    return { path: built.info.path, bus: built.bus, phys };
-  });
-
-  const i2cByPath = new Map<string, I2cBusSpec>();
-  const pse: PseControllerSpec[] = [];
-  for (const c of pseReport.controllers) {
-    if (!c.enabled) continue;
-    const lifecycle = new ControllerLifecycle(clock, {
-      controller: c.path,
-      schedule: { kind: 'on-trigger' },
-    });
-    lifecycle.subscribe((e) => {
+  const hardware = buildBoard(tree, { clock: new VirtualClock(), trace });
+  for (const c of hardware.pse)
+    c.lifecycle.subscribe((e) => {
       if (trace.enabled) trace.emit({ ...e });
     });
-    const compatible = c.compatible[0] ?? c.kind;
-    pse.push({
-      path: c.path,
-      compatible,
-      lifecycle,
-      model: new PseControllerModel(c.pis.length),
-      piNames: c.pis.map((p) => p.path?.split('/').pop() ?? `pi${p.index}`),
-    });
-    if (c.kind === 'ti,tps23881') {
-      const parentPath = c.path.slice(0, c.path.lastIndexOf('/')) || '/';
-      const addr = Number.parseInt(c.path.split('@').pop() ?? '', 16);
-      let spec = i2cByPath.get(parentPath);
-      if (!spec) {
-        spec = { path: parentPath, bus: new I2cBus(), devices: [] };
-        i2cByPath.set(parentPath, spec);
-      }
-      if (Number.isInteger(addr) && addr >= 0 && addr <= 0x7f) {
-        spec.bus.attach(addr, new Tps23881({ isPresent: () => lifecycle.isPresent() }));
-        spec.devices.push({ addr, path: c.path, compatible });
-      }
-    }
-  }
-  for (const p of pse) p.lifecycle.start();
-
-  const allPhys = () => mdio.flatMap((b) => [...b.phys.values()]);
   const board: Board = {
-    clock,
+    ...hardware,
     trace,
-    mdio,
-    i2c: [...i2cByPath.values()],
-    pse,
     events: new Map(),
     timeline: options.timeline ?? [],
     realtime: options.realtime ?? false,
   };
+  const allPhys = () => board.mdio.flatMap((b) => b.phys);
   board.events.set('pse-load', () => {
-    pse.forEach((p) => {
+    board.pse.forEach((p) => {
       p.lifecycle.trigger();
     });
   });
   board.events.set('pse-unload', () => {
-    pse.forEach((p) => {
+    board.pse.forEach((p) => {
       p.lifecycle.unregister('driver unloaded');
     });
   });
@@ -145,8 +78,9 @@ export function buildBoardFromTree(
       p.phy.plug();
     });
   });
-  for (const [module, compatible] of Object.entries(PSE_DRIVER_OF)) {
-    const mine = () => pse.filter((p) => p.compatible === compatible);
+  // Loading or unloading a PSE driver module registers or unregisters the controllers it drives.
+  for (const module of new Set(Object.values(PSE_DRIVER_MODULES))) {
+    const mine = () => board.pse.filter((p) => p.module === module);
     board.events.set(`load-module:${module}`, () => {
       mine().forEach((p) => {
         p.lifecycle.trigger();

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { basename, dirname, resolve as resolvePath } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { CompileHost } from '../src/dts/compile.js';
-import { nodePath, walk, type DeviceTree } from '../src/dts/tree.js';
+import type { DeviceTree } from '../src/dts/tree.js';
 import { pd } from '../src/pse/index.js';
 import {
   parseEmulatorScenario,
@@ -44,20 +44,6 @@ function read(file: string): string {
   }
 }
 
-/** `&label` or `/path` to the node's path, as scenario files name nodes. */
-function resolver(tree: DeviceTree): (ref: string) => string {
-  const byLabel = new Map<string, string>();
-  walk(tree.root, (n) => {
-    for (const l of n.labels) byLabel.set(l, nodePath(n));
-  });
-  return (ref) => {
-    const path = ref.startsWith('&') ? byLabel.get(ref.slice(1)) : ref;
-    if (path === undefined)
-      throw new BoardSourceError(`scenario names ${ref}, which is not in the device tree`);
-    return path;
-  };
-}
-
 type StepAction = (board: Board) => void;
 
 /**
@@ -65,16 +51,21 @@ type StepAction = (board: Board) => void;
  * lifecycle; the emulator-only kinds (src/scenario/emulator-kinds.ts) act on cables, PDs and bus faults;
  * guest-side actions (bind, snapshot, ...) happen in a kernel, so here they are only reported as steps.
  */
-function stepAction(a: AnyAction, resolve: (ref: string) => string): StepAction | undefined {
+function stepAction(a: AnyAction): StepAction | undefined {
+  const resolve = (b: Board, ref: string): string => {
+    const path = b.resolve(ref);
+    if (path === undefined)
+      throw new BoardSourceError(`scenario names ${ref}, which is not in the device tree`);
+    return path;
+  };
   const phyOf = (b: Board, ref: string) => {
-    const path = resolve(ref);
-    for (const bus of b.mdio)
-      for (const [addr, p] of bus.phys) if (p.path === path) return { bus: bus.bus, addr, phy: p.phy };
-    throw new BoardSourceError(`${ref} is not a PHY on an emulated MDIO bus`);
+    const p = b.phyAt(resolve(b, ref));
+    const bus = p && b.busAt(p.busPath);
+    if (!p || !bus) throw new BoardSourceError(`${ref} is not a PHY on an emulated MDIO bus`);
+    return { bus: bus.bus, addr: p.address, phy: p.phy };
   };
   const pseOf = (b: Board, ref: string) => {
-    const path = resolve(ref);
-    const c = b.pse.find((p) => p.path === path);
+    const c = b.pseAt(resolve(b, ref));
     if (!c) throw new BoardSourceError(`${ref} is not a PSE controller`);
     return c;
   };
@@ -108,13 +99,12 @@ function stepAction(a: AnyAction, resolve: (ref: string) => string): StepAction 
 }
 
 function fromScenario(scenario: EmulatorScenario, tree: DeviceTree): Board {
-  const resolve = resolver(tree);
   const extraEvents = new Map<string, StepAction>();
   const timeline: [number, string][] = scenario.timeline.map((e, i) => {
     const a = e.action;
     if (a.kind === 'load-module' || a.kind === 'unload-module') return [e.at, `${a.kind}:${a.module}`];
     const name = e.id ?? `${a.kind}#${i}`;
-    const act = stepAction(a, resolve);
+    const act = stepAction(a);
     // A guest-side entry changes nothing here, but can still be triggered and reported as a step.
     extraEvents.set(name, act ?? (() => undefined));
     return [e.at, name];

@@ -107,7 +107,14 @@ export interface MdioBusInfo {
   readonly phys: readonly PhyNodeInfo[];
 }
 
-/** PHY identifier of a node whose compatible names none (the emulator must answer something; Linux reads it). */
+/**
+ * The one identifier a PHY node without an `ethernet-phy-idAAAA.BBBB` compatible answers, everywhere (daemon,
+ * scenario runner, replay, QEMU). Linux reads such a PHY's ID from registers 2/3 (fwnode_mdio.c
+ * fwnode_mdiobus_register_phy() -> get_phy_device()), so some device must answer: the generic Clause 22 (or
+ * 45) PHY with ID 0, which no catalogue model claims, so the kernel binds its Generic PHY driver. A node that
+ * wants a vendor model names it by ID compatible. (phy_device.c: a C22 ID of 0 makes get_phy_device() also
+ * try Clause 45 IDs on a bus whose probe_capabilities include C45; none of the emulated adapters sets them.)
+ */
 export const DEFAULT_PHY_ID = 0x00000000;
 
 const compatibles = (n: DtNode): string[] => {
@@ -121,13 +128,15 @@ const available = (n: DtNode): boolean => {
   return v === 'okay' || v === 'ok';
 };
 const baseName = (n: DtNode): string => n.name.split('@')[0] ?? '';
+/** Documentation/devicetree/bindings/net/mdio.yaml `$nodename`: mdio, mdio-bus, mdio-external, mdio@..., mdio-0. */
+const MDIO_NODE_NAME = /^mdio(-(bus|external))?(@.+|-([0-9]+))?$/;
 
 /** Classifies a node as an MDIO bus, or returns undefined. */
 export function mdioBusKind(node: DtNode): MdioBusKind | undefined {
   const compat = compatibles(node);
   if (compat.some((c) => USB_MDIO_ADAPTERS.includes(c))) return 'usb-adapter';
   if (compat.some((c) => MDIO_CONTROLLER_COMPATIBLES.includes(c))) return 'controller';
-  if (baseName(node) === 'mdio' && node.parent) {
+  if (MDIO_NODE_NAME.test(node.name) && node.parent) {
     const parentCompat = compatibles(node.parent);
     if (parentCompat.some((c) => USB_ETHERNET_WITH_MDIO_CHILD.includes(c))) return 'usb-ethernet';
     return 'mdio-node';

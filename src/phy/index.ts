@@ -13,9 +13,10 @@ export { Phy, DEFAULT_TIMING, type PhyOptions, type PhyStatus, type PhyTiming } 
 export { Clause22Phy, genericClause22Config } from './c22-phy.js';
 export { Clause45Phy, genericClause45Config, MMD, type Clause45Config } from './c45-phy.js';
 export { type Clause22Config } from './c22-registers.js';
-export { Marvell88E1510, MARVELL_88E1510_ID, MARVELL_PAGE } from './marvell-88e1510.js';
-export { RealtekRtl8211f, RTL8211F_ID } from './realtek-rtl8211f.js';
-export { TiDp83867, DP83867_ID, DP83867_DEVADDR } from './ti-dp83867.js';
+export { Marvell88E1510, MARVELL_88E1510_ID, MARVELL_88E1510_MASK, MARVELL_PAGE } from './marvell-88e1510.js';
+export { RealtekRtl8211f, RTL8211F_ID, RTL8211F_MASK } from './realtek-rtl8211f.js';
+export { TiDp83867, DP83867_ID, DP83867_MASK, DP83867_DEVADDR } from './ti-dp83867.js';
+export { idInFamily, type ModelOptions } from './phy-id.js';
 export { CATALOGUE, createPhy, findModel, type CatalogueEntry, type CreatePhyOptions } from './catalogue.js';
 export {
   resolveLink,

@@ -1,10 +1,13 @@
 import type { Register, RegisterMap } from '../regs/index.js';
 import { Clause22Phy } from './c22-phy.js';
 import { BMCR_BITS } from './c22-registers.js';
-import type { PhyOptions, PhyStatus } from './phy.js';
+import type { PhyStatus } from './phy.js';
+import { idInFamily, type ModelOptions } from './phy-id.js';
 import { speedCode, statusCauses } from './vendor-status.js';
 
 export const MARVELL_88E1510_ID = 0x01410dd0;
+/** marvell.c MARVELL_PHY_ID_MASK: the low 4 bits are the silicon revision. */
+export const MARVELL_88E1510_MASK = 0xfffffff0;
 
 /** Page numbers as drivers/net/phy/marvell.c names them. */
 export const MARVELL_PAGE = {
@@ -50,7 +53,7 @@ export class Marvell88E1510 extends Clause22Phy {
   #ledTimer!: Register;
   #lastUp: PhyStatus | undefined;
 
-  constructor(options: PhyOptions) {
+  constructor(options: ModelOptions) {
     const retain =
       BMCR_BITS.SPEED_LSB |
       BMCR_BITS.SPEED_MSB |
@@ -65,7 +68,7 @@ export class Marvell88E1510 extends Clause22Phy {
         pages: { register: 22, banked: (a) => a !== 22 },
       },
       {
-        phyId: MARVELL_88E1510_ID,
+        phyId: idInFamily('marvell-88e1510', MARVELL_88E1510_ID, MARVELL_88E1510_MASK, options.phyId),
         modes: [
           '10baseT-Half',
           '10baseT-Full',
@@ -254,8 +257,8 @@ export class Marvell88E1510 extends Clause22Phy {
       .reserved(7, 1)
       .flag(8, 'EXTENDED_STATUS', 'ro')
       .reserved(9, 7);
-    map.define(2, 'FIBER_PHYID1', MARVELL_88E1510_ID >>> 16, fiber).field(0, 16, 'OUI_MSB', 'ro');
-    map.define(3, 'FIBER_PHYID2', MARVELL_88E1510_ID & 0xffff, fiber).field(0, 16, 'OUI_MODEL_REV', 'ro');
+    map.define(2, 'FIBER_PHYID1', this.phyId >>> 16, fiber).field(0, 16, 'OUI_MSB', 'ro');
+    map.define(3, 'FIBER_PHYID2', this.phyId & 0xffff, fiber).field(0, 16, 'OUI_MODEL_REV', 'ro');
     // 37.2.5.1.3 1000BASE-X base page: FD bit 5, HD bit 6, PAUSE bits 8:7.
     map
       .define(4, 'FIBER_ADVERTISE', 0x0060, fiber)

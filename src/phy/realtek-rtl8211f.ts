@@ -1,9 +1,12 @@
 import type { Register, RegisterMap } from '../regs/index.js';
 import { Clause22Phy } from './c22-phy.js';
-import type { PhyOptions, PhyStatus } from './phy.js';
+import type { PhyStatus } from './phy.js';
+import { idInFamily, type ModelOptions } from './phy-id.js';
 import { speedCode, statusCauses } from './vendor-status.js';
 
 export const RTL8211F_ID = 0x001cc916;
+/** realtek.c matches the RTL8211F with PHY_ID_MATCH_EXACT: its family is that one ID. */
+export const RTL8211F_MASK = 0xffffffff;
 
 /** INER (page 0xa42 reg 18) / INSR (page 0xa43 reg 29) bits; realtek.c uses LINK_STATUS (bit 4). */
 const INT = { AN_ERROR: 2, PAGE_RECEIVED: 3, LINK_STATUS: 4, ALDPS_STATE: 5, PME: 7, JABBER: 10 } as const;
@@ -17,7 +20,7 @@ export class RealtekRtl8211f extends Clause22Phy {
   #insr!: Register;
   #lastUp: PhyStatus | undefined;
 
-  constructor(options: PhyOptions) {
+  constructor(options: ModelOptions) {
     super(
       {
         ...options,
@@ -29,7 +32,7 @@ export class RealtekRtl8211f extends Clause22Phy {
         },
       },
       {
-        phyId: RTL8211F_ID,
+        phyId: idInFamily('realtek-rtl8211f', RTL8211F_ID, RTL8211F_MASK, options.phyId),
         modes: ['10baseT-Half', '10baseT-Full', '100baseTX-Half', '100baseTX-Full', '1000baseT-Full'],
         pause: true,
         preambleSuppression: true,

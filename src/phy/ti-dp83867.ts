@@ -1,9 +1,12 @@
 import { RegisterMap, type Register } from '../regs/index.js';
 import { Clause22Phy } from './c22-phy.js';
-import type { PhyOptions, PhyStatus } from './phy.js';
+import type { PhyStatus } from './phy.js';
+import { idInFamily, type ModelOptions } from './phy-id.js';
 import { speedCode, statusCauses } from './vendor-status.js';
 
 export const DP83867_ID = 0x2000a231;
+/** dp83867.c PHY_ID_MATCH_MODEL(DP83867_PHY_ID): the low 4 bits are the revision. */
+export const DP83867_MASK = 0xfffffff0;
 /** dp83867.c DP83867_DEVADDR: extended registers are MMD 0x1f, reached through registers 13/14. */
 export const DP83867_DEVADDR = 0x1f;
 
@@ -39,11 +42,11 @@ export class TiDp83867 extends Clause22Phy {
   #lastUp: PhyStatus | undefined;
   readonly extended: RegisterMap;
 
-  constructor(options: PhyOptions) {
+  constructor(options: ModelOptions) {
     super(
       { ...options, model: 'ti-dp83867' },
       {
-        phyId: DP83867_ID,
+        phyId: idInFamily('ti-dp83867', DP83867_ID, DP83867_MASK, options.phyId),
         modes: ['10baseT-Half', '10baseT-Full', '100baseTX-Half', '100baseTX-Full', '1000baseT-Full'],
         pause: true,
         preambleSuppression: true,

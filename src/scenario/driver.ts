@@ -1,4 +1,4 @@
-import type { BoardBus, BoardPhy, ScenarioBoard } from './board.js';
+import type { Board, BoardMdioBus, BoardPhy } from '../board/index.js';
 
 /**
  * A kernel-like MDIO driver loop, as Linux 6.1 behaves with `pses` (drivers/net/mdio/of_mdio.c,
@@ -49,52 +49,64 @@ export class KernelDriver {
   readonly phyState = new Map<string, PhyState>();
   readonly pseRegistered = new Map<string, boolean>();
   readonly log: string[] = [];
-  readonly #board: ScenarioBoard;
+  readonly #board: Board;
   readonly #driverLoaded = new Map<string, boolean>();
   readonly #plugged = new Map<string, boolean>();
   readonly #timers = new Map<string, { cancel(): void }>();
   #retryPending = false;
 
-  constructor(board: ScenarioBoard, unpluggedAtStart: ReadonlySet<string>) {
+  constructor(board: Board, unpluggedAtStart: ReadonlySet<string>) {
     this.#board = board;
-    for (const b of board.buses) {
+    for (const b of board.mdio) {
       this.#driverLoaded.set(b.path, b.module === undefined);
       this.#plugged.set(b.path, !unpluggedAtStart.has(b.path));
       this.busState.set(b.path, unpluggedAtStart.has(b.path) ? 'unplugged' : 'waiting-driver');
       for (const p of b.phys)
         this.phyState.set(p.path, { registered: false, everRegistered: false, stalePse: false, accesses: 0 });
     }
-    for (const c of board.pses) this.pseRegistered.set(c.path, false);
+    // The board's PSE lifecycles are the truth about registration; the driver reacts to their changes.
+    for (const c of board.pse) {
+      this.pseRegistered.set(c.path, c.lifecycle.isRegistered());
+      c.lifecycle.subscribe((e) => {
+        if (e.to === 'registered' || e.to === 'unregistered') this.#pseChanged(c.path, e.to === 'registered');
+      });
+    }
   }
 
   /** Boot: every bus whose driver is built in and whose device is present probes. */
   boot(): void {
-    for (const b of this.#board.buses) if (this.#ready(b)) this.#probe(b);
+    for (const b of this.#board.mdio) if (this.#ready(b)) this.#probe(b);
   }
 
   /** Counts an MDIO access to the PHY at (bus, addr), for the access expectations. */
   noteAccess(bus: string, addr: number, tNs: number): void {
-    const b = this.#board.buses.find((x) => x.path === bus);
-    const p = b?.phys.find((x) => x.addr === addr);
+    const p = this.#board.busAt(bus)?.phys.find((x) => x.address === addr);
     const s = p ? this.phyState.get(p.path) : undefined;
     if (!s) return;
     s.accesses++;
     s.firstAccessNs ??= tNs;
   }
 
+  /** The controller's driver binds (pse_controller_register()) or unbinds; unknown controllers are ignored. */
   setPseRegistered(controller: string, registered: boolean): void {
+    const lifecycle = this.#board.pseAt(controller)?.lifecycle;
+    if (registered) lifecycle?.trigger();
+    else lifecycle?.unregister('scenario');
+  }
+
+  #pseChanged(controller: string, registered: boolean): void {
     if (this.pseRegistered.get(controller) === registered) return;
     this.pseRegistered.set(controller, registered);
-    const model = this.#board.pse(controller)?.model;
+    const model = this.#board.pseAt(controller)?.model;
     // The PIs follow the driver: enabled once it registers (as `ethtool --set-pse ... enable` would), off when it goes.
     if (model) for (let i = 0; i < model.piCount; i++) model.setAdminState(i, registered);
     this.#note(`${controller}: ${registered ? 'registered' : 'unregistered'}`);
     if (registered) this.#scheduleRetry();
     else {
-      for (const b of this.#board.buses) {
+      for (const b of this.#board.mdio) {
         for (const p of b.phys) {
           const s = this.phyState.get(p.path);
-          if (s?.registered && p.pse?.controller === controller) {
+          if (s?.registered && p.pses[0]?.controller === controller) {
             s.stalePse = true;
             this.#note(`${p.path} keeps its pse_control of ${controller} (stale)`);
           }
@@ -114,7 +126,7 @@ export class KernelDriver {
   }
 
   #changed(path: string): void {
-    const b = this.#board.buses.find((x) => x.path === path);
+    const b = this.#board.busAt(path);
     if (!b) return;
     if (this.#ready(b)) {
       if (this.busState.get(path) !== 'probed') this.#probe(b);
@@ -124,7 +136,7 @@ export class KernelDriver {
     }
   }
 
-  #ready(b: BoardBus): boolean {
+  #ready(b: BoardMdioBus): boolean {
     return (this.#driverLoaded.get(b.path) ?? false) && (this.#plugged.get(b.path) ?? false);
   }
 
@@ -134,23 +146,24 @@ export class KernelDriver {
     const clock = this.#board.clock;
     clock.schedule(clock.now() + DEFERRED_RETRY_NS, () => {
       this.#retryPending = false;
-      for (const b of this.#board.buses)
+      for (const b of this.#board.mdio)
         if (this.busState.get(b.path) === 'deferred' && this.#ready(b)) this.#probe(b);
     });
   }
 
-  #probe(b: BoardBus): void {
+  #probe(b: BoardMdioBus): void {
     const registered: BoardPhy[] = [];
     for (const p of b.phys) {
-      if (p.pse && !this.pseRegistered.get(p.pse.controller)) {
+      const pse = p.pses[0];
+      if (pse && !this.pseRegistered.get(pse.controller)) {
         for (const r of registered) this.#unregister(r);
         this.busState.set(b.path, 'deferred');
-        this.#note(`${b.path}: probe deferred: ${p.path} waits for ${p.pse.controller} (-EPROBE_DEFER)`);
+        this.#note(`${b.path}: probe deferred: ${p.path} waits for ${pse.controller} (-EPROBE_DEFER)`);
         return;
       }
-      const id = p.idFromCompatible ?? ((b.bus.read(p.addr, 2) << 16) | b.bus.read(p.addr, 3)) >>> 0;
+      const id = p.idFromCompatible ?? ((b.bus.read(p.address, 2) << 16) | b.bus.read(p.address, 3)) >>> 0;
       if ((id & 0x1fffffff) === 0x1fffffff) {
-        this.#note(`${b.path}: MDIO device at address ${p.addr} is missing`);
+        this.#note(`${b.path}: MDIO device at address ${p.address} is missing`);
         continue;
       }
       const s = this.phyState.get(p.path)!;
@@ -165,15 +178,15 @@ export class KernelDriver {
     for (const p of registered) this.#attach(b, p);
   }
 
-  #attach(b: BoardBus, p: BoardPhy): void {
+  #attach(b: BoardMdioBus, p: BoardPhy): void {
     const clock = this.#board.clock;
-    b.bus.write(p.addr, BMCR, BMCR_RESET);
+    b.bus.write(p.address, BMCR, BMCR_RESET);
     const waitReset = (): void => {
       this.#timers.set(
         p.path,
         clock.schedule(clock.now() + RESET_POLL_NS, () => {
-          if (b.bus.read(p.addr, BMCR) & BMCR_RESET) return waitReset();
-          b.bus.write(p.addr, BMCR, BMCR_RESTART_AN);
+          if (b.bus.read(p.address, BMCR) & BMCR_RESET) return waitReset();
+          b.bus.write(p.address, BMCR, BMCR_RESTART_AN);
           this.#poll(b, p);
         }),
       );
@@ -181,15 +194,15 @@ export class KernelDriver {
     waitReset();
   }
 
-  #poll(b: BoardBus, p: BoardPhy): void {
+  #poll(b: BoardMdioBus, p: BoardPhy): void {
     const clock = this.#board.clock;
     this.#timers.set(
       p.path,
       clock.schedule(clock.now() + POLL_INTERVAL_NS, () => {
         const s = this.phyState.get(p.path)!;
-        b.bus.read(p.addr, BMCR);
-        if (!s.link) b.bus.read(p.addr, BMSR);
-        const link = (b.bus.read(p.addr, BMSR) & BMSR_LSTATUS) !== 0;
+        b.bus.read(p.address, BMCR);
+        if (!s.link) b.bus.read(p.address, BMSR);
+        const link = (b.bus.read(p.address, BMSR) & BMSR_LSTATUS) !== 0;
         if (link !== (s.link ?? false) || (link && s.link === undefined))
           this.#note(`${p.path}: link ${link ? 'up' : 'down'}`);
         s.link = link;
@@ -207,7 +220,7 @@ export class KernelDriver {
     this.#timers.delete(p.path);
   }
 
-  #removeBus(b: BoardBus): void {
+  #removeBus(b: BoardMdioBus): void {
     for (const p of b.phys) this.#unregister(p);
   }
 

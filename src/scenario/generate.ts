@@ -1,4 +1,4 @@
-import { DEFAULT_PHY_ID } from './board.js';
+import { DP83867_ID, MARVELL_88E1510_ID, RTL8211F_ID } from '../phy/index.js';
 import { ConfigError } from './errors.js';
 
 /**
@@ -34,11 +34,11 @@ export interface GeneratedFile {
 }
 
 export const PHY_MODELS: Record<PhyModel, { id: number; description: string }> = {
-  'marvell-88e1510': { id: 0x01410dd0, description: 'Marvell 88E1510' },
-  'realtek-rtl8211f': { id: 0x001cc916, description: 'Realtek RTL8211F' },
-  'ti-dp83867': { id: 0x2000a231, description: 'TI DP83867' },
+  'marvell-88e1510': { id: MARVELL_88E1510_ID, description: 'Marvell 88E1510' },
+  'realtek-rtl8211f': { id: RTL8211F_ID, description: 'Realtek RTL8211F' },
+  'ti-dp83867': { id: DP83867_ID, description: 'TI DP83867' },
 };
-/** The model a PHY node without an ID compatible gets (src/scenario/board.ts DEFAULT_PHY_ID). */
+/** The model of `--phy-model`'s default, and the only one the QEMU runner's USB-MDIO adapter is tested with. */
 const DEFAULT_MODEL: PhyModel = 'marvell-88e1510';
 const ORDERINGS: readonly Ordering[] = ['pse-first', 'phy-first', 'pse-never', 'pse-removed', 'flapping'];
 /** qemu-xhci USB2 ports are raw ports 5-8 (src/qemu/machine.ts). */
@@ -171,23 +171,15 @@ function describe(p: GenerateParams): string {
 }
 
 /**
- * Whether the node names its PHY by an ID compatible: always on QEMU (the runner serves an ID-less node as
- * a generic PHY with ID 0), otherwise for every model but the emulator-only runner's default.
+ * Every PHY node names its model by ID compatible: a node without one gets the generic PHY with
+ * src/bindings/mdio.ts DEFAULT_PHY_ID (as on a board, Linux would read whatever the silicon answers).
  */
-const namesId = (phy: PhyPlan, target: Target): boolean =>
-  target === 'qemu-virt' || phy.model !== DEFAULT_MODEL;
-/** The ID the emulated PHY answers: its compatible's, or the emulator-only runner's default. */
-const answeredId = (phy: PhyPlan, target: Target): number =>
-  namesId(phy, target) ? PHY_MODELS[phy.model].id : DEFAULT_PHY_ID;
-
-function phyNode(phy: PhyPlan, indent: string, target: Target): string[] {
+function phyNode(phy: PhyPlan, indent: string): string[] {
   const lines = [`${indent}${phy.label}: ethernet-phy@${hex(phy.addr)} {`];
-  if (namesId(phy, target)) {
-    const id = PHY_MODELS[phy.model].id;
-    lines.push(
-      `${indent}\tcompatible = "ethernet-phy-id${hex(id >>> 16).padStart(4, '0')}.${hex(id & 0xffff).padStart(4, '0')}", "ethernet-phy-ieee802.3-c22";`,
-    );
-  }
+  const id = PHY_MODELS[phy.model].id;
+  lines.push(
+    `${indent}\tcompatible = "ethernet-phy-id${hex(id >>> 16).padStart(4, '0')}.${hex(id & 0xffff).padStart(4, '0')}", "ethernet-phy-ieee802.3-c22";`,
+  );
   lines.push(`${indent}\treg = <${phy.addr}>;`);
   if (phy.pse) lines.push(`${indent}\tpses = <&${phy.pse.ref}>;`);
   lines.push(`${indent}};`);
@@ -280,7 +272,7 @@ function standaloneDts(p: GenerateParams, phys: PhyPlan[]): string {
     '\t\t#address-cells = <1>;',
     '\t\t#size-cells = <0>;',
     '',
-    ...blocks(phys.filter((x) => x.bus === b).map((x) => phyNode(x, '\t\t', p.target))),
+    ...blocks(phys.filter((x) => x.bus === b).map((x) => phyNode(x, '\t\t'))),
     '\t};',
   ]);
   const pse = p.pse === 'podl' ? podlNodes(phys, '\t') : p.pse === 'tps23881' ? [tps23881Nodes(p, '\t')] : [];
@@ -311,7 +303,7 @@ function qemuDts(p: GenerateParams, phys: PhyPlan[]): string {
       '\t\t\t#address-cells = <1>;',
       '\t\t\t#size-cells = <0>;',
       '',
-      ...blocks(phys.filter((x) => x.bus === b).map((x) => phyNode(x, '\t\t\t', p.target))),
+      ...blocks(phys.filter((x) => x.bus === b).map((x) => phyNode(x, '\t\t\t'))),
       '\t\t};',
     ];
   });
@@ -394,7 +386,7 @@ function scenarioJson(p: GenerateParams, phys: PhyPlan[], name: string): string 
   const registered = (x: PhyPlan): Json => ({
     kind: 'phy-registered',
     phy: `&${x.label}`,
-    phyId: `0x${answeredId(x, p.target).toString(16).padStart(8, '0')}`,
+    phyId: `0x${PHY_MODELS[x.model].id.toString(16).padStart(8, '0')}`,
   });
   let description: string;
   let end: number;

@@ -1,14 +1,14 @@
+import { buildBoard, type Board } from '../board/index.js';
 import { VirtualClock } from '../clock.js';
 import type { DeviceTree } from '../dts/tree.js';
 import type { MdioEvent } from '../mdio/trace.js';
 import type { VerifyTarget } from '../replay/verify.js';
-import { buildBoard, type ScenarioBoard } from './board.js';
 
 /**
  * The hardware of a device tree as a `verifyTrace` target: its buses by DT path on a fresh virtual clock,
  * with each read's "did anyone answer" taken from the bus trace.
  */
-export function boardTarget(tree: DeviceTree): VerifyTarget & { board: ScenarioBoard } {
+export function boardTarget(tree: DeviceTree): VerifyTarget & { board: Board } {
   const clock = new VirtualClock();
   let responded = true;
   const board = buildBoard(tree, {
@@ -21,13 +21,13 @@ export function boardTarget(tree: DeviceTree): VerifyTarget & { board: ScenarioB
     },
   });
   const bus = (name: string) => {
-    const b = board.buses.find((x) => x.path === name);
+    const b = board.busAt(name);
     if (!b) throw new Error(`no bus ${name}`);
     return b.bus;
   };
   return {
     board,
-    buses: board.buses.map((b) => b.path),
+    buses: board.mdio.map((b) => b.path),
     advanceTo(ns) {
       if (ns > clock.now()) clock.advanceTo(ns);
     },

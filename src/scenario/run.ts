@@ -1,10 +1,10 @@
+import { buildBoard, type Board } from '../board/index.js';
 import { VirtualClock } from '../clock.js';
 import type { DeviceTree } from '../dts/tree.js';
 import type { FaultHandle } from '../mdio/faults.js';
 import { pd } from '../pse/powered-device.js';
 import { recordFromMdioEvent } from '../replay/recorder.js';
 import type { TraceRecord } from '../replay/record.js';
-import { buildBoard, type ScenarioBoard } from './board.js';
 import { KernelDriver } from './driver.js';
 import type { AnyAction, AnyExpectation, EmulatorScenario } from './emulator-kinds.js';
 import { ConfigError } from './errors.js';
@@ -72,6 +72,13 @@ export async function runScenario(
     },
   };
   const board = buildBoard(tree, { clock, trace });
+  for (const p of board.mdio.flatMap((b) => b.phys))
+    if (p.clause45)
+      throw new ConfigError(
+        'SCN008',
+        'dts',
+        `${p.path}: Clause 45 PHYs are not modelled in emulator-only runs yet`,
+      );
   const resolved = scenario.timeline.map((t, i) => resolveAction(board, t.action, `timeline[${i}]`));
   const expectations = scenario.expect.map((e, i) => ({
     e,
@@ -135,14 +142,27 @@ interface ResolvedAction {
 }
 
 /** Node paths for every action, checked before the run starts so a bad reference fails fast. */
-function resolveAction(board: ScenarioBoard, a: AnyAction, field: string): ResolvedAction {
+/** `&label` or `/path` to the node's path, or a ConfigError naming `field`. */
+function resolveRef(board: Board, ref: string, field: string): string {
+  const path = board.resolve(ref);
+  if (path !== undefined) return path;
+  throw new ConfigError(
+    'SCN006',
+    field,
+    ref.startsWith('&')
+      ? `no node has the label ${ref} in the scenario's device tree`
+      : `no node at ${ref} in the scenario's device tree`,
+  );
+}
+
+function resolveAction(board: Board, a: AnyAction, field: string): ResolvedAction {
   switch (a.kind) {
     case 'pse-register':
     case 'pse-unregister':
     case 'pd-plug':
     case 'pd-unplug': {
-      const target = board.resolve(a.controller, `${field}.controller`);
-      const c = board.pse(target);
+      const target = resolveRef(board, a.controller, `${field}.controller`);
+      const c = board.pseAt(target);
       if (!c) throw new ConfigError('SCN006', `${field}.controller`, `${target} is not a PSE controller`);
       if ((a.kind === 'pd-plug' || a.kind === 'pd-unplug') && a.port >= c.model.piCount) {
         throw new ConfigError(
@@ -157,15 +177,15 @@ function resolveAction(board: ScenarioBoard, a: AnyAction, field: string): Resol
     case 'link-up':
     case 'phy-fault':
     case 'phy-fault-clear': {
-      const target = board.resolve(a.phy, `${field}.phy`);
-      if (!board.phy(target))
+      const target = resolveRef(board, a.phy, `${field}.phy`);
+      if (!board.phyAt(target))
         throw new ConfigError('SCN006', `${field}.phy`, `${target} is not a PHY node on an MDIO bus`);
       return { target };
     }
     case 'usb-connect':
     case 'usb-disconnect': {
-      const target = board.resolve(a.device, `${field}.device`);
-      if (!board.buses.some((b) => b.path === target))
+      const target = resolveRef(board, a.device, `${field}.device`);
+      if (!board.busAt(target))
         throw new ConfigError('SCN006', `${field}.device`, `${target} is not an emulated MDIO adapter`);
       return { target };
     }
@@ -185,7 +205,7 @@ function resolveAction(board: ScenarioBoard, a: AnyAction, field: string): Resol
 const moduleKey = (name: string): string => name.toLowerCase().replace(/\.ko$/, '').replace(/[-\s]/g, '_');
 
 function apply(
-  board: ScenarioBoard,
+  board: Board,
   d: KernelDriver,
   a: AnyAction,
   r: ResolvedAction,
@@ -197,20 +217,20 @@ function apply(
     case 'pse-unregister':
       return d.setPseRegistered(r.target, false);
     case 'link-down':
-      return board.phy(r.target)?.phy.unplug();
+      return board.phyAt(r.target)?.phy.unplug();
     case 'link-up':
-      return board.phy(r.target)?.phy.plug();
+      return board.phyAt(r.target)?.phy.plug();
     case 'pd-plug':
-      return board.pse(r.target)?.model.attachPd(a.port, pd(a.class ?? 4));
+      return board.pseAt(r.target)?.model.attachPd(a.port, pd(a.class ?? 4));
     case 'pd-unplug':
-      return board.pse(r.target)?.model.removePd(a.port);
+      return board.pseAt(r.target)?.model.removePd(a.port);
     case 'phy-fault': {
-      const p = board.phy(r.target)!;
-      const bus = board.buses.find((b) => b.path === p.busPath)!.bus;
+      const p = board.phyAt(r.target)!;
+      const bus = board.busAt(p.busPath)!.bus;
       const h =
         a.fault === 'no-response'
-          ? bus.injectFault({ kind: 'no-response', addr: p.addr })
-          : bus.injectFault({ kind: 'bit-error', addr: p.addr, reg: a.reg ?? 0, xor: a.xor ?? 0 });
+          ? bus.injectFault({ kind: 'no-response', addr: p.address })
+          : bus.injectFault({ kind: 'bit-error', addr: p.address, reg: a.reg ?? 0, xor: a.xor ?? 0 });
       faults.set(r.target, [...(faults.get(r.target) ?? []), h]);
       return;
     }
@@ -232,8 +252,8 @@ function apply(
       const device = a.kind === 'bind' || a.kind === 'unbind' ? a.device : undefined;
       const named = (path: string): boolean =>
         device === undefined || path === device || path.slice(path.lastIndexOf('/') + 1) === device;
-      for (const c of board.pses) if (c.module === name && named(c.path)) d.setPseRegistered(c.path, on);
-      for (const b of board.buses) if (b.module === name && named(b.path)) d.setDriverLoaded(b.path, on);
+      for (const c of board.pse) if (c.module === name && named(c.path)) d.setPseRegistered(c.path, on);
+      for (const b of board.mdio) if (b.module === name && named(b.path)) d.setDriverLoaded(b.path, on);
       return;
     }
     case 'snapshot':
@@ -241,7 +261,7 @@ function apply(
   }
 }
 
-function resolveExpectation(board: ScenarioBoard, e: AnyExpectation, field: string): string {
+function resolveExpectation(board: Board, e: AnyExpectation, field: string): string {
   switch (e.kind) {
     case 'phy-registered':
     case 'phy-not-registered':
@@ -249,21 +269,21 @@ function resolveExpectation(board: ScenarioBoard, e: AnyExpectation, field: stri
     case 'first-access-after':
     case 'phy-link':
     case 'stale-pse': {
-      const path = board.resolve(e.phy, `${field}.phy`);
-      if (!board.phy(path))
+      const path = resolveRef(board, e.phy, `${field}.phy`);
+      if (!board.phyAt(path))
         throw new ConfigError('SCN006', `${field}.phy`, `${path} is not a PHY node on an MDIO bus`);
       return path;
     }
     case 'probe-deferred': {
-      const path = board.resolve(e.device, `${field}.device`);
-      const bus = board.buses.find((b) => b.path === path)?.path ?? board.phy(path)?.busPath;
+      const path = resolveRef(board, e.device, `${field}.device`);
+      const bus = board.busAt(path)?.path ?? board.phyAt(path)?.busPath;
       if (!bus)
         throw new ConfigError('SCN006', `${field}.device`, `${path} is neither an MDIO bus nor a PHY`);
       return bus;
     }
     case 'pse-port': {
-      const path = board.resolve(e.controller, `${field}.controller`);
-      const c = board.pse(path);
+      const path = resolveRef(board, e.controller, `${field}.controller`);
+      const c = board.pseAt(path);
       if (!c) throw new ConfigError('SCN006', `${field}.controller`, `${path} is not a PSE controller`);
       if (e.port >= c.model.piCount)
         throw new ConfigError('SCN006', `${field}.port`, `${path} has ${c.model.piCount} PI(s)`);
@@ -290,7 +310,7 @@ function driverName(id: number): string {
 type Snapshots = Map<string, { bus: Map<string, string>; accesses: Map<string, number> }>;
 
 function evaluate(
-  board: ScenarioBoard,
+  board: Board,
   d: KernelDriver,
   e: AnyExpectation,
   path: string,
@@ -374,7 +394,7 @@ function evaluate(
       };
     }
     case 'pse-port': {
-      const power = board.pse(path)!.model.status(e.port).power;
+      const power = board.pseAt(path)!.model.status(e.port).power;
       const shown = power === 'over-budget' ? 'searching' : power;
       return { pass: shown === e.power, message: `${path} PI ${e.port} is ${power}` };
     }

@@ -19,7 +19,7 @@ const DTS = `/dts-v1/;
 	mdio {
 		#address-cells = <1>;
 		#size-cells = <0>;
-		phy0: ethernet-phy@1 { reg = <1>; pses = <&pse0>; };
+		phy0: ethernet-phy@1 { compatible = "ethernet-phy-id0141.0dd1"; reg = <1>; pses = <&pse0>; };
 		phy1: ethernet-phy@4 { reg = <4>; };
 	};
 	reg_pse: regulator-pse { compatible = "regulator-fixed"; regulator-name = "pse"; };
