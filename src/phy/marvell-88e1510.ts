@@ -1,9 +1,9 @@
-import type { Register, RegisterMap } from '../regs/index.js';
+import { defineInterruptPair, type InterruptPair, type Register, type RegisterMap } from '../regs/index.js';
 import { Clause22Phy } from './c22-phy.js';
 import { BMCR_BITS } from './c22-registers.js';
 import type { PhyStatus } from './phy.js';
 import { idInFamily, type ModelOptions } from './phy-id.js';
-import { speedCode, statusCauses } from './vendor-status.js';
+import { InterruptCauses, speedCode } from './vendor-status.js';
 
 export const MARVELL_88E1510_ID = 0x01410dd0;
 /** marvell.c MARVELL_PHY_ID_MASK: the low 4 bits are the silicon revision. */
@@ -48,10 +48,9 @@ const INT = {
  * retains them (hence marvell.c's genphy_soft_reset() after config changes).
  */
 export class Marvell88E1510 extends Clause22Phy {
-  #intEnable!: Register;
-  #intStatus!: Register;
+  #int!: InterruptPair;
+  #intCauses!: InterruptCauses;
   #ledTimer!: Register;
-  #lastUp: PhyStatus | undefined;
 
   constructor(options: ModelOptions) {
     const retain =
@@ -129,21 +128,25 @@ export class Marvell88E1510 extends Clause22Phy {
       .flag(13, 'DUPLEX', 'ro', { value: () => (up() && st().resolution?.duplex === 'full' ? 1 : 0) })
       .field(14, 2, 'SPEED', 'ro', { value: () => (up() ? speedCode(st()) : 0) });
 
-    const intFields = (r: Register, access: 'rw' | 'cor') => {
-      for (const [name, bit] of Object.entries(INT)) {
-        if (name === 'RESERVED_7') r.flag(bit, name, 'reserved');
-        else r.flag(bit, name, access);
-      }
-      return r;
-    };
     // 18/19: interrupt enable and status; status clears on read (marvell_ack_interrupt reads it to clear).
-    this.#intEnable = intFields(map.define(18, 'COPPER_INT_ENABLE', 0, copper), 'rw');
-    this.#intStatus = intFields(map.define(19, 'COPPER_INT_STATUS', 0, copper), 'cor');
+    this.#int = defineInterruptPair(
+      map,
+      { address: 18, name: 'COPPER_INT_ENABLE', ...copper },
+      { address: 19, name: 'COPPER_INT_STATUS', ...copper },
+      INT,
+    );
+    this.#intCauses = new InterruptCauses(this.#int.status, {
+      linkChanged: INT.LINK_STATUS_CHANGED,
+      speedChanged: INT.SPEED_CHANGED,
+      duplexChanged: INT.DUPLEX_CHANGED,
+      autonegCompleted: INT.AN_COMPLETED,
+      pageReceived: INT.PAGE_RECEIVED,
+    });
     map.define(20, 'COPPER_CONTROL_2', 0x0000, copper).tagged(0, 16, 'CONTROL_2');
     map.define(21, 'COPPER_RX_ERROR_COUNTER', 0, copper).field(0, 16, 'COUNT', 'cor');
     map
       .define(23, 'GLOBAL_INT_STATUS', 0, copper)
-      .flag(0, 'PORT0_INTERRUPT', 'ro', { value: () => (this.#pending() ? 1 : 0) })
+      .flag(0, 'PORT0_INTERRUPT', 'ro', { value: () => (this.#int.pending() ? 1 : 0) })
       .reserved(1, 15);
     // MII_88E1540_COPPER_CTRL3 (fast link down), read by m88e1540_get_fld
     map
@@ -295,27 +298,15 @@ export class Marvell88E1510 extends Clause22Phy {
     map.define(19, 'FIBER_INT_STATUS', 0, fiber).field(0, 16, 'STATUS', 'cor');
   }
 
-  #pending(): boolean {
-    return (this.#intEnable.peek() & this.#intStatus.peek()) !== 0;
-  }
-
   /** INTn follows enabled, pending causes once page 3 reg 18 routes the interrupt to the pin (or forces it). */
   protected override irqAsserted(): boolean {
     const tcr = this.#ledTimer.peek();
     if (tcr & 0x8000) return true;
-    return (tcr & 0x0080) !== 0 && this.#pending();
+    return (tcr & 0x0080) !== 0 && this.#int.pending();
   }
 
   protected override onStatusChange(previous: PhyStatus, next: PhyStatus): void {
     super.onStatusChange(previous, next);
-    const c = statusCauses(previous, next, this.#lastUp);
-    let bits = 0;
-    if (c.linkChanged) bits |= 1 << INT.LINK_STATUS_CHANGED;
-    if (c.speedChanged) bits |= 1 << INT.SPEED_CHANGED;
-    if (c.duplexChanged) bits |= 1 << INT.DUPLEX_CHANGED;
-    if (c.autonegCompleted) bits |= 1 << INT.AN_COMPLETED;
-    if (c.pageReceived) bits |= 1 << INT.PAGE_RECEIVED;
-    this.#intStatus.raise(bits);
-    if (next.up) this.#lastUp = next;
+    this.#intCauses.raise(previous, next);
   }
 }

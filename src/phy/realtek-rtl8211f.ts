@@ -1,8 +1,8 @@
-import type { Register, RegisterMap } from '../regs/index.js';
+import { defineInterruptPair, type InterruptPair, type RegisterMap } from '../regs/index.js';
 import { Clause22Phy } from './c22-phy.js';
 import type { PhyStatus } from './phy.js';
 import { idInFamily, type ModelOptions } from './phy-id.js';
-import { speedCode, statusCauses } from './vendor-status.js';
+import { InterruptCauses, speedCode } from './vendor-status.js';
 
 export const RTL8211F_ID = 0x001cc916;
 /** realtek.c matches the RTL8211F with PHY_ID_MATCH_EXACT: its family is that one ID. */
@@ -16,9 +16,8 @@ const INT = { AN_ERROR: 2, PAGE_RECEIVED: 3, LINK_STATUS: 4, ALDPS_STATE: 5, PME
  * (PAGSR). Page 0 is an alias: registers 16-23 answer as page 0xa42, 24-30 as page 0xa43.
  */
 export class RealtekRtl8211f extends Clause22Phy {
-  #iner!: Register;
-  #insr!: Register;
-  #lastUp: PhyStatus | undefined;
+  #int!: InterruptPair;
+  #intCauses!: InterruptCauses;
 
   constructor(options: ModelOptions) {
     super(
@@ -47,20 +46,19 @@ export class RealtekRtl8211f extends Clause22Phy {
     map.define(31, 'PAGSR', 0).field(0, 12, 'PAGE', 'rw').reserved(12, 4);
     const a42 = { page: 0xa42 };
     const a43 = { page: 0xa43 };
-    const intFields = (r: Register, access: 'rw' | 'cor') =>
-      r
-        .reserved(0, 2)
-        .flag(INT.AN_ERROR, 'AN_ERROR', access)
-        .flag(INT.PAGE_RECEIVED, 'PAGE_RECEIVED', access)
-        .flag(INT.LINK_STATUS, 'LINK_STATUS', access)
-        .flag(INT.ALDPS_STATE, 'ALDPS_STATE', access)
-        .reserved(6, 1)
-        .flag(INT.PME, 'PME', access)
-        .reserved(8, 2)
-        .flag(INT.JABBER, 'JABBER', access)
-        .reserved(11, 5);
-    this.#iner = intFields(map.define(18, 'INER', 0, a42), 'rw').onWrite(() => {
+    // INER (enable) is on page 0xa42, INSR (status, clear on read) on page 0xa43.
+    this.#int = defineInterruptPair(
+      map,
+      { address: 18, name: 'INER', ...a42 },
+      { address: 0x1d, name: 'INSR', ...a43 },
+      INT,
+    );
+    this.#int.enable.onWrite(() => {
       this.refresh();
+    });
+    this.#intCauses = new InterruptCauses(this.#int.status, {
+      linkChanged: INT.LINK_STATUS,
+      pageReceived: INT.PAGE_RECEIVED,
     });
 
     // PHYCR1/PHYCR2 (rtl821x_probe, rtl8211f_config_init): ALDPS off and CLKOUT on after reset.
@@ -96,7 +94,6 @@ export class RealtekRtl8211f extends Clause22Phy {
       .reserved(6, 3)
       .field(9, 2, 'SPEED_EXT', 'ro')
       .reserved(11, 5);
-    this.#insr = intFields(map.define(0x1d, 'INSR', 0, a43), 'cor');
 
     // Page 0xd08: RGMII delay controls (rtl8211f_config_init): TX delay reg 0x11 bit 8, RX delay reg 0x15 bit 3.
     const d08 = { page: 0xd08 };
@@ -114,16 +111,11 @@ export class RealtekRtl8211f extends Clause22Phy {
 
   /** INTB is asserted while an enabled cause is pending in INSR. */
   protected override irqAsserted(): boolean {
-    return (this.#iner.peek() & this.#insr.peek()) !== 0;
+    return this.#int.pending();
   }
 
   protected override onStatusChange(previous: PhyStatus, next: PhyStatus): void {
     super.onStatusChange(previous, next);
-    const c = statusCauses(previous, next, this.#lastUp);
-    let bits = 0;
-    if (c.linkChanged) bits |= 1 << INT.LINK_STATUS;
-    if (c.pageReceived) bits |= 1 << INT.PAGE_RECEIVED;
-    this.#insr.raise(bits);
-    if (next.up) this.#lastUp = next;
+    this.#intCauses.raise(previous, next);
   }
 }

@@ -1,8 +1,8 @@
-import { RegisterMap, type Register } from '../regs/index.js';
+import { defineInterruptPair, RegisterMap, type InterruptPair, type Register } from '../regs/index.js';
 import { Clause22Phy } from './c22-phy.js';
 import type { PhyStatus } from './phy.js';
 import { idInFamily, type ModelOptions } from './phy-id.js';
-import { speedCode, statusCauses } from './vendor-status.js';
+import { InterruptCauses, speedCode } from './vendor-status.js';
 
 export const DP83867_ID = 0x2000a231;
 /** dp83867.c PHY_ID_MATCH_MODEL(DP83867_PHY_ID): the low 4 bits are the revision. */
@@ -36,10 +36,9 @@ const INT = {
  * the PHY without touching registers (dp83867_phy_reset()).
  */
 export class TiDp83867 extends Clause22Phy {
-  #micr!: Register;
-  #isr!: Register;
+  #int!: InterruptPair;
+  #intCauses!: InterruptCauses;
   #cfg3!: Register;
-  #lastUp: PhyStatus | undefined;
   readonly extended: RegisterMap;
 
   constructor(options: ModelOptions) {
@@ -84,15 +83,22 @@ export class TiDp83867 extends Clause22Phy {
       .flag(12, 'PAGE_RECEIVED', 'ro', { value: () => (st().autonegComplete && st().partnerAutoneg ? 1 : 0) })
       .flag(13, 'DUPLEX', 'ro', { value: () => (up() && st().resolution?.duplex === 'full' ? 1 : 0) })
       .field(14, 2, 'SPEED', 'ro', { value: () => (up() ? speedCode(st()) : 0) });
-    const intFields = (r: Register, access: 'rw' | 'cor') => {
-      for (const [name, bit] of Object.entries(INT))
-        r.flag(bit, name, name.startsWith('RESERVED') ? 'reserved' : access);
-      return r;
-    };
-    this.#micr = intFields(map.define(0x12, 'MICR', 0), 'rw').onWrite(() => {
+    this.#int = defineInterruptPair(
+      map,
+      { address: 0x12, name: 'MICR' },
+      { address: 0x13, name: 'ISR' },
+      INT,
+    );
+    this.#int.enable.onWrite(() => {
       this.refresh();
     });
-    this.#isr = intFields(map.define(0x13, 'ISR', 0), 'cor');
+    this.#intCauses = new InterruptCauses(this.#int.status, {
+      linkChanged: INT.LINK_STATUS_CHANGED,
+      speedChanged: INT.SPEED_CHANGED,
+      duplexChanged: INT.DUPLEX_CHANGED,
+      autonegCompleted: INT.AUTONEG_COMPLETE,
+      pageReceived: INT.PAGE_RECEIVED,
+    });
     map
       .define(0x14, 'CFG2', 0x29c7)
       .tagged(0, 7, 'CFG2_LOW')
@@ -201,19 +207,11 @@ export class TiDp83867 extends Clause22Phy {
 
   /** INT is driven when CFG3.INT_OE routes it out and an enabled cause is pending. */
   protected override irqAsserted(): boolean {
-    return (this.#cfg3.peek() & 0x0080) !== 0 && (this.#micr.peek() & this.#isr.peek()) !== 0;
+    return (this.#cfg3.peek() & 0x0080) !== 0 && this.#int.pending();
   }
 
   protected override onStatusChange(previous: PhyStatus, next: PhyStatus): void {
     super.onStatusChange(previous, next);
-    const c = statusCauses(previous, next, this.#lastUp);
-    let bits = 0;
-    if (c.linkChanged) bits |= 1 << INT.LINK_STATUS_CHANGED;
-    if (c.speedChanged) bits |= 1 << INT.SPEED_CHANGED;
-    if (c.duplexChanged) bits |= 1 << INT.DUPLEX_CHANGED;
-    if (c.autonegCompleted) bits |= 1 << INT.AUTONEG_COMPLETE;
-    if (c.pageReceived) bits |= 1 << INT.PAGE_RECEIVED;
-    this.#isr.raise(bits);
-    if (next.up) this.#lastUp = next;
+    this.#intCauses.raise(previous, next);
   }
 }
