@@ -219,8 +219,9 @@ export function register(program: Command): void {
         realtime: 'realtime-on',
         virtual: 'realtime-off',
       } as const;
-      const which = ops[(op ?? 'get') as keyof typeof ops];
-      if (which === undefined) throw new ExitCodeError(2, `clock: unknown op "${op}"`);
+      const name = op ?? 'get';
+      if (!Object.hasOwn(ops, name)) throw new ExitCodeError(2, `clock: unknown op "${name}"`);
+      const which = ops[name as keyof typeof ops];
       const ns = BigInt(Math.round(Number(msText ?? '0') * 1e6));
       const r = await withClient(cmd, (c) => c.clock(which, ns));
       process.stdout.write(`${r.nowNs}${r.realtime ? ' realtime' : ''}\n`);

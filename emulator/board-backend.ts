@@ -18,7 +18,6 @@ const TRACE_CAPACITY = 8192;
 /** include/uapi/linux/ethtool.h: ETHTOOL_C33_PSE_ADMIN_STATE_* and ETHTOOL_C33_PSE_PW_D_STATUS_*. */
 const C33_ADMIN = { disabled: 2, enabled: 3 } as const;
 const C33_PW = { disabled: 2, searching: 3, delivering: 4, otherfault: 7 } as const;
-const DUPLEX = { half: 'half', full: 'full' } as const;
 
 /**
  * Adapts a Board to the protocol's EmulationBackend: bus and controller numbering (index order in the
@@ -256,7 +255,7 @@ export class BoardBackend implements EmulationBackend {
           phy: where.addr,
           up,
           speed: up && typeof e.speed === 'number' ? e.speed : 0,
-          duplex: up ? (DUPLEX[e.duplex as keyof typeof DUPLEX] ?? 'unknown') : 'unknown',
+          duplex: up && (e.duplex === 'half' || e.duplex === 'full') ? e.duplex : 'unknown',
           timeNs: this.now(),
         });
     }

@@ -181,25 +181,26 @@ export class MdioClient extends EventEmitter<{ event: [Event]; close: [Error | u
   async *events(): AsyncGenerator<Event> {
     const queue: Event[] = [];
     let wake: (() => void) | undefined;
-    let done = false;
+    // Set from the close listener; an object so the loop re-reads it after every await.
+    const closed = { done: false };
     const onEvent = (e: Event) => {
       queue.push(e);
       wake?.();
     };
     const onClose = () => {
-      done = true;
+      closed.done = true;
       wake?.();
     };
     this.on('event', onEvent);
     this.on('close', onClose);
     try {
-      while (true) {
+      for (;;) {
         const next = queue.shift();
         if (next !== undefined) {
           yield next;
           continue;
         }
-        if (done || this.socket.destroyed) return;
+        if (closed.done || this.socket.destroyed) return;
         await new Promise<void>((resolve) => (wake = resolve));
         wake = undefined;
       }

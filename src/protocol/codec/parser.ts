@@ -44,17 +44,22 @@ export class FrameParser {
     let off = 0;
     if (this.accLen > 0) {
       off = this.fillPending(chunk);
-      if (off < 0 || this.stopped) return;
+      if (off < 0 || this.halted()) return;
     }
     const len = chunk.length;
-    while (!this.stopped && len - off >= 4) {
+    while (!this.halted() && len - off >= 4) {
       const size = chunk.readUInt32LE(off);
       if (!this.sizeOk(size)) return;
       if (len - off < size) break;
       this.deliver(chunk, off, size);
       off += size;
     }
-    if (!this.stopped && off < len) this.keep(chunk, off);
+    if (!this.halted() && off < len) this.keep(chunk, off);
+  }
+
+  /** A delivered frame's handler may call stop(): the flag is re-read after every delivery. */
+  private halted(): boolean {
+    return this.stopped;
   }
 
   /** Completes a frame split across chunks; returns how much of `chunk` it used, or -1 if it needs more. */
