@@ -15,9 +15,9 @@ export function register(program: Command): void {
       'record MDIO transactions to a trace file: from a scenario run, or from a kernel mdio_access capture',
     )
     .action(async (file: string | undefined, opts: { out: string; mdioAccess?: string }) => {
-      if ((file === undefined) === (opts.mdioAccess === undefined))
-        throw new ExitCodeError(2, 'mdio-emu: give either a scenario file or --mdio-access FILE');
+      const either = 'mdio-emu: give either a scenario file or --mdio-access FILE';
       if (opts.mdioAccess !== undefined) {
+        if (file !== undefined) throw new ExitCodeError(2, either);
         const { records } = readTraceFile(opts.mdioAccess);
         const out = new TraceFile(opts.out, `imported from ${opts.mdioAccess} (mdio:mdio_access)`);
         for (const r of records) out.write(r);
@@ -25,7 +25,8 @@ export function register(program: Command): void {
         process.stdout.write(`${opts.out}: ${out.records} transactions, ${out.bytes} bytes\n`);
         return;
       }
-      const loaded = await loadEmulatorScenario(file!);
+      if (file === undefined) throw new ExitCodeError(2, either);
+      const loaded = await loadEmulatorScenario(file);
       const out = new TraceFile(opts.out, `scenario ${loaded.scenario.name}`);
       try {
         const report = await runScenario(loaded.scenario, loaded.tree, {

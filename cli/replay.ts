@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { ReplayServer, type ServeMode } from '../src/replay/serve.js';
+import { ReplayServer } from '../src/replay/serve.js';
 import { formatDifference, verifyTrace } from '../src/replay/verify.js';
 import { compileTreeFile } from '../src/scenario/load-emulator.js';
 import { boardTarget } from '../src/scenario/replay-target.js';
@@ -27,9 +27,7 @@ export function register(program: Command): void {
       const target = boardTarget(compileTreeFile(opts.dts));
       if (opts.timeBase !== undefined && opts.timeBase !== 'absolute' && opts.timeBase !== 'first-record')
         throw new ExitCodeError(2, `mdio-emu: --time-base must be absolute or first-record`);
-      const timeBase =
-        (opts.timeBase as 'absolute' | 'first-record' | undefined) ??
-        (trace.format === 'mdio-emu' ? 'absolute' : 'first-record');
+      const timeBase = opts.timeBase ?? (trace.format === 'mdio-emu' ? 'absolute' : 'first-record');
       const busMap = opts.bus ? new Map(opts.bus.map((p) => p.split('=') as [string, string])) : undefined;
       let report;
       try {
@@ -56,7 +54,7 @@ export function register(program: Command): void {
     .action((file: string, opts: { requests: string; mode: string }) => {
       if (opts.mode !== 'strict' && opts.mode !== 'per-register')
         throw new ExitCodeError(2, 'mdio-emu: --mode must be strict or per-register');
-      const server = new ReplayServer(readTraceFile(file).records, opts.mode as ServeMode);
+      const server = new ReplayServer(readTraceFile(file).records, opts.mode);
       const requests = readTraceFile(opts.requests).records;
       let differing = 0;
       for (const r of requests) {

@@ -67,9 +67,9 @@ function myers(a: readonly string[], b: readonly string[], maxD: number): Op[] |
     const next = v.slice();
     for (let k = -d; k <= d; k += 2) {
       let x =
-        k === -d || (k !== d && v[offset + k - 1]! < v[offset + k + 1]!)
-          ? v[offset + k + 1]!
-          : v[offset + k - 1]! + 1;
+        k === -d || (k !== d && item(v, offset + k - 1) < item(v, offset + k + 1))
+          ? item(v, offset + k + 1)
+          : item(v, offset + k - 1) + 1;
       let y = x - k;
       while (x < n && y < m && a[x] === b[y]) {
         x++;
@@ -88,11 +88,11 @@ function backtrack(trace: Int32Array[], offset: number, n: number, m: number, dE
   let x = n;
   let y = m;
   for (let d = dEnd; d > 0; d--) {
-    const v = trace[d]!;
+    const v = item(trace, d);
     const k = x - y;
-    const down = k === -d || (k !== d && v[offset + k - 1]! < v[offset + k + 1]!);
+    const down = k === -d || (k !== d && item(v, offset + k - 1) < item(v, offset + k + 1));
     const prevK = down ? k + 1 : k - 1;
-    const prevX = v[offset + prevK]!;
+    const prevX = item(v, offset + prevK);
     const prevY = prevX - prevK;
     while (x > prevX && y > prevY) ops.push({ kind: 'equal', a: --x, b: --y });
     if (down) ops.push({ kind: 'insert', a: x, b: --y });
@@ -119,21 +119,21 @@ function pairChanges(ops: Op[], a: readonly TraceRecord[], b: readonly TraceReco
   const out: DiffEntry[] = [];
   let i = 0;
   while (i < ops.length) {
-    if (ops[i]!.kind === 'equal') {
+    if (item(ops, i).kind === 'equal') {
       i++;
       continue;
     }
     const dels: number[] = [];
     const ins: number[] = [];
-    while (i < ops.length && ops[i]!.kind !== 'equal') {
-      const op = ops[i]!;
+    while (i < ops.length && item(ops, i).kind !== 'equal') {
+      const op = item(ops, i);
       if (op.kind === 'delete') dels.push(op.a);
       else ins.push(op.b);
       i++;
     }
     let j = 0;
     for (const ai of dels) {
-      const ra = a[ai]!;
+      const ra = item(a, ai);
       const bi = ins[j];
       const rb = bi === undefined ? undefined : b[bi];
       if (
@@ -148,7 +148,7 @@ function pairChanges(ops: Op[], a: readonly TraceRecord[], b: readonly TraceReco
         j++;
       } else out.push({ kind: 'only-a', a: ai });
     }
-    for (; j < ins.length; j++) out.push({ kind: 'only-b', b: ins[j]! });
+    for (const bi of ins.slice(j)) out.push({ kind: 'only-b', b: bi });
   }
   return out;
 }
@@ -173,16 +173,23 @@ export function formatDiff(
   const at = (r: TraceRecord | undefined, i: number): string => `${r?.line ?? i + 1}`;
   for (const e of diff.entries.slice(0, limit)) {
     if (e.kind === 'changed') {
-      const ra = a[e.a]!;
-      const rb = b[e.b]!;
+      const ra = item(a, e.a);
+      const rb = item(b, e.b);
       lines.push(
         `~ ${na}:${at(ra, e.a)} ${nb}:${at(rb, e.b)}  ${describeRecord(ra).replace(/ [=<]-? 0x[0-9a-f]{4}.*$/, '')}: ${hex4(ra.value)} in ${na}, ${hex4(rb.value)} in ${nb}`,
       );
-    } else if (e.kind === 'only-a') lines.push(`- ${na}:${at(a[e.a], e.a)}  ${describeRecord(a[e.a]!)}`);
-    else lines.push(`+ ${nb}:${at(b[e.b], e.b)}  ${describeRecord(b[e.b]!)}`);
+    } else if (e.kind === 'only-a') lines.push(`- ${na}:${at(a[e.a], e.a)}  ${describeRecord(item(a, e.a))}`);
+    else lines.push(`+ ${nb}:${at(b[e.b], e.b)}  ${describeRecord(item(b, e.b))}`);
   }
   if (diff.entries.length > limit) lines.push(`… ${diff.entries.length - limit} more`);
   return lines;
+}
+
+/** An index the algorithm keeps in range: a RangeError (a bug here, not bad input) if it is not. */
+function item<T>(list: ArrayLike<T>, i: number): T {
+  const v = list[i];
+  if (v === undefined) throw new RangeError(`diff: index ${i} outside 0-${list.length - 1}`);
+  return v;
 }
 
 function hex4(n: number): string {

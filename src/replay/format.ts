@@ -63,7 +63,7 @@ export class TraceWriter {
 let hex4Table: string[] | undefined;
 function hex4(n: number): string {
   hex4Table ??= Array.from({ length: 0x10000 }, (_, i) => `0x${i.toString(16).padStart(4, '0')}`);
-  return hex4Table[n]!;
+  return hex4Table[n] ?? `0x${n.toString(16).padStart(4, '0')}`;
 }
 const HEX2 = Array.from({ length: 0x100 }, (_, i) => `0x${i.toString(16).padStart(2, '0')}`);
 

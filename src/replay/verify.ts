@@ -48,8 +48,7 @@ export function verifyTrace(
   const t0 = options.timeBase === 'first-record' ? (records[0]?.vtNs ?? 0) : 0;
   const differences: Difference[] = [];
   let reads = 0;
-  for (let i = 0; i < records.length; i++) {
-    const r = records[i]!;
+  for (const [i, r] of records.entries()) {
     const bus = busMap.get(r.bus);
     if (bus === undefined) throw new Error(`no model bus for trace bus ${r.bus}`);
     target.advanceTo(r.vtNs - t0);
@@ -87,7 +86,7 @@ export function mapBuses(
   const free = modelBuses.filter((b) => !seenSet.has(b));
   for (const name of seen) {
     if (modelBuses.includes(name)) out.set(name, name);
-    else if (modelBuses.length === 1) out.set(name, modelBuses[0]!);
+    else if (modelBuses.length === 1 && modelBuses[0] !== undefined) out.set(name, modelBuses[0]);
     else {
       const next = free.shift();
       if (next === undefined)

@@ -63,34 +63,31 @@ test('a bad line in the middle is an error naming its line', (t) => {
   const lines = formatTrace(records).split('\n');
   lines[3] = lines[3]!.replace(' r ', ' x ');
   const err = t.throws(() => parseTrace(lines.join('\n')), { instanceOf: TraceError });
-  t.is(err?.code, TraceErrorCode.MALFORMED);
-  t.is(err?.line, 4);
+  t.is(err.code, TraceErrorCode.MALFORMED);
+  t.is(err.line, 4);
 });
 
 test('undeclared bus, wrong header and bad values are typed errors', (t) => {
   t.is(
     t.throws(() => parseTrace('mdio-emu-trace 1\n0 - - 0 r 1 0x02 0x0141 ok\n'), { instanceOf: TraceError })
-      ?.code,
+      .code,
     TraceErrorCode.UNDECLARED,
   );
   t.is(
-    t.throws(() => parseTrace('mdio-emu-trace 2\n'), { instanceOf: TraceError })?.code,
+    t.throws(() => parseTrace('mdio-emu-trace 2\n'), { instanceOf: TraceError }).code,
     TraceErrorCode.VERSION,
   );
   t.is(
     t.throws(() => parseTrace('mdio-emu-trace 1\nbus 0 /m\n0 - - 0 r 32 0x02 0x0141 ok\n'), {
       instanceOf: TraceError,
-    })?.code,
+    }).code,
     TraceErrorCode.MALFORMED,
   );
   t.is(
     t.throws(() => parseTrace('mdio-emu-trace 1\nbus 0 /m\n0 - - 0 r 1 0x02 0x10000 ok\n'), {
       instanceOf: TraceError,
-    })?.code,
+    }).code,
     TraceErrorCode.MALFORMED,
   );
-  t.is(
-    t.throws(() => readAnyTrace('hello\nworld\n'), { instanceOf: TraceError })?.code,
-    TraceErrorCode.EMPTY,
-  );
+  t.is(t.throws(() => readAnyTrace('hello\nworld\n'), { instanceOf: TraceError }).code, TraceErrorCode.EMPTY);
 });
