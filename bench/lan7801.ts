@@ -38,7 +38,9 @@ function measure(withPcap: boolean): { fps: number; frames: number; pcapBytes: n
   const cable = new EthernetCable(a, b);
   let pcapBytes = 0;
   const clock = new VirtualClock();
-  const tx: FrameReceiver = withPcap ? tee(cable.endA, new PcapRecorder({ clock, write: (c) => void (pcapBytes += c.length) })) : cable.endA;
+  const tx: FrameReceiver = withPcap
+    ? tee(cable.endA, new PcapRecorder({ clock, write: (c) => void (pcapBytes += c.length) }))
+    : cable.endA;
   a.connect(tx);
   const frame = new Uint8Array(FRAME_LEN);
   frame.set(macB, 0);
@@ -46,7 +48,11 @@ function measure(withPcap: boolean): { fps: number; frames: number; pcapBytes: n
   frame[12] = 0x88;
   frame[13] = 0xb5;
   const perUrb = Math.floor(URB_SIZE / (8 + FRAME_LEN + 2));
-  const txFrames: TxFrame[] = Array.from({ length: perUrb }, () => ({ cmdA: FRAME_LEN | 0x0040_0000, cmdB: 0, data: frame }));
+  const txFrames: TxFrame[] = Array.from({ length: perUrb }, () => ({
+    cmdA: FRAME_LEN | 0x0040_0000,
+    cmdB: 0,
+    data: frame,
+  }));
   const transfer = encodeTxTransfer(txFrames);
   let received = 0;
   const started = performance.now();
@@ -54,7 +60,8 @@ function measure(withPcap: boolean): { fps: number; frames: number; pcapBytes: n
   while (performance.now() < deadline) {
     for (let i = 0; i < 50; i++) {
       a.dataOut(0x02, transfer);
-      for (let got = b.dataIn(0x81, URB_SIZE); got?.data; got = b.dataIn(0x81, URB_SIZE)) received += parseRxTransfer(got.data).length;
+      for (let got = b.dataIn(0x81, URB_SIZE); got?.data; got = b.dataIn(0x81, URB_SIZE))
+        received += parseRxTransfer(got.data).length;
     }
   }
   const elapsed = (performance.now() - started) / 1000;
@@ -65,9 +72,15 @@ export async function run(): Promise<void> {
   measure(false); // warm-up: JIT, allocation pools
   for (const withPcap of [false, true]) {
     const { fps, frames, pcapBytes } = measure(withPcap);
-    const label = withPcap ? 'bulk OUT → MAC → cable + pcap tap → MAC → bulk IN' : 'bulk OUT → MAC → cable → MAC → bulk IN';
-    console.log(`${label}: ${Math.round(fps).toLocaleString('en')} frames/s of ${FRAME_LEN + 4} bytes (${frames} frames${withPcap ? `, ${(pcapBytes / 1e6).toFixed(0)} MB pcap` : ''})`);
-    console.log(`  ratio to 1 Gb/s line rate (${Math.round(LINE_RATE_FPS).toLocaleString('en')} frames/s): ${(fps / LINE_RATE_FPS).toFixed(2)}`);
+    const label = withPcap
+      ? 'bulk OUT → MAC → cable + pcap tap → MAC → bulk IN'
+      : 'bulk OUT → MAC → cable → MAC → bulk IN';
+    console.log(
+      `${label}: ${Math.round(fps).toLocaleString('en')} frames/s of ${FRAME_LEN + 4} bytes (${frames} frames${withPcap ? `, ${(pcapBytes / 1e6).toFixed(0)} MB pcap` : ''})`,
+    );
+    console.log(
+      `  ratio to 1 Gb/s line rate (${Math.round(LINE_RATE_FPS).toLocaleString('en')} frames/s): ${(fps / LINE_RATE_FPS).toFixed(2)}`,
+    );
   }
   await Promise.resolve();
 }

@@ -35,7 +35,8 @@ export function formatMac(mac: Uint8Array): string {
 
 export function parseMac(text: string): Uint8Array {
   const parts = text.split(':');
-  if (parts.length !== 6 || parts.some((p) => !/^[0-9a-fA-F]{2}$/.test(p))) throw new RangeError(`not a MAC address: ${text}`);
+  if (parts.length !== 6 || parts.some((p) => !/^[0-9a-fA-F]{2}$/.test(p)))
+    throw new RangeError(`not a MAC address: ${text}`);
   return Uint8Array.from(parts, (p) => Number.parseInt(p, 16));
 }
 

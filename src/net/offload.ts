@@ -111,7 +111,8 @@ export function segmentTcp(frame: Uint8Array, mss: number): Uint8Array[] {
   const headerEnd = h.l4 + ((frame[h.l4 + 12] ?? 0) >> 4) * 4;
   const payload = frame.subarray(headerEnd, h.end);
   if (payload.length <= mss) return [insertChecksums(frame, { ip: true, l4: true })];
-  const seq0 = ((frame[h.l4 + 4] ?? 0) * 0x1000000 + u16(frame, h.l4 + 5) * 0x100 + (frame[h.l4 + 7] ?? 0)) >>> 0;
+  const seq0 =
+    ((frame[h.l4 + 4] ?? 0) * 0x1000000 + u16(frame, h.l4 + 5) * 0x100 + (frame[h.l4 + 7] ?? 0)) >>> 0;
   const flags = frame[h.l4 + 13] ?? 0;
   const id0 = h.version === 4 ? u16(frame, h.l3 + 4) : 0;
   const out: Uint8Array[] = [];

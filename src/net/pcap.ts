@@ -81,7 +81,8 @@ export function parsePcap(bytes: Uint8Array): { linktype: number; packets: PcapP
   const packets: PcapPacket[] = [];
   let at = PCAP_GLOBAL_HEADER_LEN;
   while (at < bytes.length) {
-    if (at + PCAP_RECORD_HEADER_LEN > bytes.length) throw new RangeError(`truncated record header at offset ${at}`);
+    if (at + PCAP_RECORD_HEADER_LEN > bytes.length)
+      throw new RangeError(`truncated record header at offset ${at}`);
     const captured = v.getUint32(at + 8, true);
     const end = at + PCAP_RECORD_HEADER_LEN + captured;
     if (end > bytes.length) throw new RangeError(`truncated record at offset ${at}`);

@@ -2,7 +2,15 @@ import test from 'ava';
 import { crc32 } from 'node:zlib';
 import { VirtualClock, us } from '../../src/clock.js';
 import { tableCrc32 } from '../../src/net/crc32.js';
-import { EthernetCable, FrameCollector, PcapRecorder, crc32BigEndian, ethernetFcs, parsePcap, tee } from '../../src/net/index.js';
+import {
+  EthernetCable,
+  FrameCollector,
+  PcapRecorder,
+  crc32BigEndian,
+  ethernetFcs,
+  parsePcap,
+  tee,
+} from '../../src/net/index.js';
 
 test('pcap: global header and records as pcap-savefile(5) lays them out (LE magic a1b2c3d4, v2.4, LINKTYPE_ETHERNET)', (t) => {
   const clock = new VirtualClock();
@@ -54,8 +62,17 @@ test('cable: frames cross in both directions while connected, dropped while cut;
   fromA.receive(Uint8Array.of(3));
   cable.reconnect();
   fromA.receive(Uint8Array.of(4));
-  t.deepEqual(b.frames.map((f) => f[0]), [1, 4]);
-  t.deepEqual(a.frames.map((f) => f[0]), [2]);
-  t.deepEqual(tap.frames.map((f) => f[0]), [1, 3, 4]);
+  t.deepEqual(
+    b.frames.map((f) => f[0]),
+    [1, 4],
+  );
+  t.deepEqual(
+    a.frames.map((f) => f[0]),
+    [2],
+  );
+  t.deepEqual(
+    tap.frames.map((f) => f[0]),
+    [1, 3, 4],
+  );
   t.deepEqual(cable.stats, { delivered: 3, dropped: 1 });
 });

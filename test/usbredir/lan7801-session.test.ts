@@ -15,16 +15,27 @@ function station(clock: VirtualClock, mac: number[]) {
   bus.attach(1, phy);
   phy.setPartner(GIGABIT_SWITCH_PORT);
   const dev = new Lan7801({ mdio: bus, phy, macAddress: Uint8Array.from(mac) });
-  let guest: FakeGuest | undefined;
-  const session = new UsbredirHostSession(dev, { send: (b) => guest?.feed(b) });
-  guest = new FakeGuest((b) => session.receive(b));
+  // The session only sends from start(), after `guest` exists.
+  const session = new UsbredirHostSession(dev, { send: (b) => guest.feed(b) });
+  const guest = new FakeGuest((b) => session.receive(b));
   session.start();
   guest.hello();
   let id = 100n;
   const writeReg = (index: number, value: number): void => {
     const data = new Uint8Array(4);
     new DataView(data.buffer).setUint32(0, value >>> 0, true);
-    guest!.send({ type: 'control_packet', id: id++, endpoint: 0x00, request: 0xa0, requestType: 0x40, status: 0, value: 0, index, length: 4, data });
+    guest.send({
+      type: 'control_packet',
+      id: id++,
+      endpoint: 0x00,
+      request: 0xa0,
+      requestType: 0x40,
+      status: 0,
+      value: 0,
+      index,
+      length: 4,
+      data,
+    });
   };
   // The end state of lan78xx_reset + lan78xx_open: BIR, RFE broadcast, RX/TX MAC and FIFOs on.
   writeReg(0x80, 0x40);
@@ -89,5 +100,8 @@ test('interrupt receiving: a cable pull at the RTL8211F reaches the guest as an 
   clock.advance(ms(10));
   const reports = only(s.guest.take(), 'interrupt_packet');
   t.is(reports.length, 1);
-  t.is(new DataView(reports[0]!.data.buffer, reports[0]!.data.byteOffset).getUint32(0, true) & 0x0002_0000, 0x0002_0000);
+  t.is(
+    new DataView(reports[0]!.data.buffer, reports[0]!.data.byteOffset).getUint32(0, true) & 0x0002_0000,
+    0x0002_0000,
+  );
 });

@@ -8,13 +8,37 @@ import { Status } from '../../src/usbredir/codec/constants.js';
 import { encodeConfigurationDescriptor, encodeDeviceDescriptor } from '../../src/usbredir/descriptors.js';
 import { Lan7801, type Lan7801TraceEvent } from '../../src/usbredir/devices/lan7801.js';
 import { encodeTxTransfer, parseRxTransfer } from '../../src/usbredir/devices/lan7801-frames.js';
-import { EINVAL, INT_STS_PHY_INT_, Lan78xxDriver, MAC_CR_AUTO_DUPLEX_, MAC_CR_AUTO_SPEED_, MAC_CR_GMII_EN_, MAF_HI, MAF_HI_VALID_, MAF_LO, etherCrc } from './lan78xx-driver.js';
+import {
+  EINVAL,
+  INT_STS_PHY_INT_,
+  Lan78xxDriver,
+  MAC_CR_AUTO_DUPLEX_,
+  MAC_CR_AUTO_SPEED_,
+  MAC_CR_GMII_EN_,
+  MAF_HI,
+  MAF_HI_VALID_,
+  MAF_LO,
+  etherCrc,
+} from './lan78xx-driver.js';
 
-const E2P_CMD = 0x40, MAC_CR = 0x100, MAC_RX = 0x104, MII_ACC = 0x120, INT_STS = 0x0c;
-const EP_IN = 0x81, EP_OUT = 0x02, EP_INT = 0x83;
+const E2P_CMD = 0x40,
+  MAC_CR = 0x100,
+  MAC_RX = 0x104,
+  MII_ACC = 0x120,
+  INT_STS = 0x0c;
+const EP_IN = 0x81,
+  EP_OUT = 0x02,
+  EP_INT = 0x83;
 // lan78xx.h command-word bits, restated here from the header (not imported from the model).
-const TX_CMD_A_FCS_ = 0x0040_0000, TX_CMD_A_IPE_ = 0x0400_0000, TX_CMD_A_TPE_ = 0x0200_0000, TX_CMD_A_LSO_ = 0x0800_0000, TX_CMD_A_IVTG_ = 0x0100_0000;
-const RX_CMD_A_LEN_MASK_ = 0x3fff, RX_CMD_A_FVTG_ = 0x0080_0000, RX_CMD_A_ICSM_ = 0x4000, RX_CMD_A_BAM_ = 0x0200_0000;
+const TX_CMD_A_FCS_ = 0x0040_0000,
+  TX_CMD_A_IPE_ = 0x0400_0000,
+  TX_CMD_A_TPE_ = 0x0200_0000,
+  TX_CMD_A_LSO_ = 0x0800_0000,
+  TX_CMD_A_IVTG_ = 0x0100_0000;
+const RX_CMD_A_LEN_MASK_ = 0x3fff,
+  RX_CMD_A_FVTG_ = 0x0080_0000,
+  RX_CMD_A_ICSM_ = 0x4000,
+  RX_CMD_A_BAM_ = 0x0200_0000;
 
 interface Rig {
   clock: VirtualClock;
@@ -35,7 +59,13 @@ function rig(options: { eeprom?: Uint8Array; partner?: boolean } = {}): Rig {
   if (options.partner ?? true) phy.setPartner(GIGABIT_SWITCH_PORT);
   const trace: Lan7801TraceEvent[] = [];
   const wire = new FrameCollector();
-  const dev = new Lan7801({ mdio: bus, phy, wire, trace: (e) => trace.push(e), ...(options.eeprom ? { eeprom: options.eeprom } : {}) });
+  const dev = new Lan7801({
+    mdio: bus,
+    phy,
+    wire,
+    trace: (e) => trace.push(e),
+    ...(options.eeprom ? { eeprom: options.eeprom } : {}),
+  });
   const notified: number[] = [];
   dev.setInNotifier((ep) => notified.push(ep));
   return { clock, bus, phy, dev, drv: new Lan78xxDriver(dev), wire, trace, notified };
@@ -69,7 +99,14 @@ test('descriptors: 0424:7801, vendor class, bulk IN 1, bulk OUT 2, interrupt IN 
   // lan78xx_probe: bNumEndpoints >= 3, pipe 1 bulk IN, pipe 2 bulk OUT, endpoint[2] interrupt IN.
   t.is(c[9 + 4], 3);
   const eps = [0, 1, 2].map((i) => c.subarray(18 + 7 * i, 25 + 7 * i));
-  t.deepEqual(eps.map((e) => [e[2], e[3]! & 3]), [[0x81, 2], [0x02, 2], [0x83, 3]]);
+  t.deepEqual(
+    eps.map((e) => [e[2], e[3]! & 3]),
+    [
+      [0x81, 2],
+      [0x02, 2],
+      [0x83, 3],
+    ],
+  );
 });
 
 test('lan78xx_reset: LiteReset completes, ID_REV gives chip 7801, no EEPROM (timeout) and blank OTP leave a random MAC', (t) => {
@@ -83,7 +120,7 @@ test('lan78xx_reset: LiteReset completes, ID_REV gives chip 7801, no EEPROM (tim
   t.true(e2p.some((v) => (v & 0x400) !== 0 && (v & 0x8000_0000) === 0));
   t.is(drv.otpResult, -EINVAL, 'blank OTP: signature is neither 0xF3 nor 0xF7');
   t.deepEqual(dev.macAddress, drv.mac, 'RX_ADDRL/H hold the address the driver chose');
-  t.is(drv.read_reg(MAF_HI(0)), ((drv.mac[4]! | (drv.mac[5]! << 8)) | MAF_HI_VALID_) >>> 0);
+  t.is(drv.read_reg(MAF_HI(0)), (drv.mac[4]! | (drv.mac[5]! << 8) | MAF_HI_VALID_) >>> 0);
   const macCr = drv.read_reg(MAC_CR);
   t.is(macCr & MAC_CR_GMII_EN_, 0, 'LAN7801 only has RGMII');
   t.is(macCr & (MAC_CR_AUTO_DUPLEX_ | MAC_CR_AUTO_SPEED_), MAC_CR_AUTO_DUPLEX_ | MAC_CR_AUTO_SPEED_);
@@ -115,14 +152,11 @@ test('MII_ACC/MII_DATA reach the PHY on the MDIO bus: IDs of the 88E1510, 0xffff
   t.is(acc & 1, 0);
   t.is((acc >> 11) & 0x1f, 1);
   t.is((acc >> 6) & 0x1f, 4);
-  t.deepEqual(
-    trace.filter((e) => e.event === 'lan7801.mdio').slice(0, 3),
-    [
-      { event: 'lan7801.mdio', op: 'read', phy: 1, reg: 2, value: 0x0141 },
-      { event: 'lan7801.mdio', op: 'read', phy: 1, reg: 3, value: MARVELL_88E1510_ID & 0xffff },
-      { event: 'lan7801.mdio', op: 'read', phy: 7, reg: 2, value: 0xffff },
-    ],
-  );
+  t.deepEqual(trace.filter((e) => e.event === 'lan7801.mdio').slice(0, 3), [
+    { event: 'lan7801.mdio', op: 'read', phy: 1, reg: 2, value: 0x0141 },
+    { event: 'lan7801.mdio', op: 'read', phy: 1, reg: 3, value: MARVELL_88E1510_ID & 0xffff },
+    { event: 'lan7801.mdio', op: 'read', phy: 7, reg: 2, value: 0xffff },
+  ]);
 });
 
 test('unknown registers read 0, swallow writes and are reported once', (t) => {
@@ -130,7 +164,10 @@ test('unknown registers read 0, swallow writes and are reported once', (t) => {
   t.is(drv.read_reg(0x7fc), 0);
   drv.write_reg(0x7fc, 0x1234);
   t.is(drv.read_reg(0x7fc), 0);
-  t.deepEqual(trace.filter((e) => e.event === 'lan7801.unimplemented'), [{ event: 'lan7801.unimplemented', address: 0x7fc, op: 'read' }]);
+  t.deepEqual(
+    trace.filter((e) => e.event === 'lan7801.unimplemented'),
+    [{ event: 'lan7801.unimplemented', address: 0x7fc, op: 'read' }],
+  );
 });
 
 test('stop_hw: clearing MAC_RX.RXEN shows MAC_RX.RXD so lan78xx_stop_rx_path does not time out', (t) => {
@@ -176,7 +213,11 @@ test('cable pulled: PHY INTn → INT_STS.PHY_INT → one 4-byte report on the in
   r.clock.advance(ms(3000));
   t.true(r.phy.status.up);
   const again = r.dev.dataIn(EP_INT, 16);
-  t.is(new DataView(again!.data!.buffer).getUint32(0, true) & INT_STS_PHY_INT_, INT_STS_PHY_INT_, 'link up reported too');
+  t.is(
+    new DataView(again!.data!.buffer).getUint32(0, true) & INT_STS_PHY_INT_,
+    INT_STS_PHY_INT_,
+    'link up reported too',
+  );
 });
 
 test('TX: frames packed as lan78xx_tx_buf_fill reach the wire, short frames padded to 60 bytes, nothing while the cable is out', (t) => {
@@ -221,7 +262,10 @@ function onesSum(parts: Uint8Array[]): number {
 test('TX checksum offload (TX_CMD_A IPE|TPE): IPv4 header and UDP checksums verify per RFC 1071', (t) => {
   const r = upRig();
   const f = ipv4Udp(new TextEncoder().encode('hello from the emulated LAN7801'));
-  r.dev.dataOut(EP_OUT, encodeTxTransfer([{ cmdA: f.length | TX_CMD_A_FCS_ | TX_CMD_A_IPE_ | TX_CMD_A_TPE_, cmdB: 0, data: f }]));
+  r.dev.dataOut(
+    EP_OUT,
+    encodeTxTransfer([{ cmdA: f.length | TX_CMD_A_FCS_ | TX_CMD_A_IPE_ | TX_CMD_A_TPE_, cmdB: 0, data: f }]),
+  );
   const out = r.wire.frames[0]!;
   t.is(onesSum([out.subarray(14, 34)]), 0xffff);
   const udp = out.subarray(34, 14 + ((out[16]! << 8) | out[17]!));
@@ -238,16 +282,35 @@ test('TX segmentation offload (LSO, MSS in TX_CMD_B): 3000 payload bytes at MSS 
   ip.set([0x9c, 0x40, 0x00, 0x50, 0, 0, 0x10, 0, 0, 0, 0, 0, 0x50, 0x19, 0xff, 0xff, 0, 0, 0, 0], 20); // seq 0x1000, ACK|PSH|FIN
   ip.set(payload, 40);
   const f = frameTo([2, 0, 0, 0, 0, 2], [2, 0, 0, 0, 0, 1], 0x0800, ip);
-  r.dev.dataOut(EP_OUT, encodeTxTransfer([{ cmdA: f.length | TX_CMD_A_FCS_ | TX_CMD_A_LSO_ | TX_CMD_A_IPE_ | TX_CMD_A_TPE_, cmdB: (1448 << 16) >>> 0, data: f }]));
+  r.dev.dataOut(
+    EP_OUT,
+    encodeTxTransfer([
+      {
+        cmdA: f.length | TX_CMD_A_FCS_ | TX_CMD_A_LSO_ | TX_CMD_A_IPE_ | TX_CMD_A_TPE_,
+        cmdB: (1448 << 16) >>> 0,
+        data: f,
+      },
+    ]),
+  );
   t.is(r.wire.frames.length, 3);
   const seqs = r.wire.frames.map((s) => new DataView(s.buffer).getUint32(14 + 20 + 4));
   t.deepEqual(seqs, [0x1000, 0x1000 + 1448, 0x1000 + 2896]);
-  t.deepEqual(r.wire.frames.map((s) => s.length - 54), [1448, 1448, 104]);
-  t.deepEqual(r.wire.frames.map((s) => s[14 + 20 + 13]! & 0x09), [0, 0, 0x09], 'FIN|PSH only on the last');
+  t.deepEqual(
+    r.wire.frames.map((s) => s.length - 54),
+    [1448, 1448, 104],
+  );
+  t.deepEqual(
+    r.wire.frames.map((s) => s[14 + 20 + 13]! & 0x09),
+    [0, 0, 0x09],
+    'FIN|PSH only on the last',
+  );
   for (const s of r.wire.frames) {
     t.is(onesSum([s.subarray(14, 34)]), 0xffff);
     const tcp = s.subarray(34);
-    t.is(onesSum([Uint8Array.of(...s.subarray(26, 34), 0, 6, tcp.length >> 8, tcp.length & 0xff), tcp]), 0xffff);
+    t.is(
+      onesSum([Uint8Array.of(...s.subarray(26, 34), 0, 6, tcp.length >> 8, tcp.length & 0xff), tcp]),
+      0xffff,
+    );
   }
   t.deepEqual(Uint8Array.from(r.wire.frames.flatMap((s) => Array.from(s.subarray(54)))), payload);
 });
@@ -255,7 +318,10 @@ test('TX segmentation offload (LSO, MSS in TX_CMD_B): 3000 payload bytes at MSS 
 test('TX VLAN insertion (TX_CMD_A IVTG, tag in TX_CMD_B)', (t) => {
   const r = upRig();
   const f = frameTo([2, 0, 0, 0, 0, 2], [2, 0, 0, 0, 0, 1], 0x88b5, new Uint8Array(60));
-  r.dev.dataOut(EP_OUT, encodeTxTransfer([{ cmdA: f.length | TX_CMD_A_FCS_ | TX_CMD_A_IVTG_, cmdB: 0x2064, data: f }]));
+  r.dev.dataOut(
+    EP_OUT,
+    encodeTxTransfer([{ cmdA: f.length | TX_CMD_A_FCS_ | TX_CMD_A_IVTG_, cmdB: 0x2064, data: f }]),
+  );
   t.deepEqual(Array.from(r.wire.frames[0]!.subarray(12, 18)), [0x81, 0x00, 0x20, 0x64, 0x88, 0xb5]);
 });
 
@@ -263,15 +329,27 @@ test('RX: frames for our address come out of bulk IN as lan78xx_rx parses them, 
   const r = upRig();
   const mac = Array.from(r.dev.macAddress);
   const a = frameTo(mac, [2, 9, 9, 9, 9, 9], 0x88b5, new Uint8Array(50).fill(7));
-  const b = frameTo([0xff, 0xff, 0xff, 0xff, 0xff, 0xff], [2, 9, 9, 9, 9, 9], 0x0806, new Uint8Array(46).fill(1));
+  const b = frameTo(
+    [0xff, 0xff, 0xff, 0xff, 0xff, 0xff],
+    [2, 9, 9, 9, 9, 9],
+    0x0806,
+    new Uint8Array(46).fill(1),
+  );
   r.dev.receive(a);
   r.dev.receive(b);
   t.true(r.notified.includes(EP_IN));
   const got = r.dev.dataIn(EP_IN, 16384);
   const frames = parseRxTransfer(got!.data!);
   t.is(frames.length, 2);
-  for (const [f, sent] of [[frames[0]!, a], [frames[1]!, b]] as const) {
-    t.is(f.cmdA & RX_CMD_A_LEN_MASK_, sent.length + 4, 'RX_CMD_A length includes the FCS (frame_len = size - ETH_FCS_LEN)');
+  for (const [f, sent] of [
+    [frames[0]!, a],
+    [frames[1]!, b],
+  ] as const) {
+    t.is(
+      f.cmdA & RX_CMD_A_LEN_MASK_,
+      sent.length + 4,
+      'RX_CMD_A length includes the FCS (frame_len = size - ETH_FCS_LEN)',
+    );
     t.deepEqual(f.data.subarray(0, sent.length), sent);
     t.is(new DataView(f.data.buffer, f.data.byteOffset).getUint32(sent.length, true), crc32(sent));
     t.truthy(f.cmdA & RX_CMD_A_ICSM_, 'no hardware checksum: the stack checks in software');
@@ -292,7 +370,9 @@ test('RX filter: other unicast dropped unless promiscuous; multicast by perfect 
   r.dev.receive(frameTo(Array.from(mcHashed[32]!), [2, 9, 9, 9, 9, 9], 0x0800, new Uint8Array(46))); // 34th: hash only
   // An address whose hash bit the driver did not set is filtered.
   const used = new Set([Uint8Array.from(mcPerfect), ...mcHashed].map((a) => (etherCrc(a) >>> 23) & 0x1ff));
-  const unused = Array.from({ length: 256 }, (_, i) => Uint8Array.of(0x01, 0x00, 0x5e, 0x7f, 0, i)).find((a) => !used.has((etherCrc(a) >>> 23) & 0x1ff))!;
+  const unused = Array.from({ length: 256 }, (_, i) => Uint8Array.of(0x01, 0x00, 0x5e, 0x7f, 0, i)).find(
+    (a) => !used.has((etherCrc(a) >>> 23) & 0x1ff),
+  )!;
   r.dev.receive(frameTo(Array.from(unused), [2, 9, 9, 9, 9, 9], 0x0800, new Uint8Array(46)));
   t.is(parseRxTransfer(r.dev.dataIn(EP_IN, 16384)!.data!).length, 2);
   r.drv.lan78xx_set_multicast([], { promisc: true });
@@ -304,7 +384,12 @@ test('RX filter: other unicast dropped unless promiscuous; multicast by perfect 
 test('RX VLAN strip (RFE_CTL_VLAN_STRIP): tag moves to RX_CMD_B with RX_CMD_A FVTG', (t) => {
   const r = upRig();
   const mac = Array.from(r.dev.macAddress);
-  const tagged = frameTo(mac, [2, 9, 9, 9, 9, 9], 0x8100, Uint8Array.of(0x00, 0x05, 0x08, 0x00, ...new Array<number>(46).fill(0)));
+  const tagged = frameTo(
+    mac,
+    [2, 9, 9, 9, 9, 9],
+    0x8100,
+    Uint8Array.of(0x00, 0x05, 0x08, 0x00, ...new Array<number>(46).fill(0)),
+  );
   r.dev.receive(tagged);
   const [f] = parseRxTransfer(r.dev.dataIn(EP_IN, 16384)!.data!);
   t.truthy(f!.cmdA & RX_CMD_A_FVTG_);
@@ -315,7 +400,8 @@ test('RX VLAN strip (RFE_CTL_VLAN_STRIP): tag moves to RX_CMD_B with RX_CMD_A FV
 test('bulk IN respects the URB size and BURST_CAP: frames never split across transfers', (t) => {
   const r = upRig();
   const mac = Array.from(r.dev.macAddress);
-  for (let i = 0; i < 20; i++) r.dev.receive(frameTo(mac, [2, 9, 9, 9, 9, i], 0x88b5, new Uint8Array(1500 - 14 + 14)));
+  for (let i = 0; i < 20; i++)
+    r.dev.receive(frameTo(mac, [2, 9, 9, 9, 9, i], 0x88b5, new Uint8Array(1500 - 14 + 14)));
   const sizes: number[] = [];
   let total = 0;
   for (let got = r.dev.dataIn(EP_IN, 16384); got; got = r.dev.dataIn(EP_IN, 16384)) {

@@ -38,7 +38,9 @@ export interface TxFrame {
   readonly data: Uint8Array;
 }
 
-export type TxParseError = { readonly code: 'LAN7801_TX_TRUNCATED'; readonly offset: number } | { readonly code: 'LAN7801_TX_ZERO_LENGTH'; readonly offset: number };
+export type TxParseError =
+  | { readonly code: 'LAN7801_TX_TRUNCATED'; readonly offset: number }
+  | { readonly code: 'LAN7801_TX_ZERO_LENGTH'; readonly offset: number };
 
 /** Splits one bulk OUT transfer into frames; stops at the first malformed header and says where. */
 export function parseTxTransfer(buf: Uint8Array): { frames: TxFrame[]; error?: TxParseError } {
@@ -64,7 +66,8 @@ export function parseTxTransfer(buf: Uint8Array): { frames: TxFrame[]; error?: T
 /** Builds one bulk OUT transfer the way lan78xx_tx_buf_fill does (tests and benchmarks play the driver). */
 export function encodeTxTransfer(frames: readonly TxFrame[]): Uint8Array {
   let size = 0;
-  for (const f of frames) size += ((TX_ALIGNMENT - (size % TX_ALIGNMENT)) % TX_ALIGNMENT) + TX_CMD_LEN + f.data.length;
+  for (const f of frames)
+    size += ((TX_ALIGNMENT - (size % TX_ALIGNMENT)) % TX_ALIGNMENT) + TX_CMD_LEN + f.data.length;
   const out = new Uint8Array(size);
   const v = new DataView(out.buffer);
   let at = 0;
@@ -112,7 +115,12 @@ export function parseRxTransfer(buf: Uint8Array): RxFrame[] {
     const cmdA = v.getUint32(at, true);
     const size = cmdA & RX_CMD_A.LEN_MASK;
     if (at + RX_CMD_LEN + size > buf.length) throw new RangeError(`RX frame at ${at} overruns the transfer`);
-    frames.push({ cmdA, cmdB: v.getUint32(at + 4, true), cmdC: v.getUint16(at + 8, true), data: buf.slice(at + RX_CMD_LEN, at + RX_CMD_LEN + size) });
+    frames.push({
+      cmdA,
+      cmdB: v.getUint32(at + 4, true),
+      cmdC: v.getUint16(at + 8, true),
+      data: buf.slice(at + RX_CMD_LEN, at + RX_CMD_LEN + size),
+    });
     at += rxEncodedLength(size);
   }
   return frames;

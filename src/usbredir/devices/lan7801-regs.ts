@@ -182,7 +182,13 @@ export const REGISTERS: readonly RegisterDecl[] = [
   { name: 'DP_CMD', address: R.DP_CMD, reset: 0, writable: RW },
   { name: 'DP_ADDR', address: R.DP_ADDR, reset: 0, writable: 0x3fff },
   { name: 'DP_DATA', address: R.DP_DATA, reset: 0, writable: RW },
-  { name: 'E2P_CMD', address: R.E2P_CMD, reset: 0, writable: RW & ~B.E2P_CMD_EPC_TIMEOUT, w1c: B.E2P_CMD_EPC_TIMEOUT },
+  {
+    name: 'E2P_CMD',
+    address: R.E2P_CMD,
+    reset: 0,
+    writable: RW & ~B.E2P_CMD_EPC_TIMEOUT,
+    w1c: B.E2P_CMD_EPC_TIMEOUT,
+  },
   { name: 'E2P_DATA', address: R.E2P_DATA, reset: 0, writable: 0xff },
   { name: 'USB_CFG0', address: R.USB_CFG0, reset: 0, writable: RW, usbBlock: true },
   { name: 'USB_CFG1', address: R.USB_CFG1, reset: 0, writable: RW, usbBlock: true },
@@ -209,7 +215,12 @@ export const REGISTERS: readonly RegisterDecl[] = [
   { name: 'LTM_INACTIVE0', address: R.LTM_INACTIVE0, reset: 0, writable: RW },
   { name: 'LTM_INACTIVE1', address: R.LTM_INACTIVE1, reset: 0, writable: RW },
   { name: 'MAC_CR', address: R.MAC_CR, reset: 0, writable: RW },
-  { name: 'MAC_RX', address: R.MAC_RX, reset: (1518 + 4) << B.MAC_RX_MAX_SIZE_SHIFT, writable: RW & ~B.MAC_RX_RXD },
+  {
+    name: 'MAC_RX',
+    address: R.MAC_RX,
+    reset: (1518 + 4) << B.MAC_RX_MAX_SIZE_SHIFT,
+    writable: RW & ~B.MAC_RX_RXD,
+  },
   { name: 'MAC_TX', address: R.MAC_TX, reset: 0, writable: RW & ~B.MAC_TX_TXD },
   { name: 'FLOW', address: R.FLOW, reset: 0, writable: RW },
   { name: 'RAND_SEED', address: R.RAND_SEED, reset: 0, writable: RW },
@@ -246,4 +257,6 @@ export const REGISTERS: readonly RegisterDecl[] = [
   ]).flat(),
 ];
 
-export const REGISTER_BY_ADDRESS: ReadonlyMap<number, RegisterDecl> = new Map(REGISTERS.map((r) => [r.address, r]));
+export const REGISTER_BY_ADDRESS: ReadonlyMap<number, RegisterDecl> = new Map(
+  REGISTERS.map((r) => [r.address, r]),
+);

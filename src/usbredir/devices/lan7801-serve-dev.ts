@@ -26,7 +26,11 @@ const bus = new MdioBus({ name: 'lan7801-mdio', clock });
 const phy = createPhy(MARVELL_88E1510_ID, { clock, name: 'ethernet-phy@1' });
 bus.attach(1, phy);
 phy.setPartner(GIGABIT_SWITCH_PORT);
-phy.onIrq((asserted) => process.stderr.write(`phy irq ${asserted ? 'asserted' : 'released'} (link ${phy.status.up ? 'up' : 'down'})\n`));
+phy.onIrq((asserted) =>
+  process.stderr.write(
+    `phy irq ${asserted ? 'asserted' : 'released'} (link ${phy.status.up ? 'up' : 'down'})\n`,
+  ),
+);
 const pcap = openPcapFile(pcapPath, clock);
 const hex = (n: number, w: number): string => '0x' + n.toString(16).padStart(w, '0');
 const device = new Lan7801({
@@ -34,16 +38,29 @@ const device = new Lan7801({
   phy,
   wire: pcap,
   trace: (e) => {
-    if (e.event === 'lan7801.mdio' && args.includes('--mdio')) process.stdout.write(`${e.op.padEnd(5)} phy:${hex(e.phy, 2)} reg:${hex(e.reg, 2)} val:${hex(e.value, 4)}\n`);
-    else if (e.event === 'lan7801.unimplemented') process.stderr.write(`lan7801: register ${hex(e.address, 4)} not implemented (${e.op})\n`);
-    else if (e.event === 'lan7801.guest_error' || e.event === 'lan7801.reset' || e.event === 'lan7801.interrupt') process.stderr.write(`lan7801: ${JSON.stringify(e)}\n`);
+    if (e.event === 'lan7801.mdio' && args.includes('--mdio'))
+      process.stdout.write(
+        `${e.op.padEnd(5)} phy:${hex(e.phy, 2)} reg:${hex(e.reg, 2)} val:${hex(e.value, 4)}\n`,
+      );
+    else if (e.event === 'lan7801.unimplemented')
+      process.stderr.write(`lan7801: register ${hex(e.address, 4)} not implemented (${e.op})\n`);
+    else if (
+      e.event === 'lan7801.guest_error' ||
+      e.event === 'lan7801.reset' ||
+      e.event === 'lan7801.interrupt'
+    )
+      process.stderr.write(`lan7801: ${JSON.stringify(e)}\n`);
   },
 });
-const options = { trace: (e: { event: string; state?: string; error?: Error }) => {
-  if (e.event === 'usbredir.error') process.stderr.write(`usbredir error: ${e.error?.message ?? ''}\n`);
-  else if (e.event === 'usbredir.device') process.stderr.write(`device ${e.state ?? ''}\n`);
-} };
-const link = args.includes('--connect') ? await connectUsbredir(device, { path }, options) : await listenUsbredir(device, { path }, options);
+const options = {
+  trace: (e: { event: string; state?: string; error?: Error }) => {
+    if (e.event === 'usbredir.error') process.stderr.write(`usbredir error: ${e.error?.message ?? ''}\n`);
+    else if (e.event === 'usbredir.device') process.stderr.write(`device ${e.state ?? ''}\n`);
+  },
+};
+const link = args.includes('--connect')
+  ? await connectUsbredir(device, { path }, options)
+  : await listenUsbredir(device, { path }, options);
 process.stderr.write(`lan7801 ${args.includes('--connect') ? 'connected to' : 'listening on'} ${path}\n`);
 
 createInterface({ input: process.stdin }).on('line', (line) => {
@@ -57,7 +74,9 @@ createInterface({ input: process.stdin }).on('line', (line) => {
     f.set([0x88, 0xb5], 12);
     device.receive(f);
   }
-  process.stderr.write(`${cmd}: link ${phy.status.up ? 'up' : 'down'}, tx ${device.counters.txFrames} rx ${device.counters.rxFrames} pcap ${pcap.frames}\n`);
+  process.stderr.write(
+    `${cmd}: link ${phy.status.up ? 'up' : 'down'}, tx ${device.counters.txFrames} rx ${device.counters.rxFrames} pcap ${pcap.frames}\n`,
+  );
 });
 process.on('SIGINT', () => {
   clearInterval(pacer);

@@ -1,11 +1,27 @@
 import { ethernetFcs, crc32BigEndian } from '../../net/crc32.js';
-import { ETH_FCS_LEN, ETH_ZLEN, ETHERTYPE_VLAN, isBroadcast, isMulticast, type FrameReceiver } from '../../net/frame.js';
+import {
+  ETH_FCS_LEN,
+  ETH_ZLEN,
+  ETHERTYPE_VLAN,
+  isBroadcast,
+  isMulticast,
+  type FrameReceiver,
+} from '../../net/frame.js';
 import { insertChecksums, segmentTcp } from '../../net/offload.js';
 import { Speed, Status, type StatusCode } from '../codec/constants.js';
 import { TransferType, type DeviceDescriptors } from '../descriptors.js';
 import type { SetupPacket, TransferResult, UsbDeviceModel } from '../device.js';
 import type { Clause22Bus } from './buses.js';
-import { parseTxTransfer, rxEncodedLength, writeRxFrame, RX_CMD_A, TX_CMD_A, TX_CMD_B, type RxFrame, type TxParseError } from './lan7801-frames.js';
+import {
+  parseTxTransfer,
+  rxEncodedLength,
+  writeRxFrame,
+  RX_CMD_A,
+  TX_CMD_A,
+  TX_CMD_B,
+  type RxFrame,
+  type TxParseError,
+} from './lan7801-frames.js';
 import {
   B,
   CHIP_ID_7801,
@@ -44,11 +60,21 @@ export interface Lan7801PhyWiring {
 }
 
 export type Lan7801TraceEvent =
-  | { readonly event: 'lan7801.mdio'; readonly op: 'read' | 'write'; readonly phy: number; readonly reg: number; readonly value: number }
+  | {
+      readonly event: 'lan7801.mdio';
+      readonly op: 'read' | 'write';
+      readonly phy: number;
+      readonly reg: number;
+      readonly value: number;
+    }
   /** First access to a register the model does not know (logged once per address; reads 0, writes dropped). */
   | { readonly event: 'lan7801.unimplemented'; readonly address: number; readonly op: 'read' | 'write' }
   /** The guest did something the chip rejects (a malformed TX transfer, an unknown vendor request). */
-  | { readonly event: 'lan7801.guest_error'; readonly code: TxParseError['code'] | 'LAN7801_BAD_REQUEST'; readonly detail: string }
+  | {
+      readonly event: 'lan7801.guest_error';
+      readonly code: TxParseError['code'] | 'LAN7801_BAD_REQUEST';
+      readonly detail: string;
+    }
   | { readonly event: 'lan7801.tx'; readonly length: number }
   | { readonly event: 'lan7801.rx'; readonly length: number }
   | { readonly event: 'lan7801.drop'; readonly direction: 'tx' | 'rx'; readonly reason: Lan7801DropReason }
@@ -115,9 +141,24 @@ export function lan7801Descriptors(serialNumber?: string): DeviceDescriptors {
                 interfaceSubclass: 0x00,
                 interfaceProtocol: 0xff,
                 endpoints: [
-                  { address: LAN7801_EP_BULK_IN, transfer: TransferType.bulk, maxPacketSize: HS_PACKET, interval: 0 },
-                  { address: LAN7801_EP_BULK_OUT, transfer: TransferType.bulk, maxPacketSize: HS_PACKET, interval: 0 },
-                  { address: LAN7801_EP_INTERRUPT, transfer: TransferType.interrupt, maxPacketSize: 16, interval: 4 },
+                  {
+                    address: LAN7801_EP_BULK_IN,
+                    transfer: TransferType.bulk,
+                    maxPacketSize: HS_PACKET,
+                    interval: 0,
+                  },
+                  {
+                    address: LAN7801_EP_BULK_OUT,
+                    transfer: TransferType.bulk,
+                    maxPacketSize: HS_PACKET,
+                    interval: 0,
+                  },
+                  {
+                    address: LAN7801_EP_INTERRUPT,
+                    transfer: TransferType.interrupt,
+                    maxPacketSize: 16,
+                    interval: 4,
+                  },
                 ],
               },
             ],
@@ -137,7 +178,13 @@ export function lan7801Descriptors(serialNumber?: string): DeviceDescriptors {
 export class Lan7801 implements UsbDeviceModel, FrameReceiver {
   readonly speed = Speed.high;
   readonly descriptors: DeviceDescriptors;
-  readonly counters: Lan7801Counters = { txFrames: 0, rxFrames: 0, txDropped: 0, rxDropped: 0, interruptReports: 0 };
+  readonly counters: Lan7801Counters = {
+    txFrames: 0,
+    rxFrames: 0,
+    txDropped: 0,
+    rxDropped: 0,
+    interruptReports: 0,
+  };
   readonly #regs = new Map<number, number>();
   readonly #unimplementedSeen = new Set<number>();
   /** VLAN/DA data-port RAM: 128 VLAN words then 16 multicast hash words (DP_SEL_RSEL_VLAN_DA_). */
@@ -185,12 +232,22 @@ export class Lan7801 implements UsbDeviceModel, FrameReceiver {
 
   controlRequest(setup: SetupPacket, data: Uint8Array): TransferResult {
     const vendorDevice = (setup.requestType & 0x7f) === 0x40;
-    if (vendorDevice && setup.requestType & 0x80 && setup.request === VENDOR_REQUEST_READ_REGISTER && setup.length >= 4) {
+    if (
+      vendorDevice &&
+      setup.requestType & 0x80 &&
+      setup.request === VENDOR_REQUEST_READ_REGISTER &&
+      setup.length >= 4
+    ) {
       const out = new Uint8Array(4);
       new DataView(out.buffer).setUint32(0, this.readRegister(setup.index), true);
       return { status: Status.success, data: out };
     }
-    if (vendorDevice && !(setup.requestType & 0x80) && setup.request === VENDOR_REQUEST_WRITE_REGISTER && data.length >= 4) {
+    if (
+      vendorDevice &&
+      !(setup.requestType & 0x80) &&
+      setup.request === VENDOR_REQUEST_WRITE_REGISTER &&
+      data.length >= 4
+    ) {
       this.writeRegister(setup.index, new DataView(data.buffer, data.byteOffset, 4).getUint32(0, true));
       return { status: Status.success };
     }
@@ -198,7 +255,11 @@ export class Lan7801 implements UsbDeviceModel, FrameReceiver {
       // struct lan78xx_statstage: hardware counters; the model keeps none, so all read zero.
       return { status: Status.success, data: new Uint8Array(setup.length) };
     }
-    this.#emit({ event: 'lan7801.guest_error', code: 'LAN7801_BAD_REQUEST', detail: `bmRequestType 0x${hex(setup.requestType, 2)} bRequest 0x${hex(setup.request, 2)}` });
+    this.#emit({
+      event: 'lan7801.guest_error',
+      code: 'LAN7801_BAD_REQUEST',
+      detail: `bmRequestType 0x${hex(setup.requestType, 2)} bRequest 0x${hex(setup.request, 2)}`,
+    });
     return { status: Status.stall };
   }
 
@@ -206,7 +267,12 @@ export class Lan7801 implements UsbDeviceModel, FrameReceiver {
     if (endpoint !== LAN7801_EP_BULK_OUT) return Status.stall;
     const { frames, error } = parseTxTransfer(data);
     for (const f of frames) this.#transmit(f.cmdA, f.cmdB, f.data);
-    if (error) this.#emit({ event: 'lan7801.guest_error', code: error.code, detail: `at byte ${error.offset} of a ${data.length}-byte transfer` });
+    if (error)
+      this.#emit({
+        event: 'lan7801.guest_error',
+        code: error.code,
+        detail: `at byte ${error.offset} of a ${data.length}-byte transfer`,
+      });
     return Status.success;
   }
 
@@ -234,7 +300,12 @@ export class Lan7801 implements UsbDeviceModel, FrameReceiver {
       case R.MAC_TX:
         return (stored & B.MAC_TX_TXEN ? stored : stored | B.MAC_TX_TXD) >>> 0;
       case R.FCT_RX_CTL:
-        return (stored | (stored & B.FCT_CTL_EN ? 0 : B.FCT_CTL_DIS) | (this.#rxQueue.length === 0 ? B.FCT_CTL_EMPTY : 0)) >>> 0;
+        return (
+          (stored |
+            (stored & B.FCT_CTL_EN ? 0 : B.FCT_CTL_DIS) |
+            (this.#rxQueue.length === 0 ? B.FCT_CTL_EMPTY : 0)) >>>
+          0
+        );
       case R.FCT_TX_CTL:
         return (stored | (stored & B.FCT_CTL_EN ? 0 : B.FCT_CTL_DIS) | B.FCT_CTL_EMPTY) >>> 0;
       default:
@@ -259,7 +330,14 @@ export class Lan7801 implements UsbDeviceModel, FrameReceiver {
   get macAddress(): Uint8Array {
     const lo = this.#regs.get(R.RX_ADDRL) ?? 0;
     const hi = this.#regs.get(R.RX_ADDRH) ?? 0;
-    return Uint8Array.of(lo & 0xff, (lo >>> 8) & 0xff, (lo >>> 16) & 0xff, lo >>> 24, hi & 0xff, (hi >>> 8) & 0xff);
+    return Uint8Array.of(
+      lo & 0xff,
+      (lo >>> 8) & 0xff,
+      (lo >>> 16) & 0xff,
+      lo >>> 24,
+      hi & 0xff,
+      (hi >>> 8) & 0xff,
+    );
   }
 
   #afterWrite(address: number, value: number): void {
@@ -345,7 +423,8 @@ export class Lan7801 implements UsbDeviceModel, FrameReceiver {
       const addr = cmd & B.E2P_CMD_EPC_ADDR_MASK;
       const op = cmd & B.E2P_CMD_EPC_CMD_MASK;
       if (op === B.E2P_CMD_EPC_CMD_READ) this.#regs.set(R.E2P_DATA, eeprom[addr] ?? 0xff);
-      else if (op === B.E2P_CMD_EPC_CMD_WRITE && addr < eeprom.length) eeprom[addr] = (this.#regs.get(R.E2P_DATA) ?? 0) & 0xff;
+      else if (op === B.E2P_CMD_EPC_CMD_WRITE && addr < eeprom.length)
+        eeprom[addr] = (this.#regs.get(R.E2P_DATA) ?? 0) & 0xff;
     }
     this.#regs.set(R.E2P_CMD, next >>> 0);
   }
@@ -354,7 +433,8 @@ export class Lan7801 implements UsbDeviceModel, FrameReceiver {
   #otpCommand(): void {
     this.#clearBits(R.OTP_CMD_GO, B.OTP_CMD_GO_GO);
     if (((this.#regs.get(R.OTP_FUNC_CMD) ?? 0) & B.OTP_FUNC_CMD_READ) === 0) return;
-    const addr = (((this.#regs.get(R.OTP_ADDR1) ?? 0) & 0x1f) << 8) | ((this.#regs.get(R.OTP_ADDR2) ?? 0) & 0xff);
+    const addr =
+      (((this.#regs.get(R.OTP_ADDR1) ?? 0) & 0x1f) << 8) | ((this.#regs.get(R.OTP_ADDR2) ?? 0) & 0xff);
     this.#regs.set(R.OTP_RD_DATA, this.options.otp?.[addr] ?? 0);
   }
 
@@ -362,7 +442,8 @@ export class Lan7801 implements UsbDeviceModel, FrameReceiver {
   #dataPortWrite(): void {
     const sel = (this.#regs.get(R.DP_SEL) ?? 0) & B.DP_SEL_RSEL_MASK;
     const addr = this.#regs.get(R.DP_ADDR) ?? 0;
-    if (sel === B.DP_SEL_RSEL_VLAN_DA && addr < this.#vlanDaRam.length) this.#vlanDaRam[addr] = this.#regs.get(R.DP_DATA) ?? 0;
+    if (sel === B.DP_SEL_RSEL_VLAN_DA && addr < this.#vlanDaRam.length)
+      this.#vlanDaRam[addr] = this.#regs.get(R.DP_DATA) ?? 0;
     else this.#unimplemented(0x10000 | (sel << 12) | (addr & 0xfff), 'write');
   }
 
@@ -372,10 +453,14 @@ export class Lan7801 implements UsbDeviceModel, FrameReceiver {
 
   /** Lite reset keeps the USB block's registers (the device stays enumerated); soft reset restores all. */
   #resetRegisters(includingUsb: boolean, kind: 'lite' | 'soft' | undefined): void {
-    for (const decl of REGISTERS) if (includingUsb || !decl.usbBlock) this.#regs.set(decl.address, decl.reset >>> 0);
+    for (const decl of REGISTERS)
+      if (includingUsb || !decl.usbBlock) this.#regs.set(decl.address, decl.reset >>> 0);
     const mac = this.options.macAddress ?? this.#eepromMac();
     if (mac) {
-      this.#regs.set(R.RX_ADDRL, ((mac[0] ?? 0) | ((mac[1] ?? 0) << 8) | ((mac[2] ?? 0) << 16) | ((mac[3] ?? 0) << 24)) >>> 0);
+      this.#regs.set(
+        R.RX_ADDRL,
+        ((mac[0] ?? 0) | ((mac[1] ?? 0) << 8) | ((mac[2] ?? 0) << 16) | ((mac[3] ?? 0) << 24)) >>> 0,
+      );
       this.#regs.set(R.RX_ADDRH, (mac[4] ?? 0) | ((mac[5] ?? 0) << 8));
     }
     this.#vlanDaRam.fill(0);
@@ -442,14 +527,16 @@ export class Lan7801 implements UsbDeviceModel, FrameReceiver {
   }
 
   #transmit(cmdA: number, cmdB: number, data: Uint8Array): void {
-    const enabled = (this.#regs.get(R.MAC_TX) ?? 0) & B.MAC_TX_TXEN && (this.#regs.get(R.FCT_TX_CTL) ?? 0) & B.FCT_CTL_EN;
+    const enabled =
+      (this.#regs.get(R.MAC_TX) ?? 0) & B.MAC_TX_TXEN && (this.#regs.get(R.FCT_TX_CTL) ?? 0) & B.FCT_CTL_EN;
     if (!enabled) return this.#drop('tx', 'disabled');
     if (!this.#linkUp()) return this.#drop('tx', 'no_link');
     let frame = data;
     if (cmdA & TX_CMD_A.IVTG) frame = insertVlanTag(frame, cmdB & TX_CMD_B.VTAG_MASK);
     let frames: Uint8Array[];
     if (cmdA & TX_CMD_A.LSO) frames = segmentTcp(frame, (cmdB & TX_CMD_B.MSS_MASK) >>> TX_CMD_B.MSS_SHIFT);
-    else if (cmdA & (TX_CMD_A.IPE | TX_CMD_A.TPE)) frames = [insertChecksums(frame, { ip: (cmdA & TX_CMD_A.IPE) !== 0, l4: (cmdA & TX_CMD_A.TPE) !== 0 })];
+    else if (cmdA & (TX_CMD_A.IPE | TX_CMD_A.TPE))
+      frames = [insertChecksums(frame, { ip: (cmdA & TX_CMD_A.IPE) !== 0, l4: (cmdA & TX_CMD_A.TPE) !== 0 })];
     else frames = [frame];
     for (const f of frames) {
       const padded = f.length >= ETH_ZLEN ? f : padTo(f, ETH_ZLEN);
@@ -461,7 +548,8 @@ export class Lan7801 implements UsbDeviceModel, FrameReceiver {
 
   /** A frame from the wire (no FCS): filtered, tagged and queued for bulk IN. */
   receive(frame: Uint8Array): void {
-    const enabled = (this.#regs.get(R.MAC_RX) ?? 0) & B.MAC_RX_RXEN && (this.#regs.get(R.FCT_RX_CTL) ?? 0) & B.FCT_CTL_EN;
+    const enabled =
+      (this.#regs.get(R.MAC_RX) ?? 0) & B.MAC_RX_RXEN && (this.#regs.get(R.FCT_RX_CTL) ?? 0) & B.FCT_CTL_EN;
     if (!enabled) return this.#drop('rx', 'disabled');
     if (!this.#linkUp()) return this.#drop('rx', 'no_link');
     const maxSize = ((this.#regs.get(R.MAC_RX) ?? 0) & B.MAC_RX_MAX_SIZE_MASK) >>> B.MAC_RX_MAX_SIZE_SHIFT;
@@ -472,7 +560,11 @@ export class Lan7801 implements UsbDeviceModel, FrameReceiver {
     if (isBroadcast(frame)) cmdA |= RX_CMD_A.BAM;
     else if (isMulticast(frame)) cmdA |= RX_CMD_A.MAM;
     if (!this.#accepts(frame, rfe)) return this.#drop('rx', 'filtered');
-    if (rfe & B.RFE_CTL_VLAN_STRIP && frame.length >= 18 && ((frame[12] ?? 0) << 8 | (frame[13] ?? 0)) === ETHERTYPE_VLAN) {
+    if (
+      rfe & B.RFE_CTL_VLAN_STRIP &&
+      frame.length >= 18 &&
+      (((frame[12] ?? 0) << 8) | (frame[13] ?? 0)) === ETHERTYPE_VLAN
+    ) {
       cmdA |= RX_CMD_A.FVTG;
       cmdB = ((frame[14] ?? 0) << 8) | (frame[15] ?? 0);
       body = new Uint8Array(frame.length - 4);
@@ -508,7 +600,8 @@ export class Lan7801 implements UsbDeviceModel, FrameReceiver {
   }
 
   #perfectMatch(frame: Uint8Array): boolean {
-    const lo = ((frame[0] ?? 0) | ((frame[1] ?? 0) << 8) | ((frame[2] ?? 0) << 16) | ((frame[3] ?? 0) << 24)) >>> 0;
+    const lo =
+      ((frame[0] ?? 0) | ((frame[1] ?? 0) << 8) | ((frame[2] ?? 0) << 16) | ((frame[3] ?? 0) << 24)) >>> 0;
     const hi = (frame[4] ?? 0) | ((frame[5] ?? 0) << 8);
     for (let i = 0; i < NUM_OF_MAF; i++) {
       const h = this.#regs.get(mafHi(i)) ?? 0;
@@ -521,7 +614,9 @@ export class Lan7801 implements UsbDeviceModel, FrameReceiver {
   #bulkIn(maxLength: number): TransferResult | undefined {
     if (this.#rxQueue.length === 0) {
       // USB_CFG0.BIR: NAK the IN token when there is nothing to send; otherwise a zero-length packet.
-      return (this.#regs.get(R.USB_CFG0) ?? 0) & B.USB_CFG_BIR ? undefined : { status: Status.success, data: new Uint8Array(0) };
+      return (this.#regs.get(R.USB_CFG0) ?? 0) & B.USB_CFG_BIR
+        ? undefined
+        : { status: Status.success, data: new Uint8Array(0) };
     }
     let limit = maxLength;
     const usbCfg0 = this.#regs.get(R.USB_CFG0) ?? 0;
