@@ -166,7 +166,7 @@ export class KernelDriver {
         this.#note(`${b.path}: MDIO device at address ${p.address} is missing`);
         continue;
       }
-      const s = this.phyState.get(p.path)!;
+      const s = this.#state(p);
       s.registered = true;
       s.everRegistered = true;
       s.phyId = id;
@@ -199,7 +199,7 @@ export class KernelDriver {
     this.#timers.set(
       p.path,
       clock.schedule(clock.now() + POLL_INTERVAL_NS, () => {
-        const s = this.phyState.get(p.path)!;
+        const s = this.#state(p);
         b.bus.read(p.address, BMCR);
         if (!s.link) b.bus.read(p.address, BMSR);
         const link = (b.bus.read(p.address, BMSR) & BMSR_LSTATUS) !== 0;
@@ -222,6 +222,13 @@ export class KernelDriver {
 
   #removeBus(b: BoardMdioBus): void {
     for (const p of b.phys) this.#unregister(p);
+  }
+
+  /** The constructor made a state for every PHY of the board. */
+  #state(p: BoardPhy): PhyState {
+    const s = this.phyState.get(p.path);
+    if (!s) throw new Error(`driver: ${p.path} is not a PHY of this board`);
+    return s;
   }
 
   #note(text: string): void {

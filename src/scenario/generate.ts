@@ -130,7 +130,7 @@ function plan(p: GenerateParams): PhyPlan[] {
         index: i,
         addr: i + 1,
         label: `phy${b}_${i}`,
-        model: p.phyModels[n % p.phyModels.length]!,
+        model: p.phyModels[n % p.phyModels.length] ?? DEFAULT_MODEL,
       };
       if (i < p.psePhysPerBus) {
         const k = pseIndex++;
@@ -192,7 +192,7 @@ function blocks(parts: string[][]): string[] {
 }
 
 function podlNodes(phys: PhyPlan[], indent: string): string[][] {
-  const controllers = phys.filter((x) => x.pse).map((x) => x.pse!);
+  const controllers = phys.flatMap((x) => (x.pse ? [x.pse] : []));
   if (controllers.length === 0) return [];
   const regulator = [
     `${indent}reg_pse: regulator-pse {`,
@@ -331,8 +331,8 @@ type Json = Record<string, unknown>;
 
 function scenarioJson(p: GenerateParams, phys: PhyPlan[], name: string): string {
   const qemu = p.target === 'qemu-virt';
-  const pseds = phys.filter((x) => x.pse);
-  const controllers = [...new Map(pseds.map((x) => [x.pse!.controller, x.pse!])).values()];
+  const pseds = phys.flatMap((x) => (x.pse ? [{ ...x, pse: x.pse }] : []));
+  const controllers = [...new Map(pseds.map((x) => [x.pse.controller, x.pse])).values()];
   const pseBuses = [...new Set(pseds.map((x) => x.bus))];
   const busRef = (b: number): string => `&${qemu ? 'mvusb' : 'mdio'}${b}`;
   const timeline: Json[] = [];
@@ -371,14 +371,14 @@ function scenarioJson(p: GenerateParams, phys: PhyPlan[], name: string): string 
       timeline.push({
         at,
         action: 'pd-plug',
-        controller: `&${x.pse!.controller}`,
-        port: x.pse!.port,
+        controller: `&${x.pse.controller}`,
+        port: x.pse.port,
         class: 3,
       });
       expect.push({
         kind: 'pse-port',
-        controller: `&${x.pse!.controller}`,
-        port: x.pse!.port,
+        controller: `&${x.pse.controller}`,
+        port: x.pse.port,
         power: 'delivering',
       });
     }

@@ -59,7 +59,8 @@ export async function runScenario(
       );
   });
   const clock = new VirtualClock();
-  let driver: KernelDriver | undefined;
+  // The driver needs the board, the board's trace needs the driver: it is filled in once both exist.
+  const driverRef: { current?: KernelDriver } = {};
   let transactions = 0;
   const trace = {
     enabled: true,
@@ -67,7 +68,7 @@ export async function runScenario(
       const r = recordFromMdioEvent(e, CLIENT, options.wallNow?.());
       if (!r) return;
       transactions++;
-      driver?.noteAccess(r.bus, r.addr, r.vtNs);
+      driverRef.current?.noteAccess(r.bus, r.addr, r.vtNs);
       options.record?.(r);
     },
   };
@@ -79,7 +80,10 @@ export async function runScenario(
         'dts',
         `${p.path}: Clause 45 PHYs are not modelled in emulator-only runs yet`,
       );
-  const resolved = scenario.timeline.map((t, i) => resolveAction(board, t.action, `timeline[${i}]`));
+  const steps = scenario.timeline.map((t, i) => ({
+    t,
+    resolved: resolveAction(board, t.action, `timeline[${i}]`),
+  }));
   const expectations = scenario.expect.map((e, i) => ({
     e,
     path: resolveExpectation(board, e, `expect[${i}]`),
@@ -88,18 +92,18 @@ export async function runScenario(
   // A USB device whose first action plugs it in starts unplugged (the same rule as the QEMU runner).
   const unplugged = new Set<string>();
   const firstUsb = new Map<string, string>();
-  scenario.timeline.forEach((t, i) => {
+  for (const { t, resolved } of steps) {
     const a = t.action;
-    if ((a.kind === 'usb-connect' || a.kind === 'usb-disconnect') && !firstUsb.has(resolved[i]!.target))
-      firstUsb.set(resolved[i]!.target, a.kind);
-  });
+    if ((a.kind === 'usb-connect' || a.kind === 'usb-disconnect') && !firstUsb.has(resolved.target))
+      firstUsb.set(resolved.target, a.kind);
+  }
   for (const [path, kind] of firstUsb) if (kind === 'usb-connect') unplugged.add(path);
-  driver = new KernelDriver(board, unplugged);
-  const d = driver;
+  const d = new KernelDriver(board, unplugged);
+  driverRef.current = d;
 
   const before = new Map<string, { bus: Map<string, string>; accesses: Map<string, number> }>();
   const faults = new Map<string, FaultHandle[]>();
-  scenario.timeline.forEach((t, i) => {
+  for (const { t, resolved } of steps) {
     clock.schedule(t.at * MS, () => {
       if (t.id !== undefined) {
         before.set(t.id, {
@@ -107,9 +111,9 @@ export async function runScenario(
           accesses: new Map([...d.phyState].map(([p, s]) => [p, s.accesses])),
         });
       }
-      apply(board, d, t.action, resolved[i]!, faults);
+      apply(board, d, t.action, resolved, faults);
     });
-  });
+  }
   clock.schedule(0, () => d.boot());
 
   const endNs = scenario.end * MS;
@@ -225,8 +229,10 @@ function apply(
     case 'pd-unplug':
       return board.pseAt(r.target)?.model.removePd(a.port);
     case 'phy-fault': {
-      const p = board.phyAt(r.target)!;
-      const bus = board.busAt(p.busPath)!.bus;
+      // resolveAction() checked that the target is a PHY on a bus.
+      const p = board.phyAt(r.target);
+      const bus = p && board.busAt(p.busPath)?.bus;
+      if (!p || !bus) return;
       const h =
         a.fault === 'no-response'
           ? bus.injectFault({ kind: 'no-response', addr: p.address })
@@ -394,7 +400,9 @@ function evaluate(
       };
     }
     case 'pse-port': {
-      const power = board.pseAt(path)!.model.status(e.port).power;
+      const c = board.pseAt(path);
+      if (!c) return { pass: false, message: `${path} is not a PSE controller` };
+      const power = c.model.status(e.port).power;
       const shown = power === 'over-budget' ? 'searching' : power;
       return { pass: shown === e.power, message: `${path} PI ${e.port} is ${power}` };
     }

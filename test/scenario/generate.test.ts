@@ -104,7 +104,7 @@ test('every PHY model appears as its ID compatible (a plain node would get the g
 
 test('impossible parameter sets are refused naming the option', (t) => {
   const refuse = (p: Partial<GenerateParams>, field: string) =>
-    t.is(t.throws(() => generate({ ...DEFAULT_PARAMS, ...p }), { instanceOf: ConfigError })?.field, field);
+    t.is(t.throws(() => generate({ ...DEFAULT_PARAMS, ...p }), { instanceOf: ConfigError }).field, field);
   refuse({ pse: 'tps23881', psePorts: 2, buses: 3, psePhysPerBus: 1 }, '--pse-ports');
   refuse({ pse: 'tps23881', psePorts: 9 }, '--pse-ports');
   refuse({ target: 'qemu-virt', buses: 5 }, '--buses');
