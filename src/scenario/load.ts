@@ -18,14 +18,19 @@ export interface LoadedScenario<S = Scenario> {
  */
 export async function loadScenario<S extends { dts: string } = Scenario>(
   file: string,
-  parse: (text: string, defaultName: string) => S = parseScenario as unknown as (text: string, defaultName: string) => S,
+  parse: (text: string, defaultName: string) => S = parseScenario as unknown as (
+    text: string,
+    defaultName: string,
+  ) => S,
 ): Promise<LoadedScenario<S>> {
   const abs = resolve(file);
   let text: string;
   try {
     text = await readFile(abs, 'utf8');
   } catch (err) {
-    throw new ConfigError('SCN003', '', `cannot read scenario file ${file}: ${(err as Error).message}`, { cause: err });
+    throw new ConfigError('SCN003', '', `cannot read scenario file ${file}: ${(err as Error).message}`, {
+      cause: err,
+    });
   }
   let scenario: S;
   try {

@@ -6,7 +6,11 @@ import type { Action, ActionKind, Expectation, ExpectationKind, Scenario, Timeli
  * (`timeline[1].module`) so a user can find it without reading this code. Unknown fields are errors: a typo
  * such as `"modul"` must not silently drop an argument.
  */
-export function parseScenario(text: string, defaultName = 'scenario', extensions?: ScenarioExtensions): Scenario {
+export function parseScenario(
+  text: string,
+  defaultName = 'scenario',
+  extensions?: ScenarioExtensions,
+): Scenario {
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -15,7 +19,9 @@ export function parseScenario(text: string, defaultName = 'scenario', extensions
   }
   const top = object(json, '');
   allowOnly(top, '', ['name', 'description', 'dts', 'clock', 'end', 'settleMs', 'timeline', 'expect']);
-  const timeline = array(required(top, 'timeline', ''), 'timeline').map((e, i) => timelineEntry(e, `timeline[${i}]`, extensions));
+  const timeline = array(required(top, 'timeline', ''), 'timeline').map((e, i) =>
+    timelineEntry(e, `timeline[${i}]`, extensions),
+  );
   const ids = new Set<string>();
   timeline.forEach((entry, i) => {
     if (entry.id === undefined) return;
@@ -25,14 +31,21 @@ export function parseScenario(text: string, defaultName = 'scenario', extensions
   timeline.forEach((entry, i) => {
     const prev = timeline[i - 1];
     if (prev && entry.at < prev.at) {
-      throw new ConfigError('SCN007', `timeline[${i}].at`, `${entry.at} ms comes before the previous entry's ${prev.at} ms; keep the timeline in time order`);
+      throw new ConfigError(
+        'SCN007',
+        `timeline[${i}].at`,
+        `${entry.at} ms comes before the previous entry's ${prev.at} ms; keep the timeline in time order`,
+      );
     }
   });
   const settleMs = top.settleMs === undefined ? 1000 : nonNegative(top.settleMs, 'settleMs');
   const lastAt = timeline.at(-1)?.at ?? 0;
   const end = top.end === undefined ? lastAt + settleMs : nonNegative(top.end, 'end');
-  if (end < lastAt) throw new ConfigError('SCN007', 'end', `${end} ms is before the last timeline entry (${lastAt} ms)`);
-  const expect = array(required(top, 'expect', ''), 'expect').map((e, i) => expectation(e, `expect[${i}]`, ids, extensions));
+  if (end < lastAt)
+    throw new ConfigError('SCN007', 'end', `${end} ms is before the last timeline entry (${lastAt} ms)`);
+  const expect = array(required(top, 'expect', ''), 'expect').map((e, i) =>
+    expectation(e, `expect[${i}]`, ids, extensions),
+  );
   // Virtual time unless the file asks for the wall clock (QEMU scenarios do).
   const clock = top.clock === undefined ? 'virtual' : oneOf(top.clock, 'clock', ['virtual', 'wall'] as const);
   const scenario: Scenario = {
@@ -78,18 +91,33 @@ function timelineEntry(value: unknown, path: string, extensions?: ScenarioExtens
   const o = object(value, path);
   const extra = extensions?.actions[String(o.action)];
   if (extra) {
-    allowOnly(o, path, ['at', 'id', 'action', ...Object.keys(extra.required), ...Object.keys(extra.optional)]);
-    const entry: TimelineEntry = { at: nonNegative(required(o, 'at', path), `${path}.at`), action: { kind: o.action, ...checkFields(o, path, extra, new Set()) } as Action };
+    allowOnly(o, path, [
+      'at',
+      'id',
+      'action',
+      ...Object.keys(extra.required),
+      ...Object.keys(extra.optional),
+    ]);
+    const entry: TimelineEntry = {
+      at: nonNegative(required(o, 'at', path), `${path}.at`),
+      action: { kind: o.action, ...checkFields(o, path, extra, new Set()) } as Action,
+    };
     if (o.id !== undefined) entry.id = string(o.id, `${path}.id`);
     return entry;
   }
-  const kind = oneOf(required(o, 'action', path), `${path}.action`, [...Object.keys(actionFields), ...Object.keys(extensions?.actions ?? {})] as ActionKind[]);
+  const kind = oneOf(required(o, 'action', path), `${path}.action`, [
+    ...Object.keys(actionFields),
+    ...Object.keys(extensions?.actions ?? {}),
+  ] as ActionKind[]);
   const fields = actionFields[kind];
   allowOnly(o, path, ['at', 'id', 'action', ...fields]);
   const args: Record<string, string> = {};
   for (const f of fields) args[f] = string(required(o, f, path), `${path}.${f}`);
   if (kind === 'usb-connect' || kind === 'usb-disconnect') nodeRef(args.device ?? '', `${path}.device`);
-  const entry: TimelineEntry = { at: nonNegative(required(o, 'at', path), `${path}.at`), action: { kind, ...args } as Action };
+  const entry: TimelineEntry = {
+    at: nonNegative(required(o, 'at', path), `${path}.at`),
+    action: { kind, ...args } as Action,
+  };
   if (o.id !== undefined) entry.id = string(o.id, `${path}.id`);
   return entry;
 }
@@ -99,22 +127,44 @@ export type FieldCheck = (value: unknown, path: string, ids: ReadonlySet<string>
 const ref: FieldCheck = (v, p) => nodeRef(string(v, p), p);
 const eventId: FieldCheck = (v, p, ids) => {
   const id = string(v, p);
-  if (!ids.has(id)) throw new ConfigError('SCN006', p, `no timeline entry has id "${id}" (known: ${[...ids].join(', ') || 'none'})`);
+  if (!ids.has(id))
+    throw new ConfigError(
+      'SCN006',
+      p,
+      `no timeline entry has id "${id}" (known: ${[...ids].join(', ') || 'none'})`,
+    );
   return id;
 };
-const expectationFields: Record<ExpectationKind, { required: Record<string, FieldCheck>; optional: Record<string, FieldCheck> }> = {
-  'phy-registered': { required: { phy: ref }, optional: { phyId: (v, p) => phyId(v, p), driver: (v, p) => string(v, p) } },
+const expectationFields: Record<
+  ExpectationKind,
+  { required: Record<string, FieldCheck>; optional: Record<string, FieldCheck> }
+> = {
+  'phy-registered': {
+    required: { phy: ref },
+    optional: { phyId: (v, p) => phyId(v, p), driver: (v, p) => string(v, p) },
+  },
   'phy-not-registered': { required: { phy: ref }, optional: {} },
   'probe-deferred': { required: { device: ref }, optional: { before: eventId } },
   'no-access': { required: { phy: ref }, optional: { before: eventId } },
-  'first-access-after': { required: { phy: ref, event: eventId }, optional: { withinMs: (v, p) => nonNegative(v, p) } },
+  'first-access-after': {
+    required: { phy: ref, event: eventId },
+    optional: { withinMs: (v, p) => nonNegative(v, p) },
+  },
   'usb-of-node': { required: { device: ref }, optional: {} },
   'traces-agree': { required: {}, optional: {} },
-  'kernel-log': { required: { pattern: (v, p) => regex(v, p), present: (v, p) => boolean(v, p) }, optional: {} },
+  'kernel-log': {
+    required: { pattern: (v, p) => regex(v, p), present: (v, p) => boolean(v, p) },
+    optional: {},
+  },
   'eeprom-contents': { required: { eeprom: ref }, optional: { length: (v, p) => positiveInteger(v, p) } },
 };
 
-function expectation(value: unknown, path: string, ids: ReadonlySet<string>, extensions?: ScenarioExtensions): Expectation {
+function expectation(
+  value: unknown,
+  path: string,
+  ids: ReadonlySet<string>,
+  extensions?: ScenarioExtensions,
+): Expectation {
   const o = object(value, path);
   const all = { ...expectationFields, ...extensions?.expectations } as Record<ExpectationKind, FieldSpec>;
   const kind = oneOf(required(o, 'kind', path), `${path}.kind`, Object.keys(all) as ExpectationKind[]);
@@ -123,9 +173,15 @@ function expectation(value: unknown, path: string, ids: ReadonlySet<string>, ext
   return { kind, ...checkFields(o, path, spec, ids) } as Expectation;
 }
 
-function checkFields(o: Json, path: string, spec: FieldSpec, ids: ReadonlySet<string>): Record<string, unknown> {
+function checkFields(
+  o: Json,
+  path: string,
+  spec: FieldSpec,
+  ids: ReadonlySet<string>,
+): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [name, check] of Object.entries(spec.required)) out[name] = check(required(o, name, path), `${path}.${name}`, ids);
+  for (const [name, check] of Object.entries(spec.required))
+    out[name] = check(required(o, name, path), `${path}.${name}`, ids);
   for (const [name, check] of Object.entries(spec.optional)) {
     if (o[name] !== undefined) out[name] = check(o[name], `${path}.${name}`, ids);
   }
@@ -140,7 +196,10 @@ export const fieldChecks = {
   boolean: (v: unknown, p: string): boolean => boolean(v, p),
   milliseconds: (v: unknown, p: string): number => nonNegative(v, p),
   positiveInteger: (v: unknown, p: string): number => positiveInteger(v, p),
-  oneOf: <T extends string>(allowed: readonly T[]) => (v: unknown, p: string): T => oneOf(v, p, allowed),
+  oneOf:
+    <T extends string>(allowed: readonly T[]) =>
+    (v: unknown, p: string): T =>
+      oneOf(v, p, allowed),
 } as const;
 
 function object(value: unknown, path: string): Json {
@@ -151,30 +210,38 @@ function object(value: unknown, path: string): Json {
 }
 
 function array(value: unknown, path: string): unknown[] {
-  if (!Array.isArray(value)) throw new ConfigError('SCN002', path, `expected an array, got ${describe(value)}`);
+  if (!Array.isArray(value))
+    throw new ConfigError('SCN002', path, `expected an array, got ${describe(value)}`);
   return value;
 }
 
 function required(o: Json, name: string, path: string): unknown {
-  if (o[name] === undefined) throw new ConfigError('SCN003', path ? `${path}.${name}` : name, 'required field is missing');
+  if (o[name] === undefined)
+    throw new ConfigError('SCN003', path ? `${path}.${name}` : name, 'required field is missing');
   return o[name];
 }
 
 function allowOnly(o: Json, path: string, allowed: readonly string[]): void {
   for (const key of Object.keys(o)) {
     if (!allowed.includes(key)) {
-      throw new ConfigError('SCN005', path ? `${path}.${key}` : key, `unknown field (allowed here: ${allowed.join(', ')})`);
+      throw new ConfigError(
+        'SCN005',
+        path ? `${path}.${key}` : key,
+        `unknown field (allowed here: ${allowed.join(', ')})`,
+      );
     }
   }
 }
 
 function string(value: unknown, path: string): string {
-  if (typeof value !== 'string' || value.length === 0) throw new ConfigError('SCN002', path, `expected a non-empty string, got ${describe(value)}`);
+  if (typeof value !== 'string' || value.length === 0)
+    throw new ConfigError('SCN002', path, `expected a non-empty string, got ${describe(value)}`);
   return value;
 }
 
 function boolean(value: unknown, path: string): boolean {
-  if (typeof value !== 'boolean') throw new ConfigError('SCN002', path, `expected true or false, got ${describe(value)}`);
+  if (typeof value !== 'boolean')
+    throw new ConfigError('SCN002', path, `expected true or false, got ${describe(value)}`);
   return value;
 }
 
@@ -194,7 +261,11 @@ function positiveInteger(value: unknown, path: string): number {
 
 function oneOf<T extends string>(value: unknown, path: string, allowed: readonly T[]): T {
   if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) {
-    throw new ConfigError('SCN004', path, `expected one of ${allowed.map((a) => `"${a}"`).join(', ')}, got ${describe(value)}`);
+    throw new ConfigError(
+      'SCN004',
+      path,
+      `expected one of ${allowed.map((a) => `"${a}"`).join(', ')}, got ${describe(value)}`,
+    );
   }
   return value as T;
 }
@@ -202,14 +273,25 @@ function oneOf<T extends string>(value: unknown, path: string, allowed: readonly
 /** `&label` or an absolute path. */
 function nodeRef(value: string, path: string): string {
   if (/^&[A-Za-z_][A-Za-z0-9_]*$/.test(value) || /^\/[^\s]*$/.test(value)) return value;
-  throw new ConfigError('SCN002', path, `expected a device-tree node as "&label" or "/absolute/path", got "${value}"`);
+  throw new ConfigError(
+    'SCN002',
+    path,
+    `expected a device-tree node as "&label" or "/absolute/path", got "${value}"`,
+  );
 }
 
 /** A 32-bit PHY identifier (registers 2 and 3), as a number or a hex string ("0x01410dd1"). */
 function phyId(value: unknown, path: string): number {
-  const n = typeof value === 'string' && /^0x[0-9a-f]{1,8}$/i.test(value) ? Number.parseInt(value.slice(2), 16) : value;
+  const n =
+    typeof value === 'string' && /^0x[0-9a-f]{1,8}$/i.test(value)
+      ? Number.parseInt(value.slice(2), 16)
+      : value;
   if (typeof n !== 'number' || !Number.isInteger(n) || n < 0 || n > 0xffffffff) {
-    throw new ConfigError('SCN002', path, `expected a 32-bit PHY ID such as "0x01410dd1", got ${describe(value)}`);
+    throw new ConfigError(
+      'SCN002',
+      path,
+      `expected a 32-bit PHY ID such as "0x01410dd1", got ${describe(value)}`,
+    );
   }
   return n;
 }
@@ -219,7 +301,9 @@ function regex(value: unknown, path: string): string {
   try {
     new RegExp(s);
   } catch (err) {
-    throw new ConfigError('SCN002', path, `not a valid regular expression: ${(err as Error).message}`, { cause: err });
+    throw new ConfigError('SCN002', path, `not a valid regular expression: ${(err as Error).message}`, {
+      cause: err,
+    });
   }
   return s;
 }
@@ -230,5 +314,7 @@ function describe(value: unknown): string {
   if (Array.isArray(value)) return 'an array';
   if (typeof value === 'string') return `"${value}"`;
   if (typeof value === 'object') return 'an object';
-  return String(value);
+  // JSON yields numbers and booleans here; anything else is named by its type.
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  return typeof value;
 }

@@ -1,6 +1,13 @@
 import { ConfigError } from './errors.js';
 import { fieldChecks as f, parseScenario, type FieldCheck, type ScenarioExtensions } from './parse.js';
-import { actionSide, type Action, type ActionSide, type Expectation, type NodeRef, type Scenario } from './types.js';
+import {
+  actionSide,
+  type Action,
+  type ActionSide,
+  type Expectation,
+  type NodeRef,
+  type Scenario,
+} from './types.js';
 
 /**
  * Actions and expectations only the QEMU runner (src/qemu/run.ts) understands: commands run inside the
@@ -42,7 +49,8 @@ export interface QemuScenario extends Omit<Scenario, 'timeline' | 'expect'> {
 }
 
 const exitCode: FieldCheck = (v, p) => {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 255) throw new ConfigError('SCN002', p, `expected an exit code 0-255, got ${JSON.stringify(v)}`);
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 255)
+    throw new ConfigError('SCN002', p, `expected an exit code 0-255, got ${JSON.stringify(v)}`);
   return v;
 };
 const pattern: FieldCheck = (v, p) => {
@@ -50,7 +58,9 @@ const pattern: FieldCheck = (v, p) => {
   try {
     new RegExp(s, 'm');
   } catch (err) {
-    throw new ConfigError('SCN002', p, `not a valid regular expression: ${(err as Error).message}`, { cause: err });
+    throw new ConfigError('SCN002', p, `not a valid regular expression: ${(err as Error).message}`, {
+      cause: err,
+    });
   }
   return s;
 };
@@ -62,8 +72,14 @@ export const QEMU_EXTENSIONS: ScenarioExtensions = {
     'cable-plug': { required: { phy: f.nodeRef }, optional: {} },
   },
   expectations: {
-    'command-output': { required: { event: f.eventId, pattern }, optional: { present: f.boolean, rc: exitCode } },
-    'guest-frames': { required: { device: f.nodeRef, frames: f.oneOf(FRAME_CLASSES) }, optional: { min: f.positiveInteger } },
+    'command-output': {
+      required: { event: f.eventId, pattern },
+      optional: { present: f.boolean, rc: exitCode },
+    },
+    'guest-frames': {
+      required: { device: f.nodeRef, frames: f.oneOf(FRAME_CLASSES) },
+      optional: { min: f.positiveInteger },
+    },
     'replay-verify': { required: {}, optional: {} },
   },
 };
@@ -87,7 +103,12 @@ export function parseQemuScenario(text: string, defaultName = 'scenario'): QemuS
   s.expect.forEach((e, i) => {
     if (e.kind !== 'command-output') return;
     const entry = s.timeline.find((t) => t.id === e.event);
-    if (entry?.action.kind !== 'run') throw new ConfigError('SCN006', `expect[${i}].event`, `"${e.event}" is not a run entry: only commands have output`);
+    if (entry?.action.kind !== 'run')
+      throw new ConfigError(
+        'SCN006',
+        `expect[${i}].event`,
+        `"${e.event}" is not a run entry: only commands have output`,
+      );
   });
   return s;
 }
