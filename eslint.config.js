@@ -66,6 +66,8 @@ export default tseslint.config(
       'cli/scenario.ts',
       'cli/scenario-generate.ts',
       'test/scenario/**',
+      'src/board/**',
+      'test/board/**',
     ],
     rules: { '@typescript-eslint/no-unnecessary-condition': 'error' },
   },
