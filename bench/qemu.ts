@@ -31,7 +31,14 @@ export async function run(): Promise<void> {
   try {
     const phy = 'mvusb-1-1:1.0:00';
     const rebinds = Array.from({ length: BINDS }, (_, i) => [
-      { at: 1000, id: `unbind-${i}`, action: 'unbind', bus: 'mdio_bus', driver: 'Marvell 88E1510', device: phy },
+      {
+        at: 1000,
+        id: `unbind-${i}`,
+        action: 'unbind',
+        bus: 'mdio_bus',
+        driver: 'Marvell 88E1510',
+        device: phy,
+      },
       { at: 1000, id: `bind-${i}`, action: 'bind', bus: 'mdio_bus', driver: 'Marvell 88E1510', device: phy },
     ]).flat();
     const scenarioFile = join(dir, 'bench.scenario.json');
@@ -50,26 +57,39 @@ export async function run(): Promise<void> {
         expect: [{ kind: 'traces-agree' }],
       }),
     );
-    const r = await runQemuScenario({ kernel: kernel.image, modulesDir: kernel.modulesDir, scenarioFile, reportDir: join(dir, 'report') });
+    const r = await runQemuScenario({
+      kernel: kernel.image,
+      modulesDir: kernel.modulesDir,
+      scenarioFile,
+      reportDir: join(dir, 'report'),
+    });
     if (r.problem) throw new Error(`bench run failed: ${r.problem}`);
     const guest = r.guestTrace.flatMap((g) => (g.kind === 'mdio' ? [g] : []));
     const roundTrips: number[] = [];
     for (let i = 1; i < guest.length; i++) {
       const w = guest[i - 1];
       const rd = guest[i];
-      if (w?.op === 'write' && w.reg === 0x12 && rd?.op === 'read' && rd.reg === 0x13) roundTrips.push((rd.ts - w.ts) * 1e6);
+      if (w?.op === 'write' && w.reg === 0x12 && rd?.op === 'read' && rd.reg === 0x13)
+        roundTrips.push((rd.ts - w.ts) * 1e6);
     }
     const hostGaps: number[] = [];
     for (let i = 1; i < r.emulatorTrace.length; i++) {
       const w = r.emulatorTrace[i - 1];
       const rd = r.emulatorTrace[i];
-      if (w?.op === 'write' && w.reg === 0x12 && rd?.op === 'read' && rd.reg === 0x13) hostGaps.push((rd.hostMs - w.hostMs) * 1000);
+      if (w?.op === 'write' && w.reg === 0x12 && rd?.op === 'read' && rd.reg === 0x13)
+        hostGaps.push((rd.hostMs - w.hostMs) * 1000);
     }
     const firstGuest = guest[0];
     const firstHost = r.emulatorTrace[0];
-    console.log(`guest kernel: ${kernel.dir.split('/').at(-1) ?? ''}; traces agree: ${r.pass ? 'yes' : 'NO'}; whole run ${(r.wallMs / 1000).toFixed(1)} s wall`);
-    console.log(`boot -> PHY probed (first MDIO access, guest clock since boot)  ${firstGuest ? (firstGuest.ts * 1000).toFixed(0) : '-'} ms`);
-    console.log(`run start -> PHY probed (host clock, incl. DTB, initramfs, boot) ${firstHost ? firstHost.hostMs.toFixed(0) : '-'} ms`);
+    console.log(
+      `guest kernel: ${kernel.dir.split('/').at(-1) ?? ''}; traces agree: ${r.pass ? 'yes' : 'NO'}; whole run ${(r.wallMs / 1000).toFixed(1)} s wall`,
+    );
+    console.log(
+      `boot -> PHY probed (first MDIO access, guest clock since boot)  ${firstGuest ? (firstGuest.ts * 1000).toFixed(0) : '-'} ms`,
+    );
+    console.log(
+      `run start -> PHY probed (host clock, incl. DTB, initramfs, boot) ${firstHost ? firstHost.hostMs.toFixed(0) : '-'} ms`,
+    );
     console.log(`reference: physical Clause 22 MDIO frame at 2.5 MHz = ${PHYSICAL_FRAME_US.toFixed(1)} µs`);
     line('MDIO read round trip, guest clock', roundTrips);
     line('write->read gap seen by the emulator (host clock)', hostGaps);

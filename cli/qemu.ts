@@ -7,7 +7,9 @@ import { ExitCodeError } from './run.js';
 
 /** `mdio-emu qemu kernel|run|demo`: a real Linux 6.1 guest under stock QEMU talking to the emulator. */
 export function register(program: Command): void {
-  const qemu = program.command('qemu').description('boot a real Linux guest under QEMU against emulated USB devices');
+  const qemu = program
+    .command('qemu')
+    .description('boot a real Linux guest under QEMU against emulated USB devices');
 
   qemu
     .command('kernel')
@@ -15,7 +17,11 @@ export function register(program: Command): void {
     .option('--out <dir>', 'also copy Image and modules/ to this directory')
     .option('--kasan', 'the KASAN variant (reports use-after-free)')
     .action(async (o: { out?: string; kasan?: boolean }) => {
-      const kernel = await ensureGuestKernel({ ...(o.out ? { out: resolve(o.out) } : {}), kasan: o.kasan === true, onOutput: (l) => process.stderr.write(`${l}\n`) });
+      const kernel = await ensureGuestKernel({
+        ...(o.out ? { out: resolve(o.out) } : {}),
+        kasan: o.kasan === true,
+        onOutput: (l) => process.stderr.write(`${l}\n`),
+      });
       process.stdout.write(`${kernel.dir}\n`);
     });
 
@@ -43,7 +49,9 @@ export function register(program: Command): void {
     .description('the built-in deferred-PSE scenario end to end, building the guest kernel on first use')
     .option('--report <dir>', 'where the report goes', 'mdio-emu-demo')
     .action(async (o: { report: string }) => {
-      process.stderr.write('mdio-emu: guest kernel (built once per machine, several minutes the first time)\n');
+      process.stderr.write(
+        'mdio-emu: guest kernel (built once per machine, several minutes the first time)\n',
+      );
       const kernel = await ensureGuestKernel({ onOutput: (l) => process.stderr.write(`  ${l}\n`) });
       const report = await runQemuScenario({
         kernel: kernel.image,
@@ -59,13 +67,18 @@ export function register(program: Command): void {
 
 function printVerdict(report: QemuReport): void {
   const out: string[] = [];
-  for (const r of report.expectations) out.push(`${r.pass ? 'PASS' : 'FAIL'} ${r.expectation.kind}: ${r.message}`);
+  for (const r of report.expectations)
+    out.push(`${r.pass ? 'PASS' : 'FAIL'} ${r.expectation.kind}: ${r.message}`);
   for (const f of report.pseAttach) out.push(`PSE attach (${f.phy}): ${f.behaviour}: ${f.evidence}`);
   if (report.kasan.enabled) {
     out.push(`KASAN: ${report.kasan.reports.length === 0 ? 'no reports' : report.kasan.reports.join('; ')}`);
-    out.push(`KASAN use-after-free in pse_control_put: ${report.kasan.useAfterFreeInPseControlPut ? 'yes' : 'no'}`);
+    out.push(
+      `KASAN use-after-free in pse_control_put: ${report.kasan.useAfterFreeInPseControlPut ? 'yes' : 'no'}`,
+    );
   }
   if (report.problem) out.push(`PROBLEM ${report.problem}`);
-  out.push(`${report.pass ? 'PASS' : 'FAIL'}: scenario ${report.scenario} (${report.wallMs} ms wall); report: ${report.files.report ?? ''}`);
+  out.push(
+    `${report.pass ? 'PASS' : 'FAIL'}: scenario ${report.scenario} (${report.wallMs} ms wall); report: ${report.files.report ?? ''}`,
+  );
   process.stdout.write(`${out.join('\n')}\n`);
 }

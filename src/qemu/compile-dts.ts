@@ -25,7 +25,9 @@ export async function compileDtsFile(file: string, includeDirs: readonly string[
     },
   });
   if (!result.ok || !result.dtb) {
-    const errors = result.diagnostics.filter((d) => d.severity === 'error').map((d) => formatDiagnostic(d, result.files));
+    const errors = result.diagnostics
+      .filter((d) => d.severity === 'error')
+      .map((d) => formatDiagnostic(d, result.files));
     throw new ConfigError('SCN008', '', `device tree did not compile:\n${errors.join('\n') || 'no output'}`);
   }
   return Buffer.from(result.dtb);

@@ -13,7 +13,10 @@ export async function readGuestModules(dir: string): Promise<Map<string, GuestMo
     const bytes = await readFile(join(dir, file));
     const info = modinfo(bytes);
     const name = moduleKey(info.get('name') ?? file);
-    const depends = (info.get('depends') ?? '').split(',').filter((d) => d.length > 0).map(moduleKey);
+    const depends = (info.get('depends') ?? '')
+      .split(',')
+      .filter((d) => d.length > 0)
+      .map(moduleKey);
     out.set(name, { name, file, depends });
   }
   return out;

@@ -57,7 +57,11 @@ export function parseSnapshot(e: GuestEvent): Snapshot {
   for (const line of e.lines) {
     if (line.startsWith('deferred ')) {
       const f = fields(line, ['name', 'of_node', 'reason']);
-      s.deferred.push({ name: f.get('name') ?? '', ofNode: f.get('of_node') ?? '', reason: f.get('reason') ?? '' });
+      s.deferred.push({
+        name: f.get('name') ?? '',
+        ofNode: f.get('of_node') ?? '',
+        reason: f.get('reason') ?? '',
+      });
     } else if (line.startsWith('mdio ')) {
       const f = fields(line, ['name', 'phy_id', 'of_node', 'driver']);
       const id = f.get('phy_id') ?? '';
@@ -69,7 +73,12 @@ export function parseSnapshot(e: GuestEvent): Snapshot {
       });
     } else if (line.startsWith('device ')) {
       const f = fields(line, ['bus', 'name', 'of_node', 'driver']);
-      s.devices.push({ bus: f.get('bus') ?? '', name: f.get('name') ?? '', ofNode: f.get('of_node') ?? '', driver: f.get('driver') ?? '' });
+      s.devices.push({
+        bus: f.get('bus') ?? '',
+        name: f.get('name') ?? '',
+        ofNode: f.get('of_node') ?? '',
+        driver: f.get('driver') ?? '',
+      });
     }
   }
   return s;
@@ -82,7 +91,8 @@ export type GuestTraceEntry =
   | { kind: 'module-load'; ts: number; module: string };
 
 // include/trace/events/mdio.h: "%10s %-5s phy:0x%02hhx reg:0x%02x val:0x%04hx"
-const mdioAccess = /\s(\d+\.\d+):\s+mdio_access:\s+(\S+)\s+(read|write)\s+phy:0x([0-9a-f]+)\s+reg:0x([0-9a-f]+)\s+val:0x([0-9a-f]+)/i;
+const mdioAccess =
+  /\s(\d+\.\d+):\s+mdio_access:\s+(\S+)\s+(read|write)\s+phy:0x([0-9a-f]+)\s+reg:0x([0-9a-f]+)\s+val:0x([0-9a-f]+)/i;
 const traceMarker = /\s(\d+\.\d+):\s+tracing_mark_write:\s+(.*)$/;
 const moduleLoad = /\s(\d+\.\d+):\s+module_load:\s+(\S+)/;
 
@@ -116,7 +126,10 @@ export function parseGuestTrace(lines: readonly string[]): GuestTraceEntry[] {
 
 /** `hexdump` lines of an EEPROM read back into bytes. */
 export function parseHexLines(lines: readonly string[]): Uint8Array {
-  const hex = lines.filter((l) => l.startsWith('hex ')).map((l) => l.slice(4).trim()).join('');
+  const hex = lines
+    .filter((l) => l.startsWith('hex '))
+    .map((l) => l.slice(4).trim())
+    .join('');
   return Uint8Array.from(hex.match(/[0-9a-f]{2}/gi) ?? [], (h) => Number.parseInt(h, 16));
 }
 
@@ -136,7 +149,10 @@ export function parseCommand(e: GuestEvent): CommandResult {
     t: e.t,
     hostMs: e.hostMs,
     rc: typeof e.fields.rc === 'number' ? e.fields.rc : Number.NaN,
-    command: e.lines.filter((l) => l.startsWith('cmd ')).map((l) => l.slice(4)).join('\n'),
+    command: e.lines
+      .filter((l) => l.startsWith('cmd '))
+      .map((l) => l.slice(4))
+      .join('\n'),
     output: e.lines.filter((l) => l.startsWith('out ')).map((l) => l.slice(4)),
   };
 }

@@ -10,7 +10,10 @@ export const repoRoot = join(here, '..', '..');
 
 /** The shell halves of the guest /init, shipped next to this file. */
 export async function readInitShell(): Promise<{ prologue: string; epilogue: string }> {
-  const [prologue, epilogue] = await Promise.all([readFile(join(here, 'guest-init-lib.sh'), 'utf8'), readFile(join(here, 'guest-init-end.sh'), 'utf8')]);
+  const [prologue, epilogue] = await Promise.all([
+    readFile(join(here, 'guest-init-lib.sh'), 'utf8'),
+    readFile(join(here, 'guest-init-end.sh'), 'utf8'),
+  ]);
   return { prologue, epilogue };
 }
 
@@ -19,8 +22,20 @@ export async function readInitShell(): Promise<{ prologue: string; epilogue: str
  * appends `extraArchives` (gzip'd cpio archives such as the guest tools): the kernel unpacks concatenated
  * archives in order (Documentation/driver-api/early-userspace/buffer-format.rst).
  */
-export async function buildInitramfs(o: { initFile: string; modules: readonly string[]; out: string; extraArchives?: readonly string[] }): Promise<string> {
-  const args = [join(repoRoot, 'scripts', 'build-initramfs.sh'), '--init', o.initFile, '--out', o.out, ...o.modules.flatMap((m) => ['--module', m])];
+export async function buildInitramfs(o: {
+  initFile: string;
+  modules: readonly string[];
+  out: string;
+  extraArchives?: readonly string[];
+}): Promise<string> {
+  const args = [
+    join(repoRoot, 'scripts', 'build-initramfs.sh'),
+    '--init',
+    o.initFile,
+    '--out',
+    o.out,
+    ...o.modules.flatMap((m) => ['--module', m]),
+  ];
   await run('bash', args, { timeout: 300_000 });
   for (const archive of o.extraArchives ?? []) await appendFile(o.out, await readFile(archive));
   return o.out;
@@ -32,10 +47,15 @@ export async function buildInitramfs(o: { initFile: string; modules: readonly st
  */
 export async function guestToolsArchive(): Promise<string> {
   try {
-    const { stdout } = await run('bash', [join(repoRoot, 'scripts', 'guest-tools', 'build.sh')], { timeout: 300_000 });
+    const { stdout } = await run('bash', [join(repoRoot, 'scripts', 'guest-tools', 'build.sh')], {
+      timeout: 300_000,
+    });
     return stdout.trim().split('\n').at(-1) ?? '';
   } catch (err) {
     const stderr = (err as { stderr?: string }).stderr ?? '';
-    throw new Error(`the guest tools (ethtool, pse-tool) could not be built: ${stderr.trim() || (err as Error).message}`, { cause: err });
+    throw new Error(
+      `the guest tools (ethtool, pse-tool) could not be built: ${stderr.trim() || (err as Error).message}`,
+      { cause: err },
+    );
   }
 }

@@ -19,9 +19,14 @@ function kernelAt(dir: string): GuestKernel {
   return { dir, image: join(dir, 'Image'), modulesDir: join(dir, 'modules') };
 }
 
-function script(args: string[], onOutput?: (line: string) => void): Promise<{ code: number | null; stdout: string }> {
+function script(
+  args: string[],
+  onOutput?: (line: string) => void,
+): Promise<{ code: number | null; stdout: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn('bash', [join(repoRoot, 'scripts', 'build-guest-kernel.sh'), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('bash', [join(repoRoot, 'scripts', 'build-guest-kernel.sh'), ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
     child.stderr.setEncoding('utf8').on('data', (c: string) => {

@@ -26,14 +26,20 @@ export function usb2PortForReg(reg: number): number | undefined {
 /** Machine options shared by the DTB dump and the run. */
 export function machineArgs(machineSuffix = ''): string[] {
   return [
-    '-M', `virt${machineSuffix}`,
-    '-cpu', 'cortex-a57',
-    '-m', '512',
-    '-smp', '1',
+    '-M',
+    `virt${machineSuffix}`,
+    '-cpu',
+    'cortex-a57',
+    '-m',
+    '512',
+    '-smp',
+    '1',
     '-nographic',
     // No default NIC: it would need efi-virtio.rom, which Debian's qemu-system-arm does not ship.
-    '-nic', 'none',
-    '-device', `qemu-xhci,id=xhci,addr=0x${xhciSlot.toString(16)}`,
+    '-nic',
+    'none',
+    '-device',
+    `qemu-xhci,id=xhci,addr=0x${xhciSlot.toString(16)}`,
   ];
 }
 
@@ -57,7 +63,18 @@ export interface RunArgsOptions {
 }
 
 export function runArgs(o: RunArgsOptions): string[] {
-  const args = [...machineArgs(), '-kernel', o.kernel, '-initrd', o.initrd, '-dtb', o.dtb, '-append', o.append, '-no-reboot'];
+  const args = [
+    ...machineArgs(),
+    '-kernel',
+    o.kernel,
+    '-initrd',
+    o.initrd,
+    '-dtb',
+    o.dtb,
+    '-append',
+    o.append,
+    '-no-reboot',
+  ];
   for (const u of o.usb) {
     args.push('-chardev', `socket,id=ur${u.id},path=${u.socketPath}`);
     const pcap = u.pcapPath ? `,pcap=${u.pcapPath}` : '';

@@ -35,17 +35,28 @@ export function classifyPseAttach(link: PseLink, snapshots: readonly Snapshot[])
   const early = firstBound < 0 ? snapshots : snapshots.slice(0, firstBound);
   const registered = early.find((s) => s.mdio.some((m) => m.ofNode === link.phy));
   if (registered) {
-    return { ...link, behaviour: 'notifier-attach', evidence: `${link.phy} was registered at ${registered.t} ms (snapshot "${registered.label}") while ${link.pse} had no driver` };
+    return {
+      ...link,
+      behaviour: 'notifier-attach',
+      evidence: `${link.phy} was registered at ${registered.t} ms (snapshot "${registered.label}") while ${link.pse} had no driver`,
+    };
   }
   const deferred = early.find((s) => s.deferred.some((d) => d.ofNode === link.adapter));
   if (deferred) {
     const name = deferred.deferred.find((d) => d.ofNode === link.adapter)?.name ?? link.adapter;
-    return { ...link, behaviour: 'probe-time-deferral', evidence: `devices_deferred listed ${name} (${link.adapter}) at ${deferred.t} ms, with no PHY, while ${link.pse} had no driver` };
+    return {
+      ...link,
+      behaviour: 'probe-time-deferral',
+      evidence: `devices_deferred listed ${name} (${link.adapter}) at ${deferred.t} ms, with no PHY, while ${link.pse} had no driver`,
+    };
   }
   return {
     ...link,
     behaviour: 'undetermined',
-    evidence: firstBound < 0 ? `${link.adapter} never probed during the run` : `${link.pse} was bound before ${link.adapter} probed, so both kernels behave alike`,
+    evidence:
+      firstBound < 0
+        ? `${link.adapter} never probed during the run`
+        : `${link.pse} was bound before ${link.adapter} probed, so both kernels behave alike`,
   };
 }
 
@@ -61,6 +72,14 @@ export interface KasanFinding {
 export function kasanFinding(kernelLog: readonly string[]): KasanFinding {
   // arch/arm64/mm/kasan_init.c kasan_init(): "KernelAddressSanitizer initialized (generic)" at boot.
   const enabled = kernelLog.some((l) => l.includes('KernelAddressSanitizer initialized'));
-  const reports = kernelLog.filter((l) => /BUG: KASAN: /.test(l)).map((l) => l.replace(/^.*?(BUG: KASAN: )/, '$1').trim());
-  return { enabled, reports, useAfterFreeInPseControlPut: reports.some((r) => /^BUG: KASAN: (slab-)?use-after-free in pse_control_put/.test(r)) };
+  const reports = kernelLog
+    .filter((l) => /BUG: KASAN: /.test(l))
+    .map((l) => l.replace(/^.*?(BUG: KASAN: )/, '$1').trim());
+  return {
+    enabled,
+    reports,
+    useAfterFreeInPseControlPut: reports.some((r) =>
+      /^BUG: KASAN: (slab-)?use-after-free in pse_control_put/.test(r),
+    ),
+  };
 }

@@ -41,7 +41,10 @@ export function verifyGuestTrace(
     });
   const t0 = records[0]?.vtNs ?? 0;
   const offset = Math.round((served[0]?.hostMs ?? 0) * 1e6);
-  const timed = records.map((r, i) => ({ ...r, vtNs: aligned ? Math.round((served[i]?.hostMs ?? 0) * 1e6) : r.vtNs - t0 + offset }));
+  const timed = records.map((r, i) => ({
+    ...r,
+    vtNs: aligned ? Math.round((served[i]?.hostMs ?? 0) * 1e6) : r.vtNs - t0 + offset,
+  }));
   const report = verifyTrace(timed, catalogueTarget(tree, events), { timeBase: 'absolute' });
   return {
     checked: report.checked,

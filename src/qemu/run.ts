@@ -15,15 +15,31 @@ import { listenUsbredir, type UsbredirServer } from '../usbredir/index.js';
 import { dumpVirtDtb } from './base-dtb.js';
 import { ConsoleMarkerParser, type GuestEvent } from './console-markers.js';
 import { evaluate, type ExpectationResult, type Observations } from './expectations.js';
-import { parseCommand, parseGuestTrace, parseHexLines, parseSnapshot, type CommandResult } from './guest-observations.js';
+import {
+  parseCommand,
+  parseGuestTrace,
+  parseHexLines,
+  parseSnapshot,
+  type CommandResult,
+} from './guest-observations.js';
 import { readGuestModules } from './guest-modules.js';
 import { generateInitScript } from './init-script.js';
 import { buildInitramfs, guestToolsArchive, readInitShell } from './initramfs.js';
 import { qemuBinary, runArgs } from './machine.js';
 import { composeScenarioDtb, resolveNodeRef, canonicalPath, type ScenarioDtb } from './scenario-dtb.js';
-import { placeUsbHardware, type EmulatorMdioAccess, type PhyHardwareEvent, type PlacedUsbDevice } from './usb-devices.js';
+import {
+  placeUsbHardware,
+  type EmulatorMdioAccess,
+  type PhyHardwareEvent,
+  type PlacedUsbDevice,
+} from './usb-devices.js';
 import { verifyGuestTrace, type GuestReplayResult } from './replay-check.js';
-import { classifyPseAttach, kasanFinding, type KasanFinding, type PseAttachFinding } from './pse-behaviour.js';
+import {
+  classifyPseAttach,
+  kasanFinding,
+  type KasanFinding,
+  type PseAttachFinding,
+} from './pse-behaviour.js';
 import { checkPseBindings } from '../bindings/pse.js';
 import { mdioBusKind } from '../bindings/mdio.js';
 
@@ -46,7 +62,14 @@ export interface QemuReport {
   wallMs: number;
   qemuExit: { code: number | null; signal: string | null };
   expectations: ExpectationResult[];
-  timeline: { index: number; at: number; action: string; side: string; guestT: number | undefined; hostMs: number | undefined }[];
+  timeline: {
+    index: number;
+    at: number;
+    action: string;
+    side: string;
+    guestT: number | undefined;
+    hostMs: number | undefined;
+  }[];
   snapshots: ReturnType<typeof parseSnapshot>[];
   emulatorTrace: EmulatorMdioAccess[];
   guestTrace: ReturnType<typeof parseGuestTrace>;
@@ -60,7 +83,10 @@ export interface QemuReport {
   /** The guest's `run` commands: exit code and output. */
   commands: CommandResult[];
   /** Per USB Ethernet node with an emulated host on its cable: what the guest sent, and the host's replies. */
-  network: Record<string, { peer: string; guestFrames: Record<FrameClass, number>; replies: { arp: number; icmp: number } }>;
+  network: Record<
+    string,
+    { peer: string; guestFrames: Record<FrameClass, number>; replies: { arp: number; icmp: number } }
+  >;
   files: Record<string, string>;
 }
 
@@ -96,31 +122,61 @@ export async function runQemuScenario(o: QemuRunOptions): Promise<QemuReport> {
       return pcap;
     };
     const phyEvents: PhyHardwareEvent[] = [];
-    const hardware = placeUsbHardware({ dtb, traceMdio: (a) => emulatorTrace.push(a), now, frameTap, onPhyEvent: (e) => phyEvents.push(e) });
+    const hardware = placeUsbHardware({
+      dtb,
+      traceMdio: (a) => emulatorTrace.push(a),
+      now,
+      frameTap,
+      onPhyEvent: (e) => phyEvents.push(e),
+    });
     const devices = hardware.devices;
     const byPath = new Map(devices.map((d) => [d.path, d]));
     for (const [i, entry] of scenario.timeline.entries()) {
       const a = entry.action;
-      if ((a.kind === 'usb-connect' || a.kind === 'usb-disconnect') && !byPath.has(resolve(a.device, `timeline[${i}].device`))) {
-        throw new ConfigError('SCN006', `timeline[${i}].device`, `${a.device} is not an emulated USB device under the xHCI node`);
+      if (
+        (a.kind === 'usb-connect' || a.kind === 'usb-disconnect') &&
+        !byPath.has(resolve(a.device, `timeline[${i}].device`))
+      ) {
+        throw new ConfigError(
+          'SCN006',
+          `timeline[${i}].device`,
+          `${a.device} is not an emulated USB device under the xHCI node`,
+        );
       }
     }
     for (const [i, entry] of scenario.timeline.entries()) {
       const a = entry.action;
-      if ((a.kind === 'cable-unplug' || a.kind === 'cable-plug') && !hardware.phyAt(resolve(a.phy, `timeline[${i}].phy`))) {
-        throw new ConfigError('SCN006', `timeline[${i}].phy`, `${a.phy} is not a PHY on an emulated MDIO bus`);
+      if (
+        (a.kind === 'cable-unplug' || a.kind === 'cable-plug') &&
+        !hardware.phyAt(resolve(a.phy, `timeline[${i}].phy`))
+      ) {
+        throw new ConfigError(
+          'SCN006',
+          `timeline[${i}].phy`,
+          `${a.phy} is not a PHY on an emulated MDIO bus`,
+        );
       }
     }
     // A device whose first timeline action is usb-connect starts unplugged.
     const startsUnplugged = new Set<string>();
     for (const d of devices) {
-      const first = scenario.timeline.find((t) => (t.action.kind === 'usb-connect' || t.action.kind === 'usb-disconnect') && resolve(t.action.device, 'device') === d.path);
+      const first = scenario.timeline.find(
+        (t) =>
+          (t.action.kind === 'usb-connect' || t.action.kind === 'usb-disconnect') &&
+          resolve(t.action.device, 'device') === d.path,
+      );
       if (first?.action.kind === 'usb-connect') startsUnplugged.add(d.path);
     }
 
     const modules = await readGuestModules(o.modulesDir);
     const watchPaths = addedNodePaths(baseDtb, dtb);
-    const init = generateInitScript({ scenario, modules, watchPaths, eepromReads: eepromReads(loaded, dtb), shell: await readInitShell() });
+    const init = generateInitScript({
+      scenario,
+      modules,
+      watchPaths,
+      eepromReads: eepromReads(loaded, dtb),
+      shell: await readInitShell(),
+    });
     const files = {
       init: join(o.reportDir, 'init'),
       dtb: join(o.reportDir, 'scenario.dtb'),
@@ -132,17 +188,37 @@ export async function runQemuScenario(o: QemuRunOptions): Promise<QemuReport> {
     await writeFile(files.dtb, dtb.dtb);
     progress('packing the initramfs');
     // Only scenarios that run commands need ethtool and pse-tool (and a host able to build them).
-    const extraArchives = scenario.timeline.some((t) => t.action.kind === 'run') ? [await guestToolsArchive()] : [];
-    await buildInitramfs({ initFile: files.init, modules: [...modules.values()].map((m) => join(o.modulesDir, m.file)), out: files.initramfs, extraArchives });
+    const extraArchives = scenario.timeline.some((t) => t.action.kind === 'run')
+      ? [await guestToolsArchive()]
+      : [];
+    await buildInitramfs({
+      initFile: files.init,
+      modules: [...modules.values()].map((m) => join(o.modulesDir, m.file)),
+      out: files.initramfs,
+      extraArchives,
+    });
 
     const attachments = [];
     for (const [i, d] of devices.entries()) {
       const socketPath = join(work, `usb${i}.sock`);
-      servers.push(await listenUsbredir(d.model, { path: socketPath }, { attached: !startsUnplugged.has(d.path) }));
-      attachments.push({ id: String(i), socketPath, port: d.port, pcapPath: join(o.reportDir, `usb${i}.pcap`) });
+      servers.push(
+        await listenUsbredir(d.model, { path: socketPath }, { attached: !startsUnplugged.has(d.path) }),
+      );
+      attachments.push({
+        id: String(i),
+        socketPath,
+        port: d.port,
+        pcapPath: join(o.reportDir, `usb${i}.pcap`),
+      });
     }
 
-    const args = runArgs({ kernel: o.kernel, initrd: files.initramfs, dtb: files.dtb, append: 'console=ttyAMA0 loglevel=5 panic=-1', usb: attachments });
+    const args = runArgs({
+      kernel: o.kernel,
+      initrd: files.initramfs,
+      dtb: files.dtb,
+      append: 'console=ttyAMA0 loglevel=5 panic=-1',
+      usb: attachments,
+    });
     progress(`booting: ${qemuBinary} ${args.join(' ')}`);
     const actions = new Map<number, { t: number; hostMs: number }>();
     const onEvent = (e: GuestEvent): void => {
@@ -172,7 +248,12 @@ export async function runQemuScenario(o: QemuRunOptions): Promise<QemuReport> {
     const parser = new ConsoleMarkerParser(onEvent, now);
     const consoleChunks: string[] = [];
     const timeoutMs = scenario.end + (o.graceMs ?? 60_000);
-    const exit = await new Promise<{ code: number | null; signal: string | null; timedOut: boolean; spawnError?: string }>((done) => {
+    const exit = await new Promise<{
+      code: number | null;
+      signal: string | null;
+      timedOut: boolean;
+      spawnError?: string;
+    }>((done) => {
       const child = spawn(qemuBinary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
       let timedOut = false;
       const timer = setTimeout(() => {
@@ -209,7 +290,9 @@ export async function runQemuScenario(o: QemuRunOptions): Promise<QemuReport> {
       actions,
       // The console keeps what dmesg cannot show when the guest died before dumping it.
       kernelLog: dmesg.length > 0 ? dmesg : consoleText.split('\n').filter((l) => !l.includes('@@mdio-emu')),
-      eeproms: new Map(events.filter((e) => e.kind === 'eeprom').map((e) => [String(e.fields.path), parseHexLines(e.lines)])),
+      eeproms: new Map(
+        events.filter((e) => e.kind === 'eeprom').map((e) => [String(e.fields.path), parseHexLines(e.lines)]),
+      ),
       completed,
       commands: events.filter((e) => e.kind === 'command').map(parseCommand),
     };
@@ -219,7 +302,11 @@ export async function runQemuScenario(o: QemuRunOptions): Promise<QemuReport> {
         scenario,
         resolve: (ref) => resolve(ref, 'expect'),
         phyLocation: (path) => phyLocation(dtb, path),
-        eepromModel: (path) => devices.find((d) => d.eeproms.has(path))?.eeproms.get(path)?.contents(),
+        eepromModel: (path) =>
+          devices
+            .find((d) => d.eeproms.has(path))
+            ?.eeproms.get(path)
+            ?.contents(),
         guestFrames: (path) => byPath.get(path)?.peer?.counts,
         replay: () => (replay ??= verifyGuestTrace(dtb.tree, traceLines, emulatorTrace, phyEvents)),
       },
@@ -254,12 +341,33 @@ export async function runQemuScenario(o: QemuRunOptions): Promise<QemuReport> {
       kernelLog: observations.kernelLog,
       pseAttach: pseLinks(dtb).map((link) => classifyPseAttach(link, observations.snapshots)),
       kasan: kasanFinding(observations.kernelLog),
-      eeproms: Object.fromEntries([...observations.eeproms].map(([path, bytes]) => [path, Buffer.from(bytes).toString('hex')])),
+      eeproms: Object.fromEntries(
+        [...observations.eeproms].map(([path, bytes]) => [path, Buffer.from(bytes).toString('hex')]),
+      ),
       commands: observations.commands,
       network: Object.fromEntries(
-        devices.flatMap((d) => (d.peer ? [[d.path, { peer: d.peer.description, guestFrames: { ...d.peer.counts }, replies: { ...d.peer.replies } }]] : [])),
+        devices.flatMap((d) =>
+          d.peer
+            ? [
+                [
+                  d.path,
+                  {
+                    peer: d.peer.description,
+                    guestFrames: { ...d.peer.counts },
+                    replies: { ...d.peer.replies },
+                  },
+                ],
+              ]
+            : [],
+        ),
       ),
-      files: { report: files.report, console: files.console, init: files.init, dtb: files.dtb, ...Object.fromEntries(Object.entries(pcapFiles).map(([path, f]) => [`pcap ${path}`, f])) },
+      files: {
+        report: files.report,
+        console: files.console,
+        init: files.init,
+        dtb: files.dtb,
+        ...Object.fromEntries(Object.entries(pcapFiles).map(([path, f]) => [`pcap ${path}`, f])),
+      },
     };
     await writeFile(files.report, JSON.stringify(report, null, 2) + '\n');
     return report;
@@ -272,10 +380,15 @@ export async function runQemuScenario(o: QemuRunOptions): Promise<QemuReport> {
 }
 
 /** Resolves every node reference up front, so a typo fails before QEMU boots, naming the field. */
-function checkRefs(loaded: LoadedScenario<QemuScenario>, resolve: (ref: string, field: string) => string): void {
+function checkRefs(
+  loaded: LoadedScenario<QemuScenario>,
+  resolve: (ref: string, field: string) => string,
+): void {
   loaded.scenario.timeline.forEach((t, i) => {
-    if (t.action.kind === 'usb-connect' || t.action.kind === 'usb-disconnect') resolve(t.action.device, `timeline[${i}].device`);
-    if (t.action.kind === 'cable-unplug' || t.action.kind === 'cable-plug') resolve(t.action.phy, `timeline[${i}].phy`);
+    if (t.action.kind === 'usb-connect' || t.action.kind === 'usb-disconnect')
+      resolve(t.action.device, `timeline[${i}].device`);
+    if (t.action.kind === 'cable-unplug' || t.action.kind === 'cable-plug')
+      resolve(t.action.phy, `timeline[${i}].phy`);
   });
   loaded.scenario.expect.forEach((e, i) => {
     for (const key of ['phy', 'device', 'eeprom'] as const) {
@@ -289,7 +402,8 @@ function phyLocation(dtb: ScenarioDtb, path: string): { adapter: string; addr: n
   const node = findNodeByPath(dtb.tree.root, path);
   const reg = node ? getProperty(node, 'reg') : undefined;
   const addr = reg ? cellsOf(reg.value)[0] : undefined;
-  if (!node?.parent || addr === undefined) throw new ConfigError('SCN006', 'expect', `${path} is not a PHY node with a reg`);
+  if (!node?.parent || addr === undefined)
+    throw new ConfigError('SCN006', 'expect', `${path} is not a PHY node with a reg`);
   return { adapter: canonicalPath(node.parent), addr };
 }
 
@@ -319,8 +433,15 @@ function pseLinks(dtb: ScenarioDtb): { phy: string; pse: string; adapter: string
   });
 }
 
-function eepromReads(loaded: LoadedScenario<QemuScenario>, dtb: ScenarioDtb): { path: string; length: number }[] {
-  return loaded.scenario.expect.flatMap((e) => (e.kind === 'eeprom-contents' ? [{ path: resolveNodeRef(dtb, e.eeprom, 'eeprom').path, length: e.length ?? 256 }] : []));
+function eepromReads(
+  loaded: LoadedScenario<QemuScenario>,
+  dtb: ScenarioDtb,
+): { path: string; length: number }[] {
+  return loaded.scenario.expect.flatMap((e) =>
+    e.kind === 'eeprom-contents'
+      ? [{ path: resolveNodeRef(dtb, e.eeprom, 'eeprom').path, length: e.length ?? 256 }]
+      : [],
+  );
 }
 
 export type { PlacedUsbDevice };

@@ -28,14 +28,21 @@ export async function composeScenarioDtb(baseDtb: Uint8Array, scenarioDts: strin
   const text = await readFile(scenarioDts, 'utf8');
   // A `/dts-v1/;` header is legal only before the first node, and the scenario comes after QEMU's tree.
   if (/^\s*\/dts-v1\/\s*;/m.test(text.replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, ''))) {
-    throw new ConfigError('SCN008', 'dts', `${scenarioDts} starts with /dts-v1/; a QEMU scenario's DTS is merged onto QEMU's virt tree, so leave the header out`);
+    throw new ConfigError(
+      'SCN008',
+      'dts',
+      `${scenarioDts} starts with /dts-v1/; a QEMU scenario's DTS is merged onto QEMU's virt tree, so leave the header out`,
+    );
   }
   const dir = await mkdtemp(join(tmpdir(), 'mdio-emu-dts-'));
   try {
     const base = printDts(readDtb(baseDtb, { fileName: 'qemu-virt.dtb' }));
     const wrapper = join(dir, 'scenario-on-virt.dts');
     await writeFile(join(dir, 'qemu-virt.dtsi'), base.replace(/^\/dts-v1\/;\s*/, ''));
-    await writeFile(wrapper, `/dts-v1/;\n/include/ ${JSON.stringify(join(dir, 'qemu-virt.dtsi'))}\n/include/ ${JSON.stringify(scenarioDts)}\n`);
+    await writeFile(
+      wrapper,
+      `/dts-v1/;\n/include/ ${JSON.stringify(join(dir, 'qemu-virt.dtsi'))}\n/include/ ${JSON.stringify(scenarioDts)}\n`,
+    );
     const dtb = await compileDtsFile(wrapper, [dirname(scenarioDts)]);
     const tree = readDtb(dtb, { fileName: 'scenario.dtb' });
     return { dtb, tree, labels: symbolsOf(tree) };
@@ -57,7 +64,8 @@ function symbolsOf(tree: DeviceTree): Map<string, string> {
 /** Resolves a scenario node reference (`&label` or `/path`) to its node, or says which reference is bad. */
 export function resolveNodeRef(dtb: ScenarioDtb, ref: string, field: string): { path: string; node: DtNode } {
   const path = ref.startsWith('&') ? dtb.labels.get(ref.slice(1)) : ref;
-  if (path === undefined) throw new ConfigError('SCN006', field, `no node has the label ${ref} in the scenario's device tree`);
+  if (path === undefined)
+    throw new ConfigError('SCN006', field, `no node has the label ${ref} in the scenario's device tree`);
   const node = findNodeByPath(dtb.tree.root, path);
   if (!node) throw new ConfigError('SCN006', field, `no node at ${path} in the scenario's device tree`);
   return { path: canonicalPath(node), node };

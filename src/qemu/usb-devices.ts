@@ -6,7 +6,14 @@ import { ALL_MODES, type LinkMode, type Phy } from '../phy/index.js';
 import { tee, type FrameReceiver } from '../net/frame.js';
 import { NetworkPeer, parseIpv4 } from './network-peer.js';
 import { ConfigError } from '../scenario/errors.js';
-import { CP2615_IOP_INTERFACE, Cp2615Bridge, Lan7801, MvusbAdapter, type Clause22Bus, type UsbDeviceModel } from '../usbredir/index.js';
+import {
+  CP2615_IOP_INTERFACE,
+  Cp2615Bridge,
+  Lan7801,
+  MvusbAdapter,
+  type Clause22Bus,
+  type UsbDeviceModel,
+} from '../usbredir/index.js';
 import { usb2PortForReg, xhciNodePath } from './machine.js';
 import { canonicalPath, type ScenarioDtb } from './scenario-dtb.js';
 
@@ -108,18 +115,33 @@ export function placeUsbHardware(ctx: UsbDeviceFactoryContext): UsbHardware {
   const out: PlacedUsbDevice[] = [];
   for (const node of liveChildren(xhci)) {
     const compatible = getProperty(node, 'compatible');
-    const ids = compatible ? stringsOf(compatible.value).map((c) => usbCompatible.exec(c)).find((m) => m) : undefined;
+    const ids = compatible
+      ? stringsOf(compatible.value)
+          .map((c) => usbCompatible.exec(c))
+          .find((m) => m)
+      : undefined;
     if (!ids) continue;
     const path = canonicalPath(node);
     const regProp = getProperty(node, 'reg');
     const reg = regProp ? cellsOf(regProp.value)[0] : undefined;
     const port = reg === undefined ? undefined : usb2PortForReg(reg);
     if (port === undefined) {
-      throw new ConfigError('SCN008', 'dts', `${path}: reg must be the xHCI raw port of a USB2 port (5 to 8 on qemu-xhci), got ${reg ?? 'none'}`);
+      throw new ConfigError(
+        'SCN008',
+        'dts',
+        `${path}: reg must be the xHCI raw port of a USB2 port (5 to 8 on qemu-xhci), got ${reg ?? 'none'}`,
+      );
     }
     const vendorId = Number.parseInt(ids[1] ?? '', 16);
     const productId = Number.parseInt(ids[2] ?? '', 16);
-    out.push({ path, node, vendorId, productId, port, ...createModel(node, path, vendorId, productId, ctx, phys) });
+    out.push({
+      path,
+      node,
+      vendorId,
+      productId,
+      port,
+      ...createModel(node, path, vendorId, productId, ctx, phys),
+    });
   }
   hardware.devices = out;
   return hardware;
@@ -176,7 +198,11 @@ function createModel(
       return { model: lan, eeproms: new Map(), ...(peer ? { peer } : {}) };
     }
     default:
-      throw new ConfigError('SCN008', 'dts', `${path}: no emulated USB device for ${id} (known: 1286:1fa4 Marvell USB-MDIO, 10c4:eac1 CP2615 USB-I2C, 0424:7801 LAN7801 USB Ethernet)`);
+      throw new ConfigError(
+        'SCN008',
+        'dts',
+        `${path}: no emulated USB device for ${id} (known: 1286:1fa4 Marvell USB-MDIO, 10c4:eac1 CP2615 USB-I2C, 0424:7801 LAN7801 USB Ethernet)`,
+      );
   }
 }
 
@@ -197,7 +223,8 @@ class PhyModels {
   }
 
   phyAt(path: string): Phy | undefined {
-    for (const b of this.buses) for (const p of b.info.phys) if (p.path === path) return b.phys.get(p.address);
+    for (const b of this.buses)
+      for (const p of b.info.phys) if (p.path === path) return b.phys.get(p.address);
     return undefined;
   }
 
@@ -239,7 +266,12 @@ export function buildPhyModels(tree: ScenarioDtb['tree'], clock: VirtualClock): 
   try {
     buses = buildMdioBuses(tree, { clock });
   } catch (err) {
-    throw new ConfigError('SCN008', 'dts', `the MDIO buses of the scenario's device tree cannot be emulated: ${(err as Error).message}`, { cause: err });
+    throw new ConfigError(
+      'SCN008',
+      'dts',
+      `the MDIO buses of the scenario's device tree cannot be emulated: ${(err as Error).message}`,
+      { cause: err },
+    );
   }
   for (const b of buses) {
     for (const info of b.info.phys) {
@@ -248,7 +280,11 @@ export function buildPhyModels(tree: ScenarioDtb['tree'], clock: VirtualClock): 
       const modes = stringsOf(prop.value);
       const bad = modes.find((m) => !(ALL_MODES as readonly string[]).includes(m));
       if (bad !== undefined || modes.length === 0) {
-        throw new ConfigError('SCN008', 'dts', `${info.path}: ${LINK_PARTNER_PROPERTY} lists link modes (${ALL_MODES.join(', ')}), got "${bad ?? ''}"`);
+        throw new ConfigError(
+          'SCN008',
+          'dts',
+          `${info.path}: ${LINK_PARTNER_PROPERTY} lists link modes (${ALL_MODES.join(', ')}), got "${bad ?? ''}"`,
+        );
       }
       b.phys.get(info.address)?.setPartner({ autoneg: true, modes: modes as LinkMode[] });
     }
@@ -261,7 +297,12 @@ function peerOf(node: DtNode, path: string, send: (frame: Uint8Array) => void): 
   if (!prop) return undefined;
   const text = stringsOf(prop.value)[0] ?? '';
   const ipv4 = parseIpv4(text);
-  if (!ipv4) throw new ConfigError('SCN008', 'dts', `${path}: ${PEER_IPV4_PROPERTY} must be a dotted-quad IPv4 address, got "${text}"`);
+  if (!ipv4)
+    throw new ConfigError(
+      'SCN008',
+      'dts',
+      `${path}: ${PEER_IPV4_PROPERTY} must be a dotted-quad IPv4 address, got "${text}"`,
+    );
   return new NetworkPeer({ mac: PEER_MAC, ipv4, send });
 }
 
@@ -286,7 +327,11 @@ function i2cBusBehind(device: DtNode, path: string): { bus: I2cBus; eeproms: Map
     const addr = reg ? cellsOf(reg.value)[0] : undefined;
     if (!compatible || addr === undefined) continue;
     if (!stringsOf(compatible.value).includes('atmel,24c02')) {
-      throw new ConfigError('SCN008', 'dts', `${childPath}: no I2C model for "${stringsOf(compatible.value).join('", "')}" behind ${path} (known: atmel,24c02)`);
+      throw new ConfigError(
+        'SCN008',
+        'dts',
+        `${childPath}: no I2C model for "${stringsOf(compatible.value).join('", "')}" behind ${path} (known: atmel,24c02)`,
+      );
     }
     const contents = getProperty(child, EEPROM_CONTENTS_PROPERTY);
     const eeprom = new Eeprom24c02(contents ? Uint8Array.from(contents.value.bytes) : undefined);

@@ -28,4 +28,11 @@ export { SimpleClause22Bus, marvellLikePhy } from './devices/simple-c22-bus.js';
 export { serveMvusbDemo } from './demo.js';
 export { Cp2615Bridge, CP2615_VENDOR_ID, CP2615_PRODUCT_ID, CP2615_IOP_INTERFACE } from './devices/cp2615.js';
 export type { Cp2615TraceEvent } from './devices/cp2615.js';
-export { Lan7801, LAN78XX_VENDOR_ID, LAN7801_PRODUCT_ID, type Lan7801Options, type Lan7801PhyWiring, type Lan7801TraceEvent } from './devices/lan7801.js';
+export {
+  Lan7801,
+  LAN78XX_VENDOR_ID,
+  LAN7801_PRODUCT_ID,
+  type Lan7801Options,
+  type Lan7801PhyWiring,
+  type Lan7801TraceEvent,
+} from './devices/lan7801.js';

@@ -4,8 +4,12 @@ import { parseGuestTrace, parseSnapshot } from '../../src/qemu/guest-observation
 
 test('markers are found after interleaved kernel output and across chunk boundaries', (t) => {
   const p = new ConsoleMarkerParser();
-  p.push('[    0.5] usb 1-1: new high-speed USB device\r\n@@mdio-emu {"kind":"snapshot","t":20,"label":"end"}\n@@mdio-');
-  p.push('emu|deferred name=1-1:1.0 of_node=/pcie@10000000/usb@2,0/mdio@5 reason=\n[ 1.0] xhci@@mdio-emu|mdio name=mvusb-1-1:1.0:00 phy_id=0x01410dd1 of_node=/a/b driver=Marvell 88E1510\n');
+  p.push(
+    '[    0.5] usb 1-1: new high-speed USB device\r\n@@mdio-emu {"kind":"snapshot","t":20,"label":"end"}\n@@mdio-',
+  );
+  p.push(
+    'emu|deferred name=1-1:1.0 of_node=/pcie@10000000/usb@2,0/mdio@5 reason=\n[ 1.0] xhci@@mdio-emu|mdio name=mvusb-1-1:1.0:00 phy_id=0x01410dd1 of_node=/a/b driver=Marvell 88E1510\n',
+  );
   p.push('@@mdio-emu {"kind":"done","t":30}');
   p.end();
   t.deepEqual(
@@ -14,7 +18,9 @@ test('markers are found after interleaved kernel output and across chunk boundar
   );
   const s = parseSnapshot(p.events[0]!);
   t.deepEqual(s.deferred, [{ name: '1-1:1.0', ofNode: '/pcie@10000000/usb@2,0/mdio@5', reason: '' }]);
-  t.deepEqual(s.mdio, [{ name: 'mvusb-1-1:1.0:00', phyId: 0x01410dd1, ofNode: '/a/b', driver: 'Marvell 88E1510' }]);
+  t.deepEqual(s.mdio, [
+    { name: 'mvusb-1-1:1.0:00', phyId: 0x01410dd1, ofNode: '/a/b', driver: 'Marvell 88E1510' },
+  ]);
 });
 
 test('mdio_access trace lines parse as include/trace/events/mdio.h prints them', (t) => {

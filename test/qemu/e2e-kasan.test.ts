@@ -21,7 +21,9 @@ if (!kernel) {
   const reason = !qemuPresent
     ? `${qemuBinary} is not installed`
     : 'the KASAN guest kernel is not built (`mdio-emu qemu kernel --kasan`; CI does not build it, its time is limited)';
-  console.log(`test/qemu/e2e-kasan: skipping the KASAN end-to-end test, which is not part of the main proof: ${reason}`);
+  console.log(
+    `test/qemu/e2e-kasan: skipping the KASAN end-to-end test, which is not part of the main proof: ${reason}`,
+  );
   test.skip(`KASAN end-to-end test (${reason})`, () => {});
 } else {
   test.serial('KASAN guest: PSE unbound under a registered PHY, then the adapter unplugged', async (t) => {
@@ -34,7 +36,10 @@ if (!kernel) {
     t.is(r.problem, undefined, r.problem);
     t.true(r.kasan.enabled, 'the guest kernel reports KASAN at boot');
     // The PSE loads before the adapter, so this run cannot tell deferral from notifier attach; it says so.
-    t.deepEqual(r.pseAttach.map((f) => f.behaviour), ['undetermined']);
+    t.deepEqual(
+      r.pseAttach.map((f) => f.behaviour),
+      ['undetermined'],
+    );
     t.log(`KASAN reports: ${r.kasan.reports.join('; ') || 'none'}`);
     // Linux 6.1 frees the devm-allocated pse_control at the PSE unbind (devres_release_all) and touches it
     // again at the unplug: pse_control_put <- phy_mdio_device_remove <- mdiobus_unregister <- mvusb_mdio_disconnect.

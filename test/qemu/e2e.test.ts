@@ -22,7 +22,11 @@ const scenario = (name: string): string => join(repo, 'dts', `qemu-${name}.scena
 
 const qemuPresent = spawnSync(qemuBinary, ['--version']).status === 0;
 const kernel: GuestKernel | undefined = qemuPresent ? await findGuestKernel() : undefined;
-const missing = !qemuPresent ? `${qemuBinary} is not installed` : !kernel ? 'the guest kernel is not built (run scripts/setup.sh or `mdio-emu qemu kernel`)' : undefined;
+const missing = !qemuPresent
+  ? `${qemuBinary} is not installed`
+  : !kernel
+    ? 'the guest kernel is not built (run scripts/setup.sh or `mdio-emu qemu kernel`)'
+    : undefined;
 
 if (missing && process.env.CI === 'true') {
   test('QEMU end-to-end prerequisites are installed (CI)', (t) => {
@@ -34,119 +38,184 @@ if (missing && process.env.CI === 'true') {
 } else {
   const k = kernel as GuestKernel;
   const run = async (name: string): Promise<QemuReport> =>
-    runQemuScenario({ kernel: k.image, modulesDir: k.modulesDir, scenarioFile: scenario(name), reportDir: await mkdtemp(join(tmpdir(), `mdio-emu-e2e-${name}-`)) });
+    runQemuScenario({
+      kernel: k.image,
+      modulesDir: k.modulesDir,
+      scenarioFile: scenario(name),
+      reportDir: await mkdtemp(join(tmpdir(), `mdio-emu-e2e-${name}-`)),
+    });
   const runFile = async (file: string, name: string): Promise<QemuReport> =>
-    runQemuScenario({ kernel: k.image, modulesDir: k.modulesDir, scenarioFile: file, reportDir: await mkdtemp(join(tmpdir(), `mdio-emu-e2e-${name}-`)) });
+    runQemuScenario({
+      kernel: k.image,
+      modulesDir: k.modulesDir,
+      scenarioFile: file,
+      reportDir: await mkdtemp(join(tmpdir(), `mdio-emu-e2e-${name}-`)),
+    });
   const phyPath = '/pcie@10000000/usb@2,0/mdio@5/ethernet-phy@0';
   const adapterPath = '/pcie@10000000/usb@2,0/mdio@5';
 
-  test.serial('PSE present from boot: the PHY registers and the guest Marvell driver talks to the 88E1510 model', async (t) => {
-    const r = await run('pse-at-boot');
-    t.is(r.problem, undefined, r.problem);
-    const end = r.snapshots.find((s) => s.label === 'end');
-    t.truthy(end?.devices.find((d) => d.bus === 'usb' && d.ofNode === adapterPath), 'the adapter bound to its DT node (reg = raw xHCI port)');
-    const phy = end?.mdio.find((m) => m.ofNode === phyPath);
-    t.truthy(phy, 'the guest lists the PHY on the MDIO bus');
-    // The DT's ethernet-phy-id0141.0dd0 is MARVELL_PHY_ID_88E1510; with it fwnode_mdiobus_register_phy()
-    // skips the ID reads, so the first traffic is phy_probe()'s phy_disable_interrupts() through
-    // marvell_config_intr(): write MII_M1011_IMASK (0x12) = MII_M1011_IMASK_CLEAR (0), then
-    // marvell_ack_interrupt() reads MII_M1011_IEVENT (0x13).
-    t.is(phy?.phyId, 0x01410dd0);
-    t.regex(phy?.driver ?? '', /^Marvell 88E1510$/);
-    const ops = r.emulatorTrace.filter((a) => a.addr === 0).map((a) => `${a.op} 0x${a.reg.toString(16)}`);
-    t.deepEqual(ops.slice(0, 2), ['write 0x12', 'read 0x13']);
-    t.false(ops.includes('read 0x2') || ops.includes('read 0x3'), 'no ID register reads with an ID in the compatible');
-    t.true(r.pass, JSON.stringify(r.expectations.filter((e) => !e.pass)));
-  });
+  test.serial(
+    'PSE present from boot: the PHY registers and the guest Marvell driver talks to the 88E1510 model',
+    async (t) => {
+      const r = await run('pse-at-boot');
+      t.is(r.problem, undefined, r.problem);
+      const end = r.snapshots.find((s) => s.label === 'end');
+      t.truthy(
+        end?.devices.find((d) => d.bus === 'usb' && d.ofNode === adapterPath),
+        'the adapter bound to its DT node (reg = raw xHCI port)',
+      );
+      const phy = end?.mdio.find((m) => m.ofNode === phyPath);
+      t.truthy(phy, 'the guest lists the PHY on the MDIO bus');
+      // The DT's ethernet-phy-id0141.0dd0 is MARVELL_PHY_ID_88E1510; with it fwnode_mdiobus_register_phy()
+      // skips the ID reads, so the first traffic is phy_probe()'s phy_disable_interrupts() through
+      // marvell_config_intr(): write MII_M1011_IMASK (0x12) = MII_M1011_IMASK_CLEAR (0), then
+      // marvell_ack_interrupt() reads MII_M1011_IEVENT (0x13).
+      t.is(phy?.phyId, 0x01410dd0);
+      t.regex(phy?.driver ?? '', /^Marvell 88E1510$/);
+      const ops = r.emulatorTrace.filter((a) => a.addr === 0).map((a) => `${a.op} 0x${a.reg.toString(16)}`);
+      t.deepEqual(ops.slice(0, 2), ['write 0x12', 'read 0x13']);
+      t.false(
+        ops.includes('read 0x2') || ops.includes('read 0x3'),
+        'no ID register reads with an ID in the compatible',
+      );
+      t.true(r.pass, JSON.stringify(r.expectations.filter((e) => !e.pass)));
+    },
+  );
 
-  test.serial('PSE loaded late: probe deferred and no PHY access until the PSE registers, then the PHY registers', async (t) => {
-    const r = await run('pse-late');
-    t.is(r.problem, undefined, r.problem);
-    const load = r.timeline.find((e) => e.action.includes('pse_regulator'));
-    t.truthy(load?.hostMs, 'the guest reached the PSE load');
-    const before = r.snapshots.find((s) => s.label === 'before' && s.index === load?.index);
-    t.truthy(before?.deferred.find((d) => d.ofNode === adapterPath), 'devices_deferred lists the adapter before the PSE loads');
-    t.deepEqual(r.emulatorTrace.filter((a) => a.addr === 0 && a.hostMs < (load?.hostMs ?? 0)), []);
-    const after = r.emulatorTrace.filter((a) => a.addr === 0 && a.hostMs >= (load?.hostMs ?? 0));
-    t.true(after.length > 0, 'the PHY is accessed after the PSE registers');
-    const delay = r.expectations.find((e) => e.expectation.kind === 'first-access-after')?.observed.guestDelayMs;
-    t.true(typeof delay === 'number' && delay > 0 && delay < 1000, `delay ${String(delay)} ms`);
-    t.log(`PSE registration -> first PHY access: ${String(delay)} ms (guest clock)`);
-    t.truthy(r.snapshots.find((s) => s.label === 'end')?.mdio.find((m) => m.ofNode === phyPath));
-    // Linux 6.1 has no PSE notifier: the report must name the probe-time deferral it saw.
-    t.deepEqual(r.pseAttach.map((f) => [f.phy, f.behaviour]), [[phyPath, 'probe-time-deferral']]);
-    t.log(`PSE attach: ${r.pseAttach.map((f) => `${f.behaviour} (${f.evidence})`).join('; ')}`);
-    t.true(r.pass, JSON.stringify(r.expectations.filter((e) => !e.pass)));
-  });
+  test.serial(
+    'PSE loaded late: probe deferred and no PHY access until the PSE registers, then the PHY registers',
+    async (t) => {
+      const r = await run('pse-late');
+      t.is(r.problem, undefined, r.problem);
+      const load = r.timeline.find((e) => e.action.includes('pse_regulator'));
+      t.truthy(load?.hostMs, 'the guest reached the PSE load');
+      const before = r.snapshots.find((s) => s.label === 'before' && s.index === load?.index);
+      t.truthy(
+        before?.deferred.find((d) => d.ofNode === adapterPath),
+        'devices_deferred lists the adapter before the PSE loads',
+      );
+      t.deepEqual(
+        r.emulatorTrace.filter((a) => a.addr === 0 && a.hostMs < (load?.hostMs ?? 0)),
+        [],
+      );
+      const after = r.emulatorTrace.filter((a) => a.addr === 0 && a.hostMs >= (load?.hostMs ?? 0));
+      t.true(after.length > 0, 'the PHY is accessed after the PSE registers');
+      const delay = r.expectations.find((e) => e.expectation.kind === 'first-access-after')?.observed
+        .guestDelayMs;
+      t.true(typeof delay === 'number' && delay > 0 && delay < 1000, `delay ${String(delay)} ms`);
+      t.log(`PSE registration -> first PHY access: ${String(delay)} ms (guest clock)`);
+      t.truthy(r.snapshots.find((s) => s.label === 'end')?.mdio.find((m) => m.ofNode === phyPath));
+      // Linux 6.1 has no PSE notifier: the report must name the probe-time deferral it saw.
+      t.deepEqual(
+        r.pseAttach.map((f) => [f.phy, f.behaviour]),
+        [[phyPath, 'probe-time-deferral']],
+      );
+      t.log(`PSE attach: ${r.pseAttach.map((f) => `${f.behaviour} (${f.evidence})`).join('; ')}`);
+      t.true(r.pass, JSON.stringify(r.expectations.filter((e) => !e.pass)));
+    },
+  );
 
   test.serial('PSE never loads: the PHY never registers and the run ends on time', async (t) => {
     const r = await run('pse-never');
     t.is(r.problem, undefined, r.problem);
     t.true(r.snapshots.every((s) => !s.mdio.some((m) => m.ofNode === phyPath)));
-    t.deepEqual(r.emulatorTrace.filter((a) => a.addr === 0), []);
+    t.deepEqual(
+      r.emulatorTrace.filter((a) => a.addr === 0),
+      [],
+    );
     t.true(r.wallMs < 30_000, `${r.wallMs} ms`);
     t.true(r.pass, JSON.stringify(r.expectations.filter((e) => !e.pass)));
   });
 
-  test.serial('PSE removed under the PHY, then the adapter unplugged: the kernel warns and the report says so', async (t) => {
-    const r = await run('pse-removed');
-    // drivers/regulator/core.c _regulator_put(): WARN_ON(regulator->enable_count) on the PSE's supply.
-    t.true(r.kernelLog.some((l) => /WARNING: .*drivers\/regulator\/core\.c:\d+ _regulator_put/.test(l)));
-    t.true(r.kernelLog.some((l) => l.includes('usb 1-1: USB disconnect')));
-    t.log(r.kernelLog.filter((l) => /WARNING|BUG|KASAN|Unable to handle/.test(l)).join('\n'));
-    t.true(r.pass, JSON.stringify(r.expectations.filter((e) => !e.pass)));
-  });
+  test.serial(
+    'PSE removed under the PHY, then the adapter unplugged: the kernel warns and the report says so',
+    async (t) => {
+      const r = await run('pse-removed');
+      // drivers/regulator/core.c _regulator_put(): WARN_ON(regulator->enable_count) on the PSE's supply.
+      t.true(r.kernelLog.some((l) => /WARNING: .*drivers\/regulator\/core\.c:\d+ _regulator_put/.test(l)));
+      t.true(r.kernelLog.some((l) => l.includes('usb 1-1: USB disconnect')));
+      t.log(r.kernelLog.filter((l) => /WARNING|BUG|KASAN|Unable to handle/.test(l)).join('\n'));
+      t.true(r.pass, JSON.stringify(r.expectations.filter((e) => !e.pass)));
+    },
+  );
 
-  test.serial('the emulator trace and the guest mdio_access trace agree transaction for transaction', async (t) => {
-    const r = await run('pse-at-boot');
-    const guest = r.guestTrace.flatMap((g) => (g.kind === 'mdio' ? [`${g.op} ${g.addr} ${g.reg} ${g.value}`] : []));
-    const emulator = r.emulatorTrace.map((a) => `${a.op} ${a.addr} ${a.reg} ${a.value}`);
-    t.true(emulator.length >= 2);
-    t.deepEqual(guest, emulator);
-  });
+  test.serial(
+    'the emulator trace and the guest mdio_access trace agree transaction for transaction',
+    async (t) => {
+      const r = await run('pse-at-boot');
+      const guest = r.guestTrace.flatMap((g) =>
+        g.kind === 'mdio' ? [`${g.op} ${g.addr} ${g.reg} ${g.value}`] : [],
+      );
+      const emulator = r.emulatorTrace.map((a) => `${a.op} ${a.addr} ${a.reg} ${a.value}`);
+      t.true(emulator.length >= 2);
+      t.deepEqual(guest, emulator);
+    },
+  );
 
-  test.serial('LAN7801 with an 88E1510 on its mdio child: lan78xx attaches the PHY and the Marvell driver configures the model', async (t) => {
-    const r = await run('lan7801');
-    t.is(r.problem, undefined, r.problem);
-    const lanPhy = '/pcie@10000000/usb@2,0/ethernet@5/mdio/ethernet-phy@1';
-    const phy = r.snapshots.find((s) => s.label === 'end')?.mdio.find((m) => m.ofNode === lanPhy);
-    t.is(phy?.phyId, 0x01410dd0);
-    t.is(phy?.driver, 'Marvell 88E1510');
-    const ops = r.emulatorTrace.filter((a) => a.addr === 1);
-    // marvell.c switches pages through MII_MARVELL_PHY_PAGE (22) for its errata and LED set-up.
-    t.true(ops.some((a) => a.op === 'write' && a.reg === 22 && a.value !== 0), 'the driver selected a non-copper page');
-    // genphy_soft_reset(): BMCR_RESET written, then phy_poll_reset() reads BMCR until the bit self-clears
-    // (802.3 22.2.4.1.1); the model must clear it or phy_init_hw() fails with -ETIMEDOUT.
-    const reset = ops.findIndex((a) => a.op === 'write' && a.reg === 0 && (a.value & 0x8000) !== 0);
-    t.true(reset >= 0, 'a BMCR soft reset was written');
-    t.true(ops.slice(reset + 1).some((a) => a.op === 'read' && a.reg === 0 && (a.value & 0x8000) === 0), 'BMCR_RESET read back cleared');
-    const guest = r.guestTrace.flatMap((g) => (g.kind === 'mdio' ? [`${g.op} ${g.addr} ${g.reg} ${g.value}`] : []));
-    t.deepEqual(guest, r.emulatorTrace.map((a) => `${a.op} ${a.addr} ${a.reg} ${a.value}`));
-    t.true(guest.length > 20, `${guest.length} transactions`);
-    t.true(r.pass, JSON.stringify(r.expectations.filter((e) => !e.pass)));
-  });
+  test.serial(
+    'LAN7801 with an 88E1510 on its mdio child: lan78xx attaches the PHY and the Marvell driver configures the model',
+    async (t) => {
+      const r = await run('lan7801');
+      t.is(r.problem, undefined, r.problem);
+      const lanPhy = '/pcie@10000000/usb@2,0/ethernet@5/mdio/ethernet-phy@1';
+      const phy = r.snapshots.find((s) => s.label === 'end')?.mdio.find((m) => m.ofNode === lanPhy);
+      t.is(phy?.phyId, 0x01410dd0);
+      t.is(phy?.driver, 'Marvell 88E1510');
+      const ops = r.emulatorTrace.filter((a) => a.addr === 1);
+      // marvell.c switches pages through MII_MARVELL_PHY_PAGE (22) for its errata and LED set-up.
+      t.true(
+        ops.some((a) => a.op === 'write' && a.reg === 22 && a.value !== 0),
+        'the driver selected a non-copper page',
+      );
+      // genphy_soft_reset(): BMCR_RESET written, then phy_poll_reset() reads BMCR until the bit self-clears
+      // (802.3 22.2.4.1.1); the model must clear it or phy_init_hw() fails with -ETIMEDOUT.
+      const reset = ops.findIndex((a) => a.op === 'write' && a.reg === 0 && (a.value & 0x8000) !== 0);
+      t.true(reset >= 0, 'a BMCR soft reset was written');
+      t.true(
+        ops.slice(reset + 1).some((a) => a.op === 'read' && a.reg === 0 && (a.value & 0x8000) === 0),
+        'BMCR_RESET read back cleared',
+      );
+      const guest = r.guestTrace.flatMap((g) =>
+        g.kind === 'mdio' ? [`${g.op} ${g.addr} ${g.reg} ${g.value}`] : [],
+      );
+      t.deepEqual(
+        guest,
+        r.emulatorTrace.map((a) => `${a.op} ${a.addr} ${a.reg} ${a.value}`),
+      );
+      t.true(guest.length > 20, `${guest.length} transactions`);
+      t.true(r.pass, JSON.stringify(r.expectations.filter((e) => !e.pass)));
+    },
+  );
 
-  test.serial('CP2615 bridge with a 24C02: i2c-cp2615 and at24 bind to the DT nodes and the guest reads the model\'s bytes', async (t) => {
-    const r = await run('cp2615-eeprom');
-    t.is(r.problem, undefined, r.problem);
-    const bridge = '/pcie@10000000/usb@2,0/i2c-bridge@5';
-    const eeprom = `${bridge}/interface@1,1/eeprom@50`;
-    const end = r.snapshots.find((s) => s.label === 'end');
-    // i2c-cp2615.c binds interface 1 (usb_driver name "i2c-cp2615"); its adapter takes that interface's node.
-    t.is(end?.devices.find((d) => d.bus === 'usb' && d.ofNode === `${bridge}/interface@1,1`)?.driver, 'i2c-cp2615');
-    const client = end?.devices.find((d) => d.bus === 'i2c' && d.ofNode === eeprom);
-    t.regex(client?.name ?? '', /^\d+-0050$/);
-    t.is(client?.driver, 'at24');
-    // What the booted blob says the EEPROM holds, as dtc's fdtget decodes it: the 24C02's 256 bytes.
-    const dtcBytes = execFileSync('fdtget', ['-t', 'bx', r.files.dtb ?? '', eeprom, 'mdio-emu,contents'], { encoding: 'utf8' })
-      .trim()
-      .split(/\s+/)
-      .map((h) => h.padStart(2, '0'))
-      .join('');
-    t.is(dtcBytes.length, 2 * 256);
-    t.is(r.eeproms[eeprom], dtcBytes);
-    t.true(r.pass, JSON.stringify(r.expectations.filter((e) => !e.pass)));
-  });
+  test.serial(
+    "CP2615 bridge with a 24C02: i2c-cp2615 and at24 bind to the DT nodes and the guest reads the model's bytes",
+    async (t) => {
+      const r = await run('cp2615-eeprom');
+      t.is(r.problem, undefined, r.problem);
+      const bridge = '/pcie@10000000/usb@2,0/i2c-bridge@5';
+      const eeprom = `${bridge}/interface@1,1/eeprom@50`;
+      const end = r.snapshots.find((s) => s.label === 'end');
+      // i2c-cp2615.c binds interface 1 (usb_driver name "i2c-cp2615"); its adapter takes that interface's node.
+      t.is(
+        end?.devices.find((d) => d.bus === 'usb' && d.ofNode === `${bridge}/interface@1,1`)?.driver,
+        'i2c-cp2615',
+      );
+      const client = end?.devices.find((d) => d.bus === 'i2c' && d.ofNode === eeprom);
+      t.regex(client?.name ?? '', /^\d+-0050$/);
+      t.is(client?.driver, 'at24');
+      // What the booted blob says the EEPROM holds, as dtc's fdtget decodes it: the 24C02's 256 bytes.
+      const dtcBytes = execFileSync('fdtget', ['-t', 'bx', r.files.dtb ?? '', eeprom, 'mdio-emu,contents'], {
+        encoding: 'utf8',
+      })
+        .trim()
+        .split(/\s+/)
+        .map((h) => h.padStart(2, '0'))
+        .join('');
+      t.is(dtcBytes.length, 2 * 256);
+      t.is(r.eeproms[eeprom], dtcBytes);
+      t.true(r.pass, JSON.stringify(r.expectations.filter((e) => !e.pass)));
+    },
+  );
 
   const lanPath = '/pcie@10000000/usb@2,0/ethernet@5';
   const lanPhyPath = `${lanPath}/mdio/ethernet-phy@1`;
@@ -155,32 +224,50 @@ if (missing && process.env.CI === 'true') {
     const c = r.commands.find((x) => x.index === index);
     return { rc: c?.rc ?? -1, text: c?.output.join('\n') ?? '' };
   };
-  const scenarioIndex = (r: QemuReport, id: string): number => JSON.parse(readFileSync(r.scenarioFile, 'utf8')).timeline.findIndex((e: { id?: string }) => e.id === id);
+  const scenarioIndex = (r: QemuReport, id: string): number =>
+    (JSON.parse(readFileSync(r.scenarioFile, 'utf8')) as { timeline: { id?: string }[] }).timeline.findIndex(
+      (e) => e.id === id,
+    );
 
-  test.serial('LAN7801 + PoDL PSE loaded late: no eth0 before, `ethtool --show-pse` after, admin control switches', async (t) => {
-    const r = await run('lan7801-pse');
-    t.is(r.problem, undefined, r.problem);
-    // Linux 6.1 lan78xx_mdio_init() -> of_mdiobus_register() -> fwnode_mdiobus_register_phy() gets
-    // -EPROBE_DEFER from fwnode_find_pse_control(): the bind fails ("MDIO INIT FAILED") and the USB interface
-    // waits in devices_deferred, so no netdev exists and the ethtool netlink request names no device
-    // (net/ethtool/netlink.c ethnl_parse_header_dev_get: "no device matches name", -ENODEV).
-    const before = output(r, 'show-before');
-    t.notRegex(before.text, /^eth0$/m);
-    t.regex(before.text, /^1-1:1\.0\s*$/m, 'devices_deferred lists the LAN7801 interface');
-    t.regex(before.text, /^netlink error: no device matches name$/m);
-    t.regex(before.text, /^netlink error: No such device$/m);
-    t.not(before.rc, 0);
-    t.deepEqual(r.pseAttach.map((f) => [f.phy, f.behaviour]), [[lanPhyPath, 'probe-time-deferral']]);
-    // pse_regulator.c: admin state from regulator_is_enabled() at probe (a fixed supply without enable
-    // control is always on), power detection "delivering" while the supply is on.
-    t.deepEqual(output(r, 'show-after'), { rc: 0, text: 'PSE attributes for eth0:\nPoDL PSE Admin State: enabled\nPoDL PSE Power Detection Status: delivering power' });
-    t.regex(output(r, 'pse-disable').text, /^PoDL PSE Admin State: disabled$/m);
-    t.regex(output(r, 'pse-disable').text, /^\/sys\/class\/regulator\/regulator\.\d+\/name:pse-supply$/m);
-    t.regex(output(r, 'pse-enable').text, /^PoDL PSE Admin State: enabled$/m);
-    t.log(`regulator use counts after disable / enable: ${output(r, 'pse-disable').text.match(/num_users:\d+/g)?.join(' ')} / ${output(r, 'pse-enable').text.match(/num_users:\d+/g)?.join(' ')}`);
-    t.regex(output(r, 'ping').text, /^1 packets transmitted, 1 packets received/m);
-    t.true(r.pass, JSON.stringify(r.expectations.filter((e) => !e.pass)));
-  });
+  test.serial(
+    'LAN7801 + PoDL PSE loaded late: no eth0 before, `ethtool --show-pse` after, admin control switches',
+    async (t) => {
+      const r = await run('lan7801-pse');
+      t.is(r.problem, undefined, r.problem);
+      // Linux 6.1 lan78xx_mdio_init() -> of_mdiobus_register() -> fwnode_mdiobus_register_phy() gets
+      // -EPROBE_DEFER from fwnode_find_pse_control(): the bind fails ("MDIO INIT FAILED") and the USB interface
+      // waits in devices_deferred, so no netdev exists and the ethtool netlink request names no device
+      // (net/ethtool/netlink.c ethnl_parse_header_dev_get: "no device matches name", -ENODEV).
+      const before = output(r, 'show-before');
+      t.notRegex(before.text, /^eth0$/m);
+      t.regex(before.text, /^1-1:1\.0\s*$/m, 'devices_deferred lists the LAN7801 interface');
+      t.regex(before.text, /^netlink error: no device matches name$/m);
+      t.regex(before.text, /^netlink error: No such device$/m);
+      t.not(before.rc, 0);
+      t.deepEqual(
+        r.pseAttach.map((f) => [f.phy, f.behaviour]),
+        [[lanPhyPath, 'probe-time-deferral']],
+      );
+      // pse_regulator.c: admin state from regulator_is_enabled() at probe (a fixed supply without enable
+      // control is always on), power detection "delivering" while the supply is on.
+      t.deepEqual(output(r, 'show-after'), {
+        rc: 0,
+        text: 'PSE attributes for eth0:\nPoDL PSE Admin State: enabled\nPoDL PSE Power Detection Status: delivering power',
+      });
+      t.regex(output(r, 'pse-disable').text, /^PoDL PSE Admin State: disabled$/m);
+      t.regex(output(r, 'pse-disable').text, /^\/sys\/class\/regulator\/regulator\.\d+\/name:pse-supply$/m);
+      t.regex(output(r, 'pse-enable').text, /^PoDL PSE Admin State: enabled$/m);
+      t.log(
+        `regulator use counts after disable / enable: ${output(r, 'pse-disable')
+          .text.match(/num_users:\d+/g)
+          ?.join(' ')} / ${output(r, 'pse-enable')
+          .text.match(/num_users:\d+/g)
+          ?.join(' ')}`,
+      );
+      t.regex(output(r, 'ping').text, /^1 packets transmitted, 1 packets received/m);
+      t.true(r.pass, JSON.stringify(r.expectations.filter((e) => !e.pass)));
+    },
+  );
 
   // One scenario, three PHY drivers: the DT compatible picks both the guest driver (of_get_phy_id() then the
   // drivers' phy_id/mask) and the emulator's catalogue model. Driver names are the kernel's .name strings.
@@ -190,35 +277,57 @@ if (missing && process.env.CI === 'true') {
     { compatible: 'ethernet-phy-id2000.a231', driver: 'TI DP83867' }, // dp83867.c DP83867_PHY_ID
   ];
   for (const p of phys) {
-    test.serial(`LAN7801 + ${p.driver}: 100 Mb/s partner, ping, carrier with the cable, guest trace replays with no difference`, async (t) => {
-      const dir = await mkdtemp(join(tmpdir(), 'mdio-emu-e2e-lan7801-link-'));
-      const dts = await readFile(join(repo, 'dts', 'qemu-lan7801-link.dts'), 'utf8');
-      t.true(dts.includes('"ethernet-phy-id0141.0dd0"'));
-      await writeFile(join(dir, 'qemu-lan7801-link.dts'), dts.replace('"ethernet-phy-id0141.0dd0"', `"${p.compatible}"`));
-      await copyFile(scenario('lan7801-link'), join(dir, 'qemu-lan7801-link.scenario.json'));
-      const r = await runFile(join(dir, 'qemu-lan7801-link.scenario.json'), 'lan7801-link');
-      t.is(r.problem, undefined, r.problem);
-      t.is(r.snapshots.find((s) => s.label === 'end')?.mdio.find((m) => m.ofNode === lanPhyPath)?.driver, p.driver);
-      // 802.3 Annex 28B.3: the partner advertises 100BASE-TX full duplex only, so that is the resolved mode.
-      t.regex(output(r, 'link').text, /^\s*Speed: 100Mb\/s\n\s*Duplex: Full$/m);
-      t.regex(output(r, 'link').text, /^\s*Link partner advertised link modes:\s+100baseT\/Full$/m);
-      t.is(output(r, 'ping').rc, 0, output(r, 'ping').text);
-      t.regex(output(r, 'carrier-down').text, /^0$/m, 'carrier off after the cable is pulled');
-      t.regex(output(r, 'carrier-up').text, /^1$/m, 'carrier back after it is plugged in');
-      const replay = r.expectations.find((e) => e.expectation.kind === 'replay-verify')?.observed;
-      t.deepEqual(replay?.differences, []);
-      t.true(Number(replay?.reads) > 50, `reads replayed: ${String(replay?.reads)}`);
-      t.log(`${p.driver}: ${String(replay?.checked)} guest transactions replayed, ${String(replay?.reads)} reads, 0 differences`);
-      // What the guest sent is in the capture: an ARP request for the peer and an ICMP echo request to it,
-      // and the peer's replies, which the guest's own stack accepted (ping succeeded).
-      const pcapFile = r.files[`pcap ${lanPath}`] ?? '';
-      const frames = parsePcap(await readFile(pcapFile)).packets.map((f) => f.data);
-      const arpFor = (f: Uint8Array, op: number): boolean => f[12] === 0x08 && f[13] === 0x06 && f[21] === op;
-      t.true(frames.some((f) => arpFor(f, 1) && f.subarray(38, 42).join('.') === '192.168.77.1'), 'ARP who-has 192.168.77.1');
-      const icmp = (f: Uint8Array, type: number): boolean => f[12] === 0x08 && f[13] === 0x00 && f[23] === 1 && f[14 + ((f[14] ?? 0) & 15) * 4] === type;
-      t.true(frames.some((f) => icmp(f, 8)), 'ICMP echo request from the guest');
-      t.true(frames.some((f) => icmp(f, 0)), 'ICMP echo reply from the peer');
-      t.true(r.pass, JSON.stringify(r.expectations.filter((e) => !e.pass)));
-    });
+    test.serial(
+      `LAN7801 + ${p.driver}: 100 Mb/s partner, ping, carrier with the cable, guest trace replays with no difference`,
+      async (t) => {
+        const dir = await mkdtemp(join(tmpdir(), 'mdio-emu-e2e-lan7801-link-'));
+        const dts = await readFile(join(repo, 'dts', 'qemu-lan7801-link.dts'), 'utf8');
+        t.true(dts.includes('"ethernet-phy-id0141.0dd0"'));
+        await writeFile(
+          join(dir, 'qemu-lan7801-link.dts'),
+          dts.replace('"ethernet-phy-id0141.0dd0"', `"${p.compatible}"`),
+        );
+        await copyFile(scenario('lan7801-link'), join(dir, 'qemu-lan7801-link.scenario.json'));
+        const r = await runFile(join(dir, 'qemu-lan7801-link.scenario.json'), 'lan7801-link');
+        t.is(r.problem, undefined, r.problem);
+        t.is(
+          r.snapshots.find((s) => s.label === 'end')?.mdio.find((m) => m.ofNode === lanPhyPath)?.driver,
+          p.driver,
+        );
+        // 802.3 Annex 28B.3: the partner advertises 100BASE-TX full duplex only, so that is the resolved mode.
+        t.regex(output(r, 'link').text, /^\s*Speed: 100Mb\/s\n\s*Duplex: Full$/m);
+        t.regex(output(r, 'link').text, /^\s*Link partner advertised link modes:\s+100baseT\/Full$/m);
+        t.is(output(r, 'ping').rc, 0, output(r, 'ping').text);
+        t.regex(output(r, 'carrier-down').text, /^0$/m, 'carrier off after the cable is pulled');
+        t.regex(output(r, 'carrier-up').text, /^1$/m, 'carrier back after it is plugged in');
+        const replay = r.expectations.find((e) => e.expectation.kind === 'replay-verify')?.observed;
+        t.deepEqual(replay?.differences, []);
+        t.true(Number(replay?.reads) > 50, `reads replayed: ${String(replay?.reads)}`);
+        t.log(
+          `${p.driver}: ${String(replay?.checked)} guest transactions replayed, ${String(replay?.reads)} reads, 0 differences`,
+        );
+        // What the guest sent is in the capture: an ARP request for the peer and an ICMP echo request to it,
+        // and the peer's replies, which the guest's own stack accepted (ping succeeded).
+        const pcapFile = r.files[`pcap ${lanPath}`] ?? '';
+        const frames = parsePcap(await readFile(pcapFile)).packets.map((f) => f.data);
+        const arpFor = (f: Uint8Array, op: number): boolean =>
+          f[12] === 0x08 && f[13] === 0x06 && f[21] === op;
+        t.true(
+          frames.some((f) => arpFor(f, 1) && f.subarray(38, 42).join('.') === '192.168.77.1'),
+          'ARP who-has 192.168.77.1',
+        );
+        const icmp = (f: Uint8Array, type: number): boolean =>
+          f[12] === 0x08 && f[13] === 0x00 && f[23] === 1 && f[14 + ((f[14] ?? 0) & 15) * 4] === type;
+        t.true(
+          frames.some((f) => icmp(f, 8)),
+          'ICMP echo request from the guest',
+        );
+        t.true(
+          frames.some((f) => icmp(f, 0)),
+          'ICMP echo reply from the peer',
+        );
+        t.true(r.pass, JSON.stringify(r.expectations.filter((e) => !e.pass)));
+      },
+    );
   }
 }

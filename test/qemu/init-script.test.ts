@@ -25,7 +25,13 @@ const scenario = parseScenario(
 );
 
 test('the generated /init is valid sh, loads dependencies first and quotes sysfs names', async (t) => {
-  const script = generateInitScript({ scenario, modules, watchPaths: ['/a', '/b'], eepromReads: [], shell: await readInitShell() });
+  const script = generateInitScript({
+    scenario,
+    modules,
+    watchPaths: ['/a', '/b'],
+    eepromReads: [],
+    shell: await readInitShell(),
+  });
   const check = spawnSync('sh', ['-n'], { input: script });
   t.is(check.status, 0, check.stderr.toString());
   const insmods = [...script.matchAll(/insmod \/lib\/modules\/'([^']+)'/g)].map((m) => m[1]);

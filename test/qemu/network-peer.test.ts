@@ -13,7 +13,29 @@ function peer(): { p: NetworkPeer; sent: Uint8Array[] } {
 
 /** RFC 826 request as Linux sends it: broadcast, htype 1, ptype 0x0800, hlen 6, plen 4, op 1. */
 function arpRequest(target: Uint8Array): Uint8Array {
-  return Uint8Array.of(...[0xff, 0xff, 0xff, 0xff, 0xff, 0xff], ...guestMac, 0x08, 0x06, 0, 1, 0x08, 0, 6, 4, 0, 1, ...guestMac, ...guestIp, 0, 0, 0, 0, 0, 0, ...target);
+  return Uint8Array.of(
+    ...[0xff, 0xff, 0xff, 0xff, 0xff, 0xff],
+    ...guestMac,
+    0x08,
+    0x06,
+    0,
+    1,
+    0x08,
+    0,
+    6,
+    4,
+    0,
+    1,
+    ...guestMac,
+    ...guestIp,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    ...target,
+  );
 }
 
 /** Ones' complement sum over 16-bit words (RFC 1071): a header with a correct checksum sums to 0xffff. */
@@ -26,8 +48,33 @@ function onesSum(b: Uint8Array): number {
 
 /** An ICMP echo request (RFC 792 type 8) in an IPv4 packet with valid checksums, as busybox ping sends. */
 function echoRequest(dst: Uint8Array): Uint8Array {
-  const icmp = Uint8Array.of(8, 0, 0, 0, 0x12, 0x34, 0, 1, ...'mdio-emu'.split('').map((c) => c.charCodeAt(0)));
-  const ip = Uint8Array.of(0x45, 0, 0, 20 + icmp.length, 0xab, 0xcd, 0x40, 0, 64, 1, 0, 0, ...guestIp, ...dst);
+  const icmp = Uint8Array.of(
+    8,
+    0,
+    0,
+    0,
+    0x12,
+    0x34,
+    0,
+    1,
+    ...'mdio-emu'.split('').map((c) => c.charCodeAt(0)),
+  );
+  const ip = Uint8Array.of(
+    0x45,
+    0,
+    0,
+    20 + icmp.length,
+    0xab,
+    0xcd,
+    0x40,
+    0,
+    64,
+    1,
+    0,
+    0,
+    ...guestIp,
+    ...dst,
+  );
   const fix = (b: Uint8Array, at: number): void => {
     const c = ~onesSum(b) & 0xffff;
     b[at] = c >> 8;

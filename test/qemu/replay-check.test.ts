@@ -3,7 +3,11 @@ import { compileDts } from '../../src/dts/compile.js';
 import { readDtb } from '../../src/dts/dtb-read.js';
 import { verifyGuestTrace } from '../../src/qemu/replay-check.js';
 import type { ScenarioDtb } from '../../src/qemu/scenario-dtb.js';
-import { placeUsbHardware, type EmulatorMdioAccess, type PhyHardwareEvent } from '../../src/qemu/usb-devices.js';
+import {
+  placeUsbHardware,
+  type EmulatorMdioAccess,
+  type PhyHardwareEvent,
+} from '../../src/qemu/usb-devices.js';
 import type { Lan7801 } from '../../src/usbredir/devices/lan7801.js';
 import { B, R } from '../../src/usbredir/devices/lan7801-regs.js';
 
@@ -21,14 +25,20 @@ function lanDtb(): ScenarioDtb {
 
 /** One lan78xx_mdiobus_read(): MII_ACC with the PHY address, register and BUSY, then MII_DATA. */
 function miiRead(lan: Lan7801, phy: number, reg: number): number {
-  lan.writeRegister(R.MII_ACC, (phy << B.MII_ACC_PHY_ADDR_SHIFT) | (reg << B.MII_ACC_MIIRINDA_SHIFT) | B.MII_ACC_MII_BUSY);
+  lan.writeRegister(
+    R.MII_ACC,
+    (phy << B.MII_ACC_PHY_ADDR_SHIFT) | (reg << B.MII_ACC_MIIRINDA_SHIFT) | B.MII_ACC_MII_BUSY,
+  );
   return lan.readRegister(R.MII_DATA);
 }
 
 /** The served accesses as the guest's ftrace would print them (include/trace/events/mdio.h), guest clock 7 s ahead. */
 function asMdioAccess(served: readonly EmulatorMdioAccess[]): string[] {
   const hex = (n: number, w: number): string => n.toString(16).padStart(w, '0');
-  return served.map((a) => `  kworker/0:1-20 [000] ..... ${((a.hostMs + 7000) / 1000).toFixed(6)}: mdio_access: usb-001:002 ${a.op.padEnd(5)} phy:0x${hex(a.addr, 2)} reg:0x${hex(a.reg, 2)} val:0x${hex(a.value, 4)}`);
+  return served.map(
+    (a) =>
+      `  kworker/0:1-20 [000] ..... ${((a.hostMs + 7000) / 1000).toFixed(6)}: mdio_access: usb-001:002 ${a.op.padEnd(5)} phy:0x${hex(a.addr, 2)} reg:0x${hex(a.reg, 2)} val:0x${hex(a.value, 4)}`,
+  );
 }
 
 test('a PHY reset pulse from the MAC (PMT_CTL.PHY_RST) is part of the replay: with it no read differs, without it BMSR does', (t) => {
@@ -36,7 +46,12 @@ test('a PHY reset pulse from the MAC (PMT_CTL.PHY_RST) is part of the replay: wi
   let nowMs = 0;
   const served: EmulatorMdioAccess[] = [];
   const events: PhyHardwareEvent[] = [];
-  const hw = placeUsbHardware({ dtb, traceMdio: (a) => served.push(a), now: () => nowMs, onPhyEvent: (e) => events.push(e) });
+  const hw = placeUsbHardware({
+    dtb,
+    traceMdio: (a) => served.push(a),
+    now: () => nowMs,
+    onPhyEvent: (e) => events.push(e),
+  });
   const lan = hw.devices[0]?.model as Lan7801;
   const BMSR = 1;
   // Powered long enough for the power-on autonegotiation with the gigabit partner to finish, then reset.
@@ -49,7 +64,10 @@ test('a PHY reset pulse from the MAC (PMT_CTL.PHY_RST) is part of the replay: wi
   // 802.3 22.2.4.2.13/.10: link status and autoneg complete; a PHY 100 ms out of reset has neither.
   t.is(before[1]! & 0x0024, 0x0024);
   t.is(after[1]! & 0x0024, 0);
-  t.deepEqual(events.map((e) => [e.kind, e.phy, e.hostMs]), [['hard-reset', '/pcie@10000000/usb@2,0/ethernet@5/mdio/ethernet-phy@1', 3100]]);
+  t.deepEqual(
+    events.map((e) => [e.kind, e.phy, e.hostMs]),
+    [['hard-reset', '/pcie@10000000/usb@2,0/ethernet@5/mdio/ethernet-phy@1', 3100]],
+  );
 
   const path = '/pcie@10000000/usb@2,0/ethernet@5/mdio';
   const withEvents = verifyGuestTrace(dtb.tree, asMdioAccess(served), served, events);

@@ -6,7 +6,8 @@ import { ConfigError } from '../../src/scenario/errors.js';
 import { parseScenario } from '../../src/scenario/index.js';
 import { parseQemuScenario, qemuActionSide } from '../../src/scenario/qemu-kinds.js';
 
-const file = (timeline: unknown[], expect: unknown[]): string => JSON.stringify({ dts: 'x.dts', clock: 'wall', timeline, expect });
+const file = (timeline: unknown[], expect: unknown[]): string =>
+  JSON.stringify({ dts: 'x.dts', clock: 'wall', timeline, expect });
 const timeline = [
   { at: 0, id: 'load', action: 'load-module', module: 'lan78xx' },
   { at: 100, id: 'show', action: 'run', command: "ethtool --show-pse eth0 | grep 'Admin State'" },
@@ -23,7 +24,10 @@ test('QEMU kinds parse: run, cable actions, command-output, guest-frames and rep
       { kind: 'traces-agree' },
     ]),
   );
-  t.deepEqual(s.timeline.map((e) => qemuActionSide(e.action)), ['guest', 'guest', 'emulator', 'emulator']);
+  t.deepEqual(
+    s.timeline.map((e) => qemuActionSide(e.action)),
+    ['guest', 'guest', 'emulator', 'emulator'],
+  );
   t.deepEqual(s.expect[0], { kind: 'command-output', event: 'show', pattern: 'enabled$', rc: 0 });
 });
 
@@ -33,7 +37,8 @@ test('the plain parser (emulator-only and older callers) still rejects the QEMU 
 });
 
 test('command-output must name a run entry, with a valid pattern and exit code', (t) => {
-  const bad = (e: unknown): ConfigError | undefined => t.throws(() => parseQemuScenario(file(timeline, [e])), { instanceOf: ConfigError });
+  const bad = (e: unknown): ConfigError | undefined =>
+    t.throws(() => parseQemuScenario(file(timeline, [e])), { instanceOf: ConfigError });
   t.is(bad({ kind: 'command-output', event: 'load', pattern: 'x' })?.code, 'SCN006');
   t.is(bad({ kind: 'command-output', event: 'nope', pattern: 'x' })?.code, 'SCN006');
   t.is(bad({ kind: 'command-output', event: 'show', pattern: '(' })?.code, 'SCN002');
@@ -44,7 +49,13 @@ test('command-output must name a run entry, with a valid pattern and exit code',
 
 test('run entries become logged `sh -c` commands in valid sh; cable entries run nothing in the guest', async (t) => {
   const scenario = parseQemuScenario(file(timeline, []));
-  const script = generateInitScript({ scenario, modules: new Map([['lan78xx', { name: 'lan78xx', file: 'lan78xx.ko', depends: [] }]]), watchPaths: [], eepromReads: [], shell: await readInitShell() });
+  const script = generateInitScript({
+    scenario,
+    modules: new Map([['lan78xx', { name: 'lan78xx', file: 'lan78xx.ko', depends: [] }]]),
+    watchPaths: [],
+    eepromReads: [],
+    shell: await readInitShell(),
+  });
   t.is(spawnSync('sh', ['-n'], { input: script }).status, 0);
   t.true(script.includes(`run_logged 1 sh -c 'ethtool --show-pse eth0 | grep '\\''Admin State'\\'''`));
   t.false(/run_logged [23] /.test(script));

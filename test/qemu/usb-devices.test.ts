@@ -19,11 +19,16 @@ ${devices}
 
 const mvusb = `mdio@5 { compatible = "usb1286,1fa4"; reg = <5>; #address-cells = <1>; #size-cells = <0>;
   ethernet-phy@3 { compatible = "ethernet-phy-id0141.0dd0"; reg = <3>; }; };`;
-const cp2615 = (eeprom: string): string => `i2c-bridge@6 { compatible = "usb10c4,eac1"; reg = <6>; #address-cells = <2>; #size-cells = <0>;
+const cp2615 = (
+  eeprom: string,
+): string => `i2c-bridge@6 { compatible = "usb10c4,eac1"; reg = <6>; #address-cells = <2>; #size-cells = <0>;
   interface@1,1 { reg = <1 1>; #address-cells = <1>; #size-cells = <0>; ${eeprom} }; };`;
 
 /** One IN transfer's data, as the usbredir session would fetch it after an OUT. */
-function inData(model: { dataIn?: (ep: number, max: number) => { data?: Uint8Array } | undefined }, ep: number): Uint8Array {
+function inData(
+  model: { dataIn?: (ep: number, max: number) => { data?: Uint8Array } | undefined },
+  ep: number,
+): Uint8Array {
   return model.dataIn?.(ep, 512)?.data ?? new Uint8Array(0);
 }
 
@@ -59,14 +64,19 @@ test('the Marvell adapter serves the catalogue 88E1510 at the DT address, traced
 });
 
 test('the CP2615 serves the 24C02 on its interface-1 node, seeded from mdio-emu,contents', (t) => {
-  const dtb = scenarioDtb(cp2615('eeprom@50 { compatible = "atmel,24c02"; reg = <0x50>; mdio-emu,contents = [de ad be ef]; };'));
+  const dtb = scenarioDtb(
+    cp2615('eeprom@50 { compatible = "atmel,24c02"; reg = <0x50>; mdio-emu,contents = [de ad be ef]; };'),
+  );
   const [dev] = placeUsbDevices({ dtb, traceMdio: () => {}, now: () => 0 });
   t.is(dev?.port, 2);
   const path = '/pcie@10000000/usb@2,0/i2c-bridge@6/interface@1,1/eeprom@50';
   const eeprom = dev?.eeproms.get(path);
   t.truthy(eeprom);
   // The seeded bytes, then erased cells (all ones) to the 24C02's 256 bytes.
-  t.deepEqual([...(eeprom?.contents() ?? [])], [0xde, 0xad, 0xbe, 0xef, ...new Array<number>(252).fill(0xff)]);
+  t.deepEqual(
+    [...(eeprom?.contents() ?? [])],
+    [0xde, 0xad, 0xbe, 0xef, ...new Array<number>(252).fill(0xff)],
+  );
   // Through the bridge as i2c-cp2615.c asks: IOP DoI2cTransfer (0xd400) tag, 8-bit address, read_len,
   // write_len, data; big-endian header preamble 0x2a2a, total length, message id.
   const iop = Uint8Array.of(0x2a, 0x2a, 0, 11, 0xd4, 0x00, 7, 0x50 << 1, 4, 1, 0x02);
@@ -78,14 +88,18 @@ test('the CP2615 serves the 24C02 on its interface-1 node, seeded from mdio-emu,
 
 test('an I2C device without a model behind the CP2615 is a configuration error naming the node', (t) => {
   const dtb = scenarioDtb(cp2615('sensor@48 { compatible = "ti,tmp102"; reg = <0x48>; };'));
-  const err = t.throws(() => placeUsbDevices({ dtb, traceMdio: () => {}, now: () => 0 }), { instanceOf: ConfigError });
+  const err = t.throws(() => placeUsbDevices({ dtb, traceMdio: () => {}, now: () => 0 }), {
+    instanceOf: ConfigError,
+  });
   t.is(err?.code, 'SCN008');
   t.regex(err?.message ?? '', /sensor@48.*ti,tmp102/);
 });
 
 test('a USB device off the USB2 ports (xHCI raw port 1 is a USB3 port on qemu-xhci) is rejected', (t) => {
   const dtb = scenarioDtb(mvusb.replace('mdio@5', 'mdio@1').replace('reg = <5>', 'reg = <1>'));
-  const err = t.throws(() => placeUsbDevices({ dtb, traceMdio: () => {}, now: () => 0 }), { instanceOf: ConfigError });
+  const err = t.throws(() => placeUsbDevices({ dtb, traceMdio: () => {}, now: () => 0 }), {
+    instanceOf: ConfigError,
+  });
   t.regex(err?.message ?? '', /raw port/);
 });
 
@@ -93,5 +107,8 @@ test('USB compatibles without leading zeros (usb-device.yaml: usb424,7801) are p
   const dtb = scenarioDtb(`ethernet@5 { compatible = "usb424,7801"; reg = <5>;
     mdio { #address-cells = <1>; #size-cells = <0>; ethernet-phy@1 { compatible = "ethernet-phy-id0141.0dd0"; reg = <1>; }; }; };`);
   const devices = placeUsbDevices({ dtb, traceMdio: () => {}, now: () => 0 });
-  t.deepEqual(devices.map((d) => [d.path, d.vendorId, d.productId, d.port]), [['/pcie@10000000/usb@2,0/ethernet@5', 0x0424, 0x7801, 1]]);
+  t.deepEqual(
+    devices.map((d) => [d.path, d.vendorId, d.productId, d.port]),
+    [['/pcie@10000000/usb@2,0/ethernet@5', 0x0424, 0x7801, 1]],
+  );
 });

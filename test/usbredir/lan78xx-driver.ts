@@ -14,12 +14,43 @@ export const EINVAL = 22;
 export const ETIMEDOUT = 110;
 const POLLS_PER_HZ = 1000;
 
-const ID_REV = 0x00, INT_STS = 0x0c, HW_CFG = 0x10, PMT_CTL = 0x14, DP_SEL = 0x24, DP_CMD = 0x28, DP_ADDR = 0x2c, DP_DATA = 0x30;
-const E2P_CMD = 0x40, E2P_DATA = 0x44, USB_CFG0 = 0x80, USB_CFG1 = 0x84, BURST_CAP = 0x90, BULK_IN_DLY = 0x94, INT_EP_CTL = 0x98;
-const RFE_CTL = 0xb0, FCT_RX_CTL = 0xc0, FCT_TX_CTL = 0xc4, FCT_RX_FIFO_END = 0xc8, FCT_TX_FIFO_END = 0xcc, FCT_FLOW = 0xd0;
-const LTM_BELT_IDLE0 = 0xe0, MAC_CR = 0x100, MAC_RX = 0x104, MAC_TX = 0x108, FLOW = 0x10c, RX_ADDRH = 0x118, RX_ADDRL = 0x11c;
-const MII_ACC = 0x120, MII_DATA = 0x124;
-const OTP_PWR_DN = 0x1000, OTP_ADDR1 = 0x1004, OTP_ADDR2 = 0x1008, OTP_RD_DATA = 0x1018, OTP_FUNC_CMD = 0x1020, OTP_CMD_GO = 0x1028, OTP_STATUS = 0x1030;
+const ID_REV = 0x00,
+  INT_STS = 0x0c,
+  HW_CFG = 0x10,
+  PMT_CTL = 0x14,
+  DP_SEL = 0x24,
+  DP_CMD = 0x28,
+  DP_ADDR = 0x2c,
+  DP_DATA = 0x30;
+const E2P_CMD = 0x40,
+  E2P_DATA = 0x44,
+  USB_CFG0 = 0x80,
+  USB_CFG1 = 0x84,
+  BURST_CAP = 0x90,
+  BULK_IN_DLY = 0x94,
+  INT_EP_CTL = 0x98;
+const RFE_CTL = 0xb0,
+  FCT_RX_CTL = 0xc0,
+  FCT_TX_CTL = 0xc4,
+  FCT_RX_FIFO_END = 0xc8,
+  FCT_TX_FIFO_END = 0xcc,
+  FCT_FLOW = 0xd0;
+const LTM_BELT_IDLE0 = 0xe0,
+  MAC_CR = 0x100,
+  MAC_RX = 0x104,
+  MAC_TX = 0x108,
+  FLOW = 0x10c,
+  RX_ADDRH = 0x118,
+  RX_ADDRL = 0x11c;
+const MII_ACC = 0x120,
+  MII_DATA = 0x124;
+const OTP_PWR_DN = 0x1000,
+  OTP_ADDR1 = 0x1004,
+  OTP_ADDR2 = 0x1008,
+  OTP_RD_DATA = 0x1018,
+  OTP_FUNC_CMD = 0x1020,
+  OTP_CMD_GO = 0x1028,
+  OTP_STATUS = 0x1030;
 export const MAF_HI = (i: number): number => 0x400 + 8 * i;
 export const MAF_LO = (i: number): number => 0x404 + 8 * i;
 export const INT_STS_PHY_INT_ = 0x0002_0000;
@@ -28,7 +59,11 @@ export const MAF_HI_VALID_ = 0x8000_0000;
 export const MAC_CR_GMII_EN_ = 0x0008_0000;
 export const MAC_CR_AUTO_DUPLEX_ = 0x0000_1000;
 export const MAC_CR_AUTO_SPEED_ = 0x0000_0800;
-export const RFE_CTL_BCAST_EN_ = 0x400, RFE_CTL_MCAST_EN_ = 0x200, RFE_CTL_UCAST_EN_ = 0x100, RFE_CTL_DA_PERFECT_ = 0x2, RFE_CTL_MCAST_HASH_ = 0x8;
+export const RFE_CTL_BCAST_EN_ = 0x400,
+  RFE_CTL_MCAST_EN_ = 0x200,
+  RFE_CTL_UCAST_EN_ = 0x100,
+  RFE_CTL_DA_PERFECT_ = 0x2,
+  RFE_CTL_MCAST_HASH_ = 0x8;
 
 export class Lan78xxDriver {
   /** Every register access in order, for sequence assertions. */
@@ -42,11 +77,18 @@ export class Lan78xxDriver {
   otpResult: number | undefined;
   rfeCtl = 0;
 
-  constructor(readonly dev: UsbDeviceModel, readonly dtMac?: Uint8Array) {}
+  constructor(
+    readonly dev: UsbDeviceModel,
+    readonly dtMac?: Uint8Array,
+  ) {}
 
   read_reg(index: number): number {
-    const r = this.dev.controlRequest?.({ requestType: 0xc0, request: 0xa1, value: 0, index, length: 4 }, new Uint8Array(0));
-    if (r?.status !== Status.success || r.data?.length !== 4) throw new Error(`read_reg 0x${index.toString(16)} failed`);
+    const r = this.dev.controlRequest?.(
+      { requestType: 0xc0, request: 0xa1, value: 0, index, length: 4 },
+      new Uint8Array(0),
+    );
+    if (r?.status !== Status.success || r.data?.length !== 4)
+      throw new Error(`read_reg 0x${index.toString(16)} failed`);
     const v = new DataView(r.data.buffer, r.data.byteOffset).getUint32(0, true);
     this.log.push({ op: 'r', index, value: v });
     return v;
@@ -135,14 +177,22 @@ export class Lan78xxDriver {
   lan78xx_init_mac_address(): void {
     let addr_lo = this.read_reg(RX_ADDRL);
     let addr_hi = this.read_reg(RX_ADDRH);
-    let addr = Uint8Array.of(addr_lo & 0xff, (addr_lo >>> 8) & 0xff, (addr_lo >>> 16) & 0xff, addr_lo >>> 24, addr_hi & 0xff, (addr_hi >>> 8) & 0xff);
+    let addr = Uint8Array.of(
+      addr_lo & 0xff,
+      (addr_lo >>> 8) & 0xff,
+      (addr_lo >>> 16) & 0xff,
+      addr_lo >>> 24,
+      addr_hi & 0xff,
+      (addr_hi >>> 8) & 0xff,
+    );
     if (!isValidEtherAddr(addr)) {
       const fromEeprom = new Uint8Array(6);
       if (this.dtMac) {
         addr = this.dtMac.slice();
         this.macSource = 'device-tree';
       } else if (
-        ((this.eepromResult = this.lan78xx_read_eeprom(1, 6, fromEeprom)) === 0 || (this.otpResult = this.lan78xx_read_otp(1, 6, fromEeprom)) === 0) &&
+        ((this.eepromResult = this.lan78xx_read_eeprom(1, 6, fromEeprom)) === 0 ||
+          (this.otpResult = this.lan78xx_read_otp(1, 6, fromEeprom)) === 0) &&
         isValidEtherAddr(fromEeprom)
       ) {
         addr = fromEeprom;
@@ -263,7 +313,10 @@ export class Lan78xxDriver {
   }
 
   /** lan78xx_set_multicast + lan78xx_deferred_multicast_write (no promisc/allmulti flags). */
-  lan78xx_set_multicast(mc: readonly Uint8Array[], flags: { promisc?: boolean; allmulti?: boolean } = {}): void {
+  lan78xx_set_multicast(
+    mc: readonly Uint8Array[],
+    flags: { promisc?: boolean; allmulti?: boolean } = {},
+  ): void {
     this.rfeCtl &= ~(RFE_CTL_UCAST_EN_ | RFE_CTL_MCAST_EN_ | RFE_CTL_DA_PERFECT_ | RFE_CTL_MCAST_HASH_);
     const mchash = new Uint32Array(16);
     const pfilter: [number, number][] = Array.from({ length: 33 }, () => [0, 0]);
@@ -275,7 +328,10 @@ export class Lan78xxDriver {
       mc.forEach((a, n) => {
         const i = n + 1;
         if (i < 33) {
-          pfilter[i] = [(a[4]! | (a[5]! << 8) | MAF_HI_VALID_) >>> 0, (a[0]! | (a[1]! << 8) | (a[2]! << 16) | (a[3]! << 24)) >>> 0];
+          pfilter[i] = [
+            (a[4]! | (a[5]! << 8) | MAF_HI_VALID_) >>> 0,
+            (a[0]! | (a[1]! << 8) | (a[2]! << 16) | (a[3]! << 24)) >>> 0,
+          ];
         } else {
           const bitnum = (etherCrc(a) >>> 23) & 0x1ff;
           mchash[bitnum >>> 5]! |= 1 << (bitnum & 31);
@@ -354,7 +410,7 @@ export function etherCrc(addr: Uint8Array): number {
   for (let i = 0; i < 6; i++) {
     let octet = addr[i]!;
     for (let bit = 0; bit < 8; bit++, octet >>= 1) {
-      crc = (((crc << 1) >>> 0) ^ (((crc >>> 31) ^ (octet & 1)) ? 0x04c11db7 : 0)) >>> 0;
+      crc = (((crc << 1) >>> 0) ^ ((crc >>> 31) ^ (octet & 1) ? 0x04c11db7 : 0)) >>> 0;
     }
   }
   return crc;
