@@ -74,6 +74,6 @@ export function resolveNodeRef(dtb: ScenarioDtb, ref: string, field: string): { 
 /** The full path with unit addresses, as Linux shows it under /sys/firmware/devicetree/base. */
 export function canonicalPath(node: DtNode): string {
   const parts: string[] = [];
-  for (let n: DtNode | undefined = node; n?.parent; n = n.parent) parts.unshift(n.name);
+  for (let n = node; n.parent; n = n.parent) parts.unshift(n.name);
   return `/${parts.join('/')}`;
 }

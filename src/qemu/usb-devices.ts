@@ -236,8 +236,9 @@ class PhyModels {
   firstPhy(busPath: string): { phy: Phy; path: string } | undefined {
     const built = this.buses.find((b) => b.info.path === busPath);
     const info = built?.info.phys[0]; // sorted by address (findMdioBuses)
-    const phy = info ? built?.phys.get(info.address) : undefined;
-    return info && phy ? { phy, path: info.path } : undefined;
+    if (!built || !info) return undefined;
+    const phy = built.phys.get(info.address);
+    return phy ? { phy, path: info.path } : undefined;
   }
 
   busFor(adapterPath: string): Clause22Bus {

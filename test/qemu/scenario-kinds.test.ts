@@ -33,18 +33,18 @@ test('QEMU kinds parse: run, cable actions, command-output, guest-frames and rep
 
 test('the plain parser (emulator-only and older callers) still rejects the QEMU kinds', (t) => {
   const err = t.throws(() => parseScenario(file(timeline, [])), { instanceOf: ConfigError });
-  t.is(err?.code, 'SCN004');
+  t.is(err.code, 'SCN004');
 });
 
 test('command-output must name a run entry, with a valid pattern and exit code', (t) => {
-  const bad = (e: unknown): ConfigError | undefined =>
+  const bad = (e: unknown): ConfigError =>
     t.throws(() => parseQemuScenario(file(timeline, [e])), { instanceOf: ConfigError });
-  t.is(bad({ kind: 'command-output', event: 'load', pattern: 'x' })?.code, 'SCN006');
-  t.is(bad({ kind: 'command-output', event: 'nope', pattern: 'x' })?.code, 'SCN006');
-  t.is(bad({ kind: 'command-output', event: 'show', pattern: '(' })?.code, 'SCN002');
-  t.is(bad({ kind: 'command-output', event: 'show', pattern: 'x', rc: 256 })?.code, 'SCN002');
-  t.is(bad({ kind: 'guest-frames', device: '&x', frames: 'udp' })?.code, 'SCN004');
-  t.is(bad({ kind: 'replay-verify', extra: 1 })?.code, 'SCN005');
+  t.is(bad({ kind: 'command-output', event: 'load', pattern: 'x' }).code, 'SCN006');
+  t.is(bad({ kind: 'command-output', event: 'nope', pattern: 'x' }).code, 'SCN006');
+  t.is(bad({ kind: 'command-output', event: 'show', pattern: '(' }).code, 'SCN002');
+  t.is(bad({ kind: 'command-output', event: 'show', pattern: 'x', rc: 256 }).code, 'SCN002');
+  t.is(bad({ kind: 'guest-frames', device: '&x', frames: 'udp' }).code, 'SCN004');
+  t.is(bad({ kind: 'replay-verify', extra: 1 }).code, 'SCN005');
 });
 
 test('run entries become logged `sh -c` commands in valid sh; cable entries run nothing in the guest', async (t) => {

@@ -91,8 +91,8 @@ test('an I2C device without a model behind the CP2615 is a configuration error n
   const err = t.throws(() => placeUsbDevices({ dtb, traceMdio: () => {}, now: () => 0 }), {
     instanceOf: ConfigError,
   });
-  t.is(err?.code, 'SCN008');
-  t.regex(err?.message ?? '', /sensor@48.*ti,tmp102/);
+  t.is(err.code, 'SCN008');
+  t.regex(err.message, /sensor@48.*ti,tmp102/);
 });
 
 test('a USB device off the USB2 ports (xHCI raw port 1 is a USB3 port on qemu-xhci) is rejected', (t) => {
@@ -100,7 +100,7 @@ test('a USB device off the USB2 ports (xHCI raw port 1 is a USB3 port on qemu-xh
   const err = t.throws(() => placeUsbDevices({ dtb, traceMdio: () => {}, now: () => 0 }), {
     instanceOf: ConfigError,
   });
-  t.regex(err?.message ?? '', /raw port/);
+  t.regex(err.message, /raw port/);
 });
 
 test('USB compatibles without leading zeros (usb-device.yaml: usb424,7801) are placed, the LAN7801 on its mdio child bus', (t) => {
