@@ -26,7 +26,7 @@ import { readGuestModules } from './guest-modules.js';
 import { generateInitScript } from './init-script.js';
 import { buildInitramfs, guestToolsArchive, readInitShell } from './initramfs.js';
 import { qemuBinary, runArgs } from './machine.js';
-import { composeScenarioDtb, resolveNodeRef, canonicalPath, type ScenarioDtb } from './scenario-dtb.js';
+import { composeScenarioDtb, resolveNodeRef, type ScenarioDtb } from './scenario-dtb.js';
 import {
   placeUsbHardware,
   type EmulatorMdioAccess,
@@ -404,7 +404,7 @@ function phyLocation(dtb: ScenarioDtb, path: string): { adapter: string; addr: n
   const addr = reg ? cellsOf(reg.value)[0] : undefined;
   if (!node?.parent || addr === undefined)
     throw new ConfigError('SCN006', 'expect', `${path} is not a PHY node with a reg`);
-  return { adapter: canonicalPath(node.parent), addr };
+  return { adapter: nodePath(node.parent), addr };
 }
 
 /** Nodes the scenario added to QEMU's tree: the devices snapshots report on. */
@@ -429,7 +429,7 @@ function pseLinks(dtb: ScenarioDtb): { phy: string; pse: string; adapter: string
     const bus = phy?.parent;
     if (!phy || !bus) return [];
     const owner = mdioBusKind(bus) === 'usb-ethernet' && bus.parent ? bus.parent : bus;
-    return [{ phy: canonicalPath(phy), pse: l.controller, adapter: canonicalPath(owner) }];
+    return [{ phy: nodePath(phy), pse: l.controller, adapter: nodePath(owner) }];
   });
 }
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { readDtb } from '../dts/dtb-read.js';
 import { printDts } from '../dts/print.js';
-import { findNodeByPath, stringsOf, type DeviceTree, type DtNode } from '../dts/tree.js';
+import { findNodeByPath, nodePath, stringsOf, type DeviceTree, type DtNode } from '../dts/tree.js';
 import { ConfigError } from '../scenario/errors.js';
 import { compileDtsFile } from './compile-dts.js';
 
@@ -68,12 +68,5 @@ export function resolveNodeRef(dtb: ScenarioDtb, ref: string, field: string): { 
     throw new ConfigError('SCN006', field, `no node has the label ${ref} in the scenario's device tree`);
   const node = findNodeByPath(dtb.tree.root, path);
   if (!node) throw new ConfigError('SCN006', field, `no node at ${path} in the scenario's device tree`);
-  return { path: canonicalPath(node), node };
-}
-
-/** The full path with unit addresses, as Linux shows it under /sys/firmware/devicetree/base. */
-export function canonicalPath(node: DtNode): string {
-  const parts: string[] = [];
-  for (let n = node; n.parent; n = n.parent) parts.unshift(n.name);
-  return `/${parts.join('/')}`;
+  return { path: nodePath(node), node };
 }

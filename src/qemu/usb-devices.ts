@@ -1,7 +1,16 @@
 import { buildMdioBuses, type BuiltMdioBus } from '../bindings/mdio.js';
 import { ms, VirtualClock } from '../clock.js';
-import { cellsOf, findNodeByPath, getProperty, liveChildren, stringsOf, type DtNode } from '../dts/tree.js';
-import { Eeprom24c02, I2cBus } from '../i2c/index.js';
+import { buildI2cBuses, type BoardI2cBus } from '../board/index.js';
+import {
+  cellsOf,
+  findNodeByPath,
+  getProperty,
+  liveChildren,
+  nodePath,
+  stringsOf,
+  type DtNode,
+} from '../dts/tree.js';
+import { I2cBus, type Eeprom24c02 } from '../i2c/index.js';
 import { ALL_MODES, type LinkMode, type Phy } from '../phy/index.js';
 import { tee, type FrameReceiver } from '../net/frame.js';
 import { NetworkPeer, parseIpv4 } from './network-peer.js';
@@ -15,7 +24,7 @@ import {
   type UsbDeviceModel,
 } from '../usbredir/index.js';
 import { usb2PortForReg, xhciNodePath } from './machine.js';
-import { canonicalPath, type ScenarioDtb } from './scenario-dtb.js';
+import type { ScenarioDtb } from './scenario-dtb.js';
 
 /** One MDIO transaction as the emulator served it. */
 export interface EmulatorMdioAccess {
@@ -73,12 +82,6 @@ export interface PhyHardwareEvent {
 }
 
 /**
- * Property of an EEPROM node giving the model's initial bytes (the rest reads erased, 0xff). Linux ignores
- * it; it is how a scenario seeds the contents the guest must read back.
- */
-export const EEPROM_CONTENTS_PROPERTY = 'mdio-emu,contents';
-
-/**
  * Property of a PHY node: the link modes its link partner advertises with autonegotiation (for instance
  * `"100baseTX-Full"` for a 100 Mb/s-only switch port). Absent: a gigabit switch port (src/phy
  * GIGABIT_SWITCH_PORT). Linux ignores it.
@@ -121,7 +124,7 @@ export function placeUsbHardware(ctx: UsbDeviceFactoryContext): UsbHardware {
           .find((m) => m)
       : undefined;
     if (!ids) continue;
-    const path = canonicalPath(node);
+    const path = nodePath(node);
     const regProp = getProperty(node, 'reg');
     const reg = regProp ? cellsOf(regProp.value)[0] : undefined;
     const port = reg === undefined ? undefined : usb2PortForReg(reg);
@@ -311,39 +314,39 @@ function peerOf(node: DtNode, path: string, send: (frame: Uint8Array) => void): 
  * The I2C bus behind a USB-I2C bridge: i2c-cp2615.c gives its adapter the of_node of USB interface 1,
  * which drivers/usb/core/of.c usb_of_get_interface_node() finds as the device node's child with
  * `reg = <interface configuration>`; the I2C devices are that node's children (of_i2c_register_devices()).
+ * The chips are src/board's; what is added here is that every addressed child must have a model, since the
+ * guest would otherwise probe a driver against nothing.
  */
-function i2cBusBehind(device: DtNode, path: string): { bus: I2cBus; eeproms: Map<string, Eeprom24c02> } {
-  const bus = new I2cBus();
-  const eeproms = new Map<string, Eeprom24c02>();
+function i2cBusBehind(
+  device: DtNode,
+  path: string,
+): { bus: I2cBus; eeproms: ReadonlyMap<string, Eeprom24c02> } {
   const itf = liveChildren(device).find((c) => {
     const reg = getProperty(c, 'reg');
     const cells = reg ? cellsOf(reg.value) : [];
     return cells.length === 2 && cells[0] === CP2615_IOP_INTERFACE && cells[1] === CONFIGURATION;
   });
-  if (!itf) return { bus, eeproms };
+  if (!itf) return { bus: new I2cBus(), eeproms: new Map() };
   for (const child of liveChildren(itf)) {
-    const childPath = canonicalPath(child);
     const compatible = getProperty(child, 'compatible');
-    const reg = getProperty(child, 'reg');
-    const addr = reg ? cellsOf(reg.value)[0] : undefined;
-    if (!compatible || addr === undefined) continue;
+    if (!compatible || !getProperty(child, 'reg')) continue;
     if (!stringsOf(compatible.value).includes('atmel,24c02')) {
       throw new ConfigError(
         'SCN008',
         'dts',
-        `${childPath}: no I2C model for "${stringsOf(compatible.value).join('", "')}" behind ${path} (known: atmel,24c02)`,
+        `${nodePath(child)}: no I2C model for "${stringsOf(compatible.value).join('", "')}" behind ${path} (known: atmel,24c02)`,
       );
     }
-    const contents = getProperty(child, EEPROM_CONTENTS_PROPERTY);
-    const eeprom = new Eeprom24c02(contents ? Uint8Array.from(contents.value.bytes) : undefined);
-    try {
-      bus.attach(addr, eeprom);
-    } catch (err) {
-      throw new ConfigError('SCN008', 'dts', `${childPath}: ${(err as Error).message}`, { cause: err });
-    }
-    eeproms.set(childPath, eeprom);
   }
-  return { bus, eeproms };
+  let buses: BoardI2cBus[];
+  try {
+    // Only 24C02s are left (checked above), so no TPS23881 asks for a PSE lifecycle.
+    buses = buildI2cBuses(itf, () => undefined);
+  } catch (err) {
+    throw new ConfigError('SCN008', 'dts', (err as Error).message, { cause: err });
+  }
+  const itfPath = nodePath(itf);
+  return buses.find((b) => b.path === itfPath) ?? { bus: new I2cBus(), eeproms: new Map() };
 }
 
 /** Records every transaction the guest makes on the bus, for the trace comparison. */

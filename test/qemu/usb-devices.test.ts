@@ -95,6 +95,19 @@ test('an I2C device without a model behind the CP2615 is a configuration error n
   t.regex(err.message, /sensor@48.*ti,tmp102/);
 });
 
+test('two chips at one 7-bit address behind the CP2615 are a configuration error naming the second', (t) => {
+  // I2C answers one device per address: the guest could reach only one of them.
+  const dtb = scenarioDtb(
+    cp2615(`eeprom@50 { compatible = "atmel,24c02"; reg = <0x50>; };
+      eeprom@50,1 { compatible = "atmel,24c02"; reg = <0x50>; };`),
+  );
+  const err = t.throws(() => placeUsbDevices({ dtb, traceMdio: () => {}, now: () => 0 }), {
+    instanceOf: ConfigError,
+  });
+  t.is(err.code, 'SCN008');
+  t.regex(err.message, /interface@1,1\/eeprom@50,1/);
+});
+
 test('a USB device off the USB2 ports (xHCI raw port 1 is a USB3 port on qemu-xhci) is rejected', (t) => {
   const dtb = scenarioDtb(mvusb.replace('mdio@5', 'mdio@1').replace('reg = <5>', 'reg = <1>'));
   const err = t.throws(() => placeUsbDevices({ dtb, traceMdio: () => {}, now: () => 0 }), {
