@@ -3,8 +3,11 @@ import { defaultUnixPath } from '../emulator/default-socket.js';
 import { MdioClient } from '../src/protocol/client.js';
 import { ALL_EVENTS, EventMask } from '../src/protocol/codec/constants.js';
 import type { Event } from '../src/protocol/codec/messages.js';
+import { formatDifference } from '../src/replay/verify.js';
+import { verifyThroughClient } from '../src/protocol/verify.js';
 import { parseTcp } from './serve.js';
 import { ExitCodeError } from './run.js';
+import { readTraceFile } from './trace-io.js';
 
 interface Globals {
   unix?: string;
@@ -257,5 +260,93 @@ export function register(program: Command): void {
         process.off('SIGINT', stop);
         process.off('SIGTERM', stop);
       });
+    });
+
+  client
+    .command('trace')
+    .description("print the daemon's record file (serve --record) in the trace format (docs/trace-format.md)")
+    .option('--follow', 'keep printing new transactions until interrupted')
+    .option('--interval <ms>', 'with --follow: how often to ask for more', '200')
+    .action(async (o: { follow?: boolean; interval: string }, cmd: Command) => {
+      const interval = parseNumber('interval', o.interval, 60_000);
+      await withClient(cmd, async (c) => {
+        let { text, next } = await c.recordingText(0);
+        process.stdout.write(text);
+        if (!o.follow) return;
+        const stopped = { now: false };
+        const stop = () => {
+          stopped.now = true;
+        };
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+        try {
+          while (!stopped.now) {
+            await new Promise((resolve) => setTimeout(resolve, interval));
+            ({ text, next } = await c.recordingText(next));
+            process.stdout.write(text);
+          }
+        } finally {
+          process.off('SIGINT', stop);
+          process.off('SIGTERM', stop);
+        }
+      });
+    });
+
+  client
+    .command('verify <trace>')
+    .description(
+      "drive the daemon's models with the recorded requests (after RESET); print each read that differs, exit 1 if any",
+    )
+    .option('--no-reset', 'drive the models as they are now instead of resetting them first')
+    .option('--time-base <base>', 'absolute or first-record (default: absolute for mdio-emu traces)')
+    .option('--bus <pairs...>', 'map trace bus names to daemon bus paths, as TRACEBUS=/dt/path')
+    .action(async (file: string, o: { reset: boolean; timeBase?: string; bus?: string[] }, cmd: Command) => {
+      if (o.timeBase !== undefined && o.timeBase !== 'absolute' && o.timeBase !== 'first-record')
+        throw new ExitCodeError(2, '--time-base must be absolute or first-record');
+      const trace = readTraceFile(file);
+      const timeBase = o.timeBase ?? (trace.format === 'mdio-emu' ? 'absolute' : 'first-record');
+      const busMap = o.bus ? new Map(o.bus.map((p) => p.split('=') as [string, string])) : undefined;
+      const report = await withClient(cmd, async (c) => {
+        try {
+          return await verifyThroughClient(c, trace.records, {
+            timeBase,
+            reset: o.reset,
+            ...(busMap ? { busMap } : {}),
+          });
+        } catch (err) {
+          if (err instanceof Error && err.name !== 'RemoteError')
+            throw new ExitCodeError(1, `mdio-emu: ${err.message}`);
+          throw err;
+        }
+      });
+      for (const d of report.differences)
+        process.stdout.write(
+          d.error === undefined
+            ? `${file}:${formatDifference(d)}\n`
+            : `${file}:${d.record.line ?? d.index + 1}: refused by the daemon: ${d.error}\n`,
+        );
+      process.stdout.write(
+        `${report.checked} transactions, ${report.reads} reads, ${report.differences.length} difference(s)\n`,
+      );
+      if (report.differences.length > 0) throw new ExitCodeError(1);
+    });
+
+  client
+    .command('replay-status')
+    .description('what a replaying daemon (serve --replay) served and which requests it did not foresee')
+    .option('--json', 'print JSON')
+    .action(async (o: { json?: boolean }, cmd: Command) => {
+      const s = await withClient(cmd, (c) => c.replayStatus());
+      if (o.json) {
+        process.stdout.write(`${JSON.stringify(s, null, 2)}\n`);
+        return;
+      }
+      process.stdout.write(
+        `${s.mode}: ${s.recorded} recorded, ${s.served} served, ${s.remaining} remaining, ${s.unforeseen.length} unforeseen\n`,
+      );
+      for (const u of s.unforeseen)
+        process.stdout.write(
+          `request ${u.request}${u.client === undefined ? '' : ` from ${u.client}`}: ${u.description}: ${u.reason}\n`,
+        );
     });
 }

@@ -1,9 +1,15 @@
-import { rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { ProtocolServer, type ListenAddress } from '../src/protocol/transport/server.js';
-import type { ScenarioSource } from '../src/protocol/session/backend.js';
+import type { BackendTraceRecord, ScenarioSource } from '../src/protocol/session/backend.js';
+import { readAnyTrace } from '../src/replay/read.js';
+import type { ServeMode } from '../src/replay/serve.js';
 import { BoardBackend } from './board-backend.js';
 import type { Board } from './board.js';
+import { CurrentClient } from './current-client.js';
+import { DaemonBackend } from './daemon-backend.js';
 import { defaultUnixPath } from './default-socket.js';
+import { DaemonRecording } from './recording.js';
+import { ReplayBackend } from './replay-backend.js';
 import { buildBoard, type BoardSource } from './sources.js';
 
 export { defaultUnixPath };
@@ -20,10 +26,18 @@ export interface DaemonOptions {
   /** JSON-lines file the trace ring is flushed to on shutdown. */
   traceFile?: string;
   maxFrame?: number;
+  /** Every MDIO transaction of every client, in the trace format, flushed line by line (docs/trace-format.md). */
+  recordFile?: string;
+  /** Answer MDIO from this recording (our trace format or kernel mdio_access text) instead of models. */
+  replay?: { file: string; mode: ServeMode };
 }
 
 export interface Daemon {
-  backend: BoardBackend;
+  /** The board's models; undefined when replaying. */
+  models: BoardBackend | undefined;
+  /** The recording that answers; undefined when serving models. */
+  replay: ReplayBackend | undefined;
+  recording: DaemonRecording | undefined;
   server: ProtocolServer;
   addresses: ListenAddress[];
   stop(): Promise<void>;
@@ -40,6 +54,10 @@ export function formatAddress(a: ListenAddress): string {
 export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   if (options.scenario !== undefined && options.dts !== undefined)
     throw Object.assign(new Error('give --scenario or --dts, not both'), { name: 'ConfigError' });
+  if (options.replay && (options.scenario !== undefined || options.dts !== undefined))
+    throw Object.assign(new Error('--replay serves a recording instead of models: no --scenario or --dts'), {
+      name: 'ConfigError',
+    });
   let current: BoardSource =
     options.scenario !== undefined
       ? { kind: 'scenario', file: options.scenario }
@@ -57,9 +75,26 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     current = next;
     return board;
   };
-  const backend = new BoardBackend(buildBoard(current), rebuild);
+  const who = new CurrentClient();
+  let models: BoardBackend | undefined;
+  let replay: ReplayBackend | undefined;
+  if (options.replay) {
+    const { file, mode } = options.replay;
+    replay = new ReplayBackend(readAnyTrace(readFileSync(file, 'utf8'), file).records, mode, who);
+  } else models = new BoardBackend(buildBoard(current), rebuild);
+  const served = replay ?? models;
+  if (!served) throw new Error('unreachable: neither models nor a replay');
+  const recording =
+    options.recordFile === undefined
+      ? undefined
+      : new DaemonRecording(
+          options.recordFile,
+          served,
+          who,
+          options.replay ? `mdio-emu serve --replay ${options.replay.file}` : 'mdio-emu serve',
+        );
   const server = new ProtocolServer(
-    backend,
+    new DaemonBackend(served, who, recording),
     options.maxFrame === undefined ? {} : { maxFrame: options.maxFrame },
   );
   if (options.unix !== undefined || options.tcp === undefined)
@@ -68,21 +103,22 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   if (options.pidFile) writeFileSync(options.pidFile, `${process.pid}\n`);
   if (options.portFile)
     writeFileSync(options.portFile, server.addresses.map(formatAddress).join('\n') + '\n');
-  const b = backend;
   let stopped = false;
   return {
-    backend: b,
+    models,
+    replay,
+    recording,
     server,
     addresses: server.addresses,
     async stop() {
       if (stopped) return;
       stopped = true;
       await server.close();
-      b.dispose();
+      models?.dispose();
+      recording?.close();
       if (options.traceFile) {
-        const lines = b
-          .allTrace()
-          .map((r) => JSON.stringify({ seq: r.seq, t: r.timeNs.toString(), ...r.event }));
+        const all: BackendTraceRecord[] = served.traceSince(0, Number.MAX_SAFE_INTEGER).records;
+        const lines = all.map((r) => JSON.stringify({ seq: r.seq, t: r.timeNs.toString(), ...r.event }));
         writeFileSync(options.traceFile, lines.join('\n') + (lines.length ? '\n' : ''));
       }
       for (const f of [options.pidFile, options.portFile]) if (f) rmSync(f, { force: true });

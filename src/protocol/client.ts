@@ -12,12 +12,13 @@ import type {
   I2cXferReply,
   PseControllerEntry,
   PseStatusReply,
+  RecordingFetchReply,
   Reply,
   TopologyReply,
   TraceFetchReply,
   ValueReply,
 } from './codec/messages.js';
-import type { TopologyInfo } from './session/backend.js';
+import type { ReplayStatusInfo, TopologyInfo } from './session/backend.js';
 import { ClientSession, ConnectionClosedError } from './session/client-session.js';
 import { SocketSink } from './transport/socket-sink.js';
 
@@ -171,6 +172,32 @@ export class MdioClient extends EventEmitter<{ event: [Event]; close: [Error | u
 
   traceFetch(since = 0, max = 1000): Promise<TraceFetchReply> {
     return this.session.request<TraceFetchReply>({ kind: 'trace-fetch', since, max });
+  }
+
+  /** A piece of the daemon's record file (trace-format text, whole lines) from byte `offset`. */
+  recordingFetch(offset = 0, max = 60_000): Promise<RecordingFetchReply> {
+    return this.session.request<RecordingFetchReply>({ kind: 'recording-fetch', offset, max });
+  }
+
+  /** The record file from `offset` up to what is written now, fetched piece by piece. */
+  async recordingText(offset = 0): Promise<{ text: string; next: number }> {
+    const parts: string[] = [];
+    let at = offset;
+    for (;;) {
+      const r = await this.recordingFetch(at);
+      parts.push(r.text);
+      // An empty piece short of the end would loop forever: a line longer than the frame limit.
+      if (r.next >= r.size || r.text.length === 0) return { text: parts.join(''), next: r.next };
+      at = r.next;
+    }
+  }
+
+  /** What a replaying daemon served and which requests its recording did not foresee. */
+  async replayStatus(): Promise<ReplayStatusInfo> {
+    const reply = await this.session.request<Extract<Reply, { kind: 'replay-status-reply' }>>({
+      kind: 'replay-status',
+    });
+    return JSON.parse(reply.json) as ReplayStatusInfo;
   }
 
   async ping(data: Uint8Array = new Uint8Array(0)): Promise<Uint8Array> {

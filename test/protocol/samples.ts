@@ -61,6 +61,15 @@ export const SAMPLES: Record<MessageKind, Message> = {
   reset: { kind: 'reset' },
   'reset-reply': { kind: 'reset-reply' },
   'trace-fetch': { kind: 'trace-fetch', since: 10, max: 100 },
+  'recording-fetch': { kind: 'recording-fetch', offset: 0x01020304, max: 4096 },
+  'recording-fetch-reply': {
+    kind: 'recording-fetch-reply',
+    next: 53,
+    size: 90,
+    text: 'mdio-emu-trace 1\nbus 0 /mdio@ff0d0000\nclient 0 qému\n',
+  },
+  'replay-status': { kind: 'replay-status' },
+  'replay-status-reply': { kind: 'replay-status-reply', json: '{"mode":"strict","unforeseen":[]}' },
   'trace-fetch-reply': {
     kind: 'trace-fetch-reply',
     next: 12,

@@ -34,6 +34,8 @@ export const FrameType = {
   CLOCK: 0x0044,
   RESET: 0x0045,
   TRACE_FETCH: 0x0046,
+  RECORDING_FETCH: 0x0047,
+  REPLAY_STATUS: 0x0048,
 
   HELLO_REPLY: 0x8001,
   PONG: 0x8002,
@@ -53,6 +55,8 @@ export const FrameType = {
   CLOCK_REPLY: 0x8044,
   RESET_REPLY: 0x8045,
   TRACE_FETCH_REPLY: 0x8046,
+  RECORDING_FETCH_REPLY: 0x8047,
+  REPLAY_STATUS_REPLY: 0x8048,
 
   ERROR: 0x7fff,
 
@@ -128,6 +132,8 @@ export const ErrorCode = {
   SCENARIO_ERROR: 0x0106,
   NO_SUCH_EVENT: 0x0107,
   BUS_FAULT: 0x0108,
+  /** Replay: the recording has no answer for this request (docs/protocol.md section 7.1). */
+  UNFORESEEN: 0x0109,
   INTERNAL: 0x01ff,
 } as const;
 export type ErrorCodeValue = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -163,6 +163,7 @@ function decodeKind(kind: Message['kind'], r: PayloadReader, type: number): Mess
     case 'pse-list':
     case 'topology':
     case 'reset':
+    case 'replay-status':
       return { kind };
     case 'batch': {
       const count = r.u16('count');
@@ -272,6 +273,17 @@ function decodeKind(kind: Message['kind'], r: PayloadReader, type: number): Mess
       for (let i = 0; i < count; i++) records.push(r.trace());
       return { kind, next, records };
     }
+    case 'recording-fetch': {
+      const offset = r.u32('offset');
+      return { kind, offset, max: r.u32('max') };
+    }
+    case 'recording-fetch-reply': {
+      const next = r.u32('next');
+      const size = r.u32('size');
+      return { kind, next, size, text: r.str32('text') };
+    }
+    case 'replay-status-reply':
+      return { kind, json: r.str32('json') };
     case 'error': {
       const code = r.u16('code');
       const requestType = r.u16('request type');

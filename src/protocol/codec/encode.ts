@@ -270,6 +270,7 @@ function writePayload(e: FrameEncoder, m: Message): void {
     case 'pse-list':
     case 'topology':
     case 'reset':
+    case 'replay-status':
       return;
     case 'batch':
       e.u16(m.accesses.length);
@@ -364,6 +365,18 @@ function writePayload(e: FrameEncoder, m: Message): void {
       e.u16(m.records.length);
       e.u16(0);
       for (const r of m.records) writeTraceRecord(e, r);
+      return;
+    case 'recording-fetch':
+      e.u32(m.offset);
+      e.u32(m.max);
+      return;
+    case 'recording-fetch-reply':
+      e.u32(m.next);
+      e.u32(m.size);
+      e.str32(m.text);
+      return;
+    case 'replay-status-reply':
+      e.str32(m.json);
       return;
     case 'error':
       e.u16(m.code);

@@ -185,6 +185,29 @@ export interface TraceFetchReply {
   next: number;
   records: TraceRecord[];
 }
+/** Asks for the daemon's record file (docs/trace-format.md text) from byte `offset`, at most `max` bytes. */
+export interface RecordingFetch {
+  kind: 'recording-fetch';
+  offset: number;
+  max: number;
+}
+export interface RecordingFetchReply {
+  kind: 'recording-fetch-reply';
+  /** Offset to ask for next: `offset` plus the bytes of `text`. */
+  next: number;
+  /** Size of the record file now; `next === size` means the client has everything written so far. */
+  size: number;
+  /** Whole lines of the trace format. */
+  text: string;
+}
+export interface ReplayStatus {
+  kind: 'replay-status';
+}
+export interface ReplayStatusReply {
+  kind: 'replay-status-reply';
+  /** UTF-8 JSON: mode, requests served, unforeseen requests; schema in docs/protocol.md. */
+  json: string;
+}
 export interface ErrorFrame {
   kind: 'error';
   code: number;
@@ -249,7 +272,9 @@ export type Request =
   | ScenarioTrigger
   | Clock
   | Reset
-  | TraceFetch;
+  | TraceFetch
+  | RecordingFetch
+  | ReplayStatus;
 export type Reply =
   | HelloReply
   | Pong
@@ -262,7 +287,9 @@ export type Reply =
   | TopologyReply
   | SubscribeReply
   | ClockReply
-  | TraceFetchReply;
+  | TraceFetchReply
+  | RecordingFetchReply
+  | ReplayStatusReply;
 export type Event = EvPseLifecycle | EvPhyIrq | EvLink | EvScenarioStep | EvTrace | EvLost;
 export type Message = Request | Reply | ErrorFrame | Event;
 export type MessageKind = Message['kind'];

@@ -24,6 +24,50 @@ export interface EmulationBackend {
   traceSince(since: number, max: number): { records: BackendTraceRecord[]; next: number };
   /** Registers a listener for events; returns the unsubscribe function. */
   subscribe(listener: (event: BackendEvent) => void): () => void;
+  /**
+   * The backend one client's requests go to, asked for once its HELLO is accepted. A backend that records
+   * or reports per client returns a view that knows who is asking; without it every client shares `this`.
+   */
+  forClient?(client: ClientIdentity): EmulationBackend;
+  /** RECORDING_FETCH: the record file from byte `offset`. Absent: ERROR NOT_SUPPORTED. */
+  recordingFetch?(offset: number, maxBytes: number): RecordingChunk;
+  /** REPLAY_STATUS: what a replaying backend served and could not serve. Absent: ERROR NOT_SUPPORTED. */
+  replayStatus?(): ReplayStatusInfo;
+}
+
+/** Who sent a request: the name from its HELLO and a number unique to its connection. */
+export interface ClientIdentity {
+  name: string;
+  connection: number;
+}
+
+export interface RecordingChunk {
+  /** Whole lines of the trace format (docs/trace-format.md). */
+  text: string;
+  next: number;
+  /** Bytes in the record file now. */
+  size: number;
+}
+
+/** A request the recording did not foresee, as REPLAY_STATUS reports it. */
+export interface UnforeseenInfo {
+  /** 1-based number of the request among all MDIO requests served. */
+  request: number;
+  client?: string;
+  /** `read /mdio@ff0d0000 phy 1 reg 0x09`, the form trace reports use. */
+  description: string;
+  reason: string;
+}
+
+export interface ReplayStatusInfo {
+  mode: 'strict' | 'per-register';
+  /** Recorded transactions loaded. */
+  recorded: number;
+  /** MDIO transactions served (answered or not). */
+  served: number;
+  /** Recorded transactions not yet played (strict mode; 0 in per-register mode). */
+  remaining: number;
+  unforeseen: UnforeseenInfo[];
 }
 
 export interface ClockControl {

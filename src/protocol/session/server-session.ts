@@ -37,6 +37,8 @@ export interface ServerSessionOptions {
   maxFrame: number;
   /** Events are dropped (and counted in EV_LOST) while the client has more than this many bytes unread. */
   eventBacklogLimit: number;
+  /** Number of this connection, unique within the server (names the client when two share a name). */
+  connection?: number;
 }
 
 type State = 'await-hello' | 'ready' | 'closed';
@@ -59,12 +61,16 @@ export class ServerSession {
   private mask = 0;
   private unsubscribe: (() => void) | undefined;
   private lostEvents = 0;
+  /** Where this client's requests go: the backend, or its view for this client once HELLO named it. */
+  private target: EmulationBackend;
 
   constructor(
     private readonly backend: EmulationBackend,
     private readonly sink: FrameSink,
     private readonly options: ServerSessionOptions,
-  ) {}
+  ) {
+    this.target = backend;
+  }
 
   get isReady(): boolean {
     return this.state === 'ready';
@@ -82,7 +88,7 @@ export class ServerSession {
         return;
       }
       try {
-        this.sink.encoder.valueReply(FrameType.C22_READ_REPLY, tag, this.backend.c22Read(bus, phy, reg));
+        this.sink.encoder.valueReply(FrameType.C22_READ_REPLY, tag, this.target.c22Read(bus, phy, reg));
       } catch (err) {
         this.fail(tag, type, err);
       }
@@ -100,7 +106,7 @@ export class ServerSession {
         this.error(tag, type, ErrorCode.HANDSHAKE_REQUIRED, 'the first frame must be HELLO');
         return;
       }
-      this.hello(tag, message.version, message.maxFrame);
+      this.hello(tag, message.version, message.maxFrame, message.name);
       return;
     }
     if (message.kind === 'hello' || !isRequest(message)) {
@@ -126,7 +132,7 @@ export class ServerSession {
     this.unsubscribe = undefined;
   }
 
-  private hello(tag: number, version: number, clientMaxFrame: number): void {
+  private hello(tag: number, version: number, clientMaxFrame: number, name: string): void {
     if (version !== PROTOCOL_VERSION) {
       this.error(
         tag,
@@ -141,6 +147,8 @@ export class ServerSession {
       return;
     }
     this.sink.encoder.maxFrame = clientMaxFrame;
+    this.target =
+      this.backend.forClient?.({ name, connection: this.options.connection ?? 0 }) ?? this.backend;
     this.state = 'ready';
     this.reply(tag, FrameType.HELLO, {
       kind: 'hello-reply',
@@ -152,7 +160,7 @@ export class ServerSession {
   }
 
   private handle(m: Exclude<Request, { kind: 'hello' }>): Reply {
-    const b = this.backend;
+    const b = this.target;
     switch (m.kind) {
       case 'ping':
         return { kind: 'pong', data: m.data };
@@ -232,11 +240,30 @@ export class ServerSession {
         const { records, next } = b.traceSince(m.since, m.max);
         return { kind: 'trace-fetch-reply', next, records: records.map(wireTrace) };
       }
+      case 'recording-fetch': {
+        if (!b.recordingFetch)
+          throw new BackendError(
+            ErrorCode.NOT_SUPPORTED,
+            'this daemon is not recording (serve --record FILE)',
+          );
+        // Header 12 + next 4 + size 4 + text length 4: the rest of the client's frame limit is text.
+        const room = this.sink.encoder.maxFrame - 24;
+        const chunk = b.recordingFetch(m.offset, Math.min(m.max, room));
+        return { kind: 'recording-fetch-reply', next: chunk.next, size: chunk.size, text: chunk.text };
+      }
+      case 'replay-status': {
+        if (!b.replayStatus)
+          throw new BackendError(
+            ErrorCode.NOT_SUPPORTED,
+            'this daemon is not replaying (serve --replay TRACE)',
+          );
+        return { kind: 'replay-status-reply', json: JSON.stringify(b.replayStatus()) };
+      }
     }
   }
 
   private clock(op: number, ns: bigint): void {
-    const c = this.backend.clock;
+    const c = this.target.clock;
     switch (op) {
       case ClockOp.GET:
         return;
@@ -258,7 +285,7 @@ export class ServerSession {
   }
 
   private batchOne(a: BatchAccess): BatchResult {
-    const b = this.backend;
+    const b = this.target;
     try {
       switch (a.op) {
         case 'c22-read':
@@ -369,6 +396,8 @@ const REQUEST_KINDS: ReadonlySet<string> = new Set([
   'clock',
   'reset',
   'trace-fetch',
+  'recording-fetch',
+  'replay-status',
 ]);
 
 function isRequest(m: Message): m is Request {

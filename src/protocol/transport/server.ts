@@ -32,6 +32,7 @@ export class ProtocolServer {
   private readonly parsers = new WeakMap<Socket, FrameParser>();
   private readonly unixPaths: string[] = [];
   private readonly opts: Required<ProtocolServerOptions>;
+  private connections = 0;
   readonly addresses: ListenAddress[] = [];
 
   constructor(
@@ -142,6 +143,7 @@ export class ProtocolServer {
       serverName: this.opts.serverName,
       maxFrame: this.opts.maxFrame,
       eventBacklogLimit: this.opts.eventBacklogLimit,
+      connection: ++this.connections,
     });
     const parser = new FrameParser(
       (type, tag, payload) => {
