@@ -55,7 +55,11 @@ export function verifyGuestTrace(
   };
 }
 
-/** The catalogue PHY models of a tree as a verify target, buses named by DT path, with PHY events on its clock. */
+/**
+ * The catalogue PHY models of a tree as a verify target, buses named by DT path, with PHY events on its clock.
+ * Not src/scenario boardTarget: these must be the PHYs a QEMU run served (buildPhyModels, with per-node
+ * mdio-emu,link-partner), replay the run's PHY events, and call all-ones reads no-response as the importer does.
+ */
 export function catalogueTarget(tree: DeviceTree, events: readonly PhyHardwareEvent[] = []): VerifyTarget {
   const clock = new VirtualClock();
   const buses = buildPhyModels(tree, clock);
