@@ -1,8 +1,7 @@
 import { VirtualClock } from '../clock.js';
 import type { DeviceTree } from '../dts/tree.js';
 import { formatDifference, importMdioAccess, verifyTrace, type VerifyTarget } from '../replay/index.js';
-import type { Phy } from '../phy/index.js';
-import { buildPhyModels, type EmulatorMdioAccess, type PhyHardwareEvent } from './usb-devices.js';
+import { buildPhyModels, phyOnBuses, type EmulatorMdioAccess, type PhyHardwareEvent } from './usb-devices.js';
 
 export interface GuestReplayResult {
   /** Records replayed (reads and writes). */
@@ -63,10 +62,6 @@ export function verifyGuestTrace(
 export function catalogueTarget(tree: DeviceTree, events: readonly PhyHardwareEvent[] = []): VerifyTarget {
   const clock = new VirtualClock();
   const buses = buildPhyModels(tree, clock);
-  const phyAt = (path: string): Phy | undefined => {
-    for (const b of buses) for (const p of b.info.phys) if (p.path === path) return b.phys.get(p.address);
-    return undefined;
-  };
   const pending = [...events].sort((a, b) => a.hostMs - b.hostMs);
   const moveTo = (ns: number): void => {
     if (ns > clock.now()) clock.advanceTo(ns);
@@ -82,7 +77,7 @@ export function catalogueTarget(tree: DeviceTree, events: readonly PhyHardwareEv
       for (let e = pending[0]; e && e.hostMs * 1e6 <= ns; e = pending[0]) {
         pending.shift();
         moveTo(Math.round(e.hostMs * 1e6));
-        const phy = phyAt(e.phy);
+        const phy = phyOnBuses(buses, e.phy);
         if (e.kind === 'hard-reset') phy?.hardReset();
         else if (e.kind === 'unplug') phy?.unplug();
         else phy?.plug();

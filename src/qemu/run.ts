@@ -143,9 +143,6 @@ export async function runQemuScenario(o: QemuRunOptions): Promise<QemuReport> {
           `${a.device} is not an emulated USB device under the xHCI node`,
         );
       }
-    }
-    for (const [i, entry] of scenario.timeline.entries()) {
-      const a = entry.action;
       if (
         (a.kind === 'cable-unplug' || a.kind === 'cable-plug') &&
         !hardware.phyAt(resolve(a.phy, `timeline[${i}].phy`))

@@ -226,9 +226,7 @@ class PhyModels {
   }
 
   phyAt(path: string): Phy | undefined {
-    for (const b of this.buses)
-      for (const p of b.info.phys) if (p.path === path) return b.phys.get(p.address);
-    return undefined;
+    return phyOnBuses(this.buses, path);
   }
 
   sync(): void {
@@ -294,6 +292,12 @@ export function buildPhyModels(tree: ScenarioDtb['tree'], clock: VirtualClock): 
     }
   }
   return buses;
+}
+
+/** The PHY model of a PHY node (DT path) on any of `buses`. */
+export function phyOnBuses(buses: readonly BuiltMdioBus[], path: string): Phy | undefined {
+  for (const b of buses) for (const p of b.info.phys) if (p.path === path) return b.phys.get(p.address);
+  return undefined;
 }
 
 function peerOf(node: DtNode, path: string, send: (frame: Uint8Array) => void): NetworkPeer | undefined {
