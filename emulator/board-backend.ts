@@ -13,8 +13,8 @@ import {
 } from '../src/protocol/session/backend.js';
 import type { BoardMdioBus } from '../src/board/index.js';
 import type { Board, BoardTraceEvent } from './board.js';
+import { TraceRing } from './trace-ring.js';
 
-const TRACE_CAPACITY = 8192;
 /** include/uapi/linux/ethtool.h: ETHTOOL_C33_PSE_ADMIN_STATE_* and ETHTOOL_C33_PSE_PW_D_STATUS_*. */
 const C33_ADMIN = { disabled: 2, enabled: 3 } as const;
 const C33_PW = { disabled: 2, searching: 3, delivering: 4, otherfault: 7 } as const;
@@ -26,11 +26,8 @@ const C33_PW = { disabled: 2, searching: 3, delivering: 4, otherfault: 7 } as co
  */
 export class BoardBackend implements EmulationBackend {
   private readonly listeners = new Set<(e: BackendEvent) => void>();
-  /** Circular trace buffer: slot seq % TRACE_CAPACITY holds record seq while it is among the newest. */
-  private readonly ring: (BackendTraceRecord | undefined)[] = new Array<BackendTraceRecord | undefined>(
-    TRACE_CAPACITY,
-  );
-  private seq = 0;
+  /** Outlives board rebuilds (RESET, SCENARIO_LOAD) so trace sequence numbers keep rising. */
+  private readonly ring = new TraceRing();
   private realtimeTimer: NodeJS.Timeout | undefined;
   private stepIndex = 0;
   private unwire: (() => void)[] = [];
@@ -167,19 +164,12 @@ export class BoardBackend implements EmulationBackend {
   }
 
   traceSince(since: number, max: number): { records: BackendTraceRecord[]; next: number } {
-    const first = Math.max(0, this.seq - TRACE_CAPACITY);
-    const records: BackendTraceRecord[] = [];
-    for (let s = Math.max(since, first); s < this.seq && records.length < max; s++) {
-      const r = this.ring[s % TRACE_CAPACITY];
-      if (r) records.push(r);
-    }
-    const last = records.at(-1);
-    return { records, next: last ? last.seq + 1 : Math.max(since, first) };
+    return this.ring.since(since, max);
   }
 
   /** Every record still in the ring, oldest first: what the daemon flushes to a trace file on shutdown. */
   allTrace(): BackendTraceRecord[] {
-    return this.traceSince(0, TRACE_CAPACITY).records;
+    return this.ring.since(0, this.ring.capacity).records;
   }
 
   subscribe(listener: (e: BackendEvent) => void): () => void {
@@ -313,8 +303,7 @@ export class BoardBackend implements EmulationBackend {
   }
 
   private record(event: BoardTraceEvent): void {
-    const record = { seq: this.seq++, timeNs: this.now(), event };
-    this.ring[record.seq % TRACE_CAPACITY] = record;
+    const record = this.ring.push(this.now(), event);
     if (this.listeners.size > 0) this.emit({ type: 'trace', record });
   }
 
