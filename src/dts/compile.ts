@@ -2,10 +2,11 @@ import { getNodeByPath, getProperty, fillFullpaths, liveLabels, type LiveNode, t
 import { checkCode, CHECKS, runChecks, type CheckLevel } from './checks.js';
 import type { Diagnostic } from './diagnostics.js';
 import { writeDtb, type DtbWriteOptions } from './dtb-write.js';
+import { LineMarkerMap } from './line-markers.js';
 import { Parser } from './parser.js';
 import { PhandleAllocator, type PhandleFormat } from './phandles.js';
 import { latin1, Scanner } from './scanner.js';
-import { SourceFile, type OriginMap, type Span } from './source.js';
+import { SourceFile, TextlessSourceFile, type OriginMap, type Span } from './source.js';
 import { FixupError, generateFixups, generateLabelTree, generateLocalFixups } from './symbols.js';
 import type { DeviceTree, DtNode, MemReserve } from './tree.js';
 
@@ -25,7 +26,10 @@ export interface CompileOptions {
   host?: CompileHost;
   /** dtc -i: include search directories. */
   includeDirs?: readonly string[];
-  /** Where offsets of `source` came from when it is preprocessor output. */
+  /**
+   * Where offsets of `source` came from when it is preprocessor output. Without it, cpp line markers in
+   * `source` (cpp run outside mdio-emu) name the file and line instead, as they do for dtc.
+   */
   origins?: OriginMap;
   /** dtc -@. */
   symbols?: boolean;
@@ -49,7 +53,10 @@ export interface CompileResult {
   tree: DeviceTree | undefined;
   dtb: Uint8Array | undefined;
   diagnostics: Diagnostic[];
-  /** Every source text read, by name, for formatting diagnostics. */
+  /**
+   * Every source text read, by name, for formatting diagnostics. A file named by a line marker that the host
+   * cannot read is a TextlessSourceFile (position only).
+   */
   files: Map<string, SourceFile>;
 }
 
@@ -117,8 +124,28 @@ export function compileDts(source: string | Uint8Array, options: CompileOptions)
   const diagnostics: Diagnostic[] = [];
   let failed = false;
 
+  const markers = new LineMarkerMap(files.get(options.fileName) ?? new SourceFile(options.fileName, text));
+  const markedFile = (name: string): SourceFile => {
+    let file = files.get(name);
+    if (!file) {
+      const bytes = options.host?.readFile(name);
+      file = bytes ? new SourceFile(name, latin1(bytes)) : new TextlessSourceFile(name);
+      files.set(name, file);
+    }
+    return file;
+  };
+  // The scanner has passed every marker before a span by the time the span is reported, so mapping at once is exact.
+  const mapThroughMarkers = (span: Span): Span => {
+    const a = markers.position(span.start);
+    const b = markers.position(Math.max(span.start, span.end - 1));
+    const file = markedFile(a.file);
+    const start = file.offsetAt(a.line, a.column);
+    const end = b.file === a.file ? Math.max(file.offsetAt(b.line, b.column) + 1, start + 1) : start + 1;
+    return { file: a.file, start, end };
+  };
   const mapSpan = (span: Span | undefined): Span | undefined => {
-    if (!span || !options.origins || span.file !== options.fileName) return span;
+    if (!span || span.file !== options.fileName) return span;
+    if (!options.origins) return markers.isEmpty ? span : mapThroughMarkers(span);
     const a = options.origins.resolve(span.start);
     const b = options.origins.resolve(Math.max(span.start, span.end - 1));
     return { file: a.file, start: a.offset, end: b.file === a.file ? b.offset + 1 : a.offset + 1 };
@@ -137,6 +164,9 @@ export function compileDts(source: string | Uint8Array, options: CompileOptions)
     host ? { readFile: (p) => host.readFile(p), includeDirs: options.includeDirs ?? [] } : undefined,
     (p) => push(p.code, 'error', p.message, p.span),
     (f) => files.set(f.name, new SourceFile(f.name, f.text)),
+    (m) => {
+      if (!options.origins) markers.add(m);
+    },
   );
   const parsed = new Parser(scanner, (p) => push(p.code, 'error', p.message, p.span)).parse();
   const root = parsed.root;

@@ -29,8 +29,12 @@ export function formatDiagnostic(d: Diagnostic, files: ReadonlyMap<string, Sourc
   const file = files.get(d.span.file);
   if (!file) return `${d.span.file}: ${d.severity} ${d.code}: ${d.message}`;
   const { line, column } = file.position(d.span.start);
+  const head = `${d.span.file}:${line}:${column}: ${d.severity} ${d.code}: ${d.message}`;
+  // A file known only through a cpp line marker and not readable: the position is all there is to print.
+  if (!file.hasText) return head;
   const text = file.lineText(line);
   const width = Math.max(1, Math.min(d.span.end - d.span.start, text.length - column + 1));
-  const caret = ' '.repeat(column - 1) + '^' + '~'.repeat(width - 1);
-  return `${d.span.file}:${line}:${column}: ${d.severity} ${d.code}: ${d.message}\n${text}\n${caret}`;
+  // Keep the source line's tabs under the caret so it lines up however the terminal expands them.
+  const caret = text.slice(0, column - 1).replace(/[^\t]/g, ' ').padEnd(column - 1) + '^' + '~'.repeat(width - 1);
+  return `${head}\n${text}\n${caret}`;
 }

@@ -1,3 +1,4 @@
+import type { LineMarker } from './line-markers.js';
 import type { Span } from './source.js';
 
 /**
@@ -173,6 +174,8 @@ export class Scanner {
     private readonly host: IncludeHost | undefined,
     private readonly report: (p: ScanProblem) => void,
     private readonly onFile: (f: LoadedFile) => void = () => undefined,
+    /** cpp line markers in the top file, in text order (included files keep their own positions). */
+    private readonly onLineMarker: (m: LineMarker) => void = () => undefined,
   ) {
     this.stack.push({ name, text, pos: 0, dir: undefined });
   }
@@ -249,7 +252,9 @@ export class Scanner {
     buf.pos += bestLen;
     switch (best.action) {
       case 'skip':
+        return undefined;
       case 'linemarker':
+        if (this.stack.length === 1) this.lineMarker(lexeme, span);
         return undefined;
       case 'include':
         this.pushInclude(lexeme.slice(lexeme.indexOf('"') + 1, -1), span);
@@ -318,6 +323,14 @@ export class Scanner {
     const text = latin1(found.bytes);
     this.onFile({ name: found.path, text });
     this.stack.push({ name: found.path, text, pos: 0, dir: dirname(found.path) });
+  }
+
+  /** dtc-lexer.l: the number is atoi() of the first digits, the name is the escape-processed quoted string. */
+  private lineMarker(lexeme: string, span: Span): void {
+    const line = parseInt(/[0-9]+/.exec(lexeme)?.[0] ?? '0', 10);
+    const quoted = lexeme.slice(lexeme.indexOf('"') + 1, lexeme.lastIndexOf('"'));
+    const file = latin1(this.escapeString(quoted, span).subarray(0, -1));
+    this.onLineMarker({ offset: span.start, file, line });
   }
 
   /** dtc lexer: strtoull(yytext, &e, 0), then only U/L suffix characters may follow; ERANGE is an error. */

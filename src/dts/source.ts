@@ -14,6 +14,19 @@ export class SourceFile {
     readonly text: string,
   ) {}
 
+  /** False when only the file's name and line numbers are known: diagnostics then print no source line. */
+  get hasText(): boolean {
+    return true;
+  }
+
+  /** Offset of a 1-based line and column, clamped to the text (a line marker may name a line the file lacks). */
+  offsetAt(line: number, column: number): number {
+    const starts = this.getLineStarts();
+    const clamped = Math.min(Math.max(line, 1), starts.length);
+    const start = starts[clamped - 1] ?? 0;
+    return start + Math.min(Math.max(column - 1, 0), this.lineText(clamped).length);
+  }
+
   /** 1-based line and column of an offset. */
   position(offset: number): { line: number; column: number } {
     const starts = this.getLineStarts();
@@ -43,6 +56,36 @@ export class SourceFile {
     for (let i = 0; i < this.text.length; i++) if (this.text.charCodeAt(i) === 10) starts.push(i + 1);
     this.lineStarts = starts;
     return starts;
+  }
+}
+
+/**
+ * A file named by a cpp line marker whose text cannot be read: positions still need a line and a column, so
+ * an offset encodes them line-major with a fixed stride (columns beyond it are clamped).
+ */
+export class TextlessSourceFile extends SourceFile {
+  static readonly COLUMN_STRIDE = 1 << 16;
+
+  constructor(name: string) {
+    super(name, '');
+  }
+
+  override get hasText(): boolean {
+    return false;
+  }
+
+  override offsetAt(line: number, column: number): number {
+    const stride = TextlessSourceFile.COLUMN_STRIDE;
+    return (Math.max(line, 1) - 1) * stride + Math.min(Math.max(column, 1), stride) - 1;
+  }
+
+  override position(offset: number): { line: number; column: number } {
+    const stride = TextlessSourceFile.COLUMN_STRIDE;
+    return { line: Math.floor(offset / stride) + 1, column: (offset % stride) + 1 };
+  }
+
+  override lineText(): string {
+    return '';
   }
 }
 
