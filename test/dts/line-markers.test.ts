@@ -98,3 +98,21 @@ if (missing !== undefined || preprocessed === undefined) {
     t.is(Number(m?.[2]), expected?.line ?? -1);
   });
 }
+
+const checksText = systemCpp('checks.dts');
+if (missing !== undefined || checksText === undefined) {
+  test.skip(`line-marker check warnings match dtc (${missing ?? 'cpp failed'})`, () => undefined);
+} else {
+  test('a check warning on a node from the .dtsi reads checks.dtsi:line like dtc', (t) => {
+    const ref = runDtc(fixtures, ['-O', 'dtb', '-o', '/dev/null', '-'], checksText);
+    const want = /^(\S+):(\d+)\.\d+(?:-[\d.]+)?: Warning \(unit_address_vs_reg\)/m.exec(ref.stderr);
+    t.is(want?.[1], 'checks.dtsi', ref.stderr);
+    const r = compileDts(checksText, { fileName: '<stdin>', host: hostAt(fixtures) });
+    const warning = r.diagnostics.find((d) => d.message.endsWith('[unit_address_vs_reg]'));
+    t.truthy(warning);
+    if (!warning) return;
+    const m = /^(\S+):(\d+):\d+: warning DTS\d+: /.exec(formatDiagnostic(warning, r.files));
+    t.is(m?.[1], want?.[1]);
+    t.is(m?.[2], want?.[2]);
+  });
+}
