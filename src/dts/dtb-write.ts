@@ -25,32 +25,82 @@ export interface DtbWriteOptions {
   warn?: (message: string) => void;
 }
 
+/** A growable big-endian byte buffer (doubling, so appends are amortised O(1)). */
 class ByteSink {
-  bytes: number[] = [];
+  private buf = new Uint8Array(1024);
+  length = 0;
+  /** The bytes written so far (a view, valid until the next write). */
+  get bytes(): Uint8Array {
+    return this.buf.subarray(0, this.length);
+  }
+  private reserve(n: number): void {
+    if (this.length + n <= this.buf.length) return;
+    let size = this.buf.length * 2;
+    while (size < this.length + n) size *= 2;
+    const grown = new Uint8Array(size);
+    grown.set(this.buf.subarray(0, this.length));
+    this.buf = grown;
+  }
   u32(v: number): void {
-    this.bytes.push((v >>> 24) & 0xff, (v >>> 16) & 0xff, (v >>> 8) & 0xff, v & 0xff);
+    this.reserve(4);
+    const b = this.buf;
+    const at = this.length;
+    b[at] = (v >>> 24) & 0xff;
+    b[at + 1] = (v >>> 16) & 0xff;
+    b[at + 2] = (v >>> 8) & 0xff;
+    b[at + 3] = v & 0xff;
+    this.length += 4;
   }
   u64(v: bigint): void {
     this.u32(Number((v >> 32n) & 0xffffffffn));
     this.u32(Number(v & 0xffffffffn));
   }
   raw(b: ArrayLike<number>): void {
-    for (let i = 0; i < b.length; i++) this.bytes.push(b[i] ?? 0);
+    this.reserve(b.length);
+    const out = this.buf;
+    if (b instanceof Uint8Array) {
+      out.set(b, this.length);
+      this.length += b.length;
+      return;
+    }
+    let at = this.length;
+    for (let i = 0; i < b.length; i++) out[at++] = b[i] ?? 0;
+    this.length = at;
+  }
+  /** Latin-1 text, one byte per character, then a NUL. */
+  name(text: string): void {
+    this.reserve(text.length + 1);
+    const out = this.buf;
+    let at = this.length;
+    for (let i = 0; i < text.length; i++) out[at++] = text.charCodeAt(i) & 0xff;
+    out[at++] = 0;
+    this.length = at;
+  }
+  /** Zero bytes (the buffer is zero-filled and never rewound). */
+  zeros(n: number): void {
+    this.reserve(n);
+    this.length += n;
   }
   align(n: number): void {
-    while (this.bytes.length % n !== 0) this.bytes.push(0);
+    this.zeros((n - (this.length % n)) % n);
   }
 }
 
 /** flattree.c stringtable_insert: reuse any earlier occurrence, including the tail of a longer name. */
 class StringTable {
   private text = '';
+  /** The table only grows at its end, so a name's first occurrence never moves once found. */
+  private readonly offsets = new Map<string, number>();
   insert(name: string): number {
+    const known = this.offsets.get(name);
+    if (known !== undefined) return known;
     const key = `${name}\0`;
-    const found = this.text.indexOf(key);
-    if (found >= 0) return found;
-    const offset = this.text.length;
-    this.text += key;
+    let offset = this.text.indexOf(key);
+    if (offset < 0) {
+      offset = this.text.length;
+      this.text += key;
+    }
+    this.offsets.set(name, offset);
     return offset;
   }
   get bytes(): Uint8Array {
@@ -60,8 +110,7 @@ class StringTable {
 
 function flattenNode(node: DtNode, out: ByteSink, strings: StringTable): void {
   out.u32(FDT_BEGIN_NODE);
-  out.raw(Buffer.from(node.name, 'latin1'));
-  out.raw([0]);
+  out.name(node.name);
   out.align(4);
   for (const prop of liveProperties(node)) {
     const nameoff = strings.insert(prop.name);
@@ -96,8 +145,8 @@ export function writeDtb(tree: DeviceTree, options: DtbWriteOptions = {}): Uint8
   reserve.u64(0n);
 
   const reserveOff = HEADER_SIZE_V17;
-  const structOff = reserveOff + reserve.bytes.length;
-  const stringsOff = structOff + structure.bytes.length;
+  const structOff = reserveOff + reserve.length;
+  const stringsOff = structOff + structure.length;
   let totalSize = stringsOff + stringBytes.length;
 
   let padLen = 0;
@@ -125,10 +174,10 @@ export function writeDtb(tree: DeviceTree, options: DtbWriteOptions = {}): Uint8
   out.u32(16);
   out.u32(tree.bootCpuidPhys >>> 0);
   out.u32(stringBytes.length);
-  out.u32(structure.bytes.length);
+  out.u32(structure.length);
   out.raw(reserve.bytes);
   out.raw(structure.bytes);
   out.raw(stringBytes);
-  for (let i = 0; i < padLen; i++) out.bytes.push(0);
-  return Uint8Array.from(out.bytes);
+  out.zeros(padLen);
+  return out.bytes.slice();
 }

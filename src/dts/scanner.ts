@@ -79,6 +79,11 @@ interface Rule {
   re: RegExp;
   /** Start conditions the rule is active in; undefined means INITIAL and V1 (flex's inclusive default). */
   states: readonly ScanState[] | 'all' | undefined;
+  /**
+   * Regex character-class body of every character a match can start with: the scanner only tries the rules
+   * whose class holds the character at the current position (the same longest match, found faster).
+   */
+  first: string;
   action: string;
   /** Only at the start of a line (flex `^`). */
   bol?: boolean;
@@ -89,37 +94,37 @@ const sticky = (src: string): RegExp => new RegExp(src, 'y');
 
 // Same order as dtc-lexer.l: the order breaks ties between equally long matches.
 const RULES: readonly Rule[] = [
-  { re: sticky(`/include/${WS}*${STRING}`), states: all, action: 'include' },
-  { re: sticky(`#(?:line)?[ \\t]+[0-9]+[ \\t]+${STRING}(?:[ \\t]+[0-9]+)*`), states: all, action: 'linemarker', bol: true },
-  { re: sticky(STRING), states: all, action: 'string' },
-  { re: sticky('/dts-v1/'), states: all, action: 'V1' },
-  { re: sticky('/plugin/'), states: all, action: 'PLUGIN' },
-  { re: sticky('/memreserve/'), states: all, action: 'MEMRESERVE' },
-  { re: sticky('/bits/'), states: all, action: 'BITS' },
-  { re: sticky('/delete-property/'), states: all, action: 'DEL_PROP' },
-  { re: sticky('/delete-node/'), states: all, action: 'DEL_NODE' },
-  { re: sticky('/omit-if-no-ref/'), states: all, action: 'OMIT_NO_REF' },
-  { re: sticky(`${LABEL}:`), states: all, action: 'label' },
-  { re: sticky('(?:0[xX][0-9a-fA-F]+|[0-9]+)(?:ULL|UL|LL|U|L)?'), states: ['V1'], action: 'literal' },
-  { re: sticky("'(?:\\\\'|[^'])*'"), states: all, action: 'charlit' },
-  { re: sticky(`&${LABEL}`), states: all, action: 'labelref' },
-  { re: sticky(`&\\{/[${PROPNODECHAR}/]*\\}`), states: all, action: 'pathref' },
-  { re: sticky('[0-9a-fA-F]{2}'), states: ['BYTESTRING'], action: 'byte' },
-  { re: sticky('\\]'), states: ['BYTESTRING'], action: 'endbytes' },
-  { re: sticky(`\\\\?[${PROPNODECHAR}]+`), states: ['PROPNODENAME'], action: 'propnodename' },
-  { re: sticky('/incbin/'), states: undefined, action: 'INCBIN' },
-  { re: sticky(`${WS}+`), states: all, action: 'skip' },
-  { re: sticky('(?:/\\*(?:[^*]|\\*+[^*/])*\\*+/)+'), states: all, action: 'skip' },
-  { re: sticky('(?://[^\\n]*\\n)+'), states: all, action: 'skip' },
-  { re: sticky('<<'), states: all, action: 'LSHIFT' },
-  { re: sticky('>>'), states: all, action: 'RSHIFT' },
-  { re: sticky('<='), states: all, action: 'LE' },
-  { re: sticky('>='), states: all, action: 'GE' },
-  { re: sticky('=='), states: all, action: 'EQ' },
-  { re: sticky('!='), states: all, action: 'NE' },
-  { re: sticky('&&'), states: all, action: 'AND' },
-  { re: sticky('\\|\\|'), states: all, action: 'OR' },
-  { re: sticky('[^\\n]'), states: all, action: 'char' },
+  { re: sticky(`/include/${WS}*${STRING}`), states: all, first: '/', action: 'include' },
+  { re: sticky(`#(?:line)?[ \\t]+[0-9]+[ \\t]+${STRING}(?:[ \\t]+[0-9]+)*`), states: all, first: '#', action: 'linemarker', bol: true },
+  { re: sticky(STRING), states: all, first: '"', action: 'string' },
+  { re: sticky('/dts-v1/'), states: all, first: '/', action: 'V1' },
+  { re: sticky('/plugin/'), states: all, first: '/', action: 'PLUGIN' },
+  { re: sticky('/memreserve/'), states: all, first: '/', action: 'MEMRESERVE' },
+  { re: sticky('/bits/'), states: all, first: '/', action: 'BITS' },
+  { re: sticky('/delete-property/'), states: all, first: '/', action: 'DEL_PROP' },
+  { re: sticky('/delete-node/'), states: all, first: '/', action: 'DEL_NODE' },
+  { re: sticky('/omit-if-no-ref/'), states: all, first: '/', action: 'OMIT_NO_REF' },
+  { re: sticky(`${LABEL}:`), states: all, first: 'a-zA-Z_', action: 'label' },
+  { re: sticky('(?:0[xX][0-9a-fA-F]+|[0-9]+)(?:ULL|UL|LL|U|L)?'), states: ['V1'], first: '0-9', action: 'literal' },
+  { re: sticky("'(?:\\\\'|[^'])*'"), states: all, first: "'", action: 'charlit' },
+  { re: sticky(`&${LABEL}`), states: all, first: '&', action: 'labelref' },
+  { re: sticky(`&\\{/[${PROPNODECHAR}/]*\\}`), states: all, first: '&', action: 'pathref' },
+  { re: sticky('[0-9a-fA-F]{2}'), states: ['BYTESTRING'], first: '0-9a-fA-F', action: 'byte' },
+  { re: sticky('\\]'), states: ['BYTESTRING'], first: '\\]', action: 'endbytes' },
+  { re: sticky(`\\\\?[${PROPNODECHAR}]+`), states: ['PROPNODENAME'], first: `\\\\${PROPNODECHAR}`, action: 'propnodename' },
+  { re: sticky('/incbin/'), states: undefined, first: '/', action: 'INCBIN' },
+  { re: sticky(`${WS}+`), states: all, first: ' \\t\\n\\r\\v\\f', action: 'skip' },
+  { re: sticky('(?:/\\*(?:[^*]|\\*+[^*/])*\\*+/)+'), states: all, first: '/', action: 'skip' },
+  { re: sticky('(?://[^\\n]*\\n)+'), states: all, first: '/', action: 'skip' },
+  { re: sticky('<<'), states: all, first: '<', action: 'LSHIFT' },
+  { re: sticky('>>'), states: all, first: '>', action: 'RSHIFT' },
+  { re: sticky('<='), states: all, first: '<', action: 'LE' },
+  { re: sticky('>='), states: all, first: '>', action: 'GE' },
+  { re: sticky('=='), states: all, first: '=', action: 'EQ' },
+  { re: sticky('!='), states: all, first: '!', action: 'NE' },
+  { re: sticky('&&'), states: all, first: '&', action: 'AND' },
+  { re: sticky('\\|\\|'), states: all, first: '|', action: 'OR' },
+  { re: sticky('[^\\n]'), states: all, first: '^\\n', action: 'char' },
 ];
 
 function ruleActive(rule: Rule, state: ScanState): boolean {
@@ -127,6 +132,25 @@ function ruleActive(rule: Rule, state: ScanState): boolean {
   if (rule.states === undefined) return state === 'INITIAL' || state === 'V1';
   return rule.states.includes(state);
 }
+
+const STATES: readonly ScanState[] = ['INITIAL', 'V1', 'PROPNODENAME', 'BYTESTRING'];
+
+/**
+ * For each start condition, the active rules (in RULES order) by the code of the character they can start
+ * with. Texts are latin1, so codes above 255 do not occur; such a code falls back to every active rule.
+ */
+const CANDIDATES = new Map<ScanState, { byCode: (readonly Rule[])[]; every: readonly Rule[] }>(
+  STATES.map((state) => {
+    const every = RULES.filter((rule) => ruleActive(rule, state));
+    const firsts = every.map((rule) => new RegExp(`^[${rule.first}]$`));
+    const byCode: Rule[][] = [];
+    for (let code = 0; code < 256; code++) {
+      const c = String.fromCharCode(code);
+      byCode.push(every.filter((_, i) => firsts[i]?.test(c)));
+    }
+    return [state, { byCode, every }];
+  }),
+);
 
 interface Buffer {
   name: string;
@@ -233,8 +257,10 @@ export class Scanner {
     const bol = pos === 0 || text.charCodeAt(pos - 1) === 10;
     let best: Rule | undefined;
     let bestLen = 0;
-    for (const rule of RULES) {
-      if (!ruleActive(rule, this.state) || (rule.bol && !bol)) continue;
+    const candidates = CANDIDATES.get(this.state);
+    const rules = candidates?.byCode[text.charCodeAt(pos)] ?? candidates?.every ?? RULES;
+    for (const rule of rules) {
+      if (rule.bol && !bol) continue;
       rule.re.lastIndex = pos;
       const m = rule.re.exec(text);
       if (m && m[0].length > bestLen) {
