@@ -1,8 +1,5 @@
 import {
-  getNodeByLabel,
   getNodeByPath,
-  getNodeByPhandle,
-  getNodeByRef,
   getProperty,
   getSubnode,
   deleteNode,
@@ -15,6 +12,21 @@ import {
 import { fixupPathReferences, fixupPhandleReferences, isValidPhandle, type PhandleAllocator } from './phandles.js';
 import type { Span } from './source.js';
 import type { Marker } from './tree.js';
+import {
+  avoidUnnecessaryAddrSize,
+  busOf,
+  i2cBusBridge,
+  i2cBusReg,
+  pciBridge,
+  pciDeviceBusNum,
+  pciDeviceReg,
+  simpleBusBridge,
+  simpleBusReg,
+  spiBusBridge,
+  spiBusReg,
+} from './checks-buses.js';
+import { graphChildAddress, graphEndpoint, graphNodes, graphPort } from './checks-graph.js';
+import { interruptProvider, interruptsProperty } from './checks-interrupts.js';
 
 /**
  * dtc's checks.c: a table of named checks run in order, each over every live node, with prerequisites.
@@ -40,7 +52,7 @@ export interface CheckFailure {
   span: Span | undefined;
 }
 
-interface CheckDef {
+export interface CheckDef {
   name: string;
   level: CheckLevel;
   prereqs: readonly string[];
@@ -151,7 +163,7 @@ function duplicateLabel(
   fail: (m: string, s?: Span) => void,
 ): void {
   let other: { node: LiveNode; prop?: LiveProperty | undefined; marker?: Marker | undefined } | undefined;
-  const n = getNodeByLabel(ctx.root, label);
+  const n = ctx.alloc.index.byLabel(label);
   if (n) other = { node: n };
   else other = findPropertyByLabel(ctx.root, label) ?? findMarkerLabel(ctx.root, label);
   if (!other) return;
@@ -170,7 +182,7 @@ function phandleProp(ctx: CheckContext, node: LiveNode, name: string, fail: (m: 
   }
   const ref = p.data.markers.find((m) => m.kind === 'ref-phandle');
   if (ref) {
-    if (ref.ref === undefined || getNodeByRef(ctx.root, ref.ref) !== node) fail(`${at(node)}${name} is a reference to another node`, p.span);
+    if (ref.ref === undefined || ctx.alloc.index.byRef(ref.ref) !== node) fail(`${at(node)}${name} is a reference to another node`, p.span);
     return 0;
   }
   const v = cellAt(p, 0);
@@ -206,7 +218,7 @@ function phandleArgs(ctx: CheckContext, node: LiveNode, prop: LiveProperty, prov
     if (!prop.data.markers.some((m) => m.kind === 'ref-phandle' && m.offset === cell * 4)) {
       fail(`${at(node, prop)}cell ${cell} is not a phandle reference`, prop.span);
     }
-    const providerNode = getNodeByPhandle(ctx.root, phandle);
+    const providerNode = ctx.alloc.index.byPhandle(phandle);
     if (!providerNode) {
       fail(`${at(node, prop)}Could not get phandle node for (cell ${cell})`, prop.span);
       break;
@@ -350,12 +362,13 @@ export const CHECKS: readonly CheckDef[] = [
       if (!phandle && !linux) return;
       if (linux && phandle && phandle !== linux) fail(`${at(node)}mismatching 'phandle' and 'linux,phandle' properties`, node.span);
       const value = phandle || linux;
-      const other = getNodeByPhandle(ctx.root, value);
+      const other = ctx.alloc.index.byPhandle(value);
       if (other && other !== node) {
         fail(`${at(node)}duplicated phandle 0x${value.toString(16)} (seen before at ${other.fullpath})`, node.span);
         return;
       }
       node.phandle = value;
+      ctx.alloc.index.assigned(node);
     },
   },
   {
@@ -473,8 +486,10 @@ export const CHECKS: readonly CheckDef[] = [
   {
     name: 'unit_address_format',
     level: 'warning',
-    prereqs: ['node_name_format'],
+    prereqs: ['node_name_format', 'pci_bridge', 'simple_bus_bridge'],
     run: (_ctx, node, fail) => {
+      // A bus's own reg check (pci_device_reg, simple_bus_reg, ...) owns its children's unit addresses.
+      if (node.parent && busOf(node.parent)) return;
       let unit = nodeUnitAddress(node);
       if (!unit) return;
       if (unit.startsWith('0x')) {
@@ -484,6 +499,15 @@ export const CHECKS: readonly CheckDef[] = [
       if (unit[0] === '0' && /^[0-9a-fA-F]$/.test(unit[1] ?? '')) fail(`${at(node)}unit name should not have leading 0s`, node.span);
     },
   },
+  pciBridge,
+  pciDeviceReg,
+  pciDeviceBusNum,
+  simpleBusBridge,
+  simpleBusReg,
+  i2cBusBridge,
+  i2cBusReg,
+  spiBusBridge,
+  spiBusReg,
   {
     name: 'avoid_default_addr_size',
     level: 'warning',
@@ -494,6 +518,7 @@ export const CHECKS: readonly CheckDef[] = [
       if (!getProperty(node.parent, '#size-cells')) fail(`${at(node)}Relying on default #size-cells value`, node.span);
     },
   },
+  avoidUnnecessaryAddrSize,
   {
     name: 'unique_unit_address',
     level: 'warning',
@@ -555,6 +580,8 @@ export const CHECKS: readonly CheckDef[] = [
       for (const p of node.props) if (!p.deleted && isGpioProp(p.name)) phandleArgs(ctx, node, p, { prop: p.name, cells: '#gpio-cells' }, fail);
     },
   },
+  interruptsProperty,
+  interruptProvider,
   {
     name: 'alias_paths',
     level: 'warning',
@@ -571,6 +598,10 @@ export const CHECKS: readonly CheckDef[] = [
       }
     },
   },
+  graphNodes,
+  graphChildAddress,
+  graphPort,
+  graphEndpoint,
 ];
 
 type Status = 'unchecked' | 'prereq' | 'passed' | 'failed';

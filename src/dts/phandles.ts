@@ -3,12 +3,12 @@ import {
   appendInteger,
   buildProperty,
   emptyData,
-  getNodeByPhandle,
   getNodeByRef,
   getProperty,
   insertAtMarker,
   type LiveNode,
 } from './build.js';
+import { NodeIndex } from './node-index.js';
 
 /**
  * Phandle allocation as livetree.c get_node_phandle does it: the lowest unused number counting up from a
@@ -20,16 +20,21 @@ export type PhandleFormat = 'legacy' | 'epapr' | 'both';
 
 export class PhandleAllocator {
   private next = 1;
+  /** Label and phandle lookups over the same tree, shared with the checks that run while allocating. */
+  readonly index: NodeIndex;
 
   constructor(
-    private readonly root: LiveNode,
+    root: LiveNode,
     private readonly format: PhandleFormat = 'epapr',
-  ) {}
+  ) {
+    this.index = new NodeIndex(root);
+  }
 
   phandleOf(node: LiveNode): number {
     if (node.phandle !== 0 && node.phandle !== 0xffffffff) return node.phandle;
-    while (getNodeByPhandle(this.root, this.next)) this.next++;
+    while (this.index.byPhandle(this.next)) this.next++;
     node.phandle = this.next;
+    this.index.assigned(node);
     if (this.format !== 'epapr') this.addProperty(node, 'linux,phandle');
     if (this.format !== 'legacy') this.addProperty(node, 'phandle');
     return node.phandle;
@@ -68,7 +73,7 @@ export function fixupPhandleReferences(
     if (prop.deleted) continue;
     for (const m of prop.data.markers) {
       if (m.kind !== 'ref-phandle' || m.ref === undefined) continue;
-      const target = getNodeByRef(root, m.ref);
+      const target = alloc.index.byRef(m.ref);
       if (!target) {
         if (!plugin) fail(`Reference to non-existent node or label "${m.ref}"`, m.span ?? prop.span);
         else writeCell(prop.data.bytes, m.offset, 0xffffffff);
