@@ -12,6 +12,23 @@ import {
 import { fixupPathReferences, fixupPhandleReferences, isValidPhandle, type PhandleAllocator } from './phandles.js';
 import type { Span } from './source.js';
 import type { Marker } from './tree.js';
+import {
+  avoidUnnecessaryAddrSize,
+  busOf,
+  i2cBusBridge,
+  i2cBusReg,
+  pciBridge,
+  pciDeviceBusNum,
+  pciDeviceReg,
+  rawAddrCells,
+  rawSizeCells,
+  simpleBusBridge,
+  simpleBusReg,
+  spiBusBridge,
+  spiBusReg,
+} from './checks-buses.js';
+import { graphChildAddress, graphEndpoint, graphNodes, graphPort } from './checks-graph.js';
+import { interruptProvider, interruptsProperty } from './checks-interrupts.js';
 
 /**
  * dtc's checks.c: a table of named checks run in order, each over every live node, with prerequisites.
@@ -37,7 +54,7 @@ export interface CheckFailure {
   span: Span | undefined;
 }
 
-interface CheckDef {
+export interface CheckDef {
   name: string;
   level: CheckLevel;
   prereqs: readonly string[];
@@ -471,8 +488,10 @@ export const CHECKS: readonly CheckDef[] = [
   {
     name: 'unit_address_format',
     level: 'warning',
-    prereqs: ['node_name_format'],
+    prereqs: ['node_name_format', 'pci_bridge', 'simple_bus_bridge'],
     run: (_ctx, node, fail) => {
+      // A bus's own reg check (pci_device_reg, simple_bus_reg, ...) owns its children's unit addresses.
+      if (node.parent && busOf(node.parent)) return;
       let unit = nodeUnitAddress(node);
       if (!unit) return;
       if (unit.startsWith('0x')) {
@@ -482,6 +501,15 @@ export const CHECKS: readonly CheckDef[] = [
       if (unit[0] === '0' && /^[0-9a-fA-F]$/.test(unit[1] ?? '')) fail(`${at(node)}unit name should not have leading 0s`, node.span);
     },
   },
+  pciBridge,
+  pciDeviceReg,
+  pciDeviceBusNum,
+  simpleBusBridge,
+  simpleBusReg,
+  i2cBusBridge,
+  i2cBusReg,
+  spiBusBridge,
+  spiBusReg,
   {
     name: 'avoid_default_addr_size',
     level: 'warning',
@@ -492,11 +520,14 @@ export const CHECKS: readonly CheckDef[] = [
       if (!getProperty(node.parent, '#size-cells')) fail(`${at(node)}Relying on default #size-cells value`, node.span);
     },
   },
+  avoidUnnecessaryAddrSize,
   {
     name: 'unique_unit_address',
     level: 'warning',
     prereqs: ['avoid_default_addr_size'],
     run: (_ctx, node, fail) => {
+      // checks.c: only a node that states both #address-cells and #size-cells has comparable unit addresses.
+      if (rawAddrCells(node) < 0 || rawSizeCells(node) < 0) return;
       const kids = liveChildren(node);
       kids.forEach((a, i) => {
         const ua = nodeUnitAddress(a);
@@ -553,6 +584,8 @@ export const CHECKS: readonly CheckDef[] = [
       for (const p of node.props) if (!p.deleted && isGpioProp(p.name)) phandleArgs(ctx, node, p, { prop: p.name, cells: '#gpio-cells' }, fail);
     },
   },
+  interruptsProperty,
+  interruptProvider,
   {
     name: 'alias_paths',
     level: 'warning',
@@ -569,6 +602,10 @@ export const CHECKS: readonly CheckDef[] = [
       }
     },
   },
+  graphNodes,
+  graphChildAddress,
+  graphPort,
+  graphEndpoint,
 ];
 
 type Status = 'unchecked' | 'prereq' | 'passed' | 'failed';
