@@ -630,12 +630,18 @@ export function runChecks(ctx: CheckContext, levels: ReadonlyMap<string, CheckLe
         }
       }
       if ((status.get(c.name) ?? 'unchecked') === 'unchecked') {
+        const fail = (message: string, span: Span | undefined): void => {
+          status.set(c.name, 'failed');
+          if (level !== 'off') report({ check: c.name, level, message, span });
+        };
         const visit = (node: LiveNode): void => {
-          c.run(ctx, node, (message, span) => {
-            status.set(c.name, 'failed');
-            if (level !== 'off') report({ check: c.name, level, message, span });
-          });
-          for (const child of [...node.children]) if (!child.deleted) visit(child);
+          c.run(ctx, node, fail);
+          // Children appended by the check itself are not visited (the list only ever grows at its end).
+          const children = node.children;
+          for (let i = 0, n = children.length; i < n; i++) {
+            const child = children[i];
+            if (child && !child.deleted) visit(child);
+          }
         };
         visit(ctx.root);
         if ((status.get(c.name) ?? 'unchecked') === 'unchecked') status.set(c.name, 'passed');

@@ -100,7 +100,7 @@ function exportNode(node: LiveNode, parent: DtNode | undefined): DtNode {
   if (node.span) out.span = node.span;
   for (const p of node.props) {
     if (p.deleted) continue;
-    const prop = { name: p.name, labels: liveLabels(p.labels), value: { bytes: Uint8Array.from(p.data.bytes), markers: p.data.markers.map((m) => ({ ...m })) }, deleted: false };
+    const prop = { name: p.name, labels: liveLabels(p.labels), value: { bytes: new Uint8Array(p.data.bytes), markers: p.data.markers.map((m) => ({ ...m })) }, deleted: false };
     out.properties.push(p.span ? { ...prop, span: p.span } : prop);
   }
   for (const c of node.children) if (!c.deleted) out.children.push(exportNode(c, out));
