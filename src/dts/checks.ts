@@ -27,6 +27,7 @@ import {
   spiBusBridge,
   spiBusReg,
 } from './checks-buses.js';
+import { chosenNodeBootargs, chosenNodeStdoutPath, deprecatedGpioProperty } from './checks-chosen.js';
 import { graphChildAddress, graphEndpoint, graphNodes, graphPort } from './checks-graph.js';
 import { interruptProvider, interruptsProperty } from './checks-interrupts.js';
 
@@ -239,11 +240,14 @@ function phandleArgs(ctx: CheckContext, node: LiveNode, prop: LiveProperty, prov
   }
 }
 
+/** checks.c WARNING_PROPERTY_PHANDLE_CELLS: `clocks_property` depends on `clocks_is_cell` (#clock-cells is one cell). */
+const providerCellsCheck = (propertyCheck: string): string => `${propertyCheck.replace(/_property$/, '')}_is_cell`;
+
 function providerCheck(name: string, provider: Provider): CheckDef {
   return {
     name,
     level: 'warning',
-    prereqs: ['phandle_references'],
+    prereqs: [providerCellsCheck(name), 'phandle_references'],
     run: (ctx, node, fail) => {
       const p = getProperty(node, provider.prop);
       if (p) phandleArgs(ctx, node, p, provider, fail);
@@ -251,11 +255,10 @@ function providerCheck(name: string, provider: Provider): CheckDef {
   };
 }
 
+/** checks.c prop_is_gpio: only the vendor-prefixed ",nr-gpios" is a known false match (a bare "nr-gpios" is checked). */
 const isGpioProp = (name: string): boolean => {
-  if (name.includes('nr-gpio')) return false;
-  const dash = name.lastIndexOf('-');
-  const tail = dash < 0 ? name : name.slice(dash + 1);
-  return tail === 'gpios' || tail === 'gpio';
+  if (name.endsWith(',nr-gpios')) return false;
+  return name.endsWith('-gpios') || name === 'gpios' || name.endsWith('-gpio') || name === 'gpio';
 };
 
 export const CHECKS: readonly CheckDef[] = [
@@ -396,7 +399,6 @@ export const CHECKS: readonly CheckDef[] = [
   },
   isCellCheck('address_cells_is_cell', '#address-cells'),
   isCellCheck('size_cells_is_cell', '#size-cells'),
-  isCellCheck('interrupt_cells_is_cell', '#interrupt-cells'),
   isStringCheck('device_type_is_string', 'device_type', 'warning'),
   isStringCheck('model_is_string', 'model', 'warning'),
   isStringCheck('status_is_string', 'status', 'warning'),
@@ -545,7 +547,9 @@ export const CHECKS: readonly CheckDef[] = [
     run: (_ctx, node, fail) => {
       if (node.parent) return;
       const chosen = getSubnode(node, 'chosen');
-      if (chosen && getProperty(chosen, 'interrupt-controller')) fail(`${at(chosen)}/chosen has obsolete "interrupt-controller" property`, chosen.span);
+      const p = chosen && getProperty(chosen, 'interrupt-controller');
+      // dtc names the root node with the /chosen property.
+      if (p) fail(`${at(node, p)}/chosen has obsolete "interrupt-controller" property`, p.span);
     },
   },
   {
@@ -556,6 +560,8 @@ export const CHECKS: readonly CheckDef[] = [
       if (node.name === 'chosen' && node.parent?.parent) fail(`${at(node)}chosen node must be at root node`, node.span);
     },
   },
+  chosenNodeBootargs,
+  chosenNodeStdoutPath,
   ...(
     [
       ['clocks_property', { prop: 'clocks', cells: '#clock-cells' }],
@@ -575,12 +581,15 @@ export const CHECKS: readonly CheckDef[] = [
       ['sound_dai_property', { prop: 'sound-dai', cells: '#sound-dai-cells' }],
       ['thermal_sensors_property', { prop: 'thermal-sensors', cells: '#thermal-sensor-cells' }],
     ] as const
-  ).map(([name, provider]) => providerCheck(name, provider)),
+  ).flatMap(([name, provider]) => [providerCheck(name, provider), isCellCheck(providerCellsCheck(name), provider.cells)]),
+  deprecatedGpioProperty,
   {
     name: 'gpios_property',
     level: 'warning',
     prereqs: ['phandle_references'],
     run: (ctx, node, fail) => {
+      // A gpio-hog's "gpios" holds the hogged line's cells, no phandle (bindings/gpio/gpio.txt).
+      if (getProperty(node, 'gpio-hog')) return;
       for (const p of node.props) if (!p.deleted && isGpioProp(p.name)) phandleArgs(ctx, node, p, { prop: p.name, cells: '#gpio-cells' }, fail);
     },
   },
