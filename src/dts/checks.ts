@@ -28,6 +28,7 @@ import {
   spiBusReg,
 } from './checks-buses.js';
 import { chosenNodeBootargs, chosenNodeStdoutPath, deprecatedGpioProperty } from './checks-chosen.js';
+import { nodeNameCharsStrict, propertyNameCharsStrict, uniqueUnitAddressIfEnabled } from './checks-strict.js';
 import { graphChildAddress, graphEndpoint, graphNodes, graphPort } from './checks-graph.js';
 import { interruptProvider, interruptsProperty } from './checks-interrupts.js';
 
@@ -417,6 +418,8 @@ export const CHECKS: readonly CheckDef[] = [
       for (const p of node.props) if (!p.deleted && p.name.endsWith('-names')) stringListCheck(p, node, fail);
     },
   },
+  propertyNameCharsStrict,
+  nodeNameCharsStrict,
   {
     name: 'addr_size_cells',
     level: 'warning',
@@ -540,6 +543,7 @@ export const CHECKS: readonly CheckDef[] = [
       });
     },
   },
+  uniqueUnitAddressIfEnabled,
   {
     name: 'obsolete_chosen_interrupt_controller',
     level: 'warning',

@@ -35,7 +35,17 @@ const NEW_CHECKS = new Set([
   'chosen_node_stdout_path',
   'clocks_is_cell',
   'gpios_property',
+  'property_name_chars_strict',
+  'node_name_chars_strict',
+  'unique_unit_address_if_enabled',
+  'deprecated_gpio_property',
 ]);
+
+/** Fixtures of checks that are off by default, and the -W options both compilers get for them. */
+const ENABLED: Readonly<Record<string, readonly string[]>> = {
+  'strict.dts': ['property_name_chars_strict', 'node_name_chars_strict', 'unique_unit_address_if_enabled', 'deprecated_gpio_property'],
+};
+
 
 /** `check /node/path` for a message that starts with the node path, `check` alone for a failed prerequisite. */
 const key = (check: string, message: string): string => `${check} ${/^\/[^:\s]*/.exec(message)?.[0] ?? ''}`.trim();
@@ -51,7 +61,8 @@ function dtcWarnings(stderr: string): string[] {
 }
 
 function ourWarnings(dir: string, file: string): string[] {
-  const r = compileDts(readFileSync(join(dir, file)), { fileName: file, host: hostAt(dir), includeDirs: ['.'] });
+  const checkLevels = new Map((ENABLED[file] ?? []).map((name) => [name, 'warning' as const]));
+  const r = compileDts(readFileSync(join(dir, file)), { fileName: file, host: hostAt(dir), includeDirs: ['.'], checkLevels });
   const out: string[] = [];
   for (const d of r.diagnostics) {
     // compile.ts appends the check name: `message [check]`.
@@ -65,7 +76,8 @@ function compare(dir: string, files: readonly string[]): { differing: string[]; 
   const differing: string[] = [];
   let warnings = 0;
   for (const file of files) {
-    const ref = runDtc(dir, ['-I', 'dts', '-O', 'dtb', '-o', '/dev/null', '-i', '.', file]);
+    const enable = (ENABLED[file] ?? []).flatMap((name) => ['-W', name]);
+    const ref = runDtc(dir, [...enable, '-I', 'dts', '-O', 'dtb', '-o', '/dev/null', '-i', '.', file]);
     if (ref.status !== 0) {
       differing.push(`${file}: reference dtc failed (${ref.stderr.trim().split('\n').pop() ?? ''})`);
       continue;
