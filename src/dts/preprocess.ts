@@ -9,7 +9,7 @@
  * Lines with no macro name in them skip the engine and print a rendering cached with the file, and
  * lexed files are cached across runs, so a batch over thousands of DTS files lexes each header once.
  *
- * Pure: files come from the host; every failure is a Diagnostic (codes DTS2xxx), never a throw, and
+ * Pure: files come from the host; every failure is a Diagnostic (codes DTS5xxx), never a throw, and
  * limits bound include depth, expansion work, output size and nesting.
  */
 import type { Diagnostic } from './diagnostics.js';
@@ -95,20 +95,20 @@ export class PreprocessCache {
 
 /** Diagnostic codes of the preprocessor. */
 export const PP = {
-  includeNotFound: 'DTS2001',
-  includeDepth: 'DTS2002',
-  errorDirective: 'DTS2003',
-  warningDirective: 'DTS2004',
-  unterminatedConditional: 'DTS2005',
-  unbalancedConditional: 'DTS2006',
-  badExpression: 'DTS2007',
-  badDefinition: 'DTS2008',
-  badInvocation: 'DTS2009',
-  expansionLimit: 'DTS2010',
-  outputLimit: 'DTS2011',
-  nestingLimit: 'DTS2012',
-  badDirective: 'DTS2013',
-  unterminatedComment: 'DTS2014',
+  includeNotFound: 'DTS5001',
+  includeDepth: 'DTS5002',
+  errorDirective: 'DTS5003',
+  warningDirective: 'DTS5004',
+  unterminatedConditional: 'DTS5005',
+  unbalancedConditional: 'DTS5006',
+  badExpression: 'DTS5007',
+  badDefinition: 'DTS5008',
+  badInvocation: 'DTS5009',
+  expansionLimit: 'DTS5010',
+  outputLimit: 'DTS5011',
+  nestingLimit: 'DTS5012',
+  badDirective: 'DTS5013',
+  unterminatedComment: 'DTS5014',
 } as const;
 
 interface Macro {

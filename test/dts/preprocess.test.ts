@@ -81,14 +81,14 @@ for (const [name, source] of Object.entries(snippets)) {
   });
 }
 
-test('an include cycle ends in DTS2002 at the depth cpp allows, not a hang', (t) => {
+test('an include cycle ends in DTS5002 at the depth cpp allows, not a hang', (t) => {
   const ours = preprocess('preprocess-fixtures/cycle.dts', diskHost);
   const codes = ours.diagnostics.map((d) => d.code);
   t.true(codes.includes(PP.includeDepth));
   t.regex(ours.diagnostics.find((d) => d.code === PP.includeDepth)?.message ?? '', /200/);
 });
 
-test('a missing include is DTS2001 with the span of the #include line', (t) => {
+test('a missing include is DTS5001 with the span of the #include line', (t) => {
   const src = '/dts-v1/;\n#include "nope.dtsi"\n';
   const ours = preprocess('a.dts', memoryHost({ 'a.dts': src }), { includeDirs: ['inc'] });
   const d = ours.diagnostics[0];
@@ -106,7 +106,7 @@ test('include search: the includer directory for "..." then -I dirs; <...> only 
   t.false(host.reads.includes('dts/y.h'));
 });
 
-test('runaway macro expansion ends in DTS2010 within the budget', (t) => {
+test('runaway macro expansion ends in DTS5010 within the budget', (t) => {
   // Each level doubles: 2^40 tokens if nothing stopped it.
   let src = '#define m0 x x\n';
   for (let i = 1; i <= 40; i++) src += `#define m${i} m${i - 1} m${i - 1}\n`;
@@ -117,20 +117,20 @@ test('runaway macro expansion ends in DTS2010 within the budget', (t) => {
   t.true(ours.diagnostics.some((d) => d.code === PP.expansionLimit));
 });
 
-test('deeply nested macro arguments end in DTS2012, not a stack overflow', (t) => {
+test('deeply nested macro arguments end in DTS5012, not a stack overflow', (t) => {
   const depth = 5000;
   const src = '#define F(x) x\n' + 'F('.repeat(depth) + '1' + ')'.repeat(depth) + '\n';
   const ours = preprocess('a.dts', memoryHost({ 'a.dts': src }));
   t.true(ours.diagnostics.some((d) => d.code === PP.nestingLimit));
 });
 
-test('deeply nested #if parentheses are a DTS2007 diagnostic', (t) => {
+test('deeply nested #if parentheses are a DTS5007 diagnostic', (t) => {
   const src = '#if ' + '('.repeat(100_000) + '1' + ')'.repeat(100_000) + '\nx\n#endif\n';
   const ours = preprocess('a.dts', memoryHost({ 'a.dts': src }));
   t.true(ours.diagnostics.some((d) => d.code === PP.badExpression));
 });
 
-test('output size is bounded by DTS2011', (t) => {
+test('output size is bounded by DTS5011', (t) => {
   const src = 'a'.repeat(1000) + '\n#include "a.dts"\n';
   const ours = preprocess('a.dts', memoryHost({ 'a.dts': src }), { limits: { outputChars: 50_000 } });
   t.true(ours.diagnostics.some((d) => d.code === PP.outputLimit));
