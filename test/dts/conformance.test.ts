@@ -2,7 +2,8 @@ import test from 'ava';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { compileDts } from '../../src/dts/compile.js';
-import { dtcVersion, hostAt, runDtc, testDir } from './dtc-reference.js';
+import { dtcVersion, hostAt, runDtc } from './dtc-reference.js';
+import { dtcTestsDir } from '../shared-material.js';
 
 /**
  * dtc's own test inputs (shared conformance material, tests/ of dtc v1.8.1) compiled by us and by the
@@ -11,7 +12,7 @@ import { dtcVersion, hostAt, runDtc, testDir } from './dtc-reference.js';
  * that crashes or hangs dtc must end here within a second with a diagnostic or a DTB.
  */
 
-const dir = join(testDir, '../../../shared/conformance/dtc-tests');
+const dir = dtcTestsDir;
 const manifestPath = join(dir, 'manifest.tsv');
 
 type Outcome = 'ok' | 'fail' | 'crash' | 'hang';

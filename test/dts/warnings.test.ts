@@ -3,6 +3,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { compileDts } from '../../src/dts/compile.js';
 import { dtcVersion, hostAt, runDtc, testDir } from './dtc-reference.js';
+import { dtcTestsDir } from '../shared-material.js';
 
 /**
  * Warning parity with dtc 1.6.1: every input dtc accepts must print the same warnings (check name and node
@@ -114,7 +115,7 @@ if (!dtcVersion) {
   });
 }
 
-const conformanceDir = join(testDir, '../../../shared/conformance/dtc-tests');
+const conformanceDir = dtcTestsDir;
 const manifestPath = join(conformanceDir, 'manifest.tsv');
 
 if (!existsSync(manifestPath)) {

@@ -1,15 +1,15 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** Helpers that run the reference tools (dtc, fdtoverlay) so tests compare against them, never against our own output. */
 
 const here = dirname(fileURLToPath(import.meta.url));
 
-/** Repo-relative location of the shared conformance inputs (absent in a clone elsewhere). */
-export const dtcTestsDir = resolve(here, '../../../../shared/conformance/dtc-tests');
+/** The shared conformance inputs (absent in a clone elsewhere). */
+export { dtcTestsDir } from '../../shared-material.js';
 
 export function hasTool(name: string): boolean {
   const r = spawnSync(name, ['--version'], { stdio: 'ignore' });
