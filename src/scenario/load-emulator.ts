@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
 import { compileDts } from '../dts/compile.js';
 import { formatDiagnostic } from '../dts/diagnostics.js';
 import type { DeviceTree } from '../dts/tree.js';
 import { parseEmulatorScenario, type EmulatorScenario } from './emulator-kinds.js';
 import { ConfigError } from './errors.js';
+import { loadScenario } from './load.js';
 import { isQemuFragment, QEMU_VIRT_STUB } from './qemu-virt-stub.js';
 
 export interface LoadedEmulatorScenario {
@@ -17,24 +17,8 @@ export interface LoadedEmulatorScenario {
 
 /** Reads a scenario file that may use the emulator-only kinds, and compiles its device tree. */
 export async function loadEmulatorScenario(file: string): Promise<LoadedEmulatorScenario> {
-  const abs = resolve(file);
-  let text: string;
-  try {
-    text = await readFile(abs, 'utf8');
-  } catch (err) {
-    throw new ConfigError('SCN003', '', `cannot read scenario file ${file}: ${(err as Error).message}`, {
-      cause: err,
-    });
-  }
-  let scenario: EmulatorScenario;
-  try {
-    scenario = parseEmulatorScenario(text, basename(abs).replace(/\.scenario\.json$|\.json$/, ''));
-  } catch (err) {
-    if (err instanceof ConfigError) throw err.inFile(file);
-    throw err;
-  }
-  const dtsFile = resolve(dirname(abs), scenario.dts);
-  return { scenario, file: abs, dtsFile, tree: compileTreeFile(dtsFile) };
+  const loaded = await loadScenario(file, parseEmulatorScenario);
+  return { ...loaded, tree: compileTreeFile(loaded.dtsFile) };
 }
 
 /**
