@@ -224,6 +224,21 @@ if (missing && process.env.CI === 'true') {
     const c = r.commands.find((x) => x.index === index);
     return { rc: c?.rc ?? -1, text: c?.output.join('\n') ?? '' };
   };
+  // The PSE supply's sysfs attributes, from `grep -H .` over each regulator's name, state and num_users.
+  const pseSupply = (text: string): { state?: string; num_users?: string } => {
+    const attrs = new Map<string, Map<string, string>>();
+    for (const m of text.matchAll(/^\/sys\/class\/regulator\/(regulator\.\d+)\/(\w+):(.*)$/gm)) {
+      const [, dir = '', name = '', value = ''] = m;
+      attrs.set(dir, (attrs.get(dir) ?? new Map<string, string>()).set(name, value));
+    }
+    const supply = [...attrs.values()].find((a) => a.get('name') === 'pse-supply');
+    const out: { state?: string; num_users?: string } = {};
+    const state = supply?.get('state');
+    const users = supply?.get('num_users');
+    if (state !== undefined) out.state = state;
+    if (users !== undefined) out.num_users = users;
+    return out;
+  };
   const scenarioIndex = (r: QemuReport, id: string): number =>
     (JSON.parse(readFileSync(r.scenarioFile, 'utf8')) as { timeline: { id?: string }[] }).timeline.findIndex(
       (e) => e.id === id,
@@ -248,22 +263,30 @@ if (missing && process.env.CI === 'true') {
         r.pseAttach.map((f) => [f.phy, f.behaviour]),
         [[lanPhyPath, 'probe-time-deferral']],
       );
-      // pse_regulator.c: admin state from regulator_is_enabled() at probe (a fixed supply without enable
-      // control is always on), power detection "delivering" while the supply is on.
+      // pse_regulator.c: admin state from regulator_is_enabled() at probe (the supply's enable GPIO is driven
+      // high at registration: regulator-boot-on, drivers/regulator/fixed.c), power detection "delivering" while
+      // the supply is on.
       t.deepEqual(output(r, 'show-after'), {
         rc: 0,
         text: 'PSE attributes for eth0:\nPoDL PSE Admin State: enabled\nPoDL PSE Power Detection Status: delivering power',
       });
-      t.regex(output(r, 'pse-disable').text, /^PoDL PSE Admin State: disabled$/m);
-      t.regex(output(r, 'pse-disable').text, /^\/sys\/class\/regulator\/regulator\.\d+\/name:pse-supply$/m);
-      t.regex(output(r, 'pse-enable').text, /^PoDL PSE Admin State: enabled$/m);
-      t.log(
-        `regulator use counts after disable / enable: ${output(r, 'pse-disable')
-          .text.match(/num_users:\d+/g)
-          ?.join(' ')} / ${output(r, 'pse-enable')
-          .text.match(/num_users:\d+/g)
-          ?.join(' ')}`,
+      // Admin disable: regulator_disable() drops the count the exclusive get took for an enabled supply
+      // (core.c _regulator_get(): use_count = 1) to 0, so _regulator_do_disable() drives the enable pin low;
+      // pse_reg_ethtool_get_status() then sees regulator_is_enabled() == 0 and reports PW_D_STATUS_DISABLED,
+      // and the sysfs state (shown because the regulator has an ena_pin) follows the pin.
+      const disabled = output(r, 'pse-disable');
+      t.is(disabled.rc, 0);
+      t.regex(disabled.text, /^PoDL PSE Admin State: disabled\nPoDL PSE Power Detection Status: disabled$/m);
+      t.deepEqual(pseSupply(disabled.text), { state: 'disabled', num_users: '0' });
+      // Re-enable: use_count 0 -> 1 switches the pin back on (_regulator_enable() -> _regulator_do_enable()).
+      const enabled = output(r, 'pse-enable');
+      t.is(enabled.rc, 0);
+      t.regex(
+        enabled.text,
+        /^PoDL PSE Admin State: enabled\nPoDL PSE Power Detection Status: delivering power$/m,
       );
+      t.deepEqual(pseSupply(enabled.text), { state: 'enabled', num_users: '1' });
+      t.log(`pse-supply after disable:\n${disabled.text}\nafter enable:\n${enabled.text}`);
       t.regex(output(r, 'ping').text, /^1 packets transmitted, 1 packets received/m);
       t.true(r.pass, JSON.stringify(r.expectations.filter((e) => !e.pass)));
     },
