@@ -32,7 +32,10 @@ export class MdioBus {
   );
   readonly #faults = new FaultSet();
   readonly #trace: TraceSink<MdioEvent> | undefined;
+  /** Each answering MMD's address register as the device holds it (45.2: latched, post-incremented by it). */
   readonly #c45Addresses = new Map<number, number>();
+  /** The last address frame carried per (port, devad), answered or not: what a bus analyser decodes. */
+  readonly #c45WireAddresses = new Map<number, number>();
 
   constructor(options: MdioBusOptions) {
     this.name = options.name;
@@ -108,7 +111,8 @@ export class MdioBus {
     checkValue(reg);
     const silenced = this.#silenced(addr);
     const responded = silenced ? false : (this.#devices[addr]?.c45Address(devad, reg) ?? false);
-    if (responded) this.#c45Addresses.set(addr * MDIO_ADDRESSES + devad, reg);
+    this.#c45WireAddresses.set(c45Key(addr, devad), reg);
+    if (responded) this.#c45Addresses.set(c45Key(addr, devad), reg);
     if (this.#trace?.enabled)
       this.#trace.emit({
         type: 'mdio.c45.address',
@@ -136,7 +140,7 @@ export class MdioBus {
     checkValue(value);
     const silenced = this.#silenced(addr);
     const responded = silenced ? false : (this.#devices[addr]?.c45Write(devad, value) ?? false);
-    const reg = this.#lastAddress(addr, devad);
+    const reg = this.#dataFrameRegister(addr, devad, responded);
     this.#traceData('mdio.write', addr, devad, reg, value, responded, silenced ? 'no-response' : undefined);
   }
 
@@ -154,11 +158,10 @@ export class MdioBus {
   #c45Read(addr: number, devad: number, postIncrement: boolean): number {
     checkAddr(addr);
     checkDevad(devad);
-    const reg = this.#lastAddress(addr, devad);
     const silenced = this.#silenced(addr);
     const value = silenced ? undefined : this.#devices[addr]?.c45Read(devad, postIncrement);
-    if (value !== undefined && postIncrement)
-      this.#c45Addresses.set(addr * MDIO_ADDRESSES + devad, (reg + 1) & 0xffff);
+    const reg = this.#dataFrameRegister(addr, devad, value !== undefined);
+    if (value !== undefined && postIncrement) this.#c45Addresses.set(c45Key(addr, devad), (reg + 1) & 0xffff);
     return this.#completeRead(addr, devad, reg, value, silenced);
   }
 
@@ -215,12 +218,20 @@ export class MdioBus {
       });
   }
 
-  /** The register a Clause 45 data frame hits (the bus mirrors each MMD's address register for traces). */
-  #lastAddress(addr: number, devad: number): number {
-    return this.#c45Addresses.get(addr * MDIO_ADDRESSES + devad) ?? 0;
+  /**
+   * The register a Clause 45 data frame is traced with. An answering MMD used its own address register
+   * (including its post-increments); an unanswered frame shows the last address frame on the wire, since
+   * 45.3 data frames carry no register and nothing else on the bus latched one.
+   */
+  #dataFrameRegister(addr: number, devad: number, responded: boolean): number {
+    const key = c45Key(addr, devad);
+    return (responded ? this.#c45Addresses.get(key) : this.#c45WireAddresses.get(key)) ?? 0;
   }
 }
 
+function c45Key(addr: number, devad: number): number {
+  return addr * MDIO_ADDRESSES + devad;
+}
 function checkAddr(addr: number): void {
   if (!Number.isInteger(addr) || addr < 0 || addr >= MDIO_ADDRESSES)
     throw new BusError(BusErrorCode.ADDRESS_RANGE, `PHY address ${addr} is outside 0-31`);
