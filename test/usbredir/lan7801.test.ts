@@ -19,13 +19,13 @@ import {
   MAF_HI_VALID_,
   MAF_LO,
   etherCrc,
+  E2P_CMD,
+  MAC_CR,
+  MAC_RX,
+  MII_ACC,
+  INT_STS,
 } from './lan78xx-driver.js';
 
-const E2P_CMD = 0x40,
-  MAC_CR = 0x100,
-  MAC_RX = 0x104,
-  MII_ACC = 0x120,
-  INT_STS = 0x0c;
 const EP_IN = 0x81,
   EP_OUT = 0x02,
   EP_INT = 0x83;
