@@ -1,5 +1,5 @@
 import { cellsOf, getProperty, nodePath, stringsOf, walk, type DtNode } from '../dts/tree.js';
-import { Eeprom24c02, I2cBus, type I2cDevice } from '../i2c/index.js';
+import { Eeprom24c02, I2cBus, type I2cDevice, type I2cTraceSink } from '../i2c/index.js';
 import { Tps23881, type ControllerLifecycle } from '../pse/index.js';
 import { BoardError, BoardErrorCode } from './errors.js';
 
@@ -49,6 +49,7 @@ export function isAvailable(n: DtNode): boolean {
 export function buildI2cBuses(
   root: DtNode,
   tpsLifecycle: (path: string) => ControllerLifecycle | undefined,
+  traceFor?: (busPath: string) => (xfer: I2cTransferRecord) => void,
 ): BoardI2cBus[] {
   const buses = new Map<string, BoardI2cBus & { eeproms: Map<string, Eeprom24c02> }>();
   walk(root, (node) => {
@@ -82,7 +83,7 @@ export function buildI2cBuses(
     const busPath = nodePath(node.parent);
     let bus = buses.get(busPath);
     if (!bus) {
-      bus = { path: busPath, bus: new I2cBus(), devices: [], eeproms: new Map() };
+      bus = { path: busPath, bus: new I2cBus(traceFor ? transfers(traceFor(busPath)) : undefined), devices: [], eeproms: new Map() };
       buses.set(busPath, bus);
     }
     try {
@@ -94,4 +95,27 @@ export function buildI2cBuses(
     if (device instanceof Eeprom24c02) bus.eeproms.set(path, device);
   });
   return [...buses.values()];
+}
+
+/** One transfer as the board's event stream reports it: every byte written, every byte read, and whether all messages were ACKed. */
+export interface I2cTransferRecord {
+  addr: number;
+  write: number[];
+  read: number[];
+  ok: boolean;
+}
+
+/** Folds the bus's per-message trace into one record per transfer, closed by its STOP. */
+function transfers(emit: (xfer: I2cTransferRecord) => void): I2cTraceSink {
+  let open: I2cTransferRecord | undefined;
+  return (e) => {
+    if (e.type === 'i2c.stop') {
+      if (open) emit(open);
+      open = undefined;
+      return;
+    }
+    open ??= { addr: e.addr, write: [], read: [], ok: true };
+    if (e.type === 'i2c.nack') open.ok = false;
+    else for (const b of e.data) (e.type === 'i2c.write' ? open.write : open.read).push(b);
+  };
 }

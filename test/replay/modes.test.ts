@@ -11,7 +11,7 @@ import {
   type TraceRecord,
 } from '../../src/replay/index.js';
 import { parseEmulatorScenario } from '../../src/scenario/emulator-kinds.js';
-import { boardTarget } from '../../src/scenario/replay-target.js';
+import { boardVerifyTarget as boardTarget } from '../../src/board/verify-target.js';
 import { runScenario } from '../../src/scenario/run.js';
 
 const DTS = `/dts-v1/;
