@@ -17,15 +17,16 @@ export function register(program: Command): void {
     .option('--trace <out>', 'record every MDIO transaction to this trace file (docs/trace-format.md)')
     .option('--report <dir>', 'write report.json and report.html to this directory')
     .option('--json', 'print the report as JSON')
-    .description(
-      'run a scenario against the kernel model (no QEMU); exit 0 only if every expectation holds',
-    )
+    .description('run a scenario against the kernel model (no QEMU); exit 0 only if every expectation holds')
     .action((file: string, opts: { trace?: string; json?: boolean; report?: string }) => {
       const loaded = readScenarioFile(file);
       const trace = opts.trace ? new TraceFile(opts.trace, `scenario ${loaded.scenario.name}`) : undefined;
       let report: RunReport;
       try {
-        report = runInModel(loaded, trace ? { record: (r) => trace.write(r), wallNow: () => Date.now() } : {});
+        report = runInModel(
+          loaded,
+          trace ? { record: (r) => trace.write(r), wallNow: () => Date.now() } : {},
+        );
       } finally {
         trace?.close();
       }
@@ -40,7 +41,9 @@ export function register(program: Command): void {
     .option('--write', 'rewrite the file in place instead of printing the result')
     .description('rewrite a format-1 scenario (fixed times) as format 2 (steps that wait for what they need)')
     .action((file: string, opts: { write?: boolean }) => {
-      const text = migrateScenario(readInputFile(file, { what: 'scenario', maxBytes: 4 * 1024 * 1024 }).toString('utf8'));
+      const text = migrateScenario(
+        readInputFile(file, { what: 'scenario', maxBytes: 4 * 1024 * 1024 }).toString('utf8'),
+      );
       if (opts.write) writeFileSync(file, text);
       else process.stdout.write(text);
     });

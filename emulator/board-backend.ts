@@ -255,7 +255,7 @@ export class BoardBackend implements EmulationBackend {
           phy: where.addr,
           up: e.up,
           speed: e.up && typeof e.speed === 'number' ? e.speed : 0,
-          duplex: e.up && (e.duplex === 'half' || e.duplex === 'full') ? e.duplex : 'unknown',
+          duplex: e.up ? e.duplex : 'unknown',
           timeNs: this.now(),
         });
     }

@@ -65,15 +65,30 @@ export function buildDaemonBoard(source: BoardSource): DaemonBoard {
 }
 
 function fromScenario(text: string, name: string, baseDir: string, clock: VirtualClock): DaemonBoard {
-  const { scenario, source } = parseScenario(text, name, basename(name).replace(/\.scenario\.json$|\.json$/, ''));
+  const { scenario, source } = parseScenario(
+    text,
+    name,
+    basename(name).replace(/\.scenario\.json$|\.json$/, ''),
+  );
   const file: ScenarioFile = { scenario, source, file: name, dtsFile: resolve(baseDir, scenario.dts) };
   // The client is the guest: it judges nothing here, so only what can be carried out is checked.
-  const loaded = loadScenarioBoard({ ...file, scenario: { ...scenario, expect: [] } }, { guest: 'real-kernel', clock });
+  const loaded = loadScenarioBoard(
+    { ...file, scenario: { ...scenario, expect: [] } },
+    { guest: 'real-kernel', clock },
+  );
   return withTriggers(loaded.board, loaded.scenario);
 }
 
 function internalScenario(name: string, steps: Step[]): Scenario {
-  return { name, dts: '', steps, expect: [], settleMs: 0, quietMs: Number.POSITIVE_INFINITY, deadlineMs: Number.POSITIVE_INFINITY };
+  return {
+    name,
+    dts: '',
+    steps,
+    expect: [],
+    settleMs: 0,
+    quietMs: Number.POSITIVE_INFINITY,
+    deadlineMs: Number.POSITIVE_INFINITY,
+  };
 }
 
 /**
@@ -84,11 +99,23 @@ function internalScenario(name: string, steps: Step[]): Scenario {
 function withTriggers(board: Board, scenario: Scenario | undefined): DaemonBoard {
   board.attachGuest({ apply: (a) => applyDriverAct(board, a) });
   const triggers = new Map<string, Action[]>();
-  triggers.set('pse-load', board.pse.map((c) => ({ kind: 'pse-register', controller: c.path })));
-  triggers.set('pse-unload', board.pse.map((c) => ({ kind: 'pse-unregister', controller: c.path })));
+  triggers.set(
+    'pse-load',
+    board.pse.map((c) => ({ kind: 'pse-register', controller: c.path })),
+  );
+  triggers.set(
+    'pse-unload',
+    board.pse.map((c) => ({ kind: 'pse-unregister', controller: c.path })),
+  );
   const phys = board.mdio.flatMap((b) => b.phys);
-  triggers.set('cable-unplug', phys.map((p) => ({ kind: 'cable-unplug', phy: p.path })));
-  triggers.set('cable-plug', phys.map((p) => ({ kind: 'cable-plug', phy: p.path })));
+  triggers.set(
+    'cable-unplug',
+    phys.map((p) => ({ kind: 'cable-unplug', phy: p.path })),
+  );
+  triggers.set(
+    'cable-plug',
+    phys.map((p) => ({ kind: 'cable-plug', phy: p.path })),
+  );
   for (const module of new Set(board.pse.map((c) => moduleKey(c.module)))) {
     triggers.set(`load-module:${module}`, [{ kind: 'load-module', module }]);
     triggers.set(`unload-module:${module}`, [{ kind: 'unload-module', module }]);
@@ -125,12 +152,13 @@ export function runDaemonSteps(d: DaemonBoard, onStep: (index: number, name: str
     startStep: (step) => {
       board.clock.schedule(board.clock.now() + ms(step.delayMs), () => {
         const t = board.clock.now() / NS_PER_MS;
+        // The step's act first, then its report (as a trigger by name does): a hardware act is applied by the
+        // engine when it sees the start, a guest act here.
         sink.engine?.push(t, { type: 'step.start', step: step.index });
+        if (ACTION_SIDE[step.action.kind] === 'guest') board.apply(step.action);
         onStep(step.index, stepName(step));
-        if (ACTION_SIDE[step.action.kind] === 'guest') {
-          board.apply(step.action);
+        if (ACTION_SIDE[step.action.kind] === 'guest')
           sink.engine?.push(t, { type: 'step.done', step: step.index, ok: true });
-        }
       });
     },
   };

@@ -186,8 +186,10 @@ export class Board {
         const base = { type: 'pse.port' as const, t: clock.now(), controller: c.path, port: e.pi };
         if (e.type === 'pse.power-on')
           this.events.emit({ ...base, power: 'delivering', allocatedMw: e.allocatedMw });
-        else if (e.type === 'pse.power-off') this.events.emit({ ...base, power: 'disabled', reason: e.reason });
-        else if (e.type === 'pse.classification') this.events.emit({ ...base, power: 'searching', pdClass: e.pdClass });
+        else if (e.type === 'pse.power-off')
+          this.events.emit({ ...base, power: 'disabled', reason: e.reason });
+        else if (e.type === 'pse.classification')
+          this.events.emit({ ...base, power: 'searching', pdClass: e.pdClass });
         else if (e.type === 'pse.over-budget') this.events.emit({ ...base, power: 'over-budget' });
       });
       c.lifecycle.start();
@@ -325,7 +327,10 @@ export class Board {
     const c = this.pseAt(path);
     if (!c) throw new InputError('BOARD2002', `${path} is not a PSE controller`);
     if (!Number.isInteger(port) || port < 0 || port >= c.model.piCount)
-      throw new InputError('BOARD2002', `${path} has ${c.model.piCount} PI(s), so port ${port} does not exist`);
+      throw new InputError(
+        'BOARD2002',
+        `${path} has ${c.model.piCount} PI(s), so port ${port} does not exist`,
+      );
     return c;
   }
 }
@@ -341,7 +346,10 @@ export function boardMs(board: Board): number {
   return board.clock.now() / ms(1);
 }
 
-function linkModes(node: Parameters<typeof nodePath>[0], prop: NonNullable<ReturnType<typeof getProperty>>): LinkMode[] {
+function linkModes(
+  node: Parameters<typeof nodePath>[0],
+  prop: NonNullable<ReturnType<typeof getProperty>>,
+): LinkMode[] {
   const modes = stringsOf(prop.value);
   const bad = modes.find((m) => !(ALL_MODES as readonly string[]).includes(m));
   if (bad !== undefined || modes.length === 0)

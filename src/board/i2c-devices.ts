@@ -83,7 +83,12 @@ export function buildI2cBuses(
     const busPath = nodePath(node.parent);
     let bus = buses.get(busPath);
     if (!bus) {
-      bus = { path: busPath, bus: new I2cBus(traceFor ? transfers(traceFor(busPath)) : undefined), devices: [], eeproms: new Map() };
+      bus = {
+        path: busPath,
+        bus: new I2cBus(traceFor ? transfers(traceFor(busPath)) : undefined),
+        devices: [],
+        eeproms: new Map(),
+      };
       buses.set(busPath, bus);
     }
     try {

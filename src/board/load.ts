@@ -69,7 +69,9 @@ export function loadTreeText(
     }
   };
   const mainName = fragment ? `${name}+${options.base?.name ?? ''}` : name;
-  let source = fragment ? `/dts-v1/;\n/include/ ${JSON.stringify(baseName)}\n/include/ ${JSON.stringify(name)}\n` : text;
+  let source = fragment
+    ? `/dts-v1/;\n/include/ ${JSON.stringify(baseName)}\n/include/ ${JSON.stringify(name)}\n`
+    : text;
   const files = new Map<string, SourceFile>();
   let origins;
   const wantCpp = options.cpp === true || ((options.cpp ?? 'auto') === 'auto' && usesPreprocessor(text));
@@ -94,7 +96,10 @@ export function loadTreeText(
   });
   for (const [n, f] of files) result.files.set(n, f);
   if (!result.ok || !result.tree || !result.dtb) {
-    const diagnostics = result.diagnostics.length > 0 ? result.diagnostics : [{ code: 'DTS1000', severity: 'error' as const, message: `${name} does not compile` }];
+    const diagnostics =
+      result.diagnostics.length > 0
+        ? result.diagnostics
+        : [{ code: 'DTS1000', severity: 'error' as const, message: `${name} does not compile` }];
     throw new DtsError(diagnostics, { files: result.files });
   }
   return { tree: result.tree, dtb: result.dtb, files: result.files, name };

@@ -33,8 +33,12 @@ export function driverEffects(
       const named = (path: string): boolean =>
         device === undefined || path === device || path.slice(path.lastIndexOf('/') + 1) === device;
       return {
-        pse: board.pse.filter((c) => c.module === name && named(c.path)).map((controller) => ({ controller, registered: on })),
-        buses: board.mdio.filter((b) => b.module === name && named(b.path)).map((bus) => ({ bus, loaded: on })),
+        pse: board.pse
+          .filter((c) => c.module === name && named(c.path))
+          .map((controller) => ({ controller, registered: on })),
+        buses: board.mdio
+          .filter((b) => b.module === name && named(b.path))
+          .map((bus) => ({ bus, loaded: on })),
       };
     }
     case 'run':

@@ -124,7 +124,8 @@ function createModel(
 /** The board's MDIO bus at `busPath` as a USB adapter reaches it, bringing the clock up to date first. */
 function clause22(board: Board, busPath: string, o: UsbPlacementOptions): Clause22Bus {
   const found = board.busAt(busPath);
-  if (!found) throw new InputError('BOARD1004', `${busPath} is not recognised as an MDIO bus`, { where: busPath });
+  if (!found)
+    throw new InputError('BOARD1004', `${busPath} is not recognised as an MDIO bus`, { where: busPath });
   const bus: MdioBus = found.bus;
   const sync = o.beforeAccess ?? (() => undefined);
   return {

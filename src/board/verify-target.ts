@@ -25,7 +25,10 @@ export interface VerifyTargetOptions {
  * A fresh board of a tree as the target `verifyTrace` replays a recording against: its buses by DT path on
  * their own virtual clock, with the run's non-MDIO PHY events applied at their times.
  */
-export function boardVerifyTarget(tree: DeviceTree, o: VerifyTargetOptions = {}): VerifyTarget & { board: Board } {
+export function boardVerifyTarget(
+  tree: DeviceTree,
+  o: VerifyTargetOptions = {},
+): VerifyTarget & { board: Board } {
   const clock = new VirtualClock();
   const board = buildBoard(tree, { clock });
   let responded = true;

@@ -43,7 +43,9 @@ export function loadOrder(
   const key = moduleKey(name);
   const mod = modules.get(key);
   if (!mod)
-    throw new Error(`kernel module ${name} is not among the built modules (${[...modules.keys()].join(', ')})`);
+    throw new Error(
+      `kernel module ${name} is not among the built modules (${[...modules.keys()].join(', ')})`,
+    );
   if (seen.has(key)) return [];
   seen.add(key);
   return [...mod.depends.flatMap((d) => loadOrder(d, modules, seen)), mod];
@@ -88,7 +90,9 @@ function stepFunction(step: Step, modules: ReadonlyMap<string, GuestModule>, loa
       break;
     case 'unbind':
     case 'bind':
-      commands.push(`write_sysfs ${shellQuote(a.device)} ${shellQuote(`/sys/bus/${a.bus}/drivers/${a.driver}/${a.kind}`)}`);
+      commands.push(
+        `write_sysfs ${shellQuote(a.device)} ${shellQuote(`/sys/bus/${a.bus}/drivers/${a.driver}/${a.kind}`)}`,
+      );
       break;
     case 'pse-register':
       commands.push(`pse_bind ${shellQuote(a.controller)}`);

@@ -37,14 +37,19 @@ interface OpenReport {
   startUs: number;
 }
 
-/** A frame as arm64 prints it: `  func+0x48/0x50 [module]` (older: `[<ffff...>] func+...`). */
-const FRAME = /^\s*(?:\[<[0-9a-f]+>\]\s*)?([A-Za-z0-9_.$]+)\+0x[0-9a-f]+\/0x[0-9a-f]+(?:\s+\[[\w-]+\])?\s*$/;
+/**
+ * A frame as arm64 prints it: `  func+0x48/0x50 [module]`; older kernels put `[<ffff...>]` in front, newer ones
+ * mark where the address came from with ` (P)` or ` (L)` after it.
+ */
+const FRAME =
+  /^\s*(?:\[<[0-9a-f]+>\]\s*)?([A-Za-z0-9_.$]+)\+0x[0-9a-f]+\/0x[0-9a-f]+(?:\s+\[[\w-]+\])?(?:\s+\([A-Z]\))?\s*$/;
 /** 6.1: `WARNING: CPU: 0 PID: 5 at drivers/regulator/core.c:2280 _regulator_put+0x48/0x50`. */
 const WARN_OLD = /^WARNING: CPU: \d+ PID: \d+ at (\S+):(\d+) ([A-Za-z0-9_.]+)\+0x/;
 /** 6.19 and later: `WARNING: drivers/regulator/core.c:2675 at _regulator_put+0x48/0x50, CPU#0: kworker/0:1/25`. */
 const WARN_NEW = /^WARNING: (\S+):(\d+) at ([A-Za-z0-9_.]+)\+0x/;
 const KASAN = /^BUG: KASAN: ([\w-]+) in ([A-Za-z0-9_.]+)\+0x/;
-const LOCKDEP = /^WARNING: (possible circular locking dependency detected|possible recursive locking detected|inconsistent lock state|suspicious RCU usage|held lock freed!)/;
+const LOCKDEP =
+  /^WARNING: (possible circular locking dependency detected|possible recursive locking detected|inconsistent lock state|suspicious RCU usage|held lock freed!)/;
 const HUNG = /^INFO: task (\S+) blocked for more than \d+ seconds/;
 const OOPS = /^(Unable to handle kernel (?:paging request|NULL pointer dereference)|Internal error: Oops)/;
 const BUG = /^(kernel BUG at \S+|BUG: (?!KASAN)[^\n]+)/;
@@ -192,9 +197,21 @@ function startOf(text: string): Pick<OpenReport, 'report' | 'title' | 'function'
   let m = LOCKDEP.exec(text);
   if (m) return { report: 'lockdep', title: `lockdep: ${m[1] ?? ''}`, fatal: false };
   m = WARN_OLD.exec(text) ?? WARN_NEW.exec(text);
-  if (m) return { report: 'warning', title: `WARN in ${m[3] ?? ''} (${m[1] ?? ''}:${m[2] ?? ''})`, function: m[3] ?? '', fatal: false };
+  if (m)
+    return {
+      report: 'warning',
+      title: `WARN in ${m[3] ?? ''} (${m[1] ?? ''}:${m[2] ?? ''})`,
+      function: m[3] ?? '',
+      fatal: false,
+    };
   m = KASAN.exec(text);
-  if (m) return { report: 'kasan', title: `KASAN: ${m[1] ?? ''} in ${m[2] ?? ''}`, function: m[2] ?? '', fatal: true };
+  if (m)
+    return {
+      report: 'kasan',
+      title: `KASAN: ${m[1] ?? ''} in ${m[2] ?? ''}`,
+      function: m[2] ?? '',
+      fatal: true,
+    };
   m = HUNG.exec(text);
   if (m) return { report: 'hung-task', title: `hung task ${m[1] ?? ''}`, fatal: true };
   m = OOPS.exec(text);
@@ -219,6 +236,8 @@ export function parseKmsgLine(line: string): Omit<KmsgRecord, 'dict'> | undefine
     seq: Number(m[2]),
     tsUs: Number(m[3]),
     // /dev/kmsg escapes non-printable bytes as \xNN.
-    text: (m[4] ?? '').replace(/\\x([0-9a-f]{2})/g, (_, h: string) => String.fromCharCode(Number.parseInt(h, 16))),
+    text: (m[4] ?? '').replace(/\\x([0-9a-f]{2})/g, (_, h: string) =>
+      String.fromCharCode(Number.parseInt(h, 16)),
+    ),
   };
 }

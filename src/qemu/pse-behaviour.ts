@@ -38,7 +38,11 @@ export function classifyPseAttach(link: PseLink, log: RunLog): PseAttachFinding 
     registered && Number.isFinite(pseBound) && registered.t >= pseBound
       ? Math.round((registered.t - pseBound) * 1000) / 1000
       : undefined;
-  const base = { ...link, deferredAttempts: deferrals.length, ...(pseToPhyMs === undefined ? {} : { pseToPhyMs }) };
+  const base = {
+    ...link,
+    deferredAttempts: deferrals.length,
+    ...(pseToPhyMs === undefined ? {} : { pseToPhyMs }),
+  };
   if (registered && registered.t < pseBound)
     return {
       ...base,

@@ -100,7 +100,11 @@ export async function runQemuScenario(o: QemuRunOptions): Promise<RunReport> {
     const { board, scenario } = loaded;
     const devices = board.usb.map((d) => {
       const port = d.reg === undefined ? undefined : usb2PortForReg(d.reg);
-      if (!d.path.startsWith(`${xhciNodePath}/`) || d.path.slice(xhciNodePath.length + 1).includes('/') || port === undefined)
+      if (
+        !d.path.startsWith(`${xhciNodePath}/`) ||
+        d.path.slice(xhciNodePath.length + 1).includes('/') ||
+        port === undefined
+      )
         throw new InputError(
           'QEMU1001',
           `${d.path}: a USB device for QEMU sits under ${xhciNodePath} with reg = the xHCI raw port of a USB2 port (5 to 8 on qemu-xhci), got ${d.reg ?? 'none'}`,
@@ -111,7 +115,9 @@ export async function runQemuScenario(o: QemuRunOptions): Promise<RunReport> {
     // A device whose first USB step plugs it in starts unplugged.
     for (const d of board.usb) {
       const first = scenario.steps.find(
-        (s) => (s.action.kind === 'usb-connect' || s.action.kind === 'usb-disconnect') && s.action.device === d.path,
+        (s) =>
+          (s.action.kind === 'usb-connect' || s.action.kind === 'usb-disconnect') &&
+          s.action.device === d.path,
       );
       if (first?.action.kind === 'usb-connect') d.setAttached(false);
     }
@@ -151,7 +157,12 @@ export async function runQemuScenario(o: QemuRunOptions): Promise<RunReport> {
       const socketPath = join(work, `usb${i}.sock`);
       const server = await listenUsbredir(d.model, { path: socketPath }, { attached: d.device.attached });
       servers.push(server);
-      attachments.push({ id: String(i), socketPath, port: d.port, pcapPath: join(o.reportDir, `usb${i}.pcap`) });
+      attachments.push({
+        id: String(i),
+        socketPath,
+        port: d.port,
+        pcapPath: join(o.reportDir, `usb${i}.pcap`),
+      });
     }
     board.events.on((e) => {
       if (e.type !== 'usb.attach') return;
@@ -160,7 +171,13 @@ export async function runQemuScenario(o: QemuRunOptions): Promise<RunReport> {
       else server?.detach();
     });
 
-    const args = runArgs({ kernel: o.kernel, initrd: files.initramfs, dtb: files.dtb, append: APPEND, usb: attachments });
+    const args = runArgs({
+      kernel: o.kernel,
+      initrd: files.initramfs,
+      dtb: files.dtb,
+      append: APPEND,
+      usb: attachments,
+    });
     progress(`booting: ${qemuBinary} ${args.join(' ')}`);
     const child = spawn(qemuBinary, args, { stdio: ['pipe', 'pipe', 'pipe'] });
     const guest = new QemuGuest((line) => {
@@ -194,7 +211,10 @@ export async function runQemuScenario(o: QemuRunOptions): Promise<RunReport> {
     const deadline = setTimeout(() => {
       engine.deadline();
     }, scenario.deadlineMs);
-    const outcome = await Promise.race([engine.whenEnded().then(() => 'ended' as const), exited.then(() => 'exited' as const)]);
+    const outcome = await Promise.race([
+      engine.whenEnded().then(() => 'ended' as const),
+      exited.then(() => 'exited' as const),
+    ]);
     clearTimeout(deadline);
     if (outcome === 'ended' && !obs.crashed && engine.endReason !== 'deadline') {
       progress('collecting the guest traces');
@@ -209,7 +229,10 @@ export async function runQemuScenario(o: QemuRunOptions): Promise<RunReport> {
     parser.end();
     obs.flush();
     if (exit.error !== undefined) engine.guestStopped(`could not start ${qemuBinary}: ${exit.error}`);
-    else engine.guestStopped(`the guest stopped (QEMU exit ${exit.code ?? exit.signal}) before the run was over; see console.log`);
+    else
+      engine.guestStopped(
+        `the guest stopped (QEMU exit ${exit.code ?? exit.signal}) before the run was over; see console.log`,
+      );
     clearInterval(pacer);
     await writeFile(files.console, consoleChunks.join(''));
     await writeFile(files.trace, obs.traceLines.join('\n') + '\n');
@@ -238,7 +261,10 @@ export async function runQemuScenario(o: QemuRunOptions): Promise<RunReport> {
       replayVerify: () => replayVerdict(replayed),
       eeprom: (node) => ({
         read: obs.eeproms.get(node),
-        model: board.usb.find((d) => d.eeproms.has(node))?.eeproms.get(node)?.contents(),
+        model: board.usb
+          .find((d) => d.eeproms.has(node))
+          ?.eeproms.get(node)
+          ?.contents(),
       }),
       guestFrames: (node) => {
         const peer = board.usbAt(node)?.peer;
@@ -265,7 +291,9 @@ export async function runQemuScenario(o: QemuRunOptions): Promise<RunReport> {
         trace: files.trace,
         init: files.init,
         dtb: files.dtb,
-        ...Object.fromEntries(attachments.map((a) => [`usbredir ${devices[Number(a.id)]?.path ?? a.id}`, a.pcapPath])),
+        ...Object.fromEntries(
+          attachments.map((a) => [`usbredir ${devices[Number(a.id)]?.path ?? a.id}`, a.pcapPath]),
+        ),
         ...Object.fromEntries(Object.entries(pcapFiles).map(([path, f]) => [`ethernet ${path}`, f])),
       },
       details: {
@@ -274,9 +302,23 @@ export async function runQemuScenario(o: QemuRunOptions): Promise<RunReport> {
         sanitizers: sanitizerFinding(engine.log),
         commands: [...engine.log.commands.values()],
         snapshots: obs.snapshots,
+        eeproms: Object.fromEntries(
+          [...obs.eeproms].map(([path, bytes]) => [path, Buffer.from(bytes).toString('hex')]),
+        ),
         network: Object.fromEntries(
           board.usb.flatMap((d) =>
-            d.peer ? [[d.path, { peer: d.peer.description, guestFrames: { ...d.peer.counts }, replies: { ...d.peer.replies } }]] : [],
+            d.peer
+              ? [
+                  [
+                    d.path,
+                    {
+                      peer: d.peer.description,
+                      guestFrames: { ...d.peer.counts },
+                      replies: { ...d.peer.replies },
+                    },
+                  ],
+                ]
+              : [],
           ),
         ),
         replay: replay ?? null,
@@ -330,8 +372,9 @@ class Observer {
     const c = this.reader.push(r);
     const a = c.agent;
     if (a?.kind === 'up') this.engine.push(t, { type: 'guest.up' });
-    else if (a?.kind === 'step' && a.phase === 'start') this.engine.push(t, { type: 'step.start', step: a.step });
-    else if (a?.kind === 'step' && a.phase === 'done') {
+    else if (a?.kind === 'step' && a.phase === 'start')
+      this.engine.push(t, { type: 'step.start', step: a.step });
+    else if (a?.kind === 'step') {
       const step = this.engine.scenario.steps[a.step];
       // A command's status is data (command-output checks it); any other guest act that fails fails its step.
       const ok = step?.action.kind === 'run' || a.rc === 0;
@@ -356,9 +399,16 @@ class Observer {
     const t = this.guest.now();
     if (b.kind === 'command') {
       const c = parseCommand(b);
-      this.engine.push(t, { type: 'guest.command', step: c.index, rc: c.rc, command: c.command, output: c.output });
+      this.engine.push(t, {
+        type: 'guest.command',
+        step: c.index,
+        rc: c.rc,
+        command: c.command,
+        output: c.output,
+      });
     } else if (b.kind === 'trace') this.traceLines.push(...b.lines);
-    else if (b.kind === 'eeprom' && typeof b.fields.path === 'string') this.eeproms.set(b.fields.path, parseHexLines(b.lines));
+    else if (b.kind === 'eeprom' && typeof b.fields.path === 'string')
+      this.eeproms.set(b.fields.path, parseHexLines(b.lines));
     else if (b.kind === 'snapshot') this.snapshots.push(parseSnapshot(b));
   }
 
@@ -366,9 +416,18 @@ class Observer {
     if (!isLoggedBoardEvent(e)) return;
     const atNs = 't' in e ? e.t : 0;
     if (e.type === 'mdio.read' || e.type === 'mdio.write')
-      this.served.push({ bus: e.bus, op: e.type === 'mdio.read' ? 'read' : 'write', addr: e.addr, reg: e.reg, value: e.value, atNs });
-    if (e.type === 'phy.reset' && e.kind === 'hard') this.phyEvents.push({ phy: e.phy, kind: 'hard-reset', atNs });
-    if (e.type === 'phy.cable') this.phyEvents.push({ phy: e.phy, kind: e.plugged ? 'plug' : 'unplug', atNs });
+      this.served.push({
+        bus: e.bus,
+        op: e.type === 'mdio.read' ? 'read' : 'write',
+        addr: e.addr,
+        reg: e.reg,
+        value: e.value,
+        atNs,
+      });
+    if (e.type === 'phy.reset' && e.kind === 'hard')
+      this.phyEvents.push({ phy: e.phy, kind: 'hard-reset', atNs });
+    if (e.type === 'phy.cable')
+      this.phyEvents.push({ phy: e.phy, kind: e.plugged ? 'plug' : 'unplug', atNs });
     if (this.#offset === undefined) {
       this.#pending.push(e);
       return;
@@ -382,7 +441,8 @@ class Observer {
 
   final(): FinalObservations {
     return {
-      psePort: (controller, port) => this.engine.board.pseAt(controller)?.model.status(port).power ?? 'no such port',
+      psePort: (controller, port) =>
+        this.engine.board.pseAt(controller)?.model.status(port).power ?? 'no such port',
     };
   }
 
@@ -411,7 +471,11 @@ function tracesAgree(
       };
   }
   if (n === 0) return { status: 'failed', message: 'neither side saw any MDIO transaction', observed: {} };
-  return { status: 'held', message: `${n} transactions agree`, observed: { guest: guest.length, emulator: served.length } };
+  return {
+    status: 'held',
+    message: `${n} transactions agree`,
+    observed: { guest: guest.length, emulator: served.length },
+  };
 }
 
 function replayVerdict(replay: () => GuestReplayResult): Verdict {
@@ -419,13 +483,30 @@ function replayVerdict(replay: () => GuestReplayResult): Verdict {
   try {
     r = replay();
   } catch (err) {
-    return { status: 'failed', message: `the guest trace could not be replayed: ${(err as Error).message}`, observed: {} };
+    return {
+      status: 'failed',
+      message: `the guest trace could not be replayed: ${(err as Error).message}`,
+      observed: {},
+    };
   }
-  const observed = { checked: r.checked, reads: r.reads, busMap: r.busMap, differences: r.differences.slice(0, 20) };
+  const observed = {
+    checked: r.checked,
+    reads: r.reads,
+    busMap: r.busMap,
+    differences: r.differences.slice(0, 20),
+  };
   if (r.reads === 0) return { status: 'failed', message: 'the guest trace has no reads to verify', observed };
   if (r.differences.length > 0)
-    return { status: 'failed', message: `${r.differences.length} of ${r.reads} reads differ, first: ${r.differences[0] ?? ''}`, observed };
-  return { status: 'held', message: `${r.checked} guest transactions replayed against fresh models: all ${r.reads} reads agree`, observed };
+    return {
+      status: 'failed',
+      message: `${r.differences.length} of ${r.reads} reads differ, first: ${r.differences[0] ?? ''}`,
+      observed,
+    };
+  return {
+    status: 'held',
+    message: `${r.checked} guest transactions replayed against fresh models: all ${r.reads} reads agree`,
+    observed,
+  };
 }
 
 /** Nodes the scenario added to QEMU's tree: the devices the agent reports on at start. */

@@ -16,14 +16,21 @@ type NodeKind = 'phy' | 'pse' | 'usb' | 'node';
  * USB device), and the guest can carry out every step and judge every expectation. Errors point at the value
  * in the scenario file.
  */
-export function bindScenario(scenario: Scenario, source: JsonSource, board: Board, guest: GuestKind): Scenario {
+export function bindScenario(
+  scenario: Scenario,
+  source: JsonSource,
+  board: Board,
+  guest: GuestKind,
+): Scenario {
   const resolve = (ref: string, kind: NodeKind, path: JsonPath): string => {
     const node = board.resolve(ref);
     if (node === undefined)
       throw source.error(
         'SCN010',
         path,
-        ref.startsWith('&') ? `no node has the label ${ref} in the device tree` : `no node at ${ref} in the device tree`,
+        ref.startsWith('&')
+          ? `no node has the label ${ref} in the device tree`
+          : `no node at ${ref} in the device tree`,
       );
     const ok =
       kind === 'node' ||
@@ -37,24 +44,41 @@ export function bindScenario(scenario: Scenario, source: JsonSource, board: Boar
   const steps = scenario.steps.map((s): Step => {
     const at: JsonPath = ['steps', s.index];
     if (guest === 'kernel-model' && s.action.kind === 'run')
-      throw source.error('SCN008', [...at, 'action'], '"run" needs a guest with a shell: run this scenario with `mdio-emu qemu run`');
+      throw source.error(
+        'SCN008',
+        [...at, 'action'],
+        '"run" needs a guest with a shell: run this scenario with `mdio-emu qemu run`',
+      );
     const action = bindAction(s.action, (ref, kind, field) => resolve(ref, kind, [...at, field]));
     if (action.kind === 'pd-connect' || action.kind === 'pd-disconnect' || action.kind === 'pd-overload') {
       const count = board.pseAt(action.controller)?.model.piCount ?? 0;
       if (action.port >= count)
-        throw source.error('SCN010', [...at, 'port'], `${action.controller} has ${count} PI(s), so port ${action.port} does not exist`);
+        throw source.error(
+          'SCN010',
+          [...at, 'port'],
+          `${action.controller} has ${count} PI(s), so port ${action.port} does not exist`,
+        );
     }
     const bound: Step = { ...s, action };
-    if (s.after) bound.after = bindCondition(s.after, (ref, kind, field) => resolve(ref, kind, [...at, 'after', field]));
+    if (s.after)
+      bound.after = bindCondition(s.after, (ref, kind, field) => resolve(ref, kind, [...at, 'after', field]));
     return bound;
   });
 
   const expect = scenario.expect.map((e): Expectation => {
     const at: JsonPath = ['expect', e.index];
     if (guest === 'kernel-model' && NEEDS_REAL_KERNEL.has(e.kind))
-      throw source.error('SCN008', [...at, 'kind'], `"${e.kind}" needs a guest kernel: run this scenario with \`mdio-emu qemu run\``);
+      throw source.error(
+        'SCN008',
+        [...at, 'kind'],
+        `"${e.kind}" needs a guest kernel: run this scenario with \`mdio-emu qemu run\``,
+      );
     if (guest === 'real-kernel' && NEEDS_KERNEL_MODEL.has(e.kind))
-      throw source.error('SCN008', [...at, 'kind'], `"${e.kind}" is the kernel model's view: a real kernel shows it otherwise (kernel-report, command-output)`);
+      throw source.error(
+        'SCN008',
+        [...at, 'kind'],
+        `"${e.kind}" is the kernel model's view: a real kernel shows it otherwise (kernel-report, command-output)`,
+      );
     const r = (ref: string, kind: NodeKind, field: string): string => resolve(ref, kind, [...at, field]);
     switch (e.kind) {
       case 'phy-registered':
@@ -74,7 +98,8 @@ export function bindScenario(scenario: Scenario, source: JsonSource, board: Boar
       case 'pse-port': {
         const controller = r(e.controller, 'pse', 'controller');
         const count = board.pseAt(controller)?.model.piCount ?? 0;
-        if (e.port >= count) throw source.error('SCN010', [...at, 'port'], `${controller} has ${count} PI(s)`);
+        if (e.port >= count)
+          throw source.error('SCN010', [...at, 'port'], `${controller} has ${count} PI(s)`);
         return { ...e, controller };
       }
       case 'traces-agree':
@@ -89,7 +114,11 @@ export function bindScenario(scenario: Scenario, source: JsonSource, board: Boar
   if (guest === 'kernel-model')
     for (const p of board.mdio.flatMap((b) => b.phys))
       if (p.clause45)
-        throw source.error('SCN008', ['dts'], `${p.path}: Clause 45 PHYs are not in the kernel model yet; run this scenario under QEMU`);
+        throw source.error(
+          'SCN008',
+          ['dts'],
+          `${p.path}: Clause 45 PHYs are not in the kernel model yet; run this scenario under QEMU`,
+        );
   return { ...scenario, steps, expect };
 }
 

@@ -96,7 +96,8 @@ export class ScenarioEngine {
       side: ACTION_SIDE[s.action.kind],
       status: 'waiting',
     }));
-    this.#kernel = options.kernelRelease === undefined ? undefined : parseKernelVersion(options.kernelRelease);
+    this.#kernel =
+      options.kernelRelease === undefined ? undefined : parseKernelVersion(options.kernelRelease);
   }
 
   get ended(): boolean {
@@ -146,14 +147,26 @@ export class ScenarioEngine {
 
   /** The overall wall-clock deadline passed. */
   deadline(): void {
-    if (!this.#ended) this.#end('deadline', `the run did not settle within ${this.scenario.deadlineMs} ms of wall time`, this.log.now);
+    if (!this.#ended)
+      this.#end(
+        'deadline',
+        `the run did not settle within ${this.scenario.deadlineMs} ms of wall time`,
+        this.log.now,
+      );
   }
 
   /** Final verdicts, with what only the end can tell. */
   result(final: FinalObservations): EngineResult {
-    const end = this.#ended ?? { reason: 'guest-stopped' as const, detail: 'the run was not finished', at: this.log.now };
+    const end = this.#ended ?? {
+      reason: 'guest-stopped' as const,
+      detail: 'the run was not finished',
+      at: this.log.now,
+    };
     const expectations = this.scenario.expect.map((e) => this.#outcome(e, final));
-    const pass = end.reason !== 'deadline' && end.reason !== 'guest-stopped' && expectations.every((o) => o.pass) &&
+    const pass =
+      end.reason !== 'deadline' &&
+      end.reason !== 'guest-stopped' &&
+      expectations.every((o) => o.pass) &&
       this.#steps.every((s) => s.status === 'done');
     return { end, steps: this.#steps.map((s) => ({ ...s })), expectations, pass };
   }
@@ -192,7 +205,12 @@ export class ScenarioEngine {
       } catch (err) {
         detail = err instanceof Error ? err.message : String(err);
       }
-      this.push(t, { type: 'step.done', step: index, ok: detail === undefined, ...(detail === undefined ? {} : { detail }) });
+      this.push(t, {
+        type: 'step.done',
+        step: index,
+        ok: detail === undefined,
+        ...(detail === undefined ? {} : { detail }),
+      });
       return;
     }
     this.#evaluate();
@@ -223,7 +241,7 @@ export class ScenarioEngine {
       if (outcome.status !== 'waiting') continue;
       const ready = this.#conditionTime(step, i);
       if (ready === undefined) {
-        if (!busy && this.#waitFailed(step, outcome, now)) return;
+        if (this.#waitFailed(step, outcome, now)) return;
         break; // steps run in order: a later step never overtakes a waiting one
       }
       outcome.readyAt = ready;
@@ -239,7 +257,9 @@ export class ScenarioEngine {
       if (v.status !== 'pending') this.#decided.set(e.index, v);
     }
     if (busy) return;
-    const allSteps = this.#steps.every((s) => s.status === 'done' || s.status === 'failed' || s.status === 'skipped');
+    const allSteps = this.#steps.every(
+      (s) => s.status === 'done' || s.status === 'failed' || s.status === 'skipped',
+    );
     if (!allSteps) return;
     const waitingForEvent = this.scenario.expect.some(
       (e) => !this.#decided.has(e.index) && settlingOf(e) === 'event',
@@ -252,7 +272,11 @@ export class ScenarioEngine {
     // Waiting for something that may never come: it can no longer hold once the guest has been quiet long enough.
     const quietEnd = Math.max(this.log.lastActivity, this.#lastStepEnd) + this.scenario.quietMs;
     if (now >= quietEnd && now >= settleEnd)
-      return this.#end('settled', `the guest was quiet for ${this.scenario.quietMs} ms after the last step`, now);
+      return this.#end(
+        'settled',
+        `the guest was quiet for ${this.scenario.quietMs} ms after the last step`,
+        now,
+      );
     this.#wake(Math.max(quietEnd, settleEnd));
   }
 
@@ -261,11 +285,14 @@ export class ScenarioEngine {
     const after: Condition | undefined = step.after ?? (index === 0 ? undefined : { kind: 'step', step: '' });
     if (!after) return this.#upAt;
     if (after.kind === 'step') {
-      const target = after.step === '' ? index - 1 : this.scenario.steps.findIndex((s) => s.id === after.step);
+      const target =
+        after.step === '' ? index - 1 : this.scenario.steps.findIndex((s) => s.id === after.step);
       const done = this.#steps[target];
       return done?.status === 'done' ? done.doneAt : undefined;
     }
-    return conditionTime(after, this.log, this.#steps[index - 1]?.doneAt ?? this.#upAt ?? 0);
+    const from = this.#steps[index - 1]?.startedAt ?? this.#upAt ?? 0;
+    const t = conditionTime(after, this.log, from);
+    return t === undefined ? undefined : Math.max(t, this.#steps[index - 1]?.doneAt ?? from);
   }
 
   /** A waiting step fails when its `withinMs` has passed, or the guest has gone quiet: its event will not come. */
@@ -280,7 +307,10 @@ export class ScenarioEngine {
       return false;
     }
     outcome.status = 'failed';
-    const why = step.withinMs !== undefined ? `not within ${step.withinMs} ms` : `the guest was quiet for ${this.scenario.quietMs} ms`;
+    const why =
+      step.withinMs !== undefined
+        ? `not within ${step.withinMs} ms`
+        : `the guest was quiet for ${this.scenario.quietMs} ms`;
     outcome.detail = `waited for ${describeCondition(step.after)}: ${why}`;
     for (const s of this.#steps) if (s.status === 'waiting') s.status = 'skipped';
     this.#end('step-failed', `step ${stepName(outcome)} ${outcome.detail}`, now);
@@ -311,46 +341,42 @@ export class ScenarioEngine {
   }
 }
 
-/** Guest time at which an event condition first held at or after `from`, or undefined. */
+/**
+ * Guest time from which an event condition holds, or undefined while it does not. States (a PHY registered, a
+ * device bound or waiting on a deferred probe, a link up or down) are judged as they are now; occurrences (an
+ * MDIO access, a log line) count from `from`, the start of the previous step, so a step waits for something
+ * new rather than something that happened long before.
+ */
 export function conditionTime(c: Condition, log: RunLog, from: number): number | undefined {
+  const now = log.now;
   switch (c.kind) {
     case 'step':
       return undefined;
     case 'phy-registered': {
-      const r = log.registrations.get(c.phy)?.find((x) => c.driver === undefined || (x.driver ?? '').includes(c.driver));
-      if (!r) return undefined;
-      const bound = c.driver === undefined ? r.t : log.bindings.get(c.phy)?.find((b) => b.driver.includes(c.driver ?? ''))?.t;
-      return bound === undefined ? undefined : Math.max(bound, from);
+      const r = log.registrations.get(c.phy)?.findLast((x) => x.removedAt === undefined);
+      if (!r || (c.driver !== undefined && !(r.driver ?? '').includes(c.driver))) return undefined;
+      const bound = log.bindings.get(c.phy)?.findLast((b) => b.unboundAt === undefined && b.t >= r.t)?.t;
+      return c.driver === undefined ? r.t : bound;
     }
-    case 'probe-deferred': {
-      const d = log.deferrals.get(c.device)?.[0];
-      return d === undefined ? undefined : Math.max(d.t, from);
-    }
-    case 'device-bound': {
-      const b = log.bindings.get(c.device)?.find((x) => c.driver === undefined || x.driver.includes(c.driver));
-      return b === undefined ? undefined : Math.max(b.t, from);
-    }
-    case 'mdio-access': {
-      const t = log.accessesTo(c.phy)[0];
-      return t === undefined ? undefined : Math.max(t, from);
-    }
+    case 'probe-deferred':
+      return log.deferredAt(c.device, now)?.t;
+    case 'device-bound':
+      return log.bindings
+        .get(c.device)
+        ?.findLast(
+          (b) => b.unboundAt === undefined && (c.driver === undefined || b.driver.includes(c.driver)),
+        )?.t;
+    case 'mdio-access':
+      return log.accessesTo(c.phy).find((t) => t >= from);
     case 'link': {
-      const hit = log.events.find(
-        (e) => e.event.type === 'phy.link' && e.event.up === c.up && phyPathOf(e.event.phy, c.phy),
-      );
-      return hit === undefined ? undefined : Math.max(hit.t, from);
+      const last = log.modelLink.get(c.phy);
+      return last?.up === c.up ? last.t : undefined;
     }
     case 'kernel-log': {
       const re = new RegExp(c.pattern);
-      const hit = log.logLines.find((l) => re.test(l.text));
-      return hit === undefined ? undefined : Math.max(hit.t, from);
+      return log.logLines.find((l) => l.t >= from && re.test(l.text))?.t;
     }
   }
-}
-
-/** PHY models are named by their DT path (src/bindings/mdio.ts builds them so). */
-function phyPathOf(modelName: string, path: string): boolean {
-  return modelName === path;
 }
 
 export function describeCondition(c: Condition | undefined): string {

@@ -12,7 +12,9 @@ export class ConfigError extends InputError {
     options?: MdioEmuErrorOptions & { file?: string },
   ) {
     // With a span the position says where; the field path still tells which value, in words.
-    const where = options?.span ? undefined : [options?.file, field].filter((x) => x !== undefined && x !== '').join(': ');
+    const where = options?.span
+      ? undefined
+      : [options?.file, field].filter((x) => x !== undefined && x !== '').join(': ');
     super(code, options?.span && field ? `${field}: ${detail}` : detail, {
       ...options,
       ...(where ? { where } : {}),

@@ -91,12 +91,18 @@ export function judge(e: Expectation, ctx: JudgeContext): Verdict {
         problems.push(`phy_id ${hex8(r.phyId)} instead of ${hex8(e.phyId)}`);
       if (e.driver !== undefined && !(r.driver ?? '').includes(e.driver)) {
         // The driver binds just after the device appears: wait for it while the run goes on.
-        if (r.driver === undefined && !ctx.ended) return pending(`${r.name} registered; waiting for its driver`);
+        if (r.driver === undefined && !ctx.ended)
+          return pending(`${r.name} registered; waiting for its driver`);
         problems.push(`driver "${r.driver ?? '(none)'}" does not contain "${e.driver}"`);
       }
       const observed = { name: r.name, phyId: hex8(r.phyId), driver: r.driver ?? '', t: r.t };
       if (problems.length > 0)
-        return { status: 'failed', at: r.t, message: `${r.name} registered but ${problems.join(', ')}`, observed };
+        return {
+          status: 'failed',
+          at: r.t,
+          message: `${r.name} registered but ${problems.join(', ')}`,
+          observed,
+        };
       return {
         status: 'held',
         at: r.t,
@@ -107,7 +113,13 @@ export function judge(e: Expectation, ctx: JudgeContext): Verdict {
     case 'phy-not-registered': {
       const limit = e.before === undefined ? undefined : startOf(e.before);
       const r = log.registeredAt(e.phy, limit);
-      if (r) return { status: 'failed', at: r.t, message: `${e.phy} registered at ${fmt(r.t)} as ${r.name}`, observed: { t: r.t } };
+      if (r)
+        return {
+          status: 'failed',
+          at: r.t,
+          message: `${e.phy} registered at ${fmt(r.t)} as ${r.name}`,
+          observed: { t: r.t },
+        };
       const closed = e.before === undefined ? ctx.ended : limit !== undefined || ctx.ended;
       const where = e.before === undefined ? 'during the run' : `before "${e.before}"`;
       if (e.before !== undefined && limit === undefined && ctx.ended)
@@ -119,7 +131,8 @@ export function judge(e: Expectation, ctx: JudgeContext): Verdict {
     case 'probe-deferred': {
       const at = e.before === undefined ? (ctx.ended ? log.now : undefined) : startOf(e.before);
       if (at === undefined) {
-        if (e.before !== undefined && ctx.ended) return { status: 'failed', message: `the run never reached "${e.before}"`, observed: {} };
+        if (e.before !== undefined && ctx.ended)
+          return { status: 'failed', message: `the run never reached "${e.before}"`, observed: {} };
         return pending(`waiting for "${e.before ?? 'the end'}"`);
       }
       const d = log.deferredAt(e.device, at);
@@ -145,11 +158,18 @@ export function judge(e: Expectation, ctx: JudgeContext): Verdict {
       const where = e.before === undefined ? 'during the run' : `before "${e.before}"`;
       const first = seen[0];
       if (first !== undefined)
-        return { status: 'failed', at: first, message: `the emulator saw ${seen.length} access(es) to ${e.phy} ${where}, the first at ${fmt(first)}`, observed: { accesses: seen.length } };
+        return {
+          status: 'failed',
+          at: first,
+          message: `the emulator saw ${seen.length} access(es) to ${e.phy} ${where}, the first at ${fmt(first)}`,
+          observed: { accesses: seen.length },
+        };
       if (e.before !== undefined && limit === undefined && ctx.ended)
         return { status: 'failed', message: `the run never reached "${e.before}"`, observed: {} };
       const closed = e.before === undefined ? ctx.ended : limit !== undefined;
-      return closed ? { status: 'held', message: `no access to ${e.phy} ${where}`, observed: { accesses: 0 } } : pending(`no access to ${e.phy} so far`);
+      return closed
+        ? { status: 'held', message: `no access to ${e.phy} ${where}`, observed: { accesses: 0 } }
+        : pending(`no access to ${e.phy} so far`);
     }
     case 'first-access-after': {
       const from = startOf(e.after);
@@ -157,7 +177,12 @@ export function judge(e: Expectation, ctx: JudgeContext): Verdict {
       const all = log.accessesTo(e.phy);
       const early = all.filter((t) => t < from);
       if (early[0] !== undefined)
-        return { status: 'failed', at: early[0], message: `${e.phy} was accessed ${early.length} time(s) before "${e.after}", first at ${fmt(early[0])}`, observed: { early: early.length } };
+        return {
+          status: 'failed',
+          at: early[0],
+          message: `${e.phy} was accessed ${early.length} time(s) before "${e.after}", first at ${fmt(early[0])}`,
+          observed: { early: early.length },
+        };
       const first = all.find((t) => t >= from);
       if (first === undefined) return never(`no access to ${e.phy} after "${e.after}"`);
       const delayMs = round(first - from);
@@ -172,29 +197,64 @@ export function judge(e: Expectation, ctx: JudgeContext): Verdict {
     case 'usb-of-node': {
       const b = log.bindings.get(e.device)?.find((x) => x.subsystem === 'usb');
       if (!b) return never(`no USB device bound to ${e.device}: check its reg (the xHCI raw port)`);
-      return { status: 'held', at: b.t, message: `USB device ${b.name} has of_node ${e.device} (driver ${b.driver})`, observed: { name: b.name, driver: b.driver } };
+      return {
+        status: 'held',
+        at: b.t,
+        message: `USB device ${b.name} has of_node ${e.device} (driver ${b.driver})`,
+        observed: { name: b.name, driver: b.driver },
+      };
     }
     case 'kernel-log': {
       const re = new RegExp(e.pattern);
       const hit = log.logLines.find((l) => re.test(l.text));
       if (e.present) {
-        if (hit) return { status: 'held', at: hit.t, message: `kernel log at ${fmt(hit.t)}: ${hit.text}`, observed: { line: hit.text } };
+        if (hit)
+          return {
+            status: 'held',
+            at: hit.t,
+            message: `kernel log at ${fmt(hit.t)}: ${hit.text}`,
+            observed: { line: hit.text },
+          };
         return never(`no kernel log line matches /${e.pattern}/`);
       }
-      if (hit) return { status: 'failed', at: hit.t, message: `kernel log at ${fmt(hit.t)} matches /${e.pattern}/: ${hit.text}`, observed: { line: hit.text } };
-      return ctx.ended ? { status: 'held', message: `no kernel log line matches /${e.pattern}/`, observed: {} } : pending('nothing so far');
+      if (hit)
+        return {
+          status: 'failed',
+          at: hit.t,
+          message: `kernel log at ${fmt(hit.t)} matches /${e.pattern}/: ${hit.text}`,
+          observed: { line: hit.text },
+        };
+      return ctx.ended
+        ? { status: 'held', message: `no kernel log line matches /${e.pattern}/`, observed: {} }
+        : pending('nothing so far');
     }
     case 'kernel-report': {
       const hit = log.reports.find(
-        (r) => r.report === e.report && (e.function === undefined || r.function === e.function || r.frames.includes(e.function)),
+        (r) =>
+          r.report === e.report &&
+          (e.function === undefined || r.function === e.function || r.frames.includes(e.function)),
       );
       const what = `${e.report}${e.function === undefined ? '' : ` in ${e.function}`}`;
       if (e.present) {
-        if (hit) return { status: 'held', at: hit.t, message: `${hit.title} at ${fmt(hit.t)}`, observed: { title: hit.title, frames: hit.frames.slice(0, 8) } };
+        if (hit)
+          return {
+            status: 'held',
+            at: hit.t,
+            message: `${hit.title} at ${fmt(hit.t)}`,
+            observed: { title: hit.title, frames: hit.frames.slice(0, 8) },
+          };
         return never(`the kernel reported no ${what}`);
       }
-      if (hit) return { status: 'failed', at: hit.t, message: `the kernel reported ${hit.title} at ${fmt(hit.t)}`, observed: { title: hit.title, frames: hit.frames.slice(0, 8) } };
-      return ctx.ended ? { status: 'held', message: `the kernel reported no ${what}`, observed: {} } : pending('nothing so far');
+      if (hit)
+        return {
+          status: 'failed',
+          at: hit.t,
+          message: `the kernel reported ${hit.title} at ${fmt(hit.t)}`,
+          observed: { title: hit.title, frames: hit.frames.slice(0, 8) },
+        };
+      return ctx.ended
+        ? { status: 'held', message: `the kernel reported no ${what}`, observed: {} }
+        : pending('nothing so far');
     }
     case 'command-output': {
       const index = stepIndex(e.step);
@@ -206,10 +266,25 @@ export function judge(e: Expectation, ctx: JudgeContext): Verdict {
       const observed = { command: result.command, rc: result.rc, output: result.output.slice(0, 60) };
       const first = result.output[0] ?? '(no output)';
       if (e.rc !== undefined && e.rc !== result.rc)
-        return { status: 'failed', at: result.t, message: `"${result.command}" exited ${result.rc}, expected ${e.rc}; output starts: ${first}`, observed };
+        return {
+          status: 'failed',
+          at: result.t,
+          message: `"${result.command}" exited ${result.rc}, expected ${e.rc}; output starts: ${first}`,
+          observed,
+        };
       if (matched !== want)
-        return { status: 'failed', at: result.t, message: `the output of "${result.command}" ${want ? 'does not match' : 'matches'} /${e.pattern}/; it starts: ${first}`, observed };
-      return { status: 'held', at: result.t, message: `"${result.command}" (exit ${result.rc}) output ${want ? 'matches' : 'does not match'} /${e.pattern}/`, observed };
+        return {
+          status: 'failed',
+          at: result.t,
+          message: `the output of "${result.command}" ${want ? 'does not match' : 'matches'} /${e.pattern}/; it starts: ${first}`,
+          observed,
+        };
+      return {
+        status: 'held',
+        at: result.t,
+        message: `"${result.command}" (exit ${result.rc}) output ${want ? 'matches' : 'does not match'} /${e.pattern}/`,
+        observed,
+      };
     }
     case 'traces-agree':
     case 'replay-verify':
@@ -224,13 +299,26 @@ export function judge(e: Expectation, ctx: JudgeContext): Verdict {
 
 type FinalExpectation = Extract<
   Expectation,
-  { kind: 'traces-agree' | 'replay-verify' | 'eeprom-contents' | 'guest-frames' | 'phy-link' | 'pse-port' | 'stale-pse' }
+  {
+    kind:
+      | 'traces-agree'
+      | 'replay-verify'
+      | 'eeprom-contents'
+      | 'guest-frames'
+      | 'phy-link'
+      | 'pse-port'
+      | 'stale-pse';
+  }
 >;
 
 function finalVerdict(e: FinalExpectation, ctx: JudgeContext): Verdict {
   if (!ctx.ended || !ctx.final) return { status: 'pending', message: 'judged at the end', observed: {} };
   const f = ctx.final;
-  const cannot = (what: string): Verdict => ({ status: 'failed', message: `${what} cannot be judged by this guest`, observed: {} });
+  const cannot = (what: string): Verdict => ({
+    status: 'failed',
+    message: `${what} cannot be judged by this guest`,
+    observed: {},
+  });
   switch (e.kind) {
     case 'traces-agree':
       return f.tracesAgree ? f.tracesAgree() : cannot('traces-agree');
@@ -240,37 +328,70 @@ function finalVerdict(e: FinalExpectation, ctx: JudgeContext): Verdict {
       if (!f.eeprom) return cannot('eeprom-contents');
       const { read, model } = f.eeprom(e.eeprom);
       if (!model) return { status: 'failed', message: `no EEPROM model at ${e.eeprom}`, observed: {} };
-      if (!read || read.length === 0) return { status: 'failed', message: `the guest read nothing from ${e.eeprom} (is at24 bound?)`, observed: {} };
+      if (!read || read.length === 0)
+        return {
+          status: 'failed',
+          message: `the guest read nothing from ${e.eeprom} (is at24 bound?)`,
+          observed: {},
+        };
       const length = e.length ?? model.length;
       const want = Buffer.from(model.subarray(0, length)).toString('hex');
       const got = Buffer.from(read.subarray(0, length)).toString('hex');
       return want === got
-        ? { status: 'held', message: `the guest read back ${length} bytes equal to the model's`, observed: { read: got } }
-        : { status: 'failed', message: `the guest read ${got}, the model holds ${want}`, observed: { read: got, model: want } };
+        ? {
+            status: 'held',
+            message: `the guest read back ${length} bytes equal to the model's`,
+            observed: { read: got },
+          }
+        : {
+            status: 'failed',
+            message: `the guest read ${got}, the model holds ${want}`,
+            observed: { read: got, model: want },
+          };
     }
     case 'guest-frames': {
       const counts = f.guestFrames?.(e.device);
-      if (!counts) return { status: 'failed', message: `${e.device} has no emulated host on its cable (mdio-emu,peer-ipv4)`, observed: {} };
+      if (!counts)
+        return {
+          status: 'failed',
+          message: `${e.device} has no emulated host on its cable (mdio-emu,peer-ipv4)`,
+          observed: {},
+        };
       const min = e.min ?? 1;
       const n = counts[e.frames];
-      return { status: n >= min ? 'held' : 'failed', message: `the guest sent ${n} ${e.frames} frame(s) on ${e.device} (at least ${min} expected)`, observed: { ...counts } };
+      return {
+        status: n >= min ? 'held' : 'failed',
+        message: `the guest sent ${n} ${e.frames} frame(s) on ${e.device} (at least ${min} expected)`,
+        observed: { ...counts },
+      };
     }
     case 'phy-link': {
       const up = ctx.log.phyLink.get(e.phy);
-      if (up === undefined) return { status: 'failed', message: `no status poll of ${e.phy} was seen`, observed: {} };
-      return { status: up === e.up ? 'held' : 'failed', message: `the driver's last poll saw ${e.phy}'s link ${up ? 'up' : 'down'}`, observed: { up } };
+      if (up === undefined)
+        return { status: 'failed', message: `no status poll of ${e.phy} was seen`, observed: {} };
+      return {
+        status: up === e.up ? 'held' : 'failed',
+        message: `the driver's last poll saw ${e.phy}'s link ${up ? 'up' : 'down'}`,
+        observed: { up },
+      };
     }
     case 'pse-port': {
       const power = f.psePort(e.controller, e.port);
       const shown = power === 'over-budget' ? 'searching' : power;
-      return { status: shown === e.power ? 'held' : 'failed', message: `${e.controller} PI ${e.port} is ${power}`, observed: { power } };
+      return {
+        status: shown === e.power ? 'held' : 'failed',
+        message: `${e.controller} PI ${e.port} is ${power}`,
+        observed: { power },
+      };
     }
     case 'stale-pse': {
       const controller = ctx.log.stalePse.get(e.phy);
       const stale = controller !== undefined;
       return {
         status: stale === e.present ? 'held' : 'failed',
-        message: stale ? `${e.phy} holds a pse_control of ${controller}, which unregistered` : `${e.phy} holds no stale pse_control`,
+        message: stale
+          ? `${e.phy} holds a pse_control of ${controller}, which unregistered`
+          : `${e.phy} holds no stale pse_control`,
         observed: { stale },
       };
     }

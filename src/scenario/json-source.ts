@@ -28,10 +28,19 @@ export class JsonSource {
     const root = parseTree(text, errors, { disallowComments: true, allowTrailingComma: false });
     const first = errors[0];
     if (first || !root) {
-      throw new ConfigError('SCN001', '', `not valid JSON: ${first ? printParseErrorCode(first.error) : 'empty'}`, {
-        span: { file: fileName, start: first?.offset ?? 0, end: (first?.offset ?? 0) + (first?.length ?? 0) },
-        files: new Map([[fileName, this.file]]),
-      });
+      throw new ConfigError(
+        'SCN001',
+        '',
+        `not valid JSON: ${first ? printParseErrorCode(first.error) : 'empty'}`,
+        {
+          span: {
+            file: fileName,
+            start: first?.offset ?? 0,
+            end: (first?.offset ?? 0) + (first?.length ?? 0),
+          },
+          files: new Map([[fileName, this.file]]),
+        },
+      );
     }
     this.root = root;
   }

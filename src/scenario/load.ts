@@ -24,7 +24,11 @@ const MAX_SCENARIO_BYTES = 4 * 1024 * 1024;
 export function readScenarioFile(file: string): ScenarioFile {
   const abs = resolve(file);
   const text = readInputFile(abs, { what: 'scenario', maxBytes: MAX_SCENARIO_BYTES }).toString('utf8');
-  const { scenario, source } = parseScenario(text, abs, basename(abs).replace(/\.scenario\.json$|\.json$/, ''));
+  const { scenario, source } = parseScenario(
+    text,
+    abs,
+    basename(abs).replace(/\.scenario\.json$|\.json$/, ''),
+  );
   return { scenario, source, file: abs, dtsFile: resolve(dirname(abs), scenario.dts) };
 }
 

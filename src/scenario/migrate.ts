@@ -28,7 +28,8 @@ export function migrateScenario(text: string): string {
   if (typeof v1 !== 'object' || v1 === null || Array.isArray(v1))
     throw new ConfigError('SCN002', '', 'expected a scenario object');
   const old = v1 as Json;
-  if (!Array.isArray(old.timeline)) throw new ConfigError('SCN004', 'timeline', 'not a format-1 scenario: no timeline to migrate');
+  if (!Array.isArray(old.timeline))
+    throw new ConfigError('SCN004', 'timeline', 'not a format-1 scenario: no timeline to migrate');
   let previousAt = 0;
   const steps = (old.timeline as Json[]).map((entry) => {
     const { at, action, ...rest } = entry;

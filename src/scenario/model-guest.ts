@@ -185,8 +185,18 @@ export class ModelGuest implements GuestDriver {
       if (pse && !this.#pseRegistered.get(pse.controller)) {
         for (const r of registered) this.#unregister(b, r);
         this.#busState.set(b.path, 'deferred');
-        this.#emit(this.now(), { type: 'guest.deferred', name: b.path.slice(b.path.lastIndexOf('/') + 1), node: b.path, driver: busDriver });
-        this.#emit(this.now(), { type: 'guest.log', level: 7, text: `${b.path}: probe deferred: ${p.path} waits for ${pse.controller} (-EPROBE_DEFER)`, node: b.path });
+        this.#emit(this.now(), {
+          type: 'guest.deferred',
+          name: b.path.slice(b.path.lastIndexOf('/') + 1),
+          node: b.path,
+          driver: busDriver,
+        });
+        this.#emit(this.now(), {
+          type: 'guest.log',
+          level: 7,
+          text: `${b.path}: probe deferred: ${p.path} waits for ${pse.controller} (-EPROBE_DEFER)`,
+          node: b.path,
+        });
         return;
       }
       const id = p.idFromCompatible ?? ((b.bus.read(p.address, 2) << 16) | b.bus.read(p.address, 3)) >>> 0;
@@ -194,11 +204,33 @@ export class ModelGuest implements GuestDriver {
       this.#registered.add(p.path);
       registered.push(p);
       const name = `${b.path.slice(b.path.lastIndexOf('/') + 1)}:${p.address.toString(16).padStart(2, '0')}`;
-      this.#emit(this.now(), { type: 'guest.device', action: 'add', subsystem: 'mdio_bus', name, node: p.path, phyId: id });
-      this.#emit(this.now(), { type: 'guest.device', action: 'bind', subsystem: 'mdio_bus', name, node: p.path, driver: driverName(id), phyId: id });
+      this.#emit(this.now(), {
+        type: 'guest.device',
+        action: 'add',
+        subsystem: 'mdio_bus',
+        name,
+        node: p.path,
+        phyId: id,
+      });
+      this.#emit(this.now(), {
+        type: 'guest.device',
+        action: 'bind',
+        subsystem: 'mdio_bus',
+        name,
+        node: p.path,
+        driver: driverName(id),
+        phyId: id,
+      });
     }
     this.#busState.set(b.path, 'probed');
-    this.#emit(this.now(), { type: 'guest.device', action: 'bind', subsystem: 'platform', name: b.path.slice(b.path.lastIndexOf('/') + 1), node: b.path, driver: busDriver });
+    this.#emit(this.now(), {
+      type: 'guest.device',
+      action: 'bind',
+      subsystem: 'platform',
+      name: b.path.slice(b.path.lastIndexOf('/') + 1),
+      node: b.path,
+      driver: busDriver,
+    });
     for (const p of registered) this.#attach(b, p);
   }
 
@@ -238,6 +270,12 @@ export class ModelGuest implements GuestDriver {
     this.#timers.get(p.path)?.cancel();
     this.#timers.delete(p.path);
     const name = `${b.path.slice(b.path.lastIndexOf('/') + 1)}:${p.address.toString(16).padStart(2, '0')}`;
-    this.#emit(this.now(), { type: 'guest.device', action: 'remove', subsystem: 'mdio_bus', name, node: p.path });
+    this.#emit(this.now(), {
+      type: 'guest.device',
+      action: 'remove',
+      subsystem: 'mdio_bus',
+      name,
+      node: p.path,
+    });
   }
 }

@@ -30,9 +30,17 @@ export function parseScenario(text: string, fileName: string, defaultName = 'sce
       ['timeline'],
       `this is a format-1 scenario (fixed times on a "timeline"); \`mdio-emu scenario migrate ${fileName}\` rewrites it as format ${SCENARIO_FORMAT} (steps that wait for events)`,
     );
-  c.allowOnly(top, [], ['format', 'name', 'description', 'dts', 'settleMs', 'quietMs', 'deadlineMs', 'steps', 'expect']);
+  c.allowOnly(
+    top,
+    [],
+    ['format', 'name', 'description', 'dts', 'settleMs', 'quietMs', 'deadlineMs', 'steps', 'expect'],
+  );
   if (top.format !== undefined && top.format !== SCENARIO_FORMAT)
-    throw source.error('SCN004', ['format'], `this reader knows format ${SCENARIO_FORMAT}, not ${JSON.stringify(top.format)}`);
+    throw source.error(
+      'SCN004',
+      ['format'],
+      `this reader knows format ${SCENARIO_FORMAT}, not ${JSON.stringify(top.format)}`,
+    );
   const stepsJson = c.array(c.required(top, 'steps', []), ['steps']);
   const ids = new Map<string, number>();
   stepsJson.forEach((s, i) => {
@@ -104,7 +112,10 @@ const ACTIONS: Readonly<Record<ActionKind, FieldSpec>> = {
   'pd-overload': { required: { controller: ref, port }, optional: {} },
   'phy-fault': {
     required: { phy: ref, fault: (v, p, c) => c.oneOf(v, p, ['no-response', 'bit-error'] as const) },
-    optional: { reg: (v, p, c) => c.integer(v, p, 0, 31, 'a register number'), xor: (v, p, c) => c.mask16(v, p) },
+    optional: {
+      reg: (v, p, c) => c.integer(v, p, 0, 31, 'a register number'),
+      xor: (v, p, c) => c.mask16(v, p),
+    },
   },
   'phy-fault-clear': { required: { phy: ref }, optional: {} },
 };
@@ -175,12 +186,24 @@ class Checker {
   step(value: unknown, index: number): Step {
     const path = ['steps', index];
     const o = this.object(value, path);
-    const kind = this.oneOf(this.required(o, 'action', path), [...path, 'action'], Object.keys(ACTIONS) as ActionKind[]);
+    const kind = this.oneOf(
+      this.required(o, 'action', path),
+      [...path, 'action'],
+      Object.keys(ACTIONS) as ActionKind[],
+    );
     const spec = ACTIONS[kind];
     this.allowOnly(o, path, ['id', 'after', 'delayMs', 'withinMs', 'action', ...fieldNames(spec)]);
     const action = { kind, ...this.fields(o, path, spec) } as Action;
-    if (action.kind === 'phy-fault' && action.fault === 'bit-error' && (action.reg === undefined || action.xor === undefined))
-      throw this.source.error('SCN003', [...path, action.reg === undefined ? 'reg' : 'xor'], 'a bit-error fault needs both reg and xor');
+    if (
+      action.kind === 'phy-fault' &&
+      action.fault === 'bit-error' &&
+      (action.reg === undefined || action.xor === undefined)
+    )
+      throw this.source.error(
+        'SCN003',
+        [...path, action.reg === undefined ? 'reg' : 'xor'],
+        'a bit-error fault needs both reg and xor',
+      );
     const step: Step = {
       index,
       action,
@@ -196,12 +219,21 @@ class Checker {
     if (typeof value === 'string') {
       const id = this.stepId(value, path);
       if ((this.stepIds.get(id) ?? 0) >= stepIndex)
-        throw this.source.error('SCN006', path, `step "${id}" comes later: a step can only wait for an earlier one`);
+        throw this.source.error(
+          'SCN006',
+          path,
+          `step "${id}" comes later: a step can only wait for an earlier one`,
+        );
       return { kind: 'step', step: id };
     }
     const o = this.object(value, path);
-    const kind = this.oneOf(this.required(o, 'event', path), [...path, 'event'], Object.keys(CONDITIONS) as ConditionKind[]);
-    if (kind === 'step') throw this.source.error('SCN004', [...path, 'event'], 'name the step directly: "after": "<step id>"');
+    const kind = this.oneOf(
+      this.required(o, 'event', path),
+      [...path, 'event'],
+      Object.keys(CONDITIONS) as ConditionKind[],
+    );
+    if (kind === 'step')
+      throw this.source.error('SCN004', [...path, 'event'], 'name the step directly: "after": "<step id>"');
     const spec = CONDITIONS[kind];
     this.allowOnly(o, path, ['event', ...fieldNames(spec)]);
     return { kind, ...this.fields(o, path, spec) } as Condition;
@@ -210,16 +242,27 @@ class Checker {
   expectation(value: unknown, index: number): Expectation {
     const path = ['expect', index];
     const o = this.object(value, path);
-    const kind = this.oneOf(this.required(o, 'kind', path), [...path, 'kind'], Object.keys(EXPECTATIONS) as ExpectationKind[]);
+    const kind = this.oneOf(
+      this.required(o, 'kind', path),
+      [...path, 'kind'],
+      Object.keys(EXPECTATIONS) as ExpectationKind[],
+    );
     const spec = EXPECTATIONS[kind];
     this.allowOnly(o, path, ['kind', 'knownBug', ...fieldNames(spec)]);
     const e = { kind, index, ...this.fields(o, path, spec) } as Expectation;
     if (o.knownBug !== undefined) e.knownBug = this.knownBug(o.knownBug, [...path, 'knownBug']);
     if (e.kind === 'command-output') {
       const target = this.stepIds.get(e.step);
-      const stepJson = target === undefined ? undefined : (getNodeValue(this.source.root) as { steps: Json[] }).steps[target];
+      const stepJson =
+        target === undefined
+          ? undefined
+          : (getNodeValue(this.source.root) as { steps: Json[] }).steps[target];
       if (stepJson?.action !== 'run')
-        throw this.source.error('SCN006', [...path, 'step'], `"${e.step}" is not a run step: only commands have output`);
+        throw this.source.error(
+          'SCN006',
+          [...path, 'step'],
+          `"${e.step}" is not a run step: only commands have output`,
+        );
     }
     return e;
   }
@@ -228,8 +271,16 @@ class Checker {
     const o = this.object(value, path);
     this.allowOnly(o, path, ['kernels', 'bug']);
     const kernels = this.string(this.required(o, 'kernels', path), [...path, 'kernels']);
-    if (!/^\s*(?:(?:>=|<=|>|<|=)?\s*\d+\.\d+(?:\.\d+)?\s*)(?:,\s*(?:>=|<=|>|<|=)?\s*\d+\.\d+(?:\.\d+)?\s*)*$/.test(kernels))
-      throw this.source.error('SCN002', [...path, 'kernels'], `expected version terms such as ">=6.17, <7.3", got "${kernels}"`);
+    if (
+      !/^\s*(?:(?:>=|<=|>|<|=)?\s*\d+\.\d+(?:\.\d+)?\s*)(?:,\s*(?:>=|<=|>|<|=)?\s*\d+\.\d+(?:\.\d+)?\s*)*$/.test(
+        kernels,
+      )
+    )
+      throw this.source.error(
+        'SCN002',
+        [...path, 'kernels'],
+        `expected version terms such as ">=6.17, <7.3", got "${kernels}"`,
+      );
     return { kernels, bug: this.string(this.required(o, 'bug', path), [...path, 'bug']) };
   }
 
@@ -249,19 +300,25 @@ class Checker {
   }
 
   array(value: unknown, path: JsonPath): unknown[] {
-    if (!Array.isArray(value)) throw this.source.error('SCN002', path, `expected an array, got ${describe(value)}`);
+    if (!Array.isArray(value))
+      throw this.source.error('SCN002', path, `expected an array, got ${describe(value)}`);
     return value;
   }
 
   required(o: Json, name: string, path: JsonPath): unknown {
-    if (o[name] === undefined) throw this.source.error('SCN003', [...path, name], `required field "${name}" is missing`);
+    if (o[name] === undefined)
+      throw this.source.error('SCN003', [...path, name], `required field "${name}" is missing`);
     return o[name];
   }
 
   allowOnly(o: Json, path: JsonPath, allowed: readonly string[]): void {
     for (const key of Object.keys(o))
       if (!allowed.includes(key))
-        throw this.source.error('SCN005', [...path, key], `unknown field "${key}" (allowed here: ${allowed.join(', ')})`);
+        throw this.source.error(
+          'SCN005',
+          [...path, key],
+          `unknown field "${key}" (allowed here: ${allowed.join(', ')})`,
+        );
   }
 
   string(value: unknown, path: JsonPath): string {
@@ -271,33 +328,50 @@ class Checker {
   }
 
   boolean(value: unknown, path: JsonPath): boolean {
-    if (typeof value !== 'boolean') throw this.source.error('SCN002', path, `expected true or false, got ${describe(value)}`);
+    if (typeof value !== 'boolean')
+      throw this.source.error('SCN002', path, `expected true or false, got ${describe(value)}`);
     return value;
   }
 
   /** Milliseconds: finite, >= 0, and below a day (a value such as 1e300 is a mistake, not a wait). */
   milliseconds(value: unknown, path: JsonPath): number {
     if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > MAX_MS)
-      throw this.source.error('SCN002', path, `expected milliseconds from 0 to ${MAX_MS}, got ${describe(value)}`);
+      throw this.source.error(
+        'SCN002',
+        path,
+        `expected milliseconds from 0 to ${MAX_MS}, got ${describe(value)}`,
+      );
     return value;
   }
 
   integer(value: unknown, path: JsonPath, min: number, max: number, what: string): number {
     if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max)
-      throw this.source.error('SCN002', path, `expected ${what} from ${min} to ${max}, got ${describe(value)}`);
+      throw this.source.error(
+        'SCN002',
+        path,
+        `expected ${what} from ${min} to ${max}, got ${describe(value)}`,
+      );
     return value;
   }
 
   oneOf<T extends string>(value: unknown, path: JsonPath, allowed: readonly T[]): T {
     if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value))
-      throw this.source.error('SCN004', path, `expected one of ${allowed.map((a) => `"${a}"`).join(', ')}, got ${describe(value)}`);
+      throw this.source.error(
+        'SCN004',
+        path,
+        `expected one of ${allowed.map((a) => `"${a}"`).join(', ')}, got ${describe(value)}`,
+      );
     return value as T;
   }
 
   stepId(value: unknown, path: JsonPath): string {
     const id = this.string(value, path);
     if (!this.stepIds.has(id))
-      throw this.source.error('SCN006', path, `no step has id "${id}" (known: ${[...this.stepIds.keys()].join(', ') || 'none'})`);
+      throw this.source.error(
+        'SCN006',
+        path,
+        `no step has id "${id}" (known: ${[...this.stepIds.keys()].join(', ') || 'none'})`,
+      );
     return id;
   }
 
@@ -305,21 +379,39 @@ class Checker {
   nodeRef(value: unknown, path: JsonPath): string {
     const s = this.string(value, path);
     if (/^&[A-Za-z_][A-Za-z0-9_]*$/.test(s) || /^\/\S*$/.test(s)) return s;
-    throw this.source.error('SCN002', path, `expected a device-tree node as "&label" or "/absolute/path", got "${s}"`);
+    throw this.source.error(
+      'SCN002',
+      path,
+      `expected a device-tree node as "&label" or "/absolute/path", got "${s}"`,
+    );
   }
 
   /** A 32-bit PHY identifier (registers 2 and 3), as a number or a hex string ("0x01410dd1"). */
   phyId(value: unknown, path: JsonPath): number {
-    const n = typeof value === 'string' && /^0x[0-9a-f]{1,8}$/i.test(value) ? Number.parseInt(value.slice(2), 16) : value;
+    const n =
+      typeof value === 'string' && /^0x[0-9a-f]{1,8}$/i.test(value)
+        ? Number.parseInt(value.slice(2), 16)
+        : value;
     if (typeof n !== 'number' || !Number.isInteger(n) || n < 0 || n > 0xffffffff)
-      throw this.source.error('SCN002', path, `expected a 32-bit PHY ID such as "0x01410dd1", got ${describe(value)}`);
+      throw this.source.error(
+        'SCN002',
+        path,
+        `expected a 32-bit PHY ID such as "0x01410dd1", got ${describe(value)}`,
+      );
     return n;
   }
 
   mask16(value: unknown, path: JsonPath): number {
-    const n = typeof value === 'string' && /^0x[0-9a-f]{1,4}$/i.test(value) ? Number.parseInt(value.slice(2), 16) : value;
+    const n =
+      typeof value === 'string' && /^0x[0-9a-f]{1,4}$/i.test(value)
+        ? Number.parseInt(value.slice(2), 16)
+        : value;
     if (typeof n !== 'number' || !Number.isInteger(n) || n <= 0 || n > 0xffff)
-      throw this.source.error('SCN002', path, `expected a non-zero 16-bit mask such as "0x0004", got ${describe(value)}`);
+      throw this.source.error(
+        'SCN002',
+        path,
+        `expected a non-zero 16-bit mask such as "0x0004", got ${describe(value)}`,
+      );
     return n;
   }
 
@@ -328,7 +420,12 @@ class Checker {
     try {
       new RegExp(s, 'm');
     } catch (err) {
-      throw this.source.error('SCN002', path, `not a valid regular expression: ${(err as Error).message}`, err);
+      throw this.source.error(
+        'SCN002',
+        path,
+        `not a valid regular expression: ${(err as Error).message}`,
+        err,
+      );
     }
     return s;
   }

@@ -27,12 +27,21 @@ export function renderReportHtml(r: RunReport): string {
     .map(([k, f]) => `<li><a href="${esc(basename(f))}">${esc(k)}</a></li>`)
     .join('');
   const reports = r.reports
-    .map((k) => `<li><b>${esc(k.title)}</b> at ${fmtMs(k.t)}<br><code>${esc(k.frames.slice(0, 8).join(' ← '))}</code></li>`)
+    .map(
+      (k) =>
+        `<li><b>${esc(k.title)}</b> at ${fmtMs(k.t)}<br><code>${esc(k.frames.slice(0, 8).join(' ← '))}</code></li>`,
+    )
     .join('');
   const deferrals = r.deferrals
-    .map((d) => `<li><code>${esc(d.node)}</code>: ${d.attempts} probe attempt(s) deferred by ${esc(d.driver)}${d.boundAt === undefined ? ', never bound' : `, bound at ${fmtMs(d.boundAt)}`}</li>`)
+    .map(
+      (d) =>
+        `<li><code>${esc(d.node)}</code>: ${d.attempts} probe attempt(s) deferred by ${esc(d.driver)}${d.boundAt === undefined ? ', never bound' : `, bound at ${fmtMs(d.boundAt)}`}</li>`,
+    )
     .join('');
-  const guest = r.guest.kind === 'qemu' ? `Linux ${r.guest.release ?? ''} (${r.guest.kernel}) under QEMU` : 'kernel model';
+  const guest =
+    r.guest.kind === 'qemu'
+      ? `Linux ${r.guest.release ?? ''} (${r.guest.kernel}) under QEMU`
+      : 'kernel model';
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${esc(r.scenario)}: ${r.pass ? 'PASS' : 'FAIL'}</title>
 <style>${CSS}</style></head>
@@ -79,17 +88,68 @@ function renderTimeline(r: RunReport): string {
   const up = r.guestEvents.find((m) => m.lane === 'step')?.t;
   const t0 = Math.max(0, Math.min(...times.filter((t) => up === undefined || t >= up - 2000)));
   const t1 = Math.max(t0 + 1, ...times) + 50;
-  const x = (t: number): number => LABEL + ((Math.min(Math.max(t, t0), t1) - t0) / (t1 - t0)) * (WIDTH - LABEL - 10);
+  const x = (t: number): number =>
+    LABEL + ((Math.min(Math.max(t, t0), t1) - t0) / (t1 - t0)) * (WIDTH - LABEL - 10);
   const lanes: Lane[] = [];
-  lanes.push({ label: 'steps', body: (x) => markLane(r.guestEvents.filter((m) => m.lane === 'step'), x) });
-  lanes.push({ label: 'devices', body: (x) => markLane(r.guestEvents.filter((m) => m.lane === 'device' || m.lane === 'module'), x) });
-  lanes.push({ label: 'deferred probes', body: (x) => markLane(r.guestEvents.filter((m) => m.lane === 'deferral'), x) });
-  lanes.push({ label: 'kernel reports', body: (x) => markLane(r.guestEvents.filter((m) => m.lane === 'report'), x) });
-  for (const l of r.traffic) lanes.push({ label: `${l.kind.toUpperCase()} ${shortPath(l.bus)}`, body: (x) => density(l.times, x, t0, t1, l.kind) });
+  lanes.push({
+    label: 'steps',
+    body: (x) =>
+      markLane(
+        r.guestEvents.filter((m) => m.lane === 'step'),
+        x,
+      ),
+  });
+  lanes.push({
+    label: 'devices',
+    body: (x) =>
+      markLane(
+        r.guestEvents.filter((m) => m.lane === 'device' || m.lane === 'module'),
+        x,
+      ),
+  });
+  lanes.push({
+    label: 'deferred probes',
+    body: (x) =>
+      markLane(
+        r.guestEvents.filter((m) => m.lane === 'deferral'),
+        x,
+      ),
+  });
+  lanes.push({
+    label: 'kernel reports',
+    body: (x) =>
+      markLane(
+        r.guestEvents.filter((m) => m.lane === 'report'),
+        x,
+      ),
+  });
+  for (const l of r.traffic)
+    lanes.push({
+      label: `${l.kind.toUpperCase()} ${shortPath(l.bus)}`,
+      body: (x) => density(l.times, x, t0, t1, l.kind),
+    });
   for (const p of r.psePorts)
-    lanes.push({ label: `PSE ${shortPath(p.controller)} #${p.port}`, body: (x) => segments(p.changes.map((c) => ({ t: c.t, v: c.state })), x, t1, PSE_COLOURS) });
+    lanes.push({
+      label: `PSE ${shortPath(p.controller)} #${p.port}`,
+      body: (x) =>
+        segments(
+          p.changes.map((c) => ({ t: c.t, v: c.state })),
+          x,
+          t1,
+          PSE_COLOURS,
+        ),
+    });
   for (const l of r.links)
-    lanes.push({ label: `link ${shortPath(l.phy)}`, body: (x) => segments(l.changes.map((c) => ({ t: c.t, v: c.up ? 'up' : 'down' })), x, t1, LINK_COLOURS) });
+    lanes.push({
+      label: `link ${shortPath(l.phy)}`,
+      body: (x) =>
+        segments(
+          l.changes.map((c) => ({ t: c.t, v: c.up ? 'up' : 'down' })),
+          x,
+          t1,
+          LINK_COLOURS,
+        ),
+    });
   lanes.push({
     label: 'expectations',
     body: (x) =>
@@ -110,7 +170,10 @@ function renderTimeline(r: RunReport): string {
     )
     .join('\n');
   const ticks = axisTicks(t0, t1)
-    .map((t) => `<g class="tick"><line x1="${x(t).toFixed(1)}" x2="${x(t).toFixed(1)}" y1="0" y2="${lanes.length * LANE}"/><text x="${x(t).toFixed(1)}" y="${lanes.length * LANE + 14}">${fmtAxis(t)}</text></g>`)
+    .map(
+      (t) =>
+        `<g class="tick"><line x1="${x(t).toFixed(1)}" x2="${x(t).toFixed(1)}" y1="0" y2="${lanes.length * LANE}"/><text x="${x(t).toFixed(1)}" y="${lanes.length * LANE + 14}">${fmtAxis(t)}</text></g>`,
+    )
     .join('');
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" role="img" aria-label="run timeline">${ticks}${body}</svg>`;
 }
@@ -126,7 +189,13 @@ function markLane(marks: readonly TimelineMark[], x: (t: number) => number): str
 }
 
 /** Accesses per bin as a strip whose darkness grows with the count: a burst reads at a glance. */
-function density(times: readonly number[], x: (t: number) => number, t0: number, t1: number, kind: string): string {
+function density(
+  times: readonly number[],
+  x: (t: number) => number,
+  t0: number,
+  t1: number,
+  kind: string,
+): string {
   const bins = 200;
   const counts = new Array<number>(bins).fill(0);
   for (const t of times) {
@@ -139,15 +208,26 @@ function density(times: readonly number[], x: (t: number) => number, t0: number,
     .map((c, i) => {
       if (c === 0) return '';
       const from = t0 + ((t1 - t0) * i) / bins;
-      return `<rect class="density ${kind}" x="${(x(from)).toFixed(1)}" y="4" width="${Math.max(1, w).toFixed(1)}" height="${LANE - 8}" fill-opacity="${(0.15 + (0.85 * c) / max).toFixed(2)}"><title>${c} ${kind.toUpperCase()} transaction(s) from ${fmtMs(from)}</title></rect>`;
+      return `<rect class="density ${kind}" x="${x(from).toFixed(1)}" y="4" width="${Math.max(1, w).toFixed(1)}" height="${LANE - 8}" fill-opacity="${(0.15 + (0.85 * c) / max).toFixed(2)}"><title>${c} ${kind.toUpperCase()} transaction(s) from ${fmtMs(from)}</title></rect>`;
     })
     .join('');
 }
 
-const PSE_COLOURS: Readonly<Record<string, string>> = { delivering: '#2e9e44', searching: '#b9b9b9', disabled: '#555', 'over-budget': '#e0a000', fault: '#d33' };
+const PSE_COLOURS: Readonly<Record<string, string>> = {
+  delivering: '#2e9e44',
+  searching: '#b9b9b9',
+  disabled: '#555',
+  'over-budget': '#e0a000',
+  fault: '#d33',
+};
 const LINK_COLOURS: Readonly<Record<string, string>> = { up: '#2e9e44', down: '#bbb' };
 
-function segments(changes: readonly { t: number; v: string }[], x: (t: number) => number, t1: number, colours: Readonly<Record<string, string>>): string {
+function segments(
+  changes: readonly { t: number; v: string }[],
+  x: (t: number) => number,
+  t1: number,
+  colours: Readonly<Record<string, string>>,
+): string {
   return changes
     .map((c, i) => {
       const end = changes[i + 1]?.t ?? t1;
@@ -160,7 +240,10 @@ function segments(changes: readonly { t: number; v: string }[], x: (t: number) =
 function axisTicks(t0: number, t1: number): number[] {
   const span = t1 - t0;
   const raw = span / 8;
-  const step = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000, 50000, 100000].find((s) => s >= raw) ?? raw;
+  const step =
+    [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000, 50000, 100000].find(
+      (s) => s >= raw,
+    ) ?? raw;
   const out: number[] = [];
   for (let t = Math.ceil(t0 / step) * step; t <= t1; t += step) out.push(t);
   return out;

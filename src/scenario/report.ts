@@ -33,6 +33,15 @@ export interface RunReport {
   links: { phy: string; changes: { t: number; up: boolean }[] }[];
   /** Per device that deferred: how many probe attempts were deferred before it bound (the probe-retry storm). */
   deferrals: { node: string; driver: string; attempts: number; boundAt?: number }[];
+  /** Every driver binding to a device-tree node the guest reported, in time order. */
+  bindings: {
+    node: string;
+    subsystem: string;
+    name: string;
+    driver: string;
+    t: number;
+    unboundAt?: number;
+  }[];
   /** Kernel reports with their first frames. */
   reports: { t: number; report: string; title: string; function?: string; frames: string[] }[];
   /** Files next to the report: console log, traces, captures. */
@@ -42,8 +51,7 @@ export interface RunReport {
 }
 
 export type GuestInfo =
-  | { kind: 'kernel-model' }
-  | { kind: 'qemu'; kernel: string; release?: string; variant?: string };
+  { kind: 'kernel-model' } | { kind: 'qemu'; kernel: string; release?: string; variant?: string };
 
 export interface TimelineMark {
   t: number;
@@ -86,15 +94,28 @@ export function buildReport(i: ReportInput): RunReport {
     psePorts: psePorts(log.events),
     links: links(log.events),
     deferrals: [...log.deferrals].map(([node, list]) => {
-      const last = list.at(-1);
-      const bound = log.bindings.get(node)?.find((b) => b.driver === last?.driver && b.t >= (last?.t ?? 0));
+      // A deferral is only recorded with its list, so the list is never empty.
+      const last = list[list.length - 1] as (typeof list)[number];
+      const bound = log.bindings.get(node)?.find((b) => b.driver === last.driver && b.t >= last.t);
       return {
         node,
-        driver: last?.driver ?? '',
+        driver: last.driver,
         attempts: list.length,
         ...(bound ? { boundAt: round(bound.t) } : {}),
       };
     }),
+    bindings: [...log.bindings]
+      .flatMap(([node, list]) =>
+        list.map((b) => ({
+          node,
+          subsystem: b.subsystem,
+          name: b.name,
+          driver: b.driver,
+          t: round(b.t),
+          ...(b.unboundAt === undefined ? {} : { unboundAt: round(b.unboundAt) }),
+        })),
+      )
+      .sort((a, b) => a.t - b.t),
     reports: log.reports.map((r) => ({
       t: round(r.t),
       report: r.report,
@@ -129,31 +150,58 @@ function marks(events: readonly TimedEvent[]): TimelineMark[] {
         out.push({ t: at, lane: 'step', label: `step ${e.step} starts` });
         break;
       case 'step.done':
-        out.push({ t: at, lane: 'step', label: `step ${e.step} ${e.ok ? 'done' : 'failed'}`, ...(e.detail ? { detail: e.detail } : {}), severity: e.ok ? 'info' : 'error' });
+        out.push({
+          t: at,
+          lane: 'step',
+          label: `step ${e.step} ${e.ok ? 'done' : 'failed'}`,
+          ...(e.detail ? { detail: e.detail } : {}),
+          severity: e.ok ? 'info' : 'error',
+        });
         break;
       case 'guest.device':
-        if (e.action === 'bind' || e.action === 'add' || e.action === 'remove' || e.action === 'unbind')
-          out.push({
-            t: at,
-            lane: 'device',
-            label: `${e.action} ${e.subsystem}:${e.name}${e.driver ? ` (${e.driver})` : ''}`,
-            ...(e.node === undefined ? {} : { detail: e.node }),
-          });
+        out.push({
+          t: at,
+          lane: 'device',
+          label: `${e.action} ${e.subsystem}:${e.name}${e.driver ? ` (${e.driver})` : ''}`,
+          ...(e.node === undefined ? {} : { detail: e.node }),
+        });
         break;
       case 'guest.deferred':
-        out.push({ t: at, lane: 'deferral', label: `${e.driver} deferred ${e.name}`, ...(e.node === undefined ? {} : { detail: e.node }), severity: 'warn' });
+        out.push({
+          t: at,
+          lane: 'deferral',
+          label: `${e.driver} deferred ${e.name}`,
+          ...(e.node === undefined ? {} : { detail: e.node }),
+          severity: 'warn',
+        });
         break;
       case 'guest.report':
-        out.push({ t: at, lane: 'report', label: e.title, detail: e.frames.slice(0, 6).join(' < '), severity: e.fatal || e.report !== 'warning' ? 'error' : 'warn' });
+        out.push({
+          t: at,
+          lane: 'report',
+          label: e.title,
+          detail: e.frames.slice(0, 6).join(' < '),
+          severity: e.fatal || e.report !== 'warning' ? 'error' : 'warn',
+        });
         break;
       case 'guest.pse':
-        out.push({ t: at, lane: 'module', label: `PSE ${e.controller} ${e.registered ? 'registered' : 'unregistered'}` });
+        out.push({
+          t: at,
+          lane: 'module',
+          label: `PSE ${e.controller} ${e.registered ? 'registered' : 'unregistered'}`,
+        });
         break;
       case 'board.action':
         out.push({ t: at, lane: 'step', label: describeAction(e.action) });
         break;
       case 'run.end':
-        out.push({ t: at, lane: 'step', label: `run ends: ${e.reason}`, detail: e.detail, severity: e.reason === 'settled' ? 'info' : 'error' });
+        out.push({
+          t: at,
+          lane: 'step',
+          label: `run ends: ${e.reason}`,
+          detail: e.detail,
+          severity: e.reason === 'settled' ? 'info' : 'error',
+        });
         break;
       default:
         break;

@@ -43,6 +43,8 @@ export class RunLog {
   readonly pseRegistered = new Map<string, boolean>();
   readonly phyLink = new Map<string, boolean>();
   readonly stalePse = new Map<string, string>();
+  /** The PHY model's link, as its last change left it. */
+  readonly modelLink = new Map<string, At & { up: boolean }>();
   /** Guest time of the last event that shows the guest doing something (not MDIO polling, not a heartbeat). */
   lastActivity = 0;
   /** Latest guest time seen. */
@@ -73,7 +75,8 @@ export class RunLog {
     this.events.push({ t, event });
     if (this.#frozen) return;
     if (t > this.now) this.now = t;
-    if (event.type.startsWith('guest.') || event.type.startsWith('step.')) this.lastActivity = Math.max(this.lastActivity, t);
+    if (event.type.startsWith('guest.') || event.type.startsWith('step.'))
+      this.lastActivity = Math.max(this.lastActivity, t);
     this.#index(t, event);
   }
 
@@ -111,6 +114,9 @@ export class RunLog {
       case 'mdio.read':
       case 'mdio.write':
         return this.#mdio(t, e);
+      case 'phy.link':
+        this.modelLink.set(e.phy, { t, up: e.up });
+        return;
       default:
         return;
     }
@@ -122,7 +128,11 @@ export class RunLog {
       const list = this.registrations.get(e.node) ?? [];
       const open = list.findLast((r) => r.removedAt === undefined);
       if (e.action === 'add')
-        push(this.registrations, e.node, { t, name: e.name, ...(e.phyId === undefined ? {} : { phyId: e.phyId }) });
+        push(this.registrations, e.node, {
+          t,
+          name: e.name,
+          ...(e.phyId === undefined ? {} : { phyId: e.phyId }),
+        });
       else if (e.action === 'remove' && open) open.removedAt = t;
       else if (e.action === 'bind' && open && e.driver !== undefined) {
         open.driver = e.driver;

@@ -47,7 +47,8 @@ export function runInModel(file: ScenarioFile, options: ModelRunOptions = {}): R
   // A USB device whose first USB step plugs it in starts unplugged.
   for (const d of board.usb) {
     const first = scenario.steps.find(
-      (s) => (s.action.kind === 'usb-connect' || s.action.kind === 'usb-disconnect') && s.action.device === d.path,
+      (s) =>
+        (s.action.kind === 'usb-connect' || s.action.kind === 'usb-disconnect') && s.action.device === d.path,
     );
     if (first?.action.kind === 'usb-connect') d.setAttached(false);
   }

@@ -91,8 +91,8 @@ interface ExpectationBase {
 export type Expectation = ExpectationBase &
   (
     | /** The PHY's DT node got an MDIO device; optionally with this PHY ID and a driver whose name contains `driver`. */
-    { kind: 'phy-registered'; phy: NodeRef; phyId?: number; driver?: string }
-    /** The PHY never got an MDIO device (before step `before`, or during the whole run). */
+      { kind: 'phy-registered'; phy: NodeRef; phyId?: number; driver?: string }
+      /** The PHY never got an MDIO device (before step `before`, or during the whole run). */
     | { kind: 'phy-not-registered'; phy: NodeRef; before?: string }
     /** The device's probe was deferred and it had not bound by then: just before step `before`, or at the end. */
     | { kind: 'probe-deferred'; device: NodeRef; before?: string }
