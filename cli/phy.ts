@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { findMdioBuses } from '../src/bindings/mdio.js';
 import { VirtualClock } from '../src/clock.js';
-import { MdioEmulation } from '../src/mdio/emulation.js';
+import { MdioEmulation } from '../src/board/emulation.js';
 import type { Phy } from '../src/phy/index.js';
 import { loadTree } from './pse.js';
 import { ExitCodeError } from './run.js';

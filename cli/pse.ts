@@ -1,37 +1,13 @@
-import { readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { loadTreeFile } from '../src/board/load.js';
+import { QEMU_VIRT_STUB_BASE } from '../src/scenario/qemu-virt-stub.js';
 import type { Command } from 'commander';
 import { checkPseBindings, formatPseMap, hasErrors } from '../src/bindings/pse.js';
-import { compileDts } from '../src/dts/compile.js';
-import { formatDiagnostic } from '../src/dts/diagnostics.js';
-import { readDtb } from '../src/dts/dtb-read.js';
 import type { DeviceTree } from '../src/dts/tree.js';
 import { ExitCodeError } from './run.js';
 
-const FDT_MAGIC = 0xd00dfeed;
-
-/** Reads FILE as a DTB when it starts with the FDT magic, otherwise compiles it as DTS source. */
+/** A DTS or DTB file the user named (a QEMU fragment compiles onto the stand-in for QEMU's virt tree). */
 export function loadTree(file: string): DeviceTree {
-  const bytes = new Uint8Array(readFileSync(file));
-  if (bytes.length >= 4 && new DataView(bytes.buffer, bytes.byteOffset).getUint32(0) === FDT_MAGIC)
-    return readDtb(bytes);
-  const base = dirname(file);
-  const result = compileDts(bytes, {
-    fileName: file,
-    host: {
-      readFile: (p) => {
-        try {
-          return new Uint8Array(readFileSync(resolve(base, p)));
-        } catch {
-          return undefined;
-        }
-      },
-    },
-  });
-  if (!result.ok || !result.tree) {
-    throw new ExitCodeError(1, result.diagnostics.map((d) => formatDiagnostic(d, result.files)).join('\n'));
-  }
-  return result.tree;
+  return loadTreeFile(file, { base: QEMU_VIRT_STUB_BASE }).tree;
 }
 
 export function register(program: Command): void {

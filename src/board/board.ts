@@ -10,7 +10,7 @@ import { InputError } from '../diagnostics/index.js';
 import { getProperty, nodePath, stringsOf, walk, type DeviceTree } from '../dts/tree.js';
 import type { FaultHandle, MdioBus } from '../mdio/index.js';
 import type { FrameReceiver } from '../net/frame.js';
-import { ALL_MODES, type LinkMode, type LinkPartner, type Phy } from '../phy/index.js';
+import { ALL_MODES, type LinkMode, type LinkPartner, type Phy, type PhyTiming } from '../phy/index.js';
 import { ControllerLifecycle, PseControllerModel, pd, type DetectionSignature } from '../pse/index.js';
 import { Tracer } from '../regs/index.js';
 import { ACTION_SIDE, type Action, type GuestAction, type HardwareAction } from './actions.js';
@@ -71,6 +71,8 @@ export interface BoardOptions {
   readonly beforeDeviceAccess?: () => void;
   /** A tap for every frame on a USB Ethernet adapter's wire, both directions (a pcap file). */
   readonly frameTap?: (devicePath: string) => FrameReceiver | undefined;
+  /** PHY timings (autoneg, reset) other than the models' defaults, for tests. */
+  readonly timing?: Partial<PhyTiming>;
 }
 
 /** Modules of the PSE drivers by controller kind (drivers/net/pse-pd/Makefile; the generic core is built in). */
@@ -132,6 +134,7 @@ export class Board {
       clock,
       trace: this.events,
       ...('partner' in options ? { partner: options.partner } : {}),
+      ...(options.timing ? { timing: options.timing } : {}),
     });
     this.mdio = built.map(({ info, bus, phys }) => {
       const boardPhys: BoardPhy[] = [];
