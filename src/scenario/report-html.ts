@@ -232,7 +232,7 @@ function segments(
     .map((c, i) => {
       const end = changes[i + 1]?.t ?? t1;
       const text = `${fmtMs(c.t)}: ${c.v}`;
-      return `<g class="mark seg" data-detail="${esc(text)}"><rect x="${x(c.t).toFixed(1)}" y="5" width="${Math.max(1, x(end) - x(c.t)).toFixed(1)}" height="${LANE - 10}" fill="${colours[c.v] ?? '#888'}"/><title>${esc(text)}</title></g>`;
+      return `<g class="mark seg" data-detail="${esc(text)}"><rect x="${x(c.t).toFixed(1)}" y="5" width="${Math.max(1, x(end) - x(c.t)).toFixed(1)}" height="${LANE - 10}" style="fill:${colours[c.v] ?? '#888'}"/><title>${esc(text)}</title></g>`;
     })
     .join('');
 }
