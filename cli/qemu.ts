@@ -5,6 +5,7 @@ import { runQemuScenario } from '../src/qemu/run.js';
 import { readGuestRelease } from '../src/qemu/guest-modules.js';
 import { formatRunReport } from './report-output.js';
 import { repoRoot } from '../src/qemu/initramfs.js';
+import { registerStress } from './qemu-stress.js';
 import { ExitCodeError } from './run.js';
 
 /** `mdio-emu qemu kernel|run|demo`: a real Linux 6.1 guest under stock QEMU talking to the emulator. */
@@ -12,6 +13,7 @@ export function register(program: Command): void {
   const qemu = program
     .command('qemu')
     .description('boot a real Linux guest under QEMU against emulated USB devices');
+  registerStress(qemu);
 
   qemu
     .command('kernel')
