@@ -81,7 +81,14 @@ export class RegisterMap {
       throw new RangeError(
         `${this.name}: register 0x${address.toString(16)}${options.page === undefined ? '' : ` page ${options.page}`} defined twice`,
       );
-    const reg = new Register(address, name, resetValue, options.page, this.#ctx, options.width ?? this.#width);
+    const reg = new Register(
+      address,
+      name,
+      resetValue,
+      options.page,
+      this.#ctx,
+      options.width ?? this.#width,
+    );
     if (this.#bytes) {
       for (let b = 0; b < reg.bytes; b++) {
         const other = this.#bytes.get(key + b)?.register;

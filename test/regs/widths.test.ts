@@ -28,10 +28,7 @@ test('8-bit registers: fields must fit 8 bits, writes and reads are 8 bits wide'
 
 test('32-bit registers: bit 31 is an ordinary bit, values are unsigned, w1c and cor work on the top bit', (t) => {
   const { map } = byteMap('little', 32);
-  map
-    .define(0x00, 'INT_STS', 0)
-    .flag(31, 'TOP', 'w1c')
-    .field(0, 31, 'LOW', 'cor');
+  map.define(0x00, 'INT_STS', 0).flag(31, 'TOP', 'w1c').field(0, 31, 'LOW', 'cor');
   map.define(0x04, 'DATA', 0xdead_beef).field(0, 32, 'V', 'rw');
   t.is(map.read(0x04), 0xdead_beef);
   t.true(map.read(0x04) > 0, 'unsigned');
