@@ -1,3 +1,5 @@
+import { InputError } from '../diagnostics/index.js';
+
 /**
  * A powered device (PD) on the far end of a cable, as a PSE sees it during IEEE 802.3 clause 33/145
  * detection (signature resistance) and classification (class 0-8), then as a load once powered.
@@ -31,14 +33,12 @@ export const CLASS_POWER_MW: readonly number[] = [
   15_400, 4_000, 7_000, 15_400, 30_000, 45_000, 60_000, 75_000, 90_000,
 ];
 
-export class PoweredDeviceError extends RangeError {
-  override readonly name = 'ConfigError';
-  readonly code = 'PSE_PD';
-}
+/** A powered device described with values no PD has (PSE2001). */
+export class PoweredDeviceError extends InputError {}
 
 function checkClass(pdClass: number, max: number, what: string): void {
   if (!Number.isInteger(pdClass) || pdClass < 0 || pdClass > max)
-    throw new PoweredDeviceError(`${what} ${pdClass} is not a class 0-${max}`);
+    throw new PoweredDeviceError('PSE2001', `${what} ${pdClass} is not a class 0-${max}`);
 }
 
 /** A single-signature PD of `pdClass`, drawing 80% of its class power unless told otherwise. */
