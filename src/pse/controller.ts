@@ -94,6 +94,12 @@ export interface PseControllerModelOptions {
   readonly requestMw?: (device: PoweredDevice) => number;
   /** pcdev->nr_lines: the priority range (0 to nr_lines - 1); default the PI count (tps23881 has 8). */
   readonly nrLines?: number;
+  /**
+   * Model 7.2's pse_pi_disable literally: it clears admin_state_enabled only after _pse_pi_disable has retried
+   * the domain, and that retry finds the PI being disabled still admin-enabled, with its PD detected and no
+   * power, so it powers it again. Default false: the admin flag clears first, as the code intends.
+   */
+  readonly reenableOnAdminDisable?: boolean;
 }
 
 /** tps23881_power_class_table by class: what the 7.2 driver asks the framework to allocate. */
@@ -122,6 +128,7 @@ export class PseControllerModel {
   private readonly listeners = new Set<(e: PseEvent) => void>();
   private readonly requestMw: (device: PoweredDevice) => number;
   private readonly nrLines: number;
+  private readonly reenableOnAdminDisable: boolean;
   /** Nesting depth of deliver() per PI: the kernel re-enters it through the domain retry. */
   private readonly delivering = new Map<number, number>();
   /** Set once pse_core would have recursed without bound: the kernel's state is lost from then on. */
@@ -137,6 +144,7 @@ export class PseControllerModel {
     this.domains = domains.map((d) => ({ budgetMw: d.budgetMw, allocatedMw: 0 }));
     this.requestMw = options.requestMw ?? ((d) => CLASS_POWER_MW[d.pdClass] ?? 0);
     this.nrLines = options.nrLines ?? piCount;
+    this.reenableOnAdminDisable = options.reenableOnAdminDisable ?? false;
     this.pis = Array.from({ length: piCount }, (_, i) => {
       const domain = domains.findIndex((d) => d.pis.includes(i));
       return {
@@ -173,7 +181,8 @@ export class PseControllerModel {
   setAdminState(index: number, enabled: boolean): void {
     const pi = this.pi(index);
     if (!enabled) {
-      if (pi.hwEnabled || pi.adminEnabled) this.disable(index, 'admin');
+      if (!this.reenableOnAdminDisable) pi.adminEnabled = false;
+      if (pi.hwEnabled || pi.domain !== undefined) this.disable(index, 'admin');
       pi.adminEnabled = false;
       return;
     }

@@ -91,3 +91,30 @@ test('priority preemption for a PI at a higher index: 7.2 pse_core recurses unti
   t.throws(() => r.plug(1), { instanceOf: KernelStackOverflow });
   t.true(r.oracle.unboundedRecursion, 'the framework-level model predicts it');
 });
+
+test('admin disable of a powered PI: 7.2 retries the domain before clearing the admin flag, so the PI powers again', (t) => {
+  const r = rig();
+  t.is(r.core.enable(0), 0);
+  r.plug(0);
+  t.deepEqual(r.delivering(), [1, 0]);
+  // pse_pi_disable -> _pse_pi_disable (PWOFF, budget freed, pse_pw_d_retry_power_delivery: PI 0 is still
+  // admin-enabled with a PD detected and no power, so it is delivered again) -> admin_state_enabled = 0.
+  t.is(r.core.disableAdmin(0), 0);
+  t.false(r.core.pi[0]!.adminStateEnabled);
+  t.deepEqual(r.delivering(), [1, 0], 'the port is powered although ethtool now reports admin disabled');
+  t.is(r.core.usedMw, 30_000);
+  const kernel = new PseControllerModel(2, 45_000, { nrLines: 8, reenableOnAdminDisable: true });
+  kernel.attachPd(0, pd(4, 20_000));
+  kernel.setAdminState(0, true);
+  kernel.setAdminState(0, false);
+  t.like(
+    kernel.kernelView(0),
+    { c33AdminState: 'disabled', c33PwStatus: 'delivering' },
+    'the model predicts it',
+  );
+  const intended = new PseControllerModel(2, 45_000);
+  intended.attachPd(0, pd(4, 20_000));
+  intended.setAdminState(0, true);
+  intended.setAdminState(0, false);
+  t.like(intended.kernelView(0), { c33AdminState: 'disabled', c33PwStatus: 'disabled' });
+});
