@@ -139,6 +139,14 @@ export class Register {
     return (~this.#declared & this.#all) >>> 0;
   }
 
+  /**
+   * The stored bits alone (no computed fields, latches or fixed reset bits): what a computed field may read of
+   * its own register without recursing into `peek()` (LAN7801 MAC_RX.RXD follows MAC_RX.RXEN).
+   */
+  get stored(): number {
+    return this.#stored;
+  }
+
   /** The value a read would return, without read side effects. */
   peek(): number {
     this.sample();
