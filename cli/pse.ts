@@ -40,11 +40,15 @@ export function register(program: Command): void {
     .command('map')
     .argument('<file>', 'device tree, DTS source or DTB')
     .option('--json', 'print the resolved map and findings as JSON')
+    .option('--kernel <version>', "also check what this Linux version's PSE drivers require (e.g. 7.2)")
     .description(
-      'print each PHY node with the PSE controller, PI and pairsets its `pses` resolves to; exit 1 on a wrong binding',
+      'print each PHY node with the PSE controller, PI and pairsets its `pses` resolves to, and the USB-I2C bridge ' +
+        '(CP2112, CP2615) a controller sits behind; exit 1 on a wrong binding',
     )
-    .action((file: string, opts: { json?: boolean }) => {
-      const report = checkPseBindings(loadTree(file).root);
+    .action((file: string, opts: { json?: boolean; kernel?: string }) => {
+      const report = checkPseBindings(loadTree(file).root, {
+        ...(opts.kernel !== undefined ? { kernel: parseKernelVersion(opts.kernel) } : {}),
+      });
       if (opts.json) {
         process.stdout.write(
           `${JSON.stringify({ links: report.links, controllers: report.controllers, diagnostics: report.diagnostics.map(({ span: _span, ...d }) => d) }, null, 2)}\n`,
@@ -60,4 +64,11 @@ export function register(program: Command): void {
         throw new ExitCodeError(1, `mdio-emu: PSE binding errors in ${paths.join(', ')}`);
       }
     });
+}
+
+/** "7.2" or "6.17.3" to [major, minor]. */
+export function parseKernelVersion(text: string): [number, number] {
+  const m = /^(\d+)\.(\d+)(\.\d+)?$/.exec(text);
+  if (!m) throw new ExitCodeError(2, `mdio-emu: --kernel wants a version such as 7.2, got "${text}"`);
+  return [Number(m[1]), Number(m[2])];
 }
