@@ -1,7 +1,8 @@
-import { readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { checkPseBindings, formatPseMap, hasErrors } from '../src/bindings/pse.js';
+import { TPS23881_FIRMWARE_FILES, generateTps23881Firmware } from '../src/pse/tps23881-firmware.js';
 import { compileDts } from '../src/dts/compile.js';
 import { formatDiagnostic } from '../src/dts/diagnostics.js';
 import { readDtb } from '../src/dts/dtb-read.js';
@@ -62,6 +63,22 @@ export function register(program: Command): void {
           ...new Set(report.diagnostics.filter((d) => d.severity === 'error').map((d) => d.path)),
         ];
         throw new ExitCodeError(1, `mdio-emu: PSE binding errors in ${paths.join(', ')}`);
+      }
+    });
+  pse
+    .command('firmware')
+    .argument('<dir>', "a firmware root: the guest's /lib/firmware is built from it")
+    .description(
+      'write the TPS23881 parity and SRAM images the tps23881 driver requests (ti/tps23881/...-14.bin): ' +
+        "mdio-emu's own stand-ins, the very bytes the emulated chip accepts",
+    )
+    .action((dir: string) => {
+      const images = generateTps23881Firmware();
+      for (const [part, rel] of Object.entries(TPS23881_FIRMWARE_FILES) as ['parity' | 'sram', string][]) {
+        const file = join(dir, rel);
+        mkdirSync(dirname(file), { recursive: true });
+        writeFileSync(file, images[part]);
+        process.stdout.write(`${file}\t${images[part].length} bytes\n`);
       }
     });
 }

@@ -98,3 +98,18 @@ test('pse map --kernel 7.2 warns about a TPS23881 without an interrupt; a bad ve
   t.is(cli('pse', 'map', '--kernel', '7.2', join(fixtures, 'pse-cp2112-tps23881.dts')).stderr, '');
   t.is(cli('pse', 'map', '--kernel', 'seven', join(fixtures, 'pse-tps23881.dts')).status, 2);
 });
+
+test('pse firmware writes the two files the tps23881 driver requests, byte for byte what the model accepts', async (t) => {
+  const { generateTps23881Firmware } = await import('../../src/pse/tps23881-firmware.js');
+  const { readFileSync } = await import('node:fs');
+  const dir = mkdtempSync(join(tmpdir(), 'tps-fw-'));
+  try {
+    const r = cli('pse', 'firmware', dir);
+    t.is(r.status, 0, r.stderr);
+    const fw = generateTps23881Firmware();
+    t.deepEqual(new Uint8Array(readFileSync(join(dir, 'ti/tps23881/tps23881-parity-14.bin'))), fw.parity);
+    t.deepEqual(new Uint8Array(readFileSync(join(dir, 'ti/tps23881/tps23881-sram-14.bin'))), fw.sram);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
