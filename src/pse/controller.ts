@@ -14,6 +14,12 @@ import { CLASS_POWER_MW, type PoweredDevice } from './powered-device.js';
  *   priority (higher numbers, from nr_lines down to one below this PI's) are turned off with an over-budget
  *   notification, and if that is not enough the PI stays admin-enabled but unpowered until budget is freed.
  * - Every disable returns budget and retries the domain's pending PIs in index order.
+ * - The controller forgets a port's classification when the port is switched off (tps23881's PWOFF "resets
+ *   lots of register") and classifies it again some time later, reported by a later interrupt. Until then
+ *   pi_get_pw_req fails (-ERANGE), so the retry inside a disable cannot power the PI it just turned off.
+ * - 7.2's pse_set_config_isr returns early on any notification holding ETHTOOL_C33_PSE_EVENT_DETECTION (it tests
+ *   `notifs & PSE_BUDGET_EVAL_STRAT_DYNAMIC`, and both are 1 << 2): a classification reported in the same
+ *   interrupt as its detection is dropped, and that PI is never powered (`detectionWithClassification`).
  */
 export type PiPowerState = 'disabled' | 'searching' | 'delivering' | 'over-budget';
 export type PiDetection = 'none' | 'valid' | 'invalid';
@@ -70,12 +76,7 @@ export type PseEvent =
   | { type: 'pse.over-budget'; pi: number; requestedMw: number; availableMw: number }
   | { type: 'pse.pd-removed'; pi: number }
   /** A notification pse_core queues for ethtool netlink (ETHTOOL_MSG_PSE_NTF). */
-  | { type: 'pse.notify'; pi: number; events: readonly PseNotification[] }
-  /**
-   * pse_core re-entered the power delivery of a PI from inside that PI's own budget allocation: the kernel
-   * recurses without bound (see PseControllerModel.deliver). The model stops there; the kernel overflows its stack.
-   */
-  | { type: 'pse.unbounded-recursion'; pi: number };
+  | { type: 'pse.notify'; pi: number; events: readonly PseNotification[] };
 
 export interface PowerDomain {
   /** The supply's power budget in mW (`regulator-power-budget-milliwatt`). */
@@ -95,11 +96,11 @@ export interface PseControllerModelOptions {
   /** pcdev->nr_lines: the priority range (0 to nr_lines - 1); default the PI count (tps23881 has 8). */
   readonly nrLines?: number;
   /**
-   * Model 7.2's pse_pi_disable literally: it clears admin_state_enabled only after _pse_pi_disable has retried
-   * the domain, and that retry finds the PI being disabled still admin-enabled, with its PD detected and no
-   * power, so it powers it again. Default false: the admin flag clears first, as the code intends.
+   * The controller reports a classification in the same interrupt as its detection (tps23881 with both results
+   * in one DETECTION EVENT read: the model's default timing, or an interrupt slower than the classification).
+   * 7.2 then drops the notification and never powers the PI. Default false: separate interrupts.
    */
-  readonly reenableOnAdminDisable?: boolean;
+  readonly detectionWithClassification?: boolean;
 }
 
 /** tps23881_power_class_table by class: what the 7.2 driver asks the framework to allocate. */
@@ -114,6 +115,8 @@ interface Pi {
   pdClass: number | undefined;
   /** isr_pd_detected: a classification was reported and no disconnection since. */
   pdDetected: boolean;
+  /** The controller holds a classification result for the port (lost when the port is switched off). */
+  classified: boolean;
   /** Powered by the controller (the chip's power-enable and power-good bits). */
   hwEnabled: boolean;
   allocatedMw: number;
@@ -128,11 +131,7 @@ export class PseControllerModel {
   private readonly listeners = new Set<(e: PseEvent) => void>();
   private readonly requestMw: (device: PoweredDevice) => number;
   private readonly nrLines: number;
-  private readonly reenableOnAdminDisable: boolean;
-  /** Nesting depth of deliver() per PI: the kernel re-enters it through the domain retry. */
-  private readonly delivering = new Map<number, number>();
-  /** Set once pse_core would have recursed without bound: the kernel's state is lost from then on. */
-  unboundedRecursion = false;
+  private readonly together: boolean;
 
   constructor(
     piCount: number,
@@ -144,7 +143,7 @@ export class PseControllerModel {
     this.domains = domains.map((d) => ({ budgetMw: d.budgetMw, allocatedMw: 0 }));
     this.requestMw = options.requestMw ?? ((d) => CLASS_POWER_MW[d.pdClass] ?? 0);
     this.nrLines = options.nrLines ?? piCount;
-    this.reenableOnAdminDisable = options.reenableOnAdminDisable ?? false;
+    this.together = options.detectionWithClassification ?? false;
     this.pis = Array.from({ length: piCount }, (_, i) => {
       const domain = domains.findIndex((d) => d.pis.includes(i));
       return {
@@ -153,6 +152,7 @@ export class PseControllerModel {
         detection: 'none',
         pdClass: undefined,
         pdDetected: false,
+        classified: false,
         hwEnabled: false,
         allocatedMw: 0,
         prio: 0,
@@ -181,15 +181,18 @@ export class PseControllerModel {
   setAdminState(index: number, enabled: boolean): void {
     const pi = this.pi(index);
     if (!enabled) {
-      if (!this.reenableOnAdminDisable) pi.adminEnabled = false;
+      // pse_pi_disable clears admin_state_enabled after _pse_pi_disable's retry; that retry cannot power this
+      // PI again, because switching it off made the controller forget its class (see the file comment).
       if (pi.hwEnabled || pi.domain !== undefined) this.disable(index, 'admin');
       pi.adminEnabled = false;
+      this.settle();
       return;
     }
     if (pi.adminEnabled) return;
     pi.adminEnabled = true;
     if (pi.domain === undefined) this.hardwareControl(index);
     else if (pi.pdDetected) this.deliver(index);
+    this.settle();
   }
 
   /** ethtool --set-pse c33-pse-prio N (pse_ethtool_set_prio, static strategy): 0 is the highest. */
@@ -200,6 +203,7 @@ export class PseControllerModel {
       throw new RangeError(`priority ${prio} exceed priority max ${this.nrLines}`);
     pi.prio = prio;
     this.retryDomain(pi.domain);
+    this.settle();
   }
 
   /**
@@ -225,6 +229,7 @@ export class PseControllerModel {
     pi.pd = device;
     this.emit({ type: 'pse.pd-attached', pi: index });
     this.detect(index);
+    this.settle();
   }
 
   removePd(index: number): void {
@@ -233,8 +238,10 @@ export class PseControllerModel {
     pi.pd = undefined;
     pi.detection = 'none';
     pi.pdClass = undefined;
+    pi.classified = false;
     this.disconnection(index, 'pd-removed', ['disconnection']);
     this.emit({ type: 'pse.pd-removed', pi: index });
+    this.settle();
   }
 
   /**
@@ -245,11 +252,7 @@ export class PseControllerModel {
     const pi = this.pi(index);
     if (!pi.hwEnabled) return;
     this.disconnection(index, 'over-current', ['over-current', 'disconnection']);
-    if (pi.pd) {
-      pi.detection = 'none';
-      pi.pdClass = undefined;
-      this.detect(index);
-    }
+    this.settle();
   }
 
   status(index: number): PiStatus {
@@ -297,7 +300,7 @@ export class PseControllerModel {
 
   // ---- pse_core ---------------------------------------------------------------------------------
 
-  /** Detection and classification of the connected PD, and what pse_isr does with their notification. */
+  /** Detection and classification of the connected PD, and what pse_isr does with their notifications. */
   private detect(index: number): void {
     const pi = this.pi(index);
     const device = pi.pd;
@@ -314,16 +317,38 @@ export class PseControllerModel {
       this.notify(index, ['detection']);
       return;
     }
+    pi.classified = true;
     pi.pdClass = device.pdClass;
     this.emit({ type: 'pse.classification', pi: index, pdClass: device.pdClass });
-    this.notify(index, ['detection', 'classification']);
     if (pi.domain === undefined) {
+      this.notify(index, ['detection', 'classification']);
       this.hardwareControl(index);
       return;
     }
-    // pse_set_config_isr: CLASSIFICATION sets isr_pd_detected and powers an admin-enabled PI.
+    if (this.together) {
+      // pse_set_config_isr: `notifs & PSE_BUDGET_EVAL_STRAT_DYNAMIC` is the DETECTION bit: return 0.
+      this.notify(index, ['detection', 'classification']);
+      return;
+    }
+    // A DETECTION notification alone also returns early; the CLASSIFICATION one sets isr_pd_detected.
+    this.notify(index, ['detection']);
+    this.notify(index, ['classification']);
     pi.pdDetected = true;
     if (pi.adminEnabled) this.deliver(index);
+  }
+
+  /**
+   * The controller classifies again the ports it switched off while their PD stayed connected, after the
+   * kernel operation that switched them off has returned: a later interrupt.
+   */
+  private settle(): void {
+    for (let round = 0; round < this.pis.length; round++) {
+      const again = this.pis.findIndex(
+        (p) => p.pd && !p.classified && !p.hwEnabled && p.detection === 'valid',
+      );
+      if (again < 0) return;
+      this.detect(again);
+    }
   }
 
   /** pse_set_config_isr on DISCONNECTION: an admin-enabled PI with a detected PD is disabled. */
@@ -342,38 +367,19 @@ export class PseControllerModel {
   }
 
   /**
-   * _pse_pi_delivery_power_sw_pw_ctrl: false when the budget could not be found (-ERANGE).
-   *
-   * Taken from 7.2 as it is: turning a lower-priority PI off to make room goes through _pse_pi_disable, which
-   * retries every pending PI of the domain, and the PI being powered is itself pending (admin-enabled,
-   * isr_pd_detected set, not yet on). The retry first powers the PI just turned off again (its budget was freed)
-   * and then, for a requesting PI with a higher index, re-enters this function for it, which turns the other PI
-   * off again: unbounded recursion. With the requesting PI at a lower index the retry powers it before the
-   * other one, and preemption works (the outer call then fails its own, now redundant, request). A third
-   * nested call for the same PI can only repeat the second, so the model stops there.
+   * _pse_pi_delivery_power_sw_pw_ctrl: false when the budget could not be found (-ERANGE), or pi_get_pw_req
+   * failed because the controller has no class for the port yet (also -ERANGE: tps23881_power_class_table[0]).
    */
   private deliver(index: number): boolean {
     const pi = this.pi(index);
     if (pi.hwEnabled || !pi.pd) return true;
-    if (this.unboundedRecursion) return false;
-    const depth = this.delivering.get(index) ?? 0;
-    if (depth >= 2) {
-      this.unboundedRecursion = true;
-      this.emit({ type: 'pse.unbounded-recursion', pi: index });
-      return false;
-    }
-    this.delivering.set(index, depth + 1);
-    try {
-      let req = this.requestMw(pi.pd);
-      if (pi.pwLimitMw !== undefined && pi.pwLimitMw < req) req = pi.pwLimitMw;
-      if (!this.allocate(index, req)) return false;
-      pi.hwEnabled = true;
-      this.emit({ type: 'pse.power-on', pi: index, allocatedMw: req });
-      return true;
-    } finally {
-      if (depth === 0) this.delivering.delete(index);
-      else this.delivering.set(index, depth);
-    }
+    if (!pi.classified) return false;
+    let req = this.requestMw(pi.pd);
+    if (pi.pwLimitMw !== undefined && pi.pwLimitMw < req) req = pi.pwLimitMw;
+    if (!this.allocate(index, req)) return false;
+    pi.hwEnabled = true;
+    this.emit({ type: 'pse.power-on', pi: index, allocatedMw: req });
+    return true;
   }
 
   /** pse_pi_allocate_pw_budget_static_prio. */
@@ -410,6 +416,7 @@ export class PseControllerModel {
   private disable(index: number, reason: 'admin' | 'pd-removed' | 'over-current' | 'over-budget'): void {
     const pi = this.pi(index);
     this.powerOff(index, reason);
+    pi.classified = false;
     const d = pi.domain === undefined ? undefined : this.domains[pi.domain];
     if (d) {
       d.allocatedMw -= pi.allocatedMw;

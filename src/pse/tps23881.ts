@@ -70,6 +70,13 @@ export interface Tps23881Options {
   clock?: Clock;
   /** Cool-down after a PCUT/ILIM fault before detection restarts (datasheet tED, about 1 s). */
   coolDownNs?: number;
+  /**
+   * Time from a valid detection to the classification result (needs `clock`). 0 (the default) reports both in
+   * the same DETECTION EVENT read, so one interrupt carries both; Linux 7.2's pse_core then drops the
+   * notification (see docs/guest-kernel.md), so a run that wants PDs powered under 7.2 sets this longer than the
+   * interrupt latency (the CP2112's GPIO poll is 10 jiffies).
+   */
+  classificationDelayNs?: number;
 }
 
 /** How the last firmware download went, for assertions and the run report. */
@@ -95,6 +102,8 @@ export interface ChannelState {
   pwonPending: boolean;
   /** Virtual time before which the port does not detect (cool-down after a fault). */
   coolUntilNs: number;
+  /** When a pending classification completes (with `classificationDelayNs`). */
+  classifyAtNs: number | undefined;
 }
 
 const DEFAULT_COOL_DOWN_NS = 1_000_000_000;
@@ -533,11 +542,12 @@ export class Tps23881 implements I2cDevice {
     const detect = detectionCode(ch.pd);
     if (detect !== ch.detect) {
       ch.detect = detect;
+      ch.classifyAtNs = undefined;
       this.setEvent(quad, REG.DET_EVENT_COR, 1 << l);
     }
     const fourPair = this.isFourPair(quad, l);
     const classCode =
-      detect === Detect.VALID && classEnabled && ch.pd
+      detect === Detect.VALID && classEnabled && ch.pd && this.classificationDone(ch)
         ? classCodeFor(ch.pd, ch.pairset, fourPair)
         : ClassCode.UNKNOWN;
     if (classCode !== ch.classCode) {
@@ -553,6 +563,17 @@ export class Tps23881 implements I2cDevice {
     const classified =
       !classEnabled || (classCode !== ClassCode.UNKNOWN && classCode !== ClassCode.OVERCURRENT);
     if (wantsPower && detect === Detect.VALID && classified) this.powerOn(p, quad, l);
+  }
+
+  /** With a classification delay, whether the channel's classification has completed (scheduling it if not). */
+  private classificationDone(ch: ChannelState): boolean {
+    const delay = this.opts.classificationDelayNs ?? 0;
+    if (delay <= 0 || !this.opts.clock) return true;
+    if (ch.classifyAtNs === undefined) {
+      ch.classifyAtNs = this.clock.now() + delay;
+      this.clock.schedule(ch.classifyAtNs, () => this.evaluate());
+    }
+    return this.clock.now() >= ch.classifyAtNs;
   }
 
   private powerOn(p: number, quad: 0 | 1, l: number): void {
@@ -665,6 +686,7 @@ function emptyChannel(): ChannelState {
     powered: false,
     pwonPending: false,
     coolUntilNs: 0,
+    classifyAtNs: undefined,
   };
 }
 

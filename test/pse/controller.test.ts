@@ -9,12 +9,13 @@ test('a PD is detected and classified whatever the admin state; it is powered on
   const events: PseEvent[] = [];
   ctl.subscribe((e) => events.push(e));
   ctl.attachPd(0, pd(3, 9_000));
-  // The controller detects and classifies in hardware; the IRQ reports it and pse_core notes isr_pd_detected.
+  // The controller detects and classifies in hardware; two interrupts report it and pse_core notes
+  // isr_pd_detected on the classification.
   t.deepEqual(
     events.map((e) => e.type),
-    ['pse.pd-attached', 'pse.detection', 'pse.classification', 'pse.notify'],
+    ['pse.pd-attached', 'pse.detection', 'pse.classification', 'pse.notify', 'pse.notify'],
   );
-  t.deepEqual(events.at(-1), { type: 'pse.notify', pi: 0, events: ['detection', 'classification'] });
+  t.deepEqual(events.at(-1), { type: 'pse.notify', pi: 0, events: ['classification'] });
   t.is(ctl.status(0).ethtool.pwStatus, 'disabled', 'admin-disabled: not powered');
   ctl.setAdminState(0, true);
   t.like(events.at(-1), { type: 'pse.power-on', pi: 0, allocatedMw: 15_400 });
@@ -102,22 +103,37 @@ test('priorities: a higher-priority PI at a lower index turns a lower-priority o
   // The high-priority PD leaves: the domain retries and PI 1 gets its power back.
   ctl.removePd(0);
   t.is(ctl.status(1).power, 'delivering');
-  t.false(ctl.unboundedRecursion);
 });
 
-test('priorities: preempting a PI at a lower index recurses without bound in 7.2 pse_core', (t) => {
+test('priorities: preempting a PI at a lower index works as well (the switched-off PI has no class for the retry)', (t) => {
   const { ctl, events } = twoPis(45_000);
   ctl.setPrio(0, 2);
   ctl.setPrio(1, 0);
   ctl.attachPd(0, pd(4));
   ctl.attachPd(1, pd(4));
-  // _pse_pi_disable(0) retries the domain: PI 0 is powered again, then PI 1, still pending, is delivered again
-  // from inside its own allocation, which turns PI 0 off again...
-  t.true(ctl.unboundedRecursion);
-  t.deepEqual(
-    events.filter((e) => e.type === 'pse.unbounded-recursion'),
-    [{ type: 'pse.unbounded-recursion', pi: 1 }],
-  );
+  t.is(ctl.status(1).power, 'delivering');
+  t.is(ctl.status(0).power, 'over-budget');
+  // PI 0 was classified again after the preemption, and refused again: prio 2 preempts nobody.
+  t.is(events.filter((e) => e.type === 'pse.power-on' && e.pi === 0).length, 1);
+  t.is(ctl.availableMw(), 15_000);
+});
+
+test('7.2 drops a classification reported in the same interrupt as its detection: never powered', (t) => {
+  const ctl = new PseControllerModel(1, 45_000, { detectionWithClassification: true });
+  ctl.setAdminState(0, true);
+  ctl.attachPd(0, pd(2));
+  t.is(ctl.status(0).power, 'searching');
+  t.is(ctl.kernelView(0).c33PwStatus, 'disabled');
+  t.like(ctl.kernelView(0), { c33AdminState: 'enabled' });
+});
+
+test('admin disable of a powered PI stays disabled; enabling again powers it once it is classified again', (t) => {
+  const { ctl } = twoPis(45_000);
+  ctl.attachPd(0, pd(2));
+  ctl.setAdminState(0, false);
+  t.like(ctl.kernelView(0), { c33AdminState: 'disabled', c33PwStatus: 'disabled' });
+  ctl.setAdminState(0, true);
+  t.like(ctl.kernelView(0), { c33AdminState: 'enabled', c33PwStatus: 'delivering' });
 });
 
 test('priorities: a lower-priority PI never preempts; equal priorities neither', (t) => {
@@ -180,10 +196,7 @@ test('over-current: cut, notified, the PD classified again and powered again', (
     .slice(n)
     .filter((e) => e.type === 'pse.notify')
     .map((e) => e.events);
-  t.deepEqual(notes, [
-    ['over-current', 'disconnection'],
-    ['detection', 'classification'],
-  ]);
+  t.deepEqual(notes, [['over-current', 'disconnection'], ['detection'], ['classification']]);
   t.is(ctl.status(0).power, 'delivering');
 });
 

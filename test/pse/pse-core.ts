@@ -6,7 +6,8 @@ import type { PseEventName, Tps23881Driver } from './tps23881-driver.js';
  * _pse_pi_delivery_power_sw_pw_ctrl with pse_pi_allocate_pw_budget_static_prio (the supply's power budget as
  * regulator_request_power_budget keeps it), _pse_pi_disable with pse_pw_d_retry_power_delivery, pse_pi_enable /
  * pse_pi_disable (the PI regulators' enable/disable), pse_ethtool_set_prio. One power domain holds every PI.
- * The kernel has no guard against recursion; the transcription throws where the kernel would be 64 calls deep.
+ * The kernel has no guard against recursion; the transcription throws where the kernel would be 64 calls deep
+ * (a controller that kept its classification across PWOFF would get there through the retry in _pse_pi_disable).
  */
 const ERANGE = 34;
 const MAX_DEPTH = 64;
@@ -57,7 +58,10 @@ export class PseCore {
 
   private setConfigIsr(id: number, notifs: Set<PseEventName>): number {
     const pi = this.pi[id]!;
-    if (notifs.has('disconnection') && (notifs.has('detection') || notifs.has('classification'))) return -22;
+    // `if (notifs & PSE_BUDGET_EVAL_STRAT_DYNAMIC) return 0;`: PSE_BUDGET_EVAL_STRAT_DYNAMIC is 1 << 2, which
+    // is also ETHTOOL_C33_PSE_EVENT_DETECTION, so any notification holding a detection stops here.
+    if (notifs.has('detection')) return 0;
+    if (notifs.has('disconnection') && notifs.has('classification')) return -22;
     let ret = 0;
     if (notifs.has('classification')) {
       pi.isrPdDetected = true;
