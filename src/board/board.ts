@@ -12,6 +12,7 @@ import type { FaultHandle, MdioBus } from '../mdio/index.js';
 import type { FrameReceiver } from '../net/frame.js';
 import { ALL_MODES, type LinkMode, type LinkPartner, type Phy, type PhyTiming } from '../phy/index.js';
 import { ControllerLifecycle, PseControllerModel, pd, type DetectionSignature } from '../pse/index.js';
+import type { PiPowerState, PseEvent } from '../pse/controller.js';
 import { Tracer } from '../regs/index.js';
 import { ACTION_SIDE, type Action, type GuestAction, type HardwareAction } from './actions.js';
 import { BindingError } from '../bindings/errors.js';
@@ -184,16 +185,26 @@ export class Board {
             reason: e.reason,
           });
       });
+      // The PI's power state after every change the model reports, once per change: what report.html draws.
+      const shown = new Map<number, string>();
       c.model.subscribe((e) => {
         if (!this.events.enabled) return;
-        const base = { type: 'pse.port' as const, t: clock.now(), controller: c.path, port: e.pi };
-        if (e.type === 'pse.power-on')
-          this.events.emit({ ...base, power: 'delivering', allocatedMw: e.allocatedMw });
-        else if (e.type === 'pse.power-off')
-          this.events.emit({ ...base, power: 'disabled', reason: e.reason });
-        else if (e.type === 'pse.classification')
-          this.events.emit({ ...base, power: 'searching', pdClass: e.pdClass });
-        else if (e.type === 'pse.over-budget') this.events.emit({ ...base, power: 'over-budget' });
+        // Read from the event, not from status(): the model reports in the middle of a change (an admin
+        // disable reports its power-off before the PI's admin state is cleared).
+        const status = c.model.status(e.pi);
+        const power = portPower(e, status.adminEnabled);
+        if (power === undefined || shown.get(e.pi) === power) return;
+        shown.set(e.pi, power);
+        this.events.emit({
+          type: 'pse.port',
+          t: clock.now(),
+          controller: c.path,
+          port: e.pi,
+          power,
+          ...(status.pdClass === undefined ? {} : { pdClass: status.pdClass }),
+          ...(status.allocatedMw > 0 ? { allocatedMw: status.allocatedMw } : {}),
+          ...(e.type === 'pse.power-off' ? { reason: e.reason } : {}),
+        });
       });
       c.lifecycle.start();
     }
@@ -274,21 +285,9 @@ export class Board {
       }
       case 'pd-disconnect':
         return this.#port(a.controller, a.port).model.removePd(a.port);
-      case 'pd-overload': {
-        const c = this.#port(a.controller, a.port);
-        // An overcurrent trips the port: the controller cuts power, as a TPS23881 does on an ILIM fault.
-        c.model.removePd(a.port);
-        if (this.events.enabled)
-          this.events.emit({
-            type: 'pse.port',
-            t: this.clock.now(),
-            controller: c.path,
-            port: a.port,
-            power: 'fault',
-            reason: 'overcurrent',
-          });
-        return;
-      }
+      case 'pd-overload':
+        // The PD draws beyond the port's limit: the controller cuts power, as a TPS23881 does on an ILIM fault.
+        return this.#port(a.controller, a.port).model.overCurrent(a.port);
       case 'phy-fault': {
         const p = this.#phy(a.phy);
         const bus = this.#busOf(p);
@@ -342,6 +341,24 @@ export class Board {
 export function buildBoard(tree: DeviceTree, options: BoardOptions): Board {
   const { clock, ...rest } = options;
   return new Board(tree, clock, rest);
+}
+
+/** The power state a PSE model event leaves its PI in; undefined for events that change no power state. */
+function portPower(e: PseEvent, adminEnabled: boolean): PiPowerState | 'fault' | undefined {
+  const idle = adminEnabled ? 'searching' : 'disabled';
+  switch (e.type) {
+    case 'pse.power-on':
+      return 'delivering';
+    case 'pse.over-budget':
+      return 'over-budget';
+    case 'pse.power-off':
+      return e.reason === 'over-current' ? 'fault' : e.reason === 'admin' ? 'disabled' : idle;
+    case 'pse.detection':
+    case 'pse.pd-attached':
+      return idle;
+    default:
+      return undefined;
+  }
 }
 
 /** Milliseconds on the board clock, for reports. */
