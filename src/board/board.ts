@@ -1,17 +1,24 @@
 import { buildMdioBuses, type MdioBusKind } from '../bindings/mdio.js';
 import {
   checkPseBindings,
+  phandleIndex,
   type PhyPseLink,
   type PseBindingReport,
   type PseControllerKind,
 } from '../bindings/pse.js';
 import { ms, type VirtualClock } from '../clock.js';
 import { InputError } from '../diagnostics/index.js';
-import { getProperty, nodePath, stringsOf, walk, type DeviceTree } from '../dts/tree.js';
+import { getProperty, nodePath, stringsOf, walk, type DeviceTree, type DtNode } from '../dts/tree.js';
 import type { FaultHandle, MdioBus } from '../mdio/index.js';
 import type { FrameReceiver } from '../net/frame.js';
 import { ALL_MODES, type LinkMode, type LinkPartner, type Phy, type PhyTiming } from '../phy/index.js';
-import { ControllerLifecycle, PseControllerModel, pd, type DetectionSignature } from '../pse/index.js';
+import {
+  ControllerLifecycle,
+  PseControllerModel,
+  pd,
+  Tps23881,
+  type DetectionSignature,
+} from '../pse/index.js';
 import type { PiPowerState, PseEvent } from '../pse/controller.js';
 import { Tracer } from '../regs/index.js';
 import { ACTION_SIDE, type Action, type GuestAction, type HardwareAction } from './actions.js';
@@ -93,6 +100,13 @@ const BUS_DRIVER_MODULES: Readonly<Record<string, string>> = { 'usb1286,1fa4': '
  */
 export const LINK_PARTNER_PROPERTY = 'mdio-emu,link-partner';
 
+/**
+ * TPS23881: time from detection to the classification result, as a real port takes it (IEEE 802.3 33.2.6:
+ * each classification event lasts 6 to 30 ms). Not longer: whether detection and classification land in one
+ * interrupt is the kernel's business, and Linux 7.2 mishandles exactly that (docs/kernel-findings.md).
+ */
+const TPS23881_CLASSIFICATION_MS = 20;
+
 /** PD signatures of the pd-connect action, as detection measures them (802.3 33.2.5). */
 const SIGNATURES: Readonly<Record<'single' | 'dual' | 'invalid', DetectionSignature>> = {
   single: 'valid',
@@ -116,10 +130,14 @@ export class Board {
   readonly pse: readonly BoardPse[];
   /** USB devices placed under the xHCI node (QEMU's virt machine), in tree order. */
   readonly usb: readonly BoardUsbDevice[];
+  /** Nodes by phandle, for resolving interrupt parents. */
+  readonly phandles: ReadonlyMap<number, DtNode>;
   readonly #phyByPath: Map<string, BoardPhy>;
   readonly #labels = new Map<string, string>();
   readonly #known = new Set<string>();
   readonly #faults = new Map<string, FaultHandle[]>();
+  /** Register-level PSE chips by controller path: PD acts on such a controller reach the chip's channels. */
+  readonly #chips: ReadonlyMap<string, Tps23881>;
   #guest: GuestPort | undefined;
 
   constructor(
@@ -128,6 +146,7 @@ export class Board {
     options: Omit<BoardOptions, 'clock'> = {},
   ) {
     this.bindings = checkPseBindings(tree.root);
+    this.phandles = phandleIndex(tree.root);
     const linksOf = new Map<string, PhyPseLink[]>();
     for (const l of this.bindings.links) linksOf.set(l.phy, [...(linksOf.get(l.phy) ?? []), l]);
 
@@ -208,13 +227,14 @@ export class Board {
       });
       c.lifecycle.start();
     }
-    this.i2c = buildI2cBuses(
-      tree.root,
-      (path) => this.pse.find((c) => c.path === path)?.lifecycle,
-      (bus) => (xfer) => {
+    this.i2c = buildI2cBuses(tree.root, (path) => this.pse.find((c) => c.path === path)?.lifecycle, {
+      traceFor: (bus) => (xfer) => {
         if (this.events.enabled) this.events.emit({ type: 'i2c.xfer', t: clock.now(), bus, ...xfer });
       },
-    );
+      clock,
+      classificationDelayNs: ms(TPS23881_CLASSIFICATION_MS),
+    });
+    this.#chips = new Map(this.i2c.flatMap((b) => [...b.chips]));
     this.usb = placeUsbDevices(this, {
       ...(options.beforeDeviceAccess ? { beforeAccess: options.beforeDeviceAccess } : {}),
       ...(options.frameTap ? { frameTap: options.frameTap } : {}),
@@ -280,14 +300,27 @@ export class Board {
         return this.#phy(a.phy).phy.plug();
       case 'pd-connect': {
         const c = this.#port(a.controller, a.port);
-        const signature = SIGNATURES[a.signature ?? 'single'];
-        return c.model.attachPd(a.port, pd(a.class ?? 4, undefined, signature));
+        const device = pd(a.class ?? 4, undefined, SIGNATURES[a.signature ?? 'single']);
+        const chip = this.#chips.get(c.path);
+        if (chip) return chip.attachPd(this.#channels(c, a.port), device);
+        return c.model.attachPd(a.port, device);
       }
-      case 'pd-disconnect':
-        return this.#port(a.controller, a.port).model.removePd(a.port);
-      case 'pd-overload':
-        // The PD draws beyond the port's limit: the controller cuts power, as a TPS23881 does on an ILIM fault.
-        return this.#port(a.controller, a.port).model.overCurrent(a.port);
+      case 'pd-disconnect': {
+        const c = this.#port(a.controller, a.port);
+        const chip = this.#chips.get(c.path);
+        if (chip) return chip.removePd(this.#channels(c, a.port));
+        return c.model.removePd(a.port);
+      }
+      case 'pd-overload': {
+        // The PD draws beyond the port's limit: the controller cuts power, as a TPS23881 does on a PCUT.
+        const c = this.#port(a.controller, a.port);
+        const chip = this.#chips.get(c.path);
+        if (chip) {
+          for (const ch of this.#channels(c, a.port)) chip.overload(ch);
+          return;
+        }
+        return c.model.overCurrent(a.port);
+      }
       case 'phy-fault': {
         const p = this.#phy(a.phy);
         const bus = this.#busOf(p);
@@ -305,6 +338,13 @@ export class Board {
         return;
       }
     }
+  }
+
+  /** The chip channels a PI's pairsets name (tps23881 `channels`); a PI without them is channel = index. */
+  #channels(c: BoardPse, port: number): number[] {
+    const pi = this.bindings.controllers.find((x) => x.path === c.path)?.pis[port];
+    const channels = (pi?.pairsets ?? []).flatMap((p) => (p.channel === undefined ? [] : [p.channel]));
+    return channels.length > 0 ? channels : [port];
   }
 
   #phy(path: string): BoardPhy {

@@ -4,8 +4,10 @@ import type { Eeprom24c02 } from '../i2c/index.js';
 import { tee, type FrameReceiver } from '../net/frame.js';
 import { NetworkPeer, parseIpv4 } from '../net/peer.js';
 import type { MdioBus } from '../mdio/index.js';
+import { usbI2cPath } from '../bindings/usb-i2c.js';
 import {
   CP2615_IOP_INTERFACE,
+  Cp2112,
   Cp2615Bridge,
   Lan7801,
   MvusbAdapter,
@@ -110,12 +112,14 @@ function createModel(
       return { model: new MvusbAdapter(clause22(board, path, o)), eeproms: new Map() };
     case '10c4:eac1':
       return cp2615(board, node, path);
+    case '10c4:ea90':
+      return cp2112(board, node, path);
     case '0424:7801':
       return lan7801(board, node, path, o);
     default:
       throw new InputError(
         'BOARD1004',
-        `${path}: no emulated USB device for ${id} (known: 1286:1fa4 Marvell USB-MDIO, 10c4:eac1 CP2615 USB-I2C, 0424:7801 LAN7801 USB Ethernet)`,
+        `${path}: no emulated USB device for ${id} (known: 1286:1fa4 Marvell USB-MDIO, 10c4:eac1 CP2615 USB-I2C, 10c4:ea90 CP2112 USB-HID I2C/GPIO, 0424:7801 LAN7801 USB Ethernet)`,
         node.span ? { span: node.span } : { where: path },
       );
   }
@@ -174,6 +178,41 @@ function cp2615(
     ? bus.bus
     : { transfer: (messages: readonly unknown[]) => ({ ok: messages.length === 0, reads: [] }) };
   return { model: new Cp2615Bridge(transfer), eeproms: bus?.eeproms ?? new Map() };
+}
+
+/**
+ * hid-cp2112.c gives its I2C adapter the device node's `i2c` child (Documentation/devicetree/bindings/i2c/
+ * silabs,cp2112.yaml), and its GPIO chip is an interrupt controller on the device node itself: a chip whose
+ * interrupt names the CP2112 has its interrupt pin wired to that GPIO (active low, as the TPS23881's INT is).
+ */
+function cp2112(
+  board: Board,
+  device: DtNode,
+  path: string,
+): { model: UsbDeviceModel; eeproms: ReadonlyMap<string, Eeprom24c02> } {
+  const adapter = liveChildren(device).find((c) => c.name === 'i2c');
+  const adapterPath = adapter ? nodePath(adapter) : undefined;
+  const bus = adapterPath === undefined ? undefined : board.i2c.find((b) => b.path === adapterPath);
+  const unmodelled = (adapter ? liveChildren(adapter) : []).find(
+    (c) => getProperty(c, 'reg') && isAvailable(c) && !bus?.devices.some((d) => d.path === nodePath(c)),
+  );
+  if (unmodelled)
+    throw new InputError(
+      'BOARD1005',
+      `${nodePath(unmodelled)}: no I2C model for it behind ${path} (known: atmel,24c02, ti,tps23881, ti,tps23881b)`,
+      unmodelled.span ? { span: unmodelled.span } : { where: nodePath(unmodelled) },
+    );
+  const model = new Cp2112(
+    bus
+      ? bus.bus
+      : { transfer: (messages: readonly unknown[]) => ({ ok: messages.length === 0, reads: [] }) },
+  );
+  for (const chip of adapter ? liveChildren(adapter) : []) {
+    const irq = usbI2cPath(chip, board.phandles)?.interrupt;
+    const tps = bus?.chips.get(nodePath(chip));
+    if (irq?.viaBridge && tps) model.wireInterrupt(irq.line, tps);
+  }
+  return { model, eeproms: bus?.eeproms ?? new Map() };
 }
 
 /**

@@ -4,6 +4,9 @@ import { VirtualClock } from '../../src/clock.js';
 import { InputError } from '../../src/diagnostics/index.js';
 import { compileDts } from '../../src/dts/compile.js';
 import type { DeviceTree } from '../../src/dts/tree.js';
+import type { Cp2112 } from '../../src/usbredir/index.js';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 
 /** A board without QEMU: just the xHCI node the devices hang under. */
 function board(devices: string): Board {
@@ -124,4 +127,31 @@ test('USB compatibles without leading zeros (usb-device.yaml: usb424,7801) are p
     b.mdio.map((m) => m.path),
     ['/pcie@10000000/usb@2,0/ethernet@5/mdio'],
   );
+});
+
+test('a CP2112 serves its i2c child bus; a TPS23881 whose interrupt names the CP2112 drives that GPIO, active low', (t) => {
+  const source = readFileSync(
+    fileURLToPath(new URL('../bindings/fixtures/pse-cp2112-tps23881.dts', import.meta.url)),
+    'utf8',
+  );
+  const r = compileDts(source, { fileName: 'cp2112.dts' });
+  if (!r.tree) throw new Error(JSON.stringify(r.diagnostics));
+  const b = buildBoard(r.tree, { clock: new VirtualClock() });
+  const dev = b.usbAt('/usb/device@6');
+  t.deepEqual([dev?.vendorId, dev?.productId], [0x10c4, 0xea90]);
+  t.deepEqual(
+    b.i2c.find((x) => x.path === '/usb/device@6/i2c')?.devices.map((d) => [d.addr, d.compatible]),
+    [[0x20, 'ti,tps23881']],
+  );
+  const cp2112 = dev?.model as Cp2112;
+  const gpio3 = (): boolean => ((cp2112.levels >> 3) & 1) === 1;
+  const chip = b.i2c
+    .find((x) => x.path === '/usb/device@6/i2c')
+    ?.chips.get('/usb/device@6/i2c/ethernet-pse@20');
+  t.truthy(chip);
+  // The GPIO follows the chip's INT pin, inverted (active low): whatever the chip asserts, the driver polls.
+  t.is(gpio3(), !(chip?.irq ?? false));
+  b.apply({ kind: 'pd-connect', controller: '/usb/device@6/i2c/ethernet-pse@20', port: 0, class: 3 });
+  t.true(chip?.irq, 'a PD detected on PI 0 raises an event');
+  t.false(gpio3(), 'the TPS23881 holds its INT (GPIO 3) low');
 });
