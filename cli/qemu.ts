@@ -1,4 +1,4 @@
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { ensureGuestKernel } from '../src/qemu/kernel.js';
 import { runQemuScenario } from '../src/qemu/run.js';
@@ -63,6 +63,7 @@ export function register(program: Command): void {
       const report = await runQemuScenario({
         kernel: kernel.image,
         modulesDir: kernel.modulesDir,
+        kernelName: basename(kernel.dir),
         scenarioFile: join(repoRoot, 'dts', 'qemu-pse-late.scenario.json'),
         reportDir: resolve(o.report),
         ...(release === undefined ? {} : { kernelRelease: release }),

@@ -27,10 +27,20 @@ export class ConsoleParser {
   #pending = '';
   #record: KmsgRecord | undefined;
   #block: AgentBlock | undefined;
+  #timer: ReturnType<typeof setTimeout> | undefined;
 
-  constructor(private readonly sink: ConsoleSink) {}
+  constructor(
+    private readonly sink: ConsoleSink,
+    /**
+     * How long a record may wait for its dictionary lines once its chunk has ended: the console may split a
+     * record from its ` DEVICE=` lines, and the next record can be a heartbeat away.
+     */
+    private readonly dictionaryWaitMs = 20,
+  ) {}
 
   push(chunk: string): void {
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
     this.#pending += chunk;
     let start = 0;
     let nl: number;
@@ -40,13 +50,17 @@ export class ConsoleParser {
     }
     // One slice per chunk, not per line: a long burst of lines is parsed in linear time.
     this.#pending = this.#pending.slice(start);
-    // The agent's cat writes a record and its dictionary lines in one write: at the end of a chunk the record
-    // is complete, and waiting for the next one would delay every event by a heartbeat.
-    if (this.#pending === '') this.#flushRecord();
+    if (this.#record)
+      this.#timer = setTimeout(() => {
+        this.#timer = undefined;
+        this.#flushRecord();
+      }, this.dictionaryWaitMs);
   }
 
   /** Flushes a last line without a newline and whatever is still open (QEMU exited). */
   end(): void {
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
     if (this.#pending) this.#line(this.#pending);
     this.#pending = '';
     this.#flushRecord();

@@ -55,8 +55,11 @@ const OOPS = /^(Unable to handle kernel (?:paging request|NULL pointer dereferen
 const BUG = /^(kernel BUG at \S+|BUG: (?!KASAN)[^\n]+)/;
 const PANIC = /^Kernel panic - not syncing: (.*)$/;
 const END = /^---\[ end (trace|Kernel panic)/;
-/** drivers/base/dd.c (dynamic debug): `Driver %s requests probe deferral`. */
-const DEFERRAL = /^Driver (.+) requests probe deferral$/;
+/**
+ * drivers/base/dd.c (dynamic debug): dev_dbg(dev, "Driver %s requests probe deferral"), which dev_printk
+ * prefixes with the driver's and the device's names: `mvusb_mdio 1-1:1.0: Driver mvusb_mdio requests ...`.
+ */
+const DEFERRAL = /^(?:\S+ (\S+): )?Driver (.+) requests probe deferral$/;
 
 /**
  * Turns the guest kernel's log into the run's events: the agent's own lines (steps, heartbeat, uevents), probe
@@ -86,8 +89,8 @@ export class KernelLogReader {
     const node = device ? this.#deviceNode(device) : undefined;
     const m = DEFERRAL.exec(text);
     if (m) {
-      const name = device?.replace(/^\+[^:]+:/, '') ?? '';
-      events.push({ type: 'guest.deferred', name, driver: m[1] ?? '', ...(node ? { node } : {}) });
+      const name = device?.replace(/^\+[^:]+:/, '') ?? m[1] ?? '';
+      events.push({ type: 'guest.deferred', name, driver: m[2] ?? '', ...(node ? { node } : {}) });
     }
     events.push({ type: 'guest.log', level: r.level, text, ...(node ? { node } : {}) });
     return { events };

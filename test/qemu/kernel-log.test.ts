@@ -131,7 +131,7 @@ test("uevents name each device's DT node; a deferral by dynamic debug is placed 
     level: 7,
     seq: 9,
     tsUs: 5000,
-    text: 'Driver mdio-mvusb requests probe deferral',
+    text: 'mvusb_mdio 1-1:1.0: Driver mdio-mvusb requests probe deferral',
     dict: new Map([
       ['DEVICE', '+usb:1-1:1.0'],
       ['SUBSYSTEM', 'usb'],
