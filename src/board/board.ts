@@ -298,27 +298,24 @@ export class Board {
         return this.#phy(a.phy).phy.unplug();
       case 'cable-plug':
         return this.#phy(a.phy).phy.plug();
+      // A PD is on the wire: the register-level chip (what a real driver reads) and the PSE framework's
+      // model (what the kernel model and the socket protocol report) both see it.
       case 'pd-connect': {
         const c = this.#port(a.controller, a.port);
         const device = pd(a.class ?? 4, undefined, SIGNATURES[a.signature ?? 'single']);
-        const chip = this.#chips.get(c.path);
-        if (chip) return chip.attachPd(this.#channels(c, a.port), device);
+        this.#chips.get(c.path)?.attachPd(this.#channels(c, a.port), device);
         return c.model.attachPd(a.port, device);
       }
       case 'pd-disconnect': {
         const c = this.#port(a.controller, a.port);
-        const chip = this.#chips.get(c.path);
-        if (chip) return chip.removePd(this.#channels(c, a.port));
+        this.#chips.get(c.path)?.removePd(this.#channels(c, a.port));
         return c.model.removePd(a.port);
       }
       case 'pd-overload': {
         // The PD draws beyond the port's limit: the controller cuts power, as a TPS23881 does on a PCUT.
         const c = this.#port(a.controller, a.port);
         const chip = this.#chips.get(c.path);
-        if (chip) {
-          for (const ch of this.#channels(c, a.port)) chip.overload(ch);
-          return;
-        }
+        for (const ch of chip ? this.#channels(c, a.port) : []) chip?.overload(ch);
         return c.model.overCurrent(a.port);
       }
       case 'phy-fault': {
