@@ -73,6 +73,8 @@ export class ConsoleParser {
       if (eq > 1) this.#record.dict.set(line.slice(1, eq), line.slice(eq + 1));
       return;
     }
+    // Any other line ends a record's dictionary.
+    this.#flushRecord();
     const at = line.indexOf(markerPrefix);
     if (at >= 0) {
       const rest = line.slice(at + markerPrefix.length);
@@ -95,7 +97,7 @@ export class ConsoleParser {
     }
     const k = parseKmsgLine(line);
     if (k) {
-      this.#flushBlock();
+      // A kernel record may land between an agent block's payload lines: the block stays open.
       this.#flushRecord();
       this.#record = { ...k, dict: new Map() };
       return;
@@ -110,6 +112,11 @@ export class ConsoleParser {
   #flushRecord(): void {
     if (this.#record) this.sink.kmsg(this.#record);
     this.#record = undefined;
+  }
+
+  /** Delivers the open agent block now: its writer has said (in the kernel log) that it is complete. */
+  flushBlock(): void {
+    this.#flushBlock();
   }
 
   #flushBlock(): void {

@@ -194,6 +194,7 @@ export async function runQemuScenario(o: QemuRunOptions): Promise<RunReport> {
     pacer = setInterval(syncClock, BOARD_TICK_MS);
     const consoleChunks: string[] = [];
     const parser = new ConsoleParser(obs);
+    obs.parser = parser;
     child.stdout.setEncoding('utf8').on('data', (c: string) => {
       consoleChunks.push(c);
       parser.push(c);
@@ -355,6 +356,8 @@ class Observer {
   #offset: number | undefined;
   #pending: BoardEvent[] = [];
   #seen = new Set<string>();
+  /** The console parser, whose open agent block a step's end completes. */
+  parser: ConsoleParser | undefined;
 
   constructor(
     private readonly engine: ScenarioEngine,
@@ -375,6 +378,8 @@ class Observer {
     else if (a?.kind === 'step' && a.phase === 'start')
       this.engine.push(t, { type: 'step.start', step: a.step });
     else if (a?.kind === 'step') {
+      // The agent printed the step's command output before logging its end: that block is complete.
+      this.parser?.flushBlock();
       const step = this.engine.scenario.steps[a.step];
       // A command's status is data (command-output checks it); any other guest act that fails fails its step.
       const ok = step?.action.kind === 'run' || a.rc === 0;
