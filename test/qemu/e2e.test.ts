@@ -353,10 +353,12 @@ if (missing && process.env.CI === 'true') {
         t.log(
           `${p.driver}: ${String(replay?.checked)} guest transactions replayed, ${String(replay?.reads)} reads, 0 differences`,
         );
-        // The report's picture shows the link going down with the cable and up again.
+        // The report's picture shows the link going down with the cable and up again (before that it may
+        // have flapped with the driver's soft reset, depending on when autonegotiation had finished).
+        const out = r.steps.find((s) => s.id === 'cable-out')?.startedAt ?? Infinity;
         t.deepEqual(
-          r.links.find((l) => l.phy === lanPhyPath)?.changes.map((c) => c.up),
-          [true, false, true],
+          r.links.find((l) => l.phy === lanPhyPath)?.changes.filter((c) => c.t >= out).map((c) => c.up),
+          [false, true],
         );
         // What the guest sent is in the capture: an ARP request for the peer and an ICMP echo request to it,
         // and the peer's replies, which the guest's own stack accepted (ping succeeded).
