@@ -113,7 +113,10 @@ export class Decoder {
     if (name === undefined) return fail(UsbredirErrorCode.UNKNOWN_TYPE, `unknown packet type ${type}`);
     const layout = layouts[name];
     if (!receivable(layout.sender, this.receiver)) {
-      return fail(UsbredirErrorCode.WRONG_DIRECTION, `${name} is never sent to the usbredir ${this.receiver}`);
+      return fail(
+        UsbredirErrorCode.WRONG_DIRECTION,
+        `${name} is never sent to the usbredir ${this.receiver}`,
+      );
     }
     if (length > MAX_PACKET_LENGTH)
       return fail(UsbredirErrorCode.PACKET_TOO_LONG, `packet length ${length} too large`);
@@ -152,7 +155,9 @@ export class Decoder {
     switch (name) {
       case 'hello': {
         if (this.neg.peerHelloSeen) {
-          this.sink.error(new ProtocolError(UsbredirErrorCode.SECOND_HELLO, 'second hello ignored', offset, type));
+          this.sink.error(
+            new ProtocolError(UsbredirErrorCode.SECOND_HELLO, 'second hello ignored', offset, type),
+          );
           return;
         }
         const words: number[] = [];
