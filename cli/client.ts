@@ -342,11 +342,13 @@ export function register(program: Command): void {
         return;
       }
       process.stdout.write(
-        `${s.mode}: ${s.recorded} recorded, ${s.served} served, ${s.remaining} remaining, ${s.unforeseen.length} unforeseen\n`,
+        `${s.mode}: ${s.recorded} recorded, ${s.served} served, ${s.remaining} remaining, ${s.unforeseenTotal} unforeseen\n`,
       );
       for (const u of s.unforeseen)
         process.stdout.write(
           `request ${u.request}${u.client === undefined ? '' : ` from ${u.client}`}: ${u.description}: ${u.reason}\n`,
         );
+      const more = s.unforeseenTotal - s.unforeseen.length;
+      if (more > 0) process.stdout.write(`... and ${more} more unforeseen request(s) not listed\n`);
     });
 }

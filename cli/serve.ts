@@ -16,8 +16,8 @@ export function parseTcp(spec: string): { host: string; port: number } {
 /** At shutdown: what the recording could not answer, on stderr so stdout stays the readiness lines. */
 function reportReplay(replay: ReplayBackend | undefined): void {
   if (!replay) return;
-  const { served, unforeseen } = replay.replayStatus();
-  process.stderr.write(`replay: ${served} MDIO request(s) served, ${unforeseen.length} unforeseen\n`);
+  const { served, unforeseenTotal } = replay.replayStatus();
+  process.stderr.write(`replay: ${served} MDIO request(s) served, ${unforeseenTotal} unforeseen\n`);
   for (const line of replay.report()) process.stderr.write(`unforeseen: ${line}\n`);
 }
 
