@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { basename, dirname, resolve as resolvePath } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { readInputFile } from '../src/io/index.js';
 import type { CompileHost } from '../src/dts/compile.js';
 import type { DeviceTree } from '../src/dts/tree.js';
 import { pd } from '../src/pse/index.js';
@@ -36,12 +37,9 @@ function hostFor(file: string): CompileHost {
   };
 }
 
-function read(file: string): string {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new BoardSourceError(`cannot read ${file}: ${(err as Error).message}`, { cause: err });
-  }
+/** A file named by --dts or --scenario: a regular file of bounded size (/dev/zero is refused, not read). */
+function read(file: string, what: string): string {
+  return readInputFile(file, { what }).toString('utf8');
 }
 
 type StepAction = (board: Board) => void;
@@ -121,18 +119,18 @@ function scenarioFromText(text: string, name: string, baseDir: string): Board {
 export function buildBoard(source: BoardSource): Board {
   switch (source.kind) {
     case 'default':
-      return buildBoardFromDts(read(DEFAULT_BOARD_DTS), {
+      return buildBoardFromDts(read(DEFAULT_BOARD_DTS, 'device tree'), {
         fileName: DEFAULT_BOARD_DTS,
         timeline: defaultBoardTimeline(),
       });
     case 'dts': {
       const file = resolvePath(source.file);
-      return buildBoardFromDts(read(file), { fileName: file, host: hostFor(file) });
+      return buildBoardFromDts(read(file, 'device tree'), { fileName: file, host: hostFor(file) });
     }
     case 'scenario': {
       const file = resolvePath(source.file);
       return scenarioFromText(
-        read(file),
+        read(file, 'scenario'),
         basename(file).replace(/\.scenario\.json$|\.json$/, ''),
         dirname(file),
       );

@@ -1,5 +1,5 @@
 import test from 'ava';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startDaemon, type Daemon } from '../../emulator/daemon.js';
@@ -7,6 +7,7 @@ import { MdioClient } from '../../src/protocol/client.js';
 import { ErrorCode, RemoteError, TraceFetchFlag } from '../../src/protocol/index.js';
 import { FrameEncoder } from '../../src/protocol/codec/encode.js';
 import type { BatchAccess } from '../../src/protocol/codec/messages.js';
+import { parseTrace } from '../../src/replay/format.js';
 
 // Issue 12 (wire half): replies that can be large are bounded before they are built, paged with a flag,
 // and refused with a typed error rather than INTERNAL. Each test names the failure it guards.
@@ -69,12 +70,11 @@ test('issue 12 #1: a BATCH whose reply exceeds the client max_frame is refused b
       value: 0x0001,
     }));
     const before = await c.c22Read(0, 1, 4);
-    const err = await t.throwsAsync(c.batch(writes));
-    t.true(err instanceof RemoteError);
-    t.is((err as RemoteError).status, ErrorCode.REPLY_TOO_LARGE);
+    const err = await t.throwsAsync(c.batch(writes), { instanceOf: RemoteError });
+    t.is(err.status, ErrorCode.REPLY_TOO_LARGE);
     t.is(await c.c22Read(0, 1, 4), before, 'no write of the refused batch ran');
-    const pong = await t.throwsAsync(c.ping(new Uint8Array(8000)));
-    t.is((pong as RemoteError).status, ErrorCode.REPLY_TOO_LARGE);
+    const pong = await t.throwsAsync(c.ping(new Uint8Array(8000)), { instanceOf: RemoteError });
+    t.is(pong.status, ErrorCode.REPLY_TOO_LARGE);
     t.is(await c.c22Read(0, 1, 2), 0x0141, 'the connection keeps working');
   } finally {
     await c.close();
@@ -90,7 +90,7 @@ test('issue 12 #1: the frame encoder grows geometrically (O(log n) buffers for o
     timeNs: BigInt(i),
     json: '{"type":"mdio.read","bus":"/mdio@ff0d0000","addr":1,"reg":2}',
   }));
-  const original = Buffer.allocUnsafe;
+  const original = Buffer.allocUnsafe.bind(Buffer);
   let allocations = 0;
   Buffer.allocUnsafe = (size: number) => {
     allocations++;
@@ -109,7 +109,7 @@ test('issue 12 #1: the frame encoder grows geometrically (O(log n) buffers for o
 
 test('issue 12 #1: a frame over the peer limit is refused after at most max_frame bytes of work', (t) => {
   const enc = new FrameEncoder(65536);
-  const original = Buffer.allocUnsafe;
+  const original = Buffer.allocUnsafe.bind(Buffer);
   let largest = 0;
   Buffer.allocUnsafe = (size: number) => {
     largest = Math.max(largest, size);
@@ -145,4 +145,46 @@ test('issue 12 #1: TRACE_FETCH with a record too large for any reply sends a stu
       'records after it still arrive',
     );
   });
+});
+
+test('issue 12 #5: RECORDING_FETCH advances through a line longer than the fetch size (65 kB HELLO name)', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'mdio-emu-harden-'));
+  const record = join(dir, 'rec.trace');
+  const d = await startDaemon({ unix: join(dir, 'emu.sock'), recordFile: record });
+  const name = `q${'é'.repeat(4000)}${'n'.repeat(56_000)}`;
+  const long = await MdioClient.connect({ unix: join(dir, 'emu.sock') }, { name });
+  const c = await MdioClient.connect({ unix: join(dir, 'emu.sock') });
+  try {
+    await long.c22Read(0, 1, 2);
+    await c.c22Read(0, 1, 3);
+    const onDisk = readFileSync(record, 'utf8');
+    t.true(
+      onDisk.split('\n').some((l) => l.length > 60_000),
+      'a line longer than one fetch',
+    );
+    // Small pieces too: the cut must fall between characters, never inside 'é'.
+    for (const max of [60_000, 4097, 4098, 4099]) {
+      const parts: string[] = [];
+      let at = 0;
+      for (let i = 0; i < 1000; i++) {
+        const r = await c.recordingFetch(at, max);
+        parts.push(r.text);
+        if (r.next >= r.size) break;
+        t.true(r.next > at, `progress at ${at} with max ${max}`);
+        at = r.next;
+      }
+      t.is(parts.join(''), onDisk, `pieces of ${max} bytes concatenate to the file`);
+    }
+    t.is((await c.recordingText(0)).text, onDisk);
+    const parsed = parseTrace(onDisk);
+    t.deepEqual(
+      parsed.records.map((r) => r.client),
+      [name, 'mdio-emu-client'],
+    );
+  } finally {
+    await long.close();
+    await c.close();
+    await d.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
