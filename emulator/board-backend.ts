@@ -14,6 +14,21 @@ import {
 import type { BoardMdioBus } from '../src/board/index.js';
 import type { Board, BoardTraceEvent } from './board.js';
 import { TraceRing } from './trace-ring.js';
+import { MAX_VIRTUAL_NS } from '../src/clock.js';
+
+/**
+ * A CLOCK run of `ns` from `now`, as a number of ns the virtual clock can count exactly, or OUT_OF_RANGE:
+ * past 2^53 - 1 ns a number stops counting nanoseconds, and a u64 on the wire would wrap to 0 at 2^64.
+ */
+export function checkedRun(now: bigint, ns: bigint): number {
+  const max = BigInt(MAX_VIRTUAL_NS);
+  if (now + ns > max)
+    throw new BackendError(
+      ErrorCode.OUT_OF_RANGE,
+      `running the clock ${ns} ns from ${now} ns would pass ${max} ns (about 104 days), the last exact virtual time; the clock did not move`,
+    );
+  return Number(ns);
+}
 
 /** include/uapi/linux/ethtool.h: ETHTOOL_C33_PSE_ADMIN_STATE_* and ETHTOOL_C33_PSE_PW_D_STATUS_*. */
 const C33_ADMIN = { disabled: 2, enabled: 3 } as const;
@@ -44,7 +59,7 @@ export class BoardBackend implements EmulationBackend {
     this.clock = {
       now: () => BigInt(this.board.clock.now()),
       run: (ns) => {
-        this.board.clock.advance(Number(ns));
+        this.board.clock.advance(checkedRun(BigInt(this.board.clock.now()), ns));
       },
       step: () => {
         this.stepClock();
@@ -261,7 +276,10 @@ export class BoardBackend implements EmulationBackend {
   private stepClock(): void {
     const c = this.board.clock;
     const before = c.pendingTimers;
-    for (let i = 0; i < 10_000 && before > 0 && c.pendingTimers >= before; i++) c.advance(1_000_000);
+    for (let i = 0; i < 10_000 && before > 0 && c.pendingTimers >= before; i++) {
+      if (c.now() + 1_000_000 > MAX_VIRTUAL_NS) return;
+      c.advance(1_000_000);
+    }
   }
 
   private setRealtime(on: boolean): void {

@@ -16,6 +16,7 @@ import {
 import { describeRequest, ReplayServer, type ReplayRequest, type ServeMode } from '../src/replay/serve.js';
 import type { TraceRecord } from '../src/replay/record.js';
 import type { CurrentClient } from './current-client.js';
+import { checkedRun } from './board-backend.js';
 import { TraceRing } from './trace-ring.js';
 
 const MDIO_ONLY = 'a replay answers MDIO only: the recording holds no I2C, PSE or scenario state';
@@ -58,7 +59,7 @@ export class ReplayBackend implements EmulationBackend {
     this.clock = {
       now,
       run: (ns) => {
-        this.#nowNs = this.now() + ns;
+        this.#nowNs = this.now() + BigInt(checkedRun(this.now(), ns));
         if (this.#realtimeSince !== undefined) this.#realtimeSince = process.hrtime.bigint();
       },
       // Nothing is scheduled in a replay: there is no next event to step to.

@@ -188,3 +188,21 @@ test('issue 12 #5: RECORDING_FETCH advances through a line longer than the fetch
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('issue 12 #8: CLOCK past 2^53 - 1 ns is refused (OUT_OF_RANGE), never rounded, stopped or wrapped to 0', async (t) => {
+  await withDaemon(async (c) => {
+    const max = BigInt(Number.MAX_SAFE_INTEGER);
+    const big = await t.throwsAsync(c.clock('run', 1n << 63n), { instanceOf: RemoteError });
+    t.is(big.status, ErrorCode.OUT_OF_RANGE);
+    t.is((await c.clock('get')).nowNs, 0n, 'a refused run leaves the clock alone');
+    t.is((await c.clock('run', max - 3n)).nowNs, max - 3n);
+    // Every nanosecond up to the limit still counts.
+    for (const expected of [max - 2n, max - 1n, max]) t.is((await c.clock('run', 1n)).nowNs, expected);
+    const past = await t.throwsAsync(c.clock('run', 1n), { instanceOf: RemoteError });
+    t.is(past.status, ErrorCode.OUT_OF_RANGE);
+    t.is((await c.clock('get')).nowNs, max);
+    await c.clock('step');
+    t.is((await c.clock('get')).nowNs, max, 'STEP at the limit stays there');
+    t.is(await c.c22Read(0, 1, 2), 0x0141, 'the board still answers');
+  });
+});
