@@ -16,9 +16,9 @@ const MDIO_FRAME_US = 64 / 2.5;
 
 async function serveInWorker(path: string): Promise<void> {
   const { BoardBackend } = await import('../emulator/board-backend.js');
-  const { buildBoard } = await import('../emulator/sources.js');
+  const { buildDaemonBoard } = await import('../emulator/daemon-board.js');
   const { ProtocolServer } = await import('../src/protocol/transport/server.js');
-  const build = () => buildBoard({ kind: 'default' });
+  const build = () => buildDaemonBoard({ kind: 'default' });
   const server = new ProtocolServer(new BoardBackend(build(), build));
   await server.listenUnix(path);
   parentPort?.postMessage('ready');

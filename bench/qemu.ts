@@ -10,12 +10,13 @@
  * (drivers/net/phy/mdio_bus.c __mdiobus_read/__mdiobus_write), so the gap between the two trace
  * timestamps is one read: bulk OUT (6 bytes) and bulk IN (2 bytes) through QEMU, usbredir and the model.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { findGuestKernel } from '../src/qemu/kernel.js';
 import { runQemuScenario } from '../src/qemu/run.js';
+import { parseGuestTrace } from '../src/qemu/guest-observations.js';
 
 const PHYSICAL_FRAME_US = 64 / 2.5;
 const BINDS = 20;
@@ -32,14 +33,14 @@ export async function run(): Promise<void> {
     const phy = 'mvusb-1-1:1.0:00';
     const rebinds = Array.from({ length: BINDS }, (_, i) => [
       {
-        at: 1000,
+        ...(i === 0 ? { delayMs: 1000 } : {}),
         id: `unbind-${i}`,
         action: 'unbind',
         bus: 'mdio_bus',
         driver: 'Marvell 88E1510',
         device: phy,
       },
-      { at: 1000, id: `bind-${i}`, action: 'bind', bus: 'mdio_bus', driver: 'Marvell 88E1510', device: phy },
+      { id: `bind-${i}`, action: 'bind', bus: 'mdio_bus', driver: 'Marvell 88E1510', device: phy },
     ]).flat();
     const scenarioFile = join(dir, 'bench.scenario.json');
     await writeFile(
@@ -47,11 +48,9 @@ export async function run(): Promise<void> {
       JSON.stringify({
         name: 'bench-qemu',
         dts: join(repo, 'dts', 'qemu-pse-deferred.dts'),
-        clock: 'wall',
-        end: 1000,
-        timeline: [
-          { at: 0, id: 'pse-load', action: 'load-module', module: 'pse_regulator' },
-          { at: 0, id: 'mvusb-load', action: 'load-module', module: 'mdio-mvusb' },
+        steps: [
+          { id: 'pse-load', action: 'load-module', module: 'pse_regulator' },
+          { id: 'mvusb-load', action: 'load-module', module: 'mdio-mvusb' },
           ...rebinds,
         ],
         expect: [{ kind: 'traces-agree' }],
@@ -63,8 +62,10 @@ export async function run(): Promise<void> {
       scenarioFile,
       reportDir: join(dir, 'report'),
     });
-    if (r.problem) throw new Error(`bench run failed: ${r.problem}`);
-    const guest = r.guestTrace.flatMap((g) => (g.kind === 'mdio' ? [g] : []));
+    if (r.end.reason !== 'settled') throw new Error(`bench run failed: ${r.end.detail}`);
+    const traceText = await readFile(r.files.trace ?? '', 'utf8');
+    const guest = parseGuestTrace(traceText.split('\n')).flatMap((g) => (g.kind === 'mdio' ? [g] : []));
+    const served = (r.details.emulatorTrace ?? []) as { op: string; reg: number; hostMs: number }[];
     const roundTrips: number[] = [];
     for (let i = 1; i < guest.length; i++) {
       const w = guest[i - 1];
@@ -73,14 +74,14 @@ export async function run(): Promise<void> {
         roundTrips.push((rd.ts - w.ts) * 1e6);
     }
     const hostGaps: number[] = [];
-    for (let i = 1; i < r.emulatorTrace.length; i++) {
-      const w = r.emulatorTrace[i - 1];
-      const rd = r.emulatorTrace[i];
+    for (let i = 1; i < served.length; i++) {
+      const w = served[i - 1];
+      const rd = served[i];
       if (w?.op === 'write' && w.reg === 0x12 && rd?.op === 'read' && rd.reg === 0x13)
         hostGaps.push((rd.hostMs - w.hostMs) * 1000);
     }
     const firstGuest = guest[0];
-    const firstHost = r.emulatorTrace[0];
+    const firstHost = served[0];
     console.log(
       `guest kernel: ${kernel.dir.split('/').at(-1) ?? ''}; traces agree: ${r.pass ? 'yes' : 'NO'}; whole run ${(r.wallMs / 1000).toFixed(1)} s wall`,
     );

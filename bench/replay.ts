@@ -10,7 +10,7 @@ import type { MdioBus } from '../src/mdio/index.js';
 import { formatTrace, parseTrace, ReplayServer, verifyTrace, type TraceRecord } from '../src/replay/index.js';
 import { MdioRecorder } from '../src/replay/recorder.js';
 import { buildBoard, type Board } from '../src/board/index.js';
-import { boardTarget } from '../src/scenario/replay-target.js';
+import { boardVerifyTarget as boardTarget } from '../src/board/verify-target.js';
 
 const TRANSACTIONS = 1_000_000;
 const DTS = `/dts-v1/;
@@ -85,9 +85,10 @@ export function run(): Promise<void> {
   console.log(`reference: ${TRANSACTIONS} requests straight to the models: ${reference.toFixed(3)} s`);
   const records: TraceRecord[] = [];
   const clock = new VirtualClock();
-  const board = buildBoard(tree(), {
-    clock,
-    trace: new MdioRecorder((r) => records.push(r), { client: 'bench' }),
+  const board = buildBoard(tree(), { clock });
+  const recorder = new MdioRecorder((r) => records.push(r), { client: 'bench' });
+  board.events.on((e) => {
+    recorder.emit(e);
   });
   const bus = onlyBus(board);
   drive(

@@ -1,7 +1,9 @@
 import type { Command } from 'commander';
 import { findMdioBuses } from '../src/bindings/mdio.js';
+import { checkPseBindings } from '../src/bindings/pse.js';
+import { formatUsbI2cPath } from '../src/bindings/usb-i2c.js';
 import { VirtualClock } from '../src/clock.js';
-import { MdioEmulation } from '../src/mdio/emulation.js';
+import { MdioEmulation } from '../src/board/emulation.js';
 import type { Phy } from '../src/phy/index.js';
 import { loadTree } from './pse.js';
 import { ExitCodeError } from './run.js';
@@ -14,21 +16,37 @@ export function register(program: Command): void {
 
   phy
     .command('list')
-    .description('list MDIO buses and their PHYs (bus DT path, address, PHY ID, model)')
+    .description(
+      'list MDIO buses and their PHYs (bus DT path, address, PHY ID, model; for a PHY with `pses`, its PSE PI and ' +
+        'the USB-I2C bridge the controller sits behind)',
+    )
     .argument('<file>', 'DTS or DTB')
     .option('--json', 'machine-readable output')
     .action((file: string, opts: { json?: boolean }) => {
-      const buses = findMdioBuses(loadTree(file));
+      const tree = loadTree(file);
+      const buses = findMdioBuses(tree);
+      const pse = checkPseBindings(tree.root);
+      const controllers = new Map(pse.controllers.map((c) => [c.path, c]));
+      const pseOf = (node: string) => {
+        const link = pse.links.find((l) => l.phy === node);
+        if (!link) return undefined;
+        const bus = controllers.get(link.controller)?.bus;
+        return { controller: link.controller, pi: link.pi, ...(bus ? { via: bus } : {}) };
+      };
       const rows = buses.flatMap((b) =>
-        b.phys.map((p) => ({
-          bus: b.path,
-          busKind: b.kind,
-          address: p.address,
-          phyId: hex(p.phyId, 8),
-          clause: p.clause45 ? 45 : 22,
-          model: p.model,
-          node: p.path,
-        })),
+        b.phys.map((p) => {
+          const link = pseOf(p.path);
+          return {
+            bus: b.path,
+            busKind: b.kind,
+            address: p.address,
+            phyId: hex(p.phyId, 8),
+            clause: p.clause45 ? 45 : 22,
+            model: p.model,
+            node: p.path,
+            ...(link ? { pse: link } : {}),
+          };
+        }),
       );
       if (opts.json) {
         process.stdout.write(
@@ -40,8 +58,12 @@ export function register(program: Command): void {
         process.stdout.write(buses.length ? `${buses.length} MDIO bus(es), no PHYs\n` : 'no MDIO buses\n');
         return;
       }
-      for (const r of rows)
-        process.stdout.write(`${r.bus}\t${r.address}\t${r.phyId}\tc${r.clause}\t${r.model}\n`);
+      for (const r of rows) {
+        const pseText = r.pse
+          ? `\tpse ${r.pse.controller} pi ${r.pse.pi}${r.pse.via ? ` via ${formatUsbI2cPath(r.pse.via)}` : ''}`
+          : '';
+        process.stdout.write(`${r.bus}\t${r.address}\t${r.phyId}\tc${r.clause}\t${r.model}${pseText}\n`);
+      }
     });
 
   phy

@@ -1,37 +1,16 @@
-import { readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { Command } from 'commander';
+import { loadTreeFile } from '../src/board/load.js';
 import { checkPseBindings, formatPseMap, hasErrors } from '../src/bindings/pse.js';
-import { compileDts } from '../src/dts/compile.js';
-import { formatDiagnostic } from '../src/dts/diagnostics.js';
-import { readDtb } from '../src/dts/dtb-read.js';
+import { TPS23881_FIRMWARE_FILES, generateTps23881Firmware } from '../src/pse/tps23881-firmware.js';
+import { QEMU_VIRT_STUB_BASE } from '../src/scenario/qemu-virt-stub.js';
 import type { DeviceTree } from '../src/dts/tree.js';
 import { ExitCodeError } from './run.js';
 
-const FDT_MAGIC = 0xd00dfeed;
-
-/** Reads FILE as a DTB when it starts with the FDT magic, otherwise compiles it as DTS source. */
+/** A DTS or DTB file the user named (a QEMU fragment compiles onto the stand-in for QEMU's virt tree). */
 export function loadTree(file: string): DeviceTree {
-  const bytes = new Uint8Array(readFileSync(file));
-  if (bytes.length >= 4 && new DataView(bytes.buffer, bytes.byteOffset).getUint32(0) === FDT_MAGIC)
-    return readDtb(bytes);
-  const base = dirname(file);
-  const result = compileDts(bytes, {
-    fileName: file,
-    host: {
-      readFile: (p) => {
-        try {
-          return new Uint8Array(readFileSync(resolve(base, p)));
-        } catch {
-          return undefined;
-        }
-      },
-    },
-  });
-  if (!result.ok || !result.tree) {
-    throw new ExitCodeError(1, result.diagnostics.map((d) => formatDiagnostic(d, result.files)).join('\n'));
-  }
-  return result.tree;
+  return loadTreeFile(file, { base: QEMU_VIRT_STUB_BASE }).tree;
 }
 
 export function register(program: Command): void {
@@ -40,11 +19,15 @@ export function register(program: Command): void {
     .command('map')
     .argument('<file>', 'device tree, DTS source or DTB')
     .option('--json', 'print the resolved map and findings as JSON')
+    .option('--kernel <version>', "also check what this Linux version's PSE drivers require (e.g. 7.2)")
     .description(
-      'print each PHY node with the PSE controller, PI and pairsets its `pses` resolves to; exit 1 on a wrong binding',
+      'print each PHY node with the PSE controller, PI and pairsets its `pses` resolves to, and the USB-I2C bridge ' +
+        '(CP2112, CP2615) a controller sits behind; exit 1 on a wrong binding',
     )
-    .action((file: string, opts: { json?: boolean }) => {
-      const report = checkPseBindings(loadTree(file).root);
+    .action((file: string, opts: { json?: boolean; kernel?: string }) => {
+      const report = checkPseBindings(loadTree(file).root, {
+        ...(opts.kernel !== undefined ? { kernel: parseKernelVersion(opts.kernel) } : {}),
+      });
       if (opts.json) {
         process.stdout.write(
           `${JSON.stringify({ links: report.links, controllers: report.controllers, diagnostics: report.diagnostics.map(({ span: _span, ...d }) => d) }, null, 2)}\n`,
@@ -60,4 +43,27 @@ export function register(program: Command): void {
         throw new ExitCodeError(1, `mdio-emu: PSE binding errors in ${paths.join(', ')}`);
       }
     });
+  pse
+    .command('firmware')
+    .argument('<dir>', "a firmware root: the guest's /lib/firmware is built from it")
+    .description(
+      'write the TPS23881 parity and SRAM images the tps23881 driver requests (ti/tps23881/...-14.bin): ' +
+        "mdio-emu's own stand-ins, the very bytes the emulated chip accepts",
+    )
+    .action((dir: string) => {
+      const images = generateTps23881Firmware();
+      for (const [part, rel] of Object.entries(TPS23881_FIRMWARE_FILES) as ['parity' | 'sram', string][]) {
+        const file = join(dir, rel);
+        mkdirSync(dirname(file), { recursive: true });
+        writeFileSync(file, images[part]);
+        process.stdout.write(`${file}\t${images[part].length} bytes\n`);
+      }
+    });
+}
+
+/** "7.2" or "6.17.3" to [major, minor]. */
+export function parseKernelVersion(text: string): [number, number] {
+  const m = /^(\d+)\.(\d+)(\.\d+)?$/.exec(text);
+  if (!m) throw new ExitCodeError(2, `mdio-emu: --kernel wants a version such as 7.2, got "${text}"`);
+  return [Number(m[1]), Number(m[2])];
 }

@@ -1,8 +1,11 @@
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { ensureGuestKernel } from '../src/qemu/kernel.js';
-import { runQemuScenario, type QemuReport } from '../src/qemu/run.js';
+import { runQemuScenario } from '../src/qemu/run.js';
+import { readGuestRelease } from '../src/qemu/guest-modules.js';
+import { formatRunReport } from './report-output.js';
 import { repoRoot } from '../src/qemu/initramfs.js';
+import { registerStress } from './qemu-stress.js';
 import { ExitCodeError } from './run.js';
 
 /** `mdio-emu qemu kernel|run|demo`: a real Linux 6.1 guest under stock QEMU talking to the emulator. */
@@ -10,6 +13,7 @@ export function register(program: Command): void {
   const qemu = program
     .command('qemu')
     .description('boot a real Linux guest under QEMU against emulated USB devices');
+  registerStress(qemu);
 
   qemu
     .command('kernel')
@@ -33,14 +37,16 @@ export function register(program: Command): void {
     .requiredOption('--scenario <file>', 'scenario JSON file')
     .option('--report <dir>', 'where report.json and the console log go', 'mdio-emu-report')
     .action(async (o: { kernel: string; modules: string; scenario: string; report: string }) => {
+      const release = await readGuestRelease(resolve(o.modules));
       const report = await runQemuScenario({
         kernel: resolve(o.kernel),
         modulesDir: resolve(o.modules),
         scenarioFile: o.scenario,
         reportDir: resolve(o.report),
+        ...(release === undefined ? {} : { kernelRelease: release }),
         onProgress: (m) => process.stderr.write(`mdio-emu: ${m}\n`),
       });
-      printVerdict(report);
+      process.stdout.write(formatRunReport(report));
       if (!report.pass) throw new ExitCodeError(1);
     });
 
@@ -53,32 +59,17 @@ export function register(program: Command): void {
         'mdio-emu: guest kernel (built once per machine, several minutes the first time)\n',
       );
       const kernel = await ensureGuestKernel({ onOutput: (l) => process.stderr.write(`  ${l}\n`) });
+      const release = await readGuestRelease(kernel.modulesDir);
       const report = await runQemuScenario({
         kernel: kernel.image,
         modulesDir: kernel.modulesDir,
+        kernelName: basename(kernel.dir),
         scenarioFile: join(repoRoot, 'dts', 'qemu-pse-late.scenario.json'),
         reportDir: resolve(o.report),
+        ...(release === undefined ? {} : { kernelRelease: release }),
         onProgress: (m) => process.stderr.write(`mdio-emu: ${m}\n`),
       });
-      printVerdict(report);
+      process.stdout.write(formatRunReport(report));
       if (!report.pass) throw new ExitCodeError(1);
     });
-}
-
-function printVerdict(report: QemuReport): void {
-  const out: string[] = [];
-  for (const r of report.expectations)
-    out.push(`${r.pass ? 'PASS' : 'FAIL'} ${r.expectation.kind}: ${r.message}`);
-  for (const f of report.pseAttach) out.push(`PSE attach (${f.phy}): ${f.behaviour}: ${f.evidence}`);
-  if (report.kasan.enabled) {
-    out.push(`KASAN: ${report.kasan.reports.length === 0 ? 'no reports' : report.kasan.reports.join('; ')}`);
-    out.push(
-      `KASAN use-after-free in pse_control_put: ${report.kasan.useAfterFreeInPseControlPut ? 'yes' : 'no'}`,
-    );
-  }
-  if (report.problem) out.push(`PROBLEM ${report.problem}`);
-  out.push(
-    `${report.pass ? 'PASS' : 'FAIL'}: scenario ${report.scenario} (${report.wallMs} ms wall); report: ${report.files.report ?? ''}`,
-  );
-  process.stdout.write(`${out.join('\n')}\n`);
 }

@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import { TraceFile } from '../src/replay/file-sink.js';
-import { loadEmulatorScenario } from '../src/scenario/load-emulator.js';
-import { runScenario } from '../src/scenario/run.js';
+import { readScenarioFile, runInModel } from '../src/scenario/index.js';
 import { ExitCodeError } from './run.js';
 import { readTraceFile } from './trace-io.js';
 
@@ -14,7 +13,7 @@ export function register(program: Command): void {
     .description(
       'record MDIO transactions to a trace file: from a scenario run, or from a kernel mdio_access capture',
     )
-    .action(async (file: string | undefined, opts: { out: string; mdioAccess?: string }) => {
+    .action((file: string | undefined, opts: { out: string; mdioAccess?: string }) => {
       const either = 'mdio-emu: give either a scenario file or --mdio-access FILE';
       if (opts.mdioAccess !== undefined) {
         if (file !== undefined) throw new ExitCodeError(2, either);
@@ -26,10 +25,10 @@ export function register(program: Command): void {
         return;
       }
       if (file === undefined) throw new ExitCodeError(2, either);
-      const loaded = await loadEmulatorScenario(file);
+      const loaded = readScenarioFile(file);
       const out = new TraceFile(opts.out, `scenario ${loaded.scenario.name}`);
       try {
-        const report = await runScenario(loaded.scenario, loaded.tree, {
+        const report = runInModel(loaded, {
           record: (r) => out.write(r),
           wallNow: () => Date.now(),
         });

@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
 import { ReplayServer } from '../src/replay/serve.js';
 import { formatDifference, verifyTrace } from '../src/replay/verify.js';
-import { compileTreeFile } from '../src/scenario/load-emulator.js';
-import { boardTarget } from '../src/scenario/replay-target.js';
+import { loadTreeFile } from '../src/board/load.js';
+import { QEMU_VIRT_STUB_BASE } from '../src/scenario/qemu-virt-stub.js';
+import { boardVerifyTarget as boardTarget } from '../src/board/verify-target.js';
 import { ExitCodeError } from './run.js';
 import { readTraceFile } from './trace-io.js';
 
@@ -24,7 +25,7 @@ export function register(program: Command): void {
     )
     .action((file: string, opts: { dts: string; timeBase?: string; bus?: string[] }) => {
       const trace = readTraceFile(file);
-      const target = boardTarget(compileTreeFile(opts.dts));
+      const target = boardTarget(loadTreeFile(opts.dts, { base: QEMU_VIRT_STUB_BASE }).tree);
       if (opts.timeBase !== undefined && opts.timeBase !== 'absolute' && opts.timeBase !== 'first-record')
         throw new ExitCodeError(2, `mdio-emu: --time-base must be absolute or first-record`);
       const timeBase = opts.timeBase ?? (trace.format === 'mdio-emu' ? 'absolute' : 'first-record');

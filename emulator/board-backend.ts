@@ -12,7 +12,8 @@ import {
   type TopologyInfo,
 } from '../src/protocol/session/backend.js';
 import type { BoardMdioBus } from '../src/board/index.js';
-import type { Board, BoardTraceEvent } from './board.js';
+import type { BoardEvent } from '../src/board/events.js';
+import { runDaemonSteps, type DaemonBoard } from './daemon-board.js';
 import { TraceRing } from './trace-ring.js';
 import { MAX_VIRTUAL_NS } from '../src/clock.js';
 
@@ -29,6 +30,12 @@ export function checkedRun(now: bigint, ns: bigint): number {
     );
   return Number(ns);
 }
+
+/** What the daemon's trace ring holds: the board's events, and the acts of clients and the scenario. */
+export type DaemonTraceEvent =
+  | BoardEvent
+  | { type: 'pse.admin'; controller: string | undefined; pi: number; enable: boolean }
+  | { type: 'scenario.step'; name: string };
 
 /** include/uapi/linux/ethtool.h: ETHTOOL_C33_PSE_ADMIN_STATE_* and ETHTOOL_C33_PSE_PW_D_STATUS_*. */
 const C33_ADMIN = { disabled: 2, enabled: 3 } as const;
@@ -51,9 +58,9 @@ export class BoardBackend implements EmulationBackend {
   readonly clock: ClockControl;
 
   constructor(
-    private board: Board,
+    private daemonBoard: DaemonBoard,
     /** Rebuilds the board: from its original source (RESET), or from a new one (SCENARIO_LOAD). */
-    private readonly rebuild: (source?: ScenarioSource) => Board,
+    private readonly rebuild: (source?: ScenarioSource) => DaemonBoard,
   ) {
     const isRealtime = () => this.realtimeTimer !== undefined;
     this.clock = {
@@ -120,7 +127,6 @@ export class BoardBackend implements EmulationBackend {
     if (write.length > 0 || readLength === 0) messages.push({ addr, kind: 'write' as const, data: write });
     if (readLength > 0) messages.push({ addr, kind: 'read' as const, length: readLength });
     const r = spec.bus.transfer(messages);
-    this.record({ type: 'i2c.xfer', bus: spec.path, addr, write: [...write], readLength, ok: r.ok });
     if (r.ok) return { result: 'ack', data: r.reads[0] ?? new Uint8Array(0) };
     return { result: r.failedAt === 0 ? 'nack-address' : 'nack-data', data: new Uint8Array(0) };
   }
@@ -152,8 +158,12 @@ export class BoardBackend implements EmulationBackend {
     this.record({ type: 'pse.admin', controller: this.board.pse[controller]?.path, pi, enable });
   }
 
+  private get board() {
+    return this.daemonBoard.board;
+  }
+
   loadScenario(source: ScenarioSource): void {
-    let next: Board;
+    let next: DaemonBoard;
     try {
       next = this.rebuild(source);
     } catch (err) {
@@ -165,13 +175,14 @@ export class BoardBackend implements EmulationBackend {
   }
 
   triggerScenarioEvent(event: string): void {
-    const run = this.board.events.get(event);
-    if (!run)
+    const actions = this.daemonBoard.triggers.get(event);
+    if (!actions)
       throw new BackendError(
         ErrorCode.NO_SUCH_EVENT,
-        `no scenario event "${event}" (known: ${[...this.board.events.keys()].join(', ')})`,
+        `no scenario event "${event}" (known: ${[...this.daemonBoard.triggers.keys()].join(', ')})`,
       );
-    this.fireStep(event, run);
+    for (const a of actions) this.board.apply(a);
+    this.stepped(event);
   }
 
   reset(): void {
@@ -198,10 +209,10 @@ export class BoardBackend implements EmulationBackend {
     this.unwire = [];
   }
 
-  private replace(board: Board): void {
+  private replace(board: DaemonBoard): void {
     const realtime = this.clock.realtime;
     this.dispose();
-    this.board = board;
+    this.daemonBoard = board;
     this.stepIndex = 0;
     this.wire();
     if (realtime) this.setRealtime(true);
@@ -221,7 +232,7 @@ export class BoardBackend implements EmulationBackend {
       }
     });
     this.unwire.push(
-      b.trace.on((e) => {
+      b.events.on((e) => {
         this.onTrace(e);
       }),
     );
@@ -239,35 +250,33 @@ export class BoardBackend implements EmulationBackend {
         }),
       );
     });
-    for (const [atMs, name] of b.timeline) {
-      const run = b.events.get(name) ?? (() => undefined);
-      b.clock.schedule(atMs * 1_000_000, () => {
-        this.fireStep(name, run);
-      });
-    }
-    if (b.realtime) this.setRealtime(true);
+    this.unwire.push(
+      runDaemonSteps(this.daemonBoard, (_index, name) => {
+        this.stepped(name);
+      }),
+    );
   }
 
-  private onTrace(e: BoardTraceEvent): void {
+  private onTrace(e: BoardEvent): void {
+    // Register-level notes are for tests of the models, not for clients.
+    if (e.type === 'reg.tagged') return;
     this.record(e);
-    if (e.type === 'phy.link' && typeof e.phy === 'string') {
+    if (e.type === 'phy.link') {
       const where = this.phyByPath.get(e.phy);
-      const up = e.up === true;
       if (where)
         this.emit({
           type: 'link',
           bus: where.bus,
           phy: where.addr,
-          up,
-          speed: up && typeof e.speed === 'number' ? e.speed : 0,
-          duplex: up && (e.duplex === 'half' || e.duplex === 'full') ? e.duplex : 'unknown',
+          up: e.up,
+          speed: e.up && typeof e.speed === 'number' ? e.speed : 0,
+          duplex: e.up ? e.duplex : 'unknown',
           timeNs: this.now(),
         });
     }
   }
 
-  private fireStep(name: string, run: () => void): void {
-    run();
+  private stepped(name: string): void {
     this.record({ type: 'scenario.step', name });
     this.emit({ type: 'scenario-step', index: this.stepIndex++, name, timeNs: this.now() });
   }
@@ -320,7 +329,7 @@ export class BoardBackend implements EmulationBackend {
     return c;
   }
 
-  private record(event: BoardTraceEvent): void {
+  private record(event: DaemonTraceEvent): void {
     const record = this.ring.push(this.now(), event);
     if (this.listeners.size > 0) this.emit({ type: 'trace', record });
   }

@@ -6,13 +6,12 @@ import type { BackendTraceRecord, ScenarioSource } from '../src/protocol/session
 import { readAnyTrace } from '../src/replay/read.js';
 import type { ServeMode } from '../src/replay/serve.js';
 import { BoardBackend } from './board-backend.js';
-import type { Board } from './board.js';
 import { CurrentClient } from './current-client.js';
 import { DaemonBackend } from './daemon-backend.js';
 import { defaultUnixPath } from './default-socket.js';
 import { DaemonRecording } from './recording.js';
 import { ReplayBackend } from './replay-backend.js';
-import { buildBoard, type BoardSource } from './sources.js';
+import { buildDaemonBoard, type BoardSource, type DaemonBoard } from './daemon-board.js';
 
 export { defaultUnixPath };
 
@@ -81,13 +80,13 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
         ? { kind: 'dts', file: options.dts }
         : { kind: 'default' };
   // SCENARIO_LOAD replaces the source; RESET rebuilds from the current one.
-  const rebuild = (source?: ScenarioSource): Board => {
-    if (source === undefined) return buildBoard(current);
+  const rebuild = (source?: ScenarioSource): DaemonBoard => {
+    if (source === undefined) return buildDaemonBoard(current);
     const next: BoardSource =
       source.kind === 'dts'
         ? { kind: 'dts-text', name: source.name, text: source.text }
         : { kind: 'scenario-text', name: source.name, text: source.text };
-    const board = buildBoard(next);
+    const board = buildDaemonBoard(next);
     current = next;
     return board;
   };
@@ -98,7 +97,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     const { file, mode } = options.replay;
     const text = readInputFile(file, { what: 'replay trace', allowStream: true }).toString('utf8');
     replay = new ReplayBackend(readAnyTrace(text, file).records, mode, who);
-  } else models = new BoardBackend(buildBoard(current), rebuild);
+  } else models = new BoardBackend(buildDaemonBoard(current), rebuild);
   const served = replay ?? models;
   if (!served) throw new Error('unreachable: neither models nor a replay');
   let recording: DaemonRecording | undefined;

@@ -7,6 +7,8 @@ command -v dtc >/dev/null || need+=(device-tree-compiler)
 # test/qemu decodes the booted blob with fdtget (same package) to check what the guest read.
 command -v fdtget >/dev/null || need+=(device-tree-compiler)
 command -v cpp >/dev/null || need+=(cpp)
+# test/scenario/report-html renders report.html in Debian's headless chromium (playwright-core drives it).
+command -v chromium >/dev/null || need+=(chromium)
 # QEMU end-to-end tests (test/qemu): stock QEMU, the arm64 cross compiler and the kernel source the guest is built from.
 command -v qemu-system-aarch64 >/dev/null || need+=(qemu-system-arm)
 command -v aarch64-linux-gnu-gcc >/dev/null || need+=(gcc-aarch64-linux-gnu)

@@ -89,6 +89,11 @@ export class VirtualClock implements Clock {
     if (targetNs > this.#now) this.#now = targetNs;
   }
 
+  /** When the next pending timer falls due, or undefined when none is waiting. */
+  nextDue(): number | undefined {
+    return this.#nextDue(Number.POSITIVE_INFINITY)?.at;
+  }
+
   /** Number of timers still waiting. */
   get pendingTimers(): number {
     return this.#timers.filter((t) => t.pending).length;

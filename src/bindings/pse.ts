@@ -10,6 +10,7 @@ import {
   type DtNode,
   type Property,
 } from '../dts/tree.js';
+import { formatUsbI2cPath, usbI2cPath, type UsbI2cPath } from './usb-i2c.js';
 
 /**
  * The PSE bindings as Linux defines them (Documentation/devicetree/bindings/net/pse-pd/: pse-controller.yaml,
@@ -82,6 +83,8 @@ export interface PsePi {
 
 export interface PseController {
   path: string;
+  /** How the controller is reached when it sits behind a USB-I2C bridge (a CP2112 or CP2615). */
+  bus?: UsbI2cPath;
   compatible: string[];
   kind: PseControllerKind;
   /** `#pse-cells` of the controller node, if present. */
@@ -117,6 +120,12 @@ const POLARITIES: readonly string[] = ['MDI-X', 'MDI', 'X', 'S'];
 
 class Collector {
   readonly list: PseDiagnostic[] = [];
+  constructor(private readonly kernel: readonly [number, number] | undefined) {}
+  /** Rules that depend on the kernel the tree is for apply only when the caller named one. */
+  kernelAtLeast(major: number, minor: number): boolean {
+    const k = this.kernel;
+    return k !== undefined && (k[0] > major || (k[0] === major && k[1] >= minor));
+  }
   error(code: PseCodeValue, node: DtNode, message: string, prop?: Property, relatedPaths?: string[]): void {
     this.add('error', code, node, message, prop, relatedPaths);
   }
@@ -450,6 +459,16 @@ function loadController(
     case 'ti,tps23881':
       if (u32(node, 'reg') === undefined)
         diags.error(PseCode.DEVICE_RULE, node, 'ti,tps23881 needs a reg (its I2C address)');
+      if (
+        diags.kernelAtLeast(6, 17) &&
+        !getProperty(node, 'interrupts') &&
+        !getProperty(node, 'interrupts-extended')
+      )
+        diags.warning(
+          PseCode.DEVICE_RULE,
+          node,
+          'ti,tps23881 has no interrupt: Linux 6.17 and later refuse to probe it ("interrupt is missing")',
+        );
       if (pseCells !== undefined && pseCells !== 1)
         diags.error(PseCode.DEVICE_RULE, node, 'ti,tps23881 #pse-cells must be <1>', cellsProp);
       break;
@@ -560,14 +579,23 @@ function resolveTarget(
   return { controller, controllerNode: target, pi };
 }
 
+export interface PseCheckOptions {
+  /** The Linux version the tree is for, as [major, minor]: adds the rules of that kernel's drivers. */
+  readonly kernel?: readonly [number, number];
+}
+
 /** Checks every PSE binding in the tree and resolves each PHY's `pses`. */
-export function checkPseBindings(root: DtNode): PseBindingReport {
-  const diags = new Collector();
+export function checkPseBindings(root: DtNode, options: PseCheckOptions = {}): PseBindingReport {
+  const diags = new Collector(options.kernel);
   const byPhandle = phandleIndex(root);
   const controllers = new Map<DtNode, PseController>();
   walk(root, (n) => {
     const kind = kindOf(n);
-    if (kind) controllers.set(n, loadController(n, kind, byPhandle, diags));
+    if (!kind) return;
+    const controller = loadController(n, kind, byPhandle, diags);
+    const bus = usbI2cPath(n, byPhandle);
+    if (bus) controller.bus = bus;
+    controllers.set(n, controller);
   });
 
   const links: PhyPseLink[] = [];
@@ -641,13 +669,19 @@ export function hasErrors(report: PseBindingReport): boolean {
   return report.diagnostics.some((d) => d.severity === 'error');
 }
 
-/** One line per PHY: `phy -> controller pi N [pairsets]`, the text `mdio-emu pse map` prints. */
+/**
+ * One line per PHY: `phy -> controller pi N [pairsets]`, the text `mdio-emu pse map` prints, and for a
+ * controller behind a USB-I2C bridge a `via` line with the bridge, its port, the adapter and the interrupt.
+ */
 export function formatPseMap(report: PseBindingReport): string[] {
-  return report.links.map((l) => {
+  const byPath = new Map(report.controllers.map((c) => [c.path, c]));
+  return report.links.flatMap((l) => {
     const sets = l.pairsets
       .map((p) => `${p.name}=${p.path}${p.channel !== undefined ? `(ch${p.channel})` : ''}`)
       .join(', ');
     const pi = l.piPath ? `pi ${l.pi} (${l.piPath})` : `pi ${l.pi}`;
-    return `${l.phy} -> ${l.controller} ${pi}${sets ? ` pairsets ${sets}` : ''}`;
+    const line = `${l.phy} -> ${l.controller} ${pi}${sets ? ` pairsets ${sets}` : ''}`;
+    const bus = byPath.get(l.controller)?.bus;
+    return bus ? [line, `    via ${formatUsbI2cPath(bus)}`] : [line];
   });
 }

@@ -1,5 +1,6 @@
 import { cellsOf, getProperty, nodePath, stringsOf, walk, type DtNode } from '../dts/tree.js';
-import { Eeprom24c02, I2cBus, type I2cDevice } from '../i2c/index.js';
+import { Eeprom24c02, I2cBus, type I2cDevice, type I2cTraceSink } from '../i2c/index.js';
+import type { Clock } from '../clock.js';
 import { Tps23881, type ControllerLifecycle } from '../pse/index.js';
 import { BoardError, BoardErrorCode } from './errors.js';
 
@@ -27,6 +28,8 @@ export interface BoardI2cBus {
   readonly devices: BoardI2cDevice[];
   /** EEPROM models on this bus, by node path. */
   readonly eeproms: ReadonlyMap<string, Eeprom24c02>;
+  /** TPS23881 register-level PSE chips on this bus, by node path. */
+  readonly chips: ReadonlyMap<string, Tps23881>;
 }
 
 const compatibles = (n: DtNode): string[] => {
@@ -46,11 +49,30 @@ export function isAvailable(n: DtNode): boolean {
  * (present on the bus while their lifecycle says so) and 24C02 EEPROMs. A TPS23881 without a lifecycle
  * (disabled controller) is not placed.
  */
+export interface I2cBuildOptions {
+  /** Each I2C bus's transfers, for the board's event stream. */
+  traceFor?: (busPath: string) => (xfer: I2cTransferRecord) => void;
+  /** The TPS23881s' clock (fault cool-down, the classification delay below). */
+  clock?: Clock;
+  /**
+   * TPS23881: time from a valid detection to its classification result. Linux 7.2's pse_core drops a
+   * classification reported in the same interrupt as its detection (pse_set_config_isr() tests the event
+   * mask against PSE_BUDGET_EVAL_STRAT_DYNAMIC, which has the value of the detection event): a delay longer
+   * than the interrupt latency keeps them apart, as a real chip's classification time (tens of ms) does.
+   */
+  classificationDelayNs?: number;
+}
+
 export function buildI2cBuses(
   root: DtNode,
   tpsLifecycle: (path: string) => ControllerLifecycle | undefined,
+  options: I2cBuildOptions = {},
 ): BoardI2cBus[] {
-  const buses = new Map<string, BoardI2cBus & { eeproms: Map<string, Eeprom24c02> }>();
+  const { traceFor } = options;
+  const buses = new Map<
+    string,
+    BoardI2cBus & { eeproms: Map<string, Eeprom24c02>; chips: Map<string, Tps23881> }
+  >();
   walk(root, (node) => {
     if (!isAvailable(node) || !node.parent) return;
     const compat = compatibles(node);
@@ -58,6 +80,8 @@ export function buildI2cBuses(
     const eeprom = compat.includes(EEPROM_COMPATIBLE);
     if (tps === undefined && !eeprom) return;
     const path = nodePath(node);
+    const regCells = getProperty(node, 'reg');
+    const address = regCells && regCells.value.bytes.length === 4 ? cellsOf(regCells.value)[0] : undefined;
     let device: I2cDevice;
     if (tps !== undefined) {
       const lifecycle = tpsLifecycle(path);
@@ -65,6 +89,11 @@ export function buildI2cBuses(
       device = new Tps23881({
         variant: tps === 'ti,tps23881b' ? 'tps23881b' : 'tps23881',
         isPresent: () => lifecycle.isPresent(),
+        ...(address === undefined ? {} : { address }),
+        ...(options.clock ? { clock: options.clock } : {}),
+        ...(options.classificationDelayNs === undefined
+          ? {}
+          : { classificationDelayNs: options.classificationDelayNs }),
       });
     } else {
       const contents = getProperty(node, EEPROM_CONTENTS_PROPERTY);
@@ -82,7 +111,13 @@ export function buildI2cBuses(
     const busPath = nodePath(node.parent);
     let bus = buses.get(busPath);
     if (!bus) {
-      bus = { path: busPath, bus: new I2cBus(), devices: [], eeproms: new Map() };
+      bus = {
+        path: busPath,
+        bus: new I2cBus(traceFor ? transfers(traceFor(busPath)) : undefined),
+        devices: [],
+        eeproms: new Map(),
+        chips: new Map(),
+      };
       buses.set(busPath, bus);
     }
     try {
@@ -92,6 +127,30 @@ export function buildI2cBuses(
     }
     bus.devices.push({ addr, path, compatible: tps ?? EEPROM_COMPATIBLE });
     if (device instanceof Eeprom24c02) bus.eeproms.set(path, device);
+    if (device instanceof Tps23881) bus.chips.set(path, device);
   });
   return [...buses.values()];
+}
+
+/** One transfer as the board's event stream reports it: every byte written, every byte read, and whether all messages were ACKed. */
+export interface I2cTransferRecord {
+  addr: number;
+  write: number[];
+  read: number[];
+  ok: boolean;
+}
+
+/** Folds the bus's per-message trace into one record per transfer, closed by its STOP. */
+function transfers(emit: (xfer: I2cTransferRecord) => void): I2cTraceSink {
+  let open: I2cTransferRecord | undefined;
+  return (e) => {
+    if (e.type === 'i2c.stop') {
+      if (open) emit(open);
+      open = undefined;
+      return;
+    }
+    open ??= { addr: e.addr, write: [], read: [], ok: true };
+    if (e.type === 'i2c.nack') open.ok = false;
+    else for (const b of e.data) (e.type === 'i2c.write' ? open.write : open.read).push(b);
+  };
 }

@@ -6,8 +6,8 @@
 export const CODE_PREFIXES = {
   /** Device-tree source: preprocessor (DTS5xxx), scanner/parser (DTS1xxx), checks (DTS2xxx-4xxx), DTB. */
   DTS: 'device-tree compiler (src/dts)',
-  /** PSE controller and `pses` bindings. */
-  PSE: 'PSE bindings (src/bindings/pse.ts)',
+  /** PSE controller and `pses` bindings (PSE1xxx); PSE models and their inputs, powered devices (PSE2xxx). */
+  PSE: 'PSE bindings and models (src/bindings/pse.ts, src/pse)',
   /** MDIO bus API misuse (MDIO0xx) and MDIO bus/PHY bindings (MDIO1xxx). */
   MDIO: 'MDIO bus and bindings (src/mdio, src/bindings/mdio.ts)',
   I2C: 'I2C buses and devices (src/i2c)',

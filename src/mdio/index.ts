@@ -19,10 +19,3 @@ export type { MdioEvent, MdioFaultKind, EmulationEvent } from './trace.js';
 export type { MdioDevice } from '../phy/device.js';
 export { VirtualClock, ms, us, type Clock, type TimerHandle } from '../clock.js';
 export { Tracer, type TraceSink } from '../regs/trace.js';
-export {
-  MdioEmulation,
-  createMdioEmulation,
-  loadTree,
-  type EmulationSource,
-  type MdioEmulationOptions,
-} from './emulation.js';

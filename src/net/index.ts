@@ -37,3 +37,4 @@ export {
 export { openPcapFile } from './pcap-file.js';
 export { EthernetCable, FrameCollector, loopbackPlug } from './link.js';
 export { insertChecksums, segmentTcp, type ChecksumRequest } from './offload.js';
+export { NetworkPeer, parseIpv4, FRAME_CLASSES, type FrameClass, type NetworkPeerOptions } from './peer.js';

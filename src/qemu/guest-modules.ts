@@ -34,3 +34,12 @@ export function modinfo(bytes: Buffer): Map<string, string> {
   }
   return out;
 }
+
+/** The kernel release the modules were built for (the first word of a module's vermagic), if any module says. */
+export async function readGuestRelease(dir: string): Promise<string | undefined> {
+  for (const file of (await readdir(dir)).filter((f) => f.endsWith('.ko')).sort()) {
+    const vermagic = modinfo(await readFile(join(dir, file))).get('vermagic');
+    if (vermagic) return vermagic.split(' ')[0];
+  }
+  return undefined;
+}

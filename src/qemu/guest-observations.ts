@@ -1,4 +1,4 @@
-import type { GuestEvent } from './console-markers.js';
+import type { AgentBlock } from './console.js';
 
 /** Parsed forms of the guest's marker payloads (see guest-init-lib.sh for what prints them). */
 
@@ -21,10 +21,8 @@ export interface BoundDevice {
 }
 export interface Snapshot {
   label: string;
-  /** Timeline index for `before` snapshots. */
+  /** Step index for a snapshot step. */
   index: number | undefined;
-  t: number;
-  hostMs: number;
   deferred: DeferredDevice[];
   mdio: MdioDevice[];
   devices: BoundDevice[];
@@ -44,12 +42,10 @@ function fields(line: string, keys: readonly string[]): Map<string, string> {
   return out;
 }
 
-export function parseSnapshot(e: GuestEvent): Snapshot {
+export function parseSnapshot(e: AgentBlock): Snapshot {
   const s: Snapshot = {
     label: typeof e.fields.label === 'string' ? e.fields.label : '',
     index: typeof e.fields.index === 'number' ? e.fields.index : undefined,
-    t: e.t,
-    hostMs: e.hostMs,
     deferred: [],
     mdio: [],
     devices: [],
@@ -133,21 +129,17 @@ export function parseHexLines(lines: readonly string[]): Uint8Array {
   return Uint8Array.from(hex.match(/[0-9a-f]{2}/gi) ?? [], (h) => Number.parseInt(h, 16));
 }
 
-/** A guest command's result (`run_logged` in guest-init-lib.sh: a `command` event, `cmd `/`out ` lines). */
+/** A guest command's result (`run_logged` in guest-agent.sh: a `command` block with `cmd `/`out ` lines). */
 export interface CommandResult {
   index: number;
-  t: number;
-  hostMs: number;
   rc: number;
   command: string;
   output: string[];
 }
 
-export function parseCommand(e: GuestEvent): CommandResult {
+export function parseCommand(e: AgentBlock): CommandResult {
   return {
     index: Number(e.fields.index),
-    t: e.t,
-    hostMs: e.hostMs,
     rc: typeof e.fields.rc === 'number' ? e.fields.rc : Number.NaN,
     command: e.lines
       .filter((l) => l.startsWith('cmd '))

@@ -8,13 +8,9 @@ const run = promisify(execFile);
 const here = dirname(fileURLToPath(import.meta.url));
 export const repoRoot = join(here, '..', '..');
 
-/** The shell halves of the guest /init, shipped next to this file. */
-export async function readInitShell(): Promise<{ prologue: string; epilogue: string }> {
-  const [prologue, epilogue] = await Promise.all([
-    readFile(join(here, 'guest-init-lib.sh'), 'utf8'),
-    readFile(join(here, 'guest-init-end.sh'), 'utf8'),
-  ]);
-  return { prologue, epilogue };
+/** The guest agent's shell part (guest-agent.sh), shipped next to this file. */
+export function readAgentScript(): Promise<string> {
+  return readFile(join(here, 'guest-agent.sh'), 'utf8');
 }
 
 /**

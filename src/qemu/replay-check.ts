@@ -1,7 +1,18 @@
-import { VirtualClock } from '../clock.js';
 import type { DeviceTree } from '../dts/tree.js';
-import { formatDifference, importMdioAccess, verifyTrace, type VerifyTarget } from '../replay/index.js';
-import { buildPhyModels, phyOnBuses, type EmulatorMdioAccess, type PhyHardwareEvent } from './usb-devices.js';
+import { boardVerifyTarget, type PhyHardwareEvent } from '../board/verify-target.js';
+import { formatDifference, importMdioAccess, verifyTrace } from '../replay/index.js';
+
+/** One MDIO transaction as the emulator served it. */
+export interface ServedAccess {
+  /** DT path of the bus that carried it. */
+  bus: string;
+  op: 'read' | 'write';
+  addr: number;
+  reg: number;
+  value: number;
+  /** Board clock, ns. */
+  atNs: number;
+}
 
 export interface GuestReplayResult {
   /** Records replayed (reads and writes). */
@@ -16,19 +27,18 @@ export interface GuestReplayResult {
 }
 
 /**
- * Replays the guest's `mdio:mdio_access` trace (raw ftrace lines) against fresh instances of the PHY
- * models a QEMU run serves (catalogue models with the tree's link partners, src/qemu/usb-devices.ts
- * buildPhyModels), with src/replay's importer and verifier, applying the run's non-MDIO PHY events
- * (reset pin pulses, cable changes) at the times they happened.
+ * Replays the guest's `mdio:mdio_access` trace (raw ftrace lines) against a fresh board of the same tree
+ * (src/board/verify-target.ts), applying the run's non-MDIO PHY events (reset pin pulses, cable changes) at
+ * the times they happened.
  *
- * Time: the served models ran on the orchestrator's clock. When the guest's trace and the emulator's
- * agree transaction for transaction, each guest record takes the time its twin was served at; otherwise
- * guest times are used, shifted so the first record falls where the emulator's first access did.
+ * Time: the served models ran on the board clock. When the guest's trace and the emulator's agree
+ * transaction for transaction, each guest record takes the time its twin was served at; otherwise guest
+ * times are used, shifted so the first record falls where the emulator's first access did.
  */
 export function verifyGuestTrace(
   tree: DeviceTree,
   traceLines: readonly string[],
-  served: readonly EmulatorMdioAccess[],
+  served: readonly ServedAccess[],
   events: readonly PhyHardwareEvent[],
 ): GuestReplayResult {
   const { records } = importMdioAccess(traceLines.join('\n'));
@@ -39,63 +49,19 @@ export function verifyGuestTrace(
       return s !== undefined && s.op === r.op && s.addr === r.addr && s.reg === r.reg && s.value === r.value;
     });
   const t0 = records[0]?.vtNs ?? 0;
-  const offset = Math.round((served[0]?.hostMs ?? 0) * 1e6);
+  const offset = served[0]?.atNs ?? 0;
   const timed = records.map((r, i) => ({
     ...r,
-    vtNs: aligned ? Math.round((served[i]?.hostMs ?? 0) * 1e6) : r.vtNs - t0 + offset,
+    vtNs: aligned ? (served[i]?.atNs ?? 0) : r.vtNs - t0 + offset,
   }));
-  const report = verifyTrace(timed, catalogueTarget(tree, events), { timeBase: 'absolute' });
+  const report = verifyTrace(timed, boardVerifyTarget(tree, { events, allOnesIsNoResponse: true }), {
+    timeBase: 'absolute',
+  });
   return {
     checked: report.checked,
     reads: report.reads,
     differences: report.differences.map(formatDifference),
     busMap: Object.fromEntries(report.busMap),
     timing: aligned ? 'emulator' : 'guest',
-  };
-}
-
-/**
- * The catalogue PHY models of a tree as a verify target, buses named by DT path, with PHY events on its clock.
- * Not src/scenario boardTarget: these must be the PHYs a QEMU run served (buildPhyModels, with per-node
- * mdio-emu,link-partner), replay the run's PHY events, and call all-ones reads no-response as the importer does.
- */
-export function catalogueTarget(tree: DeviceTree, events: readonly PhyHardwareEvent[] = []): VerifyTarget {
-  const clock = new VirtualClock();
-  const buses = buildPhyModels(tree, clock);
-  const pending = [...events].sort((a, b) => a.hostMs - b.hostMs);
-  const moveTo = (ns: number): void => {
-    if (ns > clock.now()) clock.advanceTo(ns);
-  };
-  const bus = (name: string) => {
-    const b = buses.find((x) => x.info.path === name);
-    if (!b) throw new Error(`no MDIO bus ${name} in the tree`);
-    return b.bus;
-  };
-  return {
-    buses: buses.map((b) => b.info.path),
-    advanceTo(ns) {
-      for (let e = pending[0]; e && e.hostMs * 1e6 <= ns; e = pending[0]) {
-        pending.shift();
-        moveTo(Math.round(e.hostMs * 1e6));
-        const phy = phyOnBuses(buses, e.phy);
-        if (e.kind === 'hard-reset') phy?.hardReset();
-        else if (e.kind === 'unplug') phy?.unplug();
-        else phy?.plug();
-      }
-      moveTo(ns);
-    },
-    read(name, addr, reg, devad) {
-      const b = bus(name);
-      const value = devad === undefined ? b.read(addr, reg) : b.readC45(addr, devad, reg);
-      // The mdio_access importer calls every all-ones read "no response" (a trace cannot tell); so do we.
-      return { value, result: value === 0xffff ? 'no-response' : 'ok' };
-    },
-    write(name, addr, reg, value, devad) {
-      if (devad === undefined) bus(name).write(addr, reg, value);
-      else bus(name).writeC45(addr, devad, reg, value);
-    },
-    address(name, addr, devad, reg) {
-      bus(name).c45Address(addr, devad, reg);
-    },
   };
 }

@@ -3,204 +3,160 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { cellsOf, getProperty, walk, nodePath, findNodeByPath } from '../dts/tree.js';
+import type { BoardEvent } from '../board/events.js';
+import type { PhyHardwareEvent } from '../board/verify-target.js';
+import { ms, NS_PER_MS, VirtualClock } from '../clock.js';
+import { InputError } from '../diagnostics/index.js';
 import { readDtb } from '../dts/dtb-read.js';
-import { loadScenario, type LoadedScenario } from '../scenario/load.js';
-import { ConfigError } from '../scenario/errors.js';
-import { parseQemuScenario, qemuActionSide, type QemuScenario } from '../scenario/qemu-kinds.js';
+import { printDts } from '../dts/print.js';
+import { nodePath, walk } from '../dts/tree.js';
 import type { FrameReceiver } from '../net/frame.js';
 import { openPcapFile } from '../net/pcap-file.js';
-import type { FrameClass } from '../scenario/qemu-kinds.js';
+import { ScenarioEngine } from '../scenario/engine.js';
+import type { FinalObservations, Verdict } from '../scenario/expectations.js';
+import { loadScenarioBoard, readScenarioFile } from '../scenario/load.js';
+import { buildReport, isLoggedBoardEvent, type RunReport } from '../scenario/report.js';
 import { listenUsbredir, type UsbredirServer } from '../usbredir/index.js';
+import { mdioBusKind } from '../bindings/mdio.js';
+import { findNodeByPath } from '../dts/tree.js';
 import { dumpVirtDtb } from './base-dtb.js';
-import { ConsoleMarkerParser, type GuestEvent } from './console-markers.js';
-import { evaluate, type ExpectationResult, type Observations } from './expectations.js';
-import {
-  parseCommand,
-  parseGuestTrace,
-  parseHexLines,
-  parseSnapshot,
-  type CommandResult,
-} from './guest-observations.js';
+import { ConsoleParser, type AgentBlock } from './console.js';
+import { parseCommand, parseGuestTrace, parseHexLines, parseSnapshot } from './guest-observations.js';
 import { readGuestModules } from './guest-modules.js';
 import { generateInitScript } from './init-script.js';
-import { buildInitramfs, guestToolsArchive, readInitShell } from './initramfs.js';
-import { qemuBinary, runArgs } from './machine.js';
-import { composeScenarioDtb, resolveNodeRef, type ScenarioDtb } from './scenario-dtb.js';
-import {
-  placeUsbHardware,
-  type EmulatorMdioAccess,
-  type PhyHardwareEvent,
-  type PlacedUsbDevice,
-} from './usb-devices.js';
-import { verifyGuestTrace, type GuestReplayResult } from './replay-check.js';
-import {
-  classifyPseAttach,
-  kasanFinding,
-  type KasanFinding,
-  type PseAttachFinding,
-} from './pse-behaviour.js';
-import { checkPseBindings } from '../bindings/pse.js';
-import { mdioBusKind } from '../bindings/mdio.js';
+import { buildInitramfs, guestToolsArchive, readAgentScript } from './initramfs.js';
+import { KernelLogReader, type KmsgRecord } from './kernel-log.js';
+import { qemuBinary, runArgs, usb2PortForReg, xhciNodePath } from './machine.js';
+import { classifyPseAttach, sanitizerFinding } from './pse-behaviour.js';
+import { QemuGuest } from './qemu-guest.js';
+import { verifyGuestTrace, type GuestReplayResult, type ServedAccess } from './replay-check.js';
+import { renderReportHtml } from '../scenario/report-html.js';
 
 export interface QemuRunOptions {
   kernel: string;
   modulesDir: string;
   scenarioFile: string;
   reportDir: string;
-  /** Extra wall time on top of the scenario's end for boot and the final dumps (default 60 s). */
-  graceMs?: number;
+  /** How the report names the kernel (`6.1`, `base`, `patched`); defaults to the image path. */
+  kernelName?: string;
+  /** The kernel's release, for known bugs (read from the modules' vermagic when absent). */
+  kernelRelease?: string;
+  /** Guest tools archive for `run` steps (ethtool); built on demand when absent. */
+  guestTools?: string;
   onProgress?: (message: string) => void;
 }
 
-export interface QemuReport {
-  scenario: string;
-  scenarioFile: string;
-  pass: boolean;
-  /** Why the run could not be judged completely, if so (timeout, QEMU failure). */
-  problem: string | undefined;
-  wallMs: number;
-  qemuExit: { code: number | null; signal: string | null };
-  expectations: ExpectationResult[];
-  timeline: {
-    index: number;
-    at: number;
-    action: string;
-    side: string;
-    guestT: number | undefined;
-    hostMs: number | undefined;
-  }[];
-  snapshots: ReturnType<typeof parseSnapshot>[];
-  emulatorTrace: EmulatorMdioAccess[];
-  guestTrace: ReturnType<typeof parseGuestTrace>;
-  kernelLog: string[];
-  /** Per PHY with `pses`: which known PSE attach behaviour the guest kernel showed (src/qemu/pse-behaviour.ts). */
-  pseAttach: PseAttachFinding[];
-  /** Whether the guest kernel has KASAN, and what it reported. */
-  kasan: KasanFinding;
-  /** What the guest read from each EEPROM node (hex), by DT path. */
-  eeproms: Record<string, string>;
-  /** The guest's `run` commands: exit code and output. */
-  commands: CommandResult[];
-  /** Per USB Ethernet node with an emulated host on its cable: what the guest sent, and the host's replies. */
-  network: Record<
-    string,
-    { peer: string; guestFrames: Record<FrameClass, number>; replies: { arp: number; icmp: number } }
-  >;
-  files: Record<string, string>;
-}
+/**
+ * The kernel command line: a quiet console (the agent copies /dev/kmsg, with timestamps and device names,
+ * and a dying kernel still prints everything there: die() calls console_verbose()), no rate limit on the
+ * agent's own kmsg lines, every deferred probe logged by drivers/base/dd.c's dynamic debug, no reboot loop.
+ */
+const APPEND = [
+  'console=ttyAMA0',
+  'loglevel=1',
+  'printk.time=1',
+  'printk.devkmsg=on',
+  'panic=-1',
+  'dyndbg="file drivers/base/dd.c +p"',
+].join(' ');
 
-/** How often the PHY models' clock follows the wall clock while the guest runs (autoneg timers fire on it). */
-const PHY_CLOCK_TICK_MS = 5;
+/** How often the board's clock follows the wall clock while the guest runs (autoneg timers fire on it). */
+const BOARD_TICK_MS = 5;
+/** After the guest is told to finish: how long it may take to dump its traces and power off (wall time). */
+const FINISH_GRACE_MS = 60_000;
 
-/** Boots the guest under QEMU against the emulated devices, drives the scenario and writes DIR/report.json. */
-export async function runQemuScenario(o: QemuRunOptions): Promise<QemuReport> {
+/** Boots the guest under QEMU against the emulated devices, runs the scenario with the one engine, writes the report. */
+export async function runQemuScenario(o: QemuRunOptions): Promise<RunReport> {
   const progress = o.onProgress ?? (() => {});
-  const loaded = await loadScenario<QemuScenario>(o.scenarioFile, parseQemuScenario);
-  const { scenario } = loaded;
+  const file = readScenarioFile(o.scenarioFile);
   await mkdir(o.reportDir, { recursive: true });
   const work = await mkdtemp(join(tmpdir(), 'mdio-emu-qemu-'));
   const start = performance.now();
-  const now = (): number => performance.now() - start;
+  const hostMs = (): number => performance.now() - start;
   const servers: UsbredirServer[] = [];
   const pcaps: { close(): void }[] = [];
   let pacer: ReturnType<typeof setInterval> | undefined;
   try {
-    progress(`composing the device tree (${loaded.dtsFile})`);
+    progress(`composing the device tree (${file.dtsFile})`);
     const baseDtb = await dumpVirtDtb();
-    const dtb = await composeScenarioDtb(baseDtb, loaded.dtsFile);
-    const resolve = (ref: string, field: string): string => resolveNodeRef(dtb, ref, field).path;
-    checkRefs(loaded, resolve);
-
-    const emulatorTrace: EmulatorMdioAccess[] = [];
+    const baseDts = printDts(readDtb(baseDtb, { fileName: 'qemu-virt.dtb' })).replace(/^\/dts-v1\/;\s*/, '');
+    const clock = new VirtualClock();
+    const syncClock = (): void => clock.advanceTo(Math.max(clock.now(), ms(hostMs())));
     const pcapFiles: Record<string, string> = {};
     const frameTap = (path: string): FrameReceiver => {
-      const file = join(o.reportDir, `eth${Object.keys(pcapFiles).length}.pcap`);
-      pcapFiles[path] = file;
-      const pcap = openPcapFile(file, { now: () => Math.round(now() * 1e6) });
+      const f = join(o.reportDir, `eth${Object.keys(pcapFiles).length}.pcap`);
+      pcapFiles[path] = f;
+      const pcap = openPcapFile(f, { now: () => Math.round(hostMs() * 1e6) });
       pcaps.push(pcap);
       return pcap;
     };
-    const phyEvents: PhyHardwareEvent[] = [];
-    const hardware = placeUsbHardware({
-      dtb,
-      traceMdio: (a) => emulatorTrace.push(a),
-      now,
+    const loaded = loadScenarioBoard(file, {
+      guest: 'real-kernel',
+      clock,
+      base: { name: 'qemu-virt.dtsi', dts: baseDts },
+      beforeDeviceAccess: syncClock,
       frameTap,
-      onPhyEvent: (e) => phyEvents.push(e),
     });
-    const devices = hardware.devices;
-    const byPath = new Map(devices.map((d) => [d.path, d]));
-    for (const [i, entry] of scenario.timeline.entries()) {
-      const a = entry.action;
+    const { board, scenario } = loaded;
+    const devices = board.usb.map((d) => {
+      const port = d.reg === undefined ? undefined : usb2PortForReg(d.reg);
       if (
-        (a.kind === 'usb-connect' || a.kind === 'usb-disconnect') &&
-        !byPath.has(resolve(a.device, `timeline[${i}].device`))
-      ) {
-        throw new ConfigError(
-          'SCN006',
-          `timeline[${i}].device`,
-          `${a.device} is not an emulated USB device under the xHCI node`,
+        !d.path.startsWith(`${xhciNodePath}/`) ||
+        d.path.slice(xhciNodePath.length + 1).includes('/') ||
+        port === undefined
+      )
+        throw new InputError(
+          'QEMU1001',
+          `${d.path}: a USB device for QEMU sits under ${xhciNodePath} with reg = the xHCI raw port of a USB2 port (5 to 8 on qemu-xhci), got ${d.reg ?? 'none'}`,
+          { where: d.path },
         );
-      }
-      if (
-        (a.kind === 'cable-unplug' || a.kind === 'cable-plug') &&
-        !hardware.phyAt(resolve(a.phy, `timeline[${i}].phy`))
-      ) {
-        throw new ConfigError(
-          'SCN006',
-          `timeline[${i}].phy`,
-          `${a.phy} is not a PHY on an emulated MDIO bus`,
-        );
-      }
-    }
-    // A device whose first timeline action is usb-connect starts unplugged.
-    const startsUnplugged = new Set<string>();
-    for (const d of devices) {
-      const first = scenario.timeline.find(
-        (t) =>
-          (t.action.kind === 'usb-connect' || t.action.kind === 'usb-disconnect') &&
-          resolve(t.action.device, 'device') === d.path,
+      return { ...d, device: d, port };
+    });
+    // A device whose first USB step plugs it in starts unplugged.
+    for (const d of board.usb) {
+      const first = scenario.steps.find(
+        (s) =>
+          (s.action.kind === 'usb-connect' || s.action.kind === 'usb-disconnect') &&
+          s.action.device === d.path,
       );
-      if (first?.action.kind === 'usb-connect') startsUnplugged.add(d.path);
+      if (first?.action.kind === 'usb-connect') d.setAttached(false);
     }
 
     const modules = await readGuestModules(o.modulesDir);
-    const watchPaths = addedNodePaths(baseDtb, dtb);
     const init = generateInitScript({
       scenario,
+      agent: await readAgentScript(),
       modules,
-      watchPaths,
-      eepromReads: eepromReads(loaded, dtb),
-      shell: await readInitShell(),
+      watchPaths: addedNodePaths(baseDtb, loaded.tree.tree),
+      eepromReads: scenario.expect.flatMap((e) =>
+        e.kind === 'eeprom-contents' ? [{ path: e.eeprom, length: e.length ?? 256 }] : [],
+      ),
     });
     const files = {
       init: join(o.reportDir, 'init'),
       dtb: join(o.reportDir, 'scenario.dtb'),
       initramfs: join(work, 'initramfs.cpio.gz'),
       console: join(o.reportDir, 'console.log'),
+      trace: join(o.reportDir, 'guest-trace.txt'),
       report: join(o.reportDir, 'report.json'),
+      html: join(o.reportDir, 'report.html'),
     };
     await writeFile(files.init, init, { mode: 0o755 });
-    await writeFile(files.dtb, dtb.dtb);
+    await writeFile(files.dtb, loaded.tree.dtb);
     progress('packing the initramfs');
-    // Only scenarios that run commands need ethtool and pse-tool (and a host able to build them).
-    const extraArchives = scenario.timeline.some((t) => t.action.kind === 'run')
-      ? [await guestToolsArchive()]
-      : [];
+    const needsTools = scenario.steps.some((s) => s.action.kind === 'run');
     await buildInitramfs({
       initFile: files.init,
       modules: [...modules.values()].map((m) => join(o.modulesDir, m.file)),
       out: files.initramfs,
-      extraArchives,
+      extraArchives: needsTools ? [o.guestTools ?? (await guestToolsArchive())] : [],
     });
 
     const attachments = [];
     for (const [i, d] of devices.entries()) {
       const socketPath = join(work, `usb${i}.sock`);
-      servers.push(
-        await listenUsbredir(d.model, { path: socketPath }, { attached: !startsUnplugged.has(d.path) }),
-      );
+      const server = await listenUsbredir(d.model, { path: socketPath }, { attached: d.device.attached });
+      servers.push(server);
       attachments.push({
         id: String(i),
         socketPath,
@@ -208,165 +164,172 @@ export async function runQemuScenario(o: QemuRunOptions): Promise<QemuReport> {
         pcapPath: join(o.reportDir, `usb${i}.pcap`),
       });
     }
+    board.events.on((e) => {
+      if (e.type !== 'usb.attach') return;
+      const server = servers[devices.findIndex((d) => d.path === e.device)];
+      if (e.attached) server?.attach();
+      else server?.detach();
+    });
 
     const args = runArgs({
       kernel: o.kernel,
       initrd: files.initramfs,
       dtb: files.dtb,
-      append: 'console=ttyAMA0 loglevel=5 panic=-1',
+      append: APPEND,
       usb: attachments,
     });
     progress(`booting: ${qemuBinary} ${args.join(' ')}`);
-    const actions = new Map<number, { t: number; hostMs: number }>();
-    const onEvent = (e: GuestEvent): void => {
-      if (e.kind !== 'action') return;
-      const index = Number(e.fields.index);
-      actions.set(index, { t: e.t, hostMs: e.hostMs });
-      const entry = scenario.timeline[index];
-      if (!entry) return;
-      progress(`t=${e.t} ms: ${entry.action.kind}`);
-      const a = entry.action;
-      if (a.kind === 'usb-connect' || a.kind === 'usb-disconnect') {
-        const index2 = devices.findIndex((d) => d.path === resolve(a.device, 'device'));
-        const server = servers[index2];
-        if (a.kind === 'usb-connect') server?.attach();
-        else server?.detach();
-      }
-      if (a.kind === 'cable-unplug' || a.kind === 'cable-plug') {
-        hardware.tick();
-        const path = resolve(a.phy, 'phy');
-        const phy = hardware.phyAt(path);
-        phyEvents.push({ phy: path, kind: a.kind === 'cable-unplug' ? 'unplug' : 'plug', hostMs: now() });
-        if (a.kind === 'cable-unplug') phy?.unplug();
-        else phy?.plug();
-      }
-    };
-    pacer = setInterval(() => hardware.tick(), PHY_CLOCK_TICK_MS);
-    const parser = new ConsoleMarkerParser(onEvent, now);
+    const child = spawn(qemuBinary, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    const guest = new QemuGuest((line) => {
+      if (child.stdin.writable) child.stdin.write(`${line}\n`);
+    });
+    const engine = new ScenarioEngine(scenario, board, guest, {
+      ...(o.kernelRelease === undefined ? {} : { kernelRelease: o.kernelRelease }),
+      onProgress: progress,
+    });
+    const obs = new Observer(engine, guest, hostMs);
+    board.events.on((e) => {
+      obs.hardware(e);
+    });
+    pacer = setInterval(syncClock, BOARD_TICK_MS);
     const consoleChunks: string[] = [];
-    const timeoutMs = scenario.end + (o.graceMs ?? 60_000);
-    const exit = await new Promise<{
-      code: number | null;
-      signal: string | null;
-      timedOut: boolean;
-      spawnError?: string;
-    }>((done) => {
-      const child = spawn(qemuBinary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-      let timedOut = false;
-      const timer = setTimeout(() => {
-        timedOut = true;
-        child.kill('SIGKILL');
-      }, timeoutMs);
-      child.stdout.setEncoding('utf8').on('data', (c: string) => {
-        consoleChunks.push(c);
-        parser.push(c);
-      });
-      child.stderr.setEncoding('utf8').on('data', (c: string) => consoleChunks.push(c));
+    const parser = new ConsoleParser(obs);
+    obs.parser = parser;
+    child.stdout.setEncoding('utf8').on('data', (c: string) => {
+      consoleChunks.push(c);
+      parser.push(c);
+    });
+    child.stderr.setEncoding('utf8').on('data', (c: string) => consoleChunks.push(c));
+    const exited = new Promise<{ code: number | null; signal: string | null; error?: string }>((done) => {
       child.on('error', (err) => {
-        clearTimeout(timer);
-        done({ code: null, signal: null, timedOut, spawnError: err.message });
+        done({ code: null, signal: null, error: err.message });
       });
       child.on('close', (code, signal) => {
-        clearTimeout(timer);
-        done({ code, signal, timedOut });
+        done({ code, signal });
       });
     });
+    child.stdin.on('error', () => undefined);
+    const deadline = setTimeout(() => {
+      engine.deadline();
+    }, scenario.deadlineMs);
+    const outcome = await Promise.race([
+      engine.whenEnded().then(() => 'ended' as const),
+      exited.then(() => 'exited' as const),
+    ]);
+    clearTimeout(deadline);
+    if (outcome === 'ended' && !obs.crashed && engine.endReason !== 'deadline') {
+      progress('collecting the guest traces');
+      guest.finish();
+      const grace = setTimeout(() => child.kill('SIGKILL'), FINISH_GRACE_MS);
+      await exited;
+      clearTimeout(grace);
+    } else if (outcome === 'ended') {
+      child.kill('SIGKILL');
+    }
+    const exit = await exited;
     parser.end();
-    const consoleText = consoleChunks.join('');
-    await writeFile(files.console, consoleText);
-
+    obs.flush();
+    if (exit.error !== undefined) engine.guestStopped(`could not start ${qemuBinary}: ${exit.error}`);
+    else
+      engine.guestStopped(
+        `the guest stopped (QEMU exit ${exit.code ?? exit.signal}) before the run was over; see console.log`,
+      );
     clearInterval(pacer);
-    const events = parser.events;
-    const traceLines = events.find((e) => e.kind === 'trace')?.lines ?? [];
-    const completed = events.some((e) => e.kind === 'done');
-    const dmesg = events.find((e) => e.kind === 'dmesg')?.lines ?? [];
-    const observations: Observations = {
-      snapshots: events.filter((e) => e.kind === 'snapshot').map(parseSnapshot),
-      guestTrace: parseGuestTrace(traceLines),
-      emulatorTrace,
-      actions,
-      // The console keeps what dmesg cannot show when the guest died before dumping it.
-      kernelLog: dmesg.length > 0 ? dmesg : consoleText.split('\n').filter((l) => !l.includes('@@mdio-emu')),
-      eeproms: new Map(
-        events.filter((e) => e.kind === 'eeprom').map((e) => [String(e.fields.path), parseHexLines(e.lines)]),
-      ),
-      completed,
-      commands: events.filter((e) => e.kind === 'command').map(parseCommand),
-    };
+    await writeFile(files.console, consoleChunks.join(''));
+    await writeFile(files.trace, obs.traceLines.join('\n') + '\n');
+
+    // The guest's own trace times the MDIO accesses exactly: expectations about them are judged on it.
+    const served = obs.served;
+    const hwEvents = obs.phyEvents;
     let replay: GuestReplayResult | undefined;
-    const results = evaluate(
-      {
-        scenario,
-        resolve: (ref) => resolve(ref, 'expect'),
-        phyLocation: (path) => phyLocation(dtb, path),
-        eepromModel: (path) =>
-          devices
-            .find((d) => d.eeproms.has(path))
-            ?.eeproms.get(path)
-            ?.contents(),
-        guestFrames: (path) => byPath.get(path)?.peer?.counts,
-        replay: () => (replay ??= verifyGuestTrace(dtb.tree, traceLines, emulatorTrace, phyEvents)),
+    const replayed = (): GuestReplayResult =>
+      (replay ??= verifyGuestTrace(loaded.tree.tree, obs.traceLines, served, hwEvents));
+    const guestTrace = parseGuestTrace(obs.traceLines);
+    const guestMdio = guestTrace.filter((g) => g.kind === 'mdio');
+    if (guestMdio.length === served.length && guestMdio.length > 0) {
+      const byPhy = new Map<string, number[]>();
+      served.forEach((s, i) => {
+        const phy = board.busAt(s.bus)?.phys.find((p) => p.address === s.addr)?.path;
+        const g = guestMdio[i];
+        if (phy === undefined || !g) return;
+        byPhy.set(phy, [...(byPhy.get(phy) ?? []), g.ts * 1000]);
+      });
+      engine.log.retimeAccesses(byPhy);
+    }
+    const final: FinalObservations = {
+      ...obs.final(),
+      tracesAgree: () => tracesAgree(guestTrace, served),
+      replayVerify: () => replayVerdict(replayed),
+      eeprom: (node) => ({
+        read: obs.eeproms.get(node),
+        model: board.usb
+          .find((d) => d.eeproms.has(node))
+          ?.eeproms.get(node)
+          ?.contents(),
+      }),
+      guestFrames: (node) => {
+        const peer = board.usbAt(node)?.peer;
+        return peer ? { ...peer.counts } : undefined;
       },
-      observations,
-    );
-    const problem = exit.spawnError
-      ? `could not start ${qemuBinary}: ${exit.spawnError}`
-      : exit.timedOut
-        ? `the guest did not finish within ${timeoutMs} ms; QEMU was killed`
-        : !completed
-          ? `the guest stopped before the end of its script (QEMU exit ${exit.code ?? exit.signal}); see console.log`
-          : undefined;
-    const report: QemuReport = {
-      scenario: scenario.name,
+    };
+    const result = engine.result(final);
+    const links = pseLinks(loaded.tree.tree, board.bindings.links);
+    const report = buildReport({
+      scenario,
       scenarioFile: loaded.file,
-      pass: problem === undefined && results.every((r) => r.pass),
-      problem,
-      wallMs: Math.round(now()),
-      qemuExit: { code: exit.code, signal: exit.signal },
-      expectations: results,
-      timeline: scenario.timeline.map((t, index) => ({
-        index,
-        at: t.at,
-        action: JSON.stringify(t.action),
-        side: qemuActionSide(t.action),
-        guestT: actions.get(index)?.t,
-        hostMs: actions.has(index) ? Math.round((actions.get(index)?.hostMs ?? 0) * 1000) / 1000 : undefined,
-      })),
-      snapshots: observations.snapshots,
-      emulatorTrace: observations.emulatorTrace,
-      guestTrace: observations.guestTrace,
-      kernelLog: observations.kernelLog,
-      pseAttach: pseLinks(dtb).map((link) => classifyPseAttach(link, observations.snapshots)),
-      kasan: kasanFinding(observations.kernelLog),
-      eeproms: Object.fromEntries(
-        [...observations.eeproms].map(([path, bytes]) => [path, Buffer.from(bytes).toString('hex')]),
-      ),
-      commands: observations.commands,
-      network: Object.fromEntries(
-        devices.flatMap((d) =>
-          d.peer
-            ? [
-                [
-                  d.path,
-                  {
-                    peer: d.peer.description,
-                    guestFrames: { ...d.peer.counts },
-                    replies: { ...d.peer.replies },
-                  },
-                ],
-              ]
-            : [],
-        ),
-      ),
+      guest: {
+        kind: 'qemu',
+        kernel: o.kernelName ?? o.kernel,
+        ...(o.kernelRelease === undefined ? {} : { release: o.kernelRelease }),
+      },
+      result,
+      log: engine.log,
+      wallMs: hostMs(),
       files: {
         report: files.report,
+        html: files.html,
         console: files.console,
+        trace: files.trace,
         init: files.init,
         dtb: files.dtb,
-        ...Object.fromEntries(Object.entries(pcapFiles).map(([path, f]) => [`pcap ${path}`, f])),
+        ...Object.fromEntries(
+          attachments.map((a) => [`usbredir ${devices[Number(a.id)]?.path ?? a.id}`, a.pcapPath]),
+        ),
+        ...Object.fromEntries(Object.entries(pcapFiles).map(([path, f]) => [`ethernet ${path}`, f])),
       },
-    };
+      details: {
+        qemuExit: exit,
+        pseAttach: links.map((l) => classifyPseAttach(l, engine.log)),
+        sanitizers: sanitizerFinding(engine.log),
+        commands: [...engine.log.commands.values()],
+        snapshots: obs.snapshots,
+        eeproms: Object.fromEntries(
+          [...obs.eeproms].map(([path, bytes]) => [path, Buffer.from(bytes).toString('hex')]),
+        ),
+        network: Object.fromEntries(
+          board.usb.flatMap((d) =>
+            d.peer
+              ? [
+                  [
+                    d.path,
+                    {
+                      peer: d.peer.description,
+                      guestFrames: { ...d.peer.counts },
+                      replies: { ...d.peer.replies },
+                    },
+                  ],
+                ]
+              : [],
+          ),
+        ),
+        replay: replay ?? null,
+        // Every transaction as the emulator served it (board clock, ms): the density strips' source, and the
+        // emulator's side of the latency bench.
+        emulatorTrace: served.map((a) => ({ ...a, atNs: undefined, hostMs: a.atNs / NS_PER_MS })),
+      },
+    });
     await writeFile(files.report, JSON.stringify(report, null, 2) + '\n');
+    await writeFile(files.html, renderReportHtml(report));
     return report;
   } finally {
     clearInterval(pacer);
@@ -376,40 +339,187 @@ export async function runQemuScenario(o: QemuRunOptions): Promise<QemuReport> {
   }
 }
 
-/** Resolves every node reference up front, so a typo fails before QEMU boots, naming the field. */
-function checkRefs(
-  loaded: LoadedScenario<QemuScenario>,
-  resolve: (ref: string, field: string) => string,
-): void {
-  loaded.scenario.timeline.forEach((t, i) => {
-    if (t.action.kind === 'usb-connect' || t.action.kind === 'usb-disconnect')
-      resolve(t.action.device, `timeline[${i}].device`);
-    if (t.action.kind === 'cable-unplug' || t.action.kind === 'cable-plug')
-      resolve(t.action.phy, `timeline[${i}].phy`);
-  });
-  loaded.scenario.expect.forEach((e, i) => {
-    for (const key of ['phy', 'device', 'eeprom'] as const) {
-      const v = (e as Record<string, unknown>)[key];
-      if (typeof v === 'string') resolve(v, `expect[${i}].${key}`);
+/**
+ * Everything the console and the board report during a run, turned into the engine's events on the guest's
+ * time axis. Hardware events happen on the host: they are placed on the guest's axis by the smallest
+ * observed difference between the host time a kernel record arrived and its guest timestamp (the console's
+ * latency only makes that difference larger, so the smallest is the best estimate).
+ */
+class Observer {
+  readonly reader = new KernelLogReader();
+  readonly traceLines: string[] = [];
+  readonly eeproms = new Map<string, Uint8Array>();
+  readonly snapshots: ReturnType<typeof parseSnapshot>[] = [];
+  readonly served: ServedAccess[] = [];
+  readonly phyEvents: PhyHardwareEvent[] = [];
+  crashed = false;
+  #offset: number | undefined;
+  #pending: BoardEvent[] = [];
+  #seen = new Set<string>();
+  /** The console parser, whose open agent block a step's end completes. */
+  parser: ConsoleParser | undefined;
+
+  constructor(
+    private readonly engine: ScenarioEngine,
+    private readonly guest: QemuGuest,
+    private readonly hostMs: () => number,
+  ) {}
+
+  kmsg(r: KmsgRecord): void {
+    const t = r.tsUs / 1000;
+    this.#seen.add(`${r.tsUs} ${r.text}`);
+    const delta = this.hostMs() - t;
+    if (this.#offset === undefined || delta < this.#offset) this.#offset = delta;
+    if (this.#pending.length > 0) for (const e of this.#pending.splice(0)) this.hardware(e);
+    this.guest.advance(t);
+    const c = this.reader.push(r);
+    const a = c.agent;
+    if (a?.kind === 'up') this.engine.push(t, { type: 'guest.up' });
+    else if (a?.kind === 'step' && a.phase === 'start')
+      this.engine.push(t, { type: 'step.start', step: a.step });
+    else if (a?.kind === 'step') {
+      // The agent printed the step's command output before logging its end: that block is complete.
+      this.parser?.flushBlock();
+      const step = this.engine.scenario.steps[a.step];
+      // A command's status is data (command-output checks it); any other guest act that fails fails its step.
+      const ok = step?.action.kind === 'run' || a.rc === 0;
+      const cmd = this.engine.log.commands.get(a.step);
+      this.engine.push(t, {
+        type: 'step.done',
+        step: a.step,
+        ok,
+        ...(ok ? {} : { detail: `exit status ${a.rc}${cmd?.output[0] ? `: ${cmd.output[0]}` : ''}` }),
+      });
     }
-  });
+    for (const e of c.events) this.#guestEvent(t, e);
+  }
+
+  /** A line the kernel printed on the console itself: a crash's output that /dev/kmsg may never deliver. */
+  consoleLine(tsUs: number, text: string): void {
+    if (this.#seen.has(`${tsUs} ${text}`)) return;
+    this.kmsg({ level: 0, seq: -1, tsUs, text, dict: new Map() });
+  }
+
+  block(b: AgentBlock): void {
+    const t = this.guest.now();
+    if (b.kind === 'command') {
+      const c = parseCommand(b);
+      this.engine.push(t, {
+        type: 'guest.command',
+        step: c.index,
+        rc: c.rc,
+        command: c.command,
+        output: c.output,
+      });
+    } else if (b.kind === 'trace') this.traceLines.push(...b.lines);
+    else if (b.kind === 'eeprom' && typeof b.fields.path === 'string')
+      this.eeproms.set(b.fields.path, parseHexLines(b.lines));
+    else if (b.kind === 'snapshot') this.snapshots.push(parseSnapshot(b));
+  }
+
+  hardware(e: BoardEvent): void {
+    if (!isLoggedBoardEvent(e)) return;
+    const atNs = 't' in e ? e.t : 0;
+    if (e.type === 'mdio.read' || e.type === 'mdio.write')
+      this.served.push({
+        bus: e.bus,
+        op: e.type === 'mdio.read' ? 'read' : 'write',
+        addr: e.addr,
+        reg: e.reg,
+        value: e.value,
+        atNs,
+      });
+    if (e.type === 'phy.reset' && e.kind === 'hard')
+      this.phyEvents.push({ phy: e.phy, kind: 'hard-reset', atNs });
+    if (e.type === 'phy.cable')
+      this.phyEvents.push({ phy: e.phy, kind: e.plugged ? 'plug' : 'unplug', atNs });
+    if (this.#offset === undefined) {
+      this.#pending.push(e);
+      return;
+    }
+    this.engine.push(atNs / NS_PER_MS - this.#offset, e);
+  }
+
+  flush(): void {
+    for (const e of this.reader.flush()) this.#guestEvent(this.guest.now(), e);
+  }
+
+  final(): FinalObservations {
+    return {
+      psePort: (controller, port) =>
+        this.engine.board.pseAt(controller)?.model.status(port).power ?? 'no such port',
+    };
+  }
+
+  #guestEvent(t: number, e: ReturnType<KernelLogReader['flush']>[number]): void {
+    if (e.type === 'guest.report' && e.fatal) this.crashed = true;
+    this.engine.push(t, e);
+  }
 }
 
-function phyLocation(dtb: ScenarioDtb, path: string): { adapter: string; addr: number } {
-  const node = findNodeByPath(dtb.tree.root, path);
-  const reg = node ? getProperty(node, 'reg') : undefined;
-  const addr = reg ? cellsOf(reg.value)[0] : undefined;
-  if (!node?.parent || addr === undefined)
-    throw new ConfigError('SCN006', 'expect', `${path} is not a PHY node with a reg`);
-  return { adapter: nodePath(node.parent), addr };
+function tracesAgree(
+  guestTrace: ReturnType<typeof parseGuestTrace>,
+  served: readonly ServedAccess[],
+): Verdict {
+  const guest = guestTrace.filter((g) => g.kind === 'mdio');
+  const n = Math.max(guest.length, served.length);
+  const show = (x: { op: string; addr: number; reg: number; value: number } | undefined): string =>
+    x ? `${x.op} phy:${x.addr} reg:${x.reg} val:0x${x.value.toString(16)}` : 'nothing';
+  for (let i = 0; i < n; i++) {
+    const g = guest[i];
+    const m = served[i];
+    if (!(g && m && g.op === m.op && g.addr === m.addr && g.reg === m.reg && g.value === m.value))
+      return {
+        status: 'failed',
+        message: `transaction ${i} differs: guest ${show(g)}, emulator ${show(m)}`,
+        observed: { guest: guest.length, emulator: served.length, firstDifference: i },
+      };
+  }
+  if (n === 0) return { status: 'failed', message: 'neither side saw any MDIO transaction', observed: {} };
+  return {
+    status: 'held',
+    message: `${n} transactions agree`,
+    observed: { guest: guest.length, emulator: served.length },
+  };
 }
 
-/** Nodes the scenario added to QEMU's tree: the devices snapshots report on. */
-function addedNodePaths(baseDtb: Uint8Array, dtb: ScenarioDtb): string[] {
+function replayVerdict(replay: () => GuestReplayResult): Verdict {
+  let r: GuestReplayResult;
+  try {
+    r = replay();
+  } catch (err) {
+    return {
+      status: 'failed',
+      message: `the guest trace could not be replayed: ${(err as Error).message}`,
+      observed: {},
+    };
+  }
+  const observed = {
+    checked: r.checked,
+    reads: r.reads,
+    busMap: r.busMap,
+    differences: r.differences.slice(0, 20),
+  };
+  if (r.reads === 0) return { status: 'failed', message: 'the guest trace has no reads to verify', observed };
+  if (r.differences.length > 0)
+    return {
+      status: 'failed',
+      message: `${r.differences.length} of ${r.reads} reads differ, first: ${r.differences[0] ?? ''}`,
+      observed,
+    };
+  return {
+    status: 'held',
+    message: `${r.checked} guest transactions replayed against fresh models: all ${r.reads} reads agree`,
+    observed,
+  };
+}
+
+/** Nodes the scenario added to QEMU's tree: the devices the agent reports on at start. */
+function addedNodePaths(baseDtb: Uint8Array, tree: ReturnType<typeof readDtb>): string[] {
   const base = new Set<string>();
   walk(readDtb(baseDtb).root, (n) => base.add(nodePath(n)));
   const out: string[] = [];
-  walk(dtb.tree.root, (n) => {
+  walk(tree.root, (n) => {
     const p = nodePath(n);
     if (!base.has(p) && !p.startsWith('/__')) out.push(p);
   });
@@ -420,25 +530,14 @@ function addedNodePaths(baseDtb: Uint8Array, dtb: ScenarioDtb): string[] {
  * PHY nodes with `pses`, the PSE controller each points at, and the device whose probe registers the bus:
  * the PHY's parent, or for a USB Ethernet MAC's `mdio` child (lan78xx.c) the MAC above it.
  */
-function pseLinks(dtb: ScenarioDtb): { phy: string; pse: string; adapter: string }[] {
-  return checkPseBindings(dtb.tree.root).links.flatMap((l) => {
-    const phy = findNodeByPath(dtb.tree.root, l.phy);
-    const bus = phy?.parent;
-    if (!phy || !bus) return [];
+function pseLinks(
+  tree: ReturnType<typeof readDtb>,
+  links: readonly { phy: string; controller: string }[],
+): { phy: string; pse: string; adapter: string }[] {
+  return links.flatMap((l) => {
+    const bus = findNodeByPath(tree.root, l.phy)?.parent;
+    if (!bus) return [];
     const owner = mdioBusKind(bus) === 'usb-ethernet' && bus.parent ? bus.parent : bus;
-    return [{ phy: nodePath(phy), pse: l.controller, adapter: nodePath(owner) }];
+    return [{ phy: l.phy, pse: l.controller, adapter: nodePath(owner) }];
   });
 }
-
-function eepromReads(
-  loaded: LoadedScenario<QemuScenario>,
-  dtb: ScenarioDtb,
-): { path: string; length: number }[] {
-  return loaded.scenario.expect.flatMap((e) =>
-    e.kind === 'eeprom-contents'
-      ? [{ path: resolveNodeRef(dtb, e.eeprom, 'eeprom').path, length: e.length ?? 256 }]
-      : [],
-  );
-}
-
-export type { PlacedUsbDevice };

@@ -34,15 +34,27 @@ export interface FieldSpec {
   readonly options: FieldOptions;
 }
 
-export function fieldMask(offset: number, width: number): number {
+/** Register widths the DSL knows: PHYs and the TPS23881's measurements are 16-bit, I2C chips' byte registers
+ * 8-bit, USB bridges' (LAN7801) 32-bit. */
+export type RegisterWidth = 8 | 16 | 32;
+
+/** All ones in a register of `width` bits, as an unsigned number. */
+export function widthMask(width: RegisterWidth): number {
+  return width === 32 ? 0xffff_ffff : (1 << width) - 1;
+}
+
+/** The bits a field covers, as an unsigned number; throws when it does not fit a `registerWidth`-bit register. */
+export function fieldMask(offset: number, width: number, registerWidth: RegisterWidth = 16): number {
   if (
     !Number.isInteger(offset) ||
     !Number.isInteger(width) ||
     offset < 0 ||
     width < 1 ||
-    offset + width > 16
+    offset + width > registerWidth
   ) {
-    throw new RangeError(`field at bit ${offset} width ${width} does not fit a 16-bit register`);
+    throw new RangeError(
+      `field at bit ${offset} width ${width} does not fit a ${registerWidth}-bit register`,
+    );
   }
-  return ((1 << width) - 1) << offset;
+  return ((width === 32 ? 0xffff_ffff : (1 << width) - 1) << offset) >>> 0;
 }

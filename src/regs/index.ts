@@ -7,9 +7,23 @@
  *     .flag(15, 'RESET', 'sc', { clearAfterNs: () => 500_000, onClear: () => map.reset() })
  *     .field(0, 6, 'RESERVED', 'reserved');
  */
-export { RegisterMap, type PageSelect, type RegisterMapOptions, type DefineOptions } from './map.js';
+export {
+  RegisterMap,
+  type PageSelect,
+  type RegisterMapOptions,
+  type DefineOptions,
+  type ByteLocation,
+} from './map.js';
+export { readWord, writeWord, type WordAccess } from './word-access.js';
 export { Register } from './register.js';
 export { defineInterruptPair, type InterruptPair, type InterruptRegisterAt } from './interrupt-pair.js';
-export { fieldMask, type AccessMode, type FieldOptions, type FieldSpec } from './field.js';
+export {
+  fieldMask,
+  widthMask,
+  type AccessMode,
+  type FieldOptions,
+  type FieldSpec,
+  type RegisterWidth,
+} from './field.js';
 export type { RegisterEvent, RegisterEventSink } from './events.js';
 export { Tracer, type TraceListener, type TraceSink } from './trace.js';

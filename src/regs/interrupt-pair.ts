@@ -53,13 +53,13 @@ function declareCauses(
     reg.flag(bit, name, name.startsWith('RESERVED') ? 'reserved' : access);
     named |= 1 << bit;
   }
-  for (let bit = 0; bit < 16;) {
+  for (let bit = 0; bit < reg.width;) {
     if (named & (1 << bit)) {
       bit++;
       continue;
     }
     let end = bit + 1;
-    while (end < 16 && !(named & (1 << end))) end++;
+    while (end < reg.width && !(named & (1 << end))) end++;
     reg.reserved(bit, end - bit);
     bit = end;
   }

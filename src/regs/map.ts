@@ -1,5 +1,6 @@
 import type { Clock } from '../clock.js';
 import type { RegisterEventSink } from './events.js';
+import type { RegisterWidth } from './field.js';
 import { Register, type RegisterContext } from './register.js';
 
 /**
@@ -19,11 +20,30 @@ export interface RegisterMapOptions {
   readonly clock: Clock;
   readonly pages?: PageSelect;
   readonly emit?: RegisterEventSink;
+  /** Width of registers defined without one; 16 when omitted (MDIO). */
+  readonly width?: RegisterWidth;
+  /**
+   * `register` (the default): one bus address per register, as MDIO numbers them. `byte`: a register of W bits
+   * spans W/8 consecutive byte addresses, as an I2C chip's register pointer or a USB bridge's register file
+   * counts them; bytes are read and written with `readBytes`/`writeBytes`, whole registers with `read`/`write`
+   * at their first byte.
+   */
+  readonly addressing?: 'register' | 'byte';
+  /** Byte order of multi-byte registers in a byte-addressed map; little-endian when omitted. */
+  readonly endian?: 'little' | 'big';
 }
 
 export interface DefineOptions {
   /** The page this register lives in; omit for unbanked registers. */
   readonly page?: number;
+  /** Overrides the map's register width. */
+  readonly width?: RegisterWidth;
+}
+
+/** Where a byte address of a byte-addressed map falls: the register and the byte's index in bus order. */
+export interface ByteLocation {
+  readonly register: Register;
+  readonly byte: number;
 }
 
 const BANK = 0x10000;
@@ -35,11 +55,23 @@ export class RegisterMap {
   readonly #ordered: Register[] = [];
   readonly #ctx: RegisterContext;
   readonly #pages: PageSelect | undefined;
+  readonly #width: RegisterWidth;
+  readonly #endian: 'little' | 'big';
+  /** Byte-addressed maps: every byte address (page-keyed) a register covers. */
+  readonly #bytes: Map<number, ByteLocation> | undefined;
 
   constructor(options: RegisterMapOptions) {
     this.name = options.name;
     this.#pages = options.pages;
+    this.#width = options.width ?? 16;
+    this.#endian = options.endian ?? 'little';
+    this.#bytes = options.addressing === 'byte' ? new Map() : undefined;
     this.#ctx = { clock: options.clock, mapName: options.name, emit: options.emit };
+  }
+
+  /** Whether addresses count bytes (see `RegisterMapOptions.addressing`). */
+  get byteAddressed(): boolean {
+    return this.#bytes !== undefined;
   }
 
   /** Declares a register; chain `.field()`/`.flag()`/`.reserved()` on the result. */
@@ -49,7 +81,24 @@ export class RegisterMap {
       throw new RangeError(
         `${this.name}: register 0x${address.toString(16)}${options.page === undefined ? '' : ` page ${options.page}`} defined twice`,
       );
-    const reg = new Register(address, name, resetValue, options.page, this.#ctx);
+    const reg = new Register(
+      address,
+      name,
+      resetValue,
+      options.page,
+      this.#ctx,
+      options.width ?? this.#width,
+    );
+    if (this.#bytes) {
+      for (let b = 0; b < reg.bytes; b++) {
+        const other = this.#bytes.get(key + b)?.register;
+        if (other)
+          throw new RangeError(
+            `${this.name}: ${name} at 0x${address.toString(16)} overlaps ${other.name} at byte 0x${(address + b).toString(16)}`,
+          );
+      }
+      for (let b = 0; b < reg.bytes; b++) this.#bytes.set(key + b, { register: reg, byte: b });
+    }
     this.#registers.set(key, reg);
     this.#ordered.push(reg);
     return reg;
@@ -70,6 +119,89 @@ export class RegisterMap {
       return this.#registers.get(BANK + page * BANK + address);
     }
     return this.#registers.get(address);
+  }
+
+  /** Byte-addressed maps: the register covering byte `address` under the current page, and which byte it is. */
+  locate(address: number): ByteLocation | undefined {
+    if (!this.#bytes) return undefined;
+    const pages = this.#pages;
+    if (pages && pages.banked(address)) {
+      const selected = this.page;
+      const page = pages.alias ? pages.alias(selected, address) : selected;
+      return this.#bytes.get(BANK + page * BANK + address);
+    }
+    return this.#bytes.get(address);
+  }
+
+  /**
+   * Byte-addressed maps: `length` bytes from `address` upwards, as a register pointer that auto-increments
+   * reads them. Each register the range touches is read once (so clear-on-read bits clear once); bytes of no
+   * register read 0 and are reported.
+   */
+  readBytes(address: number, length: number): Uint8Array {
+    const out = new Uint8Array(length);
+    let i = 0;
+    while (i < length) {
+      const at = this.#locateOrReport(address + i, 'read', 0);
+      if (!at) {
+        i++;
+        continue;
+      }
+      const value = at.register.read();
+      for (let b = at.byte; b < at.register.bytes && i < length; b++, i++)
+        out[i] = this.#byteOf(value, b, at.register.bytes);
+    }
+    return out;
+  }
+
+  /**
+   * Byte-addressed maps: writes `bytes` from `address` upwards. A register written in full takes the value;
+   * one written in part keeps its other bytes (read-modify-write without read side effects). Bytes of no
+   * register are reported.
+   */
+  writeBytes(address: number, bytes: Uint8Array): void {
+    let i = 0;
+    while (i < bytes.length) {
+      const at = this.#locateOrReport(address + i, 'write', bytes[i] ?? 0);
+      if (!at) {
+        i++;
+        continue;
+      }
+      const reg = at.register;
+      let value = reg.peek();
+      for (let b = at.byte; b < reg.bytes && i < bytes.length; b++, i++)
+        value = this.#withByte(value, b, reg.bytes, bytes[i] ?? 0);
+      reg.write(value);
+    }
+  }
+
+  #locateOrReport(address: number, op: 'read' | 'write', value: number): ByteLocation | undefined {
+    if (!this.#bytes) throw new TypeError(`${this.name} is not byte-addressed`);
+    const at = this.locate(address);
+    if (!at)
+      this.#ctx.emit?.({
+        type: 'reg.unmodelled',
+        op,
+        map: this.name,
+        page: this.#pagedAt(address),
+        address,
+        value,
+      });
+    return at;
+  }
+
+  /** Bit position of bus byte `b` of an `n`-byte register. */
+  #shift(b: number, n: number): number {
+    return 8 * (this.#endian === 'little' ? b : n - 1 - b);
+  }
+
+  #byteOf(value: number, b: number, n: number): number {
+    return (value >>> this.#shift(b, n)) & 0xff;
+  }
+
+  #withByte(value: number, b: number, n: number, byte: number): number {
+    const shift = this.#shift(b, n);
+    return ((value & ~(0xff << shift)) | ((byte & 0xff) << shift)) >>> 0;
   }
 
   /** Looks a register up by name, or by address and page. */

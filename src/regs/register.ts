@@ -1,6 +1,13 @@
 import type { Clock, TimerHandle } from '../clock.js';
 import type { RegisterEventSink } from './events.js';
-import { fieldMask, type AccessMode, type FieldOptions, type FieldSpec } from './field.js';
+import {
+  fieldMask,
+  widthMask,
+  type AccessMode,
+  type FieldOptions,
+  type FieldSpec,
+  type RegisterWidth,
+} from './field.js';
 
 export interface RegisterContext {
   readonly clock: Clock;
@@ -9,13 +16,14 @@ export interface RegisterContext {
 }
 
 /**
- * One 16-bit register: a reset value plus fields in bit order. Storage holds the bits of `rw`, `sc`, `w1c`,
+ * One 8-, 16- or 32-bit register (16 unless declared otherwise): a reset value plus fields in bit order. Storage holds the bits of `rw`, `sc`, `w1c`,
  * `cor`, `tagged` and uncomputed `ro` fields; latches hold `ll`/`lh` fields. Masks per access mode are
  * precomputed when a field is declared so an access costs a few bit operations.
  */
 export class Register {
   readonly fields: FieldSpec[] = [];
   #stored: number;
+  readonly #all: number;
   #latched = 0;
   #declared = 0;
   #writableMask = 0; // rw + tagged
@@ -39,13 +47,20 @@ export class Register {
     readonly resetValue: number,
     readonly page: number | undefined,
     private readonly ctx: RegisterContext,
+    readonly width: RegisterWidth = 16,
   ) {
-    this.#stored = resetValue & 0xffff;
+    this.#all = widthMask(width);
+    this.#stored = (resetValue & this.#all) >>> 0;
+  }
+
+  /** Bytes the register spans in a byte-addressed map. */
+  get bytes(): number {
+    return this.width >> 3;
   }
 
   /** Declares a field; fields must not overlap. */
   field(offset: number, width: number, name: string, access: AccessMode, options: FieldOptions = {}): this {
-    const mask = fieldMask(offset, width);
+    const mask = fieldMask(offset, width, this.width);
     if (this.#declared & mask) {
       throw new RangeError(
         `${this.ctx.mapName}.${this.name}: field ${name} overlaps bits already declared (mask 0x${(this.#declared & mask).toString(16)})`,
@@ -121,7 +136,15 @@ export class Register {
 
   /** Bits no field, reserved range or tag covers; the DSL's "every bit is declared" rule wants 0. */
   get undeclaredMask(): number {
-    return ~this.#declared & 0xffff;
+    return (~this.#declared & this.#all) >>> 0;
+  }
+
+  /**
+   * The stored bits alone (no computed fields, latches or fixed reset bits): what a computed field may read of
+   * its own register without recursing into `peek()` (LAN7801 MAC_RX.RXD follows MAC_RX.RXEN).
+   */
+  get stored(): number {
+    return this.#stored;
   }
 
   /** The value a read would return, without read side effects. */
@@ -133,13 +156,13 @@ export class Register {
     for (const f of this.#computed) {
       value = (value & ~f.mask) | (((f.options.value as () => number)() << f.offset) & f.mask);
     }
-    return value & 0xffff;
+    return (value & this.#all) >>> 0;
   }
 
   /** A bus read: returns the value, then clears `cor` bits and re-arms latches. */
   read(): number {
     const value = this.peek();
-    if (this.#corMask) this.#stored &= ~this.#corMask;
+    if (this.#corMask) this.#stored = (this.#stored & ~this.#corMask) >>> 0;
     for (const f of this.#latching) this.#rearm(f);
     this.#onRead?.(value);
     return value;
@@ -148,10 +171,10 @@ export class Register {
   /** A bus write, obeying each field's access mode. */
   write(value: number): void {
     const previous = this.peek();
-    value &= 0xffff;
+    value = (value & this.#all) >>> 0;
     let stored = (this.#stored & ~this.#writableMask) | (value & this.#writableMask);
     if (this.#w1cMask) stored &= ~(value & this.#w1cMask);
-    this.#stored = stored;
+    this.#stored = stored >>> 0;
     const scSet = value & this.#scMask;
     for (const f of this.#tagged) {
       if (this.ctx.emit) {
@@ -179,7 +202,7 @@ export class Register {
   /** Model-side update of a field, bypassing its access mode (status bits, interrupt causes). */
   set(fieldName: string, fieldValue: number): void {
     const f = this.#field(fieldName);
-    this.#stored = (this.#stored & ~f.mask) | ((fieldValue << f.offset) & f.mask);
+    this.#stored = ((this.#stored & ~f.mask) | ((fieldValue << f.offset) & f.mask)) >>> 0;
   }
 
   /** Model-side read of a field without side effects. */
@@ -190,13 +213,13 @@ export class Register {
 
   /** Model-side overwrite of the stored bits under `mask` (restoring retained bits after a soft reset). */
   restore(value: number, mask: number): void {
-    this.#stored = (this.#stored & ~mask) | (value & mask);
+    this.#stored = ((this.#stored & ~mask) | (value & mask)) >>> 0;
   }
 
   /** Sets `cor`/`w1c` bits (an interrupt cause); returns true if any was newly set. */
   raise(mask: number): boolean {
     const before = this.#stored;
-    this.#stored |= mask & (this.#corMask | this.#w1cMask);
+    this.#stored = (this.#stored | (mask & (this.#corMask | this.#w1cMask))) >>> 0;
     return this.#stored !== before;
   }
 
@@ -212,7 +235,7 @@ export class Register {
   reset(): void {
     for (const t of this.#scTimers.values()) t.cancel();
     this.#scTimers.clear();
-    this.#stored = this.resetValue & 0xffff;
+    this.#stored = (this.resetValue & this.#all) >>> 0;
     for (const f of this.#latching) this.#rearm(f);
   }
 
@@ -224,19 +247,19 @@ export class Register {
   #startSelfClear(f: FieldSpec, next: number, prev: number): void {
     const delay = f.options.clearAfterNs?.() ?? 0;
     if (delay > 0) {
-      this.#stored |= f.mask;
+      this.#stored = (this.#stored | f.mask) >>> 0;
       this.#scTimers.get(f.name)?.cancel();
       this.#scTimers.set(
         f.name,
         this.ctx.clock.schedule(this.ctx.clock.now() + delay, () => {
           this.#scTimers.delete(f.name);
-          this.#stored &= ~f.mask;
+          this.#stored = (this.#stored & ~f.mask) >>> 0;
           f.options.onClear?.();
         }),
       );
       f.options.onWrite?.(next, prev);
     } else {
-      this.#stored &= ~f.mask;
+      this.#stored = (this.#stored & ~f.mask) >>> 0;
       f.options.onWrite?.(next, prev);
       f.options.onClear?.();
     }

@@ -11,13 +11,23 @@ export class ConfigError extends InputError {
     detail: string,
     options?: MdioEmuErrorOptions & { file?: string },
   ) {
-    const where = [options?.file, field].filter((x) => x !== undefined && x !== '').join(': ');
-    super(code, detail, { ...options, ...(where && !options?.span ? { where } : {}) });
+    // With a span the position says where; the field path still tells which value, in words.
+    const where = options?.span
+      ? undefined
+      : [options?.file, field].filter((x) => x !== undefined && x !== '').join(': ');
+    super(code, options?.span && field ? `${field}: ${detail}` : detail, {
+      ...options,
+      ...(where ? { where } : {}),
+    });
+    this.bare = detail;
   }
+
+  /** The detail without the field path. */
+  readonly bare: string;
 
   /** The same error, with the file it came from in front of the message. */
   inFile(file: string): ConfigError {
-    return new ConfigError(this.code as ScenarioErrorCode, this.field, this.detail, { cause: this, file });
+    return new ConfigError(this.code as ScenarioErrorCode, this.field, this.bare, { cause: this, file });
   }
 }
 
@@ -29,4 +39,6 @@ export type ScenarioErrorCode =
   | 'SCN005' // unknown field (typo guard)
   | 'SCN006' // reference to a timeline id that does not exist, or a duplicate id
   | 'SCN007' // timeline not in time order
-  | 'SCN008'; // the scenario cannot run on the requested target (e.g. a guest action in an emulator-only run)
+  | 'SCN008' // the scenario cannot run on the requested target (e.g. a guest action in an emulator-only run)
+  | 'SCN009' // a format-1 scenario (`timeline`): `mdio-emu scenario migrate` rewrites it
+  | 'SCN010'; // a reference to a device-tree node that the board does not have, or not of the right kind

@@ -1,5 +1,7 @@
 import { DP83867_ID, MARVELL_88E1510_ID, RTL8211F_ID } from '../phy/index.js';
 import { ConfigError } from './errors.js';
+import { formatScenario } from './migrate.js';
+import { SCENARIO_FORMAT } from './types.js';
 
 /**
  * Device trees and scenario files from a few parameters (`mdio-emu scenario generate`). Pure: returns file
@@ -370,7 +372,7 @@ function scenarioJson(p: GenerateParams, phys: PhyPlan[], name: string): string 
     for (const x of pseds) {
       timeline.push({
         at,
-        action: 'pd-plug',
+        action: 'pd-connect',
         controller: `&${x.pse.controller}`,
         port: x.pse.port,
         class: 3,
@@ -390,6 +392,8 @@ function scenarioJson(p: GenerateParams, phys: PhyPlan[], name: string): string 
   });
   let description: string;
   let end: number;
+  /** The step that must wait for an event, not only for time: the PSE load after the deferral it resolves. */
+  let waitForDeferral = false;
   switch (p.ordering) {
     case 'pse-first':
       description =
@@ -398,7 +402,7 @@ function scenarioJson(p: GenerateParams, phys: PhyPlan[], name: string): string 
       busLoad();
       plugPds(500);
       for (const x of pseds)
-        expect.push({ kind: 'first-access-after', phy: `&${x.label}`, event: 'pse-load', withinMs: 100 });
+        expect.push({ kind: 'first-access-after', phy: `&${x.label}`, after: 'pse-load', withinMs: 100 });
       end = 4000;
       break;
     case 'phy-first':
@@ -406,13 +410,14 @@ function scenarioJson(p: GenerateParams, phys: PhyPlan[], name: string): string 
         'The MDIO bus probes first and defers (-EPROBE_DEFER) until the PSE driver registers 2 s later; only then are the PHYs read.';
       busLoad();
       register(2000, 'pse-load', true);
+      waitForDeferral = pseBuses.length > 0;
       plugPds(2500);
       for (const b of pseBuses)
         expect.push({ kind: 'probe-deferred', device: busRef(b), before: 'pse-load' });
       for (const x of pseds)
         expect.push(
           { kind: 'no-access', phy: `&${x.label}`, before: 'pse-load' },
-          { kind: 'first-access-after', phy: `&${x.label}`, event: 'pse-load', withinMs: 1000 },
+          { kind: 'first-access-after', phy: `&${x.label}`, after: 'pse-load', withinMs: 1000 },
         );
       end = 6000;
       break;
@@ -444,13 +449,14 @@ function scenarioJson(p: GenerateParams, phys: PhyPlan[], name: string): string 
         'The PSE driver registers and unregisters twice, a second apart: the PHYs probe on the first registration and keep a stale reference after each unbind.';
       busLoad();
       register(1000, 'pse-load', true);
+      waitForDeferral = pseBuses.length > 0;
       register(2000, undefined, false);
       register(3000, undefined, true);
       register(4000, 'pse-unbind', false);
       for (const b of pseBuses)
         expect.push({ kind: 'probe-deferred', device: busRef(b), before: 'pse-load' });
       for (const x of pseds) {
-        expect.push({ kind: 'first-access-after', phy: `&${x.label}`, event: 'pse-load', withinMs: 1000 });
+        expect.push({ kind: 'first-access-after', phy: `&${x.label}`, after: 'pse-load', withinMs: 1000 });
         if (!qemu) expect.push({ kind: 'stale-pse', phy: `&${x.label}`, present: true });
       }
       end = 6000;
@@ -462,16 +468,30 @@ function scenarioJson(p: GenerateParams, phys: PhyPlan[], name: string): string 
   if (!qemu && p.ordering !== 'flapping')
     for (const x of phys) if (probes(x)) expect.push({ kind: 'phy-link', phy: `&${x.label}`, up: true });
   timeline.sort((a, b) => (a.at as number) - (b.at as number));
-  const scenario = {
+  // Format 2: each step follows the previous one by the same gap; the PSE load waits for the deferral too.
+  let previous = 0;
+  const firstPseBus = pseBuses[0];
+  const steps = timeline.map(({ at, ...rest }) => {
+    const time = at as number;
+    const step: Json = {};
+    if (rest.id !== undefined) step.id = rest.id;
+    delete rest.id;
+    if (waitForDeferral && step.id === 'pse-load' && firstPseBus !== undefined)
+      step.after = { event: 'probe-deferred', device: busRef(firstPseBus) };
+    if (time > previous) step.delayMs = time - previous;
+    previous = time;
+    return { ...step, ...rest };
+  });
+  const settleMs = Math.max(1000, end - previous);
+  return formatScenario({
+    format: SCENARIO_FORMAT,
     name,
     description,
     dts: `${name}.dts`,
-    clock: qemu ? 'wall' : 'virtual',
-    end,
-    timeline,
+    settleMs,
+    steps,
     expect,
-  };
-  return `${JSON.stringify(scenario, null, 2)}\n`;
+  });
 }
 
 /** The scenario set shipped in dts/ (dts/README.md lists what each exercises). */

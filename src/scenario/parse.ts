@@ -1,320 +1,448 @@
-import { ConfigError } from './errors.js';
-import type { Action, ActionKind, Expectation, ExpectationKind, Scenario, TimelineEntry } from './types.js';
+import { getNodeValue } from 'jsonc-parser';
+import type { Action, ActionKind } from '../board/actions.js';
+import { FRAME_CLASSES } from '../net/peer.js';
+import { JsonSource, type JsonPath } from './json-source.js';
+import {
+  SCENARIO_FORMAT,
+  type Condition,
+  type ConditionKind,
+  type Expectation,
+  type ExpectationKind,
+  type KnownBug,
+  type Scenario,
+  type Step,
+} from './types.js';
 
 /**
- * Parses and validates a scenario file's JSON text. Every error names the offending field by its JSON path
- * (`timeline[1].module`) so a user can find it without reading this code. Unknown fields are errors: a typo
- * such as `"modul"` must not silently drop an argument.
+ * Parses and validates a scenario file (format 2). Every error points at the offending value: file, line and
+ * column, and its JSON path in words (`steps[1].module`). Unknown fields are errors: a typo such as `"modul"`
+ * must not silently drop an argument. A format-1 file (with a `timeline`) is refused with the command that
+ * migrates it.
  */
-export function parseScenario(
-  text: string,
-  defaultName = 'scenario',
-  extensions?: ScenarioExtensions,
-): Scenario {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (err) {
-    throw new ConfigError('SCN001', '', `not valid JSON: ${(err as Error).message}`, { cause: err });
-  }
-  const top = object(json, '');
-  allowOnly(top, '', ['name', 'description', 'dts', 'clock', 'end', 'settleMs', 'timeline', 'expect']);
-  const timeline = array(required(top, 'timeline', ''), 'timeline').map((e, i) =>
-    timelineEntry(e, `timeline[${i}]`, extensions),
+export function parseScenario(text: string, fileName: string, defaultName = 'scenario'): ParsedScenario {
+  const source = new JsonSource(fileName, text);
+  const json: unknown = getNodeValue(source.root);
+  const c = new Checker(source);
+  const top = c.object(json, []);
+  if ('timeline' in top)
+    throw source.error(
+      'SCN009',
+      ['timeline'],
+      `this is a format-1 scenario (fixed times on a "timeline"); \`mdio-emu scenario migrate ${fileName}\` rewrites it as format ${SCENARIO_FORMAT} (steps that wait for events)`,
+    );
+  c.allowOnly(
+    top,
+    [],
+    ['format', 'name', 'description', 'dts', 'settleMs', 'quietMs', 'deadlineMs', 'steps', 'expect'],
   );
-  const ids = new Set<string>();
-  timeline.forEach((entry, i) => {
-    if (entry.id === undefined) return;
-    if (ids.has(entry.id)) throw new ConfigError('SCN006', `timeline[${i}].id`, `duplicate id "${entry.id}"`);
-    ids.add(entry.id);
+  if (top.format !== undefined && top.format !== SCENARIO_FORMAT)
+    throw source.error(
+      'SCN004',
+      ['format'],
+      `this reader knows format ${SCENARIO_FORMAT}, not ${JSON.stringify(top.format)}`,
+    );
+  const stepsJson = c.array(c.required(top, 'steps', []), ['steps']);
+  const ids = new Map<string, number>();
+  stepsJson.forEach((s, i) => {
+    const o = c.object(s, ['steps', i]);
+    if (o.id === undefined) return;
+    const id = c.string(o.id, ['steps', i, 'id']);
+    if (ids.has(id)) throw source.error('SCN006', ['steps', i, 'id'], `duplicate step id "${id}"`);
+    ids.set(id, i);
   });
-  timeline.forEach((entry, i) => {
-    const prev = timeline[i - 1];
-    if (prev && entry.at < prev.at) {
-      throw new ConfigError(
-        'SCN007',
-        `timeline[${i}].at`,
-        `${entry.at} ms comes before the previous entry's ${prev.at} ms; keep the timeline in time order`,
-      );
-    }
-  });
-  const settleMs = top.settleMs === undefined ? 1000 : nonNegative(top.settleMs, 'settleMs');
-  const lastAt = timeline.at(-1)?.at ?? 0;
-  const end = top.end === undefined ? lastAt + settleMs : nonNegative(top.end, 'end');
-  if (end < lastAt)
-    throw new ConfigError('SCN007', 'end', `${end} ms is before the last timeline entry (${lastAt} ms)`);
-  const expect = array(required(top, 'expect', ''), 'expect').map((e, i) =>
-    expectation(e, `expect[${i}]`, ids, extensions),
-  );
-  // Virtual time unless the file asks for the wall clock (QEMU scenarios do).
-  const clock = top.clock === undefined ? 'virtual' : oneOf(top.clock, 'clock', ['virtual', 'wall'] as const);
+  c.stepIds = ids;
+  const steps = stepsJson.map((s, i) => c.step(s, i));
+  const expect = c.array(c.required(top, 'expect', []), ['expect']).map((e, i) => c.expectation(e, i));
   const scenario: Scenario = {
-    name: top.name === undefined ? defaultName : string(top.name, 'name'),
-    dts: string(required(top, 'dts', ''), 'dts'),
-    clock,
-    end,
-    settleMs,
-    timeline,
+    name: top.name === undefined ? defaultName : c.string(top.name, ['name']),
+    dts: c.string(c.required(top, 'dts', []), ['dts']),
+    steps,
     expect,
+    settleMs: top.settleMs === undefined ? 1000 : c.milliseconds(top.settleMs, ['settleMs']),
+    quietMs: top.quietMs === undefined ? 3000 : c.milliseconds(top.quietMs, ['quietMs']),
+    deadlineMs: top.deadlineMs === undefined ? 180_000 : c.milliseconds(top.deadlineMs, ['deadlineMs']),
   };
-  if (top.description !== undefined) scenario.description = string(top.description, 'description');
-  return scenario;
+  if (top.description !== undefined) scenario.description = c.string(top.description, ['description']);
+  return { scenario, source };
+}
+
+export interface ParsedScenario {
+  scenario: Scenario;
+  /** Where each value came from, for errors found later (references checked against the device tree). */
+  source: JsonSource;
 }
 
 type Json = Record<string, unknown>;
-
-/** Per action: its extra fields, each a string. Adding an action means one line here and one in types.ts. */
-const actionFields: Record<ActionKind, readonly string[]> = {
-  'load-module': ['module'],
-  'unload-module': ['module'],
-  unbind: ['bus', 'driver', 'device'],
-  bind: ['bus', 'driver', 'device'],
-  'usb-connect': ['device'],
-  'usb-disconnect': ['device'],
-  snapshot: [],
-};
-
-/**
- * Extra action and expectation kinds a caller accepts on top of the ones above (the emulator-only runner's
- * PSE, link, PD and fault actions: src/scenario/emulator-kinds.ts). Each field is checked by its FieldCheck.
- */
-export interface ScenarioExtensions {
-  actions: Record<string, FieldSpec>;
-  expectations: Record<string, FieldSpec>;
-}
-export interface FieldSpec {
+/** A field checker: the value, its path, and the checker (for step ids and errors). */
+type FieldCheck = (value: unknown, path: JsonPath, c: Checker) => unknown;
+interface FieldSpec {
   required: Record<string, FieldCheck>;
   optional: Record<string, FieldCheck>;
 }
 
-function timelineEntry(value: unknown, path: string, extensions?: ScenarioExtensions): TimelineEntry {
-  const o = object(value, path);
-  const extra = extensions?.actions[String(o.action)];
-  if (extra) {
-    allowOnly(o, path, [
-      'at',
-      'id',
-      'action',
-      ...Object.keys(extra.required),
-      ...Object.keys(extra.optional),
-    ]);
-    const entry: TimelineEntry = {
-      at: nonNegative(required(o, 'at', path), `${path}.at`),
-      action: { kind: o.action, ...checkFields(o, path, extra, new Set()) } as Action,
-    };
-    if (o.id !== undefined) entry.id = string(o.id, `${path}.id`);
-    return entry;
-  }
-  const kind = oneOf(required(o, 'action', path), `${path}.action`, [
-    ...Object.keys(actionFields),
-    ...Object.keys(extensions?.actions ?? {}),
-  ] as ActionKind[]);
-  const fields = actionFields[kind];
-  allowOnly(o, path, ['at', 'id', 'action', ...fields]);
-  const args: Record<string, string> = {};
-  for (const f of fields) args[f] = string(required(o, f, path), `${path}.${f}`);
-  if (kind === 'usb-connect' || kind === 'usb-disconnect') nodeRef(args.device ?? '', `${path}.device`);
-  const entry: TimelineEntry = {
-    at: nonNegative(required(o, 'at', path), `${path}.at`),
-    action: { kind, ...args } as Action,
-  };
-  if (o.id !== undefined) entry.id = string(o.id, `${path}.id`);
-  return entry;
-}
+const ref: FieldCheck = (v, p, c) => c.nodeRef(v, p);
+const str: FieldCheck = (v, p, c) => c.string(v, p);
+const bool: FieldCheck = (v, p, c) => c.boolean(v, p);
+const stepId: FieldCheck = (v, p, c) => c.stepId(v, p);
+const port: FieldCheck = (v, p, c) => c.integer(v, p, 0, 255, 'a PI index');
+const pattern: FieldCheck = (v, p, c) => c.regex(v, p);
 
-/** Per expectation kind: required and optional fields with their checkers. */
-export type FieldCheck = (value: unknown, path: string, ids: ReadonlySet<string>) => unknown;
-const ref: FieldCheck = (v, p) => nodeRef(string(v, p), p);
-const eventId: FieldCheck = (v, p, ids) => {
-  const id = string(v, p);
-  if (!ids.has(id))
-    throw new ConfigError(
-      'SCN006',
-      p,
-      `no timeline entry has id "${id}" (known: ${[...ids].join(', ') || 'none'})`,
-    );
-  return id;
+/** Per action: its fields. Adding an action means one entry here and one in src/board/actions.ts. */
+const ACTIONS: Readonly<Record<ActionKind, FieldSpec>> = {
+  'load-module': { required: { module: str }, optional: {} },
+  'unload-module': { required: { module: str }, optional: {} },
+  bind: { required: { bus: str, driver: str, device: str }, optional: {} },
+  unbind: { required: { bus: str, driver: str, device: str }, optional: {} },
+  'pse-register': { required: { controller: ref }, optional: {} },
+  'pse-unregister': { required: { controller: ref }, optional: {} },
+  run: { required: { command: str }, optional: {} },
+  snapshot: { required: {}, optional: {} },
+  'usb-connect': { required: { device: ref }, optional: {} },
+  'usb-disconnect': { required: { device: ref }, optional: {} },
+  'cable-unplug': { required: { phy: ref }, optional: {} },
+  'cable-plug': { required: { phy: ref }, optional: {} },
+  'pd-connect': {
+    required: { controller: ref, port },
+    optional: {
+      class: (v, p, c) => c.integer(v, p, 0, 8, 'a PD class'),
+      signature: (v, p, c) => c.oneOf(v, p, ['single', 'dual', 'invalid'] as const),
+    },
+  },
+  'pd-disconnect': { required: { controller: ref, port }, optional: {} },
+  'pd-overload': { required: { controller: ref, port }, optional: {} },
+  'phy-fault': {
+    required: { phy: ref, fault: (v, p, c) => c.oneOf(v, p, ['no-response', 'bit-error'] as const) },
+    optional: {
+      reg: (v, p, c) => c.integer(v, p, 0, 31, 'a register number'),
+      xor: (v, p, c) => c.mask16(v, p),
+    },
+  },
+  'phy-fault-clear': { required: { phy: ref }, optional: {} },
 };
-const expectationFields: Record<
-  ExpectationKind,
-  { required: Record<string, FieldCheck>; optional: Record<string, FieldCheck> }
-> = {
+
+const CONDITIONS: Readonly<Record<Exclude<ConditionKind, 'step'>, FieldSpec>> = {
+  'phy-registered': { required: { phy: ref }, optional: { driver: str } },
+  'probe-deferred': { required: { device: ref }, optional: {} },
+  'device-bound': { required: { device: ref }, optional: { driver: str } },
+  'mdio-access': { required: { phy: ref }, optional: {} },
+  link: { required: { phy: ref, up: bool }, optional: {} },
+  'kernel-log': { required: { pattern }, optional: {} },
+};
+
+const EXPECTATIONS: Readonly<Record<ExpectationKind, FieldSpec>> = {
   'phy-registered': {
     required: { phy: ref },
-    optional: { phyId: (v, p) => phyId(v, p), driver: (v, p) => string(v, p) },
+    optional: { phyId: (v, p, c) => c.phyId(v, p), driver: str },
   },
-  'phy-not-registered': { required: { phy: ref }, optional: {} },
-  'probe-deferred': { required: { device: ref }, optional: { before: eventId } },
-  'no-access': { required: { phy: ref }, optional: { before: eventId } },
+  'phy-not-registered': { required: { phy: ref }, optional: { before: stepId } },
+  'probe-deferred': { required: { device: ref }, optional: { before: stepId } },
+  'no-access': { required: { phy: ref }, optional: { before: stepId } },
   'first-access-after': {
-    required: { phy: ref, event: eventId },
-    optional: { withinMs: (v, p) => nonNegative(v, p) },
+    required: { phy: ref, after: stepId },
+    optional: { withinMs: (v, p, c) => c.milliseconds(v, p) },
   },
   'usb-of-node': { required: { device: ref }, optional: {} },
   'traces-agree': { required: {}, optional: {} },
-  'kernel-log': {
-    required: { pattern: (v, p) => regex(v, p), present: (v, p) => boolean(v, p) },
+  'replay-verify': { required: {}, optional: {} },
+  'kernel-log': { required: { pattern, present: bool }, optional: {} },
+  'kernel-report': {
+    required: {
+      report: (v, p, c) =>
+        c.oneOf(v, p, ['warning', 'oops', 'bug', 'kasan', 'lockdep', 'hung-task', 'panic'] as const),
+      present: bool,
+    },
+    optional: { function: str },
+  },
+  'eeprom-contents': {
+    required: { eeprom: ref },
+    optional: { length: (v, p, c) => c.integer(v, p, 1, 65536, 'a byte count') },
+  },
+  'command-output': {
+    required: { step: stepId, pattern },
+    optional: { present: bool, rc: (v, p, c) => c.integer(v, p, 0, 255, 'an exit status') },
+  },
+  'guest-frames': {
+    required: { device: ref, frames: (v, p, c) => c.oneOf(v, p, FRAME_CLASSES) },
+    optional: { min: (v, p, c) => c.integer(v, p, 1, 1_000_000, 'a frame count') },
+  },
+  'phy-link': { required: { phy: ref, up: bool }, optional: {} },
+  'pse-port': {
+    required: {
+      controller: ref,
+      port,
+      power: (v, p, c) => c.oneOf(v, p, ['delivering', 'searching', 'disabled'] as const),
+    },
     optional: {},
   },
-  'eeprom-contents': { required: { eeprom: ref }, optional: { length: (v, p) => positiveInteger(v, p) } },
+  'stale-pse': { required: { phy: ref, present: bool }, optional: {} },
 };
 
-function expectation(
-  value: unknown,
-  path: string,
-  ids: ReadonlySet<string>,
-  extensions?: ScenarioExtensions,
-): Expectation {
-  const o = object(value, path);
-  const all = { ...expectationFields, ...extensions?.expectations } as Record<ExpectationKind, FieldSpec>;
-  const kind = oneOf(required(o, 'kind', path), `${path}.kind`, Object.keys(all) as ExpectationKind[]);
-  const spec = all[kind];
-  allowOnly(o, path, ['kind', ...Object.keys(spec.required), ...Object.keys(spec.optional)]);
-  return { kind, ...checkFields(o, path, spec, ids) } as Expectation;
-}
+/** Field-by-field validation with the file position of every value at hand. */
+class Checker {
+  stepIds = new Map<string, number>();
 
-function checkFields(
-  o: Json,
-  path: string,
-  spec: FieldSpec,
-  ids: ReadonlySet<string>,
-): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [name, check] of Object.entries(spec.required))
-    out[name] = check(required(o, name, path), `${path}.${name}`, ids);
-  for (const [name, check] of Object.entries(spec.optional)) {
-    if (o[name] !== undefined) out[name] = check(o[name], `${path}.${name}`, ids);
-  }
-  return out;
-}
+  constructor(readonly source: JsonSource) {}
 
-/** The field checkers, for extensions. */
-export const fieldChecks = {
-  nodeRef: ref,
-  eventId,
-  string: (v: unknown, p: string): string => string(v, p),
-  boolean: (v: unknown, p: string): boolean => boolean(v, p),
-  milliseconds: (v: unknown, p: string): number => nonNegative(v, p),
-  positiveInteger: (v: unknown, p: string): number => positiveInteger(v, p),
-  oneOf:
-    <T extends string>(allowed: readonly T[]) =>
-    (v: unknown, p: string): T =>
-      oneOf(v, p, allowed),
-} as const;
-
-function object(value: unknown, path: string): Json {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new ConfigError('SCN002', path || '(top level)', `expected an object, got ${describe(value)}`);
-  }
-  return value as Json;
-}
-
-function array(value: unknown, path: string): unknown[] {
-  if (!Array.isArray(value))
-    throw new ConfigError('SCN002', path, `expected an array, got ${describe(value)}`);
-  return value;
-}
-
-function required(o: Json, name: string, path: string): unknown {
-  if (o[name] === undefined)
-    throw new ConfigError('SCN003', path ? `${path}.${name}` : name, 'required field is missing');
-  return o[name];
-}
-
-function allowOnly(o: Json, path: string, allowed: readonly string[]): void {
-  for (const key of Object.keys(o)) {
-    if (!allowed.includes(key)) {
-      throw new ConfigError(
-        'SCN005',
-        path ? `${path}.${key}` : key,
-        `unknown field (allowed here: ${allowed.join(', ')})`,
-      );
-    }
-  }
-}
-
-function string(value: unknown, path: string): string {
-  if (typeof value !== 'string' || value.length === 0)
-    throw new ConfigError('SCN002', path, `expected a non-empty string, got ${describe(value)}`);
-  return value;
-}
-
-function boolean(value: unknown, path: string): boolean {
-  if (typeof value !== 'boolean')
-    throw new ConfigError('SCN002', path, `expected true or false, got ${describe(value)}`);
-  return value;
-}
-
-function nonNegative(value: unknown, path: string): number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-    throw new ConfigError('SCN002', path, `expected a number of milliseconds >= 0, got ${describe(value)}`);
-  }
-  return value;
-}
-
-function positiveInteger(value: unknown, path: string): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0) {
-    throw new ConfigError('SCN002', path, `expected a positive integer, got ${describe(value)}`);
-  }
-  return value;
-}
-
-function oneOf<T extends string>(value: unknown, path: string, allowed: readonly T[]): T {
-  if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) {
-    throw new ConfigError(
-      'SCN004',
-      path,
-      `expected one of ${allowed.map((a) => `"${a}"`).join(', ')}, got ${describe(value)}`,
+  step(value: unknown, index: number): Step {
+    const path = ['steps', index];
+    const o = this.object(value, path);
+    const kind = this.oneOf(
+      this.required(o, 'action', path),
+      [...path, 'action'],
+      Object.keys(ACTIONS) as ActionKind[],
     );
+    const spec = ACTIONS[kind];
+    this.allowOnly(o, path, ['id', 'after', 'delayMs', 'withinMs', 'action', ...fieldNames(spec)]);
+    const action = { kind, ...this.fields(o, path, spec) } as Action;
+    if (
+      action.kind === 'phy-fault' &&
+      action.fault === 'bit-error' &&
+      (action.reg === undefined || action.xor === undefined)
+    )
+      throw this.source.error(
+        'SCN003',
+        [...path, action.reg === undefined ? 'reg' : 'xor'],
+        'a bit-error fault needs both reg and xor',
+      );
+    const step: Step = {
+      index,
+      action,
+      delayMs: o.delayMs === undefined ? 0 : this.milliseconds(o.delayMs, [...path, 'delayMs']),
+    };
+    if (o.id !== undefined) step.id = this.string(o.id, [...path, 'id']);
+    if (o.after !== undefined) step.after = this.condition(o.after, [...path, 'after'], index);
+    if (o.withinMs !== undefined) step.withinMs = this.milliseconds(o.withinMs, [...path, 'withinMs']);
+    return step;
   }
-  return value as T;
-}
 
-/** `&label` or an absolute path. */
-function nodeRef(value: string, path: string): string {
-  if (/^&[A-Za-z_][A-Za-z0-9_]*$/.test(value) || /^\/[^\s]*$/.test(value)) return value;
-  throw new ConfigError(
-    'SCN002',
-    path,
-    `expected a device-tree node as "&label" or "/absolute/path", got "${value}"`,
-  );
-}
+  condition(value: unknown, path: JsonPath, stepIndex: number): Condition {
+    if (typeof value === 'string') {
+      const id = this.stepId(value, path);
+      if ((this.stepIds.get(id) ?? 0) >= stepIndex)
+        throw this.source.error(
+          'SCN006',
+          path,
+          `step "${id}" comes later: a step can only wait for an earlier one`,
+        );
+      return { kind: 'step', step: id };
+    }
+    const o = this.object(value, path);
+    const kind = this.oneOf(
+      this.required(o, 'event', path),
+      [...path, 'event'],
+      Object.keys(CONDITIONS) as ConditionKind[],
+    );
+    if (kind === 'step')
+      throw this.source.error('SCN004', [...path, 'event'], 'name the step directly: "after": "<step id>"');
+    const spec = CONDITIONS[kind];
+    this.allowOnly(o, path, ['event', ...fieldNames(spec)]);
+    return { kind, ...this.fields(o, path, spec) } as Condition;
+  }
 
-/** A 32-bit PHY identifier (registers 2 and 3), as a number or a hex string ("0x01410dd1"). */
-function phyId(value: unknown, path: string): number {
-  const n =
-    typeof value === 'string' && /^0x[0-9a-f]{1,8}$/i.test(value)
-      ? Number.parseInt(value.slice(2), 16)
-      : value;
-  if (typeof n !== 'number' || !Number.isInteger(n) || n < 0 || n > 0xffffffff) {
-    throw new ConfigError(
+  expectation(value: unknown, index: number): Expectation {
+    const path = ['expect', index];
+    const o = this.object(value, path);
+    const kind = this.oneOf(
+      this.required(o, 'kind', path),
+      [...path, 'kind'],
+      Object.keys(EXPECTATIONS) as ExpectationKind[],
+    );
+    const spec = EXPECTATIONS[kind];
+    this.allowOnly(o, path, ['kind', 'knownBug', ...fieldNames(spec)]);
+    const e = { kind, index, ...this.fields(o, path, spec) } as Expectation;
+    if (o.knownBug !== undefined) e.knownBug = this.knownBug(o.knownBug, [...path, 'knownBug']);
+    if (e.kind === 'command-output') {
+      const target = this.stepIds.get(e.step);
+      const stepJson =
+        target === undefined
+          ? undefined
+          : (getNodeValue(this.source.root) as { steps: Json[] }).steps[target];
+      if (stepJson?.action !== 'run')
+        throw this.source.error(
+          'SCN006',
+          [...path, 'step'],
+          `"${e.step}" is not a run step: only commands have output`,
+        );
+    }
+    return e;
+  }
+
+  knownBug(value: unknown, path: JsonPath): KnownBug {
+    const o = this.object(value, path);
+    this.allowOnly(o, path, ['kernels', 'bug']);
+    const kernels = this.string(this.required(o, 'kernels', path), [...path, 'kernels']);
+    if (
+      !/^\s*(?:(?:>=|<=|>|<|=)?\s*\d+\.\d+(?:\.\d+)?\s*)(?:,\s*(?:>=|<=|>|<|=)?\s*\d+\.\d+(?:\.\d+)?\s*)*$/.test(
+        kernels,
+      )
+    )
+      throw this.source.error(
+        'SCN002',
+        [...path, 'kernels'],
+        `expected version terms such as ">=6.17, <7.3", got "${kernels}"`,
+      );
+    return { kernels, bug: this.string(this.required(o, 'bug', path), [...path, 'bug']) };
+  }
+
+  fields(o: Json, path: JsonPath, spec: FieldSpec): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    for (const [name, check] of Object.entries(spec.required))
+      out[name] = check(this.required(o, name, path), [...path, name], this);
+    for (const [name, check] of Object.entries(spec.optional))
+      if (o[name] !== undefined) out[name] = check(o[name], [...path, name], this);
+    return out;
+  }
+
+  object(value: unknown, path: JsonPath): Json {
+    if (typeof value !== 'object' || value === null || Array.isArray(value))
+      throw this.source.error('SCN002', path, `expected an object, got ${describe(value)}`);
+    return value as Json;
+  }
+
+  array(value: unknown, path: JsonPath): unknown[] {
+    if (!Array.isArray(value))
+      throw this.source.error('SCN002', path, `expected an array, got ${describe(value)}`);
+    return value;
+  }
+
+  required(o: Json, name: string, path: JsonPath): unknown {
+    if (o[name] === undefined)
+      throw this.source.error('SCN003', [...path, name], `required field "${name}" is missing`);
+    return o[name];
+  }
+
+  allowOnly(o: Json, path: JsonPath, allowed: readonly string[]): void {
+    for (const key of Object.keys(o))
+      if (!allowed.includes(key))
+        throw this.source.error(
+          'SCN005',
+          [...path, key],
+          `unknown field "${key}" (allowed here: ${allowed.join(', ')})`,
+        );
+  }
+
+  string(value: unknown, path: JsonPath): string {
+    if (typeof value !== 'string' || value.length === 0)
+      throw this.source.error('SCN002', path, `expected a non-empty string, got ${describe(value)}`);
+    return value;
+  }
+
+  boolean(value: unknown, path: JsonPath): boolean {
+    if (typeof value !== 'boolean')
+      throw this.source.error('SCN002', path, `expected true or false, got ${describe(value)}`);
+    return value;
+  }
+
+  /** Milliseconds: finite, >= 0, and below a day (a value such as 1e300 is a mistake, not a wait). */
+  milliseconds(value: unknown, path: JsonPath): number {
+    if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > MAX_MS)
+      throw this.source.error(
+        'SCN002',
+        path,
+        `expected milliseconds from 0 to ${MAX_MS}, got ${describe(value)}`,
+      );
+    return value;
+  }
+
+  integer(value: unknown, path: JsonPath, min: number, max: number, what: string): number {
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max)
+      throw this.source.error(
+        'SCN002',
+        path,
+        `expected ${what} from ${min} to ${max}, got ${describe(value)}`,
+      );
+    return value;
+  }
+
+  oneOf<T extends string>(value: unknown, path: JsonPath, allowed: readonly T[]): T {
+    if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value))
+      throw this.source.error(
+        'SCN004',
+        path,
+        `expected one of ${allowed.map((a) => `"${a}"`).join(', ')}, got ${describe(value)}`,
+      );
+    return value as T;
+  }
+
+  stepId(value: unknown, path: JsonPath): string {
+    const id = this.string(value, path);
+    if (!this.stepIds.has(id))
+      throw this.source.error(
+        'SCN006',
+        path,
+        `no step has id "${id}" (known: ${[...this.stepIds.keys()].join(', ') || 'none'})`,
+      );
+    return id;
+  }
+
+  /** `&label` or an absolute path; whether the node exists is checked against the board. */
+  nodeRef(value: unknown, path: JsonPath): string {
+    const s = this.string(value, path);
+    if (/^&[A-Za-z_][A-Za-z0-9_]*$/.test(s) || /^\/\S*$/.test(s)) return s;
+    throw this.source.error(
       'SCN002',
       path,
-      `expected a 32-bit PHY ID such as "0x01410dd1", got ${describe(value)}`,
+      `expected a device-tree node as "&label" or "/absolute/path", got "${s}"`,
     );
   }
-  return n;
+
+  /** A 32-bit PHY identifier (registers 2 and 3), as a number or a hex string ("0x01410dd1"). */
+  phyId(value: unknown, path: JsonPath): number {
+    const n =
+      typeof value === 'string' && /^0x[0-9a-f]{1,8}$/i.test(value)
+        ? Number.parseInt(value.slice(2), 16)
+        : value;
+    if (typeof n !== 'number' || !Number.isInteger(n) || n < 0 || n > 0xffffffff)
+      throw this.source.error(
+        'SCN002',
+        path,
+        `expected a 32-bit PHY ID such as "0x01410dd1", got ${describe(value)}`,
+      );
+    return n;
+  }
+
+  mask16(value: unknown, path: JsonPath): number {
+    const n =
+      typeof value === 'string' && /^0x[0-9a-f]{1,4}$/i.test(value)
+        ? Number.parseInt(value.slice(2), 16)
+        : value;
+    if (typeof n !== 'number' || !Number.isInteger(n) || n <= 0 || n > 0xffff)
+      throw this.source.error(
+        'SCN002',
+        path,
+        `expected a non-zero 16-bit mask such as "0x0004", got ${describe(value)}`,
+      );
+    return n;
+  }
+
+  regex(value: unknown, path: JsonPath): string {
+    const s = this.string(value, path);
+    try {
+      new RegExp(s, 'm');
+    } catch (err) {
+      throw this.source.error(
+        'SCN002',
+        path,
+        `not a valid regular expression: ${(err as Error).message}`,
+        err,
+      );
+    }
+    return s;
+  }
 }
 
-function regex(value: unknown, path: string): string {
-  const s = string(value, path);
-  try {
-    new RegExp(s);
-  } catch (err) {
-    throw new ConfigError('SCN002', path, `not a valid regular expression: ${(err as Error).message}`, {
-      cause: err,
-    });
-  }
-  return s;
+const MAX_MS = 86_400_000;
+
+function fieldNames(spec: FieldSpec): string[] {
+  return [...Object.keys(spec.required), ...Object.keys(spec.optional)];
 }
 
 function describe(value: unknown): string {
   if (value === undefined) return 'nothing';
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
-  if (typeof value === 'string') return `"${value}"`;
+  if (typeof value === 'string') return `"${value.length > 60 ? `${value.slice(0, 60)}...` : value}"`;
   if (typeof value === 'object') return 'an object';
-  // JSON yields numbers and booleans here; anything else is named by its type.
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
   return typeof value;
 }

@@ -1,13 +1,11 @@
 /**
  * A stand-in for the part of QEMU's arm64 `virt` tree a QEMU scenario's DTS builds on: the PCIe host bridge
  * the xHCI node goes under (src/qemu/machine.ts pcieHostPath). QEMU scenarios carry no `/dts-v1/` header
- * because `mdio-emu qemu run` merges them onto the tree QEMU dumps; emulator-only runs and the generator's
- * tests put this in front instead, so the same file compiles on its own (with our compiler and with dtc)
- * without booting QEMU. The properties are the ones dtc's PCI checks ask of a host bridge.
+ * because `mdio-emu qemu run` merges them onto the tree QEMU dumps; runs with the kernel model and the
+ * generator's tests put this in front instead, so the same file compiles on its own (with our compiler and with
+ * dtc) without booting QEMU. The properties are the ones dtc's PCI checks ask of a host bridge.
  */
-export const QEMU_VIRT_STUB = `/dts-v1/;
-
-/ {
+export const QEMU_VIRT_STUB_BODY = `/ {
 	#address-cells = <2>;
 	#size-cells = <2>;
 
@@ -23,7 +21,8 @@ export const QEMU_VIRT_STUB = `/dts-v1/;
 };
 `;
 
-/** True when the source has no `/dts-v1/` header outside comments (a fragment for QEMU's tree). */
-export function isQemuFragment(source: string): boolean {
-  return !/^\s*\/dts-v1\/\s*;/m.test(source.replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, ''));
-}
+/** The stand-in as a complete DTS file. */
+export const QEMU_VIRT_STUB = `/dts-v1/;\n\n${QEMU_VIRT_STUB_BODY}`;
+
+/** The stand-in as the base a fragment compiles onto (src/board/load.ts TreeLoadOptions.base). */
+export const QEMU_VIRT_STUB_BASE = { name: 'qemu-virt-stub.dtsi', dts: QEMU_VIRT_STUB_BODY } as const;

@@ -1,10 +1,17 @@
+import type { Action } from '../board/actions.js';
+import type { FrameClass } from '../net/peer.js';
+
 /**
- * The scenario file: a device tree plus a timeline of lifecycle actions and the expectations to check.
- * Times are milliseconds from the scenario's start: for QEMU runs, the moment the guest's /init starts.
+ * A scenario file (format 2): a device tree, steps that happen when something has happened (not at fixed
+ * wall-clock times), and expectations that the run settles. The same file runs against a real kernel under
+ * QEMU and against the kernel model in-process; src/scenario/engine.ts is the one interpreter.
  *
- * A device-tree node is named by a label (`"&pse0"`) or an absolute path (`"/ethernet-pse"`).
+ * A device-tree node is named by a label (`"&pse0"`) or an absolute path (`"/ethernet-pse"`); the loader
+ * resolves every reference against the board before anything runs.
  */
 export type NodeRef = string;
+
+export const SCENARIO_FORMAT = 2;
 
 export interface Scenario {
   /** Shown in reports; defaults to the file name. */
@@ -12,73 +19,118 @@ export interface Scenario {
   description?: string;
   /** Device tree source, relative to the scenario file. */
   dts: string;
-  /** `wall`: real time (QEMU runs); `virtual`: an injected clock that jumps between events (emulator-only runs). */
-  clock: 'virtual' | 'wall';
-  /** When the run ends, in ms; defaults to the last timeline entry plus `settleMs`. */
-  end: number;
-  /** How long to wait after an action before its state snapshot, in ms. */
-  settleMs: number;
-  timeline: TimelineEntry[];
+  steps: Step[];
   expect: Expectation[];
+  /**
+   * After the last step, how long the run watches for things that must not happen (`no-access`,
+   * `phy-not-registered`, a kernel warning), in the guest's own time (virtual time for the kernel model).
+   */
+  settleMs: number;
+  /**
+   * An expectation still waiting for its event after the last step fails once the guest has been quiet (no
+   * kernel message, no device event, no step) for this long, in its own time: it can no longer hold.
+   */
+  quietMs: number;
+  /** The generous overall limit in wall-clock time; reaching it is reported as such, never as a verdict. */
+  deadlineMs: number;
 }
 
-export interface TimelineEntry {
-  /** Milliseconds from the start. Entries at the same time run in file order. */
-  at: number;
-  /** Lets expectations refer to this moment (`"before": "pse-load"`). */
+/**
+ * One step: when `after` has happened (default: the previous step is done; the first step starts when the
+ * guest is up), wait `delayMs` in the guest's time, then carry out `action`.
+ */
+export interface Step {
+  /** Lets conditions and expectations refer to this step. */
   id?: string;
+  after?: Condition;
+  delayMs: number;
+  /** Give up waiting for `after` after this many ms (guest time): the step fails and the run ends. */
+  withinMs?: number;
   action: Action;
+  /** Index in `steps`, for messages. */
+  index: number;
 }
 
-/** Where an action is carried out: inside the guest kernel, or by the emulator (devices it serves). */
-export type ActionSide = 'guest' | 'emulator';
+/** Something a step can wait for. Every one is an event of the run's one event stream (src/scenario/events.ts). */
+export type Condition =
+  /** Another step is done. */
+  | { kind: 'step'; step: string }
+  /** The PHY's DT node got an MDIO device (and, with `driver`, a driver whose name contains it bound). */
+  | { kind: 'phy-registered'; phy: NodeRef; driver?: string }
+  /** The device's probe was deferred (-EPROBE_DEFER). */
+  | { kind: 'probe-deferred'; device: NodeRef }
+  /** A driver bound to the device's node (`driver`: its name contains this). */
+  | { kind: 'device-bound'; device: NodeRef; driver?: string }
+  /** The emulator saw an MDIO access to the PHY. */
+  | { kind: 'mdio-access'; phy: NodeRef }
+  /** The PHY model's link went up or down. */
+  | { kind: 'link'; phy: NodeRef; up: boolean }
+  /** A kernel log line matches `pattern`. */
+  | { kind: 'kernel-log'; pattern: string };
 
-export type Action =
-  /** insmod a kernel module by name (`pse_regulator`); its dependencies first. */
-  | { kind: 'load-module'; module: string }
-  /** rmmod a kernel module by name. */
-  | { kind: 'unload-module'; module: string }
-  /** Unbind a device from its driver through sysfs (`/sys/bus/<bus>/drivers/<driver>/unbind`). */
-  | { kind: 'unbind'; bus: string; driver: string; device: string }
-  /** Bind it again. */
-  | { kind: 'bind'; bus: string; driver: string; device: string }
-  /** Plug in a USB device the emulator serves (the DT node of the device). */
-  | { kind: 'usb-connect'; device: NodeRef }
-  /** Unplug it. */
-  | { kind: 'usb-disconnect'; device: NodeRef }
-  /** Record the guest's device state at this moment. */
-  | { kind: 'snapshot' };
+export type ConditionKind = Condition['kind'];
 
-export type ActionKind = Action['kind'];
+/** A crash or report of the guest kernel, as src/qemu/kernel-log.ts classifies its log. */
+export type KernelReportKind = 'warning' | 'oops' | 'bug' | 'kasan' | 'lockdep' | 'hung-task' | 'panic';
 
-export const actionSide: Record<ActionKind, ActionSide> = {
-  'load-module': 'guest',
-  'unload-module': 'guest',
-  unbind: 'guest',
-  bind: 'guest',
-  snapshot: 'guest',
-  'usb-connect': 'emulator',
-  'usb-disconnect': 'emulator',
-};
+/** Where a kernel bug makes an expectation fail: the matrix shows it as expected, with its reason. */
+export interface KnownBug {
+  /** Kernel versions it applies to: `>=6.17`, `6.12`, `<7.3`, comma-separated terms all of which hold. */
+  kernels: string;
+  /** One line naming the bug (the function and what goes wrong), shown in reports. */
+  bug: string;
+}
 
-export type Expectation =
-  /** The PHY's DT node got an MDIO device; optionally with this PHY ID and a driver whose name contains `driver`. */
-  | { kind: 'phy-registered'; phy: NodeRef; phyId?: number; driver?: string }
-  /** The PHY never got an MDIO device during the run. */
-  | { kind: 'phy-not-registered'; phy: NodeRef }
-  /** The device's probe is deferred: in the snapshot just before timeline entry `before`, or at the end. */
-  | { kind: 'probe-deferred'; device: NodeRef; before?: string }
-  /** The emulator saw no MDIO access to the PHY before timeline entry `event` (or during the whole run). */
-  | { kind: 'no-access'; phy: NodeRef; before?: string }
-  /** The PHY was first accessed after timeline entry `event`, within `withinMs`; the report gives the delay. */
-  | { kind: 'first-access-after'; phy: NodeRef; event: string; withinMs?: number }
-  /** The USB device bound to its DT node (`/sys/bus/usb/devices/X/of_node`): guards against a wrong `reg`. */
-  | { kind: 'usb-of-node'; device: NodeRef }
-  /** The emulator's MDIO trace and the guest's mdio:mdio_access trace agree transaction for transaction. */
-  | { kind: 'traces-agree' }
-  /** A kernel log line matching `pattern` (a regular expression) is present (or absent). */
-  | { kind: 'kernel-log'; pattern: string; present: boolean }
-  /** The guest reads back, through its EEPROM driver, the bytes the emulator's EEPROM model holds. */
-  | { kind: 'eeprom-contents'; eeprom: NodeRef; length?: number };
+interface ExpectationBase {
+  /** The expectation is known to fail on these kernels because of a named kernel bug (it must then fail). */
+  knownBug?: KnownBug;
+  /** Index in `expect`, for messages. */
+  index: number;
+}
+
+export type Expectation = ExpectationBase &
+  (
+    | /** The PHY's DT node got an MDIO device; optionally with this PHY ID and a driver whose name contains `driver`. */
+      { kind: 'phy-registered'; phy: NodeRef; phyId?: number; driver?: string }
+      /** The PHY never got an MDIO device (before step `before`, or during the whole run). */
+    | { kind: 'phy-not-registered'; phy: NodeRef; before?: string }
+    /** The device's probe was deferred and it had not bound by then: just before step `before`, or at the end. */
+    | { kind: 'probe-deferred'; device: NodeRef; before?: string }
+    /** The emulator saw no MDIO access to the PHY before step `before` (or during the whole run). */
+    | { kind: 'no-access'; phy: NodeRef; before?: string }
+    /** The PHY was first accessed after step `after` started, within `withinMs`; the report gives the delay. */
+    | { kind: 'first-access-after'; phy: NodeRef; after: string; withinMs?: number }
+    /** The USB device bound to its DT node (`/sys/bus/usb/devices/X/of_node`): guards against a wrong `reg`. */
+    | { kind: 'usb-of-node'; device: NodeRef }
+    /** The emulator's MDIO trace and the guest's mdio:mdio_access trace agree transaction for transaction. */
+    | { kind: 'traces-agree' }
+    /** The guest's mdio_access trace, replayed against fresh models, reads the same value at every read. */
+    | { kind: 'replay-verify' }
+    /** A kernel log line matching `pattern` (a regular expression) is present (or absent). */
+    | { kind: 'kernel-log'; pattern: string; present: boolean }
+    /**
+     * The kernel reported (or did not report) a problem of this kind: a WARN, an Oops, a KASAN or lockdep report,
+     * matched by event, not by one version's wording; `function` narrows to reports whose function or call chain
+     * names it.
+     */
+    | { kind: 'kernel-report'; report: KernelReportKind; function?: string; present: boolean }
+    /** The guest reads back, through its EEPROM driver, the bytes the emulator's EEPROM model holds. */
+    | { kind: 'eeprom-contents'; eeprom: NodeRef; length?: number }
+    /** The output of the `run` step `step` matches `pattern` (or not, with `present: false`), exit status `rc`. */
+    | { kind: 'command-output'; step: string; pattern: string; present?: boolean; rc?: number }
+    /** The guest transmitted at least `min` (default 1) frames of `frames` class on the USB Ethernet `device`. */
+    | { kind: 'guest-frames'; device: NodeRef; frames: FrameClass; min?: number }
+    /** What the driver's last status poll saw in BMSR's link bit at the end of the run (kernel model). */
+    | { kind: 'phy-link'; phy: NodeRef; up: boolean }
+    /** Power state of PI `port` at the end: delivering, searching (enabled, no PD powered) or disabled. */
+    | {
+        kind: 'pse-port';
+        controller: NodeRef;
+        port: number;
+        power: 'delivering' | 'searching' | 'disabled';
+      }
+    /** The PHY ends the run holding a pse_control whose controller was unregistered (kernel model). */
+    | { kind: 'stale-pse'; phy: NodeRef; present: boolean }
+  );
 
 export type ExpectationKind = Expectation['kind'];

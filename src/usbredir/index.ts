@@ -36,3 +36,13 @@ export {
   type Lan7801PhyWiring,
   type Lan7801TraceEvent,
 } from './devices/lan7801.js';
+export {
+  Cp2112,
+  CP2112_VENDOR_ID,
+  CP2112_PRODUCT_ID,
+  CP2112_COMPATIBLE,
+  CP2112_GPIO_COUNT,
+  type Cp2112Options,
+  type Cp2112TraceEvent,
+  type InterruptSource,
+} from './devices/cp2112.js';

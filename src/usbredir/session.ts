@@ -11,7 +11,12 @@ import {
   type UsbDeviceModel,
 } from './device.js';
 import type { ProtocolError } from './errors.js';
-import { Request, handleStandardRequest, isStandardRequest } from './standard-requests.js';
+import {
+  Request,
+  handleStandardRequest,
+  isInterfaceDescriptorRequest,
+  isStandardRequest,
+} from './standard-requests.js';
 
 /**
  * Capabilities we advertise. QEMU refuses a device on an xHCI port unless the host side has
@@ -408,7 +413,7 @@ export class UsbredirHostSession {
     const isIn = (p.requestType & 0x80) !== 0;
     let result: TransferResult;
     if (!this.connected) result = { status: Status.ioerror };
-    else if (isStandardRequest(setup)) {
+    else if (isStandardRequest(setup) && !isInterfaceDescriptorRequest(setup)) {
       result = handleStandardRequest(this.state, setup);
       if (result.status === Status.success) {
         if (p.request === Request.SET_CONFIGURATION) this.afterConfigurationChange();

@@ -36,6 +36,18 @@ export function isStandardRequest(setup: SetupPacket): boolean {
   return (setup.requestType & TYPE_MASK) === TYPE_STANDARD;
 }
 
+/**
+ * GET_DESCRIPTOR addressed to an interface asks for a class descriptor the function defines (HID 1.11 7.1.1:
+ * the HID report descriptor, type 0x22), which only the device model knows.
+ */
+export function isInterfaceDescriptorRequest(setup: SetupPacket): boolean {
+  return (
+    isStandardRequest(setup) &&
+    setup.request === Request.GET_DESCRIPTOR &&
+    (setup.requestType & RECIPIENT_MASK) === RECIPIENT_INTERFACE
+  );
+}
+
 function reply(data: Uint8Array, setup: SetupPacket): TransferResult {
   return { status: Status.success, data: data.subarray(0, setup.length) };
 }

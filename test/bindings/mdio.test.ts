@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { BindingError as ConfigError } from '../../src/bindings/errors.js';
 import { findMdioBuses, MdioConfigCode } from '../../src/bindings/mdio.js';
 import { ms } from '../../src/clock.js';
-import { createMdioEmulation, loadTree } from '../../src/mdio/index.js';
+import { createMdioEmulation, loadTree } from '../../src/board/index.js';
 
 const BOARD = `/dts-v1/;
 / {

@@ -1,7 +1,7 @@
 import test from 'ava';
 import { VirtualClock } from '../../src/clock.js';
 import { findMdioBuses } from '../../src/bindings/mdio.js';
-import { loadTree } from '../../src/mdio/index.js';
+import { loadTree } from '../../src/board/index.js';
 import { createPhy, Marvell88E1510, TiDp83867, RealtekRtl8211f } from '../../src/phy/index.js';
 import { phyBoard } from './board.js';
 

@@ -184,9 +184,9 @@ test('a --scenario board: its timeline drives the PSE lifecycle on the virtual c
     join(dir, 'late.scenario.json'),
     JSON.stringify({
       dts: board,
-      timeline: [
-        { at: 0, id: 'start', action: 'snapshot' },
-        { at: 500, id: 'pse-load', action: 'load-module', module: 'tps23881' },
+      steps: [
+        { id: 'start', action: 'snapshot' },
+        { id: 'pse-load', delayMs: 500, action: 'load-module', module: 'tps23881' },
       ],
       expect: [],
     }),
@@ -210,7 +210,7 @@ test('a --scenario board: its timeline drives the PSE lifecycle on the virtual c
             ? `pse ${e.state} @${e.timeNs}`
             : e.kind,
       ),
-      ['step start', 'pse 1 @500000000', 'step load-module:tps23881'],
+      ['step start', 'pse 1 @500000000', 'step pse-load'],
     );
   } finally {
     await c.close();
@@ -225,11 +225,17 @@ test('emulator-only scenario actions: PSE registration, PD plug, cable pull and 
     join(dir, 'world.scenario.json'),
     JSON.stringify({
       dts: fileURLToPath(new URL('../../dts/default-board.dts', import.meta.url)),
-      timeline: [
-        { at: 100, action: 'pse-register', controller: '/i2c@ff020000/ethernet-pse@20' },
-        { at: 200, action: 'pd-plug', controller: '/i2c@ff020000/ethernet-pse@20', port: 1, class: 3 },
-        { at: 2000, id: 'pull', action: 'link-down', phy: '/mdio@ff0d0000/ethernet-phy@2' },
-        { at: 2100, action: 'phy-fault', phy: '/mdio@ff0d0000/ethernet-phy@1', fault: 'no-response' },
+      steps: [
+        { delayMs: 100, action: 'pse-register', controller: '/i2c@ff020000/ethernet-pse@20' },
+        {
+          delayMs: 100,
+          action: 'pd-connect',
+          controller: '/i2c@ff020000/ethernet-pse@20',
+          port: 1,
+          class: 3,
+        },
+        { id: 'pull', delayMs: 1800, action: 'cable-unplug', phy: '/mdio@ff0d0000/ethernet-phy@2' },
+        { delayMs: 100, action: 'phy-fault', phy: '/mdio@ff0d0000/ethernet-phy@1', fault: 'no-response' },
       ],
       expect: [],
     }),

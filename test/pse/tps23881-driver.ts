@@ -1,17 +1,26 @@
-import type { SmbusClient } from '../../src/i2c/index.js';
+/** What the driver calls on its struct i2c_client: the kernel's i2c_smbus_* helpers. */
+export interface SmbusOps {
+  readByteData(command: number): number;
+  writeByteData(command: number, value: number): number;
+  readWordData(command: number): number;
+  writeWordData(command: number, value: number): number;
+}
 
 /**
- * A line-by-line transcription of the register traffic of Linux drivers/net/pse-pd/tps23881.c (net-next,
- * with TPS23881B support): probe, tps23881_flash_sram_fw, setup_pi_matrix (get_of_channels, match/sort/
- * write port matrix, set_ports_conf), pi_enable/pi_disable, status getters and the IRQ handler. Tests run
- * it against the model so the model is held to what the real driver does, not to its own idea of it.
- * Return values follow the kernel: >= 0 success/value, negative errno.
+ * A line-by-line transcription of the register traffic of Linux 7.2's drivers/net/pse-pd/tps23881.c: probe,
+ * tps23881_flash_sram_fw, setup_pi_matrix (get_of_channels, match/sort/write port matrix, set_ports_conf),
+ * pi_enable/pi_disable (with the saved power policy), status getters, the power limit ops (manual policing
+ * through FOLDBACK and the 2-/4-pair policing registers), tps23881_setup_irq and the IRQ handler. Tests run it
+ * against the model so the model is held to what the real driver does, not to its own idea of it. Return
+ * values follow the kernel: >= 0 success/value, negative errno. The SMBus client may be any transport (the
+ * I2C bus directly, or the CP2112 driver transcription in test/usbredir).
  */
 export const ENXIO = 6;
 export const ENOENT = 2;
 export const ENODEV = 19;
 export const ERANGE = 34;
 export const ETIMEDOUT = 110;
+export const EINVAL = 22;
 
 const R = {
   IT: 0x0,
@@ -20,6 +29,8 @@ const R = {
   FAULT: 0x7,
   SUPF_EVENT: 0xb,
   DISC: 0xc,
+  FOUR_PAIR_POL1: 0x2a,
+  FOLDBACK: 0x40,
   PW_STATUS: 0x10,
   OP_MODE: 0x12,
   DISC_EN: 0x13,
@@ -52,6 +63,9 @@ const MAX_CHANS = 8;
 const UV_STEP = 3662;
 const NA_STEP = 89500;
 const MW_STEP = 500;
+const MIN_PI_PW_LIMIT_MW = 2000;
+/** include/linux/pse-pd/pse.h MAX_PI_PW: the most an 802.3bt PI carries. */
+export const MAX_PI_PW = 100000;
 
 export const PARITY_CONF: [number, number][] = [
   [0x60, 0x01],
@@ -107,8 +121,13 @@ export interface DriverInfo {
 interface PortDesc {
   chan: [number, number];
   is4p: boolean;
+  /** Saved power policy (pw_pol, in 0.5 W steps); -1 when none was set. */
+  pwPol: number;
   exist: boolean;
 }
+
+/** enum ethtool_pse_event names as ethtool --monitor prints them. */
+export type PseEventName = 'over-current' | 'over-temp' | 'detection' | 'classification' | 'disconnection';
 
 /** A PI as pse_core's of_load_pse_pis leaves it: the channel numbers its pairsets' nodes have. */
 export interface PiPairsets {
@@ -119,10 +138,11 @@ export class Tps23881Driver {
   readonly port: PortDesc[] = Array.from({ length: MAX_CHANS }, () => ({
     chan: [0, 0],
     is4p: false,
+    pwPol: -1,
     exist: false,
   }));
   readonly log: string[] = [];
-  constructor(private readonly client: SmbusClient) {}
+  constructor(private readonly client: SmbusOps) {}
 
   private calcVal(reg: number, chan: number, off: number, mask: number): number {
     if (chan >= 4) reg >>= 8;
@@ -251,6 +271,7 @@ export class Tps23881Driver {
         this.port[e.piId]!.chan[0] = e.lgcl[0];
         this.port[e.piId]!.exist = true;
       }
+      this.port[e.piId]!.pwPol = -1;
       val |= (e.hw[0] % 4) << (e.lgcl[0] * 2);
       if (!e.is4p) continue;
       if (e.exist) {
@@ -323,7 +344,46 @@ export class Tps23881Driver {
       val = this.setVal(ret, chan, 0, 1 << (chan % 4), 1 << (chan % 4));
       val = this.setVal(val, chan, 4, 1 << (chan % 4), 1 << (chan % 4));
     }
-    return this.client.writeWordData(R.DET_CLA_EN, val);
+    ret = this.client.writeWordData(R.DET_CLA_EN, val);
+    if (ret) return ret;
+    if (p.pwPol < 0) return 0;
+    ret = this.enableManualPol(id);
+    if (ret < 0) return ret;
+    return this.setPwPolLimit(id, p.pwPol, p.is4p);
+  }
+
+  /** tps23881_pi_set_pw_pol_limit: one 4P POLICE register serves both channels of a 4-pair PI. */
+  private setPwPolLimit(id: number, pwPol: number, is4p: boolean): number {
+    const chan = this.port[id]!.chan[0];
+    const reg = !is4p ? R.TWO_PAIR_POL1 + (chan % 4) : chan % 4 < 2 ? R.FOUR_PAIR_POL1 : R.FOUR_PAIR_POL1 + 1;
+    const ret = this.client.readWordData(reg);
+    if (ret < 0) return ret;
+    return this.client.writeWordData(reg, this.setVal(ret, chan, 0, 0xff, pwPol));
+  }
+
+  /**
+   * tps23881_pi_enable_manual_pol: a byte read and a byte write of FOLDBACK. For a channel of the second quad
+   * tps23881_set_val() puts the bit in the high byte, which the u8 write then drops (transcribed as is).
+   */
+  private enableManualPol(id: number): number {
+    const ret = this.client.readByteData(R.FOLDBACK);
+    if (ret < 0) return ret;
+    const chan = this.port[id]!.chan[0];
+    const val = this.setVal(ret, chan, 0, 1 << (chan % 4), 1 << (chan % 4));
+    return this.client.writeByteData(R.FOLDBACK, val & 0xff);
+  }
+
+  /** tps23881_pi_set_pw_limit (ethtool --set-pse ... c33-pse-avail-pw-limit). */
+  setPwLimit(id: number, maxMw: number): number {
+    if (maxMw < MIN_PI_PW_LIMIT_MW || MAX_PI_PW < maxMw) {
+      this.log.push(`power limit ${maxMw} out of ranges [${MIN_PI_PW_LIMIT_MW},${MAX_PI_PW}]`);
+      return -ERANGE;
+    }
+    const ret = this.enableManualPol(id);
+    if (ret < 0) return ret;
+    const pwPol = Math.round(maxMw / MW_STEP);
+    this.port[id]!.pwPol = pwPol;
+    return this.setPwPolLimit(id, pwPol, this.port[id]!.is4p);
   }
 
   private bothChannels(reg: number, off: number, id: number): number {
@@ -388,8 +448,12 @@ export class Tps23881Driver {
     return ret < 0 ? ret : POWER_CLASS_TABLE[this.calcVal(ret, chan, 4, 0xf)]!;
   }
 
-  /** tps23881_setup_irq before devm_pse_irq_helper. */
-  setupIrq(): number {
+  /** tps23881_setup_irq before devm_pse_irq_helper; `irq` is client->irq (0: none in the device tree). */
+  setupIrq(irq = 1): number {
+    if (!irq) {
+      this.log.push('interrupt is missing');
+      return -EINVAL;
+    }
     let val = IT_IFAULT | IT_SUPF | IT_DETC | IT_CLASC | IT_DISF;
     val |= val << 8;
     let ret = this.client.writeWordData(R.IT_MASK, val);
@@ -404,15 +468,20 @@ export class Tps23881Driver {
     return this.client.writeWordData(R.RESET, CLRAIN);
   }
 
-  /** tps23881_irq_handler: returns the per-PI event names it would notify, or a negative errno. */
-  irqHandler(): Map<number, Set<string>> | number {
-    const notifs = new Map<number, Set<string>>();
-    const note = (chans: number, event: string): void => {
+  /**
+   * tps23881_irq_handler with tps23881_irq_event_handler and its helpers: returns the per-PI events it would
+   * notify (what pse_isr gets in notifs/notifs_mask), or a negative errno. `-ETIMEDOUT` with "interrupt never
+   * freed" in the log is what the kernel prints when reading the events does not release the INT pin.
+   */
+  irqHandler(): Map<number, Set<PseEventName>> | number {
+    const notifs = new Map<number, Set<PseEventName>>();
+    const note = (chans: number, ...events: PseEventName[]): void => {
+      if (!chans) return;
       for (let i = 0; i < MAX_CHANS; i++) {
         if (!this.port[i]!.exist) continue;
         if ((1 << this.port[i]!.chan[0]) & chans) {
           if (!notifs.has(i)) notifs.set(i, new Set());
-          notifs.get(i)!.add(event);
+          for (const e of events) notifs.get(i)!.add(e);
         }
       }
     };
@@ -422,27 +491,45 @@ export class Tps23881Driver {
     if (ret < 0) return ret;
     const itMask = ret;
     for (let retry = 0; ; retry++) {
-      if (retry > 10) return -ETIMEDOUT;
+      if (retry > 10) {
+        this.log.push('interrupt never freed');
+        return -ETIMEDOUT;
+      }
       ret = this.client.readWordData(R.IT);
       if (ret < 0) return ret;
       if (!(ret & itMask)) return notifs;
       const reg = ret;
+      // "The Supply event bit is repeated twice so we only need to read the one from the first byte."
       if (reg & IT_SUPF) {
         const v = this.client.readWordData(R.SUPF_EVENT);
         if (v < 0) return v;
         if (v & (1 << 7))
           for (let i = 0; i < MAX_CHANS; i++)
-            if (this.port[i]!.exist) note(1 << this.port[i]!.chan[0], 'over-temp');
+            if (this.port[i]!.exist) {
+              if (!notifs.has(i)) notifs.set(i, new Set());
+              notifs.get(i)!.add('over-temp');
+            }
       }
       if (reg & (IT_IFAULT | (IT_IFAULT << 8) | IT_DISF | (IT_DISF << 8))) {
         const v = this.client.readWordData(R.FAULT);
         if (v < 0) return v;
+        // tps23881_irq_event_over_current: PCUT channels notify over-current and disconnection, then every PI
+        // in notifs_mask with a saved policy gets it written again.
         const oc = exportChans(v, 0);
-        if (oc) note(oc, 'over-current');
+        if (oc) {
+          note(oc, 'over-current', 'disconnection');
+          for (const i of notifs.keys()) {
+            const p = this.port[i]!;
+            if (p.pwPol < 0) continue;
+            let r = this.enableManualPol(i);
+            if (r < 0) return r;
+            r = this.setPwPolLimit(i, p.pwPol, p.is4p);
+            if (r < 0) return r;
+          }
+        }
         // The driver then calls tps23881_irq_event_disconnection(priv, ret, ...) with `ret` already
         // overwritten by the over-current helper's return value (0), so FAULT's DISF bits never notify.
-        const disc = exportChans(0, 4);
-        if (disc) note(disc, 'disconnection');
+        note(exportChans(0, 4), 'disconnection');
       }
       if (reg & (IT_DETC | (IT_DETC << 8) | IT_CLASC | (IT_CLASC << 8))) {
         const v = this.client.readWordData(R.DET_EVENT);
@@ -460,6 +547,7 @@ export class Tps23881Driver {
           const d = this.client.readWordData(R.DISC + (i % 4));
           if (d < 0) return d;
           const c = this.calcVal(d, i, 4, 0xf);
+          // "Do not report classification event for unknown class"
           if (!c || c === 0x8 || c === 0xf) continue;
           note(1 << i, 'classification');
         }

@@ -1,72 +1,100 @@
 import test from 'ava';
-import type { Snapshot } from '../../src/qemu/guest-observations.js';
-import { classifyPseAttach, kasanFinding } from '../../src/qemu/pse-behaviour.js';
+import { classifyPseAttach, sanitizerFinding } from '../../src/qemu/pse-behaviour.js';
+import { RunLog } from '../../src/scenario/run-log.js';
 
 const link = { phy: '/usb/mdio@5/ethernet-phy@0', pse: '/ethernet-pse', adapter: '/usb/mdio@5' };
-const snap = (t: number, o: { pseDriver?: string; deferred?: boolean; phy?: boolean }): Snapshot => ({
-  label: 'before',
-  index: undefined,
-  t,
-  hostMs: t,
-  deferred: o.deferred ? [{ name: '1-1:1.0', ofNode: link.adapter, reason: '' }] : [],
-  mdio: o.phy
-    ? [{ name: 'mvusb-1-1:1.0:00', phyId: 0x01410dd0, ofNode: link.phy, driver: 'Marvell 88E1510' }]
-    : [],
-  devices: [{ bus: 'platform', name: 'ethernet-pse', ofNode: link.pse, driver: o.pseDriver ?? '' }],
-});
 
-test('Linux 6.1: the adapter deferred with no PHY before the PSE binds is probe-time deferral', (t) => {
-  const f = classifyPseAttach(link, [
-    snap(100, {}),
-    snap(2000, { deferred: true }),
-    snap(2500, { pseDriver: 'PSE regulator', phy: true }),
-  ]);
+/** A run log fed the events a guest reports (src/qemu/kernel-log.ts), at guest times in ms. */
+function logOf(events: [number, 'defer' | 'pse-bind' | 'pse-unbind' | 'phy'][]): RunLog {
+  const log = new RunLog(() => undefined);
+  for (const [t, what] of events) {
+    if (what === 'defer')
+      log.push(t, { type: 'guest.deferred', name: '1-1:1.0', node: link.adapter, driver: 'mdio-mvusb' });
+    if (what === 'pse-bind' || what === 'pse-unbind')
+      log.push(t, {
+        type: 'guest.device',
+        action: what === 'pse-bind' ? 'bind' : 'unbind',
+        subsystem: 'platform',
+        name: 'ethernet-pse',
+        node: link.pse,
+        driver: 'PSE regulator',
+      });
+    if (what === 'phy')
+      log.push(t, {
+        type: 'guest.device',
+        action: 'add',
+        subsystem: 'mdio_bus',
+        name: 'mvusb-1-1:1.0:00',
+        node: link.phy,
+        phyId: 0x01410dd0,
+      });
+  }
+  return log;
+}
+
+test('Linux 6.1: the adapter deferred with no PHY before the PSE binds is probe-time deferral, attempts counted', (t) => {
+  const f = classifyPseAttach(
+    link,
+    logOf([
+      [2000, 'defer'],
+      [2100, 'defer'],
+      [2500, 'pse-bind'],
+      [2532, 'phy'],
+    ]),
+  );
   t.is(f.behaviour, 'probe-time-deferral');
-  t.regex(f.evidence, /2000 ms/);
+  t.is(f.deferredAttempts, 2);
+  t.is(f.pseToPhyMs, 32);
+  t.regex(f.evidence, /2 time\(s\) from 2000 ms/);
 });
 
 test('a PHY registered while the PSE has no driver is a notifier-based attach', (t) => {
-  const f = classifyPseAttach(link, [
-    snap(100, {}),
-    snap(2000, { phy: true }),
-    snap(2500, { pseDriver: 'PSE regulator', phy: true }),
-  ]);
-  t.is(f.behaviour, 'notifier-attach');
+  t.is(
+    classifyPseAttach(
+      link,
+      logOf([
+        [2000, 'phy'],
+        [2500, 'pse-bind'],
+      ]),
+    ).behaviour,
+    'notifier-attach',
+  );
 });
 
 test('a PHY left registered after the PSE is unbound is not a notifier attach', (t) => {
   // pse-removed: PSE first, then the adapter, then the PSE unbound under the PHY.
-  const f = classifyPseAttach(link, [
-    snap(0, {}),
-    snap(10, { pseDriver: 'PSE regulator' }),
-    snap(1000, { pseDriver: 'PSE regulator', phy: true }),
-    snap(2000, { phy: true }),
-  ]);
-  t.is(f.behaviour, 'undetermined');
+  t.is(
+    classifyPseAttach(
+      link,
+      logOf([
+        [10, 'pse-bind'],
+        [1000, 'phy'],
+        [2000, 'pse-unbind'],
+      ]),
+    ).behaviour,
+    'undetermined',
+  );
 });
 
 test('an adapter that never probes tells nothing', (t) => {
-  t.is(classifyPseAttach(link, [snap(0, {}), snap(2000, {})]).behaviour, 'undetermined');
+  t.is(classifyPseAttach(link, logOf([])).behaviour, 'undetermined');
 });
 
-test('KASAN findings: enabled from the boot line, use-after-free in pse_control_put recognised', (t) => {
-  const log = [
-    '[    0.000000] KernelAddressSanitizer initialized (generic)',
-    '[    3.120000] ==================================================================',
-    '[    3.120001] BUG: KASAN: use-after-free in pse_control_put+0x2c/0x90',
-  ];
-  t.deepEqual(kasanFinding(log), {
-    enabled: true,
-    reports: ['BUG: KASAN: use-after-free in pse_control_put+0x2c/0x90'],
-    useAfterFreeInPseControlPut: true,
+test('sanitizers: enabled from their boot lines, reports listed by title', (t) => {
+  const log = new RunLog(() => undefined);
+  log.push(0, { type: 'guest.log', level: 6, text: 'KernelAddressSanitizer initialized (generic)' });
+  log.push(3120, {
+    type: 'guest.report',
+    report: 'kasan',
+    title: 'KASAN: use-after-free in pse_control_put',
+    function: 'pse_control_put',
+    frames: [],
+    fatal: true,
   });
-  t.deepEqual(kasanFinding(['[ 0.1] Booting Linux']), {
-    enabled: false,
-    reports: [],
-    useAfterFreeInPseControlPut: false,
+  t.deepEqual(sanitizerFinding(log), {
+    kasan: true,
+    lockdep: false,
+    reports: ['KASAN: use-after-free in pse_control_put'],
   });
-  t.false(
-    kasanFinding(['KernelAddressSanitizer initialized (generic)', 'BUG: KASAN: slab-out-of-bounds in foo'])
-      .useAfterFreeInPseControlPut,
-  );
+  t.deepEqual(sanitizerFinding(new RunLog(() => undefined)), { kasan: false, lockdep: false, reports: [] });
 });

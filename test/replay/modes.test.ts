@@ -10,9 +10,11 @@ import {
   verifyTrace,
   type TraceRecord,
 } from '../../src/replay/index.js';
-import { parseEmulatorScenario } from '../../src/scenario/emulator-kinds.js';
-import { boardTarget } from '../../src/scenario/replay-target.js';
-import { runScenario } from '../../src/scenario/run.js';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { boardVerifyTarget as boardTarget } from '../../src/board/verify-target.js';
+import { readScenarioFile, runInModel } from '../../src/scenario/index.js';
 
 const DTS = `/dts-v1/;
 / {
@@ -31,25 +33,30 @@ function tree(source = DTS): DeviceTree {
   if (!r.tree) throw new Error(r.diagnostics.map((d) => d.message).join('\n'));
   return r.tree;
 }
-const scenario = parseEmulatorScenario(
+const dir = mkdtempSync(join(tmpdir(), 'mdio-emu-modes-'));
+writeFileSync(join(dir, 'board.dts'), DTS);
+writeFileSync(
+  join(dir, 'record.scenario.json'),
   JSON.stringify({
     dts: 'board.dts',
-    end: 6000,
-    timeline: [{ at: 1500, id: 'pse', action: 'pse-register', controller: '&pse0' }],
-    expect: [{ kind: 'first-access-after', phy: '&phy0', event: 'pse' }],
+    settleMs: 4500,
+    steps: [{ id: 'pse', delayMs: 1500, action: 'pse-register', controller: '&pse0' }],
+    expect: [{ kind: 'first-access-after', phy: '&phy0', after: 'pse' }],
   }),
 );
 
-async function record(): Promise<TraceRecord[]> {
+function record(): TraceRecord[] {
   const out: TraceRecord[] = [];
-  const report = await runScenario(scenario, tree(), { record: (r) => out.push(r) });
+  const report = runInModel(readScenarioFile(join(dir, 'record.scenario.json')), {
+    record: (r) => out.push(r),
+  });
   if (!report.pass) throw new Error('scenario failed');
   // Through the text format, as a file would carry it.
   return parseTrace(formatTrace(out)).records;
 }
 
-test('round trip: a recording replayed against the same model gives zero differences', async (t) => {
-  const recorded = await record();
+test('round trip: a recording replayed against the same model gives zero differences', (t) => {
+  const recorded = record();
   t.true(recorded.length > 20);
   t.true(recorded.some((r) => r.op === 'write'));
   const report = verifyTrace(recorded, boardTarget(tree()));
@@ -57,8 +64,8 @@ test('round trip: a recording replayed against the same model gives zero differe
   t.is(report.reads, recorded.filter((r) => r.op === 'read').length);
 });
 
-test('verify reports every read a different model answers differently', async (t) => {
-  const recorded = await record();
+test('verify reports every read a different model answers differently', (t) => {
+  const recorded = record();
   // The same board with a Realtek RTL8211F (ID 0x001cc916) at address 4: its ID reads must differ.
   const other = tree(
     DTS.replace(
@@ -99,8 +106,8 @@ test('verify of a kernel capture maps its bus name onto the only DT bus', (t) =>
   t.is(report.busMap.get('mvusb-1-1:1.0'), '/mdio');
 });
 
-test('serve strict: answers in order and reports the first request out of order', async (t) => {
-  const recorded = await record();
+test('serve strict: answers in order and reports the first request out of order', (t) => {
+  const recorded = record();
   const server = new ReplayServer(recorded, 'strict');
   const first = recorded[0]!;
   t.is(server.read(first.bus, first.addr, first.reg), first.value);
@@ -152,8 +159,8 @@ test('serve per-register: polling collapses, the last value sticks, unknown regi
   ]);
 });
 
-test('diff: equal traces, one changed value, one extra transaction, aligned', async (t) => {
-  const a = await record();
+test('diff: equal traces, one changed value, one extra transaction, aligned', (t) => {
+  const a = record();
   t.true(diffTraces(a, a).equal);
   const b = a.map((r) => ({ ...r }));
   // PHYID2: its neighbours read other registers, so the alignment is unambiguous.

@@ -12,6 +12,7 @@ import {
   generate,
   type GenerateParams,
 } from '../../src/scenario/generate.js';
+import { parseScenario } from '../../src/scenario/parse.js';
 import { ConfigError } from '../../src/scenario/errors.js';
 import { QEMU_VIRT_STUB } from '../../src/scenario/qemu-virt-stub.js';
 import { dtcVersion, hostAt, runDtc } from '../dts/dtc-reference.js';
@@ -71,15 +72,20 @@ for (const params of CANONICAL_SET) {
   });
 }
 
-test('generated scenario JSON names its DTS and keeps the timeline in time order', (t) => {
+test('generated scenario JSON names its DTS and parses; the PSE load waits for the deferral it resolves', (t) => {
   const [dts, scenario] = generate({ ...DEFAULT_PARAMS, ordering: 'flapping' });
-  const json = JSON.parse(scenario!.text) as { dts: string; timeline: { at: number }[]; clock: string };
-  t.is(json.dts, dts!.name);
-  t.is(json.clock, 'virtual');
+  const { scenario: s } = parseScenario(scenario!.text, scenario!.name);
+  t.is(s.dts, dts!.name);
   t.deepEqual(
-    json.timeline.map((e) => e.at),
-    [1000, 2000, 3000, 4000],
+    s.steps.map((e) => [e.action.kind, e.delayMs]),
+    [
+      ['pse-register', 1000],
+      ['pse-unregister', 1000],
+      ['pse-register', 1000],
+      ['pse-unregister', 1000],
+    ],
   );
+  t.deepEqual(s.steps[0]?.after, { kind: 'probe-deferred', device: '&mdio0' });
 });
 
 test('every PHY model appears as its ID compatible (a plain node would get the generic default PHY)', (t) => {

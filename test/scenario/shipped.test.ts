@@ -2,8 +2,7 @@ import { readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import test from 'ava';
-import { loadEmulatorScenario } from '../../src/scenario/load-emulator.js';
-import { runScenario } from '../../src/scenario/run.js';
+import { readScenarioFile, runInModel } from '../../src/scenario/index.js';
 
 const dts = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'dts');
 const shipped = readdirSync(dts).filter((f) => /^gen-.*\.scenario\.json$/.test(f));
@@ -13,15 +12,15 @@ test('the canonical set is shipped', (t) => {
 });
 
 for (const file of shipped) {
-  test(`${file} runs to completion in the emulator with every expectation met`, async (t) => {
-    const loaded = await loadEmulatorScenario(join(dts, file));
+  test(`${file} runs to completion against the kernel model with every expectation met`, (t) => {
+    const loaded = readScenarioFile(join(dts, file));
     t.true(loaded.scenario.expect.length > 0);
-    // QEMU scenarios ask for the wall clock; the emulator-only run gives the same result on virtual time.
-    const report = await runScenario(loaded.scenario, loaded.tree, { forceVirtual: true });
+    const report = runInModel(loaded);
     t.deepEqual(
       report.expectations.filter((o) => !o.pass).map((o) => `${o.expectation.kind}: ${o.message}`),
       [],
     );
+    t.is(report.end.reason, 'settled');
     t.true(report.pass);
   });
 }

@@ -170,6 +170,25 @@ test('unknown registers read 0, swallow writes and are reported once', (t) => {
   );
 });
 
+test("the register file is DSL data: every bit declared, and the driver's reset and open touch no unmodelled register", (t) => {
+  const { dev, trace } = upRig();
+  t.deepEqual(dev.registers.undeclared(), []);
+  t.deepEqual(
+    trace.filter((e) => e.event === 'lan7801.unimplemented'),
+    [],
+  );
+  // Commands are self-clearing fields named as lan78xx.h names the bits.
+  const mii = dev.registers.get('MII_ACC');
+  t.like(
+    mii.fields.find((f) => f.offset === 0),
+    { name: 'MII_BUSY', access: 'sc' },
+  );
+  t.like(
+    dev.registers.get('MAC_RX').fields.find((f) => f.offset === 1),
+    { name: 'RXD', access: 'ro' },
+  );
+});
+
 test('stop_hw: clearing MAC_RX.RXEN shows MAC_RX.RXD so lan78xx_stop_rx_path does not time out', (t) => {
   const { drv } = upRig();
   t.is(drv.stop_rx_mac(), 0);

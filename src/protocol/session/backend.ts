@@ -142,8 +142,11 @@ export interface PsePiStatus {
 export interface BackendTraceRecord {
   seq: number;
   timeNs: bigint;
-  /** A JSON-serialisable event with a dotted `type`. */
-  event: { type: string } & Record<string, unknown>;
+  /**
+   * A JSON-serialisable event with a dotted `type`: the wire carries it as JSON, so the protocol needs nothing
+   * more of it; the backend that emits it knows its full type (emulator/board-backend.ts DaemonTraceEvent).
+   */
+  event: { readonly type: string };
 }
 
 export type BackendEvent =

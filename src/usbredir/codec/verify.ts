@@ -50,7 +50,10 @@ export function verifyPacket(
       return (
         needCap('filter') ??
         (data.length < 1 || data[data.length - 1] !== 0
-          ? { code: UsbredirErrorCode.BAD_FIELD, message: 'filter_filter rules must be a NUL-terminated string' }
+          ? {
+              code: UsbredirErrorCode.BAD_FIELD,
+              message: 'filter_filter rules must be a NUL-terminated string',
+            }
           : undefined)
       );
     case 'device_disconnect_ack':
@@ -59,7 +62,10 @@ export function verifyPacket(
       return (
         needCap('bulk_receiving') ??
         (num('bytesPerTransfer') > MAX_BULK_TRANSFER_SIZE
-          ? { code: UsbredirErrorCode.BAD_FIELD, message: 'bytes_per_transfer exceeds the bulk transfer limit' }
+          ? {
+              code: UsbredirErrorCode.BAD_FIELD,
+              message: 'bytes_per_transfer exceeds the bulk transfer limit',
+            }
           : inputEndpoint())
       );
     case 'stop_bulk_receiving':

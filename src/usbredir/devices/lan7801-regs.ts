@@ -1,8 +1,12 @@
+import type { Clock } from '../../clock.js';
+import { RegisterMap, type Register, type RegisterEventSink } from '../../regs/index.js';
+
 /**
- * LAN7801 system control and status registers as drivers/net/usb/lan78xx.h (Linux 6.1) names them.
- * 32-bit registers reached with vendor control requests; declared as data: address, reset value, which bits
- * the host may write and which clear when written with 1. Side effects (self-clearing commands, MII and
- * EEPROM engines) live in lan7801.ts, keyed by these names.
+ * LAN7801 system control and status registers as drivers/net/usb/lan78xx.h (Linux 6.1) names them: 32-bit
+ * registers at byte addresses, reached with vendor control requests, declared as data (address, reset value,
+ * which bits the host may write, which clear when written with 1, which are commands that clear themselves,
+ * which are computed) and built into a register map (src/regs). Side effects (the MII, EEPROM, OTP and data-port
+ * engines, resets) are hooks lan7801.ts attaches to these registers.
  */
 
 export const VENDOR_REQUEST_WRITE_REGISTER = 0xa0;
@@ -159,6 +163,8 @@ export interface RegisterDecl {
   readonly writable: number;
   /** Write-one-to-clear status bits. */
   readonly w1c?: number;
+  /** Command bits: writing 1 starts the action, which completes before the next access, so they read 0. */
+  readonly sc?: number;
   /** Register belongs to the USB block: the lite reset (HW_CFG.LRST) leaves it alone. */
   readonly usbBlock?: boolean;
 }
@@ -174,7 +180,13 @@ export const REGISTERS: readonly RegisterDecl[] = [
   { name: 'FPGA_REV', address: R.FPGA_REV, reset: 0, writable: 0 },
   { name: 'INT_STS', address: R.INT_STS, reset: 0, writable: 0, w1c: 0x0fff_ffff },
   { name: 'HW_CFG', address: R.HW_CFG, reset: 0, writable: RW },
-  { name: 'PMT_CTL', address: R.PMT_CTL, reset: B.PMT_CTL_READY, writable: RW & ~B.PMT_CTL_READY },
+  {
+    name: 'PMT_CTL',
+    address: R.PMT_CTL,
+    reset: B.PMT_CTL_READY,
+    writable: RW & ~B.PMT_CTL_READY & ~B.PMT_CTL_PHY_RST,
+    sc: B.PMT_CTL_PHY_RST,
+  },
   { name: 'GPIO_CFG0', address: R.GPIO_CFG0, reset: 0, writable: RW },
   { name: 'GPIO_CFG1', address: R.GPIO_CFG1, reset: 0, writable: RW },
   { name: 'GPIO_WAKE', address: R.GPIO_WAKE, reset: 0, writable: RW },
@@ -203,8 +215,8 @@ export const REGISTERS: readonly RegisterDecl[] = [
   { name: 'USB_CFG3', address: R.USB_CFG3, reset: 0, writable: RW, usbBlock: true },
   { name: 'RFE_CTL', address: R.RFE_CTL, reset: 0, writable: RW & ~1 },
   { name: 'VLAN_TYPE', address: R.VLAN_TYPE, reset: 0x8100, writable: 0xffff },
-  { name: 'FCT_RX_CTL', address: R.FCT_RX_CTL, reset: 0, writable: B.FCT_CTL_EN | B.FCT_CTL_RST },
-  { name: 'FCT_TX_CTL', address: R.FCT_TX_CTL, reset: 0, writable: B.FCT_CTL_EN | B.FCT_CTL_RST },
+  { name: 'FCT_RX_CTL', address: R.FCT_RX_CTL, reset: 0, writable: B.FCT_CTL_EN, sc: B.FCT_CTL_RST },
+  { name: 'FCT_TX_CTL', address: R.FCT_TX_CTL, reset: 0, writable: B.FCT_CTL_EN, sc: B.FCT_CTL_RST },
   { name: 'FCT_RX_FIFO_END', address: R.FCT_RX_FIFO_END, reset: 0, writable: 0x7f },
   { name: 'FCT_TX_FIFO_END', address: R.FCT_TX_FIFO_END, reset: 0, writable: 0x3f },
   { name: 'FCT_FLOW', address: R.FCT_FLOW, reset: 0, writable: RW },
@@ -214,7 +226,7 @@ export const REGISTERS: readonly RegisterDecl[] = [
   { name: 'LTM_BELT_ACT1', address: R.LTM_BELT_ACT1, reset: 0, writable: RW },
   { name: 'LTM_INACTIVE0', address: R.LTM_INACTIVE0, reset: 0, writable: RW },
   { name: 'LTM_INACTIVE1', address: R.LTM_INACTIVE1, reset: 0, writable: RW },
-  { name: 'MAC_CR', address: R.MAC_CR, reset: 0, writable: RW },
+  { name: 'MAC_CR', address: R.MAC_CR, reset: 0, writable: RW & ~B.MAC_CR_RST, sc: B.MAC_CR_RST },
   {
     name: 'MAC_RX',
     address: R.MAC_RX,
@@ -227,7 +239,7 @@ export const REGISTERS: readonly RegisterDecl[] = [
   { name: 'ERR_STS', address: R.ERR_STS, reset: 0, writable: 0, w1c: RW },
   { name: 'RX_ADDRH', address: R.RX_ADDRH, reset: 0x0000_ffff, writable: 0xffff },
   { name: 'RX_ADDRL', address: R.RX_ADDRL, reset: 0xffff_ffff, writable: RW },
-  { name: 'MII_ACC', address: R.MII_ACC, reset: 0, writable: 0xffc3 },
+  { name: 'MII_ACC', address: R.MII_ACC, reset: 0, writable: 0xffc2, sc: B.MII_ACC_MII_BUSY },
   { name: 'MII_DATA', address: R.MII_DATA, reset: 0, writable: 0xffff },
   { name: 'MAC_RGMII_ID', address: R.MAC_RGMII_ID, reset: 0, writable: RW },
   { name: 'EEE_TX_LPI_REQ_DLY', address: R.EEE_TX_LPI_REQ_DLY, reset: 0, writable: RW },
@@ -248,7 +260,7 @@ export const REGISTERS: readonly RegisterDecl[] = [
   { name: 'OTP_RD_DATA', address: R.OTP_RD_DATA, reset: 0, writable: 0 },
   { name: 'OTP_FUNC_CMD', address: R.OTP_FUNC_CMD, reset: 0, writable: 0x07 },
   { name: 'OTP_TST_CMD', address: R.OTP_TST_CMD, reset: 0, writable: 0x1f },
-  { name: 'OTP_CMD_GO', address: R.OTP_CMD_GO, reset: 0, writable: 0x01 },
+  { name: 'OTP_CMD_GO', address: R.OTP_CMD_GO, reset: 0, writable: 0, sc: B.OTP_CMD_GO_GO },
   { name: 'OTP_PASS_FAIL', address: R.OTP_PASS_FAIL, reset: 0, writable: 0 },
   { name: 'OTP_STATUS', address: R.OTP_STATUS, reset: 0, writable: 0 },
   ...Array.from({ length: NUM_OF_MAF }, (_, i) => [
@@ -257,6 +269,112 @@ export const REGISTERS: readonly RegisterDecl[] = [
   ]).flat(),
 ];
 
-export const REGISTER_BY_ADDRESS: ReadonlyMap<number, RegisterDecl> = new Map(
-  REGISTERS.map((r) => [r.address, r]),
-);
+/** Bits whose value the chip computes from its state rather than stores. */
+export interface Lan7801ComputedState {
+  /** ID_REV: chip id and revision. */
+  idRev(): number;
+  /** FCT_RX_CTL.EMPTY: nothing waits in the receive FIFO. */
+  rxFifoEmpty(): boolean;
+}
+
+/**
+ * Named single-bit fields from B (`REG_FIELD` with the register's name as prefix), so dumps and traces name
+ * the bits the driver uses; the other bits are declared as runs by access mode.
+ */
+function namedBits(regName: string): Map<number, string> {
+  const out = new Map<number, string>();
+  const prefixes = [regName, regName.replace(/_(RX|TX)_CTL$/, '_CTL')];
+  for (const [key, mask] of Object.entries(B)) {
+    const prefix = prefixes.find((p) => key.startsWith(`${p}_`));
+    if (prefix === undefined || /_(MASK|SHIFT)$/.test(key)) continue;
+    if (!Number.isInteger(mask) || mask <= 0 || (mask & (mask - 1)) !== 0) continue;
+    out.set(Math.log2(mask), key.slice(prefix.length + 1));
+  }
+  return out;
+}
+
+type Access = 'rw' | 'w1c' | 'sc' | 'ro';
+
+/** Declares every bit of a 32-bit register as a field: named bits alone, the rest in runs of one access mode. */
+function declareBits(
+  reg: Register,
+  decl: RegisterDecl,
+  computed: ReadonlyMap<number, [string, () => number]>,
+): void {
+  const names = namedBits(decl.name);
+  const accessOf = (bit: number): Access => {
+    const m = 1 << bit;
+    if ((decl.sc ?? 0) & m) return 'sc';
+    if ((decl.w1c ?? 0) & m) return 'w1c';
+    if (decl.writable & m) return 'rw';
+    return 'ro';
+  };
+  for (let bit = 0; bit < 32;) {
+    const c = computed.get(bit);
+    if (c) {
+      const [name, value] = c;
+      reg.flag(bit, name, 'ro', { value });
+      bit++;
+      continue;
+    }
+    const name = names.get(bit);
+    const access = accessOf(bit);
+    if (name !== undefined) {
+      reg.flag(bit, name, access);
+      bit++;
+      continue;
+    }
+    let end = bit + 1;
+    while (end < 32 && !names.has(end) && !computed.has(end) && accessOf(end) === access) end++;
+    reg.field(bit, end - bit, `BITS_${end - 1}_${bit}`, access);
+    bit = end;
+  }
+}
+
+/**
+ * The register file as a map: byte addresses, 32-bit little-endian registers (vendor requests carry them LE),
+ * reset values on the registers. Computed bits: ID_REV; MAC_RX.RXD and MAC_TX.TXD report a stopped receiver or
+ * transmitter (lan78xx_stop_hw polls them after clearing the enable); FCT_*_CTL.DIS follows EN, and EMPTY
+ * reports an empty FIFO (the TX FIFO always is: frames leave as they come).
+ */
+export function defineLan7801Registers(
+  clock: Clock,
+  emit: RegisterEventSink | undefined,
+  state: Lan7801ComputedState,
+): RegisterMap {
+  const map = new RegisterMap({
+    name: 'lan7801',
+    clock,
+    addressing: 'byte',
+    width: 32,
+    endian: 'little',
+    ...(emit ? { emit } : {}),
+  });
+  const stored = (address: number) => (): number => map.get(address).stored;
+  const not = (address: number, bit: number) => (): number => ((stored(address)() & bit) !== 0 ? 0 : 1);
+  const bitOf = (mask: number): number => Math.log2(mask);
+  const computed = new Map<number, Map<number, [string, () => number]>>([
+    [R.MAC_RX, new Map([[bitOf(B.MAC_RX_RXD), ['RXD', not(R.MAC_RX, B.MAC_RX_RXEN)]]])],
+    [R.MAC_TX, new Map([[bitOf(B.MAC_TX_TXD), ['TXD', not(R.MAC_TX, B.MAC_TX_TXEN)]]])],
+    [
+      R.FCT_RX_CTL,
+      new Map([
+        [bitOf(B.FCT_CTL_DIS), ['DIS', not(R.FCT_RX_CTL, B.FCT_CTL_EN)]],
+        [bitOf(B.FCT_CTL_EMPTY), ['EMPTY', () => (state.rxFifoEmpty() ? 1 : 0)]],
+      ]),
+    ],
+    [
+      R.FCT_TX_CTL,
+      new Map([
+        [bitOf(B.FCT_CTL_DIS), ['DIS', not(R.FCT_TX_CTL, B.FCT_CTL_EN)]],
+        [bitOf(B.FCT_CTL_EMPTY), ['EMPTY', () => 1]],
+      ]),
+    ],
+  ]);
+  for (const decl of REGISTERS) {
+    const reg = map.define(decl.address, decl.name, decl.reset);
+    if (decl.address === R.ID_REV) reg.field(0, 32, 'ID_REV', 'ro', { value: () => state.idRev() });
+    else declareBits(reg, decl, computed.get(decl.address) ?? new Map());
+  }
+  return map;
+}

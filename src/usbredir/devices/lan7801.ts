@@ -29,13 +29,15 @@ import {
   NUM_OF_MAF,
   R,
   REGISTERS,
-  REGISTER_BY_ADDRESS,
   VENDOR_REQUEST_GET_STATS,
   VENDOR_REQUEST_READ_REGISTER,
   VENDOR_REQUEST_WRITE_REGISTER,
+  defineLan7801Registers,
   mafHi,
   mafLo,
 } from './lan7801-regs.js';
+import { VirtualClock } from '../../clock.js';
+import type { RegisterMap } from '../../regs/index.js';
 
 export const LAN78XX_VENDOR_ID = 0x0424;
 export const LAN7801_PRODUCT_ID = 0x7801;
@@ -185,7 +187,8 @@ export class Lan7801 implements UsbDeviceModel, FrameReceiver {
     rxDropped: 0,
     interruptReports: 0,
   };
-  readonly #regs = new Map<number, number>();
+  /** The register file (lan7801-regs.ts); side effects are hooks on its registers. */
+  readonly registers: RegisterMap;
   readonly #unimplementedSeen = new Set<number>();
   /** VLAN/DA data-port RAM: 128 VLAN words then 16 multicast hash words (DP_SEL_RSEL_VLAN_DA_). */
   readonly #vlanDaRam = new Uint32Array(DP_VHF_VLAN_LEN + 16);
@@ -201,6 +204,17 @@ export class Lan7801 implements UsbDeviceModel, FrameReceiver {
   constructor(private readonly options: Lan7801Options) {
     this.descriptors = lan7801Descriptors(options.serialNumber);
     this.#wire = options.wire;
+    this.registers = defineLan7801Registers(
+      new VirtualClock(),
+      (e) => {
+        if (e.type === 'reg.unmodelled') this.#unimplemented(e.address, e.op);
+      },
+      {
+        idRev: () => ((CHIP_ID_7801 << 16) | ((options.chipRevision ?? 0) & 0xffff)) >>> 0,
+        rxFifoEmpty: () => this.#rxQueue.length === 0,
+      },
+    );
+    this.#attachHooks();
     this.#powerOnReset();
     this.#unsubscribeIrq = options.phy?.onIrq((asserted) => {
       if (asserted) this.#latch(B.INT_STS_PHY_INT);
@@ -285,51 +299,17 @@ export class Lan7801 implements UsbDeviceModel, FrameReceiver {
   // ---- registers --------------------------------------------------------------------------------
 
   readRegister(address: number): number {
-    const decl = REGISTER_BY_ADDRESS.get(address);
-    if (!decl) {
-      this.#unimplemented(address, 'read');
-      return 0;
-    }
-    const stored = this.#regs.get(address) ?? 0;
-    switch (address) {
-      case R.ID_REV:
-        return ((CHIP_ID_7801 << 16) | ((this.options.chipRevision ?? 0) & 0xffff)) >>> 0;
-      case R.MAC_RX:
-        // RXD reports the receiver stopped (lan78xx_stop_hw polls it after clearing RXEN).
-        return (stored & B.MAC_RX_RXEN ? stored : stored | B.MAC_RX_RXD) >>> 0;
-      case R.MAC_TX:
-        return (stored & B.MAC_TX_TXEN ? stored : stored | B.MAC_TX_TXD) >>> 0;
-      case R.FCT_RX_CTL:
-        return (
-          (stored |
-            (stored & B.FCT_CTL_EN ? 0 : B.FCT_CTL_DIS) |
-            (this.#rxQueue.length === 0 ? B.FCT_CTL_EMPTY : 0)) >>>
-          0
-        );
-      case R.FCT_TX_CTL:
-        return (stored | (stored & B.FCT_CTL_EN ? 0 : B.FCT_CTL_DIS) | B.FCT_CTL_EMPTY) >>> 0;
-      default:
-        return stored >>> 0;
-    }
+    return this.registers.read(address);
   }
 
   writeRegister(address: number, value: number): void {
-    const decl = REGISTER_BY_ADDRESS.get(address);
-    if (!decl) {
-      this.#unimplemented(address, 'write');
-      return;
-    }
-    const old = this.#regs.get(address) ?? 0;
-    let next = (old & ~decl.writable) | (value & decl.writable);
-    if (decl.w1c) next &= ~(value & decl.w1c);
-    this.#regs.set(address, next >>> 0);
-    this.#afterWrite(address, value >>> 0);
+    this.registers.write(address, value >>> 0);
   }
 
   /** Current value of a declared register as the host would read it (tests, dumps). */
   get macAddress(): Uint8Array {
-    const lo = this.#regs.get(R.RX_ADDRL) ?? 0;
-    const hi = this.#regs.get(R.RX_ADDRH) ?? 0;
+    const lo = this.#reg(R.RX_ADDRL);
+    const hi = this.#reg(R.RX_ADDRH);
     return Uint8Array.of(
       lo & 0xff,
       (lo >>> 8) & 0xff,
@@ -340,59 +320,55 @@ export class Lan7801 implements UsbDeviceModel, FrameReceiver {
     );
   }
 
-  #afterWrite(address: number, value: number): void {
-    switch (address) {
-      case R.HW_CFG:
-        if (value & B.HW_CFG_SRST) this.#resetRegisters(true, 'soft');
-        else if (value & B.HW_CFG_LRST) this.#resetRegisters(false, 'lite');
-        return;
-      case R.PMT_CTL:
-        if (value & B.PMT_CTL_PHY_RST) {
-          this.#clearBits(R.PMT_CTL, B.PMT_CTL_PHY_RST);
-          this.#emit({ event: 'lan7801.reset', kind: 'phy' });
-          this.options.phy?.hardReset?.();
-        }
-        return;
-      case R.MAC_CR:
-        if (value & B.MAC_CR_RST) {
-          this.#clearBits(R.MAC_CR, B.MAC_CR_RST);
-          this.#emit({ event: 'lan7801.reset', kind: 'mac' });
-        }
-        return;
-      case R.FCT_RX_CTL:
-        if (value & B.FCT_CTL_RST) {
-          this.#clearBits(R.FCT_RX_CTL, B.FCT_CTL_RST);
-          this.#rxQueue = [];
-          this.#rxQueuedBytes = 0;
-        }
-        return;
-      case R.FCT_TX_CTL:
-        if (value & B.FCT_CTL_RST) this.#clearBits(R.FCT_TX_CTL, B.FCT_CTL_RST);
-        return;
-      case R.MII_ACC:
-        if (value & B.MII_ACC_MII_BUSY) this.#miiAccess(value);
-        return;
-      case R.E2P_CMD:
-        if (value & B.E2P_CMD_EPC_BUSY) this.#eepromCommand(value);
-        return;
-      case R.OTP_CMD_GO:
-        if (value & B.OTP_CMD_GO_GO) this.#otpCommand();
-        return;
-      case R.DP_CMD:
-        if (value & B.DP_CMD_WRITE) this.#dataPortWrite();
-        return;
-      case R.INT_STS:
-        // The PHY interrupt input is level-sensitive: clearing the bit while INTn is still low sets it again.
-        this.#reported &= this.#regs.get(R.INT_STS) ?? 0;
-        if (this.options.phy?.irq) this.#latch(B.INT_STS_PHY_INT);
-        this.#updateInterrupt();
-        return;
-      case R.INT_EP_CTL:
-        this.#updateInterrupt();
-        return;
-      default:
-        return;
-    }
+  /** Side effects of writes, one hook per register (the command bits themselves are `sc` and read 0). */
+  #attachHooks(): void {
+    const on = (address: number, hook: (value: number) => void) => this.registers.get(address).onWrite(hook);
+    on(R.HW_CFG, (v) => {
+      if (v & B.HW_CFG_SRST) this.#resetRegisters(true, 'soft');
+      else if (v & B.HW_CFG_LRST) this.#resetRegisters(false, 'lite');
+    });
+    on(R.PMT_CTL, (v) => {
+      if (!(v & B.PMT_CTL_PHY_RST)) return;
+      this.#emit({ event: 'lan7801.reset', kind: 'phy' });
+      this.options.phy?.hardReset?.();
+    });
+    on(R.MAC_CR, (v) => {
+      if (v & B.MAC_CR_RST) this.#emit({ event: 'lan7801.reset', kind: 'mac' });
+    });
+    on(R.FCT_RX_CTL, (v) => {
+      if (!(v & B.FCT_CTL_RST)) return;
+      this.#rxQueue = [];
+      this.#rxQueuedBytes = 0;
+    });
+    on(R.MII_ACC, (v) => {
+      if (v & B.MII_ACC_MII_BUSY) this.#miiAccess(v);
+    });
+    on(R.E2P_CMD, (v) => {
+      if (v & B.E2P_CMD_EPC_BUSY) this.#eepromCommand(v);
+    });
+    on(R.OTP_CMD_GO, (v) => {
+      if (v & B.OTP_CMD_GO_GO) this.#otpCommand();
+    });
+    on(R.DP_CMD, (v) => {
+      if (v & B.DP_CMD_WRITE) this.#dataPortWrite();
+    });
+    on(R.INT_STS, () => {
+      // The PHY interrupt input is level-sensitive: clearing the bit while INTn is still low sets it again.
+      this.#reported &= this.#reg(R.INT_STS);
+      if (this.options.phy?.irq) this.#latch(B.INT_STS_PHY_INT);
+      this.#updateInterrupt();
+    });
+    on(R.INT_EP_CTL, () => this.#updateInterrupt());
+  }
+
+  /** A register's value without read side effects. */
+  #reg(address: number): number {
+    return this.registers.get(address).peek();
+  }
+
+  /** Model-side update of a register's stored bits (an engine's result). */
+  #set(address: number, value: number, mask = 0xffff_ffff): void {
+    this.registers.get(address).restore(value >>> 0, mask);
   }
 
   /**
@@ -403,15 +379,14 @@ export class Lan7801 implements UsbDeviceModel, FrameReceiver {
     const phy = (acc >>> B.MII_ACC_PHY_ADDR_SHIFT) & 0x1f;
     const reg = (acc >>> B.MII_ACC_MIIRINDA_SHIFT) & 0x1f;
     if (acc & B.MII_ACC_MII_WRITE) {
-      const value = (this.#regs.get(R.MII_DATA) ?? 0) & 0xffff;
+      const value = this.#reg(R.MII_DATA) & 0xffff;
       this.options.mdio.write(phy, reg, value);
       this.#emit({ event: 'lan7801.mdio', op: 'write', phy, reg, value });
     } else {
       const value = this.options.mdio.read(phy, reg) & 0xffff;
-      this.#regs.set(R.MII_DATA, value);
+      this.#set(R.MII_DATA, value);
       this.#emit({ event: 'lan7801.mdio', op: 'read', phy, reg, value });
     }
-    this.#clearBits(R.MII_ACC, B.MII_ACC_MII_BUSY);
   }
 
   /** EEPROM controller: with no EEPROM on the bus a command ends with EPC_TIMEOUT (lan78xx_wait_eeprom). */
@@ -422,28 +397,26 @@ export class Lan7801 implements UsbDeviceModel, FrameReceiver {
     else {
       const addr = cmd & B.E2P_CMD_EPC_ADDR_MASK;
       const op = cmd & B.E2P_CMD_EPC_CMD_MASK;
-      if (op === B.E2P_CMD_EPC_CMD_READ) this.#regs.set(R.E2P_DATA, eeprom[addr] ?? 0xff);
+      if (op === B.E2P_CMD_EPC_CMD_READ) this.#set(R.E2P_DATA, eeprom[addr] ?? 0xff);
       else if (op === B.E2P_CMD_EPC_CMD_WRITE && addr < eeprom.length)
-        eeprom[addr] = (this.#regs.get(R.E2P_DATA) ?? 0) & 0xff;
+        eeprom[addr] = this.#reg(R.E2P_DATA) & 0xff;
     }
-    this.#regs.set(R.E2P_CMD, next >>> 0);
+    this.#set(R.E2P_CMD, next);
   }
 
   /** OTP read (lan78xx_read_raw_otp): address from OTP_ADDR1/2, data in OTP_RD_DATA, never busy. */
   #otpCommand(): void {
-    this.#clearBits(R.OTP_CMD_GO, B.OTP_CMD_GO_GO);
-    if (((this.#regs.get(R.OTP_FUNC_CMD) ?? 0) & B.OTP_FUNC_CMD_READ) === 0) return;
-    const addr =
-      (((this.#regs.get(R.OTP_ADDR1) ?? 0) & 0x1f) << 8) | ((this.#regs.get(R.OTP_ADDR2) ?? 0) & 0xff);
-    this.#regs.set(R.OTP_RD_DATA, this.options.otp?.[addr] ?? 0);
+    if ((this.#reg(R.OTP_FUNC_CMD) & B.OTP_FUNC_CMD_READ) === 0) return;
+    const addr = ((this.#reg(R.OTP_ADDR1) & 0x1f) << 8) | (this.#reg(R.OTP_ADDR2) & 0xff);
+    this.#set(R.OTP_RD_DATA, this.options.otp?.[addr] ?? 0);
   }
 
   /** lan78xx_dataport_write: DP_ADDR/DP_DATA then DP_CMD_WRITE; DPRDY never drops. */
   #dataPortWrite(): void {
-    const sel = (this.#regs.get(R.DP_SEL) ?? 0) & B.DP_SEL_RSEL_MASK;
-    const addr = this.#regs.get(R.DP_ADDR) ?? 0;
+    const sel = this.#reg(R.DP_SEL) & B.DP_SEL_RSEL_MASK;
+    const addr = this.#reg(R.DP_ADDR);
     if (sel === B.DP_SEL_RSEL_VLAN_DA && addr < this.#vlanDaRam.length)
-      this.#vlanDaRam[addr] = this.#regs.get(R.DP_DATA) ?? 0;
+      this.#vlanDaRam[addr] = this.#reg(R.DP_DATA);
     else this.#unimplemented(0x10000 | (sel << 12) | (addr & 0xfff), 'write');
   }
 
@@ -454,14 +427,14 @@ export class Lan7801 implements UsbDeviceModel, FrameReceiver {
   /** Lite reset keeps the USB block's registers (the device stays enumerated); soft reset restores all. */
   #resetRegisters(includingUsb: boolean, kind: 'lite' | 'soft' | undefined): void {
     for (const decl of REGISTERS)
-      if (includingUsb || !decl.usbBlock) this.#regs.set(decl.address, decl.reset >>> 0);
+      if (includingUsb || !decl.usbBlock) this.registers.get(decl.address).reset();
     const mac = this.options.macAddress ?? this.#eepromMac();
     if (mac) {
-      this.#regs.set(
+      this.#set(
         R.RX_ADDRL,
-        ((mac[0] ?? 0) | ((mac[1] ?? 0) << 8) | ((mac[2] ?? 0) << 16) | ((mac[3] ?? 0) << 24)) >>> 0,
+        (mac[0] ?? 0) | ((mac[1] ?? 0) << 8) | ((mac[2] ?? 0) << 16) | ((mac[3] ?? 0) << 24),
       );
-      this.#regs.set(R.RX_ADDRH, (mac[4] ?? 0) | ((mac[5] ?? 0) << 8));
+      this.#set(R.RX_ADDRH, (mac[4] ?? 0) | ((mac[5] ?? 0) << 8));
     }
     this.#vlanDaRam.fill(0);
     this.#rxQueue = [];
@@ -478,10 +451,6 @@ export class Lan7801 implements UsbDeviceModel, FrameReceiver {
     return e && e[0] === 0xa5 && e.length >= 7 ? e.slice(1, 7) : undefined;
   }
 
-  #clearBits(address: number, bits: number): void {
-    this.#regs.set(address, ((this.#regs.get(address) ?? 0) & ~bits) >>> 0);
-  }
-
   #unimplemented(address: number, op: 'read' | 'write'): void {
     if (this.#unimplementedSeen.has(address)) return;
     this.#unimplementedSeen.add(address);
@@ -491,12 +460,12 @@ export class Lan7801 implements UsbDeviceModel, FrameReceiver {
   // ---- interrupt endpoint -----------------------------------------------------------------------
 
   #latch(bits: number): void {
-    this.#regs.set(R.INT_STS, ((this.#regs.get(R.INT_STS) ?? 0) | bits) >>> 0);
+    this.registers.get(R.INT_STS).raise(bits);
     this.#updateInterrupt();
   }
 
   #pendingInterrupts(): number {
-    return ((this.#regs.get(R.INT_STS) ?? 0) & (this.#regs.get(R.INT_EP_CTL) ?? 0) & 0x0fff_ffff) >>> 0;
+    return (this.#reg(R.INT_STS) & this.#reg(R.INT_EP_CTL) & 0x0fff_ffff) >>> 0;
   }
 
   /** A report goes out when an enabled status bit is set that the host has not been told about. */
@@ -527,8 +496,7 @@ export class Lan7801 implements UsbDeviceModel, FrameReceiver {
   }
 
   #transmit(cmdA: number, cmdB: number, data: Uint8Array): void {
-    const enabled =
-      (this.#regs.get(R.MAC_TX) ?? 0) & B.MAC_TX_TXEN && (this.#regs.get(R.FCT_TX_CTL) ?? 0) & B.FCT_CTL_EN;
+    const enabled = this.#reg(R.MAC_TX) & B.MAC_TX_TXEN && this.#reg(R.FCT_TX_CTL) & B.FCT_CTL_EN;
     if (!enabled) return this.#drop('tx', 'disabled');
     if (!this.#linkUp()) return this.#drop('tx', 'no_link');
     let frame = data;
@@ -548,12 +516,11 @@ export class Lan7801 implements UsbDeviceModel, FrameReceiver {
 
   /** A frame from the wire (no FCS): filtered, tagged and queued for bulk IN. */
   receive(frame: Uint8Array): void {
-    const enabled =
-      (this.#regs.get(R.MAC_RX) ?? 0) & B.MAC_RX_RXEN && (this.#regs.get(R.FCT_RX_CTL) ?? 0) & B.FCT_CTL_EN;
+    const enabled = this.#reg(R.MAC_RX) & B.MAC_RX_RXEN && this.#reg(R.FCT_RX_CTL) & B.FCT_CTL_EN;
     if (!enabled) return this.#drop('rx', 'disabled');
     if (!this.#linkUp()) return this.#drop('rx', 'no_link');
-    const maxSize = ((this.#regs.get(R.MAC_RX) ?? 0) & B.MAC_RX_MAX_SIZE_MASK) >>> B.MAC_RX_MAX_SIZE_SHIFT;
-    const rfe = this.#regs.get(R.RFE_CTL) ?? 0;
+    const maxSize = (this.#reg(R.MAC_RX) & B.MAC_RX_MAX_SIZE_MASK) >>> B.MAC_RX_MAX_SIZE_SHIFT;
+    const rfe = this.#reg(R.RFE_CTL);
     let cmdA = RX_CMD_A.ICSM; // no receive checksum computed: the stack verifies in software
     let cmdB = 0;
     let body = frame;
@@ -604,9 +571,9 @@ export class Lan7801 implements UsbDeviceModel, FrameReceiver {
       ((frame[0] ?? 0) | ((frame[1] ?? 0) << 8) | ((frame[2] ?? 0) << 16) | ((frame[3] ?? 0) << 24)) >>> 0;
     const hi = (frame[4] ?? 0) | ((frame[5] ?? 0) << 8);
     for (let i = 0; i < NUM_OF_MAF; i++) {
-      const h = this.#regs.get(mafHi(i)) ?? 0;
+      const h = this.#reg(mafHi(i));
       if (!(h & B.MAF_HI_VALID) || h & B.MAF_HI_TYPE_SRC) continue;
-      if ((h & 0xffff) === hi && (this.#regs.get(mafLo(i)) ?? 0) === lo) return true;
+      if ((h & 0xffff) === hi && this.#reg(mafLo(i)) === lo) return true;
     }
     return false;
   }
@@ -614,13 +581,13 @@ export class Lan7801 implements UsbDeviceModel, FrameReceiver {
   #bulkIn(maxLength: number): TransferResult | undefined {
     if (this.#rxQueue.length === 0) {
       // USB_CFG0.BIR: NAK the IN token when there is nothing to send; otherwise a zero-length packet.
-      return (this.#regs.get(R.USB_CFG0) ?? 0) & B.USB_CFG_BIR
+      return this.#reg(R.USB_CFG0) & B.USB_CFG_BIR
         ? undefined
         : { status: Status.success, data: new Uint8Array(0) };
     }
     let limit = maxLength;
-    const usbCfg0 = this.#regs.get(R.USB_CFG0) ?? 0;
-    const burst = (this.#regs.get(R.BURST_CAP) ?? 0) & B.BURST_CAP_SIZE_MASK;
+    const usbCfg0 = this.#reg(R.USB_CFG0);
+    const burst = this.#reg(R.BURST_CAP) & B.BURST_CAP_SIZE_MASK;
     if (usbCfg0 & B.USB_CFG_BCE && burst > 0) limit = Math.min(limit, burst * HS_PACKET);
     let size = 0;
     let count = 0;

@@ -1,13 +1,12 @@
-import { buildMdioBuses, type BuiltMdioBus, type MdioBusInfo } from '../bindings/mdio.js';
 import { VirtualClock } from '../clock.js';
 import { compileDts } from '../dts/compile.js';
 import { DtsError } from '../dts/diagnostics.js';
 import { readDtb } from '../dts/dtb-read.js';
 import type { DeviceTree } from '../dts/tree.js';
+import type { MdioBus } from '../mdio/bus.js';
 import type { LinkPartner, Phy, PhyTiming } from '../phy/index.js';
-import { Tracer } from '../regs/trace.js';
-import type { MdioBus } from './bus.js';
-import type { EmulationEvent } from './trace.js';
+import { Board, type BoardMdioBus } from './board.js';
+import type { BoardEvent } from './events.js';
 
 export type EmulationSource =
   | { readonly dts: string; readonly fileName?: string }
@@ -24,8 +23,8 @@ export interface MdioEmulationOptions {
 }
 
 /**
- * The in-process emulation a unit test drives with no socket: MDIO buses and PHYs built from a device tree,
- * one virtual clock, one trace channel.
+ * The in-process emulation a unit test drives with no socket: the Board of a device tree (src/board/board.ts)
+ * with shortcuts to its MDIO buses and PHYs by path, and the board's events kept when asked.
  *
  *   const emu = createMdioEmulation({ dts: '/dts-v1/; / { mdio { ... }; };' }, { record: true });
  *   emu.read('/mdio', 1, 2);                  // PHYID1
@@ -35,28 +34,25 @@ export interface MdioEmulationOptions {
  */
 export class MdioEmulation {
   readonly clock: VirtualClock;
-  readonly trace = new Tracer<EmulationEvent>();
-  readonly events: EmulationEvent[] = [];
-  readonly #buses: BuiltMdioBus[];
+  readonly board: Board;
+  readonly events: BoardEvent[] = [];
 
   constructor(tree: DeviceTree, options: MdioEmulationOptions = {}) {
     this.clock = options.clock ?? new VirtualClock();
-    if (options.record) this.trace.on((e) => this.events.push(e));
-    this.#buses = buildMdioBuses(tree, {
-      clock: this.clock,
-      trace: this.trace,
+    this.board = new Board(tree, this.clock, {
       ...('partner' in options ? { partner: options.partner } : {}),
       ...(options.timing ? { timing: options.timing } : {}),
     });
+    if (options.record) this.board.events.on((e) => this.events.push(e));
   }
 
-  /** What the tree yielded: bus paths, PHY addresses, IDs and models. */
-  get topology(): MdioBusInfo[] {
-    return this.#buses.map((b) => b.info);
+  /** The board's one event stream. */
+  get trace(): Board['events'] {
+    return this.board.events;
   }
 
   get buses(): MdioBus[] {
-    return this.#buses.map((b) => b.bus);
+    return this.board.mdio.map((b) => b.bus);
   }
 
   /** The bus at a DT path (exact, or the unique bus whose path ends with it). */
@@ -65,7 +61,7 @@ export class MdioEmulation {
   }
 
   phy(busPath: string, address: number): Phy {
-    const phy = this.#find(busPath).phys.get(address);
+    const phy = this.#find(busPath).phys.find((p) => p.address === address)?.phy;
     if (!phy) throw new RangeError(`no PHY at address ${address} on ${busPath}`);
     return phy;
   }
@@ -88,14 +84,13 @@ export class MdioEmulation {
     this.clock.advance(ns);
   }
 
-  #find(path: string): BuiltMdioBus {
-    const exact = this.#buses.find((b) => b.info.path === path);
+  #find(path: string): BoardMdioBus {
+    const buses = this.board.mdio;
+    const exact = buses.find((b) => b.path === path);
     if (exact) return exact;
-    const suffix = this.#buses.filter((b) => b.info.path.endsWith(path.startsWith('/') ? path : `/${path}`));
+    const suffix = buses.filter((b) => b.path.endsWith(path.startsWith('/') ? path : `/${path}`));
     if (suffix.length === 1 && suffix[0]) return suffix[0];
-    throw new RangeError(
-      `no MDIO bus ${path} (have ${this.#buses.map((b) => b.info.path).join(', ') || 'none'})`,
-    );
+    throw new RangeError(`no MDIO bus ${path} (have ${buses.map((b) => b.path).join(', ') || 'none'})`);
   }
 }
 

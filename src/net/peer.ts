@@ -1,6 +1,9 @@
-import type { FrameReceiver } from '../net/frame.js';
-import { ETHERTYPE_IPV4, ETH_HLEN, formatMac } from '../net/frame.js';
-import type { FrameClass } from '../scenario/qemu-kinds.js';
+import type { FrameReceiver } from './frame.js';
+import { ETHERTYPE_IPV4, ETH_HLEN, formatMac } from './frame.js';
+
+/** Frames the guest transmitted, as the emulated far end classifies them. */
+export type FrameClass = 'any' | 'arp-request' | 'icmp-echo-request';
+export const FRAME_CLASSES: readonly FrameClass[] = ['any', 'arp-request', 'icmp-echo-request'];
 
 /**
  * The far end of an emulated Ethernet adapter's cable: a host at one IPv4 address that answers ARP requests

@@ -1,5 +1,5 @@
 import test from 'ava';
-import { NetworkPeer } from '../../src/qemu/network-peer.js';
+import { NetworkPeer } from '../../src/net/peer.js';
 
 const peerMac = Uint8Array.of(0x02, 0, 0, 0, 0, 0x01);
 const peerIp = Uint8Array.of(192, 168, 77, 1);
