@@ -131,8 +131,8 @@ test('issue 12 #1: a frame over the peer limit is refused after at most max_fram
 
 test('issue 12 #1: TRACE_FETCH with a record too large for any reply sends a stub (flag TRUNCATED)', async (t) => {
   await withDaemon(async (c) => {
-    // An I2C write of 40,000 bytes is traced as a JSON array of its bytes: far more than 65535 bytes.
-    await c.i2cTransfer(0, 0x50, new Uint8Array(40_000).fill(0xab), 0).catch(() => undefined);
+    // An I2C write of 40,000 bytes to the TPS23881 is traced as a JSON array of its bytes: far more than 65535 bytes.
+    await c.i2cTransfer(0, 0x20, new Uint8Array(40_000).fill(0x00), 0).catch(() => undefined);
     await c.c22Read(0, 1, 2);
     const r = await c.traceFetch(0, 1000);
     t.is(r.flags & TraceFetchFlag.TRUNCATED, TraceFetchFlag.TRUNCATED);
