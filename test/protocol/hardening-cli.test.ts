@@ -179,17 +179,23 @@ test.serial(
 );
 
 test.serial(
-  'issue 12 #7: serve into a missing directory, --record to /dev/full or a missing directory, --replay of a missing file: one line, exit 1',
+  'issue 12 #7: serve into a missing directory, --record to /dev/full or a missing directory, --replay of a missing file (and record -o /dev/full): one line, exit 1',
   async (t) => {
     const dir = tmp();
     try {
       const missing = join(dir, 'no', 'such', 'dir');
+      const kernel = join(dir, 'kernel.txt');
+      writeFileSync(
+        kernel,
+        '  kworker/0:1-20 [000] .....  1.281838: mdio_access: mvusb-1-1:1.0 read  phy:0x00 reg:0x02 val:0x0141\n',
+      );
       const cases: [string[], RegExp][] = [
         [['serve', '--unix', join(missing, 'emu.sock')], /CLI1102.*no such directory/],
         [['serve', '--unix', join(dir, 'a.sock'), '--record', '/dev/full'], /CLI1104.*no space left/],
         [['serve', '--unix', join(dir, 'b.sock'), '--record', join(missing, 'r.trace')], /CLI1103/],
         [['serve', '--unix', join(dir, 'c.sock'), '--replay', join(missing, 'r.trace')], /CLI1002/],
         [['serve', '--unix', join(dir, 'd.sock'), '--pid-file', join(missing, 'pid')], /CLI1103/],
+        [['record', '--mdio-access', kernel, '-o', '/dev/full'], /CLI1104.*no space left/],
       ];
       const runs = await inTurn(cases.map(([args]) => args));
       runs.forEach((r, i) => {
