@@ -5,27 +5,28 @@ import { ALL_EVENTS, EventMask } from '../src/protocol/codec/constants.js';
 import type { Event } from '../src/protocol/codec/messages.js';
 import { formatDifference } from '../src/replay/verify.js';
 import { verifyThroughClient } from '../src/protocol/verify.js';
-import { parseTcp } from './serve.js';
+import { integerArg, numberArg, tcpArg } from './options.js';
 import { ExitCodeError } from './run.js';
 import { readTraceFile } from './trace-io.js';
 
 interface Globals {
   unix?: string;
-  tcp?: string;
+  tcp?: { host: string; port: number };
 }
 
 function parseNumber(what: string, text: string, max: number): number {
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 0 || n > max)
+  try {
+    return integerArg(0, max)(text);
+  } catch {
     throw new ExitCodeError(2, `bad ${what} "${text}" (0..${max})`);
-  return n;
+  }
 }
 
 const hex4 = (v: number) => `0x${v.toString(16).padStart(4, '0')}`;
 
 async function withClient<T>(cmd: Command, body: (c: MdioClient) => Promise<T>): Promise<T> {
   const g = cmd.optsWithGlobals<Globals>();
-  const target = g.tcp !== undefined ? parseTcp(g.tcp) : { unix: g.unix ?? defaultUnixPath() };
+  const target = g.tcp ?? { unix: g.unix ?? defaultUnixPath() };
   let client: MdioClient;
   try {
     client = await MdioClient.connect(target, { name: 'mdio-emu-cli' });
@@ -62,7 +63,7 @@ export function register(program: Command): void {
     .command('client')
     .description('talk to a running `mdio-emu serve`')
     .option('--unix <path>', 'UNIX socket of the daemon')
-    .option('--tcp <[host:]port>', 'TCP address of the daemon');
+    .option('--tcp <[host:]port>', 'TCP address of the daemon', tcpArg);
 
   client
     .command('topology')
@@ -94,9 +95,10 @@ export function register(program: Command): void {
     .command('read <bus> <phy> <reg>')
     .description('Clause 22 read; prints 0xNNNN')
     .action(async (bus: string, phy: string, reg: string, _o: unknown, cmd: Command) => {
-      const v = await withClient(cmd, async (c) =>
-        c.c22Read(await resolveBus(c, bus), parseNumber('PHY', phy, 31), parseNumber('register', reg, 31)),
-      );
+      // Checked before connecting: a usage error needs no daemon.
+      const p = parseNumber('PHY', phy, 31);
+      const r = parseNumber('register', reg, 31);
+      const v = await withClient(cmd, async (c) => c.c22Read(await resolveBus(c, bus), p, r));
       process.stdout.write(`${hex4(v)}\n`);
     });
 
@@ -104,14 +106,10 @@ export function register(program: Command): void {
     .command('write <bus> <phy> <reg> <value>')
     .description('Clause 22 write')
     .action(async (bus: string, phy: string, reg: string, value: string, _o: unknown, cmd: Command) => {
-      await withClient(cmd, async (c) =>
-        c.c22Write(
-          await resolveBus(c, bus),
-          parseNumber('PHY', phy, 31),
-          parseNumber('register', reg, 31),
-          parseNumber('value', value, 0xffff),
-        ),
-      );
+      const p = parseNumber('PHY', phy, 31);
+      const r = parseNumber('register', reg, 31);
+      const v = parseNumber('value', value, 0xffff);
+      await withClient(cmd, async (c) => c.c22Write(await resolveBus(c, bus), p, r, v));
     });
 
   client
@@ -131,13 +129,14 @@ export function register(program: Command): void {
         if (op !== 'read' && op !== 'write')
           throw new ExitCodeError(2, `c45: op must be read or write, not "${op}"`);
         if (op === 'write' && value === undefined) throw new ExitCodeError(2, 'c45 write needs a VALUE');
+        const p = parseNumber('port', port, 31);
+        const d = parseNumber('devad', devad, 31);
+        const r = parseNumber('register', reg, 0xffff);
+        const v = op === 'write' ? parseNumber('value', value ?? '', 0xffff) : 0;
         await withClient(cmd, async (c) => {
           const b = await resolveBus(c, bus);
-          const p = parseNumber('port', port, 31);
-          const d = parseNumber('devad', devad, 31);
-          const r = parseNumber('register', reg, 0xffff);
           if (op === 'read') process.stdout.write(`${hex4(await c.c45Read(b, p, d, r))}\n`);
-          else await c.c45Write(b, p, d, r, parseNumber('value', value ?? '', 0xffff));
+          else await c.c45Write(b, p, d, r, v);
         });
       },
     );
@@ -146,18 +145,13 @@ export function register(program: Command): void {
     .command('i2c <bus> <addr>')
     .description('I2C transfer: write bytes, then read; prints ack|nack-address|nack-data and the bytes read')
     .option('--write <hex>', 'bytes to write, hex (e.g. 0c00)', '')
-    .option('--read <n>', 'bytes to read', '0')
-    .action(async (bus: string, addr: string, o: { write: string; read: string }, cmd: Command) => {
+    .option('--read <n>', 'bytes to read', integerArg(0, 0xffff), 0)
+    .action(async (bus: string, addr: string, o: { write: string; read: number }, cmd: Command) => {
       if (!/^([0-9a-f]{2})*$/i.test(o.write))
         throw new ExitCodeError(2, `--write must be hex bytes, not "${o.write}"`);
-      const r = await withClient(cmd, (c) =>
-        c.i2cTransfer(
-          parseNumber('bus', bus, 0xffff),
-          parseNumber('address', addr, 0x7f),
-          Buffer.from(o.write, 'hex'),
-          parseNumber('read length', o.read, 0xffff),
-        ),
-      );
+      const b = parseNumber('bus', bus, 0xffff);
+      const a = parseNumber('address', addr, 0x7f);
+      const r = await withClient(cmd, (c) => c.i2cTransfer(b, a, Buffer.from(o.write, 'hex'), o.read));
       const names = ['ack', 'nack-address', 'nack-data'];
       process.stdout.write(
         `${names[r.result] ?? r.result}${r.data.length ? ` ${Buffer.from(r.data).toString('hex')}` : ''}\n`,
@@ -212,9 +206,11 @@ export function register(program: Command): void {
     });
 
   client
-    .command('clock [op] [ms]')
+    .command('clock')
+    .argument('[op]', 'get | run | step | realtime | virtual')
+    .argument('[ms]', 'with run: milliseconds of virtual time', numberArg(0, Number.MAX_SAFE_INTEGER / 1e6))
     .description('virtual clock: get | run MS | step | realtime | virtual; prints the time in ns')
-    .action(async (op: string | undefined, msText: string | undefined, _o: unknown, cmd: Command) => {
+    .action(async (op: string | undefined, msArg: number | undefined, _o: unknown, cmd: Command) => {
       const ops = {
         get: 'get',
         run: 'run',
@@ -225,7 +221,7 @@ export function register(program: Command): void {
       const name = op ?? 'get';
       if (!Object.hasOwn(ops, name)) throw new ExitCodeError(2, `clock: unknown op "${name}"`);
       const which = ops[name as keyof typeof ops];
-      const ns = BigInt(Math.round(Number(msText ?? '0') * 1e6));
+      const ns = BigInt(Math.round((msArg ?? 0) * 1e6));
       const r = await withClient(cmd, (c) => c.clock(which, ns));
       process.stdout.write(`${r.nowNs}${r.realtime ? ' realtime' : ''}\n`);
     });
@@ -238,15 +234,15 @@ export function register(program: Command): void {
       `comma list of ${Object.keys(EventMask).join(',').toLowerCase()}`,
       'pse_lifecycle,phy_irq,link,scenario_step',
     )
-    .option('--count <n>', 'exit after this many events')
-    .action(async (o: { events: string; count?: string }, cmd: Command) => {
+    .option('--count <n>', 'exit after this many events', integerArg(1, 1e9))
+    .action(async (o: { events: string; count?: number }, cmd: Command) => {
       let mask = 0;
       for (const name of o.events.split(',')) {
         const bit = (EventMask as Record<string, number>)[name.trim().toUpperCase()];
         if (bit === undefined) throw new ExitCodeError(2, `unknown event family "${name}"`);
         mask |= bit;
       }
-      const limit = o.count === undefined ? Infinity : parseNumber('count', o.count, 1e9);
+      const limit = o.count ?? Infinity;
       await withClient(cmd, async (c) => {
         await c.subscribe(mask & ALL_EVENTS);
         let n = 0;
@@ -266,9 +262,9 @@ export function register(program: Command): void {
     .command('trace')
     .description("print the daemon's record file (serve --record) in the trace format (docs/trace-format.md)")
     .option('--follow', 'keep printing new transactions until interrupted')
-    .option('--interval <ms>', 'with --follow: how often to ask for more', '200')
-    .action(async (o: { follow?: boolean; interval: string }, cmd: Command) => {
-      const interval = parseNumber('interval', o.interval, 60_000);
+    .option('--interval <ms>', 'with --follow: how often to ask for more', integerArg(10, 60_000), 200)
+    .action(async (o: { follow?: boolean; interval: number }, cmd: Command) => {
+      const interval = o.interval;
       await withClient(cmd, async (c) => {
         let { text, next } = await c.recordingText(0);
         process.stdout.write(text);
@@ -342,11 +338,13 @@ export function register(program: Command): void {
         return;
       }
       process.stdout.write(
-        `${s.mode}: ${s.recorded} recorded, ${s.served} served, ${s.remaining} remaining, ${s.unforeseen.length} unforeseen\n`,
+        `${s.mode}: ${s.recorded} recorded, ${s.served} served, ${s.remaining} remaining, ${s.unforeseenTotal} unforeseen\n`,
       );
       for (const u of s.unforeseen)
         process.stdout.write(
           `request ${u.request}${u.client === undefined ? '' : ` from ${u.client}`}: ${u.description}: ${u.reason}\n`,
         );
+      const more = s.unforeseenTotal - s.unforeseen.length;
+      if (more > 0) process.stdout.write(`... and ${more} more unforeseen request(s) not listed\n`);
     });
 }

@@ -7,12 +7,21 @@ import { MdioEmuError, type ErrorKind } from '../src/diagnostics/index.js';
  * anything else is a bug and exits 70 (EX_SOFTWARE) with its stack.
  */
 export async function runCli(program: Command, argv: string[]): Promise<void> {
-  program.exitOverride();
+  exitOverride(program);
   try {
     await program.parseAsync(argv);
   } catch (err) {
     process.exitCode = exitCodeFor(err);
   }
+}
+
+/**
+ * commander copies exitOverride to subcommands only when they are created after it is set; registered
+ * before, they would call process.exit(1) themselves on a usage error. Set it on every command.
+ */
+function exitOverride(command: Command): void {
+  command.exitOverride();
+  for (const sub of command.commands) exitOverride(sub);
 }
 
 /**

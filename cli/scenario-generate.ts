@@ -11,47 +11,43 @@ import {
   type PseKind,
   type Target,
 } from '../src/scenario/generate.js';
+import { integerArg } from './options.js';
 import { ExitCodeError } from './run.js';
 
 interface Options {
   out: string;
   name?: string;
-  buses: string;
-  phys: string;
+  buses: number;
+  phys: number;
   phyModel: string[];
   pse: string;
-  psePorts: string;
-  psePhys: string;
+  psePorts: number;
+  psePhys: number;
   ordering: string;
   target: string;
   canonical?: boolean;
 }
-
-const integer = (option: string, value: string): number => {
-  const n = Number(value);
-  if (!Number.isInteger(n))
-    throw new ExitCodeError(2, `mdio-emu: ${option} expects an integer, got "${value}"`);
-  return n;
-};
 
 export function registerGenerate(scenario: Command): void {
   scenario
     .command('generate')
     .requiredOption('--out <dir>', 'folder to write DIR/*.dts and DIR/*.scenario.json into')
     .option('--name <name>', 'base name of the files (default: from the parameters, gen-...)')
-    .option('--buses <n>', 'number of MDIO buses', String(DEFAULT_PARAMS.buses))
-    .option('--phys <n>', 'PHYs per bus', String(DEFAULT_PARAMS.physPerBus))
+    // Bounds here keep a typo from generating a billion nodes; generate() checks the combinations.
+    .option('--buses <n>', 'number of MDIO buses', integerArg(1, 1024), DEFAULT_PARAMS.buses)
+    .option('--phys <n>', 'PHYs per bus', integerArg(1, 31), DEFAULT_PARAMS.physPerBus)
     .option(
       '--phy-model <models...>',
       'PHY models, assigned in turn: marvell-88e1510, realtek-rtl8211f, ti-dp83867',
       [...DEFAULT_PARAMS.phyModels],
     )
     .option('--pse <kind>', 'podl (one PoDL regulator PSE per PHY), tps23881, or none', DEFAULT_PARAMS.pse)
-    .option('--pse-ports <n>', 'TPS23881 PIs', String(DEFAULT_PARAMS.psePorts))
+    .option('--pse-ports <n>', 'TPS23881 PIs', integerArg(1, 1024), DEFAULT_PARAMS.psePorts)
     .option(
       '--pse-phys <n>',
       'how many PHYs of each bus, from the first, carry pses',
-      String(DEFAULT_PARAMS.psePhysPerBus),
+      integerArg(0, 31),
+      DEFAULT_PARAMS.psePhysPerBus,
     )
     .option(
       '--ordering <order>',
@@ -71,12 +67,12 @@ export function registerGenerate(scenario: Command): void {
         : [
             {
               ...(opts.name !== undefined ? { name: opts.name } : {}),
-              buses: integer('--buses', opts.buses),
-              physPerBus: integer('--phys', opts.phys),
+              buses: opts.buses,
+              physPerBus: opts.phys,
               phyModels: opts.phyModel as PhyModel[],
               pse: opts.pse as PseKind,
-              psePorts: integer('--pse-ports', opts.psePorts),
-              psePhysPerBus: integer('--pse-phys', opts.psePhys),
+              psePorts: opts.psePorts,
+              psePhysPerBus: opts.psePhys,
               ordering: opts.ordering as Ordering,
               target: opts.target as Target,
             },

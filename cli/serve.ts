@@ -1,23 +1,15 @@
 import type { Command } from 'commander';
 import type { DaemonOptions } from '../emulator/daemon.js';
 import type { ReplayBackend } from '../emulator/replay-backend.js';
+import { MIN_MAX_FRAME } from '../src/protocol/codec/constants.js';
+import { integerArg, tcpArg } from './options.js';
 import { ExitCodeError } from './run.js';
-
-/** `[HOST:]PORT` → host and port; the host defaults to loopback so nothing is exposed by accident. */
-export function parseTcp(spec: string): { host: string; port: number } {
-  const i = spec.lastIndexOf(':');
-  const host = i >= 0 ? spec.slice(0, i).replace(/^\[|\]$/g, '') : '127.0.0.1';
-  const port = Number(i >= 0 ? spec.slice(i + 1) : spec);
-  if (!Number.isInteger(port) || port < 0 || port > 65535)
-    throw new ExitCodeError(2, `bad --tcp port in "${spec}"`);
-  return { host, port };
-}
 
 /** At shutdown: what the recording could not answer, on stderr so stdout stays the readiness lines. */
 function reportReplay(replay: ReplayBackend | undefined): void {
   if (!replay) return;
-  const { served, unforeseen } = replay.replayStatus();
-  process.stderr.write(`replay: ${served} MDIO request(s) served, ${unforeseen.length} unforeseen\n`);
+  const { served, unforeseenTotal } = replay.replayStatus();
+  process.stderr.write(`replay: ${served} MDIO request(s) served, ${unforeseenTotal} unforeseen\n`);
   for (const line of replay.report()) process.stderr.write(`unforeseen: ${line}\n`);
 }
 
@@ -30,11 +22,15 @@ export function register(program: Command): void {
     .option('--scenario <file>', 'scenario file to emulate')
     .option('--dts <file>', 'device tree source to emulate')
     .option('--unix <path>', 'UNIX socket path (mode 0600)')
-    .option('--tcp <[host:]port>', 'also listen on TCP (host defaults to 127.0.0.1)')
+    .option('--tcp <[host:]port>', 'also listen on TCP (host defaults to 127.0.0.1)', tcpArg)
     .option('--pid-file <file>', 'write the pid here once ready')
     .option('--port-file <file>', 'write the readiness address(es) here once ready')
     .option('--trace <file>', 'write the transaction trace (JSON lines) here on shutdown')
-    .option('--max-frame <bytes>', 'largest frame accepted from a client', (v) => Number(v))
+    .option(
+      '--max-frame <bytes>',
+      `largest frame accepted from a client (${MIN_MAX_FRAME} to 4294967295)`,
+      integerArg(MIN_MAX_FRAME, 0xffff_ffff),
+    )
     .option(
       '--record <file>',
       'write every MDIO transaction of every client here (trace format, line-flushed)',
@@ -49,7 +45,7 @@ export function register(program: Command): void {
         scenario?: string;
         dts?: string;
         unix?: string;
-        tcp?: string;
+        tcp?: { host: string; port: number };
         pidFile?: string;
         portFile?: string;
         trace?: string;
@@ -62,7 +58,7 @@ export function register(program: Command): void {
         if (o.scenario !== undefined) options.scenario = o.scenario;
         if (o.dts !== undefined) options.dts = o.dts;
         if (o.unix !== undefined) options.unix = o.unix;
-        if (o.tcp !== undefined) options.tcp = parseTcp(o.tcp);
+        if (o.tcp !== undefined) options.tcp = o.tcp;
         if (o.pidFile !== undefined) options.pidFile = o.pidFile;
         if (o.portFile !== undefined) options.portFile = o.portFile;
         if (o.trace !== undefined) options.traceFile = o.trace;
@@ -71,18 +67,30 @@ export function register(program: Command): void {
         if (o.mode !== 'strict' && o.mode !== 'per-register')
           throw new ExitCodeError(2, `--mode must be strict or per-register, not "${o.mode}"`);
         if (o.replay !== undefined) options.replay = { file: o.replay, mode: o.mode };
+        // Said at once, while the daemon keeps serving: the file holds every line before the failure.
+        options.onRecordingError = (err) => {
+          process.stderr.write(`mdio-emu: recording stopped: ${err.report()}\n`);
+        };
         // Loaded on demand: the daemon pulls in every model, which `client` and the other subcommands do not need.
         const { formatAddress, startDaemon } = await import('../emulator/daemon.js');
+        // Fails whole: nothing is left listening and no signal handler is installed when it throws.
         const daemon = await startDaemon(options);
         for (const a of daemon.addresses) process.stdout.write(`ready ${formatAddress(a)}\n`);
-        await new Promise<void>((resolve) => {
+        await new Promise<void>((resolve, reject) => {
           const stop = () => {
             process.off('SIGINT', stop);
             process.off('SIGTERM', stop);
-            void daemon.stop().then(() => {
-              reportReplay(daemon.replay);
-              resolve();
-            });
+            // A failed output (recording, trace file) still lets everything close, then exits 1 saying so.
+            daemon.stop().then(
+              () => {
+                reportReplay(daemon.replay);
+                resolve();
+              },
+              (err: unknown) => {
+                reportReplay(daemon.replay);
+                reject(err instanceof Error ? err : new Error(String(err)));
+              },
+            );
           };
           process.on('SIGINT', stop);
           process.on('SIGTERM', stop);

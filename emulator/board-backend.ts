@@ -15,6 +15,21 @@ import type { BoardMdioBus } from '../src/board/index.js';
 import type { BoardEvent } from '../src/board/events.js';
 import { runDaemonSteps, type DaemonBoard } from './daemon-board.js';
 import { TraceRing } from './trace-ring.js';
+import { MAX_VIRTUAL_NS } from '../src/clock.js';
+
+/**
+ * A CLOCK run of `ns` from `now`, as a number of ns the virtual clock can count exactly, or OUT_OF_RANGE:
+ * past 2^53 - 1 ns a number stops counting nanoseconds, and a u64 on the wire would wrap to 0 at 2^64.
+ */
+export function checkedRun(now: bigint, ns: bigint): number {
+  const max = BigInt(MAX_VIRTUAL_NS);
+  if (now + ns > max)
+    throw new BackendError(
+      ErrorCode.OUT_OF_RANGE,
+      `running the clock ${ns} ns from ${now} ns would pass ${max} ns (about 104 days), the last exact virtual time; the clock did not move`,
+    );
+  return Number(ns);
+}
 
 /** What the daemon's trace ring holds: the board's events, and the acts of clients and the scenario. */
 export type DaemonTraceEvent =
@@ -51,7 +66,7 @@ export class BoardBackend implements EmulationBackend {
     this.clock = {
       now: () => BigInt(this.board.clock.now()),
       run: (ns) => {
-        this.board.clock.advance(Number(ns));
+        this.board.clock.advance(checkedRun(BigInt(this.board.clock.now()), ns));
       },
       step: () => {
         this.stepClock();
@@ -270,7 +285,10 @@ export class BoardBackend implements EmulationBackend {
   private stepClock(): void {
     const c = this.board.clock;
     const before = c.pendingTimers;
-    for (let i = 0; i < 10_000 && before > 0 && c.pendingTimers >= before; i++) c.advance(1_000_000);
+    for (let i = 0; i < 10_000 && before > 0 && c.pendingTimers >= before; i++) {
+      if (c.now() + 1_000_000 > MAX_VIRTUAL_NS) return;
+      c.advance(1_000_000);
+    }
   }
 
   private setRealtime(on: boolean): void {

@@ -1,5 +1,6 @@
-import { UsageError } from '../src/diagnostics/index.js';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { EnvironmentError, UsageError } from '../src/diagnostics/index.js';
+import { rmSync, writeFileSync } from 'node:fs';
+import { readInputFile, reason } from '../src/io/index.js';
 import { ProtocolServer, type ListenAddress } from '../src/protocol/transport/server.js';
 import type { BackendTraceRecord, ScenarioSource } from '../src/protocol/session/backend.js';
 import { readAnyTrace } from '../src/replay/read.js';
@@ -30,6 +31,8 @@ export interface DaemonOptions {
   recordFile?: string;
   /** Answer MDIO from this recording (our trace format or kernel mdio_access text) instead of models. */
   replay?: { file: string; mode: ServeMode };
+  /** Told once if writing `recordFile` fails while serving (the daemon carries on; `stop()` then rejects). */
+  onRecordingError?: (err: EnvironmentError) => void;
 }
 
 export interface Daemon {
@@ -47,9 +50,23 @@ export function formatAddress(a: ListenAddress): string {
   return a.kind === 'unix' ? `unix:${a.path}` : `tcp:${a.host}:${a.port}`;
 }
 
+/** Writes a file the user named for the daemon's own output (pid, port, trace), or says why it cannot. */
+function writeOutput(path: string, what: string, text: string): void {
+  try {
+    writeFileSync(path, text);
+  } catch (err) {
+    throw new EnvironmentError('CLI1103', `cannot write the ${what}: ${reason(err)}`, {
+      where: path,
+      cause: err,
+    });
+  }
+}
+
 /**
  * The composition root: builds the board, wraps it for the protocol, listens. The caller prints the
  * readiness line and handles signals (cli/serve.ts), so tests can run a daemon in-process.
+ * Start-up is all or nothing: if any socket, the record file or the pid/port file fails, everything
+ * already set up is undone (sockets closed and removed, files this call created removed) before it throws.
  */
 export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   if (options.scenario !== undefined && options.dts !== undefined)
@@ -78,48 +95,74 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   let replay: ReplayBackend | undefined;
   if (options.replay) {
     const { file, mode } = options.replay;
-    replay = new ReplayBackend(readAnyTrace(readFileSync(file, 'utf8'), file).records, mode, who);
+    const text = readInputFile(file, { what: 'replay trace', allowStream: true }).toString('utf8');
+    replay = new ReplayBackend(readAnyTrace(text, file).records, mode, who);
   } else models = new BoardBackend(buildDaemonBoard(current), rebuild);
   const served = replay ?? models;
   if (!served) throw new Error('unreachable: neither models nor a replay');
-  const recording =
-    options.recordFile === undefined
-      ? undefined
-      : new DaemonRecording(
-          options.recordFile,
-          served,
-          who,
-          options.replay ? `mdio-emu serve --replay ${options.replay.file}` : 'mdio-emu serve',
-        );
-  const server = new ProtocolServer(
-    new DaemonBackend(served, who, recording),
-    options.maxFrame === undefined ? {} : { maxFrame: options.maxFrame },
-  );
-  if (options.unix !== undefined || options.tcp === undefined)
-    await server.listenUnix(options.unix ?? defaultUnixPath());
-  if (options.tcp) await server.listenTcp(options.tcp.host, options.tcp.port);
-  if (options.pidFile) writeFileSync(options.pidFile, `${process.pid}\n`);
-  if (options.portFile)
-    writeFileSync(options.portFile, server.addresses.map(formatAddress).join('\n') + '\n');
+  let recording: DaemonRecording | undefined;
+  let server: ProtocolServer | undefined;
+  const written: string[] = [];
+  try {
+    if (options.recordFile !== undefined)
+      recording = new DaemonRecording(
+        options.recordFile,
+        served,
+        who,
+        options.replay ? `mdio-emu serve --replay ${options.replay.file}` : 'mdio-emu serve',
+        options.onRecordingError,
+      );
+    server = new ProtocolServer(
+      new DaemonBackend(served, who, recording),
+      options.maxFrame === undefined ? {} : { maxFrame: options.maxFrame },
+    );
+    if (options.unix !== undefined || options.tcp === undefined)
+      await server.listenUnix(options.unix ?? defaultUnixPath());
+    if (options.tcp) await server.listenTcp(options.tcp.host, options.tcp.port);
+    if (options.pidFile) {
+      writeOutput(options.pidFile, 'pid file', `${process.pid}\n`);
+      written.push(options.pidFile);
+    }
+    if (options.portFile) {
+      const s = server;
+      writeOutput(options.portFile, 'port file', s.addresses.map(formatAddress).join('\n') + '\n');
+      written.push(options.portFile);
+    }
+  } catch (err) {
+    // Half a daemon is worse than none: a client would find one socket and not the other.
+    await server?.close();
+    recording?.close();
+    models?.dispose();
+    for (const f of written) rmSync(f, { force: true });
+    throw err;
+  }
+  const listening = server;
   let stopped = false;
   return {
     models,
     replay,
     recording,
-    server,
-    addresses: server.addresses,
+    server: listening,
+    addresses: listening.addresses,
+    /** Closes everything; rejects afterwards with the first output that failed (recording, trace file). */
     async stop() {
       if (stopped) return;
       stopped = true;
-      await server.close();
+      await listening.close();
       models?.dispose();
       recording?.close();
+      let failure: EnvironmentError | undefined = recording?.failure;
       if (options.traceFile) {
         const all: BackendTraceRecord[] = served.traceSince(0, Number.MAX_SAFE_INTEGER).records;
         const lines = all.map((r) => JSON.stringify({ seq: r.seq, t: r.timeNs.toString(), ...r.event }));
-        writeFileSync(options.traceFile, lines.join('\n') + (lines.length ? '\n' : ''));
+        try {
+          writeOutput(options.traceFile, 'trace file', lines.join('\n') + (lines.length ? '\n' : ''));
+        } catch (err) {
+          failure ??= err as EnvironmentError;
+        }
       }
-      for (const f of [options.pidFile, options.portFile]) if (f) rmSync(f, { force: true });
+      for (const f of written) rmSync(f, { force: true });
+      if (failure) throw failure;
     },
   };
 }

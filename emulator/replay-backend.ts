@@ -16,9 +16,12 @@ import {
 import { describeRequest, ReplayServer, type ReplayRequest, type ServeMode } from '../src/replay/serve.js';
 import type { TraceRecord } from '../src/replay/record.js';
 import type { CurrentClient } from './current-client.js';
+import { checkedRun } from './board-backend.js';
 import { TraceRing } from './trace-ring.js';
 
 const MDIO_ONLY = 'a replay answers MDIO only: the recording holds no I2C, PSE or scenario state';
+/** Unforeseen requests listed by REPLAY_STATUS and the stop report; later ones are counted, not kept. */
+export const KEPT_UNFORESEEN = 1000;
 
 /**
  * `serve --replay TRACE`: MDIO answers from a recording (src/replay/serve.ts `ReplayServer`) instead of
@@ -30,6 +33,8 @@ const MDIO_ONLY = 'a replay answers MDIO only: the recording holds no I2C, PSE o
 export class ReplayBackend implements EmulationBackend {
   readonly clock: ClockControl;
   readonly unforeseen: UnforeseenInfo[] = [];
+  /** Every unforeseen request since the daemon started, kept in `unforeseen` or not. */
+  #unforeseenTotal = 0;
   #server: ReplayServer;
   #served = 0;
   #nowNs = 0n;
@@ -46,7 +51,7 @@ export class ReplayBackend implements EmulationBackend {
     readonly mode: ServeMode,
     private readonly who: CurrentClient,
   ) {
-    this.#server = new ReplayServer(records, mode);
+    this.#server = new ReplayServer(records, mode, { keepUnforeseen: 0 });
     this.#busNames = [...new Set(records.map((r) => r.bus))];
     this.#c45AddressFrames = records.some((r) => r.op === 'address');
     const now = () => this.now();
@@ -54,7 +59,7 @@ export class ReplayBackend implements EmulationBackend {
     this.clock = {
       now,
       run: (ns) => {
-        this.#nowNs = this.now() + ns;
+        this.#nowNs = this.now() + BigInt(checkedRun(this.now(), ns));
         if (this.#realtimeSince !== undefined) this.#realtimeSince = process.hrtime.bigint();
       },
       // Nothing is scheduled in a replay: there is no next event to step to.
@@ -115,7 +120,7 @@ export class ReplayBackend implements EmulationBackend {
 
   /** Starts the recording over (strict mode: from its first transaction) with the clock at 0; the unforeseen list is kept. */
   reset(): void {
-    this.#server = new ReplayServer(this.records, this.mode);
+    this.#server = new ReplayServer(this.records, this.mode, { keepUnforeseen: 0 });
     this.#nowNs = 0n;
     if (this.#realtimeSince !== undefined) this.#realtimeSince = process.hrtime.bigint();
   }
@@ -135,27 +140,32 @@ export class ReplayBackend implements EmulationBackend {
       recorded: this.records.length,
       served: this.#served,
       remaining: this.#server.remaining,
+      unforeseenTotal: this.#unforeseenTotal,
       unforeseen: this.unforeseen,
     };
   }
 
-  /** One line per unforeseen request, for the daemon's report at shutdown. */
+  /** One line per unforeseen request kept, for the daemon's report at shutdown. */
   report(): string[] {
-    return this.unforeseen.map(
+    const lines = this.unforeseen.map(
       (u) =>
         `request ${u.request}${u.client === undefined ? '' : ` from ${u.client}`}: ${u.description}: ${u.reason}`,
     );
+    const more = this.#unforeseenTotal - this.unforeseen.length;
+    if (more > 0) lines.push(`... and ${more} more (only the first ${KEPT_UNFORESEEN} are kept)`);
+    return lines;
   }
 
   private serve(req: ReplayRequest): number {
-    const before = this.#server.unforeseen.length;
+    const before = this.#server.unforeseenCount;
     const value = this.#server.handle(req);
     const request = ++this.#served;
-    const miss = this.#server.unforeseen[before];
+    const miss = this.#server.unforeseenCount > before ? this.#server.lastUnforeseen : undefined;
     if (miss) {
       const info: UnforeseenInfo = { request, description: describeRequest(req), reason: miss.reason };
       if (this.who.name !== undefined) info.client = this.who.name;
-      this.unforeseen.push(info);
+      this.#unforeseenTotal++;
+      if (this.unforeseen.length < KEPT_UNFORESEEN) this.unforeseen.push(info);
       throw new BackendError(ErrorCode.UNFORESEEN, `${info.description}: ${miss.reason}`);
     }
     this.trace(req, value);

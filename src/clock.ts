@@ -15,6 +15,12 @@ export interface TimerHandle {
   readonly pending: boolean;
 }
 
+/**
+ * The last virtual time that is exact: past 2^53 ns a number can no longer count single nanoseconds (adding
+ * 1 ns does nothing), so a clock refuses to go beyond it rather than stop or round silently.
+ */
+export const MAX_VIRTUAL_NS = Number.MAX_SAFE_INTEGER;
+
 export const NS_PER_US = 1_000;
 export const NS_PER_MS = 1_000_000;
 export const ms = (n: number): number => n * NS_PER_MS;
@@ -70,6 +76,8 @@ export class VirtualClock implements Clock {
   }
 
   advanceTo(targetNs: number): void {
+    if (!(targetNs <= MAX_VIRTUAL_NS))
+      throw new RangeError(`virtual time ${targetNs} ns is past the last exact time, ${MAX_VIRTUAL_NS} ns`);
     for (;;) {
       const next = this.#nextDue(targetNs);
       if (!next) break;

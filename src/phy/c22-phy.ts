@@ -1,4 +1,4 @@
-import { RegisterMap, type PageSelect, type RegisterEvent } from '../regs/index.js';
+import { RegisterMap, type PageSelect } from '../regs/index.js';
 import type { LocalLinkConfig } from './autoneg.js';
 import {
   BMCR_BITS,
@@ -39,23 +39,17 @@ export class Clause22Phy extends Phy {
     this.phyId = config.phyId >>> 0;
     this.model = options.model ?? 'generic-c22';
     this.config = config;
-    const trace = options.trace;
-    const emit = trace
-      ? (e: RegisterEvent) => {
-          if (trace.enabled) trace.emit(e);
-        }
-      : undefined;
     this.regs = new RegisterMap({
       name: `${this.name}:c22`,
       clock: options.clock,
       ...(options.pages ? { pages: options.pages } : {}),
-      ...(emit ? { emit } : {}),
+      ...this.mapEvents(),
     });
     this.std = defineClause22(this.regs, this, config, options.standardPage);
     if (config.mmdIndirect) {
-      const pcs = new RegisterMap({ name: `${this.name}:mmd3`, clock: options.clock });
+      const pcs = new RegisterMap({ name: `${this.name}:mmd3`, clock: options.clock, ...this.mapEvents() });
       definePcsEee(pcs, config.eee ?? []);
-      const an = new RegisterMap({ name: `${this.name}:mmd7`, clock: options.clock });
+      const an = new RegisterMap({ name: `${this.name}:mmd7`, clock: options.clock, ...this.mapEvents() });
       defineAnEee(an, this, config.eee ?? []);
       this.mmds.set(MDIO_MMD_PCS, pcs);
       this.mmds.set(MDIO_MMD_AN, an);

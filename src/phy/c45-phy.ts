@@ -55,7 +55,11 @@ export class Clause45Phy extends Phy {
     const present = [MMD.PMAPMD, MMD.PCS, MMD.AN, ...(config.vendorMmds ?? [])];
     const devs = present.reduce((v, d) => v | (1 << d), 0) >>> 0;
     for (const devad of present) {
-      const map = new RegisterMap({ name: `${this.name}:mmd${devad}`, clock: options.clock });
+      const map = new RegisterMap({
+        name: `${this.name}:mmd${devad}`,
+        clock: options.clock,
+        ...this.mapEvents(),
+      });
       this.#common(map, devad, devs);
       this.mmds.set(devad, map);
     }

@@ -1,5 +1,11 @@
 import { ms, type Clock, type TimerHandle } from '../clock.js';
-import type { FieldOptions, RegisterEvent, RegisterMap, TraceSink } from '../regs/index.js';
+import type {
+  FieldOptions,
+  RegisterEvent,
+  RegisterEventSink,
+  RegisterMap,
+  TraceSink,
+} from '../regs/index.js';
 import { linkUp, resolveLink, type LinkResolution, type LocalLinkConfig } from './autoneg.js';
 import type { MdioDevice } from './device.js';
 import type { PhyEvent } from './events.js';
@@ -79,6 +85,21 @@ export abstract class Phy implements MdioDevice {
     this.trace = options.trace;
     this.seed = options.seed ?? 0x2a5;
     this.multiport = options.multiport ?? false;
+  }
+
+  /**
+   * Map options that route the map's register events (an unmodelled access above all) to this PHY's trace.
+   * Every map a PHY creates takes these: a map without them answers unmodelled reads with 0 unseen, and a
+   * test's "no register the driver touches is unmodelled" could not fail for it.
+   */
+  protected mapEvents(): { emit?: RegisterEventSink } {
+    const trace = this.trace;
+    if (!trace) return {};
+    return {
+      emit: (e: RegisterEvent) => {
+        if (trace.enabled) trace.emit(e);
+      },
+    };
   }
 
   /** The 32-bit PHY identifier (PHYID1 << 16 | PHYID2, or the PMA DEVID for Clause 45 parts). */

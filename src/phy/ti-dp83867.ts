@@ -54,7 +54,11 @@ export class TiDp83867 extends Clause22Phy {
       },
     );
     this.#defineVendor(this.regs);
-    this.extended = new RegisterMap({ name: `${this.name}:mmd31`, clock: options.clock });
+    this.extended = new RegisterMap({
+      name: `${this.name}:mmd31`,
+      clock: options.clock,
+      ...this.mapEvents(),
+    });
     this.#defineExtended(this.extended);
     this.mmds.set(DP83867_DEVADDR, this.extended);
   }

@@ -1,3 +1,4 @@
+import { MAX_VIRTUAL_NS } from '../clock.js';
 import { TraceError, TraceErrorCode } from './errors.js';
 import type { TraceOp, TraceRecord, TraceResult } from './record.js';
 
@@ -190,7 +191,9 @@ function parseLine(
     string,
   ];
   const vtNs = Number(vt);
-  if (!Number.isFinite(vtNs) || vt === '') throw bad(`virtual time "${vt}" is not a number`);
+  // Virtual time counts whole nanoseconds from 0 and is exact up to 2^53 - 1 (src/clock.ts MAX_VIRTUAL_NS).
+  if (!/^[0-9]+$/.test(vt) || !(vtNs <= MAX_VIRTUAL_NS))
+    throw bad(`virtual time "${vt.slice(0, 40)}" is not whole nanoseconds from 0 to ${MAX_VIRTUAL_NS}`);
   const busName = buses[Number(bus)];
   if (busName === undefined)
     throw new TraceError(TraceErrorCode.UNDECLARED, lineNo, `bus ${bus} was not declared`, file);
@@ -206,6 +209,8 @@ function parseLine(
   const devad = colon === -1 ? undefined : Number(reg.slice(0, colon));
   if (regN === undefined || (devad !== undefined && !(Number.isInteger(devad) && devad >= 0 && devad <= 31)))
     throw bad(`register "${reg}" is not 0xRR or DEVAD:0xRRRR`);
+  if (devad === undefined && regN > 0x1f) throw bad(`Clause 22 register "${reg}" is not 0x00-0x1f`);
+  if (devad !== undefined && regN > 0xffff) throw bad(`Clause 45 register "${reg}" is not 0x0000-0xffff`);
   const valueN = hexField(value);
   if (valueN === undefined || valueN > 0xffff) throw bad(`value "${value}" is not a 16-bit 0xVVVV`);
   const r: TraceRecord = {
@@ -292,7 +297,7 @@ function parseRecordFast(
   S = s;
   P = 0;
   const vtNs = decAt();
-  if (vtNs < 0 || !spaceAt()) return undefined;
+  if (vtNs < 0 || vtNs > MAX_VIRTUAL_NS || !spaceAt()) return undefined;
   let wallMs: number | undefined;
   if (s.charCodeAt(P) === 45) P++;
   else {
@@ -323,7 +328,7 @@ function parseRecordFast(
     if (devad < 0 || devad > 31 || s.charCodeAt(P++) !== 58) return undefined;
   }
   const reg = hexAt();
-  if (reg < 0 || reg > 0xffff || !spaceAt()) return undefined;
+  if (reg < 0 || reg > (devad === undefined ? 0x1f : 0xffff) || !spaceAt()) return undefined;
   const value = hexAt();
   if (value < 0 || value > 0xffff || !spaceAt() || P + 2 !== s.length) return undefined;
   const a = s.charCodeAt(P);

@@ -1,3 +1,5 @@
+import { MAX_VIRTUAL_NS } from '../clock.js';
+import { TraceError, TraceErrorCode } from './errors.js';
 import type { TraceRecord } from './record.js';
 
 /**
@@ -21,7 +23,7 @@ export interface MdioAccessImport {
   skipped: number;
 }
 
-export function importMdioAccess(text: string): MdioAccessImport {
+export function importMdioAccess(text: string, file?: string): MdioAccessImport {
   const records: TraceRecord[] = [];
   let skipped = 0;
   const lines = text.split('\n');
@@ -33,13 +35,31 @@ export function importMdioAccess(text: string): MdioAccessImport {
       return;
     }
     const [, prefix = '', ts = '0', bus = '', op = 'read', addr = '0', reg = '0', val = '0'] = m;
+    const phy = Number.parseInt(addr, 16);
+    // __mdiobus_read/write return -ENXIO for addr >= PHY_MAX_ADDR before tracing (drivers/net/phy/mdio_bus.c),
+    // and only successful accesses are traced: such a line is not kernel output.
+    if (phy > 0x1f)
+      throw new TraceError(
+        TraceErrorCode.MALFORMED,
+        i + 1,
+        `phy:0x${addr} is not a PHY address (0x00-0x1f)`,
+        file,
+      );
+    const vtNs = Math.round(Number(ts) * 1e9);
+    if (!(vtNs <= MAX_VIRTUAL_NS))
+      throw new TraceError(
+        TraceErrorCode.MALFORMED,
+        i + 1,
+        `time ${ts} s is past ${MAX_VIRTUAL_NS} ns`,
+        file,
+      );
     const regnum = Number.parseInt(reg, 16);
     const value = Number.parseInt(val, 16);
     const record: TraceRecord = {
-      vtNs: Math.round(Number(ts) * 1e9),
+      vtNs,
       bus,
       op: op.toLowerCase() === 'read' ? 'read' : 'write',
-      addr: Number.parseInt(addr, 16) & 0x1f,
+      addr: phy,
       reg: regnum,
       value,
       // 22.2.4.5: nobody drives a pulled-up MDIO line, so an all-ones read is how "no PHY" looks.

@@ -9,7 +9,7 @@ export interface AnyTrace extends ParsedTrace {
 /** Reads either our trace format (by its header) or Linux mdio_access text. */
 export function readAnyTrace(text: string, file?: string): AnyTrace {
   if (text.trimStart().startsWith(TRACE_MAGIC)) return { ...parseTrace(text, file), format: 'mdio-emu' };
-  const imported = importMdioAccess(text);
+  const imported = importMdioAccess(text, file);
   if (imported.records.length === 0) {
     throw new TraceError(
       TraceErrorCode.EMPTY,

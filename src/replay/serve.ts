@@ -32,16 +32,31 @@ export interface Unforeseen {
 
 const UNANSWERED = 0xffff;
 
+export interface ReplayServerOptions {
+  /**
+   * Keep at most this many unforeseen requests in `unforeseen` (later ones are only counted), so a server
+   * fed by a hostile client holds bounded memory. Default: keep all (a file of requests bounds them).
+   */
+  keepUnforeseen?: number;
+}
+
 export class ReplayServer {
   readonly mode: ServeMode;
+  /** The unforeseen requests, the first `keepUnforeseen` of them. */
   readonly unforeseen: Unforeseen[] = [];
+  /** Every unforeseen request, kept or not. */
+  unforeseenCount = 0;
+  /** The most recent unforeseen request, kept or not. */
+  lastUnforeseen: Unforeseen | undefined;
+  readonly #keep: number;
   readonly #records: readonly TraceRecord[];
   #cursor = 0;
   #requests = 0;
   readonly #registers = new Map<string, { values: number[]; pos: number; writes: Set<number> }>();
 
-  constructor(records: readonly TraceRecord[], mode: ServeMode) {
+  constructor(records: readonly TraceRecord[], mode: ServeMode, options: ReplayServerOptions = {}) {
     this.mode = mode;
+    this.#keep = options.keepUnforeseen ?? Infinity;
     this.#records = records;
     if (mode === 'per-register') {
       for (const r of records) {
@@ -67,6 +82,12 @@ export class ReplayServer {
     return this.mode === 'strict' ? this.#strict(req, n) : this.#perRegister(req, n);
   }
 
+  #miss(u: Unforeseen): void {
+    this.unforeseenCount++;
+    this.lastUnforeseen = u;
+    if (this.unforeseen.length < this.#keep) this.unforeseen.push(u);
+  }
+
   /** Recorded transactions not yet played (strict mode): a client that stopped early. */
   get remaining(): number {
     return this.mode === 'strict' ? this.#records.length - this.#cursor : 0;
@@ -89,7 +110,7 @@ export class ReplayServer {
   #strict(req: ReplayRequest, n: number): number {
     const expected = this.#records[this.#cursor];
     if (!expected) {
-      this.unforeseen.push({ request: n, req, reason: 'the recording has ended' });
+      this.#miss({ request: n, req, reason: 'the recording has ended' });
       return UNANSWERED;
     }
     const sameTarget =
@@ -99,7 +120,7 @@ export class ReplayServer {
       expected.devad === req.devad &&
       expected.reg === req.reg;
     if (!sameTarget || (req.op !== 'read' && req.value !== expected.value)) {
-      this.unforeseen.push({
+      this.#miss({
         request: n,
         req,
         reason: `the recording expects ${describeRecord(expected)}${expected.line ? ` (line ${expected.line})` : ''}`,
@@ -115,7 +136,7 @@ export class ReplayServer {
     const slot = this.#slot(req, false);
     if (req.op === 'read') {
       if (!slot || slot.values.length === 0) {
-        this.unforeseen.push({ request: n, req, reason: 'the recording never reads this register' });
+        this.#miss({ request: n, req, reason: 'the recording never reads this register' });
         return UNANSWERED;
       }
       const value = slot.values[Math.min(slot.pos, slot.values.length - 1)] ?? UNANSWERED;
@@ -123,7 +144,7 @@ export class ReplayServer {
       return value;
     }
     if (!slot?.writes.has(req.value ?? -1)) {
-      this.unforeseen.push({
+      this.#miss({
         request: n,
         req,
         reason:

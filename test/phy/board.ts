@@ -26,3 +26,21 @@ export function phyBoard(
   bus.attach(0, phy);
   return { clock, trace, bus, phy, unmodelled, linux: new LinuxPhyAccess(bus, 0, opts.pageReg ?? 0) };
 }
+
+/**
+ * Runs `reads` (registers no model has) and returns what the board's unmodelled list gained, as
+ * `map [page N] 0xADDR`, removing it again: each walk's `t.deepEqual(unmodelled, [])` shows with this, in
+ * the test itself, that the check can fail for every map the walk goes through (issue 12: maps created
+ * without the trace sink once answered such reads with 0, unseen).
+ */
+export function caught(unmodelled: EmulationEvent[], reads: () => void): string[] {
+  const before = unmodelled.length;
+  reads();
+  return unmodelled
+    .splice(before)
+    .map((e) =>
+      e.type === 'reg.unmodelled'
+        ? `${e.map}${e.page === undefined ? '' : ` page 0x${e.page.toString(16)}`} 0x${e.address.toString(16)}`
+        : e.type,
+    );
+}

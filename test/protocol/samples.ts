@@ -73,6 +73,7 @@ export const SAMPLES: Record<MessageKind, Message> = {
   'trace-fetch-reply': {
     kind: 'trace-fetch-reply',
     next: 12,
+    flags: 1,
     records: [
       { seq: 10, timeNs: 5n, json: '{"type":"mdio.read"}' },
       { seq: 11, timeNs: 6n, json: '{"type":"mdio.write"}' },

@@ -1,5 +1,5 @@
 import test from 'ava';
-import { VirtualClock } from '../../src/clock.js';
+import { MAX_VIRTUAL_NS, VirtualClock } from '../../src/clock.js';
 
 test('timers fire in deadline then insertion order, with now() at each deadline', (t) => {
   const clock = new VirtualClock();
@@ -22,4 +22,23 @@ test('timers fire in deadline then insertion order, with now() at each deadline'
     },
     { instanceOf: RangeError },
   );
+});
+
+test('issue 12 #8: a clock refuses to pass the last exact nanosecond instead of silently stopping', (t) => {
+  const clock = new VirtualClock(MAX_VIRTUAL_NS - 1);
+  clock.advance(1);
+  t.is(clock.now(), MAX_VIRTUAL_NS);
+  t.throws(
+    () => {
+      clock.advance(1);
+    },
+    { instanceOf: RangeError },
+  );
+  t.throws(
+    () => {
+      clock.advanceTo(Number.NaN);
+    },
+    { instanceOf: RangeError },
+  );
+  t.is(clock.now(), MAX_VIRTUAL_NS);
 });

@@ -91,3 +91,43 @@ test('undeclared bus, wrong header and bad values are typed errors', (t) => {
   );
   t.is(t.throws(() => readAnyTrace('hello\nworld\n'), { instanceOf: TraceError }).code, TraceErrorCode.EMPTY);
 });
+
+test('issue 12 #8: negative and 31-digit times, C22 register 0x1ff and mdio_access phy:0xff are errors naming their line', (t) => {
+  const bad = [
+    '-5 - - 0 r 1 0x02 0x0141 ok',
+    '1234567890123456789012345678901 - - 0 r 1 0x02 0x0141 ok',
+    '9007199254740992 - - 0 r 1 0x02 0x0141 ok',
+    '1e3 - - 0 r 1 0x02 0x0141 ok',
+    '0 - - 0 r 1 0x1ff 0x0141 ok',
+    '0 - - 0 r 1 0x20 0x0141 ok',
+  ];
+  for (const line of bad) {
+    const err = t.throws(
+      () => parseTrace(`mdio-emu-trace 1\nbus 0 /m\n${line}\n0 - - 0 r 1 0x02 0x0141 ok\n`),
+      {
+        instanceOf: TraceError,
+      },
+    );
+    t.is(err.code, TraceErrorCode.MALFORMED, line);
+    t.is(err.line, 3, line);
+  }
+  // The limits themselves are fine: the last exact nanosecond, register 0x1f, and any Clause 45 register.
+  const ok = parseTrace(
+    'mdio-emu-trace 1\nbus 0 /m\n9007199254740991 - - 0 r 1 0x1f 0x0141 ok\n0 - - 0 r 1 3:0xffff 0x0000 ok\n',
+  );
+  t.deepEqual(
+    ok.records.map((r) => [r.vtNs, r.reg]),
+    [
+      [9007199254740991, 0x1f],
+      [0, 0xffff],
+    ],
+  );
+  const kernel = [
+    '  kworker/0:1-20 [000] .....  1.000000: mdio_access: mvusb-1-1:1.0 read  phy:0x00 reg:0x02 val:0x0141',
+    '  kworker/0:1-20 [000] .....  1.000001: mdio_access: mvusb-1-1:1.0 read  phy:0xff reg:0x03 val:0x0dd0',
+  ].join('\n');
+  const err = t.throws(() => readAnyTrace(kernel, 'k.txt'), { instanceOf: TraceError });
+  t.is(err.code, TraceErrorCode.MALFORMED);
+  t.is(err.line, 2);
+  t.regex(err.message, /k\.txt:2/);
+});

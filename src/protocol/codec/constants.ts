@@ -98,6 +98,14 @@ export const BatchOp = { C22_READ: 0, C22_WRITE: 1, C45_READ: 2, C45_WRITE: 3 } 
 export const BATCH_OP_SIZE = 12;
 export const BATCH_RESULT_SIZE = 4;
 
+/**
+ * TRACE_FETCH_REPLY flags. MORE: the reply stopped before `max` records to fit the client's max_frame (or
+ * the server's limit per request) and records from `next` on are waiting. TRUNCATED: a record too large
+ * for any reply (its JSON alone exceeds the frame or 65535 bytes) was replaced by a stub of type
+ * `trace.oversize` giving its size.
+ */
+export const TraceFetchFlag = { MORE: 1 << 0, TRUNCATED: 1 << 1 } as const;
+
 /** CLOCK operations. */
 export const ClockOp = { GET: 0, RUN: 1, STEP: 2, REALTIME_ON: 3, REALTIME_OFF: 4 } as const;
 
@@ -134,6 +142,10 @@ export const ErrorCode = {
   BUS_FAULT: 0x0108,
   /** Replay: the recording has no answer for this request (docs/protocol.md section 7.1). */
   UNFORESEEN: 0x0109,
+  /** The reply would exceed the client's max_frame; nothing was done (docs/protocol.md section 6). */
+  REPLY_TOO_LARGE: 0x010a,
+  /** A value beyond what the emulation can represent (CLOCK past 2^53 - 1 ns). */
+  OUT_OF_RANGE: 0x010b,
   INTERNAL: 0x01ff,
 } as const;
 export type ErrorCodeValue = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -268,10 +268,10 @@ function decodeKind(kind: Message['kind'], r: PayloadReader, type: number): Mess
     case 'trace-fetch-reply': {
       const next = r.u32('next');
       const count = r.u16('count');
-      r.skip(2, 'reserved');
+      const flags = r.u16('flags');
       const records = [];
       for (let i = 0; i < count; i++) records.push(r.trace());
-      return { kind, next, records };
+      return { kind, next, flags, records };
     }
     case 'recording-fetch': {
       const offset = r.u32('offset');

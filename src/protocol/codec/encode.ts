@@ -15,6 +15,8 @@ export class FrameEncoder {
   private start = 0;
   private pos = 0;
   private frameStart = 0;
+  /** A frame is being built: its size is checked against `maxFrame` on every write, not at the end. */
+  private open = false;
 
   constructor(
     /** The peer's maximum frame size: a larger frame is refused with FRAME_TOO_LARGE and nothing is appended. */
@@ -33,8 +35,9 @@ export class FrameEncoder {
     if (this.pos === this.start) return undefined;
     const out = this.slab.subarray(this.start, this.pos);
     this.start = this.pos;
-    // Small leftovers are not worth keeping: the next frame would likely not fit anyway.
-    if (this.slab.length - this.pos < 256) this.fresh(0);
+    // Small leftovers are not worth keeping: the next frame would likely not fit anyway. A slab grown for one
+    // large frame is not kept either, so a connection holds a large buffer only while it sends a large frame.
+    if (this.slab.length - this.pos < 256 || this.slab.length > this.slabSize) this.fresh(0);
     return out;
   }
 
@@ -45,6 +48,7 @@ export class FrameEncoder {
       writePayload(this, message);
     } catch (err) {
       this.pos = this.frameStart;
+      this.open = false;
       throw err;
     }
     this.end(TYPE_OF_KIND[message.kind]);
@@ -90,6 +94,9 @@ export class FrameEncoder {
     this.pos += 4;
   }
   u64(v: bigint): void {
+    // Refused rather than wrapped: a time of 2^64 ns must not go out as 0.
+    if (v < 0n || v > 0xffff_ffff_ffff_ffffn)
+      throw new ProtocolError(ErrorCode.MALFORMED, `${v} does not fit in a u64`, -1, this.frameType());
     this.ensure(8);
     this.slab.writeBigUInt64LE(BigInt.asUintN(64, v), this.pos);
     this.pos += 8;
@@ -123,6 +130,7 @@ export class FrameEncoder {
   private begin(type: number, tag: number): void {
     this.ensure(HEADER_SIZE);
     this.frameStart = this.pos;
+    this.open = true;
     this.slab.writeUInt16LE(type, this.pos + 4);
     this.slab.writeUInt16LE(0, this.pos + 6);
     this.slab.writeUInt32LE(tag >>> 0, this.pos + 8);
@@ -131,6 +139,7 @@ export class FrameEncoder {
 
   private end(type: number): void {
     const size = this.pos - this.frameStart;
+    this.open = false;
     if (size > this.maxFrame) {
       this.pos = this.frameStart;
       throw new ProtocolError(
@@ -143,15 +152,37 @@ export class FrameEncoder {
     this.slab.writeUInt32LE(size, this.frameStart);
   }
 
+  /** The type of the frame under construction (its header is written first). */
+  private frameType(): number {
+    return this.open ? this.slab.readUInt16LE(this.frameStart + 4) : -1;
+  }
+
   private ensure(n: number): void {
+    // The limit is checked before the bytes are written: a frame too large for the peer costs at most
+    // `maxFrame` bytes of work and memory, however large the message it was built from.
+    if (this.open && this.pos + n - this.frameStart > this.maxFrame) {
+      const type = this.frameType();
+      const size = this.pos + n - this.frameStart;
+      this.pos = this.frameStart;
+      this.open = false;
+      throw new ProtocolError(
+        ErrorCode.FRAME_TOO_LARGE,
+        `frame of at least ${size} bytes exceeds ${this.maxFrame}`,
+        -1,
+        type,
+      );
+    }
     if (this.pos + n <= this.slab.length) return;
     this.fresh(n);
   }
 
-  /** Moves the untaken bytes (including a frame under construction) to a new slab with room for `n` more. */
+  /**
+   * Moves the untaken bytes (including a frame under construction) to a new slab with room for `n` more.
+   * A slab that must hold a growing frame at least doubles, so a frame of N bytes costs O(N) copying.
+   */
   private fresh(n: number): void {
     const keep = this.pos - this.start;
-    const next = Buffer.allocUnsafe(Math.max(this.slabSize, keep + n));
+    const next = Buffer.allocUnsafe(Math.max(this.slabSize, keep + n, 2 * keep));
     this.slab.copy(next, 0, this.start, this.pos);
     this.frameStart -= this.start;
     this.slab = next;
@@ -363,7 +394,7 @@ function writePayload(e: FrameEncoder, m: Message): void {
     case 'trace-fetch-reply':
       e.u32(m.next);
       e.u16(m.records.length);
-      e.u16(0);
+      e.u16(m.flags);
       for (const r of m.records) writeTraceRecord(e, r);
       return;
     case 'recording-fetch':

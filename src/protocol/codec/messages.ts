@@ -183,6 +183,8 @@ export interface TraceRecord {
 export interface TraceFetchReply {
   kind: 'trace-fetch-reply';
   next: number;
+  /** TraceFetchFlag bits: MORE (the reply was cut to fit; fetch again from `next`), TRUNCATED. */
+  flags: number;
   records: TraceRecord[];
 }
 /** Asks for the daemon's record file (docs/trace-format.md text) from byte `offset`, at most `max` bytes. */

@@ -69,6 +69,9 @@ export interface ReplayStatusInfo {
   served: number;
   /** Recorded transactions not yet played (strict mode; 0 in per-register mode). */
   remaining: number;
+  /** Unforeseen requests since the daemon started. */
+  unforeseenTotal: number;
+  /** The first of them (at most 1000; REPLAY_STATUS lists as many as fit the client's max_frame). */
   unforeseen: UnforeseenInfo[];
 }
 

@@ -10,6 +10,7 @@ import {
   PROTOCOL_VERSION,
   PseState,
   ScenarioKind,
+  TraceFetchFlag,
   type ErrorCodeValue,
 } from '../codec/constants.js';
 import { decodeMessage } from '../codec/decode.js';
@@ -28,6 +29,7 @@ import {
   type BackendEvent,
   type BackendTraceRecord,
   type EmulationBackend,
+  type ReplayStatusInfo,
 } from './backend.js';
 import type { FrameSink } from './sink.js';
 
@@ -163,6 +165,7 @@ export class ServerSession {
     const b = this.target;
     switch (m.kind) {
       case 'ping':
+        this.replyFits(12 + m.data.length, 'PONG');
         return { kind: 'pong', data: m.data };
       case 'c22-read':
         checkC22(m.phy, m.reg);
@@ -179,6 +182,8 @@ export class ServerSession {
         b.c45Write(m.bus, m.port, m.devad, m.reg, m.value);
         return { kind: 'c45-write-reply' };
       case 'batch':
+        // Checked before any access runs: a batch whose results could not be sent must not have run.
+        this.replyFits(16 + 4 * m.accesses.length, 'BATCH_REPLY');
         return { kind: 'batch-reply', results: m.accesses.map((a) => this.batchOne(a)) };
       case 'i2c-xfer': {
         if (m.addr > 0x7f)
@@ -236,10 +241,8 @@ export class ServerSession {
       case 'reset':
         b.reset();
         return { kind: 'reset-reply' };
-      case 'trace-fetch': {
-        const { records, next } = b.traceSince(m.since, m.max);
-        return { kind: 'trace-fetch-reply', next, records: records.map(wireTrace) };
-      }
+      case 'trace-fetch':
+        return this.traceFetch(m.since, m.max);
       case 'recording-fetch': {
         if (!b.recordingFetch)
           throw new BackendError(
@@ -257,9 +260,58 @@ export class ServerSession {
             ErrorCode.NOT_SUPPORTED,
             'this daemon is not replaying (serve --replay TRACE)',
           );
-        return { kind: 'replay-status-reply', json: JSON.stringify(b.replayStatus()) };
+        return {
+          kind: 'replay-status-reply',
+          json: fitReplayStatus(b.replayStatus(), this.sink.encoder.maxFrame - 16),
+        };
       }
     }
+  }
+
+  /**
+   * TRACE_FETCH_REPLY holding as many records as fit in the client's max_frame: each record is serialised
+   * once, sized, and the reply stops (flag MORE) at the first that would not fit, so the work and the reply
+   * are bounded by the frame, not by `max` or the ring. A record too large for any reply is replaced by a
+   * stub (flag TRUNCATED) rather than blocking every later record.
+   */
+  private traceFetch(since: number, max: number): Reply {
+    const { records, next } = this.target.traceSince(since, max);
+    // Header 12, then next u32, count u16, flags u16.
+    let room = this.sink.encoder.maxFrame - 20;
+    let flags = 0;
+    const out: TraceRecord[] = [];
+    for (const r of records) {
+      let record = wireTrace(r);
+      let bytes = 14 + Buffer.byteLength(record.json, 'utf8');
+      if (bytes - 14 > 0xffff || bytes > this.sink.encoder.maxFrame - 20) {
+        record = { ...record, json: JSON.stringify({ type: 'trace.oversize', bytes: bytes - 14 }) };
+        bytes = 14 + record.json.length;
+        flags |= TraceFetchFlag.TRUNCATED;
+      }
+      if (bytes > room) {
+        flags |= TraceFetchFlag.MORE;
+        break;
+      }
+      room -= bytes;
+      out.push(record);
+    }
+    const last = out.at(-1);
+    return {
+      kind: 'trace-fetch-reply',
+      next: flags & TraceFetchFlag.MORE && last ? last.seq + 1 : next,
+      flags,
+      records: out,
+    };
+  }
+
+  /** Refuses, before doing anything, a request whose reply would exceed the client's max_frame. */
+  private replyFits(bytes: number, what: string): void {
+    const max = this.sink.encoder.maxFrame;
+    if (bytes > max)
+      throw new BackendError(
+        ErrorCode.REPLY_TOO_LARGE,
+        `the ${what} would be ${bytes} bytes, more than your max_frame of ${max}; nothing was done`,
+      );
   }
 
   private clock(op: number, ns: bigint): void {
@@ -346,6 +398,16 @@ export class ServerSession {
     try {
       this.sink.encoder.frame(tag, reply);
     } catch (err) {
+      // A reply whose size the client cannot bound beforehand (TOPOLOGY of a large board): say what to do.
+      if (err instanceof ProtocolError && err.status === ErrorCode.FRAME_TOO_LARGE) {
+        this.error(
+          tag,
+          requestType,
+          ErrorCode.REPLY_TOO_LARGE,
+          `the reply exceeds your max_frame of ${this.sink.encoder.maxFrame} bytes; connect with a larger max_frame`,
+        );
+        return;
+      }
       const why = err instanceof Error ? err.message : String(err);
       this.error(tag, requestType, ErrorCode.INTERNAL, `reply could not be sent: ${why}`);
     }
@@ -414,6 +476,23 @@ function checkC22(phy: number, reg: number): void {
 function checkC45(port: number, devad: number): void {
   if (port > 31 || devad > 31)
     throw new BackendError(ErrorCode.BAD_ADDRESS, `port ${port} devad ${devad}: both must be 0..31`);
+}
+
+/**
+ * The REPLAY_STATUS JSON within `room` bytes: the unforeseen list is cut to its first entries that fit
+ * (`unforeseenTotal` still counts them all), so the reply never exceeds the client's frame.
+ */
+function fitReplayStatus(s: ReplayStatusInfo, room: number): string {
+  const json = (n: number) => JSON.stringify({ ...s, unforeseen: s.unforeseen.slice(0, n) });
+  let lo = 0;
+  let hi = s.unforeseen.length;
+  if (Buffer.byteLength(json(hi)) <= room) return json(hi);
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (Buffer.byteLength(json(mid)) <= room) lo = mid;
+    else hi = mid - 1;
+  }
+  return json(lo);
 }
 
 function wireTrace(r: BackendTraceRecord): TraceRecord {

@@ -1,5 +1,7 @@
 import { EnvironmentError } from '../../diagnostics/index.js';
-import { existsSync, unlinkSync, chmodSync } from 'node:fs';
+import { reason } from '../../io/index.js';
+import { chmodSync, existsSync, lstatSync, unlinkSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { createConnection, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { DEFAULT_MAX_FRAME, MIN_MAX_FRAME } from '../codec/constants.js';
 import { FrameParser } from '../codec/parser.js';
@@ -64,12 +66,25 @@ export class ProtocolServer {
     return { connections: this.sockets.size, queuedOutputBytes, bufferedInputBytes };
   }
 
-  /** Listens on a UNIX socket, removing a stale socket file first; the socket gets `mode` (0600 by default). */
+  /**
+   * Listens on a UNIX socket, removing a stale socket file first (never any other kind of file); the socket
+   * gets `mode` (0600 by default). Failures are EnvironmentErrors naming the path.
+   */
   async listenUnix(path: string, mode = 0o600): Promise<ListenAddress> {
     await removeStaleSocket(path);
     const server = this.newServer();
     await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
+      server.once('error', (err) => {
+        // libuv reports a missing directory as EACCES (uv_pipe_bind); say what is really wrong.
+        reject(
+          existsSync(dirname(path))
+            ? listenError(err, path)
+            : new EnvironmentError('CLI1102', `cannot listen: no such directory ${dirname(path)}`, {
+                where: path,
+                cause: err,
+              }),
+        );
+      });
       // The socket file is created inside listen(): a tight umask closes the window in which another user
       // could connect before the chmod below. Worker threads may not change the umask; chmod still applies.
       const restore = tightUmask();
@@ -93,7 +108,9 @@ export class ProtocolServer {
   async listenTcp(host = '127.0.0.1', port = 0): Promise<ListenAddress> {
     const server = this.newServer();
     await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
+      server.once('error', (err) => {
+        reject(listenError(err, `tcp:${host}:${port}`));
+      });
       server.listen(port, host, () => {
         server.off('error', reject);
         resolve();
@@ -191,18 +208,36 @@ function tightUmask(): () => void {
   }
 }
 
+function listenError(err: Error, where: string): EnvironmentError {
+  return new EnvironmentError('CLI1102', `cannot listen: ${reason(err)}`, { where, cause: err });
+}
+
+/**
+ * A socket file left by a server that died is removed; anything else at the path is refused: a regular
+ * file, a directory, or a socket someone still listens on.
+ */
 async function removeStaleSocket(path: string): Promise<void> {
-  if (!existsSync(path)) return;
-  const alive = await new Promise<boolean>((resolve) => {
-    const probe = createConnection(path);
-    probe.once('connect', () => {
-      probe.destroy();
-      resolve(true);
+  let isSocket: boolean;
+  try {
+    isSocket = lstatSync(path).isSocket();
+  } catch (err) {
+    if (err instanceof Error && 'code' in err && err.code === 'ENOENT') return;
+    throw new EnvironmentError('CLI1102', `cannot listen: ${reason(err)}`, { where: path, cause: err });
+  }
+  if (!isSocket)
+    throw new EnvironmentError('CLI1101', 'exists and is not a socket; not replacing it', { where: path });
+  const probe = await new Promise<Error | undefined>((resolve) => {
+    const socket = createConnection(path);
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(undefined);
     });
-    probe.once('error', () => {
-      resolve(false);
-    });
+    socket.once('error', resolve);
   });
-  if (alive) throw new EnvironmentError('CLI1001', 'a running server is listening here', { where: path });
+  if (probe === undefined)
+    throw new EnvironmentError('CLI1001', 'a running server is listening here', { where: path });
+  // Only "nobody listens" proves the socket stale; EACCES and the like leave it alone.
+  if (!('code' in probe) || probe.code !== 'ECONNREFUSED')
+    throw new EnvironmentError('CLI1102', `cannot listen: ${reason(probe)}`, { where: path, cause: probe });
   unlinkSync(path);
 }

@@ -36,6 +36,14 @@ export class Decoder {
   private base = 0;
   /** Bytes still to discard from a rejected packet. */
   private toSkip = 0;
+  /**
+   * The decoder's own buffer while a packet is split across chunks: `pending` is then a view of it that
+   * ends at its fill mark, and later chunks are appended in place. Sized for the whole packet once its
+   * header is known, so a packet of N bytes costs O(N) copying however finely it arrives.
+   */
+  private store: Uint8Array = new Uint8Array(0);
+  /** Total bytes (header + body) of the incomplete packet at pending[0], once its header has arrived. */
+  private want = 0;
 
   constructor(
     private readonly neg: Negotiation,
@@ -57,18 +65,30 @@ export class Decoder {
       input = input.subarray(n);
     }
     if (input.length === 0) return;
-    if (this.pending.length === 0) {
-      this.pending = input;
-    } else {
-      const joined = new Uint8Array(this.pending.length + input.length);
-      joined.set(this.pending);
-      joined.set(input, this.pending.length);
-      this.pending = joined;
-    }
+    this.pending = this.pending.length === 0 ? input : this.append(input);
     this.drain();
   }
 
+  /** pending + input, appended in place when pending already lives at the end of the decoder's buffer. */
+  private append(input: Uint8Array): Uint8Array {
+    const have = this.pending.length;
+    const need = have + input.length;
+    const owned = this.pending.buffer === this.store.buffer;
+    const start = owned ? this.pending.byteOffset - this.store.byteOffset : 0;
+    if (!owned || start + need > this.store.length) {
+      // Room for the whole packet being assembled, or at least double: never regrown chunk by chunk.
+      const next = new Uint8Array(Math.max(need, this.want, 2 * have));
+      next.set(this.pending);
+      this.store = next;
+      next.set(input, have);
+      return next.subarray(0, need);
+    }
+    this.store.set(input, start + have);
+    return this.store.subarray(start, start + need);
+  }
+
   private drain(): void {
+    this.want = 0;
     let at = 0;
     const buf = this.pending;
     const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
@@ -90,7 +110,10 @@ export class Decoder {
         at = buf.length;
         break;
       }
-      if (buf.length - at - hlen < length) break;
+      if (buf.length - at - hlen < length) {
+        this.want = hlen + length;
+        break;
+      }
       const id =
         hlen === HEADER_SIZE_64BIT_ID
           ? view.getBigUint64(at + 8, true)
@@ -101,6 +124,11 @@ export class Decoder {
     }
     this.base += at;
     this.pending = buf.subarray(at);
+    if (this.pending.length === 0) {
+      // Nothing held: let a buffer grown for a large packet go.
+      this.store = new Uint8Array(0);
+      this.want = 0;
+    }
   }
 
   /** Returns true (after reporting) when the packet must be skipped unread. */
