@@ -13,6 +13,18 @@ export async function runCli(program: Command, argv: string[]): Promise<void> {
   }
 }
 
+/**
+ * Runs a standalone tool's main (the dtc and fdtoverlay drop-ins) with the same error-to-exit-code mapping,
+ * for bin entries that skip commander entirely.
+ */
+export function runTool(main: (args: readonly string[]) => number, args: readonly string[]): void {
+  try {
+    process.exitCode = main(args);
+  } catch (err) {
+    process.exitCode = exitCodeFor(err);
+  }
+}
+
 export class ExitCodeError extends Error {
   override readonly name = 'ExitCodeError';
   constructor(

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { basename, dirname, resolve as resolvePath } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { basename, dirname, join, resolve as resolvePath } from 'node:path';
 import type { CompileHost } from '../src/dts/compile.js';
+import { packageRoot } from '../src/package-root.js';
 import type { DeviceTree } from '../src/dts/tree.js';
 import { pd } from '../src/pse/index.js';
 import {
@@ -21,7 +21,7 @@ export type BoardSource =
   | { kind: 'dts-text'; name: string; text: string }
   | { kind: 'scenario-text'; name: string; text: string };
 
-export const DEFAULT_BOARD_DTS = fileURLToPath(new URL('../dts/default-board.dts', import.meta.url));
+export const DEFAULT_BOARD_DTS = join(packageRoot, 'dts', 'default-board.dts');
 
 function hostFor(file: string): CompileHost {
   const base = dirname(file);

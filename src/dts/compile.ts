@@ -43,6 +43,8 @@ export interface CompileOptions {
   force?: boolean;
   /** dtc -s. */
   sort?: boolean;
+  /** dtc -L (1.7+): __fixups__ and __local_fixups__ for a tree that is not a /plugin/ too. */
+  localFixups?: boolean;
   /** dtc -W/-E: check name to level. */
   checkLevels?: ReadonlyMap<string, CheckLevel>;
   dtb?: DtbWriteOptions;
@@ -53,6 +55,13 @@ export interface CompileResult {
   tree: DeviceTree | undefined;
   dtb: Uint8Array | undefined;
   diagnostics: Diagnostic[];
+  /** An error-level check failed (with `force`, output was produced anyway): dtc exits 2 without -f. */
+  checksFailed: boolean;
+  /**
+   * Every file opened through the host, in the order dtc's srcfile_relative_open opens them (/include/ and
+   * /incbin/, once per opening), for dtc -d. The main source is not in it.
+   */
+  dependencies: string[];
   /**
    * Every source text read, by name, for formatting diagnostics. A file named by a line marker that the host
    * cannot read is a TextlessSourceFile (position only).
@@ -123,6 +132,8 @@ export function compileDts(source: string | Uint8Array, options: CompileOptions)
   const files = new Map<string, SourceFile>([[options.fileName, new SourceFile(options.fileName, text)]]);
   const diagnostics: Diagnostic[] = [];
   let failed = false;
+  let checksFailed = false;
+  const dependencies: string[] = [];
 
   const markers = new LineMarkerMap(files.get(options.fileName) ?? new SourceFile(options.fileName, text));
   const markedFile = (name: string): SourceFile => {
@@ -155,13 +166,22 @@ export function compileDts(source: string | Uint8Array, options: CompileOptions)
     diagnostics.push(mapped ? { code, severity, message, span: mapped } : { code, severity, message });
     if (severity === 'error') failed = true;
   };
-  const result = (tree?: DeviceTree, dtb?: Uint8Array): CompileResult => ({ ok: !failed, tree, dtb, diagnostics, files });
+  const result = (tree?: DeviceTree, dtb?: Uint8Array): CompileResult => ({ ok: !failed, tree, dtb, diagnostics, checksFailed, dependencies, files });
 
   const host = options.host;
   const scanner = new Scanner(
     options.fileName,
     text,
-    host ? { readFile: (p) => host.readFile(p), includeDirs: options.includeDirs ?? [] } : undefined,
+    host
+      ? {
+          readFile: (p) => {
+            const bytes = host.readFile(p);
+            if (bytes) dependencies.push(p);
+            return bytes;
+          },
+          includeDirs: options.includeDirs ?? [],
+        }
+      : undefined,
     (p) => push(p.code, 'error', p.message, p.span),
     (f) => files.set(f.name, new SourceFile(f.name, f.text)),
     (m) => {
@@ -182,6 +202,7 @@ export function compileDts(source: string | Uint8Array, options: CompileOptions)
     options.checkLevels ?? new Map(),
     (f) => push(checkCode(f.check), f.level, `${f.message} [${f.check}]`, f.span),
   );
+  checksFailed = checkFailed;
   if (checkFailed && !options.force) {
     failed = true;
     return result();
@@ -189,7 +210,7 @@ export function compileDts(source: string | Uint8Array, options: CompileOptions)
   const warnings = (m: string): void => push('DTS3001', 'warning', m, undefined);
   if (options.autoAliases) generateLabelTree(root, 'aliases', undefined, warnings);
   if (options.symbols) generateLabelTree(root, '__symbols__', alloc, warnings);
-  if (parsed.plugin) {
+  if (parsed.plugin || options.localFixups) {
     try {
       generateFixups(root);
       generateLocalFixups(root);
