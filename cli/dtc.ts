@@ -25,6 +25,17 @@ import { ExitCodeError } from './run.js';
 /** The dtc whose behaviour `mdio-emu dtc` reproduces, as `dtc -v` prints it (U-Boot and Zephyr parse it). */
 export const DTC_VERSION = '1.6.1';
 
+/** Whether the reproduced dtc is `version` or newer, for behaviours that changed between releases. */
+export function dtcAtLeast(version: string): boolean {
+  const a = DTC_VERSION.split('.').map(Number);
+  const b = version.split('.').map(Number);
+  for (let i = 0; i < Math.max(a.length, b.length); i++) {
+    const d = (a[i] ?? 0) - (b[i] ?? 0);
+    if (d !== 0) return d > 0;
+  }
+  return true;
+}
+
 export interface DtcFlags {
   inForm: string;
   outForm: string;
@@ -279,19 +290,23 @@ function guessInputFormat(name: string, fallback: string): string {
   return guessTypeByName(name, fallback) ?? fallback;
 }
 
-/** util.c fprint_path_escaped: spaces get a backslash, as make reads them. */
-const escapePath = (p: string): string => p.replace(/ /g, '\\ ');
+/** util.c fprint_path_escaped (dtc 1.7.0 on): spaces get a backslash, as make reads them; 1.6 wrote paths as they are. */
+const escapePath = (p: string): string => (dtcAtLeast('1.7.0') ? p.replace(/ /g, '\\ ') : p);
 
-function writeOutput(path: string, data: Uint8Array | string): void {
-  if (path === '-') {
-    process.stdout.write(data);
-    return;
-  }
+/**
+ * dtc opens (and truncates) the output file before formatting the output, so a failure while formatting
+ * (an unknown -V or -O) leaves an empty file behind; this does the same.
+ */
+function openOutput(path: string): (data: Uint8Array | string) => void {
+  if (path === '-') return (data) => process.stdout.write(data);
   try {
-    writeFileSync(path, data);
+    writeFileSync(path, '');
   } catch (e) {
     fatal(`Couldn't open output file ${path}: ${errnoText(e)}`);
   }
+  return (data) => {
+    writeFileSync(path, data);
+  };
 }
 
 /**
@@ -466,13 +481,14 @@ export function runDtc(args: readonly string[]): number {
       if (flags.quiet < 1) process.stderr.write(`${m}\n`);
     },
   };
-  if (outForm === 'dts') writeOutput(outName, printDts(tree));
+  const writeOutput = openOutput(outName);
+  if (outForm === 'dts') writeOutput(printDts(tree));
   else if (outForm === 'dtb') {
     if (!DTB_VERSIONS.includes(outVersion)) fatal(`Unknown device tree blob version ${outVersion}`);
-    writeOutput(outName, compiledDtb ?? writeDtb(tree, layout));
+    writeOutput(compiledDtb ?? writeDtb(tree, layout));
   } else if (outForm === 'asm') {
     if (!DTB_VERSIONS.includes(outVersion)) fatal(`Unknown device tree blob version ${outVersion}`);
-    writeOutput(outName, writeDtbAsm(tree, { ...layout, style: 'dtc-1.6' }));
+    writeOutput(writeDtbAsm(tree, { ...layout, style: dtcAtLeast('1.7.0') ? 'dtc-1.7' : 'dtc-1.6' }));
   } else if (outForm === 'yaml') {
     if (inForm !== 'dts') fatal('YAML output format requires dts input format');
     fatal('-O yaml is not supported by mdio-emu dtc');

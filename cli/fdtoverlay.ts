@@ -24,7 +24,7 @@ const SHORT_OPTIONS = 'i:o:vhV';
 export function fdtoverlayUsage(): string {
   return formatUsage(
     'apply a number of overlays to a base blob\n\tfdtoverlay <options> [<overlay.dtbo> [<overlay.dtbo>]]\n\n' +
-      '<type>\ts=string, i=int, u=unsigned, x=hex\n\tOptional modifier prefix:\n\t\thh or b=byte, h=2 byte, l=4 byte (default)\n',
+      '<type>\ts=string, i=int, u=unsigned, x=hex\n\tOptional modifier prefix:\n\t\thh or b=byte, h=2 byte, l=4 byte (default)',
     SHORT_OPTIONS,
     LONG_OPTIONS,
     LONG_OPTIONS.map((o) => o.help),
