@@ -10,7 +10,7 @@ import { preprocess } from '../src/dts/preprocess.js';
 import { printDts } from '../src/dts/print.js';
 import type { PhandleFormat } from '../src/dts/phandles.js';
 import { sortDeviceTree } from '../src/dts/sort.js';
-import { SourceFile } from '../src/dts/source.js';
+import { SourceFile } from '../src/diagnostics/source.js';
 import type { DeviceTree } from '../src/dts/tree.js';
 import { formatUsage, getoptLong, strtol, toCInt, type LongOption } from './getopt.js';
 import { ExitCodeError } from './run.js';
