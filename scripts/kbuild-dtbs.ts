@@ -6,19 +6,21 @@
  * `$(objtree)/scripts/dtc/fdtoverlay` by path: scripts/Makefile.dtbs cmd_fdtoverlay; the wrapper is newer
  * than its objects, so kbuild's if_changed keeps it).
  *
- * Then the dependency files: with `make -W <dtsi>` (make's own "as if modified", so the shared source is
- * never touched) the next build of ours must rebuild exactly the targets whose dependencies, as the
- * reference dtc and cpp wrote them into kbuild's .cmd files, include that file, plus the composite DTBs made
- * from them.
+ * Then the dependency files: ours builds from a symlink farm of the source (the shared tree is never
+ * written), so a .dtsi can be "touched" by giving it a fresh private copy; the next make must rebuild exactly
+ * the targets whose dependencies, as the reference dtc and cpp wrote them into kbuild's .cmd files, include
+ * that file, plus the composite DTBs made from them. (make -W cannot stand in: GNU make does not pass it to
+ * the sub-makes kbuild runs.)
  *
- * Usage: tsx scripts/kbuild-dtbs.ts [--all] [--source DIR] [--jobs N] [--keep-going]
+ * Usage: tsx scripts/kbuild-dtbs.ts [--all] [--source DIR] [--jobs N] [--dtc PATH]
+ *        tsx scripts/kbuild-dtbs.ts --fetch-only     (unpack the kernel source into the cache, print its path)
  *   (default: the fixed sample below; --all: `make dtbs`, the whole arm64 tree)
  * The kernel source is Debian's linux-source-7.2 from unstable, unpacked once into the shared cache
  * (`$MDIO_EMU_CACHE/linux-src/debian-<version>`, the layout the guest-kernel builds use), object trees under
  * `$MDIO_EMU_CACHE/kbuild-dtbs/`.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
+import { copyFileSync, existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, symlinkSync, writeFileSync, chmodSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -107,6 +109,50 @@ export function kernelSource(line = '7.2'): string {
   return pristine;
 }
 
+/**
+ * A tree of symlinks standing for `src`: the top entries link into it, and only the folders on the way to
+ * `open` are real folders (of links), so a file there can be replaced by a private copy and back.
+ */
+function symlinkFarm(src: string, farm: string, open: readonly string[]): void {
+  rmSync(farm, { recursive: true, force: true });
+  mkdirSync(farm, { recursive: true });
+  const linkAll = (from: string, to: string): void => {
+    for (const e of readdirSync(from)) symlinkSync(join(from, e), join(to, e));
+  };
+  linkAll(src, farm);
+  for (const rel of open) {
+    const parts = dirname(rel).split('/');
+    let at = '';
+    for (const part of parts) {
+      at = at ? `${at}/${part}` : part;
+      const here = join(farm, at);
+      if (!lstatSync(here).isSymbolicLink()) continue;
+      rmSync(here);
+      mkdirSync(here);
+      linkAll(join(src, at), here);
+    }
+  }
+}
+
+/** "touch": the farm's link to `rel` becomes a copy with the current time; `untouch` puts the link back. */
+function touch(src: string, farm: string, rel: string): void {
+  rmSync(join(farm, rel));
+  copyFileSync(join(src, rel), join(farm, rel));
+}
+function untouch(src: string, farm: string, rel: string): void {
+  rmSync(join(farm, rel));
+  symlinkSync(join(src, rel), join(farm, rel));
+}
+
+/** An already unpacked linux-source-`line` in the cache (newest Debian revision), without asking the mirror. */
+export function cachedKernelSource(line = '7.2'): string | undefined {
+  const dir = join(cache, 'linux-src');
+  if (!existsSync(dir)) return undefined;
+  const stamps = readdirSync(dir).filter((f) => f.startsWith(`debian-${line}.`) && f.endsWith('.done'));
+  const newest = stamps.sort((a, b) => a.localeCompare(b, 'en', { numeric: true })).pop();
+  return newest ? join(dir, newest.slice(0, -'.done'.length)) : undefined;
+}
+
 interface MakeResult {
   status: number | null;
   /** Targets make rebuilt, from kbuild's quiet `DTC`/`OVL` lines (objtree-relative). */
@@ -177,8 +223,31 @@ function blobsUnder(obj: string): string[] {
   return out.sort();
 }
 
+/**
+ * Check names kbuild's DTC_FLAGS switch off that the reproduced dtc generation may lack (1.6.1 has no
+ * interrupt_map: dtc 1.7.0 added it). dtc dies on an unknown check name, so when mdio-emu-dtc rejects one,
+ * the build goes through a wrapper that drops that switch: it only silences a warning and cannot change a
+ * DTB. Once mdio-emu reproduces a generation with the check, the probe passes and no wrapper is used.
+ */
+const NEWER_CHECK_SWITCHES = ['-Wno-interrupt_map'];
+
+function dtcFor(dtc: string, dir: string): { path: string; dropped: string[] } {
+  const dropped = NEWER_CHECK_SWITCHES.filter((sw) => {
+    const r = spawnSync(dtc, ['-q', sw, '-O', 'dtb', '-o', '/dev/null', '-'], { input: '/dts-v1/;\n/ { };\n' });
+    return r.status !== 0;
+  });
+  if (dropped.length === 0) return { path: dtc, dropped };
+  const wrapper = join(dir, 'mdio-emu-dtc-wrapper');
+  const cases = dropped.map((sw) => `${sw}) ;;`).join(' ');
+  writeFileSync(wrapper, `#!/bin/bash\n# Drops ${dropped.join(' ')} (see scripts/kbuild-dtbs.ts NEWER_CHECK_SWITCHES).\nargs=()\nfor a in "$@"; do case "$a" in ${cases} *) args+=("$a") ;; esac; done\nexec "${dtc}" "\${args[@]}"\n`);
+  chmodSync(wrapper, 0o755);
+  return { path: wrapper, dropped };
+}
+
 export interface KbuildReport {
   source: string;
+  /** Check switches of kbuild's command line that mdio-emu-dtc did not know and the build dropped. */
+  droppedSwitches: string[];
   targets: number;
   identical: string[];
   different: string[];
@@ -190,15 +259,18 @@ export interface KbuildReport {
   seconds: { ref: number; ours: number };
 }
 
-export function runKbuild(o: { all?: boolean; source?: string; jobs?: number; touch?: boolean } = {}): KbuildReport {
+export function runKbuild(o: { all?: boolean; source?: string; jobs?: number; touch?: boolean; dtc?: string } = {}): KbuildReport {
   const src = o.source ?? kernelSource();
   const jobs = o.jobs ?? 2;
   const base = join(cache, 'kbuild-dtbs', src.split('/').pop() ?? 'linux');
   const ref = join(base, 'ref');
   const ours = join(base, 'ours');
-  const dtc = join(repo, 'bin/mdio-emu-dtc.js');
+  mkdirSync(base, { recursive: true });
+  const { path: dtc, dropped } = dtcFor(o.dtc ?? join(repo, 'bin/mdio-emu-dtc.js'), base);
+  const farm = join(base, 'src');
+  symlinkFarm(src, farm, TOUCHED);
   prepare(src, ref, 'ref', jobs);
-  prepare(src, ours, 'ours', jobs);
+  prepare(farm, ours, 'ours', jobs);
 
   const goals = o.all ? ['dtbs'] : SAMPLE;
   const oursTargets = o.all ? blobsUnder(ours) : SAMPLE.map((t) => `${DTS}/${t}`);
@@ -211,12 +283,13 @@ export function runKbuild(o: { all?: boolean; source?: string; jobs?: number; to
   const refSeconds = (performance.now() - started) / 1000;
   if (refRun.status !== 0) log(`reference make exited ${String(refRun.status)}:\n${refRun.output.slice(-2000)}`);
   started = performance.now();
-  const oursRun = make(src, ours, ['-k', `DTC=${dtc}`, ...goals], jobs);
+  const oursRun = make(farm, ours, ['-k', `DTC=${dtc}`, ...goals], jobs);
   const oursSeconds = (performance.now() - started) / 1000;
 
   const targets = blobsUnder(ref);
   const report: KbuildReport = {
     source: src,
+    droppedSwitches: dropped,
     targets: targets.length,
     identical: [],
     different: [],
@@ -232,8 +305,8 @@ export function runKbuild(o: { all?: boolean; source?: string; jobs?: number; to
     if (!existsSync(b)) report.missing.push(t);
     else if (readFileSync(a).equals(readFileSync(b))) report.identical.push(t);
     else report.different.push(t);
-    const depsRef = dependencies(ref, t).filter((d) => !d.includes('scripts/dtc/'));
-    const depsOurs = dependencies(ours, t).filter((d) => !d.endsWith('mdio-emu-dtc.js'));
+    const depsRef = dependencies(ref, t);
+    const depsOurs = dependencies(ours, t).map((d) => (d.startsWith(`${farm}/`) ? src + d.slice(farm.length) : d)).sort();
     if (existsSync(b) && depsRef.join('\n') !== depsOurs.join('\n')) report.dependencyMismatches.push(t);
   }
 
@@ -244,9 +317,18 @@ export function runKbuild(o: { all?: boolean; source?: string; jobs?: number; to
       // built from one of those.
       const expected = new Set(targets.filter((t) => dependencies(ref, t).includes(file)));
       for (const t of targets) if (components(ref, t)?.some((c) => expected.has(c))) expected.add(t);
-      const r = make(src, ours, [`DTC=${dtc}`, '-W', file, ...goals], jobs);
+      touch(src, farm, rel);
+      let r: MakeResult;
+      try {
+        r = make(farm, ours, [`DTC=${dtc}`, ...goals], jobs);
+      } finally {
+        untouch(src, farm, rel);
+      }
       report.touch.push({ file: rel, expected: [...expected].sort(), rebuilt: [...new Set(r.rebuilt)].sort() });
-      if (r.status !== 0) log(`make -W ${rel} exited ${String(r.status)}`);
+      if (r.status !== 0) log(`make after touching ${rel} exited ${String(r.status)}`);
+      // The link is older than the new outputs again, so the next make rebuilds nothing; check that too.
+      const settled = make(farm, ours, [`DTC=${dtc}`, ...goals], jobs);
+      if (settled.rebuilt.length > 0) log(`make after restoring ${rel} rebuilt ${settled.rebuilt.join(' ')}`);
     }
   return report;
 }
@@ -254,6 +336,7 @@ export function runKbuild(o: { all?: boolean; source?: string; jobs?: number; to
 function formatReport(r: KbuildReport): string {
   const lines = [
     `kernel source: ${r.source}`,
+    ...(r.droppedSwitches.length ? [`dropped from kbuild's DTC_FLAGS (checks the reproduced dtc lacks): ${r.droppedSwitches.join(' ')}`] : []),
     `DTBs/DTBOs built by the reference: ${r.targets}; identical: ${r.identical.length}; different: ${r.different.length}; not built by mdio-emu: ${r.missing.length}`,
     `make time: reference ${r.seconds.ref.toFixed(1)} s, mdio-emu ${r.seconds.ours.toFixed(1)} s`,
   ];
@@ -263,7 +346,7 @@ function formatReport(r: KbuildReport): string {
   for (const t of r.dependencyMismatches) lines.push(`  dependency list differs: ${t}`);
   for (const t of r.touch) {
     const ok = t.expected.join(' ') === t.rebuilt.join(' ');
-    lines.push(`make -W ${t.file}: ${ok ? 'rebuilt exactly' : 'MISMATCH:'} ${t.rebuilt.length} target(s)`);
+    lines.push(`touch ${t.file}: ${ok ? 'make rebuilt exactly' : 'MISMATCH:'} ${t.rebuilt.length} target(s)`);
     if (!ok) lines.push(`  expected: ${t.expected.join(' ')}`, `  rebuilt:  ${t.rebuilt.join(' ')}`);
   }
   return lines.join('\n');
@@ -271,16 +354,22 @@ function formatReport(r: KbuildReport): string {
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const args = process.argv.slice(2);
+  if (args.includes('--fetch-only')) {
+    console.log(kernelSource());
+    process.exit(0);
+  }
   const value = (flag: string): string | undefined => {
     const i = args.indexOf(flag);
     return i >= 0 ? args[i + 1] : undefined;
   };
   const source = value('--source');
   const jobs = value('--jobs');
+  const dtc = value('--dtc');
   const report = runKbuild({
     all: args.includes('--all'),
     ...(source ? { source } : {}),
     ...(jobs ? { jobs: Number(jobs) } : {}),
+    ...(dtc ? { dtc } : {}),
   });
   console.log(formatReport(report));
   const ok = report.different.length === 0 && report.missing.length === 0 && report.dependencyMismatches.length === 0 && report.touch.every((t) => t.expected.join() === t.rebuilt.join());

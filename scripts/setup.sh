@@ -25,3 +25,6 @@ bash scripts/build-initramfs.sh --fetch-only >/dev/null
 # Guest ethtool (Debian arm64) and the static pse-tool for --show-pse/--set-pse (scripts/guest-tools), cached.
 bash scripts/guest-tools/build.sh >/dev/null
 bash scripts/build-guest-kernel.sh >/dev/null
+# The kbuild test (test/dts/kbuild.test.ts): Debian unstable's linux-source-7.2, unpacked once into the cache
+# (shared with guest-kernel builds of 7.2).
+npx tsx scripts/kbuild-dtbs.ts --fetch-only >/dev/null
