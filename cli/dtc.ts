@@ -10,6 +10,7 @@ import { preprocess } from '../src/dts/preprocess.js';
 import { printDts } from '../src/dts/print.js';
 import type { PhandleFormat } from '../src/dts/phandles.js';
 import { sortDeviceTree } from '../src/dts/sort.js';
+import { printYaml, YamlOutputError } from '../src/dts/yaml.js';
 import { SourceFile } from '../src/diagnostics/source.js';
 import type { DeviceTree } from '../src/dts/tree.js';
 import { formatUsage, getoptLong, strtol, toCInt, type LongOption } from './getopt.js';
@@ -491,7 +492,12 @@ export function runDtc(args: readonly string[]): number {
     writeOutput(writeDtbAsm(tree, { ...layout, style: dtcAtLeast('1.7.0') ? 'dtc-1.7' : 'dtc-1.6' }));
   } else if (outForm === 'yaml') {
     if (inForm !== 'dts') fatal('YAML output format requires dts input format');
-    fatal('-O yaml is not supported by mdio-emu dtc');
+    try {
+      writeOutput(printYaml(tree));
+    } catch (e) {
+      if (!(e instanceof YamlOutputError)) throw e;
+      fatal(e.message);
+    }
   } else if (outForm !== 'null') fatal(`Unknown output format "${outForm}"`);
   return 0;
 }
