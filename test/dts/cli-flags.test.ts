@@ -196,3 +196,14 @@ if (dtcVersion)
     t.true(got.stdout.equals(ref.stdout));
     t.true(readFileSync(join(dir, 'dep')).equals(refDep));
   });
+
+if (dtcVersion)
+  test("dtc getopt_long's complaints: the same first line and exit status", (t) => {
+    for (const bad of ['--out-', '--in', '--quiet=1', '-o', '--out', '--bogus', '-x']) {
+      const ref = spawnSync('dtc', [bad], { encoding: 'latin1' });
+      const got = spawnSync(process.execPath, [ours, bad], { encoding: 'latin1' });
+      t.is(got.status, ref.status, bad);
+      // The usage that follows lists mdio-emu's additions (--cpp, -D, -U) too, so only the first line is dtc's.
+      t.is(got.stderr.split('\n')[0], ref.stderr.split('\n')[0], bad);
+    }
+  });
