@@ -30,7 +30,8 @@ function raspberryPi4(): { dts: string; includes: string[] } | undefined {
   for (const root of roots) {
     for (const dir of ['arch/arm64/boot/dts/broadcom', 'arch/arm/boot/dts/broadcom', 'arch/arm/boot/dts']) {
       const dts = join(root, dir, 'bcm2711-rpi-4-b.dts');
-      if (existsSync(dts)) return { dts, includes: [join(root, 'scripts/dtc/include-prefixes'), join(root, dir)] };
+      if (existsSync(dts))
+        return { dts, includes: [join(root, 'scripts/dtc/include-prefixes'), join(root, dir)] };
     }
   }
   return undefined;
@@ -49,7 +50,8 @@ function time(cmd: Timed): void {
     ? spawnSync('sh', ['-c', cmd.argv.join(' ')], { stdio: ['ignore', 'ignore', 'pipe'] })
     : spawnSync(cmd.argv[0] ?? '', cmd.argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe'] });
   cmd.samples.push(performance.now() - started);
-  if (r.status !== 0) throw new Error(`${cmd.label} failed (${String(r.status)}): ${r.stderr.toString().slice(0, 500)}`);
+  if (r.status !== 0)
+    throw new Error(`${cmd.label} failed (${String(r.status)}): ${r.stderr.toString().slice(0, 500)}`);
 }
 
 const median = (xs: readonly number[]): number => {
@@ -88,31 +90,67 @@ export async function run(): Promise<void> {
     ],
     runs,
   );
-  console.log(`ratio mdio-emu --version / node -e 0: ${((v.get('mdio-emu --version') ?? 0) / (v.get('node -e 0') ?? 1)).toFixed(2)} (target <= 2)`);
+  console.log(
+    `ratio mdio-emu --version / node -e 0: ${((v.get('mdio-emu --version') ?? 0) / (v.get('node -e 0') ?? 1)).toFixed(2)} (target <= 2)`,
+  );
 
   if (!hasDtc || !hasCpp) {
     console.log('startup: dtc or cpp is not installed; per-file comparison skipped');
     return;
   }
-  const board = raspberryPi4() ?? { dts: join(repo, 'dts', 'default-board.dts'), includes: [join(repo, 'dts')] };
+  const board = raspberryPi4() ?? {
+    dts: join(repo, 'dts', 'default-board.dts'),
+    includes: [join(repo, 'dts')],
+  };
   const dir = mkdtempSync(join(tmpdir(), 'mdio-emu-bench-startup-'));
   try {
     const pre = join(dir, 'board.dts.tmp');
-    const cppArgs = ['-nostdinc', ...board.includes.flatMap((i) => ['-I', i]), '-undef', '-D__DTS__', '-x', 'assembler-with-cpp'];
+    const cppArgs = [
+      '-nostdinc',
+      ...board.includes.flatMap((i) => ['-I', i]),
+      '-undef',
+      '-D__DTS__',
+      '-x',
+      'assembler-with-cpp',
+    ];
     const cppRun = spawnSync('cpp', [...cppArgs, '-o', pre, board.dts]);
     if (cppRun.status !== 0) throw new Error(`cpp failed: ${cppRun.stderr.toString()}`);
     // kbuild's command line (scripts/Makefile.dtbs cmd_dtc), warnings included.
-    const dtcArgs = ['-o', '/dev/null', '-b', '0', ...board.includes.map((i) => `-i${i}`), '-Wno-unique_unit_address', '-Wno-unit_address_vs_reg', '-Wno-avoid_unnecessary_addr_size', '-Wno-alias_paths', '-Wno-simple_bus_reg'];
+    const dtcArgs = [
+      '-o',
+      '/dev/null',
+      '-b',
+      '0',
+      ...board.includes.map((i) => `-i${i}`),
+      '-Wno-unique_unit_address',
+      '-Wno-unit_address_vs_reg',
+      '-Wno-avoid_unnecessary_addr_size',
+      '-Wno-alias_paths',
+      '-Wno-simple_bus_reg',
+    ];
     const cppCmd = ['cpp', ...cppArgs, '-o', join(dir, 'x.tmp'), board.dts];
     console.log(`\nper file: ${board.dts}, compiled from cpp's output as kbuild does:`);
     const f = measure(
       [
         { label: 'dtc', argv: ['dtc', ...dtcArgs, pre], samples: [] },
         { label: 'mdio-emu-dtc', argv: [node, join(bin, 'mdio-emu-dtc.js'), ...dtcArgs, pre], samples: [] },
-        { label: 'mdio-emu dtc', argv: [node, join(bin, 'mdio-emu.js'), 'dtc', ...dtcArgs, pre], samples: [] },
+        {
+          label: 'mdio-emu dtc',
+          argv: [node, join(bin, 'mdio-emu.js'), 'dtc', ...dtcArgs, pre],
+          samples: [],
+        },
         { label: 'cpp + dtc', argv: [...cppCmd, '&&', 'dtc', ...dtcArgs, pre], shell: true, samples: [] },
-        { label: 'cpp + mdio-emu-dtc', argv: [...cppCmd, '&&', node, join(bin, 'mdio-emu-dtc.js'), ...dtcArgs, pre], shell: true, samples: [] },
-        { label: 'mdio-emu-dtc --cpp', argv: [node, join(bin, 'mdio-emu-dtc.js'), '--cpp', ...dtcArgs, board.dts], samples: [] },
+        {
+          label: 'cpp + mdio-emu-dtc',
+          argv: [...cppCmd, '&&', node, join(bin, 'mdio-emu-dtc.js'), ...dtcArgs, pre],
+          shell: true,
+          samples: [],
+        },
+        {
+          label: 'mdio-emu-dtc --cpp',
+          argv: [node, join(bin, 'mdio-emu-dtc.js'), '--cpp', ...dtcArgs, board.dts],
+          samples: [],
+        },
         { label: 'node -e 0', argv: [node, '-e', '0'], samples: [] },
       ],
       runs,
@@ -122,7 +160,9 @@ export async function run(): Promise<void> {
     console.log(`ratio mdio-emu dtc / dtc:                 ${ratio('mdio-emu dtc', 'dtc')}`);
     console.log(`ratio (cpp + mdio-emu-dtc) / (cpp + dtc): ${ratio('cpp + mdio-emu-dtc', 'cpp + dtc')}`);
     console.log(`ratio mdio-emu-dtc --cpp / (cpp + dtc):   ${ratio('mdio-emu-dtc --cpp', 'cpp + dtc')}`);
-    console.log(`ratio node -e 0 / dtc:                    ${ratio('node -e 0', 'dtc')} (a Node process alone)`);
+    console.log(
+      `ratio node -e 0 / dtc:                    ${ratio('node -e 0', 'dtc')} (a Node process alone)`,
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

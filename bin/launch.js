@@ -33,7 +33,9 @@ export async function launch(entry) {
   const reason = staleReason();
   if (reason === undefined) return import(pathToFileURL(join(root, 'dist', `${entry}.js`)).href);
   if (!existsSync(join(root, `${entry}.ts`))) throw new Error(`mdio-emu: ${reason} and no sources to run`);
-  process.stderr.write(`mdio-emu: ${reason}; running the TypeScript sources through tsx (slow start; npm run build)\n`);
+  process.stderr.write(
+    `mdio-emu: ${reason}; running the TypeScript sources through tsx (slow start; npm run build)\n`,
+  );
   const { register } = await import('tsx/esm/api');
   register();
   return import(pathToFileURL(join(root, `${entry}.ts`)).href);

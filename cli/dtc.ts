@@ -160,7 +160,8 @@ export function compileFile(input: string, flags: DtcFlags): CompileResult {
     origins = pp.origins;
   } else source = readInput(input);
 
-  const num = (v: string | undefined): number | undefined => (v === undefined ? undefined : toCInt(strtol(v)));
+  const num = (v: string | undefined): number | undefined =>
+    v === undefined ? undefined : toCInt(strtol(v));
   const bootCpu = flags.bootCpu === undefined ? undefined : Number(BigInt.asUintN(32, strtol(flags.bootCpu)));
   const reserveSlots = num(flags.reserve);
   const minSize = num(flags.space);
@@ -211,16 +212,41 @@ const LONG_OPTIONS: readonly (LongOption & { help: string })[] = [
     short: 'O',
     help: '\n\tOutput formats are:\n\t\tdts - device tree source text\n\t\tdtb - device tree blob\n\t\tyaml - device tree encoded as YAML\n\t\tasm - assembler source',
   },
-  { name: 'out-version', hasArg: true, short: 'V', help: '\n\tBlob version to produce, defaults to 17 (for dtb and asm output)' },
+  {
+    name: 'out-version',
+    hasArg: true,
+    short: 'V',
+    help: '\n\tBlob version to produce, defaults to 17 (for dtb and asm output)',
+  },
   { name: 'out-dependency', hasArg: true, short: 'd', help: '\n\tOutput dependency file' },
-  { name: 'reserve', hasArg: true, short: 'R', help: '\n\tMake space for <number> reserve map entries (for dtb and asm output)' },
+  {
+    name: 'reserve',
+    hasArg: true,
+    short: 'R',
+    help: '\n\tMake space for <number> reserve map entries (for dtb and asm output)',
+  },
   { name: 'space', hasArg: true, short: 'S', help: '\n\tMake the blob at least <bytes> long (extra space)' },
-  { name: 'pad', hasArg: true, short: 'p', help: '\n\tAdd padding to the blob of <bytes> long (extra space)' },
+  {
+    name: 'pad',
+    hasArg: true,
+    short: 'p',
+    help: '\n\tAdd padding to the blob of <bytes> long (extra space)',
+  },
   { name: 'align', hasArg: true, short: 'a', help: '\n\tMake the blob align to the <bytes> (extra space)' },
   { name: 'boot-cpu', hasArg: true, short: 'b', help: '\n\tSet the physical boot cpu' },
-  { name: 'force', hasArg: false, short: 'f', help: '\n\tTry to produce output even if the input tree has errors' },
+  {
+    name: 'force',
+    hasArg: false,
+    short: 'f',
+    help: '\n\tTry to produce output even if the input tree has errors',
+  },
   { name: 'include', hasArg: true, short: 'i', help: '\n\tAdd a path to search for include files' },
-  { name: 'sort', hasArg: false, short: 's', help: '\n\tSort nodes and properties before outputting (useful for comparing trees)' },
+  {
+    name: 'sort',
+    hasArg: false,
+    short: 's',
+    help: '\n\tSort nodes and properties before outputting (useful for comparing trees)',
+  },
   {
     name: 'phandle',
     hasArg: true,
@@ -231,14 +257,34 @@ const LONG_OPTIONS: readonly (LongOption & { help: string })[] = [
   { name: 'error', hasArg: true, short: 'E', help: '\n\tEnable/disable errors (prefix with "no-")' },
   { name: 'symbols', hasArg: false, short: '@', help: '\n\tEnable generation of symbols' },
   // dtc 1.7.0 added -L; it is accepted whatever dtc generation is reproduced, since newer build systems pass it.
-  { name: 'local-fixups', hasArg: false, short: 'L', help: '\n\tPossibly generates a __local_fixups__ and a __fixups__ node at the root node' },
+  {
+    name: 'local-fixups',
+    hasArg: false,
+    short: 'L',
+    help: '\n\tPossibly generates a __local_fixups__ and a __fixups__ node at the root node',
+  },
   { name: 'auto-alias', hasArg: false, short: 'A', help: '\n\tEnable auto-alias of labels' },
-  { name: 'annotate', hasArg: false, short: 'T', help: '\n\tAnnotate output .dts with input source file and line (-T -T for more details)' },
+  {
+    name: 'annotate',
+    hasArg: false,
+    short: 'T',
+    help: '\n\tAnnotate output .dts with input source file and line (-T -T for more details)',
+  },
   { name: 'help', hasArg: false, short: 'h', help: '\n\tPrint this help and exit' },
   { name: 'version', hasArg: false, short: 'v', help: '\n\tPrint version and exit' },
   // mdio-emu's additions (no dtc option uses these letters).
-  { name: 'cpp', hasArg: false, short: 'c', help: '\n\tRun the built-in C preprocessor first (cpp -x assembler-with-cpp -D__DTS__)' },
-  { name: 'define', hasArg: true, short: 'D', help: '\n\tPreprocessor definition <name>[=<value>] (with --cpp)' },
+  {
+    name: 'cpp',
+    hasArg: false,
+    short: 'c',
+    help: '\n\tRun the built-in C preprocessor first (cpp -x assembler-with-cpp -D__DTS__)',
+  },
+  {
+    name: 'define',
+    hasArg: true,
+    short: 'D',
+    help: '\n\tPreprocessor definition <name>[=<value>] (with --cpp)',
+  },
   { name: 'undefine', hasArg: true, short: 'U', help: '\n\tRemove a preprocessor definition (with --cpp)' },
 ];
 const SHORT_OPTIONS = 'qI:O:o:V:d:R:S:p:a:fb:i:H:sW:E:@LAThvcD:U:';
@@ -316,7 +362,17 @@ function openOutput(path: string): (data: Uint8Array | string) => void {
  */
 export function runDtc(args: readonly string[]): number {
   const parsed = getoptLong(args, SHORT_OPTIONS, LONG_OPTIONS);
-  const flags: DtcFlags = { inForm: '', outForm: '', include: [], quiet: 0, warning: [], error: [], checks: [], define: [], undefine: [] };
+  const flags: DtcFlags = {
+    inForm: '',
+    outForm: '',
+    include: [],
+    quiet: 0,
+    warning: [],
+    error: [],
+    checks: [],
+    define: [],
+    undefine: [],
+  };
   let outName = '-';
   let depName: string | undefined;
   let outVersion = 17;
@@ -431,7 +487,8 @@ export function runDtc(args: readonly string[]): number {
   writeDepfile(false);
 
   const inForm = flags.inForm || guessInputFormat(input, 'dts');
-  const outForm = flags.outForm || (guessTypeByName(outName, undefined) ?? (inForm === 'dts' ? 'dtb' : 'dts'));
+  const outForm =
+    flags.outForm || (guessTypeByName(outName, undefined) ?? (inForm === 'dts' ? 'dtb' : 'dts'));
   if (annotate && (inForm !== 'dts' || outForm !== 'dts')) fatal('--annotate requires -I dts -O dts');
   if (annotate) fatal('-T (--annotate) is not supported by mdio-emu dtc yet');
 

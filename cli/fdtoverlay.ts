@@ -46,7 +46,9 @@ function readBlob(path: string): Uint8Array {
   }
 }
 
-const ERROR_NAMES = new Map<string, string>(Object.entries(OverlayErrorCode).map(([name, code]) => [code, name]));
+const ERROR_NAMES = new Map<string, string>(
+  Object.entries(OverlayErrorCode).map(([name, code]) => [code, name]),
+);
 
 /** fdtoverlay's main(): returns the exit status; misuse and failures arrive as ExitCodeError (status 1). */
 export function runFdtoverlay(args: readonly string[]): number {
@@ -114,7 +116,9 @@ export function runFdtoverlay(args: readonly string[]): number {
 export function register(program: Command): void {
   program
     .command('fdtoverlay')
-    .description('apply overlays to a base DTB, a drop-in for fdtoverlay (mdio-emu fdtoverlay -h lists its options)')
+    .description(
+      'apply overlays to a base DTB, a drop-in for fdtoverlay (mdio-emu fdtoverlay -h lists its options)',
+    )
     .usage('-i <base.dtb> -o <out.dtb> <overlay.dtbo>...')
     .helpOption(false)
     .allowUnknownOption()

@@ -25,7 +25,11 @@ export type GetoptResult =
   | { ok: false; message: string; options: ParsedOption[] };
 
 /** `shortOpts` is getopt's optstring: a character per option, `:` after those that take an argument. */
-export function getoptLong(args: readonly string[], shortOpts: string, longOpts: readonly LongOption[]): GetoptResult {
+export function getoptLong(
+  args: readonly string[],
+  shortOpts: string,
+  longOpts: readonly LongOption[],
+): GetoptResult {
   const options: ParsedOption[] = [];
   const operands: string[] = [];
   const takesArg = (c: string): boolean | undefined => {
@@ -50,7 +54,9 @@ export function getoptLong(args: readonly string[], shortOpts: string, longOpts:
       const distinct = new Set(candidates.map((o) => `${o.short}/${String(o.hasArg)}`));
       if (candidates.length === 0) return fail(`unrecognized option '${arg}'`);
       if (distinct.size > 1)
-        return fail(`option '${arg}' is ambiguous; possibilities:${candidates.map((o) => ` '--${o.name}'`).join('')}`);
+        return fail(
+          `option '${arg}' is ambiguous; possibilities:${candidates.map((o) => ` '--${o.name}'`).join('')}`,
+        );
       const opt = candidates[0] as LongOption;
       if (!opt.hasArg) {
         if (eq >= 0) return fail(`option '--${opt.name}' doesn't allow an argument`);
@@ -85,13 +91,20 @@ export function getoptLong(args: readonly string[], shortOpts: string, longOpts:
  * util.c util_usage: the synopsis, the optstring, then each long option with its short one and its help,
  * `--name <arg>` padded to the longest. Printed to stdout for -h, to stderr with `Error: ...` on misuse.
  */
-export function formatUsage(synopsis: string, shortOpts: string, longOpts: readonly LongOption[], help: readonly string[]): string {
+export function formatUsage(
+  synopsis: string,
+  shortOpts: string,
+  longOpts: readonly LongOption[],
+  help: readonly string[],
+): string {
   let width = 0;
   for (const o of longOpts) width = Math.max(width, o.name.length + 1 + (o.hasArg ? '<arg>'.length + 1 : 0));
   let out = `Usage: ${synopsis}\n\nOptions: -[${shortOpts}]\n`;
   longOpts.forEach((o, i) => {
     out += `  -${o.short}, `;
-    out += o.hasArg ? `--${o.name} <arg>${' '.repeat(Math.max(0, width - o.name.length - '<arg>'.length - 1))}` : `--${o.name.padEnd(width)}`;
+    out += o.hasArg
+      ? `--${o.name} <arg>${' '.repeat(Math.max(0, width - o.name.length - '<arg>'.length - 1))}`
+      : `--${o.name.padEnd(width)}`;
     out += `${help[i] ?? ''}\n`;
   });
   return out;

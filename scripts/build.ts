@@ -27,7 +27,9 @@ await build({
   sourcemap: 'linked',
   logLevel: 'warning',
   // commander is CommonJS; its require() of node builtins needs a real require inside an ES module bundle.
-  banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
+  banner: {
+    js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
+  },
 });
 // bin/launch.js compares this stamp with the sources' times to notice a stale build in a clone.
 writeFileSync(join(outdir, '.built'), `${new Date().toISOString()}\n`);

@@ -20,7 +20,19 @@
  * `$MDIO_EMU_CACHE/kbuild-dtbs/`.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, symlinkSync, writeFileSync, chmodSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+  chmodSync,
+} from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -76,7 +88,12 @@ function log(line: string): void {
 }
 
 function sh(cmd: string, args: readonly string[], cwd?: string): string {
-  return execFileSync(cmd, args, { cwd, encoding: 'utf8', maxBuffer: 256 << 20, stdio: ['ignore', 'pipe', 'inherit'] });
+  return execFileSync(cmd, args, {
+    cwd,
+    encoding: 'utf8',
+    maxBuffer: 256 << 20,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
 }
 
 /**
@@ -167,7 +184,9 @@ function make(src: string, obj: string, args: readonly string[], jobs: number): 
     { encoding: 'utf8', maxBuffer: 512 << 20 },
   );
   const output = `${r.stdout}${r.stderr}`;
-  const rebuilt = [...output.matchAll(/^\s+(?:DTC|OVL)\s+(?:\S+\s+)?(arch\/\S+\.dtbo?)$/gm)].map((m) => m[1] ?? '');
+  const rebuilt = [...output.matchAll(/^\s+(?:DTC|OVL)\s+(?:\S+\s+)?(arch\/\S+\.dtbo?)$/gm)].map(
+    (m) => m[1] ?? '',
+  );
   return { status: r.status, rebuilt, output };
 }
 
@@ -183,7 +202,10 @@ function prepare(src: string, obj: string, kind: 'ref' | 'ours', jobs: number): 
   if (r.status !== 0) throw new Error(`make scripts_dtc failed:\n${r.output.slice(-3000)}`);
   if (kind === 'ours') {
     const wrapper = join(obj, 'scripts/dtc/fdtoverlay');
-    writeFileSync(wrapper, `#!/bin/sh\nexec "${process.execPath}" "${join(repo, 'bin/mdio-emu-fdtoverlay.js')}" "$@"\n`);
+    writeFileSync(
+      wrapper,
+      `#!/bin/sh\nexec "${process.execPath}" "${join(repo, 'bin/mdio-emu-fdtoverlay.js')}" "$@"\n`,
+    );
     chmodSync(wrapper, 0o755);
   }
 }
@@ -233,13 +255,18 @@ const NEWER_CHECK_SWITCHES = ['-Wno-interrupt_map'];
 
 function dtcFor(dtc: string, dir: string): { path: string; dropped: string[] } {
   const dropped = NEWER_CHECK_SWITCHES.filter((sw) => {
-    const r = spawnSync(dtc, ['-q', sw, '-O', 'dtb', '-o', '/dev/null', '-'], { input: '/dts-v1/;\n/ { };\n' });
+    const r = spawnSync(dtc, ['-q', sw, '-O', 'dtb', '-o', '/dev/null', '-'], {
+      input: '/dts-v1/;\n/ { };\n',
+    });
     return r.status !== 0;
   });
   if (dropped.length === 0) return { path: dtc, dropped };
   const wrapper = join(dir, 'mdio-emu-dtc-wrapper');
   const cases = dropped.map((sw) => `${sw}) ;;`).join(' ');
-  writeFileSync(wrapper, `#!/bin/bash\n# Drops ${dropped.join(' ')} (see scripts/kbuild-dtbs.ts NEWER_CHECK_SWITCHES).\nargs=()\nfor a in "$@"; do case "$a" in ${cases} *) args+=("$a") ;; esac; done\nexec "${dtc}" "\${args[@]}"\n`);
+  writeFileSync(
+    wrapper,
+    `#!/bin/bash\n# Drops ${dropped.join(' ')} (see scripts/kbuild-dtbs.ts NEWER_CHECK_SWITCHES).\nargs=()\nfor a in "$@"; do case "$a" in ${cases} *) args+=("$a") ;; esac; done\nexec "${dtc}" "\${args[@]}"\n`,
+  );
   chmodSync(wrapper, 0o755);
   return { path: wrapper, dropped };
 }
@@ -259,7 +286,9 @@ export interface KbuildReport {
   seconds: { ref: number; ours: number };
 }
 
-export function runKbuild(o: { all?: boolean; source?: string; jobs?: number; touch?: boolean; dtc?: string } = {}): KbuildReport {
+export function runKbuild(
+  o: { all?: boolean; source?: string; jobs?: number; touch?: boolean; dtc?: string } = {},
+): KbuildReport {
   const src = o.source ?? kernelSource();
   const jobs = o.jobs ?? 2;
   const base = join(cache, 'kbuild-dtbs', src.split('/').pop() ?? 'linux');
@@ -281,7 +310,8 @@ export function runKbuild(o: { all?: boolean; source?: string; jobs?: number; to
   let started = performance.now();
   const refRun = make(src, ref, ['-k', ...goals], jobs);
   const refSeconds = (performance.now() - started) / 1000;
-  if (refRun.status !== 0) log(`reference make exited ${String(refRun.status)}:\n${refRun.output.slice(-2000)}`);
+  if (refRun.status !== 0)
+    log(`reference make exited ${String(refRun.status)}:\n${refRun.output.slice(-2000)}`);
   started = performance.now();
   const oursRun = make(farm, ours, ['-k', `DTC=${dtc}`, ...goals], jobs);
   const oursSeconds = (performance.now() - started) / 1000;
@@ -294,7 +324,14 @@ export function runKbuild(o: { all?: boolean; source?: string; jobs?: number; to
     identical: [],
     different: [],
     missing: [],
-    ourFailures: oursRun.status === 0 ? '' : oursRun.output.split('\n').filter((l) => /error|Error|FATAL|\*\*\*/.test(l)).slice(0, 40).join('\n'),
+    ourFailures:
+      oursRun.status === 0
+        ? ''
+        : oursRun.output
+            .split('\n')
+            .filter((l) => /error|Error|FATAL|\*\*\*/.test(l))
+            .slice(0, 40)
+            .join('\n'),
     dependencyMismatches: [],
     touch: [],
     seconds: { ref: refSeconds, ours: oursSeconds },
@@ -306,7 +343,9 @@ export function runKbuild(o: { all?: boolean; source?: string; jobs?: number; to
     else if (readFileSync(a).equals(readFileSync(b))) report.identical.push(t);
     else report.different.push(t);
     const depsRef = dependencies(ref, t);
-    const depsOurs = dependencies(ours, t).map((d) => (d.startsWith(`${farm}/`) ? src + d.slice(farm.length) : d)).sort();
+    const depsOurs = dependencies(ours, t)
+      .map((d) => (d.startsWith(`${farm}/`) ? src + d.slice(farm.length) : d))
+      .sort();
     if (existsSync(b) && depsRef.join('\n') !== depsOurs.join('\n')) report.dependencyMismatches.push(t);
   }
 
@@ -324,7 +363,11 @@ export function runKbuild(o: { all?: boolean; source?: string; jobs?: number; to
       } finally {
         untouch(src, farm, rel);
       }
-      report.touch.push({ file: rel, expected: [...expected].sort(), rebuilt: [...new Set(r.rebuilt)].sort() });
+      report.touch.push({
+        file: rel,
+        expected: [...expected].sort(),
+        rebuilt: [...new Set(r.rebuilt)].sort(),
+      });
       if (r.status !== 0) log(`make after touching ${rel} exited ${String(r.status)}`);
       // The link is older than the new outputs again, so the next make rebuilds nothing; check that too.
       const settled = make(farm, ours, [`DTC=${dtc}`, ...goals], jobs);
@@ -336,7 +379,9 @@ export function runKbuild(o: { all?: boolean; source?: string; jobs?: number; to
 function formatReport(r: KbuildReport): string {
   const lines = [
     `kernel source: ${r.source}`,
-    ...(r.droppedSwitches.length ? [`dropped from kbuild's DTC_FLAGS (checks the reproduced dtc lacks): ${r.droppedSwitches.join(' ')}`] : []),
+    ...(r.droppedSwitches.length
+      ? [`dropped from kbuild's DTC_FLAGS (checks the reproduced dtc lacks): ${r.droppedSwitches.join(' ')}`]
+      : []),
     `DTBs/DTBOs built by the reference: ${r.targets}; identical: ${r.identical.length}; different: ${r.different.length}; not built by mdio-emu: ${r.missing.length}`,
     `make time: reference ${r.seconds.ref.toFixed(1)} s, mdio-emu ${r.seconds.ours.toFixed(1)} s`,
   ];
@@ -372,6 +417,10 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
     ...(dtc ? { dtc } : {}),
   });
   console.log(formatReport(report));
-  const ok = report.different.length === 0 && report.missing.length === 0 && report.dependencyMismatches.length === 0 && report.touch.every((t) => t.expected.join() === t.rebuilt.join());
+  const ok =
+    report.different.length === 0 &&
+    report.missing.length === 0 &&
+    report.dependencyMismatches.length === 0 &&
+    report.touch.every((t) => t.expected.join() === t.rebuilt.join());
   process.exitCode = ok ? 0 : 1;
 }
