@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { DtsError } from '../src/dts/diagnostics.js';
 import { applyOverlayBlobs, OverlayErrorCode } from '../src/dts/overlay.js';
-import { DTC_VERSION, dtcAtLeast } from './dtc.js';
+import { DTC_VERSION } from './dtc.js';
 import { formatUsage, getoptLong, type LongOption } from './getopt.js';
 import { ExitCodeError } from './run.js';
 
@@ -83,11 +83,10 @@ export function runFdtoverlay(args: readonly string[]): number {
   }
 
   const base = readBlob(input);
-  const options = { keepBasePhandles: dtcAtLeast('1.7.0') };
   const blobs = overlays.map(readBlob);
   let result: Uint8Array;
   try {
-    result = applyOverlayBlobs(base, blobs, options);
+    result = applyOverlayBlobs(base, blobs);
   } catch (e) {
     if (!(e instanceof DtsError)) throw e;
     // fdtoverlay names the overlay that failed and libfdt's error; our codes map back to those names. The
@@ -95,7 +94,7 @@ export function runFdtoverlay(args: readonly string[]): number {
     let failed = overlays.length - 1;
     for (let k = 1; k < overlays.length; k++) {
       try {
-        applyOverlayBlobs(base, blobs.slice(0, k), options);
+        applyOverlayBlobs(base, blobs.slice(0, k));
       } catch {
         failed = k - 1;
         break;

@@ -19,7 +19,6 @@ export const OverlayErrorCode = {
   FDT_ERR_BADVALUE: 'DTS4205',
   FDT_ERR_BADPATH: 'DTS4206',
   FDT_ERR_NOSPACE: 'DTS4207',
-  FDT_ERR_BADOFFSET: 'DTS4208',
 } as const;
 
 type FdtErr = keyof typeof OverlayErrorCode;
@@ -36,14 +35,6 @@ export interface BaseEditObserver {
 
 export interface ApplyOverlayOptions {
   observer?: BaseEditObserver;
-  /**
-   * libfdt 1.7.0 on (1fad065, fixed by 61e88fd): an overlay node that sets a phandle on a base node which
-   * already has one takes the base's value, and the overlay's references to it follow, so references in the
-   * base stay valid. dtc 1.6's libfdt overwrote the base's phandle. Linux 6.10+ bundles the newer libfdt.
-   * That libfdt also resolves each __fixups__ label before reading its entries (ae26223), which decides the
-   * error an overlay that is wrong in both ways gets; this follows it too.
-   */
-  keepBasePhandles?: boolean;
 }
 
 // ---- libfdt-equivalent lookups on the live tree ----
@@ -242,112 +233,30 @@ function parseFixupEntries(label: string, bytes: Uint8Array): FixupSite[] {
   return sites;
 }
 
-/** Where `label` points in the base: its __symbols__ path's node's phandle (overlay_fixup_phandle). */
-function symbolPhandle(baseRoot: DtNode, symbols: DtNode | undefined, label: string, noSymbols: FdtErr): number {
-  if (!symbols) fail(noSymbols, `the base has no /__symbols__ to resolve '${label}' (compile it with dtc -@)`);
-  const symbol = getProp(symbols, label);
-  if (!symbol) fail('FDT_ERR_NOTFOUND', `label '${label}' is not in the base's __symbols__`);
-  const phandle = getPhandle(pathLookup(baseRoot, cString(symbol.value.bytes)));
-  if (phandle === 0) fail('FDT_ERR_NOTFOUND', `base node for label '${label}' has no phandle`);
-  return phandle;
-}
-
-/** overlay_fixup_one_phandle: write the phandle at one `path:property:offset` of the overlay. */
-function fixupSite(overlayRoot: DtNode, site: FixupSite, phandle: number): void {
-  let holder: DtNode;
-  try {
-    holder = pathLookup(overlayRoot, site.path);
-  } catch (e) {
-    if (e instanceof DtsError && e.diagnostics[0]?.code === OverlayErrorCode.FDT_ERR_NOTFOUND) fail('FDT_ERR_BADOVERLAY', `fixup path '${site.path}' is not in the overlay`);
-    throw e;
-  }
-  const prop = getProp(holder, site.property);
-  if (!prop) fail('FDT_ERR_NOTFOUND', `fixup names ${site.path}:${site.property}, which does not exist`);
-  if (site.offset + 4 > prop.value.bytes.length) fail('FDT_ERR_NOSPACE', `fixup offset ${site.offset} is past the end of ${site.path}:${site.property}`);
-  setU32(prop.value.bytes, site.offset, phandle);
-}
-
-/**
- * overlay_fixup_phandles: point references to base labels at the base nodes, via the base's __symbols__.
- * libfdt 1.6 reads every entry before resolving anything for it (a malformed entry is BADOVERLAY even when its
- * label is unknown, and a base without __symbols__ is NOTFOUND); 1.7 resolves the label first (NOTFOUND, and
- * BADOFFSET without __symbols__, as fdt_getprop is handed the failed lookup's offset).
- */
-function resolveExternalFixups(baseRoot: DtNode, overlayRoot: DtNode, labelFirst: boolean): void {
+/** overlay_fixup_phandles: point references to base labels at the base nodes, via the base's __symbols__. */
+function resolveExternalFixups(baseRoot: DtNode, overlayRoot: DtNode): void {
   const fixups = pathLookupOrUndefined(overlayRoot, '/__fixups__');
   if (!fixups) return;
   const symbols = pathLookupOrUndefined(baseRoot, '/__symbols__');
   for (const fixup of fixups.properties.filter((p) => !p.deleted)) {
     const label = fixup.name;
-    if (labelFirst) {
-      const phandle = symbolPhandle(baseRoot, symbols, label, 'FDT_ERR_BADOFFSET');
-      for (const site of parseFixupEntries(label, fixup.value.bytes)) fixupSite(overlayRoot, site, phandle);
-    } else {
-      for (const site of parseFixupEntries(label, fixup.value.bytes)) fixupSite(overlayRoot, site, symbolPhandle(baseRoot, symbols, label, 'FDT_ERR_NOTFOUND'));
-    }
-  }
-}
-
-/**
- * overlay_prevent_phandle_overwrite (libfdt 1.7.0): for each fragment whose target exists in the base, walk
- * the base and overlay nodes in step; where both have a phandle, give the overlay node the base's and rewrite
- * the overlay's local references (its __local_fixups__ offsets) that held the old value.
- */
-function preventPhandleOverwrite(baseRoot: DtNode, overlayRoot: DtNode): void {
-  for (const fragment of liveKids(overlayRoot)) {
-    const body = subnode(fragment, '__overlay__');
-    if (!body) continue;
-    let target: DtNode;
-    try {
-      target = fragmentTarget(baseRoot, fragment).node;
-    } catch (e) {
-      // 61e88fd: a target an earlier fragment creates is not in the base yet, so nothing can be overwritten.
-      if (e instanceof DtsError && e.diagnostics[0]?.code === OverlayErrorCode.FDT_ERR_NOTFOUND) continue;
-      throw e;
-    }
-    const pairs: [DtNode, DtNode][] = [[target, body]];
-    for (let pair = pairs.pop(); pair; pair = pairs.pop()) {
-      const [fdtNode, fdtoNode] = pair;
-      const fdtPhandle = getPhandle(fdtNode);
-      const fdtoPhandle = getPhandle(fdtoNode);
-      if (fdtPhandle && fdtoPhandle) {
-        for (const name of ['phandle', 'linux,phandle']) {
-          const p = getProp(fdtoNode, name);
-          if (p && p.value.bytes.length === 4) setU32(p.value.bytes, 0, fdtPhandle);
-        }
-        replaceLocalReferences(overlayRoot, fdtoPhandle, fdtPhandle);
+    for (const site of parseFixupEntries(label, fixup.value.bytes)) {
+      if (!symbols) fail('FDT_ERR_NOTFOUND', `the base has no /__symbols__ to resolve '${label}' (compile it with dtc -@)`);
+      const symbol = getProp(symbols, label);
+      if (!symbol) fail('FDT_ERR_NOTFOUND', `label '${label}' is not in the base's __symbols__`);
+      const phandle = getPhandle(pathLookup(baseRoot, cString(symbol.value.bytes)));
+      if (phandle === 0) fail('FDT_ERR_NOTFOUND', `base node for label '${label}' has no phandle`);
+      let holder: DtNode;
+      try {
+        holder = pathLookup(overlayRoot, site.path);
+      } catch (e) {
+        if (e instanceof DtsError && e.diagnostics[0]?.code === OverlayErrorCode.FDT_ERR_NOTFOUND) fail('FDT_ERR_BADOVERLAY', `fixup path '${site.path}' is not in the overlay`);
+        throw e;
       }
-      // libfdt recurses child by child in overlay order; the order of the pairs does not change the result.
-      for (const child of liveKids(fdtoNode)) {
-        const fdtChild = subnode(fdtNode, child.name);
-        if (fdtChild) pairs.push([fdtChild, child]);
-      }
-    }
-  }
-}
-
-/** overlay_update_local_conflicting_references: every local reference holding `from` now holds `to`. */
-function replaceLocalReferences(overlayRoot: DtNode, from: number, to: number): void {
-  const fixupsRoot = pathLookupOrUndefined(overlayRoot, '/__local_fixups__');
-  if (!fixupsRoot) return;
-  const pairs: [DtNode, DtNode][] = [[overlayRoot, fixupsRoot]];
-  for (let pair = pairs.pop(); pair; pair = pairs.pop()) {
-    const [treeNode, fixupNode] = pair;
-    for (const fixup of fixupNode.properties.filter((p) => !p.deleted)) {
-      const offsets = fixup.value.bytes;
-      if (offsets.length % 4 !== 0) fail('FDT_ERR_BADOVERLAY', `__local_fixups__ entry ${nodePath(fixupNode)}:${fixup.name} is not a list of cells`);
-      const target = getProp(treeNode, fixup.name);
-      if (!target) fail('FDT_ERR_BADOVERLAY', `local fixup names ${nodePath(treeNode)}:${fixup.name}, which does not exist`);
-      for (let i = 0; i < offsets.length; i += 4) {
-        const at = u32(offsets, i);
-        if (at + 4 > target.value.bytes.length) fail('FDT_ERR_BADOVERLAY', `local fixup offset ${at} is past the end of ${nodePath(treeNode)}:${fixup.name}`);
-        if (u32(target.value.bytes, at) === from) setU32(target.value.bytes, at, to);
-      }
-    }
-    for (const fixupChild of liveKids(fixupNode)) {
-      const treeChild = subnode(treeNode, fixupChild.name);
-      if (!treeChild) fail('FDT_ERR_BADOVERLAY', `__local_fixups__ names ${nodePath(treeNode)}/${fixupChild.name}, which does not exist`);
-      pairs.push([treeChild, fixupChild]);
+      const prop = getProp(holder, site.property);
+      if (!prop) fail('FDT_ERR_NOTFOUND', `fixup names ${site.path}:${site.property}, which does not exist`);
+      if (site.offset + 4 > prop.value.bytes.length) fail('FDT_ERR_NOSPACE', `fixup offset ${site.offset} is past the end of ${site.path}:${site.property}`);
+      setU32(prop.value.bytes, site.offset, phandle);
     }
   }
 }
@@ -445,8 +354,7 @@ export function applyOverlay(base: DeviceTree, overlay: DeviceTree, options: App
   const fdto = cloneTree(overlay);
   adjustLocalPhandles(fdto.root, maxPhandle(result.root));
   updateLocalReferences(fdto.root, maxPhandle(result.root));
-  resolveExternalFixups(result.root, fdto.root, options.keepBasePhandles ?? false);
-  if (options.keepBasePhandles) preventPhandleOverwrite(result.root, fdto.root);
+  resolveExternalFixups(result.root, fdto.root);
   mergeFragments(result.root, fdto.root, options);
   updateSymbols(result.root, fdto.root, options);
   for (const node of preorder(result.root)) node.phandle = getPhandle(node);
@@ -661,7 +569,7 @@ function packBlob(tree: DeviceTree, editor: FdtBlobEditor, lastCompVersion: numb
  * `fdtoverlay -i base.dtb -o out.dtb overlay.dtb...`: applies the overlays in order and returns the packed
  * blob, byte-identical to fdtoverlay's: the edits are replayed on the base's own blocks as libfdt makes them.
  */
-export function applyOverlayBlobs(baseBlob: Uint8Array, overlayBlobs: readonly Uint8Array[], options: { keepBasePhandles?: boolean } = {}): Uint8Array {
+export function applyOverlayBlobs(baseBlob: Uint8Array, overlayBlobs: readonly Uint8Array[]): Uint8Array {
   const { tree, layout } = readDtbWithLayout(baseBlob, { fileName: 'base' });
   const { header } = layout;
   const structure = baseBlob.subarray(header.offDtStruct, header.offDtStruct + layout.structureSize);
@@ -671,7 +579,7 @@ export function applyOverlayBlobs(baseBlob: Uint8Array, overlayBlobs: readonly U
   const editor = new FdtBlobEditor(structure, layout.strings, trailing);
   let result = tree;
   overlayBlobs.forEach((blob, i) => {
-    result = applyOverlay(result, readDtb(blob, { fileName: `overlay ${i + 1}` }), { observer: editor, keepBasePhandles: options.keepBasePhandles ?? false });
+    result = applyOverlay(result, readDtb(blob, { fileName: `overlay ${i + 1}` }), { observer: editor });
   });
   return packBlob(result, editor, header.lastCompVersion);
 }
