@@ -9,7 +9,8 @@ import { readFileSync, readdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { compileDtb, compileDts, type CompileResult } from '../src/dts/compile.js';
+import type { CheckLevel } from '../src/dts/checks.js';
+import { applyCheckOption, compileDtb, compileDts, type CompileResult } from '../src/dts/compile.js';
 import type { DtcCompat } from '../src/dts/compat.js';
 import type { Diagnostic } from '../src/dts/diagnostics.js';
 import { printDts } from '../src/dts/print.js';
@@ -99,6 +100,8 @@ export interface ConformanceOptions {
   lines?: boolean;
   /** Which comparisons to run; all by default. */
   checks?: readonly ('dtb' | 'dts' | 'dtb-dts' | 'messages')[];
+  /** dtc `-W`/`-E` options for an input (both compilers get them). */
+  checkFlags?: (file: string) => readonly string[];
 }
 
 const hostAt = (root: string): { readFile(path: string): Uint8Array | undefined } => ({
@@ -136,7 +139,13 @@ export function compareFile(ref: ReferenceDtc, compat: DtcCompat, file: string, 
   const which = new Set(options.checks ?? ['dtb', 'dts', 'dtb-dts', 'messages']);
   const problems: string[] = [];
   let outcome: Outcome = 'ok';
-  const base = ['-I', 'dts', '-i', '.'];
+  const flags = options.checkFlags?.(file) ?? [];
+  const base = [...flags, '-I', 'dts', '-i', '.'];
+  const checkLevels = new Map<string, CheckLevel>();
+  for (let i = 0; i + 1 < flags.length; i += 2) {
+    const flag = flags[i] === '-E' ? 'E' : 'W';
+    if (!applyCheckOption(checkLevels, flag, flags[i + 1] ?? '', compat)) problems.push(`: no check ${flags[i + 1] ?? ''} in ${compat}`);
+  }
   for (const symbols of [false, true]) {
     const flag = symbols ? ' -@' : '';
     const extra = symbols ? ['-@'] : [];
@@ -144,7 +153,7 @@ export function compareFile(ref: ReferenceDtc, compat: DtcCompat, file: string, 
     const dtbRun = runTool(ref.dtc, [...base, '-O', 'dtb', ...extra, '-o', out, file], { cwd: dir, timeoutMs: 5000 });
     const o = outcomeOf(dtbRun);
     if (!symbols) outcome = o;
-    const ours: CompileResult = compileDts(readFileSync(join(dir, file)), { fileName: file, host: hostAt(dir), includeDirs: ['.'], symbols, compat });
+    const ours: CompileResult = compileDts(readFileSync(join(dir, file)), { fileName: file, host: hostAt(dir), includeDirs: ['.'], symbols, compat, checkLevels });
     if (o === 'crash' || o === 'hang') {
       if (!ours.dtb && !ours.diagnostics.some((d) => d.severity === 'error')) problems.push(`${flag}: dtc ${o}es and we give neither a DTB nor an error`);
       continue;
@@ -160,8 +169,8 @@ export function compareFile(ref: ReferenceDtc, compat: DtcCompat, file: string, 
         if (dts.status === 0 && printDts(ours.tree, { compat }) !== dts.stdout.toString('latin1')) problems.push(`${flag}: -O dts differs`);
       }
       if (which.has('dtb-dts')) {
-        const back = runTool(ref.dtc, ['-I', 'dtb', '-O', 'dts', out]);
-        const mine = compileDtb(refDtb, { fileName: out, compat });
+        const back = runTool(ref.dtc, [...flags, '-I', 'dtb', '-O', 'dts', out]);
+        const mine = compileDtb(refDtb, { fileName: out, compat, checkLevels });
         if (outcomeOf(back) === 'ok') {
           if (!mine.tree) problems.push(`${flag}: -I dtb: dtc reads its blob back, we failed`);
           else if (printDts(mine.tree, { compat }) !== back.stdout.toString('latin1')) problems.push(`${flag}: -I dtb -O dts differs`);
