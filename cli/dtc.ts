@@ -1,9 +1,9 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { applyCheckOption, compileDts, type CompileResult } from '../src/dts/compile.js';
+import { applyCheckOption, compileDtb, compileDts, type CompileResult } from '../src/dts/compile.js';
 import type { CheckLevel } from '../src/dts/checks.js';
+import { DEFAULT_COMPAT, DTC_RELEASE, parseCompat, type DtcCompat } from '../src/dts/compat.js';
 import { formatDiagnostic, type Diagnostic } from '../src/dts/diagnostics.js';
-import { readDtb } from '../src/dts/dtb-read.js';
 import { writeDtb } from '../src/dts/dtb-write.js';
 import { preprocess } from '../src/dts/preprocess.js';
 import { printDts } from '../src/dts/print.js';
@@ -38,6 +38,16 @@ export interface DtcFlags {
   cpp?: boolean;
   define: string[];
   undefine: string[];
+  /** --compat: the dtc generation to reproduce. */
+  compat?: string;
+}
+
+/** --compat 1.6|1.7|1.8 (a full release such as 1.7.2 names its generation). */
+export function compatOf(flags: { compat?: string }): DtcCompat {
+  if (flags.compat === undefined) return DEFAULT_COMPAT;
+  const compat = parseCompat(flags.compat);
+  if (!compat) throw new ExitCodeError(2, `mdio-emu dtc: unknown --compat "${flags.compat}" (1.6, 1.7 or 1.8)`);
+  return compat;
 }
 
 const collect = (v: string, prev: string[]): string[] => [...prev, v];
@@ -78,13 +88,20 @@ export function printDiagnostics(
   }
 }
 
-/** Compiles a DTS file (optionally through the preprocessor) with dtc's options; prints diagnostics. */
-export function compileFile(input: string, flags: DtcFlags): CompileResult {
+/** dtc's -W/-E options in order, against the generation's check table. */
+export function checkLevelsOf(flags: DtcFlags, compat: DtcCompat): Map<string, CheckLevel> {
   const levels = new Map<string, CheckLevel>();
   for (const w of flags.warning)
-    if (!applyCheckOption(levels, 'W', w)) throw new ExitCodeError(2, `mdio-emu dtc: unknown check "${w}"`);
+    if (!applyCheckOption(levels, 'W', w, compat)) throw new ExitCodeError(2, `mdio-emu dtc: unknown check "${w}"`);
   for (const e of flags.error)
-    if (!applyCheckOption(levels, 'E', e)) throw new ExitCodeError(2, `mdio-emu dtc: unknown check "${e}"`);
+    if (!applyCheckOption(levels, 'E', e, compat)) throw new ExitCodeError(2, `mdio-emu dtc: unknown check "${e}"`);
+  return levels;
+}
+
+/** Compiles a DTS file (optionally through the preprocessor) with dtc's options; prints diagnostics. */
+export function compileFile(input: string, flags: DtcFlags): CompileResult {
+  const compat = compatOf(flags);
+  const levels = checkLevelsOf(flags, compat);
   const phandle = flags.phandle ?? 'epapr';
   if (!['legacy', 'epapr', 'both'].includes(phandle))
     throw new ExitCodeError(2, `mdio-emu dtc: invalid argument "${phandle}" to -H option`);
@@ -135,6 +152,7 @@ export function compileFile(input: string, flags: DtcFlags): CompileResult {
     force: flags.force ?? false,
     sort: flags.sort ?? false,
     checkLevels: levels,
+    compat,
     dtb: {
       ...(reserveSlots !== undefined ? { reserveSlots } : {}),
       ...(minSize !== undefined ? { minSize } : {}),
@@ -157,7 +175,7 @@ function output(path: string | undefined, data: Uint8Array | string): void {
 export function register(program: Command): void {
   program
     .command('dtc')
-    .description('device tree compiler, byte-compatible with dtc 1.6.1 (-I dts|dtb, -O dtb|dts)')
+    .description(`device tree compiler, byte-compatible with dtc ${Object.values(DTC_RELEASE).join(', ')} (-I dts|dtb, -O dtb|dts)`)
     .argument('<input>', 'input file, or - for stdin')
     .option('-I, --in-format <format>', 'input format: dts or dtb', 'dts')
     .option('-O, --out-format <format>', 'output format: dtb or dts', 'dtb')
@@ -184,6 +202,7 @@ export function register(program: Command): void {
     .option('--cpp', 'run the built-in C preprocessor first (as cpp -x assembler-with-cpp -D__DTS__)')
     .option('-D, --define <name[=value]>', 'preprocessor definition (with --cpp)', collect, [])
     .option('-U, --undefine <name>', 'remove a preprocessor definition (with --cpp)', collect, [])
+    .option('--compat <version>', `dtc generation to reproduce: 1.6, 1.7 or 1.8 (default ${DEFAULT_COMPAT})`)
     .action(
       (input: string, opts: DtcFlags & { inFormat: string; outFormat: string; autoAlias?: boolean }) => {
         const flags: DtcFlags = { ...opts, inForm: opts.inFormat, outForm: opts.outFormat };
@@ -195,10 +214,21 @@ export function register(program: Command): void {
 
         let tree: DeviceTree;
         let dtb: Uint8Array | undefined;
+        const compat = compatOf(flags);
         if (flags.inForm === 'dtb') {
-          tree = readDtb(readInput(input), { fileName: input });
+          // As dtc: the blob goes through the checks, and 1.8 restores labels and references from it.
           const bootCpu = parseInteger(flags.bootCpu, '-b');
-          if (bootCpu !== undefined) tree.bootCpuidPhys = bootCpu;
+          const read = compileDtb(readInput(input), {
+            fileName: input,
+            compat,
+            checkLevels: checkLevelsOf(flags, compat),
+            force: flags.force ?? false,
+            ...(bootCpu !== undefined ? { bootCpu } : {}),
+          });
+          printDiagnostics(read.diagnostics, read.files, flags.quiet);
+          if (!read.tree) throw new ExitCodeError(2, 'mdio-emu dtc: input tree has errors, no output written');
+          tree = read.tree;
+          dtb = read.dtb;
         } else {
           const result = compileFile(input, flags);
           if (!result.tree || (!result.ok && !flags.force))
@@ -209,7 +239,7 @@ export function register(program: Command): void {
           tree = result.tree;
           dtb = result.dtb;
         }
-        if (flags.outForm === 'dts') output(flags.out, printDts(tree));
+        if (flags.outForm === 'dts') output(flags.out, printDts(tree, { compat }));
         else output(flags.out, dtb ?? writeDtb(tree));
       },
     );
