@@ -163,7 +163,8 @@ export const i2cBusBridge: CheckDef = {
       if (ctx.features.compat >= '1.8' && liveChildren(node).some((child) => basenameIs(child, 'i2c-bus'))) return;
       setBus(node, 'i2c');
     } else return;
-    if (liveChildren(node).length === 0) return;
+    // dtc tests the child list's head, which keeps deleted children.
+    if (node.children.length === 0) return;
     if (addrCells(node) !== 1) fail(`${at(node)}incorrect #address-cells for I2C bus`, node.span);
     if (sizeCells(node) !== 0) fail(`${at(node)}incorrect #size-cells for I2C bus`, node.span);
   },
@@ -212,7 +213,7 @@ export const spiBusBridge: CheckDef = {
       if (liveChildren(node).some((child) => child.props.some((p) => !p.deleted && p.name.startsWith('spi-')))) setBus(node, 'spi');
       if (busOf(node) === 'spi' && getProperty(node, 'reg')) fail(`${at(node)}node name for SPI buses should be 'spi'`, node.span);
     }
-    if (busOf(node) !== 'spi' || liveChildren(node).length === 0) return;
+    if (busOf(node) !== 'spi' || node.children.length === 0) return;
     const expectedAddrCells = getProperty(node, 'spi-slave') ? 0 : 1;
     if (addrCells(node) !== expectedAddrCells) fail(`${at(node)}incorrect #address-cells for SPI bus`, node.span);
     if (sizeCells(node) !== 0) fail(`${at(node)}incorrect #size-cells for SPI bus`, node.span);
@@ -243,7 +244,8 @@ export const avoidUnnecessaryAddrSize: CheckDef = {
   run: (ctx, node, fail) => {
     if (!node.parent || rawAddrCells(node) < 0 || rawSizeCells(node) < 0) return;
     const kids = liveChildren(node);
-    if (getProperty(node, 'ranges') || kids.length === 0) return;
+    // dtc tests the child list's head, which keeps deleted children: a node whose children were all deleted is checked.
+    if (getProperty(node, 'ranges') || node.children.length === 0) return;
     const compat = ctx.features.compat;
     // dtc 1.7 (2022bb1) exempts nodes with "dma-ranges"; 1.8 (6f183c7) also children with "ranges".
     if (compat >= '1.7' && getProperty(node, 'dma-ranges')) return;

@@ -117,7 +117,8 @@ export const graphChildAddress: CheckDef = {
       if (reg && cellAt(reg, 0) !== 0) return;
       count++;
     }
-    const first = kids[0];
+    // dtc names the head of the child list, deleted or not.
+    const first = node.children[0];
     if (count === 1 && first && rawAddrCells(node) !== -1) {
       fail(`${at(node)}graph node has single child node '${first.name}', #address-cells/#size-cells are not necessary`, node.span);
     }

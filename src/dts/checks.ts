@@ -195,8 +195,8 @@ function duplicateLabel(
   if (!other) return;
   if (other.node !== node || other.prop !== prop || other.marker !== mark) {
     const desc = (nd: LiveNode, p?: LiveProperty, m?: Marker): string => `${m ? 'value of ' : ''}${p ? `'${p.name}' in ` : ''}${nd.fullpath}`;
-    const labelled = prop?.span;
-    fail(`${at(node)}Duplicate label '${label}' on ${desc(node, prop, mark)} and ${desc(other.node, other.prop, other.marker)}`, node.span, labelled ? { message: `the labelled property ${prop?.name ?? ''}`, span: labelled } : undefined);
+    const related = prop?.span ? { message: `the labelled property ${prop.name}`, span: prop.span } : undefined;
+    fail(`${at(node)}Duplicate label '${label}' on ${desc(node, prop, mark)} and ${desc(other.node, other.prop, other.marker)}`, node.span, related);
   }
 }
 
@@ -298,6 +298,18 @@ function providerCheck(name: string, provider: Provider): CheckDef {
       if (p) phandleArgs(ctx, node, p, provider, fail);
     },
   };
+}
+
+/**
+ * checks.c check_unique_unit_address_common: each child against every earlier one, the earlier one named
+ * first (the order dtc prints them in).
+ */
+export function uniqueUnitAddresses(kids: readonly LiveNode[], fail: Fail): void {
+  kids.forEach((a, i) => {
+    const ua = nodeUnitAddress(a);
+    if (!ua) return;
+    for (const b of kids.slice(0, i)) if (nodeUnitAddress(b) === ua) fail(`${at(b)}duplicate unit-address (also used in node ${a.fullpath})`, b.span);
+  });
 }
 
 /** checks.c prop_is_gpio: only the vendor-prefixed ",nr-gpios" is a known false match (a bare "nr-gpios" is checked). */
@@ -590,14 +602,7 @@ const ALL_CHECKS: readonly CheckDef[] = [
     run: (_ctx, node, fail) => {
       // checks.c: only a node that states both #address-cells and #size-cells has comparable unit addresses.
       if (rawAddrCells(node) < 0 || rawSizeCells(node) < 0) return;
-      const kids = liveChildren(node);
-      kids.forEach((a, i) => {
-        const ua = nodeUnitAddress(a);
-        if (!ua) return;
-        for (const b of kids.slice(i + 1)) {
-          if (nodeUnitAddress(b) === ua && nodeBasename(a) !== nodeBasename(b)) fail(`${at(a)}duplicate unit-address (also used in node ${b.fullpath})`, a.span);
-        }
-      });
+      uniqueUnitAddresses(liveChildren(node), fail);
     },
   },
   uniqueUnitAddressIfEnabled,

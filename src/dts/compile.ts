@@ -311,6 +311,7 @@ export function compileDtb(blob: Uint8Array, options: Omit<CompileOptions, 'host
   const plugin = f.restoreFromGenerated && (getSubnode(root, '__fixups__', f) !== undefined || getSubnode(root, '__local_fixups__', f) !== undefined);
   const reserves: LiveReserve[] = read.memreserves.map((r) => ({ address: r.address, size: r.size, labels: [] }));
   const done = finish({ root, reserves, plugin, bootCpuid: read.bootCpuidPhys }, options, f, push, (s) => s);
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- push() sets `failed` from inside finish().
   const r: CompileResult = { ok: !failed && done !== undefined, tree: done?.tree, dtb: done?.dtb, diagnostics, files };
   if (options.provenance) r.provenance = Provenance.fromLiveTree(root, (s) => s);
   return r;

@@ -8,7 +8,6 @@ import {
   buildProperty,
   emptyData,
   getNodeByPath,
-  getNodeByRef,
   getProperty,
   getSubnode,
   recordEvent,
