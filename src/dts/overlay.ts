@@ -27,10 +27,13 @@ function fail(err: FdtErr, message: string): never {
   throw new DtsError([{ code: OverlayErrorCode[err], severity: 'error', message: `${message} (${err})` }]);
 }
 
-/** Mirrors each edit of the base in libfdt's order, before the tree changes (see FdtBlobEditor). */
+/**
+ * Mirrors each edit of the base in libfdt's order, before the tree changes (see FdtBlobEditor); `source` is
+ * the overlay's property or node that caused it (for provenance: `mdio-emu dts why`).
+ */
 export interface BaseEditObserver {
-  setProperty(node: DtNode, name: string, bytes: Uint8Array): void;
-  addSubnode(parent: DtNode, name: string): void;
+  setProperty(node: DtNode, name: string, bytes: Uint8Array, source?: Property): void;
+  addSubnode(parent: DtNode, name: string, source?: DtNode): void;
 }
 
 export interface ApplyOverlayOptions {
@@ -139,8 +142,8 @@ function nodeByPhandle(root: DtNode, phandle: number): DtNode {
 // ---- libfdt-equivalent edits ----
 
 /** fdt_setprop: replace an existing value in place, or insert a new property first in the node. */
-function setProp(node: DtNode, name: string, bytes: Uint8Array, options: ApplyOverlayOptions): void {
-  options.observer?.setProperty(node, name, bytes);
+function setProp(node: DtNode, name: string, bytes: Uint8Array, options: ApplyOverlayOptions, source?: Property): void {
+  options.observer?.setProperty(node, name, bytes, source);
   const existing = getProp(node, name);
   if (existing) {
     existing.value = { bytes: Uint8Array.from(bytes), markers: [] };
@@ -150,10 +153,10 @@ function setProp(node: DtNode, name: string, bytes: Uint8Array, options: ApplyOv
 }
 
 /** fdt_add_subnode, falling back to the existing node as overlay_apply_node does on FDT_ERR_EXISTS. */
-function addOrGetSubnode(parent: DtNode, name: string, options: ApplyOverlayOptions): DtNode {
+function addOrGetSubnode(parent: DtNode, name: string, options: ApplyOverlayOptions, source?: DtNode): DtNode {
   const existing = subnode(parent, name);
   if (existing) return existing;
-  options.observer?.addSubnode(parent, name);
+  options.observer?.addSubnode(parent, name, source);
   const node = createNode(name, parent);
   // fdt_add_subnode_namelen places the new node right after the parent's properties, before older subnodes.
   parent.children.unshift(node);
@@ -280,8 +283,8 @@ function fragmentTarget(baseRoot: DtNode, fragment: DtNode): { node: DtNode; tar
 function applyNode(target: DtNode, overlayNode: DtNode, options: ApplyOverlayOptions): void {
   const work: { parent: DtNode | undefined; source: DtNode; existing: DtNode | undefined }[] = [{ parent: undefined, source: overlayNode, existing: target }];
   for (let item = work.pop(); item; item = work.pop()) {
-    const node = item.existing ?? addOrGetSubnode(item.parent as DtNode, item.source.name, options);
-    for (const p of item.source.properties) if (!p.deleted) setProp(node, p.name, p.value.bytes, options);
+    const node = item.existing ?? addOrGetSubnode(item.parent as DtNode, item.source.name, options, item.source);
+    for (const p of item.source.properties) if (!p.deleted) setProp(node, p.name, p.value.bytes, options, p);
     const kids = liveKids(item.source);
     for (let i = kids.length - 1; i >= 0; i--) {
       const k = kids[i];
