@@ -70,7 +70,7 @@ export interface CorpusReport {
 
 const INCLUDE_PREFIXES = 'scripts/dtc/include-prefixes';
 
-/** Top-level .dts files of the chosen architectures (arm's are flat or one vendor folder deep), sorted. */
+/** The .dts files of the chosen architectures, vendor folders included, sorted. */
 export function corpusFiles(root: string, arches: readonly Arch[] = ARCHES): string[] {
   const out: string[] = [];
   const walk = (dir: string, depth: number): void => {
@@ -81,7 +81,8 @@ export function corpusFiles(root: string, arches: readonly Arch[] = ARCHES): str
       else if (depth > 0 && statSync(join(root, path)).isDirectory()) walk(path, depth - 1);
     }
   };
-  for (const arch of arches) walk(`arch/${arch}/boot/dts`, 1);
+  // kbuild descends into every vendor folder and their subfolders (arm64/boot/dts/exynos/google, ...).
+  for (const arch of arches) walk(`arch/${arch}/boot/dts`, 8);
   return out.sort();
 }
 

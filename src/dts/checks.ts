@@ -209,7 +209,9 @@ function phandleProp(ctx: CheckContext, node: LiveNode, name: string, fail: Fail
   }
   const ref = p.data.markers.find((m) => m.kind === 'ref-phandle');
   if (ref) {
-    if (ref.ref === undefined || ctx.alloc.index.byRef(ref.ref) !== node) fail(`${at(node)}${name} is a reference to another node`, p.span);
+    if (ref.ref === undefined || ctx.alloc.index.byRef(ref.ref) !== node) {
+      fail(`${at(node)}${name} is a reference to another node`, node.span, p.span ? { message: `the property ${name}`, span: p.span } : undefined);
+    }
     return 0;
   }
   const v = cellAt(p, 0);
@@ -261,7 +263,7 @@ function phandleArgs(ctx: CheckContext, node: LiveNode, prop: LiveProperty, prov
     if (cellProp) cellsize = cellAt(cellProp, 0);
     else if (provider.optional) cellsize = 0;
     else {
-      fail(`${at(node)}Missing property '${provider.cells}' in node ${providerNode.fullpath} or bad phandle (referred from ${prop.name}[${cell}])`, prop.span);
+      fail(`${at(node)}Missing property '${provider.cells}' in node ${providerNode.fullpath} or bad phandle (referred from ${prop.name}[${cell}])`, node.span, prop.span ? { message: `the property ${prop.name}`, span: prop.span } : undefined);
       break;
     }
     let next: number;
@@ -675,7 +677,8 @@ const ALL_CHECKS: readonly CheckDef[] = [
           fail(`${at(node, p)}aliases property is not a valid node (${propString(p)})`, p.span);
           continue;
         }
-        if (!/^[a-z0-9-]*$/.test(p.name)) fail(`${at(node)}aliases property name must include only lowercase and '-'`, p.span);
+        // checks.c FAIL()s the node here (not the property), so dtc prints the node's position.
+        if (!/^[a-z0-9-]*$/.test(p.name)) fail(`${at(node)}aliases property name must include only lowercase and '-'`, node.span, p.span ? { message: `the alias ${p.name}`, span: p.span } : undefined);
       }
     },
   },
