@@ -62,7 +62,7 @@ function conformance(generation: DtcCompat, ref: ReferenceDtc): void {
       const label = [base, ...rest].join(' + ');
       let ours: Uint8Array | DtsError;
       try {
-        ours = applyOverlayBlobs(readFileSync(baseFile ?? ''), overlayFiles.map((f) => readFileSync(f)), { compat: generation as DtcCompat });
+        ours = applyOverlayBlobs(readFileSync(baseFile ?? ''), overlayFiles.map((f) => readFileSync(f)), { compat: generation });
       } catch (e) {
         if (!(e instanceof DtsError)) throw e;
         ours = e;
