@@ -4,8 +4,8 @@ import { compileDtb, compileDts, type CompileOptions, type CompileResult } from 
 import type { DtcCompat } from '../src/dts/compat.js';
 import { FDT_MAGIC } from '../src/dts/dtb-read.js';
 import { preprocess } from '../src/dts/preprocess.js';
-import { SourceFile } from '../src/dts/source.js';
-import { ExitCodeError } from './run.js';
+import { SourceFile } from '../src/diagnostics/source.js';
+import { readInputFile } from '../src/io/index.js';
 
 /**
  * Reading a device tree for the `dts` tools: a blob (by its magic number) or source, preprocessed with the
@@ -44,12 +44,7 @@ export function isBlob(bytes: Uint8Array): boolean {
 }
 
 export function loadTree(path: string, input: TreeInput): LoadedTree {
-  let bytes: Uint8Array;
-  try {
-    bytes = readFileSync(path);
-  } catch (e) {
-    throw new ExitCodeError(2, `mdio-emu dts: couldn't open "${path}": ${(e as Error).message}`);
-  }
+  const bytes = readInputFile(path, { what: 'device tree' });
   if (isBlob(bytes)) return { kind: 'dtb', result: compileDtb(bytes, { fileName: path, compat: input.compat, ...input.extra }) };
   const text = Buffer.from(bytes).toString('latin1');
   const options: CompileOptions = { fileName: path, host: { readFile: readHostFile }, includeDirs: [dirname(path), ...input.include], compat: input.compat, ...input.extra };

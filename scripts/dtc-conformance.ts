@@ -14,7 +14,7 @@ import { applyCheckOption, compileDtb, compileDts, type CompileResult } from '..
 import type { DtcCompat } from '../src/dts/compat.js';
 import type { Diagnostic } from '../src/dts/diagnostics.js';
 import { printDts } from '../src/dts/print.js';
-import type { SourceFile } from '../src/dts/source.js';
+import type { SourceFile } from '../src/diagnostics/source.js';
 import { findReferenceDtc, runTool, type DtcGeneration, type ReferenceDtc } from './dtc-reference.js';
 
 export type Outcome = 'ok' | 'fail' | 'crash' | 'hang';

@@ -21,7 +21,7 @@ import { compileDts } from '../src/dts/compile.js';
 import { DEFAULT_COMPAT, parseCompat, type DtcCompat } from '../src/dts/compat.js';
 import { preprocess, PreprocessCache, type PreprocessHost } from '../src/dts/preprocess.js';
 import { printDts } from '../src/dts/print.js';
-import { SourceFile } from '../src/dts/source.js';
+import { SourceFile } from '../src/diagnostics/source.js';
 import { ourMessages, parseDtcStderr, type Message } from './dtc-conformance.js';
 import { findReferenceDtc, runTool, type ToolCommand } from './dtc-reference.js';
 

@@ -11,7 +11,7 @@ import {
 } from './build.js';
 import { fixupPathReferences, fixupPhandleReferences, isValidPhandle, type PhandleAllocator } from './phandles.js';
 import { features as featuresOf, type DtcCompat, type DtcFeatures } from './compat.js';
-import type { Span } from './source.js';
+import type { Span } from '../diagnostics/source.js';
 import type { Marker } from './tree.js';
 import {
   avoidUnnecessaryAddrSize,

@@ -9,7 +9,7 @@ import { Parser } from './parser.js';
 import { PhandleAllocator, type PhandleFormat } from './phandles.js';
 import { Provenance } from './provenance.js';
 import { latin1, Scanner } from './scanner.js';
-import { SourceFile, TextlessSourceFile, type OriginMap, type Span } from './source.js';
+import { SourceFile, TextlessSourceFile, type OriginMap, type Span } from '../diagnostics/source.js';
 import {
   FixupError,
   generateFixups,

@@ -9,7 +9,7 @@ import {
   recordEvent,
   type LiveNode,
 } from './build.js';
-import type { Span } from './source.js';
+import type { Span } from '../diagnostics/source.js';
 import type { DtcFeatures } from './compat.js';
 import { NodeIndex } from './node-index.js';
 

@@ -1,5 +1,5 @@
 import type { Data, HistoryEvent, LiveNode, LiveProperty } from './build.js';
-import type { Span } from './source.js';
+import type { Span } from '../diagnostics/source.js';
 import type { Marker } from './tree.js';
 
 /**

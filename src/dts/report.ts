@@ -1,6 +1,6 @@
 import { checkCode } from './checks.js';
 import type { Diagnostic } from './diagnostics.js';
-import type { SourceFile, Span } from './source.js';
+import type { SourceFile, Span } from '../diagnostics/source.js';
 
 /**
  * Diagnostics as machine-readable reports for `mdio-emu dts check`: plain JSON, and SARIF 2.1.0 (OASIS

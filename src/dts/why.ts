@@ -2,7 +2,7 @@ import type { DtcCompat } from './compat.js';
 import type { BaseEditObserver } from './overlay.js';
 import { formatPropertyValue } from './print.js';
 import type { NodeRecord, Provenance, ProvenanceEvent, PropertyRecord } from './provenance.js';
-import type { SourceFile, Span } from './source.js';
+import type { SourceFile, Span } from '../diagnostics/source.js';
 import { findNodeByPath, getProperty, nodePath, type DeviceTree, type DtNode, type Property } from './tree.js';
 
 /**
