@@ -673,8 +673,10 @@ const ALL_CHECKS: readonly CheckDef[] = [
       for (const p of node.props) {
         if (p.deleted || p.name === 'phandle' || p.name === 'linux,phandle') continue;
         // dtc 1.8 (9197f1c): an overlay's aliases may name paths of the base tree.
-        if (!(ctx.plugin && since(ctx, '1.8')) && !getNodeByPath(ctx.root, propString(p))) {
-          fail(`${at(node, p)}aliases property is not a valid node (${propString(p)})`, p.span);
+        // An empty value has no buffer in dtc (val.val is NULL), which printf shows as "(null)".
+        const empty = p.data.bytes.length === 0;
+        if (!(ctx.plugin && since(ctx, '1.8')) && (empty || !getNodeByPath(ctx.root, propString(p)))) {
+          fail(`${at(node, p)}aliases property is not a valid node (${empty ? '(null)' : propString(p)})`, p.span);
           continue;
         }
         // checks.c FAIL()s the node here (not the property), so dtc prints the node's position.
