@@ -7,34 +7,12 @@
  * Kernel sources: DTS_CORPUS_SRC, else a Linux tree scripts/dts-corpus.sh --kernel left in the cache, else
  * .cache/kernel-src/*; skipped with a message when there is none.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { cacheDir, findReferenceDtc, DTC_GENERATIONS } from '../scripts/dtc-reference.js';
-import { corpusFiles, runCorpus } from '../scripts/dts-corpus.js';
+import { findReferenceDtc, DTC_GENERATIONS } from '../scripts/dtc-reference.js';
+import { corpusFiles, newestKernelTree, runCorpus } from '../scripts/dts-corpus.js';
 import { compileDts } from '../src/dts/compile.js';
 import { preprocess, PreprocessCache } from '../src/dts/preprocess.js';
-
-/** The newest kernel tree with device trees: the env, then the cache's unpacked trees, newest version first. */
-function kernelSource(): string | undefined {
-  const fromEnv = process.env['DTS_CORPUS_SRC'];
-  if (fromEnv) return fromEnv;
-  const candidates: string[] = [];
-  const cache = cacheDir();
-  const src = join(cache, 'linux-src');
-  if (existsSync(src)) for (const d of readdirSync(src)) if (existsSync(join(src, `${d}.done`))) candidates.push(join(src, d));
-  if (existsSync(cache))
-    for (const d of readdirSync(cache).filter((x) => x.startsWith('kernel-dts-'))) for (const top of readdirSync(join(cache, d))) candidates.push(join(cache, d, top));
-  const local = '.cache/kernel-src';
-  if (existsSync(local)) for (const top of readdirSync(local)) candidates.push(join(local, top));
-  const version = (p: string): number[] => (/(\d+)\.(\d+)/.exec(p) ?? ['', '0', '0']).slice(1).map(Number);
-  return candidates
-    .filter((c) => existsSync(join(c, 'arch/arm64/boot/dts')))
-    .sort((a, b) => {
-      const [a1 = 0, a2 = 0] = version(a);
-      const [b1 = 0, b2 = 0] = version(b);
-      return b1 - a1 || b2 - a2;
-    })[0];
-}
 
 /** Seconds to compile the sample in one batch, with or without the provenance record. */
 function compileSample(root: string, files: readonly string[], provenance: boolean): number {
@@ -61,7 +39,7 @@ function compileSample(root: string, files: readonly string[], provenance: boole
 }
 
 export async function run(): Promise<void> {
-  const root = kernelSource();
+  const root = process.env['DTS_CORPUS_SRC'] ?? newestKernelTree();
   if (!root) {
     console.log('dts-corpus: no kernel source (set DTS_CORPUS_SRC or run scripts/dts-corpus.sh --kernel 7.2 once); skipped');
     return;

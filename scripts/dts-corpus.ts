@@ -23,7 +23,7 @@ import { preprocess, PreprocessCache, type PreprocessHost } from '../src/dts/pre
 import { printDts } from '../src/dts/print.js';
 import { SourceFile } from '../src/diagnostics/source.js';
 import { ourMessages, parseDtcStderr, type Message } from './dtc-conformance.js';
-import { findReferenceDtc, runTool, type ToolCommand } from './dtc-reference.js';
+import { cacheDir, findReferenceDtc, runTool, type ToolCommand } from './dtc-reference.js';
 
 export type Arch = 'arm' | 'arm64' | 'riscv';
 export const ARCHES: readonly Arch[] = ['arm', 'arm64', 'riscv'];
@@ -66,6 +66,29 @@ export interface CorpusReport {
   failedFiles: string[];
   dtsFiles: string[];
   messageFiles: string[];
+}
+
+/**
+ * The newest Linux tree with device trees that scripts/dts-corpus.sh --kernel (or a kernel build) left in the
+ * cache, or one extracted into .cache/kernel-src.
+ */
+export function newestKernelTree(): string | undefined {
+  const candidates: string[] = [];
+  const cache = cacheDir();
+  const src = join(cache, 'linux-src');
+  if (existsSync(src)) for (const d of readdirSync(src)) if (existsSync(join(src, `${d}.done`))) candidates.push(join(src, d));
+  if (existsSync(cache))
+    for (const d of readdirSync(cache).filter((x) => x.startsWith('kernel-dts-'))) for (const top of readdirSync(join(cache, d))) candidates.push(join(cache, d, top));
+  const local = '.cache/kernel-src';
+  if (existsSync(local)) for (const top of readdirSync(local)) candidates.push(join(local, top));
+  const version = (p: string): number[] => (/(\d+)\.(\d+)/.exec(p) ?? ['', '0', '0']).slice(1).map(Number);
+  return candidates
+    .filter((c) => existsSync(join(c, 'arch/arm64/boot/dts')))
+    .sort((a, b) => {
+      const [a1 = 0, a2 = 0] = version(a);
+      const [b1 = 0, b2 = 0] = version(b);
+      return b1 - a1 || b2 - a2;
+    })[0];
 }
 
 const INCLUDE_PREFIXES = 'scripts/dtc/include-prefixes';
