@@ -33,7 +33,13 @@ function compileSample(root: string, files: readonly string[], provenance: boole
   const t0 = performance.now();
   for (const file of files) {
     const pp = preprocess(file, host, { includeDirs: ['scripts/dtc/include-prefixes'], cache });
-    compileDts(pp.text, { fileName: file, origins: pp.origins, includeDirs: [dirname(file)], bootCpu: 0, provenance });
+    compileDts(pp.text, {
+      fileName: file,
+      origins: pp.origins,
+      includeDirs: [dirname(file)],
+      bootCpu: 0,
+      provenance,
+    });
   }
   return (performance.now() - t0) / 1000;
 }
@@ -41,7 +47,9 @@ function compileSample(root: string, files: readonly string[], provenance: boole
 export async function run(): Promise<void> {
   const root = process.env['DTS_CORPUS_SRC'] ?? newestKernelTree();
   if (!root) {
-    console.log('dts-corpus: no kernel source (set DTS_CORPUS_SRC or run scripts/dts-corpus.sh --kernel 7.2 once); skipped');
+    console.log(
+      'dts-corpus: no kernel source (set DTS_CORPUS_SRC or run scripts/dts-corpus.sh --kernel 7.2 once); skipped',
+    );
     return;
   }
   // Every 12th file: ~280 of the ~3300, spread over all vendors. A smaller sample shares fewer headers and
@@ -58,18 +66,24 @@ export async function run(): Promise<void> {
       continue;
     }
     const full = runCorpus({ root, every, compat, dtbOnly: true, log });
-    ratios.push(`ratio compiler --compat ${compat} (ours)/(cpp+dtc):  ${(full.oursSeconds / full.referenceSeconds).toFixed(3)}`);
+    ratios.push(
+      `ratio compiler --compat ${compat} (ours)/(cpp+dtc):  ${(full.oursSeconds / full.referenceSeconds).toFixed(3)}`,
+    );
   }
   const newest = [...DTC_GENERATIONS].reverse().find((c) => findReferenceDtc(c));
   if (newest) {
     const pp = runCorpus({ root, every, compat: newest, ppOnly: true, log });
-    ratios.push(`ratio preprocessor (ours+dtc ${newest})/(cpp+dtc):   ${(pp.oursSeconds / pp.referenceSeconds).toFixed(3)}`);
+    ratios.push(
+      `ratio preprocessor (ours+dtc ${newest})/(cpp+dtc):   ${(pp.oursSeconds / pp.referenceSeconds).toFixed(3)}`,
+    );
   }
   const files = corpusFiles(root).filter((_, i) => i % every === 0);
   compileSample(root, files.slice(0, 20), false);
   const plain = compileSample(root, files, false);
   const kept = compileSample(root, files, true);
-  ratios.push(`ratio provenance kept / plain compile:        ${(kept / plain).toFixed(3)} (${plain.toFixed(2)} s plain)`);
+  ratios.push(
+    `ratio provenance kept / plain compile:        ${(kept / plain).toFixed(3)} (${plain.toFixed(2)} s plain)`,
+  );
   for (const r of ratios) console.log(r);
   await Promise.resolve();
 }

@@ -46,7 +46,8 @@ export interface DtcFlags {
 export function compatOf(flags: { compat?: string }): DtcCompat {
   if (flags.compat === undefined) return DEFAULT_COMPAT;
   const compat = parseCompat(flags.compat);
-  if (!compat) throw new ExitCodeError(2, `mdio-emu dtc: unknown --compat "${flags.compat}" (1.6, 1.7 or 1.8)`);
+  if (!compat)
+    throw new ExitCodeError(2, `mdio-emu dtc: unknown --compat "${flags.compat}" (1.6, 1.7 or 1.8)`);
   return compat;
 }
 
@@ -92,9 +93,11 @@ export function printDiagnostics(
 export function checkLevelsOf(flags: DtcFlags, compat: DtcCompat): Map<string, CheckLevel> {
   const levels = new Map<string, CheckLevel>();
   for (const w of flags.warning)
-    if (!applyCheckOption(levels, 'W', w, compat)) throw new ExitCodeError(2, `mdio-emu dtc: unknown check "${w}"`);
+    if (!applyCheckOption(levels, 'W', w, compat))
+      throw new ExitCodeError(2, `mdio-emu dtc: unknown check "${w}"`);
   for (const e of flags.error)
-    if (!applyCheckOption(levels, 'E', e, compat)) throw new ExitCodeError(2, `mdio-emu dtc: unknown check "${e}"`);
+    if (!applyCheckOption(levels, 'E', e, compat))
+      throw new ExitCodeError(2, `mdio-emu dtc: unknown check "${e}"`);
   return levels;
 }
 
@@ -175,7 +178,9 @@ function output(path: string | undefined, data: Uint8Array | string): void {
 export function register(program: Command): void {
   program
     .command('dtc')
-    .description(`device tree compiler, byte-compatible with dtc ${Object.values(DTC_RELEASE).join(', ')} (-I dts|dtb, -O dtb|dts)`)
+    .description(
+      `device tree compiler, byte-compatible with dtc ${Object.values(DTC_RELEASE).join(', ')} (-I dts|dtb, -O dtb|dts)`,
+    )
     .argument('<input>', 'input file, or - for stdin')
     .option('-I, --in-format <format>', 'input format: dts or dtb', 'dts')
     .option('-O, --out-format <format>', 'output format: dtb or dts', 'dtb')
@@ -226,7 +231,8 @@ export function register(program: Command): void {
             ...(bootCpu !== undefined ? { bootCpu } : {}),
           });
           printDiagnostics(read.diagnostics, read.files, flags.quiet);
-          if (!read.tree) throw new ExitCodeError(2, 'mdio-emu dtc: input tree has errors, no output written');
+          if (!read.tree)
+            throw new ExitCodeError(2, 'mdio-emu dtc: input tree has errors, no output written');
           tree = read.tree;
           dtb = read.dtb;
         } else {

@@ -40,15 +40,30 @@ function readHostFile(path: string): Uint8Array | undefined {
 const CPP_DIRECTIVE = /^[ \t]*#[ \t]*(include|define|undef|if|ifdef|ifndef)\b/m;
 
 export function isBlob(bytes: Uint8Array): boolean {
-  return bytes.length >= 4 && ((bytes[0] ?? 0) << 24 | (bytes[1] ?? 0) << 16 | (bytes[2] ?? 0) << 8 | (bytes[3] ?? 0)) >>> 0 === FDT_MAGIC;
+  return (
+    bytes.length >= 4 &&
+    (((bytes[0] ?? 0) << 24) | ((bytes[1] ?? 0) << 16) | ((bytes[2] ?? 0) << 8) | (bytes[3] ?? 0)) >>> 0 ===
+      FDT_MAGIC
+  );
 }
 
 export function loadTree(path: string, input: TreeInput): LoadedTree {
   const bytes = readInputFile(path, { what: 'device tree' });
-  if (isBlob(bytes)) return { kind: 'dtb', result: compileDtb(bytes, { fileName: path, compat: input.compat, ...input.extra }) };
+  if (isBlob(bytes))
+    return {
+      kind: 'dtb',
+      result: compileDtb(bytes, { fileName: path, compat: input.compat, ...input.extra }),
+    };
   const text = Buffer.from(bytes).toString('latin1');
-  const options: CompileOptions = { fileName: path, host: { readFile: readHostFile }, includeDirs: [dirname(path), ...input.include], compat: input.compat, ...input.extra };
-  if (input.cpp === false || (input.cpp === undefined && !CPP_DIRECTIVE.test(text))) return { kind: 'dts', result: compileDts(bytes, options) };
+  const options: CompileOptions = {
+    fileName: path,
+    host: { readFile: readHostFile },
+    includeDirs: [dirname(path), ...input.include],
+    compat: input.compat,
+    ...input.extra,
+  };
+  if (input.cpp === false || (input.cpp === undefined && !CPP_DIRECTIVE.test(text)))
+    return { kind: 'dts', result: compileDts(bytes, options) };
   const defines: Record<string, string> = { __DTS__: '1' };
   for (const d of input.define) {
     const eq = d.indexOf('=');

@@ -49,8 +49,13 @@ function withInputOptions(cmd: Command): Command {
 
 function treeInput(flags: InputFlags, compat: DtcCompat, extra: TreeInput['extra'] = {}): TreeInput {
   const checkLevels = new Map<string, CheckLevel>();
-  for (const [flag, list] of [['W', flags.warning], ['E', flags.error]] as const) {
-    for (const name of list) if (!applyCheckOption(checkLevels, flag, name, compat)) throw new ExitCodeError(2, `mdio-emu dts: unknown check "${name}" in dtc ${compat}`);
+  for (const [flag, list] of [
+    ['W', flags.warning],
+    ['E', flags.error],
+  ] as const) {
+    for (const name of list)
+      if (!applyCheckOption(checkLevels, flag, name, compat))
+        throw new ExitCodeError(2, `mdio-emu dts: unknown check "${name}" in dtc ${compat}`);
   }
   return {
     include: flags.include,
@@ -90,15 +95,21 @@ export function register(program: Command): void {
       .argument('<file>', 'DTS (or DTB) file')
       .option('--format <format>', 'text, json or sarif', 'text'),
   ).action((file: string, opts: InputFlags & { format: string }) => {
-    if (!['text', 'json', 'sarif'].includes(opts.format)) throw new ExitCodeError(2, `mdio-emu dts check: unknown format "${opts.format}" (text, json or sarif)`);
+    if (!['text', 'json', 'sarif'].includes(opts.format))
+      throw new ExitCodeError(2, `mdio-emu dts check: unknown format "${opts.format}" (text, json or sarif)`);
     const compat = compatOf(opts);
     const { result } = loadTree(file, treeInput(opts, compat));
     const report = checkReport(file, compat, result.ok, result.diagnostics, result.files);
     if (opts.format === 'json') process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
-    else if (opts.format === 'sarif') process.stdout.write(`${JSON.stringify(toSarif(report, { toolVersion: TOOL_VERSION, dtcRelease: DTC_RELEASE[compat], uri: sarifUri }), null, 2)}\n`);
+    else if (opts.format === 'sarif')
+      process.stdout.write(
+        `${JSON.stringify(toSarif(report, { toolVersion: TOOL_VERSION, dtcRelease: DTC_RELEASE[compat], uri: sarifUri }), null, 2)}\n`,
+      );
     else {
       printAll(result);
-      process.stdout.write(`${file}: ${result.ok ? 'ok' : 'failed'}, ${report.errors} error(s), ${report.warnings} warning(s)\n`);
+      process.stdout.write(
+        `${file}: ${result.ok ? 'ok' : 'failed'}, ${report.errors} error(s), ${report.warnings} warning(s)\n`,
+      );
     }
     if (!result.ok) process.exitCode = 1;
   });
@@ -109,12 +120,20 @@ export function register(program: Command): void {
       .description('where a node or property was defined, and every place that overrode or deleted it')
       .argument('<tree>', 'DTS or DTB file')
       .argument('<target>', 'node path, or path:property')
-      .option('--overlay <file>', 'an overlay (DTS with /plugin/ or DTBO) applied on top; repeat for more', collect, [])
+      .option(
+        '--overlay <file>',
+        'an overlay (DTS with /plugin/ or DTBO) applied on top; repeat for more',
+        collect,
+        [],
+      )
       .option('--json', 'print the report as JSON'),
   ).action((file: string, target: string, opts: InputFlags & { overlay: string[]; json?: boolean }) => {
     const compat = compatOf(opts);
     // Overlays resolve base labels through __symbols__, so a base they apply to is compiled as with -@.
-    const base = loadTree(file, treeInput({ ...opts, symbols: opts.symbols ?? opts.overlay.length > 0 }, compat, { provenance: true }));
+    const base = loadTree(
+      file,
+      treeInput({ ...opts, symbols: opts.symbols ?? opts.overlay.length > 0 }, compat, { provenance: true }),
+    );
     let tree = requireTree(file, base);
     const provenance = base.result.provenance ?? Provenance.empty();
     const files = new Map(base.result.files);
@@ -125,7 +144,11 @@ export function register(program: Command): void {
       tree = applyOverlay(tree, overlay, { observer: provenanceObserver(provenance, ovl) });
     }
     const report = explain(provenance, tree, target, files, { origin: file, compat });
-    if (!report) throw new ExitCodeError(1, `mdio-emu dts why: ${target} is not in ${file}${opts.overlay.length > 0 ? ' or its overlays' : ''}`);
+    if (!report)
+      throw new ExitCodeError(
+        1,
+        `mdio-emu dts why: ${target} is not in ${file}${opts.overlay.length > 0 ? ' or its overlays' : ''}`,
+      );
     process.stdout.write(opts.json ? `${JSON.stringify(report, null, 2)}\n` : formatWhy(report));
   });
 

@@ -26,7 +26,8 @@ export interface Message {
   line: number | undefined;
 }
 
-const key = (m: Message): string => `${m.kind}: ${m.text.trimEnd()}${m.line !== undefined ? ` @${m.line}` : ''}`;
+const key = (m: Message): string =>
+  `${m.kind}: ${m.text.trimEnd()}${m.line !== undefined ? ` @${m.line}` : ''}`;
 
 /** Lines dtc prints after the message that caused them, when it gives up. */
 const SUMMARIES = [
@@ -43,10 +44,15 @@ export function parseDtcStderr(stderr: string): Message[] {
   const text = stderr.replace(/(Warning: [^\n]*?missing)(?=(?:Warning|ERROR|[^\s:]+:\d))/g, '$1\n');
   for (const raw of text.split('\n')) {
     const line = raw.trimEnd();
-    if (line === '' || line.startsWith('  also defined at') || SUMMARIES.some((s) => line.startsWith(s))) continue;
+    if (line === '' || line.startsWith('  also defined at') || SUMMARIES.some((s) => line.startsWith(s)))
+      continue;
     let m = /^(.*?): (Warning|ERROR) \(([a-z0-9_]+)\): (.*)$/.exec(line);
     if (m) {
-      out.push({ kind: `${m[2] === 'ERROR' ? 'error' : 'warning'} ${m[3] ?? ''}`, text: m[4] ?? '', line: lineOf(m[1] ?? '') });
+      out.push({
+        kind: `${m[2] === 'ERROR' ? 'error' : 'warning'} ${m[3] ?? ''}`,
+        text: m[4] ?? '',
+        line: lineOf(m[1] ?? ''),
+      });
       continue;
     }
     m = /^WARNING: (\S+?:\d+\.\d+(?:-\d+(?:\.\d+)?)?): (.*)$/.exec(line);
@@ -75,7 +81,10 @@ function lineOf(pos: string): number | undefined {
 }
 
 /** Our diagnostics as the same messages: checks by name, parser and lexer errors and generated-tree warnings by text. */
-export function ourMessages(diagnostics: readonly Diagnostic[], files: ReadonlyMap<string, SourceFile>): Message[] {
+export function ourMessages(
+  diagnostics: readonly Diagnostic[],
+  files: ReadonlyMap<string, SourceFile>,
+): Message[] {
   return diagnostics.map((d) => {
     const m = /^(.*) \[([a-z0-9_]+)\]$/s.exec(d.message);
     const file = d.span ? files.get(d.span.file) : undefined;
@@ -120,11 +129,21 @@ function outcomeOf(r: { status: number | null; signal: NodeJS.Signals | null }):
   return r.status === 0 ? 'ok' : 'fail';
 }
 
-function diffMessages(expected: readonly Message[], actual: readonly Message[], lines: boolean): string | undefined {
+function diffMessages(
+  expected: readonly Message[],
+  actual: readonly Message[],
+  lines: boolean,
+): string | undefined {
   // dtc's fatal errors carry no position where ours do: a line is compared when dtc names one.
-  const positioned = new Set(expected.filter((m) => m.line !== undefined).map((m) => `${m.kind}: ${m.text.trimEnd()}`));
+  const positioned = new Set(
+    expected.filter((m) => m.line !== undefined).map((m) => `${m.kind}: ${m.text.trimEnd()}`),
+  );
   const norm = (ms: readonly Message[]): string[] =>
-    ms.map((m) => key(lines && positioned.has(`${m.kind}: ${m.text.trimEnd()}`) ? m : { ...m, line: undefined })).sort();
+    ms
+      .map((m) =>
+        key(lines && positioned.has(`${m.kind}: ${m.text.trimEnd()}`) ? m : { ...m, line: undefined }),
+      )
+      .sort();
   const e = norm(expected);
   const a = norm(actual);
   if (JSON.stringify(e) === JSON.stringify(a)) return undefined;
@@ -134,7 +153,13 @@ function diffMessages(expected: readonly Message[], actual: readonly Message[], 
 }
 
 /** Compares one input with and without -@ against the reference. */
-export function compareFile(ref: ReferenceDtc, compat: DtcCompat, file: string, options: ConformanceOptions, scratch: string): FileResult {
+export function compareFile(
+  ref: ReferenceDtc,
+  compat: DtcCompat,
+  file: string,
+  options: ConformanceOptions,
+  scratch: string,
+): FileResult {
   const { dir } = options;
   const which = new Set(options.checks ?? ['dtb', 'dts', 'dtb-dts', 'messages']);
   const problems: string[] = [];
@@ -144,45 +169,71 @@ export function compareFile(ref: ReferenceDtc, compat: DtcCompat, file: string, 
   const checkLevels = new Map<string, CheckLevel>();
   for (let i = 0; i + 1 < flags.length; i += 2) {
     const flag = flags[i] === '-E' ? 'E' : 'W';
-    if (!applyCheckOption(checkLevels, flag, flags[i + 1] ?? '', compat)) problems.push(`: no check ${flags[i + 1] ?? ''} in ${compat}`);
+    if (!applyCheckOption(checkLevels, flag, flags[i + 1] ?? '', compat))
+      problems.push(`: no check ${flags[i + 1] ?? ''} in ${compat}`);
   }
   for (const symbols of [false, true]) {
     const flag = symbols ? ' -@' : '';
     const extra = symbols ? ['-@'] : [];
     const out = join(scratch, 'out.dtb');
-    const dtbRun = runTool(ref.dtc, [...base, '-O', 'dtb', ...extra, '-o', out, file], { cwd: dir, timeoutMs: 5000 });
+    const dtbRun = runTool(ref.dtc, [...base, '-O', 'dtb', ...extra, '-o', out, file], {
+      cwd: dir,
+      timeoutMs: 5000,
+    });
     const o = outcomeOf(dtbRun);
     if (!symbols) outcome = o;
-    const ours: CompileResult = compileDts(readFileSync(join(dir, file)), { fileName: file, host: hostAt(dir), includeDirs: ['.'], symbols, compat, checkLevels });
+    const ours: CompileResult = compileDts(readFileSync(join(dir, file)), {
+      fileName: file,
+      host: hostAt(dir),
+      includeDirs: ['.'],
+      symbols,
+      compat,
+      checkLevels,
+    });
     if (o === 'crash' || o === 'hang') {
-      if (!ours.dtb && !ours.diagnostics.some((d) => d.severity === 'error')) problems.push(`${flag}: dtc ${o}es and we give neither a DTB nor an error`);
+      if (!ours.dtb && !ours.diagnostics.some((d) => d.severity === 'error'))
+        problems.push(`${flag}: dtc ${o}es and we give neither a DTB nor an error`);
       continue;
     }
     if (o === 'fail') {
       if (ours.ok && ours.dtb) problems.push(`${flag}: dtc rejects it, we compiled it`);
-    } else if (!ours.ok || !ours.dtb) problems.push(`${flag}: dtc compiles it, we failed: ${ours.diagnostics.find((d) => d.severity === 'error')?.message ?? ''}`);
+    } else if (!ours.ok || !ours.dtb)
+      problems.push(
+        `${flag}: dtc compiles it, we failed: ${ours.diagnostics.find((d) => d.severity === 'error')?.message ?? ''}`,
+      );
     else {
       const refDtb = readFileSync(out);
       if (which.has('dtb') && !Buffer.from(ours.dtb).equals(refDtb)) problems.push(`${flag}: DTB differs`);
       if (which.has('dts') && ours.tree) {
         const dts = runTool(ref.dtc, [...base, '-q', '-O', 'dts', ...extra, file], { cwd: dir });
-        if (dts.status === 0 && printDts(ours.tree, { compat }) !== dts.stdout.toString('latin1')) problems.push(`${flag}: -O dts differs`);
+        if (dts.status === 0 && printDts(ours.tree, { compat }) !== dts.stdout.toString('latin1'))
+          problems.push(`${flag}: -O dts differs`);
       }
       if (which.has('dtb-dts')) {
         const back = runTool(ref.dtc, [...flags, '-I', 'dtb', '-O', 'dts', out]);
         const mine = compileDtb(refDtb, { fileName: out, compat, checkLevels });
         if (outcomeOf(back) === 'ok') {
           if (!mine.tree) problems.push(`${flag}: -I dtb: dtc reads its blob back, we failed`);
-          else if (printDts(mine.tree, { compat }) !== back.stdout.toString('latin1')) problems.push(`${flag}: -I dtb -O dts differs`);
-        } else if (mine.ok && mine.tree) problems.push(`${flag}: -I dtb: dtc refuses its own blob, we read it`);
+          else if (printDts(mine.tree, { compat }) !== back.stdout.toString('latin1'))
+            problems.push(`${flag}: -I dtb -O dts differs`);
+        } else if (mine.ok && mine.tree)
+          problems.push(`${flag}: -I dtb: dtc refuses its own blob, we read it`);
         if (which.has('messages') && outcomeOf(back) !== 'crash') {
-          const d = diffMessages(parseDtcStderr(back.stderr), ourMessages(mine.diagnostics, mine.files), false);
+          const d = diffMessages(
+            parseDtcStderr(back.stderr),
+            ourMessages(mine.diagnostics, mine.files),
+            false,
+          );
           if (d) problems.push(`${flag}: -I dtb ${d}`);
         }
       }
     }
     if (which.has('messages')) {
-      const d = diffMessages(parseDtcStderr(dtbRun.stderr), ourMessages(ours.diagnostics, ours.files), options.lines ?? false);
+      const d = diffMessages(
+        parseDtcStderr(dtbRun.stderr),
+        ourMessages(ours.diagnostics, ours.files),
+        options.lines ?? false,
+      );
       if (d) problems.push(`${flag}: ${d}`);
     }
   }
@@ -190,10 +241,17 @@ export function compareFile(ref: ReferenceDtc, compat: DtcCompat, file: string, 
 }
 
 /** Every top-level .dts of the folder (or the given ones) against one generation's reference. */
-export function runConformance(generation: DtcGeneration, options: ConformanceOptions): FileResult[] | undefined {
+export function runConformance(
+  generation: DtcGeneration,
+  options: ConformanceOptions,
+): FileResult[] | undefined {
   const ref = findReferenceDtc(generation);
   if (!ref) return undefined;
-  const files = options.files ?? readdirSync(options.dir).filter((f) => f.endsWith('.dts')).sort();
+  const files =
+    options.files ??
+    readdirSync(options.dir)
+      .filter((f) => f.endsWith('.dts'))
+      .sort();
   const scratch = mkdtempSync(join(tmpdir(), 'mdio-emu-conformance-'));
   try {
     return files.map((file) => compareFile(ref, generation, file, options, scratch));
@@ -204,10 +262,14 @@ export function runConformance(generation: DtcGeneration, options: ConformanceOp
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const [dir, ...rest] = process.argv.slice(2);
-  if (!dir) throw new Error('usage: dtc-conformance.ts DIR [--lines] [--only dtb,dts,dtb-dts,messages] [1.6 1.7 1.8]');
+  if (!dir)
+    throw new Error(
+      'usage: dtc-conformance.ts DIR [--lines] [--only dtb,dts,dtb-dts,messages] [1.6 1.7 1.8]',
+    );
   const lines = rest.includes('--lines');
   const only = rest.indexOf('--only');
-  const checks = only >= 0 ? (rest[only + 1]?.split(',') as ('dtb' | 'dts' | 'dtb-dts' | 'messages')[]) : undefined;
+  const checks =
+    only >= 0 ? (rest[only + 1]?.split(',') as ('dtb' | 'dts' | 'dtb-dts' | 'messages')[]) : undefined;
   const gens = rest.filter((a) => /^1\.[678]$/.test(a)) as DtcGeneration[];
   let bad = 0;
   for (const generation of gens.length > 0 ? gens : (['1.6', '1.7', '1.8'] as const)) {

@@ -63,7 +63,12 @@ export function runTool(tool: ToolCommand, args: readonly string[], options: Run
   const r = spawnSync(tool.command, [...tool.prefix, ...args], spawnOptions);
   // A tool that cannot be started leaves stdout and stderr null, which the types omit.
   const { stdout, stderr } = r as { stdout: Buffer | null; stderr: Buffer | null };
-  return { status: r.status, stdout: stdout ?? Buffer.alloc(0), stderr: stderr?.toString('latin1') ?? '', signal: r.signal };
+  return {
+    status: r.status,
+    stdout: stdout ?? Buffer.alloc(0),
+    stderr: stderr?.toString('latin1') ?? '',
+    signal: r.signal,
+  };
 }
 
 function versionOf(tool: ToolCommand): string | undefined {
@@ -80,7 +85,10 @@ export const unpackDir = (generation: DtcGeneration): string => join(cacheDir(),
 function unpacked(dir: string): { dtc: ToolCommand; fdtoverlay: ToolCommand } {
   const lib = join(dir, 'usr/lib/x86_64-linux-gnu');
   const loader = join(lib, 'ld-linux-x86-64.so.2');
-  const tool = (name: string): ToolCommand => ({ command: loader, prefix: ['--library-path', lib, join(dir, 'usr/bin', name)] });
+  const tool = (name: string): ToolCommand => ({
+    command: loader,
+    prefix: ['--library-path', lib, join(dir, 'usr/bin', name)],
+  });
   return { dtc: tool('dtc'), fdtoverlay: tool('fdtoverlay') };
 }
 
@@ -93,13 +101,20 @@ export function findReferenceDtc(generation: DtcGeneration): ReferenceDtc | unde
   const system: ToolCommand = { command: 'dtc', prefix: [] };
   const systemVersion = versionOf(system);
   if (inGeneration(systemVersion, generation) && systemVersion !== undefined) {
-    ref = { generation, version: systemVersion, origin: 'system', dtc: system, fdtoverlay: { command: 'fdtoverlay', prefix: [] } };
+    ref = {
+      generation,
+      version: systemVersion,
+      origin: 'system',
+      dtc: system,
+      fdtoverlay: { command: 'fdtoverlay', prefix: [] },
+    };
   } else {
     const dir = unpackDir(generation);
     if (existsSync(join(dir, '.done')) && existsSync(join(dir, 'usr/bin/dtc'))) {
       const tools = unpacked(dir);
       const version = versionOf(tools.dtc);
-      if (inGeneration(version, generation) && version !== undefined) ref = { generation, version, origin: dir, ...tools };
+      if (inGeneration(version, generation) && version !== undefined)
+        ref = { generation, version, origin: dir, ...tools };
     }
   }
   found.set(generation, ref);
@@ -110,10 +125,14 @@ export function findReferenceDtc(generation: DtcGeneration): ReferenceDtc | unde
 export function fetchReferenceDtc(generation: DtcGeneration): ReferenceDtc | undefined {
   const have = findReferenceDtc(generation);
   if (have) return have;
-  const r = spawnSync('bash', [join(scriptsDir, 'debian-suite.sh'), 'unpack', SUITE[generation], unpackDir(generation), ...PACKAGES], {
-    stdio: ['ignore', 'ignore', 'inherit'],
-    timeout: 600_000,
-  });
+  const r = spawnSync(
+    'bash',
+    [join(scriptsDir, 'debian-suite.sh'), 'unpack', SUITE[generation], unpackDir(generation), ...PACKAGES],
+    {
+      stdio: ['ignore', 'ignore', 'inherit'],
+      timeout: 600_000,
+    },
+  );
   if (r.status !== 0) return undefined;
   found.delete(generation);
   return findReferenceDtc(generation);
@@ -131,7 +150,8 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   const generations = rest.length > 0 ? (rest as DtcGeneration[]) : DTC_GENERATIONS;
   let missing = 0;
   for (const generation of generations) {
-    if (!DTC_GENERATIONS.includes(generation)) throw new Error(`unknown dtc generation ${generation} (1.6, 1.7 or 1.8)`);
+    if (!DTC_GENERATIONS.includes(generation))
+      throw new Error(`unknown dtc generation ${generation} (1.6, 1.7 or 1.8)`);
     const ref = command === 'fetch' ? fetchReferenceDtc(generation) : findReferenceDtc(generation);
     if (ref) console.log(`dtc ${generation}: ${ref.version} (${ref.origin})`);
     else {

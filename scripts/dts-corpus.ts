@@ -76,9 +76,11 @@ export function newestKernelTree(): string | undefined {
   const candidates: string[] = [];
   const cache = cacheDir();
   const src = join(cache, 'linux-src');
-  if (existsSync(src)) for (const d of readdirSync(src)) if (existsSync(join(src, `${d}.done`))) candidates.push(join(src, d));
+  if (existsSync(src))
+    for (const d of readdirSync(src)) if (existsSync(join(src, `${d}.done`))) candidates.push(join(src, d));
   if (existsSync(cache))
-    for (const d of readdirSync(cache).filter((x) => x.startsWith('kernel-dts-'))) for (const top of readdirSync(join(cache, d))) candidates.push(join(cache, d, top));
+    for (const d of readdirSync(cache).filter((x) => x.startsWith('kernel-dts-')))
+      for (const top of readdirSync(join(cache, d))) candidates.push(join(cache, d, top));
   const local = '.cache/kernel-src';
   if (existsSync(local)) for (const top of readdirSync(local)) candidates.push(join(local, top));
   const version = (p: string): number[] => (/(\d+)\.(\d+)/.exec(p) ?? ['', '0', '0']).slice(1).map(Number);
@@ -115,11 +117,15 @@ function dtcArgs(file: string): string[] {
 }
 
 function systemCpp(root: string, file: string): Buffer | undefined {
-  const cpp = spawnSync('cpp', ['-nostdinc', '-I', INCLUDE_PREFIXES, '-undef', '-D__DTS__', '-x', 'assembler-with-cpp', file], {
-    cwd: root,
-    maxBuffer: 1 << 28,
-    stdio: ['ignore', 'pipe', 'ignore'],
-  });
+  const cpp = spawnSync(
+    'cpp',
+    ['-nostdinc', '-I', INCLUDE_PREFIXES, '-undef', '-D__DTS__', '-x', 'assembler-with-cpp', file],
+    {
+      cwd: root,
+      maxBuffer: 1 << 28,
+      stdio: ['ignore', 'pipe', 'ignore'],
+    },
+  );
   return cpp.status === 0 ? cpp.stdout : undefined;
 }
 
@@ -129,7 +135,11 @@ interface ReferenceOutput {
 }
 
 function referenceDtb(dtc: ToolCommand, root: string, file: string, input: Buffer): ReferenceOutput {
-  const r = runTool(dtc, [...dtcArgs(file), '-O', 'dtb', '-o', '-', '-'], { cwd: root, input, timeoutMs: 60_000 });
+  const r = runTool(dtc, [...dtcArgs(file), '-O', 'dtb', '-o', '-', '-'], {
+    cwd: root,
+    input,
+    timeoutMs: 60_000,
+  });
   return { dtb: r.status === 0 ? r.stdout : undefined, stderr: r.stderr };
 }
 
@@ -160,7 +170,8 @@ function cachingHost(root: string): PreprocessHost & { readBytes(path: string): 
   };
 }
 
-const messageKey = (m: Message): string => `${m.kind}: ${m.text.trimEnd()}${m.line !== undefined ? ` @${m.line}` : ''}`;
+const messageKey = (m: Message): string =>
+  `${m.kind}: ${m.text.trimEnd()}${m.line !== undefined ? ` @${m.line}` : ''}`;
 
 function sameMessages(expected: readonly Message[], actual: readonly Message[]): boolean {
   // dtc's "<stdin>" file names and positions of messages without one are not compared; text and line are.
@@ -172,7 +183,10 @@ export function runCorpus(options: CorpusOptions): CorpusReport {
   const log = options.log ?? ((line: string) => console.log(line));
   const compat = options.compat ?? DEFAULT_COMPAT;
   const ref = findReferenceDtc(compat);
-  if (!ref) throw new Error(`reference dtc ${compat} is not available (tsx scripts/dtc-reference.ts fetch ${compat})`);
+  if (!ref)
+    throw new Error(
+      `reference dtc ${compat} is not available (tsx scripts/dtc-reference.ts fetch ${compat})`,
+    );
   let files = corpusFiles(options.root, options.arches);
   if (options.every && options.every > 1) files = files.filter((_, i) => i % (options.every ?? 1) === 0);
   if (options.limit !== undefined) files = files.slice(0, options.limit);
@@ -184,7 +198,9 @@ export function runCorpus(options: CorpusOptions): CorpusReport {
   for (const f of files) {
     const pre = systemCpp(options.root, f);
     cppOut.push(pre);
-    reference.push(pre ? referenceDtb(ref.dtc, options.root, f, pre) : { dtb: undefined, stderr: 'cpp failed' });
+    reference.push(
+      pre ? referenceDtb(ref.dtc, options.root, f, pre) : { dtb: undefined, stderr: 'cpp failed' },
+    );
   }
   const referenceSeconds = (performance.now() - t0) / 1000;
 
@@ -199,7 +215,10 @@ export function runCorpus(options: CorpusOptions): CorpusReport {
       continue;
     }
     if (options.ppOnly) {
-      const r = runTool(ref.dtc, [...dtcArgs(file), '-q', '-O', 'dtb', '-o', '-', '-'], { cwd: options.root, input: Buffer.from(pp.text, 'latin1') });
+      const r = runTool(ref.dtc, [...dtcArgs(file), '-q', '-O', 'dtb', '-o', '-', '-'], {
+        cwd: options.root,
+        input: Buffer.from(pp.text, 'latin1'),
+      });
       ours.push({ dtb: r.status === 0 ? r.stdout : undefined, dts: undefined, messages: [] });
       continue;
     }
@@ -263,7 +282,10 @@ export function runCorpus(options: CorpusOptions): CorpusReport {
     if (!options.dtbOnly && !options.ppOnly) {
       const pre = cppOut[i];
       if (r.dtb && o.dts !== undefined && pre) {
-        const dts = runTool(ref.dtc, [...dtcArgs(file), '-q', '-O', 'dts', '-o', '-', '-'], { cwd: options.root, input: pre });
+        const dts = runTool(ref.dtc, [...dtcArgs(file), '-q', '-O', 'dts', '-o', '-', '-'], {
+          cwd: options.root,
+          input: pre,
+        });
         if (dts.status !== 0 || dts.stdout.toString('latin1') !== o.dts) {
           report.dtsDifferent++;
           report.dtsFiles.push(file);
@@ -279,11 +301,15 @@ export function runCorpus(options: CorpusOptions): CorpusReport {
     if (ok) report.conforming++;
   });
   const pct = (n: number): string => ((100 * n) / Math.max(1, report.files)).toFixed(2);
-  log(`pipeline:       ${options.ppOnly ? 'our preprocess + reference dtc' : 'our preprocess + our compiler'} (--compat ${compat}) vs cpp + dtc ${ref.version}`);
+  log(
+    `pipeline:       ${options.ppOnly ? 'our preprocess + reference dtc' : 'our preprocess + our compiler'} (--compat ${compat}) vs cpp + dtc ${ref.version}`,
+  );
   log(`files:          ${report.files}`);
   log(`byte-identical: ${report.identical} (${pct(report.identical)}%)`);
   log(`different:      ${report.different}`);
-  log(`failed:         ours ${report.oursFailed}, reference ${report.referenceFailed}, both ${report.bothFailed}`);
+  log(
+    `failed:         ours ${report.oursFailed}, reference ${report.referenceFailed}, both ${report.bothFailed}`,
+  );
   if (!options.dtbOnly && !options.ppOnly) {
     log(`-O dts differs: ${report.dtsDifferent}`);
     log(`warnings differ: ${report.messagesDifferent}`);
@@ -303,7 +329,9 @@ export function runCorpus(options: CorpusOptions): CorpusReport {
 function parseArgs(argv: readonly string[]): CorpusOptions {
   const root = argv[0];
   if (!root || root.startsWith('-'))
-    throw new Error('usage: dts-corpus.ts <kernel-source-dir> [--compat 1.6|1.7|1.8] [--pp-only] [--dtb-only] [--arch arm,arm64,riscv] [--limit N] [--every K] [--show N]');
+    throw new Error(
+      'usage: dts-corpus.ts <kernel-source-dir> [--compat 1.6|1.7|1.8] [--pp-only] [--dtb-only] [--arch arm,arm64,riscv] [--limit N] [--every K] [--show N]',
+    );
   const value = (flag: string): string | undefined => {
     const i = argv.indexOf(flag);
     return i < 0 ? undefined : argv[i + 1];
