@@ -1,15 +1,15 @@
 import { closeSync, openSync, readFileSync, readSync, statSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { CheckOptions } from '../src/dts/check-options.js';
-import { compileDts, type CompileResult } from '../src/dts/compile.js';
+import { checksFor, type CheckLevel } from '../src/dts/checks.js';
+import { DEFAULT_COMPAT, DTC_RELEASE, parseCompat, type DtcCompat } from '../src/dts/compat.js';
+import { compileDtb, compileDts, type CompileResult } from '../src/dts/compile.js';
 import { formatDiagnostic, type Diagnostic } from '../src/dts/diagnostics.js';
 import { writeDtbAsm } from '../src/dts/dtb-asm.js';
-import { readDtb } from '../src/dts/dtb-read.js';
 import { DTB_VERSIONS, writeDtb } from '../src/dts/dtb-write.js';
 import { preprocess } from '../src/dts/preprocess.js';
 import { printDts } from '../src/dts/print.js';
 import type { PhandleFormat } from '../src/dts/phandles.js';
-import { sortDeviceTree } from '../src/dts/sort.js';
 import { printYaml, YamlOutputError } from '../src/dts/yaml.js';
 import { SourceFile } from '../src/diagnostics/source.js';
 import type { DeviceTree } from '../src/dts/tree.js';
@@ -23,19 +23,20 @@ import { ExitCodeError } from './run.js';
  * runs the built-in C preprocessor first (as kbuild runs cpp before dtc), with `-D` and `-U`.
  */
 
-/** The dtc whose behaviour `mdio-emu dtc` reproduces, as `dtc -v` prints it (U-Boot and Zephyr parse it). */
-export const DTC_VERSION = '1.6.1';
-
-/** Whether the reproduced dtc is `version` or newer, for behaviours that changed between releases. */
-export function dtcAtLeast(version: string): boolean {
-  const a = DTC_VERSION.split('.').map(Number);
-  const b = version.split('.').map(Number);
-  for (let i = 0; i < Math.max(a.length, b.length); i++) {
-    const d = (a[i] ?? 0) - (b[i] ?? 0);
-    if (d !== 0) return d > 0;
-  }
-  return true;
+/**
+ * `--compat 1.6|1.7|1.8` (a full release such as 1.7.2 names its generation): the dtc generation whose
+ * syntax, checks, output and command line to reproduce; the newest by default.
+ */
+export function compatOf(flags: { compat?: string }): DtcCompat {
+  if (flags.compat === undefined) return DEFAULT_COMPAT;
+  const compat = parseCompat(flags.compat);
+  if (!compat)
+    throw new ExitCodeError(1, `FATAL ERROR: unknown --compat "${flags.compat}" (1.6, 1.7 or 1.8)`);
+  return compat;
 }
+
+/** The release a generation answers `dtc -v` with (U-Boot's dtc-version.sh and Zephyr's FindDtc parse it). */
+export const dtcVersion = (compat: DtcCompat): string => DTC_RELEASE[compat];
 
 export interface DtcFlags {
   inForm: string;
@@ -61,6 +62,8 @@ export interface DtcFlags {
   cpp?: boolean;
   define: string[];
   undefine: string[];
+  /** --compat: the dtc generation to reproduce. */
+  compat?: string;
 }
 
 /** die(): dtc's fatal errors print `FATAL ERROR: ...` and exit 1. */
@@ -108,8 +111,9 @@ export function printDiagnostics(
   }
 }
 
-function checkLevels(flags: DtcFlags): CheckOptions {
-  const options = new CheckOptions();
+/** dtc's -W/-E options in their order, against the generation's check table; an unknown name is fatal. */
+export function checkLevelsOf(flags: DtcFlags, compat: DtcCompat): Map<string, CheckLevel> {
+  const options = new CheckOptions(checksFor(compat));
   const order = flags.checks ?? [
     ...flags.warning.map((arg) => ({ flag: 'W' as const, arg })),
     ...flags.error.map((arg) => ({ flag: 'E' as const, arg })),
@@ -118,12 +122,13 @@ function checkLevels(flags: DtcFlags): CheckOptions {
     const unknown = options.apply(flag, arg);
     if (unknown !== undefined) fatal(`Unrecognized check name "${unknown}"`);
   }
-  return options;
+  return options.levels();
 }
 
 /** Compiles a DTS file (optionally through the preprocessor) with dtc's options; prints diagnostics. */
 export function compileFile(input: string, flags: DtcFlags): CompileResult {
-  const levels = checkLevels(flags).levels();
+  const compat = compatOf(flags);
+  const levels = checkLevelsOf(flags, compat);
   const phandle = flags.phandle ?? 'epapr';
   if (!['legacy', 'epapr', 'both'].includes(phandle)) fatal(`Invalid argument "${phandle}" to -H option`);
 
@@ -180,6 +185,7 @@ export function compileFile(input: string, flags: DtcFlags): CompileResult {
     force: flags.force ?? false,
     sort: flags.sort ?? false,
     checkLevels: levels,
+    compat,
     dtb: {
       ...(reserveSlots !== undefined ? { reserveSlots } : {}),
       ...(minSize !== undefined ? { minSize } : {}),
@@ -196,6 +202,10 @@ export function compileFile(input: string, flags: DtcFlags): CompileResult {
 }
 
 // ---- the command line ----
+
+/** Keys of mdio-emu's long-only options (above '~', so getopt has no short form and usage shows none). */
+const CPP = '\u0100';
+const COMPAT = '\u0101';
 
 const LONG_OPTIONS: readonly (LongOption & { help: string })[] = [
   { name: 'quiet', hasArg: false, short: 'q', help: '\n\tQuiet: -q suppress warnings, -qq errors, -qqq all' },
@@ -256,7 +266,7 @@ const LONG_OPTIONS: readonly (LongOption & { help: string })[] = [
   { name: 'warning', hasArg: true, short: 'W', help: '\n\tEnable/disable warnings (prefix with "no-")' },
   { name: 'error', hasArg: true, short: 'E', help: '\n\tEnable/disable errors (prefix with "no-")' },
   { name: 'symbols', hasArg: false, short: '@', help: '\n\tEnable generation of symbols' },
-  // dtc 1.7.0 added -L; it is accepted whatever dtc generation is reproduced, since newer build systems pass it.
+  // dtc 1.7.0 added -L: with --compat 1.6 it is an unknown option, as for dtc 1.6.1.
   {
     name: 'local-fixups',
     hasArg: false,
@@ -272,11 +282,11 @@ const LONG_OPTIONS: readonly (LongOption & { help: string })[] = [
   },
   { name: 'help', hasArg: false, short: 'h', help: '\n\tPrint this help and exit' },
   { name: 'version', hasArg: false, short: 'v', help: '\n\tPrint version and exit' },
-  // mdio-emu's additions (no dtc option uses these letters).
+  // mdio-emu's additions (no dtc option uses -D or -U).
   {
     name: 'cpp',
     hasArg: false,
-    short: 'c',
+    short: CPP,
     help: '\n\tRun the built-in C preprocessor first (cpp -x assembler-with-cpp -D__DTS__)',
   },
   {
@@ -286,20 +296,33 @@ const LONG_OPTIONS: readonly (LongOption & { help: string })[] = [
     help: '\n\tPreprocessor definition <name>[=<value>] (with --cpp)',
   },
   { name: 'undefine', hasArg: true, short: 'U', help: '\n\tRemove a preprocessor definition (with --cpp)' },
+  {
+    name: 'compat',
+    hasArg: true,
+    short: COMPAT,
+    help: `\n\tdtc generation to reproduce: 1.6, 1.7 or 1.8 (default ${DEFAULT_COMPAT})`,
+  },
 ];
-const SHORT_OPTIONS = 'qI:O:o:V:d:R:S:p:a:fb:i:H:sW:E:@LAThvcD:U:';
 
-export function dtcUsage(): string {
+/** The generation's option table: dtc.c usage_short_opts and usage_long_opts, and mdio-emu's additions. */
+function optionsFor(compat: DtcCompat): { short: string; long: (LongOption & { help: string })[] } {
+  const long = LONG_OPTIONS.filter((o) => compat !== '1.6' || o.short !== 'L');
+  const short = `${compat === '1.6' ? 'qI:O:o:V:d:R:S:p:a:fb:i:H:sW:E:@AThv' : 'qI:O:o:V:d:R:S:p:a:fb:i:H:sW:E:@LAThv'}D:U:`;
+  return { short, long };
+}
+
+export function dtcUsage(compat: DtcCompat = DEFAULT_COMPAT): string {
+  const { short, long } = optionsFor(compat);
   return formatUsage(
     'dtc [options] <input file>',
-    SHORT_OPTIONS,
-    LONG_OPTIONS,
-    LONG_OPTIONS.map((o) => o.help),
+    short,
+    long,
+    long.map((o) => o.help),
   );
 }
 
-function usageError(message: string): never {
-  throw new ExitCodeError(1, `${dtcUsage()}\nError: ${message}`);
+function usageError(compat: DtcCompat, message: string): never {
+  throw new ExitCodeError(1, `${dtcUsage(compat)}\nError: ${message}`);
 }
 
 /** dtc.c guess_type_by_name. */
@@ -338,7 +361,7 @@ function guessInputFormat(name: string, fallback: string): string {
 }
 
 /** util.c fprint_path_escaped (dtc 1.7.0 on): spaces get a backslash, as make reads them; 1.6 wrote paths as they are. */
-const escapePath = (p: string): string => (dtcAtLeast('1.7.0') ? p.replace(/ /g, '\\ ') : p);
+const escapePath = (p: string, compat: DtcCompat): string => (compat === '1.6' ? p : p.replace(/ /g, '\\ '));
 
 /**
  * dtc opens (and truncates) the output file before formatting the output, so a failure while formatting
@@ -361,7 +384,12 @@ function openOutput(path: string): (data: Uint8Array | string) => void {
  * arrive as ExitCodeError (status 1) with dtc's message, check failures without -f with status 2.
  */
 export function runDtc(args: readonly string[]): number {
-  const parsed = getoptLong(args, SHORT_OPTIONS, LONG_OPTIONS);
+  // The generation decides the option table itself (-L), so --compat is looked for first.
+  const all = getoptLong(args, optionsFor(DEFAULT_COMPAT).short, LONG_OPTIONS);
+  const compatArg = all.options.filter((o) => o.opt === COMPAT).pop()?.arg;
+  const compat = compatOf(compatArg === undefined ? {} : { compat: compatArg });
+  const table = optionsFor(compat);
+  const parsed = getoptLong(args, table.short, table.long);
   const flags: DtcFlags = {
     inForm: '',
     outForm: '',
@@ -422,7 +450,7 @@ export function runDtc(args: readonly string[]): number {
         flags.include.push(arg);
         break;
       case 'v':
-        process.stdout.write(`Version: DTC ${DTC_VERSION}\n`);
+        process.stdout.write(`Version: DTC ${dtcVersion(compat)}\n`);
         return 0;
       case 'H':
         if (!['legacy', 'epapr', 'both'].includes(arg)) fatal(`Invalid argument "${arg}" to -H option`);
@@ -448,10 +476,13 @@ export function runDtc(args: readonly string[]): number {
         annotate++;
         break;
       case 'h':
-        process.stdout.write(dtcUsage());
+        process.stdout.write(dtcUsage(compat));
         return 0;
-      case 'c':
+      case CPP:
         flags.cpp = true;
+        break;
+      case COMPAT:
+        flags.compat = arg;
         break;
       case 'D':
         flags.define.push(arg);
@@ -463,11 +494,11 @@ export function runDtc(args: readonly string[]): number {
   }
   if (!parsed.ok) {
     process.stderr.write(`dtc: ${parsed.message}\n`);
-    usageError('unknown option');
+    usageError(compat, 'unknown option');
   }
   // -W/-E take effect as they are parsed in dtc: an unknown check name is fatal before anything is read.
-  checkLevels(flags);
-  if (parsed.operands.length > 1) usageError('missing files');
+  const levels = checkLevelsOf(flags, compat);
+  if (parsed.operands.length > 1) usageError(compat, 'missing files');
   const input = parsed.operands[0] ?? '-';
   const minSize = toCInt(strtol(flags.space ?? '0'));
   const padSize = toCInt(strtol(flags.pad ?? '0'));
@@ -476,7 +507,8 @@ export function runDtc(args: readonly string[]): number {
   const dependencies: string[] = [];
   const writeDepfile = (complete: boolean): void => {
     if (depName === undefined) return;
-    const text = `${escapePath(outName)}:${dependencies.map((d) => ` ${escapePath(d)}`).join('')}${complete ? '\n' : ''}`;
+    const escape = (p: string): string => escapePath(p, compat);
+    const text = `${escape(outName)}:${dependencies.map((d) => ` ${escape(d)}`).join('')}${complete ? '\n' : ''}`;
     try {
       writeFileSync(depName, text);
     } catch (e) {
@@ -520,9 +552,29 @@ export function runDtc(args: readonly string[]): number {
     if (blobHere) compiledDtb = result.dtb;
   } else if (inForm === 'dtb') {
     dependencies.push(input === '-' ? '<stdin>' : input);
-    tree = readDtb(readInput(input), { fileName: input });
-    if (flags.bootCpu !== undefined) tree.bootCpuidPhys = Number(BigInt.asUintN(32, strtol(flags.bootCpu)));
-    if (flags.sort) sortDeviceTree(tree);
+    // As dtc: the blob goes through the same checks and generated trees as source (compileDtb).
+    const phandle = flags.phandle ?? 'epapr';
+    const result = compileDtb(readInput(input), {
+      fileName: input,
+      compat,
+      checkLevels: levels,
+      force: flags.force ?? false,
+      sort: flags.sort ?? false,
+      symbols: flags.symbols ?? false,
+      autoAliases: flags.autoAliases ?? false,
+      localFixups: flags.localFixups ?? false,
+      phandleFormat: phandle as PhandleFormat,
+      ...(flags.bootCpu !== undefined ? { bootCpu: Number(BigInt.asUintN(32, strtol(flags.bootCpu))) } : {}),
+    });
+    printDiagnostics(result.diagnostics, result.files, flags.quiet);
+    if (!result.tree) {
+      writeDepfile(true);
+      if (result.checksFailed && !flags.force)
+        throw new ExitCodeError(2, 'ERROR: Input tree has errors, aborting (use -f to force output)');
+      throw new ExitCodeError(1, '');
+    }
+    quietForced = result.checksFailed;
+    tree = result.tree;
   } else if (inForm === 'fs') {
     fatal('-I fs is not supported by mdio-emu dtc');
   } else fatal(`Unknown input format "${inForm}"`);
@@ -540,13 +592,13 @@ export function runDtc(args: readonly string[]): number {
     },
   };
   const writeOutput = openOutput(outName);
-  if (outForm === 'dts') writeOutput(printDts(tree));
+  if (outForm === 'dts') writeOutput(printDts(tree, { compat }));
   else if (outForm === 'dtb') {
     if (!DTB_VERSIONS.includes(outVersion)) fatal(`Unknown device tree blob version ${outVersion}`);
     writeOutput(compiledDtb ?? writeDtb(tree, layout));
   } else if (outForm === 'asm') {
     if (!DTB_VERSIONS.includes(outVersion)) fatal(`Unknown device tree blob version ${outVersion}`);
-    writeOutput(writeDtbAsm(tree, { ...layout, style: dtcAtLeast('1.7.0') ? 'dtc-1.7' : 'dtc-1.6' }));
+    writeOutput(writeDtbAsm(tree, { ...layout, style: compat === '1.6' ? 'dtc-1.6' : 'dtc-1.7' }));
   } else if (outForm === 'yaml') {
     if (inForm !== 'dts') fatal('YAML output format requires dts input format');
     try {
@@ -562,7 +614,9 @@ export function runDtc(args: readonly string[]): number {
 export function register(program: Command): void {
   program
     .command('dtc')
-    .description('device tree compiler, a drop-in for dtc 1.6.1 (mdio-emu dtc -h lists its options)')
+    .description(
+      `device tree compiler, a drop-in for dtc ${Object.values(DTC_RELEASE).join(', ')} (mdio-emu dtc -h lists its options)`,
+    )
     .usage('[options] <input file>')
     .helpOption(false)
     .allowUnknownOption()

@@ -9,7 +9,7 @@
 export interface LongOption {
   name: string;
   hasArg: boolean;
-  /** The short option character it stands for (dtc gives every long option one). */
+  /** The short option character it stands for; a character above '~' marks a long-only option. */
   short: string;
 }
 
@@ -101,7 +101,8 @@ export function formatUsage(
   for (const o of longOpts) width = Math.max(width, o.name.length + 1 + (o.hasArg ? '<arg>'.length + 1 : 0));
   let out = `Usage: ${synopsis}\n\nOptions: -[${shortOpts}]\n`;
   longOpts.forEach((o, i) => {
-    out += `  -${o.short}, `;
+    // A long-only option (its key above '~', as in dtc's tables) gets blanks where the short one would be.
+    out += o.short > '~' ? '      ' : `  -${o.short}, `;
     out += o.hasArg
       ? `--${o.name} <arg>${' '.repeat(Math.max(0, width - o.name.length - '<arg>'.length - 1))}`
       : `--${o.name.padEnd(width)}`;

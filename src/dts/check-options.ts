@@ -5,6 +5,7 @@ import { CHECKS, type CheckDef, type CheckLevel } from './checks.js';
  * check carries two independent flags, warn and error, so the order of options matters the way it does for
  * dtc: `-Wfoo -Efoo -Eno-foo` leaves foo a warning, while `-Eno-foo` on an error-only check turns it off.
  * Raising a check raises its prerequisites; lowering one lowers every check that has it as a prerequisite.
+ * Unlike checks.ts applyCheckSwitch, names are taken as dtc takes them: `unit-address-vs-reg` is no check.
  */
 export class CheckOptions {
   private readonly flags = new Map<string, { warn: boolean; error: boolean }>();
@@ -32,14 +33,14 @@ export class CheckOptions {
   /** The level of every check whose flags an option changed, for CompileOptions.checkLevels. */
   levels(): Map<string, CheckLevel> {
     const out = new Map<string, CheckLevel>();
-    for (const [name, f] of this.flags) out.set(name, f.error ? 'error' : f.warn ? 'warning' : 'off');
+    for (const [name, f] of this.flags) out.set(name, f.error ? (f.warn ? 'warning+error' : 'error') : f.warn ? 'warning' : 'off');
     return out;
   }
 
   private state(c: CheckDef): { warn: boolean; error: boolean } {
     let f = this.flags.get(c.name);
     if (!f) {
-      f = { warn: c.level === 'warning', error: c.level === 'error' };
+      f = { warn: c.level === 'warning' || c.level === 'warning+error', error: c.level === 'error' || c.level === 'warning+error' };
       this.flags.set(c.name, f);
     }
     return f;
