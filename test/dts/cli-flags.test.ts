@@ -207,3 +207,23 @@ if (dtcVersion)
       t.is(got.stderr.split('\n')[0], ref.stderr.split('\n')[0], bad);
     }
   });
+
+if (dtcVersion)
+  test('dtc: the FATAL ERROR line and status of each way a parse fails', (t) => {
+    const inputs: Record<string, string> = {
+      'grammar.dts': '/dts-v1/;\n/ { x = <1> };\n',
+      'semantic.dts': '/dts-v1/;\n/ { x = <(1/0)>; y = <&nolabel>; };\n',
+      'include.dts': '/dts-v1/;\n/include/ "nope.dtsi"\n/ { };\n',
+      'escape.dts': '/dts-v1/;\n/ { x = "\\x"; };\n',
+    };
+    const dir = scratch();
+    t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+    for (const [name, text] of Object.entries(inputs)) {
+      writeFileSync(join(dir, name), text);
+      const ref = spawnSync('dtc', ['-O', 'dtb', '-o', '/dev/null', name], { cwd: dir, encoding: 'latin1' });
+      const got = spawnSync(process.execPath, [ours, '-O', 'dtb', '-o', '/dev/null', name], { cwd: dir, encoding: 'latin1' });
+      const last = (text: string): string => text.trimEnd().split('\n').pop() ?? '';
+      t.is(got.status, ref.status, name);
+      t.is(last(got.stderr), last(ref.stderr), name);
+    }
+  });
