@@ -325,6 +325,22 @@ function usageError(compat: DtcCompat, message: string): never {
   throw new ExitCodeError(1, `${dtcUsage(compat)}\nError: ${message}`);
 }
 
+/**
+ * The `FATAL ERROR:` line dtc ends a failed parse with (treesource.c dt_from_source, srcpos.c, the lexer): a
+ * grammar error makes yyparse fail ("Unable to parse input tree"), an unreadable or too deeply nested include
+ * and a bad \\x escape die on the spot, and the errors the parser reports and carries on from end in
+ * "Syntax error parsing input tree".
+ */
+function parseFailure(diagnostics: readonly Diagnostic[]): string {
+  for (const d of diagnostics) {
+    if (d.code === 'DTS1001') return 'Unable to parse input tree';
+    // The scanner's message may already carry the reason (strerror) dtc adds.
+    if (d.code === 'DTS1011') return d.message.endsWith('"') ? `${d.message}: No such file or directory` : d.message;
+    if (d.code === 'DTS1012' || d.code === 'DTS1005') return d.message;
+  }
+  return 'Syntax error parsing input tree';
+}
+
 /** dtc.c guess_type_by_name. */
 function guessTypeByName(name: string, fallback: string | undefined): string | undefined {
   const dot = name.lastIndexOf('.');
@@ -545,7 +561,7 @@ export function runDtc(args: readonly string[]): number {
         writeDepfile(true);
         throw new ExitCodeError(2, 'ERROR: Input tree has errors, aborting (use -f to force output)');
       }
-      fatal('Syntax error parsing input tree');
+      fatal(parseFailure(result.diagnostics));
     }
     quietForced = result.checksFailed;
     tree = result.tree;
