@@ -311,7 +311,8 @@ function usageError(message: string): never {
 function parseFailure(diagnostics: readonly Diagnostic[]): string {
   for (const d of diagnostics) {
     if (d.code === 'DTS1001') return 'Unable to parse input tree';
-    if (d.code === 'DTS1011') return `${d.message}: No such file or directory`;
+    // The scanner's message may already carry the reason (strerror) dtc adds.
+    if (d.code === 'DTS1011') return d.message.endsWith('"') ? `${d.message}: No such file or directory` : d.message;
     if (d.code === 'DTS1012' || d.code === 'DTS1005') return d.message;
   }
   return 'Syntax error parsing input tree';
