@@ -57,6 +57,10 @@ export const SAMPLE: readonly string[] = [
   'broadcom/bcm2712-rpi-5-b.dtb',
   'exynos/exynos850-e850-96.dtb',
   'freescale/imx8mp-evk.dtb',
+  // A composite whose overlay sets a phandle its base node already has (libfdt 1.7 keeps the base's).
+  'freescale/imx8mm-kontron-bl-lte.dtb',
+  // `/delete-node/ &{noc_opp_table/opp-1000000000}`: dtc 1.7's label-relative path reference.
+  'freescale/imx8mp-skov-revb-hdmi.dtb',
   'freescale/fsl-ls1028a-qds-13bb.dtb',
   'freescale/fsl-lx2160a-tqmlx2160a-mblx2160a-12-11-x.dtb',
   'hisilicon/hi3660-hikey960.dtb',
