@@ -54,6 +54,8 @@ function scratch(): string {
     writeFileSync(join(dir, name), text);
     const blob = name.replace(/\.dts$/, '.dtb').replace(/\.dtso$/, '.dtbo');
     const r = spawnSync('dtc', ['-q', '-@', '-O', 'dtb', '-o', blob, name], { cwd: dir });
+    // The same base without __symbols__, as kbuild's bases are when -@ is forgotten.
+    if (name === 'base.dts') spawnSync('dtc', ['-q', '-O', 'dtb', '-o', 'base-nosymbols.dtb', name], { cwd: dir });
     if (r.status !== 0) throw new Error(`dtc failed on ${name}: ${r.stderr.toString()}`);
   }
   return dir;
@@ -78,6 +80,7 @@ const cases: [string, string[]][] = [
   ['three overlays stacked, the last using a label the second added', ['-i', 'base.dtb', '-o', 'out.dtb', 'uart.dtbo', 'sensor.dtbo', 'stacked.dtbo']],
   ['long options', ['--input=base.dtb', '--output', 'out.dtb', 'sensor.dtbo']],
   ['a reference the base cannot resolve fails', ['-i', 'base.dtb', '-o', 'out.dtb', 'uart.dtbo', 'missing.dtbo']],
+  ['a base without __symbols__ fails', ['-i', 'base-nosymbols.dtb', '-o', 'out.dtb', 'uart.dtbo']],
   ['an unreadable overlay fails', ['-i', 'base.dtb', '-o', 'out.dtb', 'nope.dtbo']],
   ['no overlays: usage', ['-i', 'base.dtb', '-o', 'out.dtb']],
   ['no input: usage', ['-o', 'out.dtb', 'uart.dtbo']],
