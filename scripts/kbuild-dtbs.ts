@@ -320,7 +320,11 @@ export function runKbuild(
   const oursRun = make(farm, ours, ['-k', `DTC=${dtc}`, ...goals], jobs);
   const oursSeconds = (performance.now() - started) / 1000;
 
-  const targets = blobsUnder(ref);
+  // The sample's goals and, for composites, their bases and overlays (the reference tree may hold more from
+  // an earlier whole-tree run).
+  const targets = o.all
+    ? blobsUnder(ref)
+    : [...new Set(SAMPLE.flatMap((g) => [`${DTS}/${g}`, ...(components(ref, `${DTS}/${g}`) ?? [])]))].sort();
   const report: KbuildReport = {
     source: src,
     droppedSwitches: dropped,
