@@ -47,6 +47,7 @@ for (const generation of DTC_GENERATIONS) {
     t.is(ours.status, 0, ours.stderr.toString());
     t.is(ours.stdout.toString('latin1'), runTool(ref.dtc, ['-I', 'dtb', '-O', 'dts', blob]).stdout.toString('latin1'));
     const interruptMap = cli(['dtc', '--compat', generation, '-Wno-interrupt_map', '-O', 'dtb', '-o', '/dev/null', 'tree.dts']);
-    t.is(interruptMap.status, generation === '1.6' ? 2 : 0, interruptMap.stderr.toString());
+    // dtc dies on a check name its generation lacks: `FATAL ERROR: Unrecognized check name`, status 1.
+    t.is(interruptMap.status, generation === '1.6' ? 1 : 0, interruptMap.stderr.toString());
   });
 }
