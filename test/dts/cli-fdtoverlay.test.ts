@@ -101,7 +101,7 @@ for (const generation of DTC_GENERATIONS) {
   for (const [name, args] of cases)
     test(`fdtoverlay ${reference.version}: ${name}`, (t) => {
       const { ref, got, refOut, gotOut } = both(reference, args);
-      t.is(got.status, ref.status, `ours: ${String(got.stderr)}\nfdtoverlay: ${String(ref.stderr)}`);
+      t.is(got.status, ref.status, `ours: ${got.stderr}\nfdtoverlay: ${ref.stderr}`);
       t.true(got.stdout.equals(ref.stdout), `stdout: ours ${got.stdout.toString()} vs ${ref.stdout.toString()}`);
       // fdtoverlay's messages carry no source positions, so they are compared as they are.
       // glibc names the program by its argv[0], a long path for an unpacked reference.
