@@ -1,50 +1,89 @@
 /**
- * The Linux DTS corpus comparison (scripts/dts-corpus.ts) on a deterministic sample of the arm and
- * arm64 .dts files, bounded to well under a minute: ratios of our batch pipeline against cpp | dtc
- * measured in the same run, for the preprocessor alone (feeding the system dtc) and for the whole
- * compiler. Needs the kernel sources: set DTS_CORPUS_SRC to a source tree (or .cache/kernel-src/*,
- * which scripts/dts-corpus.sh extracts from a tarball); skipped with a message otherwise.
+ * The Linux DTS corpus comparison (scripts/dts-corpus.ts) on a deterministic sample of the arm, arm64 and
+ * riscv .dts files of the newest kernel in the cache, bounded to a few minutes: ratios of our batch
+ * pipeline against cpp | dtc measured in the same run, for each dtc generation whose reference is here
+ * (the whole compiler), for the preprocessor alone (feeding the newest reference dtc), and the cost of
+ * keeping provenance (`dts why`) over a plain compile of the same sample.
+ * Kernel sources: DTS_CORPUS_SRC, else a Linux tree scripts/dts-corpus.sh --kernel left in the cache, else
+ * .cache/kernel-src/*; skipped with a message when there is none.
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { runCorpus } from '../scripts/dts-corpus.js';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { findReferenceDtc, DTC_GENERATIONS } from '../scripts/dtc-reference.js';
+import { corpusFiles, newestKernelTree, runCorpus } from '../scripts/dts-corpus.js';
+import { compileDts } from '../src/dts/compile.js';
+import { preprocess, PreprocessCache } from '../src/dts/preprocess.js';
 
-function kernelSource(): string | undefined {
-  const fromEnv = process.env['DTS_CORPUS_SRC'];
-  if (fromEnv) return fromEnv;
-  const cached = '.cache/kernel-src';
-  if (!existsSync(cached)) return undefined;
-  const top = readdirSync(cached).find((d) => existsSync(join(cached, d, 'arch/arm64/boot/dts')));
-  return top ? join(cached, top) : undefined;
+/** Seconds to compile the sample in one batch, with or without the provenance record. */
+function compileSample(root: string, files: readonly string[], provenance: boolean): number {
+  const cache = new PreprocessCache();
+  const texts = new Map<string, string | undefined>();
+  const host = {
+    readFile: (p: string): string | undefined => {
+      if (!texts.has(p)) {
+        try {
+          texts.set(p, readFileSync(join(root, p), 'latin1'));
+        } catch {
+          texts.set(p, undefined);
+        }
+      }
+      return texts.get(p);
+    },
+  };
+  const t0 = performance.now();
+  for (const file of files) {
+    const pp = preprocess(file, host, { includeDirs: ['scripts/dtc/include-prefixes'], cache });
+    compileDts(pp.text, {
+      fileName: file,
+      origins: pp.origins,
+      includeDirs: [dirname(file)],
+      bootCpu: 0,
+      provenance,
+    });
+  }
+  return (performance.now() - t0) / 1000;
 }
 
 export async function run(): Promise<void> {
-  const root = kernelSource();
+  const root = process.env['DTS_CORPUS_SRC'] ?? newestKernelTree();
   if (!root) {
     console.log(
-      'dts-corpus: no kernel source (set DTS_CORPUS_SRC or run scripts/dts-corpus.sh once); skipped',
+      'dts-corpus: no kernel source (set DTS_CORPUS_SRC or run scripts/dts-corpus.sh --kernel 7.2 once); skipped',
     );
     return;
   }
-  for (const tool of ['cpp', 'dtc'])
-    if (spawnSync(tool, ['--version'], { stdio: 'ignore' }).status !== 0) {
-      console.log(`dts-corpus: ${tool} is not installed; skipped`);
-      return;
-    }
-  // Every 12th file: ~190 of the ~2270, spread over all vendors. A smaller sample shares fewer
-  // headers and runs colder, so its ratio overstates the full corpus's (see scripts/dts-corpus.sh).
+  // Every 12th file: ~280 of the ~3300, spread over all vendors. A smaller sample shares fewer headers and
+  // runs colder, so its ratio overstates the full corpus's.
   const every = Number(process.env['DTS_CORPUS_EVERY'] ?? 12);
+  console.log(`kernel tree: ${root}`);
   const log = (line: string): void => {
     if (!line.startsWith('  ')) console.log(line);
   };
-  const pp = runCorpus({ root, every, ppOnly: true, log });
-  const full = runCorpus({ root, every, log });
-  console.log(
-    `ratio preprocessor (ours+dtc)/(cpp+dtc): ${(pp.oursSeconds / pp.referenceSeconds).toFixed(3)}`,
+  const ratios: string[] = [];
+  for (const compat of DTC_GENERATIONS) {
+    if (!findReferenceDtc(compat)) {
+      console.log(`dtc ${compat}: reference absent; skipped`);
+      continue;
+    }
+    const full = runCorpus({ root, every, compat, dtbOnly: true, log });
+    ratios.push(
+      `ratio compiler --compat ${compat} (ours)/(cpp+dtc):  ${(full.oursSeconds / full.referenceSeconds).toFixed(3)}`,
+    );
+  }
+  const newest = [...DTC_GENERATIONS].reverse().find((c) => findReferenceDtc(c));
+  if (newest) {
+    const pp = runCorpus({ root, every, compat: newest, ppOnly: true, log });
+    ratios.push(
+      `ratio preprocessor (ours+dtc ${newest})/(cpp+dtc):   ${(pp.oursSeconds / pp.referenceSeconds).toFixed(3)}`,
+    );
+  }
+  const files = corpusFiles(root).filter((_, i) => i % every === 0);
+  compileSample(root, files.slice(0, 20), false);
+  const plain = compileSample(root, files, false);
+  const kept = compileSample(root, files, true);
+  ratios.push(
+    `ratio provenance kept / plain compile:        ${(kept / plain).toFixed(3)} (${plain.toFixed(2)} s plain)`,
   );
-  console.log(
-    `ratio compiler (ours)/(cpp+dtc):         ${(full.oursSeconds / full.referenceSeconds).toFixed(3)}`,
-  );
+  for (const r of ratios) console.log(r);
   await Promise.resolve();
 }

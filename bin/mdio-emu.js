@@ -1,5 +1,4 @@
 #!/usr/bin/env node
-// Runs the TypeScript CLI through tsx so the package works from a clone without a build step.
-import { register } from 'tsx/esm/api';
-register();
-await import('../cli/index.ts');
+import { launch } from './launch.js';
+
+await launch('cli/index');

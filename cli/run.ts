@@ -25,6 +25,18 @@ function exitOverride(command: Command): void {
 }
 
 /**
+ * Runs a standalone tool's main (the dtc and fdtoverlay drop-ins) with the same error-to-exit-code mapping,
+ * for bin entries that skip commander entirely.
+ */
+export function runTool(main: (args: readonly string[]) => number, args: readonly string[]): void {
+  try {
+    process.exitCode = main(args);
+  } catch (err) {
+    process.exitCode = exitCodeFor(err);
+  }
+}
+
+/**
  * A subcommand's explicit exit status with an already formatted message (or none, when the command has
  * printed its findings itself): 2 is a usage error, anything else a verdict.
  */

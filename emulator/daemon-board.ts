@@ -1,5 +1,5 @@
-import { basename, dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { basename, dirname, join, resolve } from 'node:path';
+import { packageRoot } from '../src/package-root.js';
 import { ACTION_SIDE, describeAction, type Action, type GuestAction } from '../src/board/actions.js';
 import { buildBoard, type Board } from '../src/board/board.js';
 import { loadTreeFile, loadTreeText } from '../src/board/load.js';
@@ -19,7 +19,7 @@ export type BoardSource =
   | { kind: 'dts-text'; name: string; text: string }
   | { kind: 'scenario-text'; name: string; text: string };
 
-export const DEFAULT_BOARD_DTS = fileURLToPath(new URL('../dts/default-board.dts', import.meta.url));
+export const DEFAULT_BOARD_DTS = join(packageRoot, 'dts', 'default-board.dts');
 
 /**
  * What the daemon serves: the one board (src/board) with the SCENARIO_TRIGGER names a client can fire, and the

@@ -1,3 +1,4 @@
+import type { DtcFeatures } from './compat.js';
 import type { Marker, MarkerKind } from './tree.js';
 import type { Span } from '../diagnostics/source.js';
 
@@ -6,6 +7,29 @@ import type { Span } from '../diagnostics/source.js';
  * in their lists (a later definition can bring them back in place), labels are prepended, and every list
  * keeps source order otherwise. The public DeviceTree (tree.ts) is exported from this at the end.
  */
+
+/**
+ * What happened to a node or property after its first definition, in source order: the record `mdio-emu dts
+ * why` reads. Only merges, deletions and generated values add events, so a tree without overrides costs
+ * nothing; the first definition is the item's own span.
+ */
+export type HistoryKind = 'extended' | 'overridden' | 'deleted' | 'omitted' | 'generated';
+
+export interface HistoryEvent {
+  readonly kind: HistoryKind;
+  readonly span: Span | undefined;
+  /** The value an override replaced (and was deleted, for a redefinition after /delete-property/). */
+  readonly previous?: Data;
+  /** Where the replaced value was defined. */
+  readonly previousSpan?: Span | undefined;
+  readonly wasDeleted?: boolean;
+  /** For generated values: what made dtc add it. */
+  readonly note?: string;
+}
+
+export function recordEvent(item: { history?: HistoryEvent[] }, event: HistoryEvent): void {
+  (item.history ??= []).push(event);
+}
 
 export interface Label {
   name: string;
@@ -23,6 +47,7 @@ export interface LiveProperty {
   data: Data;
   deleted: boolean;
   span: Span | undefined;
+  history?: HistoryEvent[];
 }
 
 export interface LiveNode {
@@ -37,6 +62,7 @@ export interface LiveNode {
   phandle: number;
   fullpath: string;
   span: Span | undefined;
+  history?: HistoryEvent[];
 }
 
 export interface LiveReserve {
@@ -99,8 +125,9 @@ export function buildProperty(name: string, data: Data, span?: Span): LiveProper
   return { name, labels: [], data, deleted: false, span };
 }
 
-export function buildPropertyDelete(name: string): LiveProperty {
-  return { name, labels: [], data: emptyData(), deleted: true, span: undefined };
+/** `/delete-property/ name;`: the span is the statement's, kept for the deleted property's history. */
+export function buildPropertyDelete(name: string, span?: Span): LiveProperty {
+  return { name, labels: [], data: emptyData(), deleted: true, span };
 }
 
 export function buildNode(props: LiveProperty[], children: LiveNode[], span?: Span): LiveNode {
@@ -132,12 +159,16 @@ export function addChild(parent: LiveNode, child: LiveNode): void {
   parent.children.push(child);
 }
 
-export function deleteProperty(prop: LiveProperty): void {
+/** `by` is the /delete-property/ statement; a property deleted with its node records nothing of its own. */
+export function deleteProperty(prop: LiveProperty, by?: Span): void {
+  if (by) recordEvent(prop, { kind: 'deleted', span: by, previousSpan: prop.span });
   prop.deleted = true;
   for (const l of prop.labels) l.deleted = true;
 }
 
-export function deleteNode(node: LiveNode): void {
+/** `by` is the /delete-node/ statement (none for /omit-if-no-ref/ or a deleted ancestor). */
+export function deleteNode(node: LiveNode, by?: Span, kind: HistoryKind = 'deleted'): void {
+  if (by || kind !== 'deleted') recordEvent(node, { kind, span: by });
   node.deleted = true;
   for (const c of node.children) if (!c.deleted) deleteNode(c);
   for (const p of node.props) if (!p.deleted) deleteProperty(p);
@@ -146,17 +177,26 @@ export function deleteNode(node: LiveNode): void {
 
 /** livetree.c merge_nodes: labels, then properties (replace in place), then children (merge recursively). */
 export function mergeNodes(oldNode: LiveNode, newNode: LiveNode): LiveNode {
+  recordEvent(oldNode, { kind: 'extended', span: newNode.span, ...(oldNode.deleted ? { wasDeleted: true } : {}) });
   oldNode.deleted = false;
   for (const l of newNode.labels) addLabel(oldNode.labels, l.name);
   for (const newProp of newNode.props) {
     if (newProp.deleted) {
       const victim = oldNode.props.find((p) => p.name === newProp.name);
-      if (victim) deleteProperty(victim);
+      if (victim) deleteProperty(victim, newProp.span);
       continue;
     }
     const oldProp = oldNode.props.find((p) => p.name === newProp.name);
     if (oldProp) {
       for (const l of newProp.labels) addLabel(oldProp.labels, l.name);
+      // As dtc, the property's position becomes the newest definition's; the event keeps the one it replaced.
+      (oldProp.history ??= []).push({
+        kind: 'overridden',
+        span: newProp.span,
+        previous: oldProp.data,
+        previousSpan: oldProp.span,
+        ...(oldProp.deleted ? { wasDeleted: true } : {}),
+      });
       oldProp.data = newProp.data;
       oldProp.deleted = false;
       oldProp.span = newProp.span;
@@ -165,7 +205,7 @@ export function mergeNodes(oldNode: LiveNode, newNode: LiveNode): LiveNode {
   for (const newChild of newNode.children) {
     if (newChild.deleted) {
       const victim = oldNode.children.find((c) => c.name === newChild.name);
-      if (victim) deleteNode(victim);
+      if (victim) deleteNode(victim, newChild.span);
       continue;
     }
     const oldChild = oldNode.children.find((c) => c.name === newChild.name);
@@ -201,8 +241,10 @@ export function getProperty(node: LiveNode, name: string): LiveProperty | undefi
   return node.props.find((p) => !p.deleted && p.name === name);
 }
 
-export function getSubnode(node: LiveNode, name: string): LiveNode | undefined {
-  return node.children.find((c) => !c.deleted && c.name === name);
+/** livetree.c get_subnode, which skips deleted nodes only from dtc 1.8 (4ea851f); without `f`, it skips them. */
+export function getSubnode(node: LiveNode, name: string, f?: DtcFeatures): LiveNode | undefined {
+  const withDeleted = f !== undefined && !f.subnodeSkipsDeleted;
+  return node.children.find((c) => (withDeleted || !c.deleted) && c.name === name);
 }
 
 /** livetree.c get_node_by_path: exact component match, deleted nodes skipped. */
@@ -232,11 +274,17 @@ export function getNodeByLabel(tree: LiveNode, label: string): LiveNode | undefi
   return undefined;
 }
 
-/** livetree.c get_node_by_ref: `/` is the root, `/path` a path, anything else a label. */
-export function getNodeByRef(tree: LiveNode, ref: string): LiveNode | undefined {
+/**
+ * livetree.c get_node_by_ref: `/` is the root, `/path` a path, anything else a label; from dtc 1.7 a label
+ * may be followed by a path below it (`label/sub/node`).
+ */
+export function getNodeByRef(tree: LiveNode, ref: string, f?: DtcFeatures, byLabel: (label: string) => LiveNode | undefined = (l) => getNodeByLabel(tree, l)): LiveNode | undefined {
   if (ref === '/') return tree;
   if (ref.startsWith('/')) return getNodeByPath(tree, ref);
-  return getNodeByLabel(tree, ref);
+  const slash = f?.labelRelativeRefs ? ref.indexOf('/') : -1;
+  if (slash < 0) return byLabel(ref);
+  const target = byLabel(ref.slice(0, slash));
+  return target && getNodeByPath(target, ref.slice(slash + 1));
 }
 
 export function getNodeByPhandle(tree: LiveNode, phandle: number): LiveNode | undefined {

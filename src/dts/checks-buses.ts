@@ -2,7 +2,7 @@ import { getProperty, liveChildren, nodeBasename, nodeUnitAddress, type LiveNode
 import type { CheckDef } from './checks.js';
 
 /**
- * dtc 1.6.1 checks.c bus checks: a "bridge" check marks a node as a PCI, simple-bus, I2C or SPI bus (dtc's
+ * dtc checks.c bus checks: a "bridge" check marks a node as a PCI, simple-bus, I2C or SPI bus (dtc's
  * `node->bus`), then a "reg" check compares each child's unit address with its reg. All are warnings: they
  * change neither output bytes nor pass/fail, only what is printed.
  */
@@ -100,17 +100,17 @@ export const pciDeviceBusNum: CheckDef = {
   name: 'pci_device_bus_num',
   level: 'warning',
   prereqs: ['reg_format', 'pci_bridge'],
-  run: (_ctx, node, fail) => {
+  run: (ctx, node, fail) => {
     if (!node.parent || busOf(node.parent) !== 'pci') return;
     const reg = getProperty(node, 'reg');
     if (!reg) return;
     const bus = (cellAt(reg, 0) & 0x00ff0000) >>> 16;
     const range = getProperty(node.parent, 'bus-range');
     const min = range ? cellAt(range, 0) : 0;
-    // dtc 1.6.1 reads the first bus-range cell for both bounds (later releases read the second for max).
-    const max = min;
+    // dtc 1.6.1 reads the first bus-range cell for both bounds; 1.7 (69595a1) reads the second for max.
+    const max = !range ? 0 : ctx.features.compat >= '1.7' ? cellAt(range, 1) : min;
     // dtc reports against the parent's bus-range property (or none) while naming the child node.
-    if (bus < min || bus > max) fail(`${range ? `${node.fullpath}:${range.name}: ` : at(node)}PCI bus number ${bus} out of range, expected (${min} - ${max})`, range?.span ?? node.span);
+    if (bus < min || bus > max) fail(`${range ? `${node.fullpath}:${range.name}: ` : at(node)}PCI bus number ${bus} out of range, expected (${min | 0} - ${max | 0})`, range?.span ?? node.span);
   },
 };
 
@@ -154,13 +154,17 @@ export const i2cBusBridge: CheckDef = {
   name: 'i2c_bus_bridge',
   level: 'warning',
   prereqs: ['addr_size_cells'],
-  run: (_ctx, node, fail) => {
+  run: (ctx, node, fail) => {
     if (basenameIs(node, 'i2c-bus') || basenameIs(node, 'i2c-arb')) setBus(node, 'i2c');
-    // checks.c also skips an "i2c" node with an "i2c-bus" child, but its strprefixeq compares the child name
-    // over the parent's basename length against the 7-character "i2c-bus", which can never match "i2c".
-    else if (basenameIs(node, 'i2c')) setBus(node, 'i2c');
-    else return;
-    if (liveChildren(node).length === 0) return;
+    else if (basenameIs(node, 'i2c')) {
+      // checks.c skips an "i2c" node with an "i2c-bus" child (the child is the bus). Before dtc 1.8 (9cabae6)
+      // its strprefixeq compared the child name over the parent's basename length against the 7-character
+      // "i2c-bus", which can never match "i2c".
+      if (ctx.features.compat >= '1.8' && liveChildren(node).some((child) => basenameIs(child, 'i2c-bus'))) return;
+      setBus(node, 'i2c');
+    } else return;
+    // dtc tests the child list's head, which keeps deleted children.
+    if (node.children.length === 0) return;
     if (addrCells(node) !== 1) fail(`${at(node)}incorrect #address-cells for I2C bus`, node.span);
     if (sizeCells(node) !== 0) fail(`${at(node)}incorrect #size-cells for I2C bus`, node.span);
   },
@@ -173,7 +177,7 @@ export const i2cBusReg: CheckDef = {
   name: 'i2c_bus_reg',
   level: 'warning',
   prereqs: ['reg_format', 'i2c_bus_bridge'],
-  run: (_ctx, node, fail) => {
+  run: (ctx, node, fail) => {
     if (!node.parent || busOf(node.parent) !== 'i2c') return;
     const p = getProperty(node, 'reg');
     if (!p) {
@@ -185,8 +189,10 @@ export const i2cBusReg: CheckDef = {
     if (nodeUnitAddress(node) !== hex(first)) fail(`${at(node)}I2C bus unit address format error, expected "${hex(first)}"`, node.span);
     for (let i = 0; i * 4 < p.data.bytes.length; i++) {
       const reg = (cellAt(p, i) & ~I2C_OWN_SLAVE_ADDRESS) >>> 0;
-      // dtc 1.6.1 only skips the 7-bit test for 10-bit addresses above 0x3ff (later releases fixed this).
-      if (reg >= I2C_TEN_BIT_ADDRESS && reg - I2C_TEN_BIT_ADDRESS > 0x3ff) {
+      // dtc 1.6.1 only skips the 7-bit test for 10-bit addresses above 0x3ff; 1.7 (9cceabe) for every one.
+      if (reg >= I2C_TEN_BIT_ADDRESS && ctx.features.compat >= '1.7') {
+        if (reg - I2C_TEN_BIT_ADDRESS > 0x3ff) fail(`${at(node, p)}I2C address must be less than 10-bits, got "0x${hex(reg)}"`, p.span);
+      } else if (reg >= I2C_TEN_BIT_ADDRESS && reg - I2C_TEN_BIT_ADDRESS > 0x3ff) {
         fail(`${at(node, p)}I2C address must be less than 10-bits, got "0x${hex(reg)}"`, p.span);
       } else if (reg > 0x7f) {
         fail(`${at(node, p)}I2C address must be less than 7-bits, got "0x${hex(reg)}". Set I2C_TEN_BIT_ADDRESS for 10 bit addresses or fix the property`, p.span);
@@ -207,7 +213,7 @@ export const spiBusBridge: CheckDef = {
       if (liveChildren(node).some((child) => child.props.some((p) => !p.deleted && p.name.startsWith('spi-')))) setBus(node, 'spi');
       if (busOf(node) === 'spi' && getProperty(node, 'reg')) fail(`${at(node)}node name for SPI buses should be 'spi'`, node.span);
     }
-    if (busOf(node) !== 'spi' || liveChildren(node).length === 0) return;
+    if (busOf(node) !== 'spi' || node.children.length === 0) return;
     const expectedAddrCells = getProperty(node, 'spi-slave') ? 0 : 1;
     if (addrCells(node) !== expectedAddrCells) fail(`${at(node)}incorrect #address-cells for SPI bus`, node.span);
     if (sizeCells(node) !== 0) fail(`${at(node)}incorrect #size-cells for SPI bus`, node.span);
@@ -235,13 +241,20 @@ export const avoidUnnecessaryAddrSize: CheckDef = {
   name: 'avoid_unnecessary_addr_size',
   level: 'warning',
   prereqs: ['avoid_default_addr_size'],
-  run: (_ctx, node, fail) => {
+  run: (ctx, node, fail) => {
     if (!node.parent || rawAddrCells(node) < 0 || rawSizeCells(node) < 0) return;
     const kids = liveChildren(node);
-    // dtc 1.6.1 does not yet exempt nodes with "dma-ranges" (later releases do).
-    if (getProperty(node, 'ranges') || kids.length === 0) return;
-    if (!kids.some((child) => getProperty(child, 'reg'))) {
-      fail(`${at(node)}unnecessary #address-cells/#size-cells without "ranges" or child "reg" property`, node.span);
+    // dtc tests the child list's head, which keeps deleted children: a node whose children were all deleted is checked.
+    if (getProperty(node, 'ranges') || node.children.length === 0) return;
+    const compat = ctx.features.compat;
+    // dtc 1.7 (2022bb1) exempts nodes with "dma-ranges"; 1.8 (6f183c7) also children with "ranges".
+    if (compat >= '1.7' && getProperty(node, 'dma-ranges')) return;
+    if (compat >= '1.8') {
+      if (kids.some((child) => getProperty(child, 'reg') || getProperty(child, 'ranges'))) return;
+      fail(`${at(node)}unnecessary #address-cells/#size-cells without "ranges", "dma-ranges" or child "reg" or "ranges" property`, node.span);
+    } else if (!kids.some((child) => getProperty(child, 'reg'))) {
+      const without = compat >= '1.7' ? '"ranges", "dma-ranges"' : '"ranges"';
+      fail(`${at(node)}unnecessary #address-cells/#size-cells without ${without} or child "reg" property`, node.span);
     }
   },
 };

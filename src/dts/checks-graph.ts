@@ -5,7 +5,7 @@ import { isValidPhandle } from './phandles.js';
 import type { Span } from '../diagnostics/source.js';
 
 /**
- * dtc 1.6.1 checks.c OF graph checks (Documentation/devicetree/bindings/graph.txt): ports, port@N and
+ * dtc checks.c OF graph checks (Documentation/devicetree/bindings/graph.txt): ports, port@N and
  * endpoint@N nodes. dtc 1.6.1 dereferences the root's parent when the root holds an endpoint and crashes;
  * here that case is the warning later dtc releases print.
  */
@@ -55,8 +55,15 @@ export const graphPort: CheckDef = {
   name: 'graph_port',
   level: 'warning',
   prereqs: ['graph_nodes'],
-  run: (_ctx, node, fail) => {
+  run: (ctx, node, fail) => {
     if (busOf(node) !== 'graph-port') return;
+    // dtc 1.7 (84b056a) checks the reg first and leaves an overlay's names alone.
+    if (ctx.features.compat >= '1.7') {
+      graphReg(node, fail);
+      if (ctx.plugin) return;
+      if (nodeBasename(node) !== 'port') fail(`${at(node)}graph port node name should be 'port'`, node.span);
+      return;
+    }
     if (nodeBasename(node) !== 'port') fail(`${at(node)}graph port node name should be 'port'`, node.span);
     graphReg(node, fail);
   },
@@ -79,18 +86,25 @@ export const graphEndpoint: CheckDef = {
   prereqs: ['graph_nodes'],
   run: (ctx, node, fail) => {
     if (!node.parent || busOf(node.parent) !== 'graph-port') return;
-    if (nodeBasename(node) !== 'endpoint') fail(`${at(node)}graph endpoint node name should be 'endpoint'`, node.span);
-    graphReg(node, fail);
+    if (ctx.features.compat >= '1.7') {
+      graphReg(node, fail);
+      if (ctx.plugin) return;
+      if (nodeBasename(node) !== 'endpoint') fail(`${at(node)}graph endpoint node name should be 'endpoint'`, node.span);
+    } else {
+      if (nodeBasename(node) !== 'endpoint') fail(`${at(node)}graph endpoint node name should be 'endpoint'`, node.span);
+      graphReg(node, fail);
+    }
     const remote = remoteEndpoint(ctx.root, node, fail);
     if (!remote) return;
     if (remoteEndpoint(ctx.root, remote, fail) !== node) fail(`${at(node)}graph connection to node '${remote.fullpath}' is not bidirectional`, node.span);
   },
 };
 
+/** Removed in dtc 1.8 (cba90ce). */
 export const graphChildAddress: CheckDef = {
   name: 'graph_child_address',
   level: 'warning',
-  // dtc 1.6.1 runs it before graph_port and graph_endpoint and does not wait for them.
+  // dtc 1.6.1 runs it before graph_port and graph_endpoint and does not wait for them; 1.7 does (ea3b9a1).
   prereqs: ['graph_nodes'],
   run: (_ctx, node, fail) => {
     const bus = busOf(node);
@@ -103,7 +117,8 @@ export const graphChildAddress: CheckDef = {
       if (reg && cellAt(reg, 0) !== 0) return;
       count++;
     }
-    const first = kids[0];
+    // dtc names the head of the child list, deleted or not.
+    const first = node.children[0];
     if (count === 1 && first && rawAddrCells(node) !== -1) {
       fail(`${at(node)}graph node has single child node '${first.name}', #address-cells/#size-cells are not necessary`, node.span);
     }

@@ -1,6 +1,6 @@
-import { getProperty, liveChildren, nodeBasename, nodeUnitAddress, type LiveNode } from './build.js';
+import { getProperty, liveChildren, nodeBasename, type LiveNode } from './build.js';
 import { at, cString, rawAddrCells, rawSizeCells } from './checks-buses.js';
-import type { CheckDef } from './checks.js';
+import { uniqueUnitAddresses, type CheckDef } from './checks.js';
 
 /** dtc 1.6.1 checks.c CHECK() entries: off unless asked for with -W/-E, then printed as dtc prints them. */
 
@@ -49,13 +49,6 @@ export const uniqueUnitAddressIfEnabled: CheckDef = {
   prereqs: ['avoid_default_addr_size'],
   run: (_ctx, node, fail) => {
     if (rawAddrCells(node) < 0 || rawSizeCells(node) < 0) return;
-    const kids = liveChildren(node).filter((k) => !isDisabled(k));
-    kids.forEach((a, i) => {
-      const ua = nodeUnitAddress(a);
-      if (!ua) return;
-      for (const b of kids.slice(0, i)) {
-        if (nodeUnitAddress(b) === ua) fail(`${at(b)}duplicate unit-address (also used in node ${a.fullpath})`, b.span);
-      }
-    });
+    uniqueUnitAddresses(liveChildren(node).filter((k) => !isDisabled(k)), fail);
   },
 };

@@ -10,6 +10,7 @@ import {
   type LiveProperty,
 } from './build.js';
 import { fixupPathReferences, fixupPhandleReferences, isValidPhandle, type PhandleAllocator } from './phandles.js';
+import { features as featuresOf, type DtcCompat, type DtcFeatures } from './compat.js';
 import type { Span } from '../diagnostics/source.js';
 import type { Marker } from './tree.js';
 import {
@@ -30,7 +31,7 @@ import {
 import { chosenNodeBootargs, chosenNodeStdoutPath, deprecatedGpioProperty } from './checks-chosen.js';
 import { nodeNameCharsStrict, propertyNameCharsStrict, uniqueUnitAddressIfEnabled } from './checks-strict.js';
 import { graphChildAddress, graphEndpoint, graphNodes, graphPort } from './checks-graph.js';
-import { interruptProvider, interruptsProperty } from './checks-interrupts.js';
+import { interruptMap, interruptProvider16, interruptProvider17, interruptsProperty } from './checks-interrupts.js';
 
 /**
  * dtc's checks.c: a table of named checks run in order, each over every live node, with prerequisites.
@@ -39,7 +40,11 @@ import { interruptProvider, interruptsProperty } from './checks-interrupts.js';
  * the remaining checks are not run (`error = error || run_check(c)`).
  */
 
-export type CheckLevel = 'error' | 'warning' | 'off';
+/**
+ * dtc keeps two switches per check, warn and error (checks.c struct check): `-W`/`-E` set one each, and a
+ * check with both prints and fails as an error, yet `-Eno-x` leaves it a warning; 'warning+error' is that state.
+ */
+export type CheckLevel = 'error' | 'warning' | 'warning+error' | 'off';
 
 export interface CheckContext {
   root: LiveNode;
@@ -47,25 +52,42 @@ export interface CheckContext {
   /** -@: labelled nodes are kept by /omit-if-no-ref/ (they appear in __symbols__). */
   symbols: boolean;
   alloc: PhandleAllocator;
+  features: DtcFeatures;
 }
+
+/** The check is compiled for dtc `compat` or later (compat strings order as their releases do). */
+export const since = (ctx: CheckContext, compat: DtcCompat): boolean => ctx.features.compat >= compat;
+
+/** A more precise place than the one dtc names (a reference, the offending property), shown alongside. */
+export interface RelatedSpan {
+  message: string;
+  span: Span;
+}
+
+export type Fail = (message: string, span?: Span, related?: RelatedSpan) => void;
 
 export interface CheckFailure {
   check: string;
   level: 'error' | 'warning';
   message: string;
+  /** Where dtc reports it: the property for FAIL_PROP, the node for FAIL. */
   span: Span | undefined;
+  related?: RelatedSpan;
 }
 
 export interface CheckDef {
   name: string;
   level: CheckLevel;
   prereqs: readonly string[];
-  run(ctx: CheckContext, node: LiveNode, fail: (message: string, span?: Span) => void): void;
+  run(ctx: CheckContext, node: LiveNode, fail: Fail): void;
 }
 
-/** Stable diagnostic code of a check: its place in this table, so DTS2001 is always duplicate_node_names. */
+/**
+ * Stable diagnostic code of a check: its place in dtc 1.6.1's table, then the checks later releases added,
+ * so DTS2001 is always duplicate_node_names whichever generation runs.
+ */
 export const checkCode = (name: string): string => {
-  const i = CHECKS.findIndex((c) => c.name === name);
+  const i = CODE_ORDER.indexOf(name);
   return `DTS${2001 + (i < 0 ? 998 : i)}`;
 };
 
@@ -115,7 +137,7 @@ function isCellCheck(name: string, propName: string): CheckDef {
   };
 }
 
-function stringListCheck(p: LiveProperty | undefined, node: LiveNode, fail: (m: string, s?: Span) => void): void {
+function stringListCheck(p: LiveProperty | undefined, node: LiveNode, fail: Fail): void {
   if (p && !isStringList(p)) fail(`${at(node, p)}property is not a string list`, p.span);
 }
 
@@ -164,7 +186,7 @@ function duplicateLabel(
   node: LiveNode,
   prop: LiveProperty | undefined,
   mark: Marker | undefined,
-  fail: (m: string, s?: Span) => void,
+  fail: Fail,
 ): void {
   let other: { node: LiveNode; prop?: LiveProperty | undefined; marker?: Marker | undefined } | undefined;
   const n = ctx.alloc.index.byLabel(label);
@@ -173,11 +195,12 @@ function duplicateLabel(
   if (!other) return;
   if (other.node !== node || other.prop !== prop || other.marker !== mark) {
     const desc = (nd: LiveNode, p?: LiveProperty, m?: Marker): string => `${m ? 'value of ' : ''}${p ? `'${p.name}' in ` : ''}${nd.fullpath}`;
-    fail(`${at(node)}Duplicate label '${label}' on ${desc(node, prop, mark)} and ${desc(other.node, other.prop, other.marker)}`, prop?.span ?? node.span);
+    const related = prop?.span ? { message: `the labelled property ${prop.name}`, span: prop.span } : undefined;
+    fail(`${at(node)}Duplicate label '${label}' on ${desc(node, prop, mark)} and ${desc(other.node, other.prop, other.marker)}`, node.span, related);
   }
 }
 
-function phandleProp(ctx: CheckContext, node: LiveNode, name: string, fail: (m: string, s?: Span) => void): number {
+function phandleProp(ctx: CheckContext, node: LiveNode, name: string, fail: Fail): number {
   const p = getProperty(node, name);
   if (!p) return 0;
   if (p.data.bytes.length !== 4) {
@@ -186,7 +209,9 @@ function phandleProp(ctx: CheckContext, node: LiveNode, name: string, fail: (m: 
   }
   const ref = p.data.markers.find((m) => m.kind === 'ref-phandle');
   if (ref) {
-    if (ref.ref === undefined || ctx.alloc.index.byRef(ref.ref) !== node) fail(`${at(node)}${name} is a reference to another node`, p.span);
+    if (ref.ref === undefined || ctx.alloc.index.byRef(ref.ref) !== node) {
+      fail(`${at(node)}${name} is a reference to another node`, node.span, p.span ? { message: `the property ${name}`, span: p.span } : undefined);
+    }
     return 0;
   }
   const v = cellAt(p, 0);
@@ -203,23 +228,30 @@ interface Provider {
   optional?: boolean;
 }
 
-/** checks.c check_property_phandle_args, with the loop guarded: dtc 1.6.1 spins forever on #...-cells = -1. */
-function phandleArgs(ctx: CheckContext, node: LiveNode, prop: LiveProperty, provider: Provider, fail: (m: string, s?: Span) => void): void {
+/**
+ * checks.c check_property_phandle_args. dtc 1.6.1 counts cells in C ints, so a #...-cells of 0xffffffff is -1
+ * and the walk never advances (dtc hangs; here it stops); from 1.7 the counts are unsigned 32-bit, a sum that
+ * wraps or runs past the value is "too small" and ends the walk.
+ */
+function phandleArgs(ctx: CheckContext, node: LiveNode, prop: LiveProperty, provider: Provider, fail: Fail): void {
   const len = prop.data.bytes.length;
   if (len % 4 !== 0) {
     fail(`${at(node, prop)}property size (${len}) is invalid, expected multiple of 4`, prop.span);
     return;
   }
+  const unsigned = since(ctx, '1.7');
   const ncells = len / 4;
   let cellsize = 0;
-  for (let cell = 0; cell < ncells; cell += cellsize + 1) {
+  for (let cell = 0; cell < ncells; ) {
     const phandle = cellAt(prop, cell);
     if (!isValidPhandle(phandle)) {
       if (ctx.plugin) break;
       cellsize = 0;
+      cell += 1;
       continue;
     }
-    if (!prop.data.markers.some((m) => m.kind === 'ref-phandle' && m.offset === cell * 4)) {
+    // "If we have markers": a value read from a DTB has none, and then any cell may be a phandle.
+    if (prop.data.markers.length > 0 && !prop.data.markers.some((m) => m.kind === 'ref-phandle' && m.offset === cell * 4)) {
       fail(`${at(node, prop)}cell ${cell} is not a phandle reference`, prop.span);
     }
     const providerNode = ctx.alloc.index.byPhandle(phandle);
@@ -231,13 +263,27 @@ function phandleArgs(ctx: CheckContext, node: LiveNode, prop: LiveProperty, prov
     if (cellProp) cellsize = cellAt(cellProp, 0);
     else if (provider.optional) cellsize = 0;
     else {
-      fail(`${at(node)}Missing property '${provider.cells}' in node ${providerNode.fullpath} or bad phandle (referred from ${prop.name}[${cell}])`, prop.span);
+      fail(`${at(node)}Missing property '${provider.cells}' in node ${providerNode.fullpath} or bad phandle (referred from ${prop.name}[${cell}])`, node.span, prop.span ? { message: `the property ${prop.name}`, span: prop.span } : undefined);
       break;
     }
-    if (len < (cell + cellsize + 1) * 4) {
-      fail(`${at(node, prop)}property size (${len}) too small for cell size ${cellsize}`, prop.span);
+    let next: number;
+    if (unsigned) {
+      const expected = ((cell + cellsize + 1) * 4) % 2 ** 32;
+      if (expected <= cell || len < expected) {
+        fail(`${at(node, prop)}property size (${len}) too small for cell size ${cellsize}`, prop.span);
+        break;
+      }
+      next = (cell + cellsize + 1) % 2 ** 32;
+    } else {
+      const signed = cellsize | 0;
+      // (cell + cellsize + 1) * sizeof(cell_t) is size_t arithmetic: a negative sum is huge, hence too small.
+      const needed = cell + signed + 1;
+      if (needed < 0 || len < needed * 4) fail(`${at(node, prop)}property size (${len}) too small for cell size ${signed}`, prop.span);
+      next = needed;
     }
-    if (cellsize >= ncells) break;
+    // The C loop would spin on here (or go back); dtc 1.6.1 hangs, which nobody wants reproduced.
+    if (next <= cell) break;
+    cell = next;
   }
 }
 
@@ -256,13 +302,26 @@ function providerCheck(name: string, provider: Provider): CheckDef {
   };
 }
 
+/**
+ * checks.c check_unique_unit_address_common: each child against every earlier one, the earlier one named
+ * first (the order dtc prints them in).
+ */
+export function uniqueUnitAddresses(kids: readonly LiveNode[], fail: Fail): void {
+  kids.forEach((a, i) => {
+    const ua = nodeUnitAddress(a);
+    if (!ua) return;
+    for (const b of kids.slice(0, i)) if (nodeUnitAddress(b) === ua) fail(`${at(b)}duplicate unit-address (also used in node ${a.fullpath})`, b.span);
+  });
+}
+
 /** checks.c prop_is_gpio: only the vendor-prefixed ",nr-gpios" is a known false match (a bare "nr-gpios" is checked). */
 const isGpioProp = (name: string): boolean => {
   if (name.endsWith(',nr-gpios')) return false;
   return name.endsWith('-gpios') || name === 'gpios' || name.endsWith('-gpio') || name === 'gpio';
 };
 
-export const CHECKS: readonly CheckDef[] = [
+/** Every check of every generation, in table order; checksFor() picks and adjusts a generation's. */
+const ALL_CHECKS: readonly CheckDef[] = [
   {
     name: 'duplicate_node_names',
     level: 'error',
@@ -284,7 +343,9 @@ export const CHECKS: readonly CheckDef[] = [
       node.props.forEach((p, i) => {
         if (p.deleted) return;
         for (const other of node.props.slice(i + 1)) {
-          if (!other.deleted && other.name === p.name) fail(`${at(node, p)}Duplicate property name`, other.span ?? p.span);
+          if (!other.deleted && other.name === p.name) {
+            fail(`${at(node, p)}Duplicate property name`, p.span ?? node.span, other.span ? { message: 'the duplicate', span: other.span } : undefined);
+          }
         }
       });
     },
@@ -334,7 +395,16 @@ export const CHECKS: readonly CheckDef[] = [
       for (let k = 0; matches && k < base.length; k++) matches = bytes[k] === base.charCodeAt(k);
       // A correct "name" is redundant and dtc drops it from the output.
       if (matches) node.props.splice(i, 1);
-      else fail(`${at(node)}"name" property is incorrect ("${propString(p)}" instead of base node name)`, p.span);
+      else fail(`${at(node)}"name" property is incorrect ("${propString(p)}" instead of base node name)`, node.span, p.span ? { message: 'the "name" property', span: p.span } : undefined);
+    },
+  },
+  {
+    // dtc 1.8 (7c78c85).
+    name: 'node_name_not_empty',
+    level: 'error',
+    prereqs: ['node_name_chars'],
+    run: (_ctx, node, fail) => {
+      if (node.parent && nodeBasename(node) === '') fail(`${at(node)}Empty node name`, node.span);
     },
   },
   {
@@ -381,13 +451,14 @@ export const CHECKS: readonly CheckDef[] = [
     name: 'phandle_references',
     level: 'error',
     prereqs: ['duplicate_node_names', 'explicit_phandles'],
-    run: (ctx, node, fail) => fixupPhandleReferences(ctx.root, node, ctx.plugin, ctx.alloc, (m, s) => fail(`${at(node)}${m}`, s)),
+    // checks.c FAIL()s these at the node; the reference itself goes along as the related place.
+    run: (ctx, node, fail) => fixupPhandleReferences(ctx.root, node, ctx.plugin, ctx.alloc, (m, s) => fail(`${at(node)}${m}`, node.span, s ? { message: 'the reference', span: s } : undefined)),
   },
   {
     name: 'path_references',
     level: 'error',
     prereqs: ['duplicate_node_names'],
-    run: (ctx, node, fail) => fixupPathReferences(ctx.root, node, (m, s) => fail(`${at(node)}${m}`, s)),
+    run: (ctx, node, fail) => fixupPathReferences(ctx.root, node, (m, s) => fail(`${at(node)}${m}`, node.span, s ? { message: 'the reference', span: s } : undefined), ctx.features),
   },
   {
     name: 'omit_unused_nodes',
@@ -395,7 +466,7 @@ export const CHECKS: readonly CheckDef[] = [
     prereqs: ['phandle_references', 'path_references'],
     run: (ctx, node) => {
       if (ctx.symbols && node.labels.length > 0) return;
-      if (node.omitIfUnused && !node.referenced) deleteNode(node);
+      if (node.omitIfUnused && !node.referenced) deleteNode(node, undefined, 'omitted');
     },
   },
   isCellCheck('address_cells_is_cell', '#address-cells'),
@@ -434,7 +505,7 @@ export const CHECKS: readonly CheckDef[] = [
       const p = getProperty(node, 'reg');
       if (!p) return;
       if (!node.parent) {
-        fail(`${at(node)}Root node has a "reg" property`, p.span);
+        fail(`${at(node)}Root node has a "reg" property`, node.span, p.span ? { message: 'the "reg" property', span: p.span } : undefined);
         return;
       }
       if (p.data.bytes.length === 0) fail(`${at(node, p)}property is empty`, p.span);
@@ -478,8 +549,8 @@ export const CHECKS: readonly CheckDef[] = [
     name: 'unit_address_vs_reg',
     level: 'warning',
     prereqs: [],
-    run: (_ctx, node, fail) => {
-      if (getSubnode(node, '__overlay__')) return;
+    run: (ctx, node, fail) => {
+      if (getSubnode(node, '__overlay__', ctx.features)) return;
       let p = getProperty(node, 'reg');
       if (!p) {
         p = getProperty(node, 'ranges');
@@ -533,14 +604,7 @@ export const CHECKS: readonly CheckDef[] = [
     run: (_ctx, node, fail) => {
       // checks.c: only a node that states both #address-cells and #size-cells has comparable unit addresses.
       if (rawAddrCells(node) < 0 || rawSizeCells(node) < 0) return;
-      const kids = liveChildren(node);
-      kids.forEach((a, i) => {
-        const ua = nodeUnitAddress(a);
-        if (!ua) return;
-        for (const b of kids.slice(i + 1)) {
-          if (nodeUnitAddress(b) === ua && nodeBasename(a) !== nodeBasename(b)) fail(`${at(a)}duplicate unit-address (also used in node ${b.fullpath})`, a.span);
-        }
-      });
+      uniqueUnitAddresses(liveChildren(node), fail);
     },
   },
   uniqueUnitAddressIfEnabled,
@@ -548,9 +612,9 @@ export const CHECKS: readonly CheckDef[] = [
     name: 'obsolete_chosen_interrupt_controller',
     level: 'warning',
     prereqs: [],
-    run: (_ctx, node, fail) => {
+    run: (ctx, node, fail) => {
       if (node.parent) return;
-      const chosen = getSubnode(node, 'chosen');
+      const chosen = getSubnode(node, 'chosen', ctx.features);
       const p = chosen && getProperty(chosen, 'interrupt-controller');
       // dtc names the root node with the /chosen property.
       if (p) fail(`${at(node, p)}/chosen has obsolete "interrupt-controller" property`, p.span);
@@ -598,7 +662,8 @@ export const CHECKS: readonly CheckDef[] = [
     },
   },
   interruptsProperty,
-  interruptProvider,
+  interruptProvider16,
+  interruptMap,
   {
     name: 'alias_paths',
     level: 'warning',
@@ -607,11 +672,15 @@ export const CHECKS: readonly CheckDef[] = [
       if (node.name !== 'aliases') return;
       for (const p of node.props) {
         if (p.deleted || p.name === 'phandle' || p.name === 'linux,phandle') continue;
-        if (!getNodeByPath(ctx.root, propString(p))) {
-          fail(`${at(node, p)}aliases property is not a valid node (${propString(p)})`, p.span);
+        // dtc 1.8 (9197f1c): an overlay's aliases may name paths of the base tree.
+        // An empty value has no buffer in dtc (val.val is NULL), which printf shows as "(null)".
+        const empty = p.data.bytes.length === 0;
+        if (!(ctx.plugin && since(ctx, '1.8')) && (empty || !getNodeByPath(ctx.root, propString(p)))) {
+          fail(`${at(node, p)}aliases property is not a valid node (${empty ? '(null)' : propString(p)})`, p.span);
           continue;
         }
-        if (!/^[a-z0-9-]*$/.test(p.name)) fail(`${at(node)}aliases property name must include only lowercase and '-'`, p.span);
+        // checks.c FAIL()s the node here (not the property), so dtc prints the node's position.
+        if (!/^[a-z0-9-]*$/.test(p.name)) fail(`${at(node)}aliases property name must include only lowercase and '-'`, node.span, p.span ? { message: `the alias ${p.name}`, span: p.span } : undefined);
       }
     },
   },
@@ -619,33 +688,144 @@ export const CHECKS: readonly CheckDef[] = [
   graphChildAddress,
   graphPort,
   graphEndpoint,
+  {
+    // CHECK(): off unless asked for, fails on every node (dtc's own test of the check machinery).
+    name: 'always_fail',
+    level: 'off',
+    prereqs: [],
+    run: (_ctx, node, fail) => fail(`${at(node)}always_fail check`, node.span),
+  },
 ];
+
+/** The names in diagnostic-code order: dtc 1.6.1's table, then what later releases added. */
+const CODE_ORDER: readonly string[] = [
+  ...ALL_CHECKS.map((c) => c.name).filter((n) => !['node_name_not_empty', 'interrupt_map', 'always_fail'].includes(n)),
+  'node_name_not_empty',
+  'interrupt_map',
+  'always_fail',
+];
+
+function buildTable(compat: DtcCompat): readonly CheckDef[] {
+  const out: CheckDef[] = [];
+  for (const c of ALL_CHECKS) {
+    switch (c.name) {
+      case 'node_name_not_empty':
+        if (compat >= '1.8') out.push(c);
+        break;
+      case 'interrupt_map':
+        if (compat >= '1.7') out.push(c);
+        break;
+      case 'interrupt_provider':
+        out.push(compat >= '1.7' ? interruptProvider17 : c);
+        break;
+      case 'interrupts_property':
+        // dtc 1.8.1 (2164019) makes the phandle fixup a real prerequisite.
+        out.push(compat >= '1.8' ? { ...c, prereqs: ['phandle_references'] } : c);
+        break;
+      case 'graph_child_address':
+        if (compat === '1.7') out.push({ ...c, prereqs: ['graph_nodes', 'graph_port', 'graph_endpoint'] });
+        else if (compat < '1.7') out.push(c);
+        break;
+      default:
+        out.push(c);
+    }
+  }
+  return out;
+}
+
+const TABLES = new Map<DtcCompat, readonly CheckDef[]>();
+
+/** A generation's check table, in the order dtc runs it. */
+export function checksFor(compat: DtcCompat): readonly CheckDef[] {
+  let table = TABLES.get(compat);
+  if (!table) {
+    table = buildTable(compat);
+    TABLES.set(compat, table);
+  }
+  return table;
+}
+
+/** The newest generation's checks. */
+export const CHECKS: readonly CheckDef[] = checksFor(featuresOf().compat);
+
+export interface CheckSwitches {
+  warn: boolean;
+  error: boolean;
+}
+
+export function switchesOf(level: CheckLevel): CheckSwitches {
+  return { warn: level === 'warning' || level === 'warning+error', error: level === 'error' || level === 'warning+error' };
+}
+
+export function levelOfSwitches(s: CheckSwitches): CheckLevel {
+  return s.warn ? (s.error ? 'warning+error' : 'warning') : s.error ? 'error' : 'off';
+}
+
+/**
+ * checks.c parse_checks_option: `-W`/`-E name` raises the check and, if it was lower, its prerequisites;
+ * `no-name` (or `no_name`) lowers it and every check that has it as a prerequisite. Returns false for a
+ * name this generation does not have. dtc spells names with underscores; dashes are accepted as well.
+ */
+export function applyCheckSwitch(levels: Map<string, CheckLevel>, flag: 'W' | 'E', arg: string, compat: DtcCompat): boolean {
+  const off = arg.startsWith('no-') || arg.startsWith('no_');
+  const name = (off ? arg.slice(3) : arg).replace(/-/g, '_');
+  const table = checksFor(compat);
+  const byName = new Map(table.map((c) => [c.name, c]));
+  const check = byName.get(name);
+  if (!check) return false;
+  const get = (c: CheckDef): CheckSwitches => switchesOf(levels.get(c.name) ?? c.level);
+  const set = (c: CheckDef, s: CheckSwitches): void => {
+    levels.set(c.name, levelOfSwitches(s));
+  };
+  const warn = flag === 'W';
+  const error = flag === 'E';
+  const enable = (c: CheckDef): void => {
+    const s = get(c);
+    if ((warn && !s.warn) || (error && !s.error)) for (const p of c.prereqs) enable(byName.get(p) ?? c);
+    set(c, { warn: s.warn || warn, error: s.error || error });
+  };
+  const disable = (c: CheckDef): void => {
+    const s = get(c);
+    if ((warn && s.warn) || (error && s.error)) for (const cc of table) if (cc.prereqs.includes(c.name)) disable(cc);
+    set(c, { warn: s.warn && !warn, error: s.error && !error });
+  };
+  if (off) disable(check);
+  else enable(check);
+  return true;
+}
 
 type Status = 'unchecked' | 'prereq' | 'passed' | 'failed';
 
-/** checks.c process_checks: run the enabled checks in order and report whether an error-level one failed. */
+/**
+ * checks.c process_checks and run_check: run the enabled checks in order and report whether an error-level
+ * one failed. As in dtc, once an error is known the remaining checks and prerequisites are not run (C's
+ * `error = error || run_check(...)`), and a prerequisite left unchecked counts as failed.
+ */
 export function runChecks(ctx: CheckContext, levels: ReadonlyMap<string, CheckLevel>, report: (f: CheckFailure) => void): boolean {
+  const table = checksFor(ctx.features.compat);
   const status = new Map<string, Status>();
-  const levelOf = (c: CheckDef): CheckLevel => levels.get(c.name) ?? c.level;
-  const byName = new Map(CHECKS.map((c) => [c.name, c]));
+  const switchesFor = (c: CheckDef): CheckSwitches => switchesOf(levels.get(c.name) ?? c.level);
+  const byName = new Map(table.map((c) => [c.name, c]));
 
   const run = (c: CheckDef): boolean => {
     let error = false;
-    const level = levelOf(c);
+    const sw = switchesFor(c);
+    // check_msg: printed as ERROR when the error switch is on, else as a warning when the warn switch is.
+    const level: 'error' | 'warning' | undefined = sw.error ? 'error' : sw.warn ? 'warning' : undefined;
     if ((status.get(c.name) ?? 'unchecked') === 'unchecked') {
       for (const name of c.prereqs) {
         const prq = byName.get(name);
         if (!prq) continue;
-        error = run(prq) || error;
+        error = error || run(prq);
         if (status.get(name) !== 'passed') {
           status.set(c.name, 'prereq');
-          if (level !== 'off') report({ check: c.name, level, message: `Failed prerequisite '${name}'`, span: undefined });
+          if (level) report({ check: c.name, level, message: `Failed prerequisite '${name}'`, span: undefined });
         }
       }
       if ((status.get(c.name) ?? 'unchecked') === 'unchecked') {
-        const fail = (message: string, span: Span | undefined): void => {
+        const fail: Fail = (message, span, related) => {
           status.set(c.name, 'failed');
-          if (level !== 'off') report({ check: c.name, level, message, span });
+          if (level) report(related ? { check: c.name, level, message, span, related } : { check: c.name, level, message, span });
         };
         const visit = (node: LiveNode): void => {
           c.run(ctx, node, fail);
@@ -660,13 +840,14 @@ export function runChecks(ctx: CheckContext, levels: ReadonlyMap<string, CheckLe
         if ((status.get(c.name) ?? 'unchecked') === 'unchecked') status.set(c.name, 'passed');
       }
     }
-    if (status.get(c.name) !== 'passed' && level === 'error') error = true;
+    if (status.get(c.name) !== 'passed' && sw.error) error = true;
     return error;
   };
 
   let error = false;
-  for (const c of CHECKS) {
-    if (levelOf(c) === 'off') continue;
+  for (const c of table) {
+    const sw = switchesFor(c);
+    if (!sw.warn && !sw.error) continue;
     error = error || run(c);
   }
   return error;

@@ -1,18 +1,30 @@
-import { getNodeByPath, getProperty, fillFullpaths, liveLabels, type LiveNode, type LiveReserve } from './build.js';
-import { checkCode, CHECKS, runChecks, type CheckLevel } from './checks.js';
-import type { Diagnostic } from './diagnostics.js';
+import { buildNode, getNodeByPath, getProperty, getSubnode, fillFullpaths, liveLabels, type LiveNode, type LiveProperty, type LiveReserve } from './build.js';
+import { applyCheckSwitch, checkCode, runChecks, type CheckLevel } from './checks.js';
+import { DEFAULT_COMPAT, features as featuresOf, type DtcCompat, type DtcFeatures } from './compat.js';
+import { DtsError, type Diagnostic } from './diagnostics.js';
+import { readDtb } from './dtb-read.js';
 import { writeDtb, type DtbWriteOptions } from './dtb-write.js';
 import { LineMarkerMap } from './line-markers.js';
 import { Parser } from './parser.js';
 import { PhandleAllocator, type PhandleFormat } from './phandles.js';
+import { Provenance } from './provenance.js';
 import { latin1, Scanner } from './scanner.js';
 import { SourceFile, TextlessSourceFile, type OriginMap, type Span } from '../diagnostics/source.js';
-import { FixupError, generateFixups, generateLabelTree, generateLocalFixups } from './symbols.js';
+import {
+  FixupError,
+  generateFixups,
+  generateLabelTree,
+  generateLocalFixups,
+  labelsFromSymbols,
+  referencesFromFixups,
+  referencesFromLocalFixups,
+} from './symbols.js';
 import type { DeviceTree, DtNode, MemReserve } from './tree.js';
 
 /**
- * The compiler's public entry: DTS text in, DeviceTree and DTB bytes out, every problem as a Diagnostic.
- * Pure: files are read through `readFile`, so the CLI supplies the filesystem and tests supply maps.
+ * The compiler's public entry: DTS text (or a DTB) in, DeviceTree and DTB bytes out, every problem as a
+ * Diagnostic. Pure: files are read through `readFile`, so the CLI supplies the filesystem and tests supply
+ * maps. `compat` picks the dtc generation whose syntax, checks, messages and generated nodes to reproduce.
  */
 
 export interface CompileHost {
@@ -43,9 +55,18 @@ export interface CompileOptions {
   force?: boolean;
   /** dtc -s. */
   sort?: boolean;
-  /** dtc -W/-E: check name to level. */
+  /** dtc -W/-E: check name to level (applyCheckOption builds it as dtc does). */
   checkLevels?: ReadonlyMap<string, CheckLevel>;
+  /** dtc 1.7's -L: generate __fixups__ and __local_fixups__ even without /plugin/. */
+  localFixups?: boolean;
   dtb?: DtbWriteOptions;
+  /** The dtc generation to reproduce; the newest when absent. */
+  compat?: DtcCompat;
+  /**
+   * Keep where every node and property was defined, overridden and deleted (result.provenance), for
+   * `mdio-emu dts why`. The compiler records these events anyway; this only keeps the deleted items' record.
+   */
+  provenance?: boolean;
 }
 
 export interface CompileResult {
@@ -53,25 +74,28 @@ export interface CompileResult {
   tree: DeviceTree | undefined;
   dtb: Uint8Array | undefined;
   diagnostics: Diagnostic[];
+  /** An error-level check failed (with `force`, output was produced anyway): dtc exits 2 without -f. */
+  checksFailed: boolean;
+  /**
+   * Every file opened through the host, in the order dtc's srcfile_relative_open opens them (/include/ and
+   * /incbin/, once per opening), for dtc -d. The main source is not in it.
+   */
+  dependencies: string[];
   /**
    * Every source text read, by name, for formatting diagnostics. A file named by a line marker that the host
    * cannot read is a TextlessSourceFile (position only).
    */
   files: Map<string, SourceFile>;
+  /** With `provenance: true`: the history of every node and property, deleted ones included. */
+  provenance?: Provenance;
 }
 
-/** Applies dtc's `-W name`, `-Wno-name`, `-E name`, `-Eno-name` to a level table. */
-export function applyCheckOption(levels: Map<string, CheckLevel>, flag: 'W' | 'E', arg: string): boolean {
-  const off = arg.startsWith('no-');
-  const name = (off ? arg.slice(3) : arg).replace(/-/g, '_');
-  const check = CHECKS.find((c) => c.name === name);
-  if (!check) return false;
-  const current = levels.get(name) ?? check.level;
-  let next: CheckLevel = current;
-  if (flag === 'W') next = off ? (current === 'warning' ? 'off' : current) : current === 'off' ? 'warning' : current;
-  else next = off ? (current === 'error' ? 'warning' : current) : 'error';
-  levels.set(name, next);
-  return true;
+/**
+ * Applies dtc's `-W name`, `-Wno-name`, `-E name`, `-Eno-name` to a level table, raising prerequisites and
+ * lowering dependants as dtc does; false when the generation has no such check.
+ */
+export function applyCheckOption(levels: Map<string, CheckLevel>, flag: 'W' | 'E', arg: string, compat: DtcCompat = DEFAULT_COMPAT): boolean {
+  return applyCheckSwitch(levels, flag, arg, compat);
 }
 
 /** livetree.c guess_boot_cpuid: reg of the first child of /cpus, read when parsing ends. */
@@ -85,7 +109,8 @@ function guessBootCpuid(root: LiveNode): number {
   return (((b[0] ?? 0) << 24) | ((b[1] ?? 0) << 16) | ((b[2] ?? 0) << 8) | (b[3] ?? 0)) >>> 0;
 }
 
-function exportNode(node: LiveNode, parent: DtNode | undefined): DtNode {
+/** The public tree: live items only, spans in the files the user wrote. */
+function exportNode(node: LiveNode, parent: DtNode | undefined, mapSpan: (s: Span | undefined) => Span | undefined): DtNode {
   const out: DtNode = {
     name: node.name,
     labels: liveLabels(node.labels),
@@ -97,13 +122,15 @@ function exportNode(node: LiveNode, parent: DtNode | undefined): DtNode {
     referenced: node.referenced,
     phandle: node.phandle,
   };
-  if (node.span) out.span = node.span;
+  const span = mapSpan(node.span);
+  if (span) out.span = span;
   for (const p of node.props) {
     if (p.deleted) continue;
     const prop = { name: p.name, labels: liveLabels(p.labels), value: { bytes: new Uint8Array(p.data.bytes), markers: p.data.markers.map((m) => ({ ...m })) }, deleted: false };
-    out.properties.push(p.span ? { ...prop, span: p.span } : prop);
+    const propSpan = mapSpan(p.span);
+    out.properties.push(propSpan ? { ...prop, span: propSpan } : prop);
   }
-  for (const c of node.children) if (!c.deleted) out.children.push(exportNode(c, out));
+  for (const c of node.children) if (!c.deleted) out.children.push(exportNode(c, out, mapSpan));
   return out;
 }
 
@@ -118,7 +145,70 @@ function sortTree(node: LiveNode, reserves: LiveReserve[]): void {
   visit(node);
 }
 
+type Push = (code: string, severity: 'error' | 'warning', message: string, span: Span | undefined, related?: { message: string; span: Span }) => void;
+
+interface ParsedTree {
+  root: LiveNode;
+  reserves: LiveReserve[];
+  plugin: boolean;
+  /** boot_cpuid_phys before -b: guessed from /cpus for source, the header's for a blob. */
+  bootCpuid: number;
+}
+
+/**
+ * dtc.c main after the input is read, for every input format: full paths, the checks (which assign phandles
+ * and resolve references), the generated trees, sorting, then the DeviceTree and its blob.
+ */
+function finish(
+  parsed: ParsedTree,
+  options: CompileOptions,
+  f: DtcFeatures,
+  push: Push,
+  mapSpan: (s: Span | undefined) => Span | undefined,
+  onChecksFailed: () => void,
+): { tree: DeviceTree; dtb: Uint8Array; root: LiveNode } | undefined {
+  const { root, plugin } = parsed;
+  fillFullpaths(root, '');
+  const alloc = new PhandleAllocator(root, options.phandleFormat ?? 'epapr', f);
+  const checkFailed = runChecks(
+    { root, plugin, symbols: options.symbols ?? false, alloc, features: f },
+    options.checkLevels ?? new Map(),
+    (c) => push(checkCode(c.check), c.level, `${c.message} [${c.check}]`, c.span, c.related),
+  );
+  if (checkFailed) onChecksFailed();
+  if (checkFailed && !options.force) return undefined;
+  const warnings = (m: string): void => push('DTS3001', 'warning', m, undefined);
+  if (options.autoAliases) generateLabelTree(root, 'aliases', undefined, warnings, f);
+  if (f.restoreFromGenerated) {
+    labelsFromSymbols(root, f, warnings);
+    alloc.index.invalidate();
+  }
+  if (options.symbols) generateLabelTree(root, '__symbols__', alloc, warnings, f);
+  if (f.restoreFromGenerated) {
+    referencesFromFixups(root, f, warnings);
+    referencesFromLocalFixups(root, alloc.index, f, warnings);
+  }
+  if (plugin || (options.localFixups && f.compat >= '1.7')) {
+    try {
+      generateFixups(root, alloc.index, f, warnings);
+      generateLocalFixups(root, alloc.index, f, warnings);
+    } catch (e) {
+      if (!(e instanceof FixupError)) throw e;
+      push('DTS3002', 'error', e.message, undefined);
+      return undefined;
+    }
+  }
+  if (options.sort) sortTree(root, parsed.reserves);
+
+  const memreserves: MemReserve[] = parsed.reserves.map((r) => ({ address: r.address, size: r.size, labels: liveLabels(r.labels) }));
+  const bootCpuidPhys = options.bootCpu ?? parsed.bootCpuid;
+  const tree: DeviceTree = { root: exportNode(root, undefined, mapSpan), memreserves, plugin, bootCpuidPhys };
+  const dtbOptions: DtbWriteOptions = { ...options.dtb, warn: warnings };
+  return { tree, dtb: writeDtb(tree, dtbOptions), root };
+}
+
 export function compileDts(source: string | Uint8Array, options: CompileOptions): CompileResult {
+  const f = featuresOf(options.compat);
   const text = typeof source === 'string' ? source : latin1(source);
   const files = new Map<string, SourceFile>([[options.fileName, new SourceFile(options.fileName, text)]]);
   const diagnostics: Diagnostic[] = [];
@@ -150,59 +240,104 @@ export function compileDts(source: string | Uint8Array, options: CompileOptions)
     const b = options.origins.resolve(Math.max(span.start, span.end - 1));
     return { file: a.file, start: a.offset, end: b.file === a.file ? b.offset + 1 : a.offset + 1 };
   };
-  const push = (code: string, severity: 'error' | 'warning', message: string, span: Span | undefined): void => {
+  const push: Push = (code, severity, message, span, related) => {
     const mapped = mapSpan(span);
-    diagnostics.push(mapped ? { code, severity, message, span: mapped } : { code, severity, message });
+    const relatedSpan = mapSpan(related?.span);
+    const d: Diagnostic = {
+      code,
+      severity,
+      message,
+      ...(mapped ? { span: mapped } : {}),
+      ...(related && relatedSpan ? { related: [{ message: related.message, span: relatedSpan }] } : {}),
+    };
+    diagnostics.push(d);
     if (severity === 'error') failed = true;
   };
-  const result = (tree?: DeviceTree, dtb?: Uint8Array): CompileResult => ({ ok: !failed, tree, dtb, diagnostics, files });
+  let checksFailed = false;
+  const dependencies: string[] = [];
+  const result = (tree?: DeviceTree, dtb?: Uint8Array, root?: LiveNode): CompileResult => {
+    const r: CompileResult = { ok: !failed, tree, dtb, diagnostics, checksFailed, dependencies, files };
+    if (options.provenance && root) r.provenance = Provenance.fromLiveTree(root, mapSpan);
+    return r;
+  };
 
   const host = options.host;
   const scanner = new Scanner(
     options.fileName,
     text,
-    host ? { readFile: (p) => host.readFile(p), includeDirs: options.includeDirs ?? [] } : undefined,
+    host
+      ? {
+          readFile: (p) => {
+            const bytes = host.readFile(p);
+            if (bytes) dependencies.push(p);
+            return bytes;
+          },
+          includeDirs: options.includeDirs ?? [],
+        }
+      : undefined,
     (p) => push(p.code, 'error', p.message, p.span),
-    (f) => files.set(f.name, new SourceFile(f.name, f.text)),
+    (file) => files.set(file.name, new SourceFile(file.name, file.text)),
     (m) => {
       if (!options.origins) markers.add(m);
     },
+    f,
   );
-  const parsed = new Parser(scanner, (p) => push(p.code, 'error', p.message, p.span)).parse();
+  const parsed = new Parser(scanner, (p) => push(p.code, p.severity ?? 'error', p.message, p.span)).parse();
   const root = parsed.root;
   // `failed` is set by the push() callbacks the scanner and parser call; TypeScript does not see those writes.
   // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition
   if (!root || failed) return result();
 
-  const tree: { bootCpuidPhys: number } = { bootCpuidPhys: options.bootCpu ?? guessBootCpuid(root) };
-  fillFullpaths(root, '');
-  const alloc = new PhandleAllocator(root, options.phandleFormat ?? 'epapr');
-  const checkFailed = runChecks(
-    { root, plugin: parsed.plugin, symbols: options.symbols ?? false, alloc },
-    options.checkLevels ?? new Map(),
-    (f) => push(checkCode(f.check), f.level, `${f.message} [${f.check}]`, f.span),
-  );
-  if (checkFailed && !options.force) {
+  const done = finish({ root, reserves: parsed.reserves, plugin: parsed.plugin, bootCpuid: options.bootCpu ?? guessBootCpuid(root) }, options, f, push, mapSpan, () => {
+    checksFailed = true;
+  });
+  if (!done) {
     failed = true;
-    return result();
+    return result(undefined, undefined, options.provenance ? root : undefined);
   }
-  const warnings = (m: string): void => push('DTS3001', 'warning', m, undefined);
-  if (options.autoAliases) generateLabelTree(root, 'aliases', undefined, warnings);
-  if (options.symbols) generateLabelTree(root, '__symbols__', alloc, warnings);
-  if (parsed.plugin) {
-    try {
-      generateFixups(root);
-      generateLocalFixups(root);
-    } catch (e) {
-      if (!(e instanceof FixupError)) throw e;
-      push('DTS3002', 'error', e.message, undefined);
-      return result();
-    }
-  }
-  if (options.sort) sortTree(root, parsed.reserves);
+  return result(done.tree, done.dtb, done.root);
+}
 
-  const memreserves: MemReserve[] = parsed.reserves.map((r) => ({ address: r.address, size: r.size, labels: liveLabels(r.labels) }));
-  const deviceTree: DeviceTree = { root: exportNode(root, undefined), memreserves, plugin: parsed.plugin, bootCpuidPhys: tree.bootCpuidPhys };
-  const dtbOptions: DtbWriteOptions = { ...options.dtb, warn: warnings };
-  return result(deviceTree, writeDtb(deviceTree, dtbOptions));
+/** A tree read from a blob, as dtc's flattree.c builds it: no labels, no markers, no positions. */
+function liveFromTree(node: DtNode, parent: LiveNode | undefined): LiveNode {
+  const props: LiveProperty[] = node.properties.map((p) => ({ name: p.name, labels: [], data: { bytes: Array.from(p.value.bytes), markers: [] }, deleted: false, span: undefined }));
+  const live = buildNode(props, [], undefined);
+  live.name = node.name;
+  live.parent = parent;
+  for (const c of node.children) live.children.push(liveFromTree(c, live));
+  return live;
+}
+
+/**
+ * `dtc -I dtb`: the blob read, then the same checks and generated trees as for source (dtc 1.8 also reads
+ * labels and references back from __symbols__ and the fixups, and calls a tree with fixups a plugin).
+ * Diagnostics for a malformed blob are DTS4xxx with byte offsets.
+ */
+export function compileDtb(blob: Uint8Array, options: Omit<CompileOptions, 'host' | 'includeDirs' | 'origins'>): CompileResult {
+  const f = featuresOf(options.compat);
+  const files = new Map<string, SourceFile>();
+  const diagnostics: Diagnostic[] = [];
+  let failed = false;
+  const push: Push = (code, severity, message, span) => {
+    diagnostics.push(span ? { code, severity, message, span } : { code, severity, message });
+    if (severity === 'error') failed = true;
+  };
+  let read: DeviceTree;
+  try {
+    read = readDtb(blob, { fileName: options.fileName });
+  } catch (e) {
+    if (!(e instanceof DtsError)) throw e;
+    return { ok: false, tree: undefined, dtb: undefined, diagnostics: [...e.diagnostics], checksFailed: false, dependencies: [], files };
+  }
+  const root = liveFromTree(read.root, undefined);
+  const plugin = f.restoreFromGenerated && (getSubnode(root, '__fixups__', f) !== undefined || getSubnode(root, '__local_fixups__', f) !== undefined);
+  const reserves: LiveReserve[] = read.memreserves.map((r) => ({ address: r.address, size: r.size, labels: [] }));
+  let checksFailed = false;
+  const done = finish({ root, reserves, plugin, bootCpuid: read.bootCpuidPhys }, options, f, push, (s) => s, () => {
+    checksFailed = true;
+  });
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- push() sets `failed` from inside finish().
+  const r: CompileResult = { ok: !failed && done !== undefined, tree: done?.tree, dtb: done?.dtb, diagnostics, checksFailed, dependencies: [], files };
+  if (options.provenance) r.provenance = Provenance.fromLiveTree(root, (s) => s);
+  return r;
 }

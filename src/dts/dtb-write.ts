@@ -1,8 +1,10 @@
 import { liveChildren, liveProperties, type DeviceTree, type DtNode } from './tree.js';
 
 /**
- * Flattened device tree output laid out as dtc 1.6.1's flattree.c dt_to_blob does for version 17: header,
- * memory reservation block at offset 40 (8-aligned), structure block, strings block, then padding.
+ * Flattened device tree output laid out as dtc 1.6.1's flattree.c dt_to_blob does: header, memory reservation
+ * block (8-aligned), structure block, strings block, then padding. Version 17 by default; dtc -V also writes
+ * 16 and the pre-libfdt 1, 2 and 3 (full paths as node names, 8-aligned values of 8 bytes or more, `name`
+ * properties, shorter headers), which bootloaders of that age read.
  */
 
 const FDT_MAGIC = 0xd00dfeed;
@@ -10,9 +12,42 @@ const FDT_BEGIN_NODE = 1;
 const FDT_END_NODE = 2;
 const FDT_PROP = 3;
 const FDT_END = 9;
-const HEADER_SIZE_V17 = 40;
+
+/** flattree.c version_table. */
+const FTF_FULLPATH = 0x1;
+const FTF_VARALIGN = 0x2;
+const FTF_NAMEPROPS = 0x4;
+const FTF_BOOTCPUID = 0x8;
+const FTF_STRTABSIZE = 0x10;
+const FTF_STRUCTSIZE = 0x20;
+
+export interface DtbVersionInfo {
+  version: number;
+  lastCompVersion: number;
+  headerSize: number;
+  flags: number;
+}
+
+const VERSION_TABLE: readonly DtbVersionInfo[] = [
+  { version: 1, lastCompVersion: 1, headerSize: 28, flags: FTF_FULLPATH | FTF_VARALIGN | FTF_NAMEPROPS },
+  { version: 2, lastCompVersion: 1, headerSize: 32, flags: FTF_FULLPATH | FTF_VARALIGN | FTF_NAMEPROPS | FTF_BOOTCPUID },
+  { version: 3, lastCompVersion: 1, headerSize: 36, flags: FTF_FULLPATH | FTF_VARALIGN | FTF_NAMEPROPS | FTF_BOOTCPUID | FTF_STRTABSIZE },
+  { version: 16, lastCompVersion: 16, headerSize: 36, flags: FTF_BOOTCPUID | FTF_STRTABSIZE },
+  { version: 17, lastCompVersion: 16, headerSize: 40, flags: FTF_BOOTCPUID | FTF_STRTABSIZE | FTF_STRUCTSIZE },
+];
+
+/** The blob versions dtc -V accepts. */
+export const DTB_VERSIONS: readonly number[] = VERSION_TABLE.map((v) => v.version);
+
+export function dtbVersionInfo(version: number): DtbVersionInfo | undefined {
+  return VERSION_TABLE.find((v) => v.version === version);
+}
+
+export const dtbFlags = { FTF_FULLPATH, FTF_VARALIGN, FTF_NAMEPROPS, FTF_BOOTCPUID, FTF_STRTABSIZE, FTF_STRUCTSIZE } as const;
 
 export interface DtbWriteOptions {
+  /** dtc -V: blob version, one of DTB_VERSIONS (default 17). */
+  version?: number;
   /** dtc -R: extra empty reservation slots. */
   reserveSlots?: number;
   /** dtc -S: minimum total size. */
@@ -87,7 +122,7 @@ class ByteSink {
 }
 
 /** flattree.c stringtable_insert: reuse any earlier occurrence, including the tail of a longer name. */
-class StringTable {
+export class StringTable {
   private text = '';
   /** The table only grows at its end, so a name's first occurrence never moves once found. */
   private readonly offsets = new Map<string, number>();
@@ -106,28 +141,53 @@ class StringTable {
   get bytes(): Uint8Array {
     return Uint8Array.from(Buffer.from(this.text, 'latin1'));
   }
+  /** The NUL-terminated strings in table order (flattree.c dump_stringtable_asm). */
+  entries(): string[] {
+    return this.text.split('\0').slice(0, -1);
+  }
 }
 
-function flattenNode(node: DtNode, out: ByteSink, strings: StringTable): void {
+function flattenNode(node: DtNode, out: ByteSink, strings: StringTable, flags: number, fullpath: string): void {
   out.u32(FDT_BEGIN_NODE);
-  out.name(node.name);
+  out.name(flags & FTF_FULLPATH ? fullpath || '/' : node.name);
   out.align(4);
+  let seenName = false;
   for (const prop of liveProperties(node)) {
+    if (prop.name === 'name') seenName = true;
     const nameoff = strings.insert(prop.name);
     out.u32(FDT_PROP);
     out.u32(prop.value.bytes.length);
     out.u32(nameoff);
+    if (flags & FTF_VARALIGN && prop.value.bytes.length >= 8) out.align(8);
     out.raw(prop.value.bytes);
     out.align(4);
   }
-  for (const child of liveChildren(node)) flattenNode(child, out, strings);
+  if (flags & FTF_NAMEPROPS && !seenName) {
+    // The node name without its unit address, NUL-terminated.
+    const at = node.name.indexOf('@');
+    const base = at < 0 ? node.name : node.name.slice(0, at);
+    out.u32(FDT_PROP);
+    out.u32(base.length + 1);
+    out.u32(strings.insert('name'));
+    if (flags & FTF_VARALIGN && base.length + 1 >= 8) out.align(8);
+    out.name(base);
+    out.align(4);
+  }
+  for (const child of liveChildren(node)) flattenNode(child, out, strings, flags, `${fullpath}/${child.name}`);
   out.u32(FDT_END_NODE);
 }
 
+/** The reservation map as dtc -R lays it out: the tree's entries, then `slots` empty ones (not the terminator). */
+export function reserveEntries(tree: DeviceTree, slots: number): { address: bigint; size: bigint }[] {
+  return [...tree.memreserves, ...Array.from({ length: Math.max(0, slots) }, () => ({ address: 0n, size: 0n }))];
+}
+
 export function writeDtb(tree: DeviceTree, options: DtbWriteOptions = {}): Uint8Array {
+  const vi = dtbVersionInfo(options.version ?? 17);
+  if (!vi) throw new RangeError(`Unknown device tree blob version ${String(options.version)}`);
   const structure = new ByteSink();
   const strings = new StringTable();
-  flattenNode(tree.root, structure, strings);
+  flattenNode(tree.root, structure, strings, vi.flags, '');
   structure.u32(FDT_END);
   const stringBytes = strings.bytes;
 
@@ -144,7 +204,7 @@ export function writeDtb(tree: DeviceTree, options: DtbWriteOptions = {}): Uint8
   reserve.u64(0n);
   reserve.u64(0n);
 
-  const reserveOff = HEADER_SIZE_V17;
+  const reserveOff = Math.ceil(vi.headerSize / 8) * 8;
   const structOff = reserveOff + reserve.length;
   const stringsOff = structOff + structure.length;
   let totalSize = stringsOff + stringBytes.length;
@@ -165,16 +225,13 @@ export function writeDtb(tree: DeviceTree, options: DtbWriteOptions = {}): Uint8
   totalSize += padLen;
 
   const out = new ByteSink();
-  out.u32(FDT_MAGIC);
-  out.u32(totalSize);
-  out.u32(structOff);
-  out.u32(stringsOff);
-  out.u32(reserveOff);
-  out.u32(17);
-  out.u32(16);
-  out.u32(tree.bootCpuidPhys >>> 0);
-  out.u32(stringBytes.length);
-  out.u32(structure.length);
+  // make_fdt_header fills the header with 0xff first; fields a version lacks are cut off by its size.
+  const header = [FDT_MAGIC, totalSize, structOff, stringsOff, reserveOff, vi.version, vi.lastCompVersion];
+  header.push(vi.flags & FTF_BOOTCPUID ? tree.bootCpuidPhys >>> 0 : 0xffffffff);
+  header.push(vi.flags & FTF_STRTABSIZE ? stringBytes.length : 0xffffffff);
+  header.push(vi.flags & FTF_STRUCTSIZE ? structure.length : 0xffffffff);
+  for (const word of header.slice(0, vi.headerSize / 4)) out.u32(word);
+  out.align(8);
   out.raw(reserve.bytes);
   out.raw(structure.bytes);
   out.raw(stringBytes);

@@ -1,4 +1,5 @@
-import { getNodeByLabel, getNodeByPath, getNodeByPhandle, type LiveNode } from './build.js';
+import { getNodeByLabel, getNodeByPhandle, getNodeByRef, type LiveNode } from './build.js';
+import { features as featuresOf, type DtcFeatures } from './compat.js';
 
 /**
  * Label and phandle lookups over a tree whose labels no longer change (checks and fixups run after
@@ -13,13 +14,14 @@ export class NodeIndex {
   private labels: Map<string, LiveNode> | undefined;
   private phandles: Map<number, LiveNode> | undefined;
 
-  constructor(private readonly root: LiveNode) {}
+  constructor(
+    private readonly root: LiveNode,
+    private readonly features: DtcFeatures = featuresOf(),
+  ) {}
 
-  /** livetree.c get_node_by_ref: `/` is the root, `/path` a path, anything else a label. */
+  /** livetree.c get_node_by_ref: `/` is the root, `/path` a path, anything else a label (dtc 1.7: `label/path`). */
   byRef(ref: string): LiveNode | undefined {
-    if (ref === '/') return this.root;
-    if (ref.startsWith('/')) return getNodeByPath(this.root, ref);
-    return this.byLabel(ref);
+    return getNodeByRef(this.root, ref, this.features, (label) => this.byLabel(label));
   }
 
   byLabel(label: string): LiveNode | undefined {
@@ -42,6 +44,12 @@ export class NodeIndex {
       this.phandles = undefined;
     }
     return getNodeByPhandle(this.root, phandle);
+  }
+
+  /** Call after labels were added (dtc 1.8 restores them from __symbols__ after the checks). */
+  invalidate(): void {
+    this.labels = undefined;
+    this.phandles = undefined;
   }
 
   /** Call after setting `node.phandle`: keeps the map exact (a clash in preorder needs a rebuild). */

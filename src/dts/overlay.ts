@@ -1,9 +1,11 @@
+import { DEFAULT_COMPAT, type DtcCompat } from './compat.js';
 import { DtsError } from './diagnostics.js';
 import { readDtb, readDtbWithLayout } from './dtb-read.js';
 import { createNode, nodePath, type DeviceTree, type DtNode, type Property } from './tree.js';
 
 /**
- * Device tree overlay application as libfdt's fdt_overlay_apply (libfdt/fdt_overlay.c, dtc 1.6.1) does it,
+ * Device tree overlay application as libfdt's fdt_overlay_apply (libfdt/fdt_overlay.c of dtc 1.6.1, 1.7.2 or
+ * 1.8.1: `compat`) does it,
  * on DeviceTree values instead of an in-place blob. The order of operations, the lookups (libfdt matches a
  * node name without unit address against `name@addr`) and the placement of new items (libfdt inserts a new
  * property before a node's existing ones and a new subnode before its existing subnodes) are libfdt's, so a
@@ -19,6 +21,7 @@ export const OverlayErrorCode = {
   FDT_ERR_BADVALUE: 'DTS4205',
   FDT_ERR_BADPATH: 'DTS4206',
   FDT_ERR_NOSPACE: 'DTS4207',
+  FDT_ERR_BADOFFSET: 'DTS4208',
 } as const;
 
 type FdtErr = keyof typeof OverlayErrorCode;
@@ -27,14 +30,19 @@ function fail(err: FdtErr, message: string): never {
   throw new DtsError([{ code: OverlayErrorCode[err], severity: 'error', message: `${message} (${err})` }]);
 }
 
-/** Mirrors each edit of the base in libfdt's order, before the tree changes (see FdtBlobEditor). */
+/**
+ * Mirrors each edit of the base in libfdt's order, before the tree changes (see FdtBlobEditor); `source` is
+ * the overlay's property or node that caused it (for provenance: `mdio-emu dts why`).
+ */
 export interface BaseEditObserver {
-  setProperty(node: DtNode, name: string, bytes: Uint8Array): void;
-  addSubnode(parent: DtNode, name: string): void;
+  setProperty(node: DtNode, name: string, bytes: Uint8Array, source?: Property): void;
+  addSubnode(parent: DtNode, name: string, source?: DtNode): void;
 }
 
 export interface ApplyOverlayOptions {
   observer?: BaseEditObserver;
+  /** The libfdt generation to reproduce (fdtoverlay of dtc 1.6, 1.7 or 1.8); the newest when absent. */
+  compat?: DtcCompat;
 }
 
 // ---- libfdt-equivalent lookups on the live tree ----
@@ -139,8 +147,8 @@ function nodeByPhandle(root: DtNode, phandle: number): DtNode {
 // ---- libfdt-equivalent edits ----
 
 /** fdt_setprop: replace an existing value in place, or insert a new property first in the node. */
-function setProp(node: DtNode, name: string, bytes: Uint8Array, options: ApplyOverlayOptions): void {
-  options.observer?.setProperty(node, name, bytes);
+function setProp(node: DtNode, name: string, bytes: Uint8Array, options: ApplyOverlayOptions, source?: Property): void {
+  options.observer?.setProperty(node, name, bytes, source);
   const existing = getProp(node, name);
   if (existing) {
     existing.value = { bytes: Uint8Array.from(bytes), markers: [] };
@@ -150,10 +158,10 @@ function setProp(node: DtNode, name: string, bytes: Uint8Array, options: ApplyOv
 }
 
 /** fdt_add_subnode, falling back to the existing node as overlay_apply_node does on FDT_ERR_EXISTS. */
-function addOrGetSubnode(parent: DtNode, name: string, options: ApplyOverlayOptions): DtNode {
+function addOrGetSubnode(parent: DtNode, name: string, options: ApplyOverlayOptions, source?: DtNode): DtNode {
   const existing = subnode(parent, name);
   if (existing) return existing;
-  options.observer?.addSubnode(parent, name);
+  options.observer?.addSubnode(parent, name, source);
   const node = createNode(name, parent);
   // fdt_add_subnode_namelen places the new node right after the parent's properties, before older subnodes.
   parent.children.unshift(node);
@@ -234,18 +242,26 @@ function parseFixupEntries(label: string, bytes: Uint8Array): FixupSite[] {
 }
 
 /** overlay_fixup_phandles: point references to base labels at the base nodes, via the base's __symbols__. */
-function resolveExternalFixups(baseRoot: DtNode, overlayRoot: DtNode): void {
+function resolveExternalFixups(baseRoot: DtNode, overlayRoot: DtNode, compat: DtcCompat): void {
   const fixups = pathLookupOrUndefined(overlayRoot, '/__fixups__');
   if (!fixups) return;
   const symbols = pathLookupOrUndefined(baseRoot, '/__symbols__');
+  /** The base's phandle for a label, via its __symbols__ path. */
+  const lookup = (label: string): number => {
+    // libfdt 1.7+ reads the symbol with a negative node offset when there is no __symbols__: FDT_ERR_BADOFFSET.
+    if (!symbols) fail(compat >= '1.7' ? 'FDT_ERR_BADOFFSET' : 'FDT_ERR_NOTFOUND', `the base has no /__symbols__ to resolve '${label}' (compile it with dtc -@)`);
+    const symbol = getProp(symbols, label);
+    if (!symbol) fail('FDT_ERR_NOTFOUND', `label '${label}' is not in the base's __symbols__`);
+    const phandle = getPhandle(pathLookup(baseRoot, cString(symbol.value.bytes)));
+    if (phandle === 0) fail('FDT_ERR_NOTFOUND', `base node for label '${label}' has no phandle`);
+    return phandle;
+  };
   for (const fixup of fixups.properties.filter((p) => !p.deleted)) {
     const label = fixup.name;
+    // libfdt 1.7 (ae26223) looks the label up once, before the entries; 1.6 per entry, after parsing it.
+    const early = compat >= '1.7' ? lookup(label) : undefined;
     for (const site of parseFixupEntries(label, fixup.value.bytes)) {
-      if (!symbols) fail('FDT_ERR_NOTFOUND', `the base has no /__symbols__ to resolve '${label}' (compile it with dtc -@)`);
-      const symbol = getProp(symbols, label);
-      if (!symbol) fail('FDT_ERR_NOTFOUND', `label '${label}' is not in the base's __symbols__`);
-      const phandle = getPhandle(pathLookup(baseRoot, cString(symbol.value.bytes)));
-      if (phandle === 0) fail('FDT_ERR_NOTFOUND', `base node for label '${label}' has no phandle`);
+      const phandle = early ?? lookup(label);
       let holder: DtNode;
       try {
         holder = pathLookup(overlayRoot, site.path);
@@ -258,6 +274,69 @@ function resolveExternalFixups(baseRoot: DtNode, overlayRoot: DtNode): void {
       if (site.offset + 4 > prop.value.bytes.length) fail('FDT_ERR_NOSPACE', `fixup offset ${site.offset} is past the end of ${site.path}:${site.property}`);
       setU32(prop.value.bytes, site.offset, phandle);
     }
+  }
+}
+
+/** overlay_update_node_conflicting_references: local references to `from` now point at `to`. */
+function replaceLocalReferences(overlayRoot: DtNode, from: number, to: number): void {
+  const fixupsRoot = pathLookupOrUndefined(overlayRoot, '/__local_fixups__');
+  if (!fixupsRoot) return;
+  const pairs: [DtNode, DtNode][] = [[overlayRoot, fixupsRoot]];
+  for (let pair = pairs.pop(); pair; pair = pairs.pop()) {
+    const [treeNode, fixupNode] = pair;
+    for (const fixup of fixupNode.properties.filter((p) => !p.deleted)) {
+      const offsets = fixup.value.bytes;
+      if (offsets.length % 4 !== 0) fail('FDT_ERR_BADOVERLAY', `__local_fixups__ entry ${nodePath(fixupNode)}:${fixup.name} is not a list of cells`);
+      const target = getProp(treeNode, fixup.name);
+      if (!target) fail('FDT_ERR_BADOVERLAY', `local fixup names ${nodePath(treeNode)}:${fixup.name}, which does not exist`);
+      for (let i = 0; i < offsets.length; i += 4) {
+        const at = u32(offsets, i);
+        // libfdt does not check the offset here; overlay_update_local_references already refused bad ones.
+        if (at + 4 <= target.value.bytes.length && u32(target.value.bytes, at) === from) setU32(target.value.bytes, at, to);
+      }
+    }
+    for (const fixupChild of liveKids(fixupNode)) {
+      const treeChild = subnode(treeNode, fixupChild.name);
+      if (!treeChild) fail('FDT_ERR_BADOVERLAY', `__local_fixups__ names ${nodePath(treeNode)}/${fixupChild.name}, which does not exist`);
+      pairs.push([treeChild, fixupChild]);
+    }
+  }
+}
+
+/**
+ * overlay_prevent_phandle_overwrite (libfdt 1.7: 1fad065, 61e88fd): an overlay node that lands on a base
+ * node which already has a phandle takes the base's number (and the overlay's own references follow), so
+ * applying the overlay never renumbers a base node.
+ */
+function preventPhandleOverwrite(baseRoot: DtNode, overlayRoot: DtNode): void {
+  const visit = (base: DtNode, over: DtNode): void => {
+    const fdtPhandle = getPhandle(base);
+    const fdtoPhandle = getPhandle(over);
+    if (fdtPhandle && fdtoPhandle) {
+      for (const name of ['phandle', 'linux,phandle']) {
+        const p = getProp(over, name);
+        if (p && p.value.bytes.length === 4) setU32(p.value.bytes, 0, fdtPhandle);
+      }
+      replaceLocalReferences(overlayRoot, fdtoPhandle, fdtPhandle);
+    }
+    for (const child of liveKids(over)) {
+      const baseChild = subnode(base, child.name);
+      // A node the base lacks is new: nothing of the base can be overwritten below it.
+      if (baseChild) visit(baseChild, child);
+    }
+  };
+  for (const fragment of liveKids(overlayRoot)) {
+    const body = subnode(fragment, '__overlay__');
+    if (!body) continue;
+    let target: DtNode;
+    try {
+      target = fragmentTarget(baseRoot, fragment).node;
+    } catch (e) {
+      // The subtree does not exist in the base, so nothing will be overwritten (overlay_merge reports it).
+      if (e instanceof DtsError && e.diagnostics[0]?.code === OverlayErrorCode.FDT_ERR_NOTFOUND) continue;
+      throw e;
+    }
+    visit(target, body);
   }
 }
 
@@ -280,8 +359,8 @@ function fragmentTarget(baseRoot: DtNode, fragment: DtNode): { node: DtNode; tar
 function applyNode(target: DtNode, overlayNode: DtNode, options: ApplyOverlayOptions): void {
   const work: { parent: DtNode | undefined; source: DtNode; existing: DtNode | undefined }[] = [{ parent: undefined, source: overlayNode, existing: target }];
   for (let item = work.pop(); item; item = work.pop()) {
-    const node = item.existing ?? addOrGetSubnode(item.parent as DtNode, item.source.name, options);
-    for (const p of item.source.properties) if (!p.deleted) setProp(node, p.name, p.value.bytes, options);
+    const node = item.existing ?? addOrGetSubnode(item.parent as DtNode, item.source.name, options, item.source);
+    for (const p of item.source.properties) if (!p.deleted) setProp(node, p.name, p.value.bytes, options, p);
     const kids = liveKids(item.source);
     for (let i = kids.length - 1; i >= 0; i--) {
       const k = kids[i];
@@ -354,7 +433,9 @@ export function applyOverlay(base: DeviceTree, overlay: DeviceTree, options: App
   const fdto = cloneTree(overlay);
   adjustLocalPhandles(fdto.root, maxPhandle(result.root));
   updateLocalReferences(fdto.root, maxPhandle(result.root));
-  resolveExternalFixups(result.root, fdto.root);
+  const compat = options.compat ?? DEFAULT_COMPAT;
+  resolveExternalFixups(result.root, fdto.root, compat);
+  if (compat >= '1.7') preventPhandleOverwrite(result.root, fdto.root);
   mergeFragments(result.root, fdto.root, options);
   updateSymbols(result.root, fdto.root, options);
   for (const node of preorder(result.root)) node.phandle = getPhandle(node);
@@ -569,7 +650,7 @@ function packBlob(tree: DeviceTree, editor: FdtBlobEditor, lastCompVersion: numb
  * `fdtoverlay -i base.dtb -o out.dtb overlay.dtb...`: applies the overlays in order and returns the packed
  * blob, byte-identical to fdtoverlay's: the edits are replayed on the base's own blocks as libfdt makes them.
  */
-export function applyOverlayBlobs(baseBlob: Uint8Array, overlayBlobs: readonly Uint8Array[]): Uint8Array {
+export function applyOverlayBlobs(baseBlob: Uint8Array, overlayBlobs: readonly Uint8Array[], options: { compat?: DtcCompat } = {}): Uint8Array {
   const { tree, layout } = readDtbWithLayout(baseBlob, { fileName: 'base' });
   const { header } = layout;
   const structure = baseBlob.subarray(header.offDtStruct, header.offDtStruct + layout.structureSize);
@@ -579,7 +660,7 @@ export function applyOverlayBlobs(baseBlob: Uint8Array, overlayBlobs: readonly U
   const editor = new FdtBlobEditor(structure, layout.strings, trailing);
   let result = tree;
   overlayBlobs.forEach((blob, i) => {
-    result = applyOverlay(result, readDtb(blob, { fileName: `overlay ${i + 1}` }), { observer: editor });
+    result = applyOverlay(result, readDtb(blob, { fileName: `overlay ${i + 1}` }), { observer: editor, ...(options.compat ? { compat: options.compat } : {}) });
   });
   return packBlob(result, editor, header.lastCompVersion);
 }

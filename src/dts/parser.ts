@@ -21,6 +21,7 @@ import {
 import { evalBinary, evalUnary, fitsInBits, type BinaryOp } from './expr.js';
 import { latin1, Scanner, type Token, type TokenKind } from './scanner.js';
 import type { Span } from '../diagnostics/source.js';
+import type { DtcFeatures } from './compat.js';
 import type { MarkerKind } from './tree.js';
 
 /**
@@ -33,6 +34,8 @@ export interface ParseProblem {
   code: string;
   message: string;
   span: Span | undefined;
+  /** Errors unless said otherwise (dtc 1.7's truncated-value warning). */
+  severity?: 'error' | 'warning';
 }
 
 export interface ParseResult {
@@ -46,6 +49,9 @@ export const MAX_NESTING = 1000;
 const EXPR_WEIGHT = 12;
 
 class ParseAbort extends Error {}
+
+/** dtc-parser.y is_ref_relative: a label reference with a path after it (`label/sub/node`). */
+const isRefRelative = (ref: string): boolean => !ref.startsWith('/') && ref.indexOf('/', 1) >= 0;
 
 const join = (a: Span, b: Span): Span => (a.file === b.file ? { file: a.file, start: a.start, end: Math.max(a.end, b.end) } : a);
 
@@ -154,6 +160,7 @@ export class Parser {
       const ref = this.advance();
       const body = this.parseNodedef();
       if (!this.plugin) this.error('DTS1010', `Label or path ${ref.text} not found`, body.span);
+      else this.relativeInPlugin(ref.text, body.span);
       root = buildNode([], []);
       addOrphanNode(root, body, ref.text, this.fragments++);
     } else this.syntaxError();
@@ -166,7 +173,8 @@ export class Parser {
         const label = this.advance();
         const ref = this.expect('REF');
         const body = this.parseNodedef();
-        const target = getNodeByRef(root, ref.text);
+        const target = getNodeByRef(root, ref.text, this.features);
+        if (this.plugin) this.relativeInPlugin(ref.text, label.span);
         if (target) {
           addLabel(target.labels, label.text);
           mergeNodes(target, body);
@@ -176,7 +184,9 @@ export class Parser {
         const body = this.parseNodedef();
         // In a plugin a path reference always makes a fragment; a label reference merges when the label is
         // local and makes a fragment otherwise (dtc-parser.y DT_PATH_REF / DT_LABEL_REF rules).
-        const target = this.plugin && ref.text.startsWith('/') ? undefined : getNodeByRef(root, ref.text);
+        const pathRef = ref.pathRef === true;
+        if (this.plugin && pathRef) this.relativeInPlugin(ref.text, ref.span);
+        const target = this.plugin && pathRef ? undefined : getNodeByRef(root, ref.text, this.features);
         if (target) mergeNodes(target, body);
         else if (this.plugin) addOrphanNode(root, body, ref.text, this.fragments++);
         else this.error('DTS1010', `Label or path ${ref.text} not found`, ref.span);
@@ -184,12 +194,21 @@ export class Parser {
         const keyword = this.advance();
         const ref = this.expect('REF');
         this.expect('CHAR', ';');
-        const target = getNodeByRef(root, ref.text);
+        const target = getNodeByRef(root, ref.text, this.features);
         if (!target) this.error('DTS1010', `Label or path ${ref.text} not found`, ref.span);
-        else if (keyword.kind === 'DEL_NODE') deleteNode(target);
+        else if (keyword.kind === 'DEL_NODE') deleteNode(target, join(keyword.span, this.prevEnd));
         else target.omitIfUnused = true;
       } else return root;
     }
+  }
+
+  /** dtc 1.7: an overlay cannot carry a label-relative target (the label is resolved only when applied). */
+  private relativeInPlugin(ref: string, span: Span | undefined): void {
+    if (this.features.labelRelativeRefs && isRefRelative(ref)) this.error('DTS1017', `Label-relative reference ${ref} not supported in plugin`, span);
+  }
+
+  private get features(): DtcFeatures {
+    return this.scanner.features;
   }
 
   private parseNodedef(): LiveNode {
@@ -211,10 +230,10 @@ export class Parser {
       let prop: LiveProperty | undefined;
       let child: LiveNode | undefined;
       if (this.is('DEL_PROP') && !omit) {
-        this.advance();
+        const kw = this.advance();
         const name = this.expect('PROPNODENAME');
         this.expect('CHAR', ';');
-        prop = buildPropertyDelete(name.text);
+        prop = buildPropertyDelete(name.text, join(kw.span, this.prevEnd));
       } else if (this.is('DEL_NODE')) {
         const kw = this.advance();
         const name = this.expect('PROPNODENAME');
@@ -310,7 +329,8 @@ export class Parser {
     const name = latin1(nameTok.bytes.subarray(0, nul < 0 ? nameTok.bytes.length : nul));
     const found = this.scanner.resolve(name);
     if (!found) {
-      this.error('DTS1011', `Couldn't open "${name}"`, join(kw.span, this.prevEnd));
+      // dtc's srcfile_relative_open dies with strerror(errno); a file the host cannot give is ENOENT here.
+      this.error('DTS1011', `Couldn't open "${name}": No such file or directory`, join(kw.span, this.prevEnd));
       throw new ParseAbort();
     }
     const start = offset > BigInt(found.bytes.length) ? found.bytes.length : Number(offset);
@@ -350,8 +370,16 @@ export class Parser {
       } else {
         const start = this.tok.span;
         const v = this.parseIntegerPrim();
-        if (!fitsInBits(v, bits)) this.error('DTS1006', `Value out of range for ${bits}-bit array element`, join(start, this.prevEnd));
-        appendInteger(d, v & ((1n << BigInt(bits)) - 1n), bits);
+        const mask = (1n << BigInt(bits)) - 1n;
+        if (!fitsInBits(v, bits)) {
+          const span = join(start, this.prevEnd);
+          if (!this.features.truncationWarns) this.error('DTS1006', `Value out of range for ${bits}-bit array element`, span);
+          else {
+            const hex = (x: bigint, width: number): string => x.toString(16).padStart(width, '0');
+            this.report({ code: 'DTS1018', severity: 'warning', message: `Value 0x${hex(v, 16)} truncated to 0x${hex(v & mask, bits / 4)}`, span });
+          }
+        }
+        appendInteger(d, v & mask, bits);
       }
     }
   }

@@ -6,8 +6,11 @@ import {
   getNodeByRef,
   getProperty,
   insertAtMarker,
+  recordEvent,
   type LiveNode,
 } from './build.js';
+import type { Span } from '../diagnostics/source.js';
+import type { DtcFeatures } from './compat.js';
 import { NodeIndex } from './node-index.js';
 
 /**
@@ -26,26 +29,30 @@ export class PhandleAllocator {
   constructor(
     root: LiveNode,
     private readonly format: PhandleFormat = 'epapr',
+    features?: DtcFeatures,
   ) {
-    this.index = new NodeIndex(root);
+    this.index = new NodeIndex(root, features);
   }
 
-  phandleOf(node: LiveNode): number {
+  /** `why` says what made the number necessary: a reference (its span) or a generated label tree. */
+  phandleOf(node: LiveNode, why?: { span?: Span | undefined; note: string }): number {
     if (node.phandle !== 0 && node.phandle !== 0xffffffff) return node.phandle;
     while (this.index.byPhandle(this.next)) this.next++;
     node.phandle = this.next;
     this.index.assigned(node);
-    if (this.format !== 'epapr') this.addProperty(node, 'linux,phandle');
-    if (this.format !== 'legacy') this.addProperty(node, 'phandle');
+    if (this.format !== 'epapr') this.addProperty(node, 'linux,phandle', why);
+    if (this.format !== 'legacy') this.addProperty(node, 'phandle', why);
     return node.phandle;
   }
 
-  private addProperty(node: LiveNode, name: string): void {
+  private addProperty(node: LiveNode, name: string, why: { span?: Span | undefined; note: string } | undefined): void {
     if (getProperty(node, name)) return;
     const d = emptyData();
     addMarker(d, 'type-u32');
     appendInteger(d, BigInt(node.phandle), 32);
-    node.props.push(buildProperty(name, d));
+    const prop = buildProperty(name, d);
+    recordEvent(prop, { kind: 'generated', span: why?.span, note: why?.note ?? 'phandle allocated' });
+    node.props.push(prop);
   }
 }
 
@@ -67,7 +74,7 @@ export function fixupPhandleReferences(
   node: LiveNode,
   plugin: boolean,
   alloc: PhandleAllocator,
-  fail: (message: string, span?: import('../diagnostics/source.js').Span) => void,
+  fail: (message: string, span?: Span) => void,
 ): void {
   for (const prop of node.props) {
     if (prop.deleted) continue;
@@ -79,19 +86,24 @@ export function fixupPhandleReferences(
         else writeCell(prop.data.bytes, m.offset, 0xffffffff);
         continue;
       }
-      writeCell(prop.data.bytes, m.offset, alloc.phandleOf(target));
+      writeCell(prop.data.bytes, m.offset, alloc.phandleOf(target, { span: m.span ?? prop.span, note: `phandle allocated for the reference &${m.ref.startsWith('/') ? `{${m.ref}}` : m.ref} in ${node.fullpath}:${prop.name}` }));
       target.referenced = true;
     }
   }
 }
 
 /** checks.c fixup_path_references: splice the target's full path (with its NUL) in at each path ref. */
-export function fixupPathReferences(root: LiveNode, node: LiveNode, fail: (message: string, span?: import('../diagnostics/source.js').Span) => void): void {
+export function fixupPathReferences(
+  root: LiveNode,
+  node: LiveNode,
+  fail: (message: string, span?: Span) => void,
+  features?: DtcFeatures,
+): void {
   for (const prop of node.props) {
     if (prop.deleted) continue;
     for (const m of [...prop.data.markers]) {
       if (m.kind !== 'ref-path' || m.ref === undefined) continue;
-      const target = getNodeByRef(root, m.ref);
+      const target = getNodeByRef(root, m.ref, features);
       if (!target) {
         fail(`Reference to non-existent node or label "${m.ref}"`, m.span ?? prop.span);
         continue;

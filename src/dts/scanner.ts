@@ -1,3 +1,4 @@
+import { features as featuresOf, type DtcFeatures } from './compat.js';
 import type { LineMarker } from './line-markers.js';
 import type { Span } from '../diagnostics/source.js';
 
@@ -47,6 +48,8 @@ export interface Token {
   /** STRING bytes, with the terminating NUL dtc appends. */
   bytes: Uint8Array;
   span: Span;
+  /** A REF written `&{...}` (dtc's DT_PATH_REF), not `&label` (DT_LABEL_REF). */
+  pathRef?: boolean;
 }
 
 export type ScanState = 'INITIAL' | 'V1' | 'PROPNODENAME' | 'BYTESTRING';
@@ -93,7 +96,7 @@ const all = 'all' as const;
 const sticky = (src: string): RegExp => new RegExp(src, 'y');
 
 // Same order as dtc-lexer.l: the order breaks ties between equally long matches.
-const RULES: readonly Rule[] = [
+const rulesFor = (f: DtcFeatures): readonly Rule[] => [
   { re: sticky(`/include/${WS}*${STRING}`), states: all, first: '/', action: 'include' },
   { re: sticky(`#(?:line)?[ \\t]+[0-9]+[ \\t]+${STRING}(?:[ \\t]+[0-9]+)*`), states: all, first: '#', action: 'linemarker', bol: true },
   { re: sticky(STRING), states: all, first: '"', action: 'string' },
@@ -105,10 +108,13 @@ const RULES: readonly Rule[] = [
   { re: sticky('/delete-node/'), states: all, first: '/', action: 'DEL_NODE' },
   { re: sticky('/omit-if-no-ref/'), states: all, first: '/', action: 'OMIT_NO_REF' },
   { re: sticky(`${LABEL}:`), states: all, first: 'a-zA-Z_', action: 'label' },
+  // dtc 1.8: an identifier where a value belongs (an undefined macro, a missed include) is named in an error.
+  ...(f.strayIdentifierError ? [{ re: sticky(LABEL), states: ['V1'] as const, first: 'a-zA-Z_', action: 'stray' }] : []),
   { re: sticky('(?:0[xX][0-9a-fA-F]+|[0-9]+)(?:ULL|UL|LL|U|L)?'), states: ['V1'], first: '0-9', action: 'literal' },
   { re: sticky("'(?:\\\\'|[^'])*'"), states: all, first: "'", action: 'charlit' },
   { re: sticky(`&${LABEL}`), states: all, first: '&', action: 'labelref' },
-  { re: sticky(`&\\{/[${PROPNODECHAR}/]*\\}`), states: all, first: '&', action: 'pathref' },
+  // dtc 1.7 drops the leading slash from the path reference rule, for label-relative `&{label/path}`.
+  { re: sticky(`&\\{${f.labelRelativeRefs ? '' : '/'}[${PROPNODECHAR}/]*\\}`), states: all, first: '&', action: 'pathref' },
   { re: sticky('[0-9a-fA-F]{2}'), states: ['BYTESTRING'], first: '0-9a-fA-F', action: 'byte' },
   { re: sticky('\\]'), states: ['BYTESTRING'], first: '\\]', action: 'endbytes' },
   { re: sticky(`\\\\?[${PROPNODECHAR}]+`), states: ['PROPNODENAME'], first: `\\\\${PROPNODECHAR}`, action: 'propnodename' },
@@ -135,22 +141,38 @@ function ruleActive(rule: Rule, state: ScanState): boolean {
 
 const STATES: readonly ScanState[] = ['INITIAL', 'V1', 'PROPNODENAME', 'BYTESTRING'];
 
+type Candidates = Map<ScanState, { byCode: (readonly Rule[])[]; every: readonly Rule[] }>;
+
 /**
- * For each start condition, the active rules (in RULES order) by the code of the character they can start
+ * For each start condition, the active rules (in rule order) by the code of the character they can start
  * with. Texts are latin1, so codes above 255 do not occur; such a code falls back to every active rule.
  */
-const CANDIDATES = new Map<ScanState, { byCode: (readonly Rule[])[]; every: readonly Rule[] }>(
-  STATES.map((state) => {
-    const every = RULES.filter((rule) => ruleActive(rule, state));
-    const firsts = every.map((rule) => new RegExp(`^[${rule.first}]$`));
-    const byCode: Rule[][] = [];
-    for (let code = 0; code < 256; code++) {
-      const c = String.fromCharCode(code);
-      byCode.push(every.filter((_, i) => firsts[i]?.test(c)));
-    }
-    return [state, { byCode, every }];
-  }),
-);
+function candidates(rules: readonly Rule[]): Candidates {
+  return new Map(
+    STATES.map((state) => {
+      const every = rules.filter((rule) => ruleActive(rule, state));
+      const firsts = every.map((rule) => new RegExp(`^[${rule.first}]$`));
+      const byCode: Rule[][] = [];
+      for (let code = 0; code < 256; code++) {
+        const c = String.fromCharCode(code);
+        byCode.push(every.filter((_, i) => firsts[i]?.test(c)));
+      }
+      return [state, { byCode, every }];
+    }),
+  );
+}
+
+// Sticky regexes keep lastIndex, so each table is used by one scan at a time (scans are synchronous).
+const TABLES = new Map<DtcFeatures, { rules: readonly Rule[]; candidates: Candidates }>();
+function tableFor(f: DtcFeatures): { rules: readonly Rule[]; candidates: Candidates } {
+  let table = TABLES.get(f);
+  if (!table) {
+    const rules = rulesFor(f);
+    table = { rules, candidates: candidates(rules) };
+    TABLES.set(f, table);
+  }
+  return table;
+}
 
 interface Buffer {
   name: string;
@@ -191,6 +213,7 @@ export class Scanner {
   private state: ScanState = 'INITIAL';
   private readonly stack: Buffer[] = [];
   private fatalSeen = false;
+  private readonly table: { rules: readonly Rule[]; candidates: Candidates };
 
   constructor(
     name: string,
@@ -200,8 +223,10 @@ export class Scanner {
     private readonly onFile: (f: LoadedFile) => void = () => undefined,
     /** cpp line markers in the top file, in text order (included files keep their own positions). */
     private readonly onLineMarker: (m: LineMarker) => void = () => undefined,
+    readonly features: DtcFeatures = featuresOf(),
   ) {
     this.stack.push({ name, text, pos: 0, dir: undefined });
+    this.table = tableFor(features);
   }
 
   /** Set after a fatal problem: the scanner then returns EOF. */
@@ -257,8 +282,8 @@ export class Scanner {
     const bol = pos === 0 || text.charCodeAt(pos - 1) === 10;
     let best: Rule | undefined;
     let bestLen = 0;
-    const candidates = CANDIDATES.get(this.state);
-    const rules = candidates?.byCode[text.charCodeAt(pos)] ?? candidates?.every ?? RULES;
+    const candidates = this.table.candidates.get(this.state);
+    const rules = candidates?.byCode[text.charCodeAt(pos)] ?? candidates?.every ?? this.table.rules;
     for (const rule of rules) {
       if (rule.bol && !bol) continue;
       rule.re.lastIndex = pos;
@@ -314,10 +339,13 @@ export class Scanner {
         return this.token('LITERAL', lexeme, span, { value: this.integerLiteral(lexeme, span) });
       case 'charlit':
         return this.token('CHAR_LITERAL', lexeme, span, { value: this.charLiteral(lexeme, span) });
+      case 'stray':
+        this.report({ code: 'DTS1016', message: `Unexpected '${lexeme}'`, span });
+        return this.token('LITERAL', lexeme, span, { value: 0n });
       case 'labelref':
         return this.token('REF', lexeme.slice(1), span);
       case 'pathref':
-        return this.token('REF', lexeme.slice(2, -1), span);
+        return { ...this.token('REF', lexeme.slice(2, -1), span), pathRef: true };
       case 'byte':
         return this.token('BYTE', lexeme, span, { value: BigInt(parseInt(lexeme, 16)) });
       case 'endbytes':
@@ -342,7 +370,8 @@ export class Scanner {
     }
     const found = this.resolve(name);
     if (!found) {
-      this.report({ code: 'DTS1011', message: `Couldn't open "${name}"`, span, fatal: true });
+      // dtc's srcfile_relative_open dies with strerror(errno); a file the host cannot give is ENOENT here.
+      this.report({ code: 'DTS1011', message: `Couldn't open "${name}": No such file or directory`, span, fatal: true });
       this.fatalSeen = true;
       return;
     }
@@ -355,7 +384,11 @@ export class Scanner {
   private lineMarker(lexeme: string, span: Span): void {
     const line = parseInt(/[0-9]+/.exec(lexeme)?.[0] ?? '0', 10);
     const quoted = lexeme.slice(lexeme.indexOf('"') + 1, lexeme.lastIndexOf('"'));
-    const file = latin1(this.escapeString(quoted, span).subarray(0, -1));
+    const name = this.escapeString(quoted, span).subarray(0, -1);
+    // dtc-lexer.l: a NUL inside the name is a lexical error, and the name ends there.
+    const nul = name.indexOf(0);
+    if (nul >= 0) this.report({ code: 'DTS1019', message: 'nul in line number directive', span });
+    const file = latin1(nul >= 0 ? name.subarray(0, nul) : name);
     this.onLineMarker({ offset: span.start, file, line });
   }
 

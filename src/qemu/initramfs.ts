@@ -1,12 +1,12 @@
 import { execFile } from 'node:child_process';
 import { appendFile, readFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { packageRoot } from '../package-root.js';
 
 const run = promisify(execFile);
-const here = dirname(fileURLToPath(import.meta.url));
-export const repoRoot = join(here, '..', '..');
+const here = join(packageRoot, 'src', 'qemu');
+export const repoRoot = packageRoot;
 
 /** The guest agent's shell part (guest-agent.sh), shipped next to this file. */
 export function readAgentScript(): Promise<string> {

@@ -1,17 +1,20 @@
 import test from 'ava';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { checkCode } from '../../src/dts/checks.js';
 import { compileDts, type CompileOptions } from '../../src/dts/compile.js';
+import type { DtcCompat } from '../../src/dts/compat.js';
 import { formatDiagnostic } from '../../src/dts/diagnostics.js';
-import { dtcVersion, hostAt, runDtc, testDir } from './dtc-reference.js';
+import { DTC_GENERATIONS, findReferenceDtc, hostAt, runTool, testDir } from './dtc-reference.js';
 
-/** Feature fixtures compiled by us and by the reference dtc with the same flags: the bytes must match. */
+/** Feature fixtures compiled by us and by each generation's reference dtc with the same flags: the bytes must match. */
 
 const fixtures = join(testDir, 'fixtures/compile');
 
 interface Flags {
   args: string[];
   options: Partial<CompileOptions>;
+  since?: DtcCompat;
 }
 
 const FLAG_SETS: Flags[] = [
@@ -26,32 +29,44 @@ const FLAG_SETS: Flags[] = [
   { args: ['-R', '2'], options: { dtb: { reserveSlots: 2 } } },
   { args: ['-s'], options: { sort: true } },
   { args: ['-A'], options: { autoAliases: true } },
+  // dtc 1.7's -L: fixup nodes without /plugin/.
+  { args: ['-L'], options: { localFixups: true }, since: '1.7' },
 ];
 
-for (const file of ['values.dts', 'tree.dts', 'overlay.dts', 'symbols.dts']) {
-  for (const flags of FLAG_SETS) {
-    const title = `${file} ${flags.args.join(' ')}: identical to dtc`;
-    if (!dtcVersion) {
-      test.skip(`${title} (reference dtc is not installed)`, () => undefined);
-      continue;
+for (const generation of DTC_GENERATIONS) {
+  const ref = findReferenceDtc(generation);
+  for (const file of ['values.dts', 'tree.dts', 'overlay.dts', 'symbols.dts']) {
+    for (const flags of FLAG_SETS) {
+      if (flags.since !== undefined && generation < flags.since) continue;
+      const title = `dtc ${generation}: ${file} ${flags.args.join(' ')}: identical to dtc`;
+      if (!ref) {
+        test.skip(`${title} (reference dtc ${generation} is not available)`, () => undefined);
+        continue;
+      }
+      test(title, (t) => {
+        const r = runTool(ref.dtc, ['-q', '-O', 'dtb', '-i', 'inc', ...flags.args, file], { cwd: fixtures });
+        t.is(r.status, 0, r.stderr);
+        const ours = compileDts(readFileSync(join(fixtures, file)), { fileName: file, host: hostAt(fixtures), includeDirs: ['inc'], ...flags.options, compat: generation });
+        t.truthy(ours.dtb, ours.diagnostics.map((d) => d.message).join('\n'));
+        t.true(Buffer.from(ours.dtb ?? []).equals(r.stdout));
+      });
     }
-    test(title, (t) => {
-      const ref = runDtc(fixtures, ['-q', '-O', 'dtb', '-i', 'inc', ...flags.args, file]);
-      t.is(ref.status, 0, ref.stderr);
-      const ours = compileDts(readFileSync(join(fixtures, file)), { fileName: file, host: hostAt(fixtures), includeDirs: ['inc'], ...flags.options });
-      t.truthy(ours.dtb, ours.diagnostics.map((d) => d.message).join('\n'));
-      t.true(Buffer.from(ours.dtb ?? []).equals(ref.stdout));
-    });
   }
 }
 
-// Inline sources for the error paths: each must give the stated diagnostic code, and dtc must reject it too.
-const errorCases: [string, string, string][] = [
+// Inline sources for the error paths: each must give the stated diagnostic code, and dtc must reject it too;
+// a fourth element names the generations the case applies to (all by default).
+const errorCases: [string, string, string, DtcCompat[]?][] = [
   ['syntax error', '/dts-v1/;\n/ { a = <1> }; };\n', 'DTS1001'],
   ['missing /dts-v1/', '/ { };\n', 'DTS1001'],
   ['division by zero', '/dts-v1/;\n/ { a = <(1 / 0)>; };\n', 'DTS1007'],
   ['modulo by zero', '/dts-v1/;\n/ { a = <(1 % 0)>; };\n', 'DTS1007'],
-  ['value too wide for /bits/ 8', '/dts-v1/;\n/ { a = /bits/ 8 <256>; };\n', 'DTS1006'],
+  ['value too wide for /bits/ 8', '/dts-v1/;\n/ { a = /bits/ 8 <256>; };\n', 'DTS1006', ['1.6']],
+  ['an identifier where a value belongs', '/dts-v1/;\n/ { a = <1 FOO>; };\n', 'DTS1016', ['1.8']],
+  ['an identifier where a value belongs', '/dts-v1/;\n/ { a = <1 FOO>; };\n', 'DTS1001', ['1.6', '1.7']],
+  ['a label-relative fragment target', '/dts-v1/;\n/plugin/;\n&{foo/bar} { x; };\n', 'DTS1017', ['1.7', '1.8']],
+  ['an unresolved path reference in a plugin', '/dts-v1/;\n/plugin/;\n/ { a = <&{/no/such}>; };\n', 'DTS3002', ['1.7', '1.8']],
+  ['an empty node name', '/dts-v1/;\n/ { #address-cells = <1>; #size-cells = <0>; @1 { reg = <1>; }; };\n', checkCode('node_name_not_empty'), ['1.8']],
   ['bad /bits/ width', '/dts-v1/;\n/ { a = /bits/ 7 <1>; };\n', 'DTS1008'],
   ['reference in a 16-bit array', '/dts-v1/;\n/ { l: n { }; a = /bits/ 16 <&l>; };\n', 'DTS1009'],
   ['literal out of range', '/dts-v1/;\n/ { a = /bits/ 64 <0x1ffffffffffffffff>; };\n', 'DTS1003'],
@@ -71,19 +86,39 @@ const errorCases: [string, string, string][] = [
   ['phandle 0', '/dts-v1/;\n/ { n { phandle = <0>; }; };\n', 'DTS2010'],
 ];
 
-for (const [name, source, code] of errorCases) {
-  test(`error: ${name} gives ${code}`, (t) => {
-    const r = compileDts(source, { fileName: 'case.dts', host: hostAt(fixtures) });
-    t.false(r.ok);
-    t.is(r.dtb, undefined);
-    t.true(
-      r.diagnostics.some((d) => d.code === code && d.severity === 'error'),
-      r.diagnostics.map((d) => `${d.code} ${d.message}`).join('\n'),
-    );
-    // The reference rejects it as well (when installed): these are dtc's errors, not stricter ones of ours.
-    if (dtcVersion) t.not(runDtc(fixtures, ['-q', '-O', 'dtb', '-o', '/dev/null', '-'], source).status, 0);
-  });
+for (const [name, source, code, generations] of errorCases) {
+  for (const generation of generations ?? DTC_GENERATIONS) {
+    test(`dtc ${generation}: error: ${name} gives ${code}`, (t) => {
+      const r = compileDts(source, { fileName: 'case.dts', host: hostAt(fixtures), compat: generation });
+      t.false(r.ok);
+      t.is(r.dtb, undefined);
+      t.true(
+        r.diagnostics.some((d) => d.code === code && d.severity === 'error'),
+        r.diagnostics.map((d) => `${d.code} ${d.message}`).join('\n'),
+      );
+      // The reference rejects it as well (when available): these are dtc's errors, not stricter ones of ours.
+      const ref = findReferenceDtc(generation);
+      if (ref) t.not(runTool(ref.dtc, ['-q', '-O', 'dtb', '-o', '/dev/null', '-'], { cwd: fixtures, input: source }).status, 0);
+    });
+  }
 }
+
+test('dtc 1.7 and later: a value too wide for /bits/ 8 is truncated with a warning, as dtc truncates it', (t) => {
+  const source = '/dts-v1/;\n/ { a = /bits/ 8 <256 0x1ff>; };\n';
+  for (const generation of ['1.7', '1.8'] as const) {
+    const r = compileDts(source, { fileName: 'case.dts', compat: generation });
+    t.true(r.ok);
+    t.deepEqual(
+      r.diagnostics.map((d) => `${d.code} ${d.severity} ${d.message}`),
+      ['DTS1018 warning Value 0x0000000000000100 truncated to 0x00', 'DTS1018 warning Value 0x00000000000001ff truncated to 0xff'],
+    );
+    const ref = findReferenceDtc(generation);
+    if (!ref) continue;
+    const out = runTool(ref.dtc, ['-O', 'dtb', '-'], { input: source });
+    t.true(Buffer.from(r.dtb ?? []).equals(out.stdout));
+    t.regex(out.stderr, /Value 0x0000000000000100 truncated to 0x00/);
+  }
+});
 
 test('diagnostics carry file, line, column and a caret under the offending token', (t) => {
   const r = compileDts('/dts-v1/;\n/ {\n\tprop = <1 2>\n};\n', { fileName: 'x.dts' });

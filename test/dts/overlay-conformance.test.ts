@@ -1,35 +1,47 @@
 import test from 'ava';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import type { DtcCompat } from '../../src/dts/compat.js';
 import { DtsError } from '../../src/dts/diagnostics.js';
 import { applyOverlayBlobs, OverlayErrorCode } from '../../src/dts/overlay.js';
-import { dtcTestsDir, existsSync, hasTool, run, scratchDir } from './fixtures-io/reference-tools.js';
+import { DTC_GENERATIONS, findReferenceDtc, runTool, type ReferenceDtc } from './dtc-reference.js';
+import { dtcTestsDir, existsSync, scratchDir } from './fixtures-io/reference-tools.js';
 
 /**
  * dtc's own overlay test inputs: every base × every overlay (and the stacked chains of run_tests.sh),
- * compiled with `dtc -@`. Where fdtoverlay applies them, our blob must be byte-identical; where it refuses,
- * we must raise a DtsError.
+ * compiled with each generation's `dtc -@`. Where that generation's fdtoverlay applies them, our blob must be
+ * byte-identical; where it refuses, we must raise a DtsError naming the same libfdt error.
  */
-
-const skipReason = !existsSync(dtcTestsDir) ? `${dtcTestsDir} is absent` : ['dtc', 'fdtoverlay'].find((tool) => !hasTool(tool));
 const bases = ['overlay_base', 'overlay_base_manual_symbols', 'overlay_base_phandle', 'stacked_overlay_base', 'stacked_overlay_base_nolabel'];
 const chains = [
   ['stacked_overlay_bar', 'stacked_overlay_baz'],
   ['stacked_overlay_bar', 'stacked_overlay_addlabel', 'stacked_overlay_baz'],
 ];
 
-if (skipReason) {
-  console.log(`skipping fdtoverlay conformance: ${skipReason}`);
-  test.skip('applyOverlayBlobs matches fdtoverlay on dtc test inputs', () => {});
-} else {
-  test('applyOverlayBlobs matches fdtoverlay on dtc test inputs', (t) => {
+for (const generation of DTC_GENERATIONS) {
+  const ref = findReferenceDtc(generation);
+  const skipReason = !existsSync(dtcTestsDir) ? `${dtcTestsDir} is absent` : !ref ? `reference dtc ${generation} is absent` : undefined;
+  if (skipReason || !ref) {
+    test.skip(`dtc ${generation}: applyOverlayBlobs matches fdtoverlay on dtc test inputs (${skipReason ?? ''})`, () => {});
+    continue;
+  }
+  conformance(generation, ref);
+}
+
+function run(ref: ReferenceDtc, tool: 'dtc' | 'fdtoverlay', args: string[], cwd?: string): { ok: boolean; stderr: string } {
+  const r = runTool(ref[tool], args, cwd !== undefined ? { cwd } : {});
+  return { ok: r.status === 0, stderr: r.stderr };
+}
+
+function conformance(generation: DtcCompat, ref: ReferenceDtc): void {
+  test(`dtc ${generation}: applyOverlayBlobs matches fdtoverlay on dtc test inputs`, (t) => {
     const { dir, cleanup } = scratchDir();
     t.teardown(cleanup);
     const compiled = new Map<string, string>();
     const compile = (name: string): string | undefined => {
       const out = join(dir, `${name}.dtb`);
       if (!compiled.has(name)) {
-        if (!run('dtc', ['-q', '-@', '-I', 'dts', '-O', 'dtb', '-i', '.', '-o', out, `${name}.dts`], dtcTestsDir).ok) return undefined;
+        if (!run(ref, 'dtc', ['-q', '-@', '-I', 'dts', '-O', 'dtb', '-i', '.', '-o', out, `${name}.dts`], dtcTestsDir).ok) return undefined;
         compiled.set(name, out);
       }
       return compiled.get(name);
@@ -46,11 +58,11 @@ if (skipReason) {
       if (files.some((f) => f === undefined)) continue;
       const [baseFile, ...overlayFiles] = files as string[];
       const out = join(dir, 'out.dtb');
-      const reference = run('fdtoverlay', ['-i', baseFile ?? '', '-o', out, ...overlayFiles]);
+      const reference = run(ref, 'fdtoverlay', ['-i', baseFile ?? '', '-o', out, ...overlayFiles]);
       const label = [base, ...rest].join(' + ');
       let ours: Uint8Array | DtsError;
       try {
-        ours = applyOverlayBlobs(readFileSync(baseFile ?? ''), overlayFiles.map((f) => readFileSync(f)));
+        ours = applyOverlayBlobs(readFileSync(baseFile ?? ''), overlayFiles.map((f) => readFileSync(f)), { compat: generation });
       } catch (e) {
         if (!(e instanceof DtsError)) throw e;
         ours = e;

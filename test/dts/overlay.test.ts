@@ -7,6 +7,7 @@ import { applyOverlay, applyOverlayBlobs, OverlayErrorCode } from '../../src/dts
 import { printDts } from '../../src/dts/print.js';
 import { findNodeByPath } from '../../src/dts/tree.js';
 import { dtcCompile, dtcToDts, fixturePath, hasTool, run, scratchDir } from './fixtures-io/reference-tools.js';
+import { systemCompat } from './dtc-reference.js';
 
 /**
  * Overlay application against Debian's fdtoverlay (libfdt fdt_overlay_apply): the base is compiled with
@@ -55,11 +56,11 @@ for (const scenario of scenarios) {
     const overlays = scenario.map((name) => compileFixture(name));
     const reference = fdtoverlay(base, overlays);
     if (!reference) return t.fail('fdtoverlay refused a scenario meant to apply');
-    t.true(Buffer.from(applyOverlayBlobs(base, overlays)).equals(reference));
+    t.true(Buffer.from(applyOverlayBlobs(base, overlays, { compat: systemCompat })).equals(reference));
 
     let tree = readDtb(base);
-    for (const overlay of overlays) tree = applyOverlay(tree, readDtb(overlay));
-    t.is(printDts(tree), dtcToDts(reference, 'dtb'));
+    for (const overlay of overlays) tree = applyOverlay(tree, readDtb(overlay), { compat: systemCompat });
+    t.is(printDts(tree, { compat: systemCompat }), dtcToDts(reference, 'dtb'));
   });
 }
 
@@ -67,7 +68,7 @@ refTest('the same overlay applied to a base without -@ fails where fdtoverlay fa
   const base = compileFixture('overlay-base', []);
   const overlay = compileFixture('overlay-phy');
   t.is(fdtoverlay(base, [overlay]), undefined);
-  const err = t.throws(() => applyOverlayBlobs(base, [overlay]), { instanceOf: DtsError });
+  const err = t.throws(() => applyOverlayBlobs(base, [overlay], { compat: systemCompat }), { instanceOf: DtsError });
   t.is(err.diagnostics[0]?.code, OverlayErrorCode.FDT_ERR_NOTFOUND);
 });
 
@@ -82,7 +83,7 @@ refTest('an unknown label, a missing target path and a target with no phandle fa
   for (const [source, code] of cases) {
     const overlay = dtcCompile(source, ['-@']);
     t.is(fdtoverlay(base, [overlay]), undefined, source);
-    const err = t.throws(() => applyOverlayBlobs(base, [overlay]), { instanceOf: DtsError }, source);
+    const err = t.throws(() => applyOverlayBlobs(base, [overlay], { compat: systemCompat }), { instanceOf: DtsError }, source);
     t.is(err.diagnostics[0]?.code, code, source);
   }
 });
@@ -91,7 +92,7 @@ refTest('applyOverlay leaves its inputs untouched and renumbers overlay phandles
   const base = readDtb(compileFixture('overlay-base'));
   const overlay = readDtb(compileFixture('overlay-phy'));
   const before = [printDts(base), printDts(overlay)];
-  const merged = applyOverlay(base, overlay);
+  const merged = applyOverlay(base, overlay, { compat: systemCompat });
   t.deepEqual([printDts(base), printDts(overlay)], before);
   // The base defines phandles 1..3 (mdio0, phy0, pse); the overlay's own two (led1, phy1) follow.
   const phy1 = findNodeByPath(merged.root, '/soc/mdio@1000/ethernet-phy@1');

@@ -1,24 +1,35 @@
 import test from 'ava';
 import { readFileSync } from 'node:fs';
-import { readDtb } from '../../src/dts/dtb-read.js';
+import { compileDtb } from '../../src/dts/compile.js';
 import { printDts } from '../../src/dts/print.js';
 import { createNode, type DeviceTree, type DtNode, type Marker, type MarkerKind, type Property } from '../../src/dts/tree.js';
-import { dtcCompile, dtcToDts, fixturePath, hasTool } from './fixtures-io/reference-tools.js';
+import { DTC_GENERATIONS, findReferenceDtc, missingReason } from './dtc-reference.js';
+import { dtcCompile, dtcToDts, fixturePath } from './fixtures-io/reference-tools.js';
 
 /**
- * The printer against dtc 1.6.1 itself: (a) blobs compiled by dtc and printed by `dtc -I dtb -O dts`, where dtc
- * must guess each value's type; (b) trees carrying the markers dtc's parser attaches, printed as
- * `dtc -I dts -O dts` prints the equivalent source.
+ * The printer against each generation's dtc itself: (a) blobs compiled by dtc and printed by `dtc -I dtb -O dts`,
+ * where dtc must guess each value's type (and 1.8 restores labels and references); (b) trees carrying the
+ * markers dtc's parser attaches, printed as `dtc -I dts -O dts` prints the equivalent source.
  */
 
-const dtcMissing = hasTool('dtc') ? undefined : 'dtc is not installed';
-const dtcTest = dtcMissing ? test.skip : test;
-if (dtcMissing) console.log(`skipping dtc comparisons: ${dtcMissing}`);
-
-dtcTest('a blob with every value shape prints as dtc -I dtb -O dts prints it', (t) => {
-  const blob = dtcCompile(readFileSync(fixturePath('print-values.dts'), 'latin1'));
-  t.is(printDts(readDtb(blob)), dtcToDts(blob, 'dtb'));
-});
+for (const generation of DTC_GENERATIONS) {
+  const missing = missingReason(generation);
+  const ref = findReferenceDtc(generation);
+  if (missing || !ref) {
+    test.skip(`dtc ${generation}: printer comparisons (${missing ?? ''})`, () => undefined);
+    continue;
+  }
+  test(`dtc ${generation}: a blob with every value shape prints as dtc -I dtb -O dts prints it`, (t) => {
+    const blob = dtcCompile(readFileSync(fixturePath('print-values.dts'), 'latin1'), ['-@'], ref.dtc);
+    const read = compileDtb(blob, { fileName: 'print-values.dtb', compat: generation });
+    t.truthy(read.tree);
+    t.is(printDts(read.tree!, { compat: generation }), dtcToDts(blob, 'dtb', ref.dtc));
+  });
+  test(`dtc ${generation}: markers from source print as dtc -I dts -O dts prints them`, (t) => {
+    const { tree, source } = markedTree();
+    t.is(printDts(tree, { compat: generation }), dtcToDts(source, 'dts', ref.dtc));
+  });
+}
 
 /** Builds a value chunk by chunk, adding markers where dtc's parser adds them (dtc-parser.y). */
 class Value {
@@ -102,7 +113,7 @@ function child(parent: DtNode, name: string, labels: string[] = []): DtNode {
   return node;
 }
 
-dtcTest('markers from source print as dtc -I dts -O dts prints them', (t) => {
+function markedTree(): { tree: DeviceTree; source: string } {
   const source = `/dts-v1/;
 mr: /memreserve/ 0x1000 0x2000;
 / {
@@ -144,5 +155,5 @@ mr: /memreserve/ 0x1000 0x2000;
   prop(bar, 'baz', new Value().cells(0));
   prop(bar, 'phandle', new Value().cells(2)).value.markers = [];
   child(root, 'gone').deleted = true;
-  t.is(printDts(tree), dtcToDts(source, 'dts'));
-});
+  return { tree, source };
+}

@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runTool, type ToolCommand } from '../../../scripts/dtc-reference.js';
 
 /** Helpers that run the reference tools (dtc, fdtoverlay) so tests compare against them, never against our own output. */
 
@@ -39,14 +40,21 @@ export function scratchDir(): { dir: string; cleanup: () => void } {
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
+/** A reference dtc of some generation (scripts/dtc-reference.ts), or the system's when none is given. */
+function runDtcTool(args: string[], tool: ToolCommand | undefined): ToolResult {
+  if (!tool) return run('dtc', args);
+  const r = runTool(tool, args);
+  return { ok: r.status === 0, stdout: r.stdout, stderr: r.stderr };
+}
+
 /** Compiles DTS text with dtc; extra flags such as `-@` pass through. */
-export function dtcCompile(source: string, flags: string[] = []): Buffer {
+export function dtcCompile(source: string, flags: string[] = [], tool?: ToolCommand): Buffer {
   const { dir, cleanup } = scratchDir();
   try {
     const input = join(dir, 'in.dts');
     const output = join(dir, 'out.dtb');
     writeFileSync(input, source);
-    const r = run('dtc', ['-q', '-I', 'dts', '-O', 'dtb', ...flags, '-o', output, input]);
+    const r = runDtcTool(['-q', '-I', 'dts', '-O', 'dtb', ...flags, '-o', output, input], tool);
     if (!r.ok) throw new Error(`dtc rejected the source: ${r.stderr}`);
     return readFileSync(output);
   } finally {
@@ -55,12 +63,12 @@ export function dtcCompile(source: string, flags: string[] = []): Buffer {
 }
 
 /** `dtc -I <in> -O dts` of a text or blob input, as latin1 text (dtc writes bytes, not UTF-8). */
-export function dtcToDts(input: Buffer | string, inputFormat: 'dts' | 'dtb'): string {
+export function dtcToDts(input: Buffer | string, inputFormat: 'dts' | 'dtb', tool?: ToolCommand): string {
   const { dir, cleanup } = scratchDir();
   try {
     const file = join(dir, `in.${inputFormat}`);
     writeFileSync(file, input);
-    const r = run('dtc', ['-q', '-I', inputFormat, '-O', 'dts', file]);
+    const r = runDtcTool(['-q', '-I', inputFormat, '-O', 'dts', file], tool);
     if (!r.ok) throw new Error(`dtc rejected the input: ${r.stderr}`);
     return r.stdout.toString('latin1');
   } finally {
