@@ -30,6 +30,8 @@ const modules: { register: (program: Command) => void }[] = [
 
 const program = new Command('mdio-emu')
   .description('Emulated MDIO buses, PHYs and PoE PSE controllers built from a device tree')
-  .version('0.1.0');
+  .version('0.1.0')
+  // Program options only before the subcommand, so a subcommand may have its own --version (qemu kernel).
+  .enablePositionalOptions();
 for (const m of modules) m.register(program);
 await runCli(program, process.argv);
