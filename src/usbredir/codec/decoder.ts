@@ -1,4 +1,4 @@
-import { ProtocolError, type ProtocolErrorCode } from '../errors.js';
+import { ProtocolError, type ProtocolErrorCode, UsbredirErrorCode } from '../errors.js';
 import type { Negotiation } from './caps.js';
 import {
   HEADER_SIZE_32BIT_ID,
@@ -110,16 +110,16 @@ export class Decoder {
       return true;
     };
     const name = packetTypeName(type);
-    if (name === undefined) return fail('USBREDIR_UNKNOWN_TYPE', `unknown packet type ${type}`);
+    if (name === undefined) return fail(UsbredirErrorCode.UNKNOWN_TYPE, `unknown packet type ${type}`);
     const layout = layouts[name];
     if (!receivable(layout.sender, this.receiver)) {
-      return fail('USBREDIR_WRONG_DIRECTION', `${name} is never sent to the usbredir ${this.receiver}`);
+      return fail(UsbredirErrorCode.WRONG_DIRECTION, `${name} is never sent to the usbredir ${this.receiver}`);
     }
     if (length > MAX_PACKET_LENGTH)
-      return fail('USBREDIR_PACKET_TOO_LONG', `packet length ${length} too large`);
+      return fail(UsbredirErrorCode.PACKET_TOO_LONG, `packet length ${length} too large`);
     const thl = typeHeaderLength(layout.fields(this.neg));
     if (length < thl || (length > thl && !layout.extraData)) {
-      return fail('USBREDIR_BAD_LENGTH', `invalid ${name} length ${length} (type header is ${thl})`);
+      return fail(UsbredirErrorCode.BAD_LENGTH, `invalid ${name} length ${length} (type header is ${thl})`);
     }
     return false;
   }
@@ -152,7 +152,7 @@ export class Decoder {
     switch (name) {
       case 'hello': {
         if (this.neg.peerHelloSeen) {
-          this.sink.error(new ProtocolError('USBREDIR_SECOND_HELLO', 'second hello ignored', offset, type));
+          this.sink.error(new ProtocolError(UsbredirErrorCode.SECOND_HELLO, 'second hello ignored', offset, type));
           return;
         }
         const words: number[] = [];

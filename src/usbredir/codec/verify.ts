@@ -1,3 +1,4 @@
+import { UsbredirErrorCode } from '../errors.js';
 import type { ProtocolErrorCode } from '../errors.js';
 import type { Negotiation } from './caps.js';
 import { MAX_BULK_TRANSFER_SIZE, type CapName, type PacketTypeName } from './constants.js';
@@ -25,19 +26,19 @@ export function verifyPacket(
   const needCap = (cap: CapName): Violation | undefined =>
     (sending ? neg.peerHas(cap) : neg.we(cap))
       ? undefined
-      : { code: 'USBREDIR_MISSING_CAP', message: `${type} needs capability ${cap}` };
+      : { code: UsbredirErrorCode.MISSING_CAP, message: `${type} needs capability ${cap}` };
   const inputEndpoint = (): Violation | undefined =>
     num('endpoint') & 0x80
       ? undefined
       : {
-          code: 'USBREDIR_BAD_FIELD',
+          code: UsbredirErrorCode.BAD_FIELD,
           message: `${type} on non-input endpoint 0x${num('endpoint').toString(16)}`,
         };
 
   switch (type) {
     case 'interface_info':
       return num('interfaceCount') > 32
-        ? { code: 'USBREDIR_BAD_FIELD', message: 'interface_count > 32' }
+        ? { code: UsbredirErrorCode.BAD_FIELD, message: 'interface_count > 32' }
         : undefined;
     case 'start_interrupt_receiving':
     case 'stop_interrupt_receiving':
@@ -49,7 +50,7 @@ export function verifyPacket(
       return (
         needCap('filter') ??
         (data.length < 1 || data[data.length - 1] !== 0
-          ? { code: 'USBREDIR_BAD_FIELD', message: 'filter_filter rules must be a NUL-terminated string' }
+          ? { code: UsbredirErrorCode.BAD_FIELD, message: 'filter_filter rules must be a NUL-terminated string' }
           : undefined)
       );
     case 'device_disconnect_ack':
@@ -58,7 +59,7 @@ export function verifyPacket(
       return (
         needCap('bulk_receiving') ??
         (num('bytesPerTransfer') > MAX_BULK_TRANSFER_SIZE
-          ? { code: 'USBREDIR_BAD_FIELD', message: 'bytes_per_transfer exceeds the bulk transfer limit' }
+          ? { code: UsbredirErrorCode.BAD_FIELD, message: 'bytes_per_transfer exceeds the bulk transfer limit' }
           : inputEndpoint())
       );
     case 'stop_bulk_receiving':
@@ -91,7 +92,7 @@ function verifyDataPacket(
     if (missing) return missing;
   }
   if ((type === 'bulk_packet' || type === 'buffered_bulk_packet') && length > MAX_BULK_TRANSFER_SIZE) {
-    return { code: 'USBREDIR_BAD_FIELD', message: 'bulk transfer length exceeds the limit' };
+    return { code: UsbredirErrorCode.BAD_FIELD, message: 'bulk transfer length exceeds the limit' };
   }
   const toHost = receiver === 'host';
   const isIn = (endpoint & 0x80) !== 0;
@@ -102,18 +103,18 @@ function verifyDataPacket(
     return data.length === length
       ? undefined
       : {
-          code: 'USBREDIR_BAD_DATA_LENGTH',
+          code: UsbredirErrorCode.BAD_DATA_LENGTH,
           message: `data length ${data.length} != header length ${length}`,
         };
   }
   if (data.length !== 0) {
     return {
-      code: 'USBREDIR_UNEXPECTED_DATA',
+      code: UsbredirErrorCode.UNEXPECTED_DATA,
       message: `unexpected data on endpoint 0x${endpoint.toString(16)}`,
     };
   }
   if (type === 'iso_packet' || type === 'buffered_bulk_packet' || (type === 'interrupt_packet' && toHost)) {
-    return { code: 'USBREDIR_WRONG_DIRECTION', message: `${type} sent in the wrong direction` };
+    return { code: UsbredirErrorCode.WRONG_DIRECTION, message: `${type} sent in the wrong direction` };
   }
   return undefined;
 }
