@@ -58,10 +58,8 @@ export function register(program: Command): void {
         }).finally(progress.done);
         printKernel(kernel, o.json === true);
       } catch (err) {
-        if (err instanceof KernelError) {
-          if (err.detail) process.stderr.write(`${err.detail}\n`);
-          throw new ExitCodeError(1, `mdio-emu: ${err.code}: ${err.message}`);
-        }
+        // The failing tool's last lines (a compiler error, patch's complaint) before the one-line diagnosis.
+        if (err instanceof KernelError && err.output) process.stderr.write(`${err.output}\n`);
         throw err;
       }
     });
@@ -146,19 +144,17 @@ function kernelSpecFromOptions(o: KernelCommandOptions): KernelSpec {
   const variant = o.kasan === true ? 'kasan' : o.variant;
   if (!KERNEL_VARIANTS.some((v) => v === variant))
     throw new ExitCodeError(2, `mdio-emu: --variant must be one of ${KERNEL_VARIANTS.join(', ')}`);
-  try {
-    if (o.spec !== undefined) {
-      if (variant !== 'plain' || o.patch.length > 0)
-        throw new ExitCodeError(2, 'mdio-emu: --spec carries its own variant and patches (+kasan, +patch:FILE)');
-      return parseKernelSpec(o.spec);
-    }
-    const head = o.src !== undefined ? `src:${o.src}` : (o.version ?? '6.1');
-    const mods = [...(variant === 'plain' ? [] : [variant]), ...o.patch.map((p) => `patch:${p}`)];
-    return parseKernelSpec([head, ...mods].join('+'));
-  } catch (err) {
-    if (err instanceof KernelError) throw new ExitCodeError(2, `mdio-emu: ${err.code}: ${err.message}`);
-    throw err;
+  if (o.spec !== undefined) {
+    if (variant !== 'plain' || o.patch.length > 0)
+      throw new ExitCodeError(
+        2,
+        'mdio-emu: --spec carries its own variant and patches (+kasan, +patch:FILE)',
+      );
+    return parseKernelSpec(o.spec);
   }
+  const head = o.src !== undefined ? `src:${o.src}` : (o.version ?? '6.1');
+  const mods = [...(variant === 'plain' ? [] : [variant]), ...o.patch.map((p) => `patch:${p}`)];
+  return parseKernelSpec([head, ...mods].join('+'));
 }
 
 function printKernel(k: GuestKernelInfo, json: boolean): void {

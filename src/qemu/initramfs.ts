@@ -47,9 +47,7 @@ export async function buildInitramfs(o: {
  * (src/qemu/guest-tools.ts; default: Linux 6.1's, Debian 12's ethtool behind a wrapper that sends
  * --show-pse/--set-pse to pse-tool), built once per machine and cached.
  */
-export async function guestToolsArchive(
-  choice: GuestToolsChoice = guestToolsFor('6.1'),
-): Promise<string> {
+export async function guestToolsArchive(choice: GuestToolsChoice = guestToolsFor('6.1')): Promise<string> {
   try {
     const { stdout } = await run(
       'bash',

@@ -86,10 +86,19 @@ export async function configure(o: {
     'KRN006',
     'merging the config fragments',
     'bash',
-    [join(o.src, 'scripts', 'kconfig', 'merge_config.sh'), '-m', '-O', o.dir, join(o.dir, '.config'), ...o.fragments],
+    [
+      join(o.src, 'scripts', 'kconfig', 'merge_config.sh'),
+      '-m',
+      '-O',
+      o.dir,
+      join(o.dir, '.config'),
+      ...o.fragments,
+    ],
     { cwd: o.src, env },
   );
-  await tool('KRN006', 'make olddefconfig', 'make', [...makeArgs(o.src, o.dir), '-s', 'olddefconfig'], { env });
+  await tool('KRN006', 'make olddefconfig', 'make', [...makeArgs(o.src, o.dir), '-s', 'olddefconfig'], {
+    env,
+  });
   const config = await readFile(join(o.dir, '.config'), 'utf8');
   const texts = await Promise.all(o.fragments.map((f) => readFile(f, 'utf8')));
   const defined = await kconfigDefines(o.src, checkConfig({ fragments: texts, config, version: o.version }));
@@ -98,7 +107,7 @@ export async function configure(o: {
     throw new KernelError(
       'KRN005',
       `Linux ${o.version}: ${check.dropped.length} requested option(s) did not survive olddefconfig (an unmet dependency or a renamed symbol): ${check.dropped.join(', ')}`,
-      { detail: check.dropped.join('\n') },
+      { output: check.dropped.join('\n') },
     );
   return { config, check };
 }
@@ -138,12 +147,18 @@ export async function build(o: {
   expectedObjects?: number;
   onProgress: (p: BuildProgress) => void;
 }): Promise<BuildOutput> {
-  const treeKey = createHash('sha256').update(o.toolchain).update('\0').update(o.config).digest('hex').slice(0, 16);
+  const treeKey = createHash('sha256')
+    .update(o.toolchain)
+    .update('\0')
+    .update(o.config)
+    .digest('hex')
+    .slice(0, 16);
   const dir = join(o.workDir, `build-${treeKey}`);
   await mkdir(dir, { recursive: true });
   const dotConfig = join(dir, '.config');
   // Rewriting an identical .config would only cost a syncconfig; leaving it keeps the tree's state as make left it.
-  if (!existsSync(dotConfig) || (await readFile(dotConfig, 'utf8')) !== o.config) await writeFile(dotConfig, o.config);
+  if (!existsSync(dotConfig) || (await readFile(dotConfig, 'utf8')) !== o.config)
+    await writeFile(dotConfig, o.config);
 
   const countFile = join(dir, '.mdio-emu-objects');
   const previous = existsSync(countFile) ? Number((await readFile(countFile, 'utf8')).trim()) : undefined;
@@ -189,9 +204,13 @@ export async function build(o: {
   await new Promise<void>((resolve) => log.end(resolve));
   if (code !== 0) {
     const firstError = errors.split('\n').find((l) => /error/i.test(l)) ?? errors.split('\n').at(-1) ?? '';
-    throw new KernelError('KRN006', `make failed (exit ${code}): ${firstError.trim()} (log: ${join(dir, 'mdio-emu-build.log')})`, {
-      detail: errors,
-    });
+    throw new KernelError(
+      'KRN006',
+      `make failed (exit ${code}): ${firstError.trim()} (log: ${join(dir, 'mdio-emu-build.log')})`,
+      {
+        output: errors,
+      },
+    );
   }
   const makeSeconds = (Date.now() - started) / 1000;
 
@@ -207,7 +226,10 @@ export async function build(o: {
   for (const m of modules) {
     const prior = names.get(basename(m));
     if (prior)
-      throw new KernelError('KRN006', `two modules share the file name ${basename(m)} (${prior}, ${m}); the guest loads modules by file name`);
+      throw new KernelError(
+        'KRN006',
+        `two modules share the file name ${basename(m)} (${prior}, ${m}); the guest loads modules by file name`,
+      );
     names.set(basename(m), m);
   }
   return {
@@ -239,7 +261,11 @@ export async function install(out: BuildOutput, dest: string, meta: object): Pro
 }
 
 /** Other finished kernels' object counts for this version and variant: a cold build's progress total. */
-export async function expectedObjects(cache: string, version: string, variant: string): Promise<number | undefined> {
+export async function expectedObjects(
+  cache: string,
+  version: string,
+  variant: string,
+): Promise<number | undefined> {
   let entries: string[];
   try {
     entries = await readdir(cache);
@@ -253,7 +279,8 @@ export async function expectedObjects(cache: string, version: string, variant: s
         variant?: string;
         build?: { objects?: number };
       };
-      if (meta.version === version && meta.variant === variant && meta.build?.objects) return meta.build.objects;
+      if (meta.version === version && meta.variant === variant && meta.build?.objects)
+        return meta.build.objects;
     } catch {
       // not one of ours, or unfinished
     }

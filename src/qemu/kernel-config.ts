@@ -108,7 +108,9 @@ export function checkConfig(o: {
       vanished.push({ symbol, why: gone.why });
       continue;
     }
-    dropped.push(want === 'n' ? `# CONFIG_${symbol} is not set (got ${got ?? ''})` : `CONFIG_${symbol}=${want}`);
+    dropped.push(
+      want === 'n' ? `# CONFIG_${symbol} is not set (got ${got ?? ''})` : `CONFIG_${symbol}=${want}`,
+    );
   }
   return { dropped, vanished };
 }

@@ -52,7 +52,7 @@ export async function tool(
     const e = err as { stderr?: string; stdout?: string; message: string };
     const detail = tail(`${e.stdout ?? ''}\n${e.stderr ?? ''}`, 30);
     const first = detail.split('\n').findLast((l) => l.trim().length > 0) ?? e.message;
-    throw new KernelError(code, `${what}: ${first.trim()}`, { cause: err, detail });
+    throw new KernelError(code, `${what}: ${first.trim()}`, { cause: err, output: detail });
   }
 }
 
@@ -115,7 +115,11 @@ export async function resolveDebianSource(version: string, cache: string): Promi
   if (version === 'newest') {
     const deps = (await debianSuite(['depends', 'sid', 'linux-source'])).split('\n');
     const pkg = deps.find((d) => /^linux-source-\d+\.\d+$/.test(d));
-    if (!pkg) throw new KernelError('KRN002', `unstable's linux-source names no linux-source-X.Y (${deps.join(', ')})`);
+    if (!pkg)
+      throw new KernelError(
+        'KRN002',
+        `unstable's linux-source names no linux-source-X.Y (${deps.join(', ')})`,
+      );
     line = pkg.slice('linux-source-'.length);
   }
   const pkg = `linux-source-${line}`;
@@ -182,7 +186,10 @@ async function extractDebianSource(
     deb = join(cleanup, debs[0]);
     const got = (await tool('KRN003', 'dpkg-deb', 'dpkg-deb', ['-f', deb, 'Version'])).trim();
     if (got !== debVersion)
-      throw new KernelError('KRN003', `${pkg}: downloaded ${got}, expected ${debVersion} (suite moved on: retry)`);
+      throw new KernelError(
+        'KRN003',
+        `${pkg}: downloaded ${got}, expected ${debVersion} (suite moved on: retry)`,
+      );
   }
   onMessage(`unpacking ${pkg} ${debVersion}`);
   const tarball = `usr/src/linux-source-${line}.tar.xz`;
@@ -207,9 +214,7 @@ async function extractDebianSource(
 // ---- Trees ----------------------------------------------------------------------------------------
 
 /** VERSION.PATCHLEVEL(.SUBLEVEL) from a tree's top Makefile. */
-export async function makefileVersion(
-  dir: string,
-): Promise<{ version: string; full: string } | undefined> {
+export async function makefileVersion(dir: string): Promise<{ version: string; full: string } | undefined> {
   let text: string;
   try {
     text = (await readFile(join(dir, 'Makefile'), 'utf8')).slice(0, 2000);
@@ -246,7 +251,10 @@ export async function resolveTreeSource(dirIn: string): Promise<ResolvedSource> 
   }
   const v = await makefileVersion(dir);
   if (!v || !existsSync(join(dir, 'Kconfig')))
-    throw new KernelError('KRN003', `${dirIn} is not a Linux source tree (no Makefile VERSION/PATCHLEVEL, no Kconfig)`);
+    throw new KernelError(
+      'KRN003',
+      `${dirIn} is not a Linux source tree (no Makefile VERSION/PATCHLEVEL, no Kconfig)`,
+    );
   if (compareVersions(v.version, '6.1') < 0)
     throw new KernelError('KRN009', `${dirIn} is Linux ${v.full}; guest kernels start at 6.1`);
 
@@ -262,7 +270,10 @@ export async function resolveTreeSource(dirIn: string): Promise<ResolvedSource> 
   if (isGit) {
     const head = (await git(dir, ['rev-parse', 'HEAD'])).trim();
     const diff = await git(dir, ['diff', 'HEAD', '--binary']);
-    const untracked = (await git(dir, ['ls-files', '-z', '--others', '--exclude-standard'])).split('\0').filter(Boolean).sort();
+    const untracked = (await git(dir, ['ls-files', '-z', '--others', '--exclude-standard']))
+      .split('\0')
+      .filter(Boolean)
+      .sort();
     const u = createHash('sha256');
     for (const f of untracked) {
       u.update(`${f}\0`);
@@ -278,7 +289,9 @@ export async function resolveTreeSource(dirIn: string): Promise<ResolvedSource> 
       identity: `git:${head}+${sha256(diff)}+${u.digest('hex')}`,
       tree: { dir, git: true, head, dirty },
       async materialize() {
-        const listed = (await git(dir, ['ls-files', '-z', '--cached', '--others', '--exclude-standard'])).split('\0');
+        const listed = (
+          await git(dir, ['ls-files', '-z', '--cached', '--others', '--exclude-standard'])
+        ).split('\0');
         const files: string[] = [];
         for (const f of new Set(listed)) {
           if (!f) continue;
@@ -468,7 +481,10 @@ export function patchTargets(text: string): string[] {
  * zero-context diffs alike). Every target is first made a private copy, so a hard link into the pristine tree
  * or the developer's tree is never written through.
  */
-export async function applyPatches(workSrc: string, patches: readonly { file: string; text: string }[]): Promise<void> {
+export async function applyPatches(
+  workSrc: string,
+  patches: readonly { file: string; text: string }[],
+): Promise<void> {
   for (const p of patches) {
     for (const t of patchTargets(p.text)) {
       const f = join(workSrc, t);
@@ -493,10 +509,7 @@ export async function applyPatches(workSrc: string, patches: readonly { file: st
 }
 
 /** Holds an exclusive flock(1) on `file` until release() or this process ends (the kernel drops it then). */
-export async function acquireLock(
-  file: string,
-  onWait: () => void,
-): Promise<{ release: () => void }> {
+export async function acquireLock(file: string, onWait: () => void): Promise<{ release: () => void }> {
   await mkdir(dirname(file), { recursive: true });
   const child = spawn('flock', ['-x', file, 'sh', '-c', 'echo locked; exec cat >/dev/null'], {
     stdio: ['pipe', 'pipe', 'inherit'],

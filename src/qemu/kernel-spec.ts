@@ -78,7 +78,9 @@ export function parseKernelSpec(text: string, o: ParseOptions = {}): KernelSpec 
       modulesDir: path(head.slice(at + ',modules:'.length), 'the modules directory'),
     };
   } else if (/^(?:\d+\.\d+|newest)\+/.test(head)) {
-    fail(`unknown modifier "${head.slice(head.indexOf('+'))}" (expected +plain, +kasan, +lockdep or +patch:FILE)`);
+    fail(
+      `unknown modifier "${head.slice(head.indexOf('+'))}" (expected +plain, +kasan, +lockdep or +patch:FILE)`,
+    );
   } else {
     fail(`unknown source "${head}" (expected X.Y, newest, src:DIR or image:IMAGE,modules:DIR)`);
   }

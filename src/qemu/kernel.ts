@@ -152,7 +152,11 @@ async function plan(spec: KernelSpec): Promise<Planned> {
   return { spec, source, fragments, patches, toolchain, key, dest };
 }
 
-async function loadBuilt(spec: KernelSpec, dir: string, toolsArchive: string | undefined): Promise<GuestKernelInfo> {
+async function loadBuilt(
+  spec: KernelSpec,
+  dir: string,
+  toolsArchive: string | undefined,
+): Promise<GuestKernelInfo> {
   const meta = JSON.parse(await readFile(join(dir, 'kernel.json'), 'utf8')) as KernelMeta;
   const choice = guestToolsFor(meta.version);
   return {
@@ -208,7 +212,10 @@ export async function findKernel(specIn: KernelSpec | string): Promise<GuestKern
 }
 
 /** Builds the kernel a spec names, or takes it from the cache; with its guest tools archive. */
-export async function ensureKernel(specIn: KernelSpec | string, o: EnsureOptions = {}): Promise<GuestKernelInfo> {
+export async function ensureKernel(
+  specIn: KernelSpec | string,
+  o: EnsureOptions = {},
+): Promise<GuestKernelInfo> {
   const spec = asSpec(specIn);
   const onProgress = o.onProgress ?? (() => {});
   let info: GuestKernelInfo;
@@ -229,7 +236,11 @@ export async function ensureKernel(specIn: KernelSpec | string, o: EnsureOptions
   return info;
 }
 
-async function buildPlanned(p: Planned, o: EnsureOptions, onProgress: (p: BuildProgress) => void): Promise<void> {
+async function buildPlanned(
+  p: Planned,
+  o: EnsureOptions,
+  onProgress: (p: BuildProgress) => void,
+): Promise<void> {
   const cache = kernelCacheDir();
   await checkHostTools(p.patches.length > 0);
   // One kernel build at a time on this machine (builds from every checkout share the cache and its work trees).
@@ -249,8 +260,16 @@ async function buildPlanned(p: Planned, o: EnsureOptions, onProgress: (p: BuildP
       await applyPatches(src, p.patches);
     }
     const upstream = (await makefileVersion(src))?.full;
-    onProgress({ phase: 'configure', message: `allnoconfig + ${p.fragments.map((f) => basename(f)).join(' + ')}` });
-    const { config, check } = await configure({ src, dir: join(work, 'config'), fragments: p.fragments, version: p.source.version });
+    onProgress({
+      phase: 'configure',
+      message: `allnoconfig + ${p.fragments.map((f) => basename(f)).join(' + ')}`,
+    });
+    const { config, check } = await configure({
+      src,
+      dir: join(work, 'config'),
+      fragments: p.fragments,
+      version: p.source.version,
+    });
     const jobs = o.jobs ?? (Number(process.env.JOBS) || undefined);
     const out = await build({
       src,
@@ -271,7 +290,12 @@ async function buildPlanned(p: Planned, o: EnsureOptions, onProgress: (p: BuildP
       upstream,
       variant: p.spec.variant,
       source: p.source.debian
-        ? { kind: 'debian', package: p.source.debian.package, debianVersion: p.source.debian.version, suite: p.source.debian.suite }
+        ? {
+            kind: 'debian',
+            package: p.source.debian.package,
+            debianVersion: p.source.debian.version,
+            suite: p.source.debian.suite,
+          }
         : {
             kind: 'tree',
             dir: p.source.tree?.dir ?? '',
@@ -280,7 +304,10 @@ async function buildPlanned(p: Planned, o: EnsureOptions, onProgress: (p: BuildP
             dirty: p.source.tree?.dirty ?? false,
           },
       identity: p.source.identity,
-      patches: p.patches.map((x) => ({ file: x.file, sha256: createHash('sha256').update(x.text).digest('hex') })),
+      patches: p.patches.map((x) => ({
+        file: x.file,
+        sha256: createHash('sha256').update(x.text).digest('hex'),
+      })),
       fragments: p.fragments.map((f) => basename(f)),
       vanished: check.vanished,
       toolchain: p.toolchain,

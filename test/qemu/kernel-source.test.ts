@@ -37,16 +37,31 @@ test('syncTree links new files, keeps unchanged ones, replaces changed ones with
   const files = await listFiles(from);
   t.deepEqual(files, ['a.c', 'd/b.c', 'd/e/c.h', 'link.c']);
 
-  t.deepEqual(await syncTree({ from, to, files, link: true }), { unchanged: 0, added: 4, replaced: 0, removed: 0 });
+  t.deepEqual(await syncTree({ from, to, files, link: true }), {
+    unchanged: 0,
+    added: 4,
+    replaced: 0,
+    removed: 0,
+  });
   t.is((await stat(join(to, 'a.c'))).ino, (await stat(join(from, 'a.c'))).ino, 'hard-linked');
-  t.deepEqual(await syncTree({ from, to, files, link: true }), { unchanged: 4, added: 0, replaced: 0, removed: 0 });
+  t.deepEqual(await syncTree({ from, to, files, link: true }), {
+    unchanged: 4,
+    added: 0,
+    replaced: 0,
+    removed: 0,
+  });
 
   // The work tree was patched (a private copy, newer than anything built from the original) and grew a file.
   await writeFile(join(to, 'd/b.c.tmp'), 'patched\n');
   execFileSync('mv', [join(to, 'd/b.c.tmp'), join(to, 'd/b.c')]);
   await writeFile(join(to, 'new.c'), 'from a patch\n');
   const before = Date.now();
-  t.deepEqual(await syncTree({ from, to, files, link: true }), { unchanged: 3, added: 0, replaced: 1, removed: 1 });
+  t.deepEqual(await syncTree({ from, to, files, link: true }), {
+    unchanged: 3,
+    added: 0,
+    replaced: 1,
+    removed: 1,
+  });
   t.is(await readFile(join(to, 'd/b.c'), 'utf8'), 'two\n');
   // Restored content is newer than the objects built from the patched file, although the original is from 2020.
   t.true((await stat(join(to, 'd/b.c'))).mtimeMs >= before - 1000);
@@ -105,7 +120,9 @@ test('applyPatches applies a zero-context diff without writing through a hard li
   t.is(await readFile(join(work, 'drivers/x.c'), 'utf8'), 'int f(void)\n\treturn 2;\n}\n');
   t.is(await readFile(join(pristine, 'drivers/x.c'), 'utf8'), 'int f(void)\n\treturn 1;\n}\n');
   // Applying it again fails (already applied): a KRN004 naming the patch.
-  const err = await t.throwsAsync(applyPatches(work, [{ file: patch, text: zeroContext }]), { instanceOf: KernelError });
+  const err = await t.throwsAsync(applyPatches(work, [{ file: patch, text: zeroContext }]), {
+    instanceOf: KernelError,
+  });
   t.is(err.code, 'KRN004');
   t.regex(err.message, /fix\.patch does not apply/);
 });
@@ -126,7 +143,9 @@ const sources72 = existsSync(cacheSources)
   ? readdirSync(cacheSources).filter((d) => /^debian-7\.\d+\.[\d.]+-[^.]+$/.test(d))
   : [];
 if (sources72.length === 0) {
-  console.log('test/qemu/kernel-source: no unpacked Linux 7.x source in the kernel cache; kfifo patch check against it skipped');
+  console.log(
+    'test/qemu/kernel-source: no unpacked Linux 7.x source in the kernel cache; kfifo patch check against it skipped',
+  );
   test.skip('the kfifo patch applies to the unpacked Linux 7.x sources (none in the cache)', () => {});
 }
 for (const d of sources72) {
@@ -155,9 +174,16 @@ const gitOk = spawnSync('git', ['--version']).status === 0;
 
 test('a git tree is keyed by HEAD, the uncommitted diff and untracked files; ignored build output is left out', async (t) => {
   if (!gitOk) return t.pass('git is not installed');
-  const dir = await tree({ Makefile: makefile('7', '2', '0'), Kconfig: '', 'a.c': 'x\n', '.gitignore': '*.o\n' });
+  const dir = await tree({
+    Makefile: makefile('7', '2', '0'),
+    Kconfig: '',
+    'a.c': 'x\n',
+    '.gitignore': '*.o\n',
+  });
   const g = (...args: string[]): string =>
-    execFileSync('git', ['-C', dir, '-c', 'user.name=t', '-c', 'user.email=t@t', ...args], { encoding: 'utf8' });
+    execFileSync('git', ['-C', dir, '-c', 'user.name=t', '-c', 'user.email=t@t', ...args], {
+      encoding: 'utf8',
+    });
   g('init', '-q');
   g('add', '.');
   g('commit', '-qm', 'base');
@@ -191,7 +217,7 @@ test('plain trees: build output in the tree and kernels older than 6.1 are refus
   t.regex(e1.message, /make mrproper/);
   const oldTree = await tree({ Makefile: makefile('5', '15', '0'), Kconfig: '' });
   t.is((await t.throwsAsync(resolveTreeSource(oldTree), { instanceOf: KernelError })).code, 'KRN009');
-  const notLinux = await tree({ 'README': 'hello' });
+  const notLinux = await tree({ README: 'hello' });
   t.is((await t.throwsAsync(resolveTreeSource(notLinux), { instanceOf: KernelError })).code, 'KRN003');
   const ok = await tree({ Makefile: makefile('6', '12', '3'), Kconfig: '', 'a.c': 'x' });
   const first = await resolveTreeSource(ok);
@@ -213,6 +239,8 @@ test('a prebuilt kernel: the release comes from a module vermagic, else from the
   await mkdir(join(dir, 'none'));
   t.is(await prebuiltRelease(join(dir, 'Image'), join(dir, 'none')), '6.12.117');
   await writeFile(join(dir, 'Image.gz'), 'compressed');
-  const err = await t.throwsAsync(prebuiltRelease(join(dir, 'Image.gz'), join(dir, 'none')), { instanceOf: KernelError });
+  const err = await t.throwsAsync(prebuiltRelease(join(dir, 'Image.gz'), join(dir, 'none')), {
+    instanceOf: KernelError,
+  });
   t.is(err.code, 'KRN007');
 });
