@@ -4,6 +4,7 @@ import { createWriteStream, existsSync } from 'node:fs';
 import { copyFile, mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { basename, join } from 'node:path';
+import type { Readable } from 'node:stream';
 import { checkConfig, type ConfigCheck } from './kernel-config.js';
 import { KernelError } from './kernel-errors.js';
 import { listFiles, tail, tool } from './kernel-source.js';
@@ -31,6 +32,8 @@ export interface BuildOutput {
   check: ConfigCheck;
   /** make's wall time, and the number of objects it compiled this time. */
   makeSeconds: number;
+  /** CPU seconds (user + system) of make and its children. */
+  cpuSeconds: number | undefined;
   compiled: number;
   /** Objects in the finished build tree (the next build's progress total). */
   objects: number;
@@ -168,6 +171,7 @@ export async function build(o: {
   const log = createWriteStream(join(dir, 'mdio-emu-build.log'));
   let compiled = 0;
   let errors = '';
+  let timesText = '';
   const started = Date.now();
   const report = (): void =>
     o.onProgress({
@@ -177,13 +181,27 @@ export async function build(o: {
     });
   report();
   const code = await new Promise<number | null>((resolve, reject) => {
+    // bash's `times` gives the CPU time of make and everything it ran: a build's cost that does not depend
+    // on how busy the machine was, unlike its wall time.
     const child = spawn(
-      'nice',
-      ['-n', '10', 'make', ...makeArgs(o.src, dir), `-j${jobs}`, 'Image', 'modules'],
-      { env: makeEnv(), stdio: ['ignore', 'pipe', 'pipe'] },
+      'bash',
+      [
+        '-c',
+        'nice -n 10 "$@"; rc=$?; times >&3; exit $rc',
+        'make',
+        'make',
+        ...makeArgs(o.src, dir),
+        `-j${jobs}`,
+        'Image',
+        'modules',
+      ],
+      { env: makeEnv(), stdio: ['ignore', 'pipe', 'pipe', 'pipe'] },
     );
+    // stdio is ['ignore', 'pipe', 'pipe', 'pipe'] above: three readable pipes.
+    const [, stdout, stderr, times] = child.stdio as unknown as [null, Readable, Readable, Readable];
+    times.setEncoding('utf8').on('data', (c: string) => (timesText += c));
     let partial = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+    stdout.setEncoding('utf8').on('data', (chunk: string) => {
       log.write(chunk);
       const lines = (partial + chunk).split('\n');
       partial = lines.pop() ?? '';
@@ -194,7 +212,7 @@ export async function build(o: {
         report();
       }
     });
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr.setEncoding('utf8').on('data', (chunk: string) => {
       log.write(chunk);
       errors = tail(errors + chunk, 80);
     });
@@ -213,6 +231,7 @@ export async function build(o: {
     );
   }
   const makeSeconds = (Date.now() - started) / 1000;
+  const cpuSeconds = childCpuSeconds(timesText);
 
   o.onProgress({ phase: 'collect', message: 'collecting Image and modules' });
   const objects = await countObjects(dir);
@@ -239,6 +258,7 @@ export async function build(o: {
     release,
     check: o.check,
     makeSeconds,
+    cpuSeconds,
     compiled,
     objects,
     buildTree: dir,
@@ -286,4 +306,12 @@ export async function expectedObjects(
     }
   }
   return undefined;
+}
+
+/** The children's user and system time from bash's `times` (its second line: `0m1.5s 0m0.25s`). */
+export function childCpuSeconds(times: string): number | undefined {
+  const line = times.trim().split('\n')[1];
+  const parts = [...(line ?? '').matchAll(/(\d+)m([\d.]+)s/g)];
+  if (parts.length !== 2) return undefined;
+  return parts.reduce((sum, m) => sum + Number(m[1]) * 60 + Number(m[2]), 0);
 }

@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { copyFile, mkdir, open, readdir, readFile } from 'node:fs/promises';
+import { loadavg } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { guestToolsFor, type GuestToolsChoice } from './guest-tools.js';
@@ -91,6 +92,10 @@ export interface KernelMeta {
     /** Wall time from lock to installed, and make's share; objects compiled this time, and in the tree. */
     seconds: number;
     makeSeconds: number;
+    /** CPU seconds of make and its children: the cost independent of the machine's load. */
+    cpuSeconds: number | undefined;
+    /** One-minute load average when the build started and ended (others' work inflates wall times). */
+    loadAverage: [number, number];
     compiled: number;
     objects: number;
     jobs: number;
@@ -250,6 +255,7 @@ async function buildPlanned(
   try {
     if (o.rebuild !== true && existsSync(join(p.dest, '.done'))) return;
     const started = Date.now();
+    const loadStart = Math.round((loadavg()[0] ?? 0) * 10) / 10;
     const work = join(cache, 'kernel-work', p.source.lineage);
     const src = join(work, 'src');
     const from = await p.source.materialize((m) => onProgress({ phase: 'source', message: m }));
@@ -315,6 +321,8 @@ async function buildPlanned(
         builtAt: new Date().toISOString(),
         seconds: Math.round((Date.now() - started) / 100) / 10,
         makeSeconds: Math.round(out.makeSeconds * 10) / 10,
+        cpuSeconds: out.cpuSeconds === undefined ? undefined : Math.round(out.cpuSeconds),
+        loadAverage: [loadStart, Math.round((loadavg()[0] ?? 0) * 10) / 10],
         compiled: out.compiled,
         objects: out.objects,
         jobs: jobs ?? 0,
