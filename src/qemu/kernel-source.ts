@@ -200,7 +200,12 @@ async function extractDebianSource(
       : `dpkg-deb --fsys-tarfile "$2" | tar -xO "./${tarball}" | xz -dc | tar -x -C "$1" --strip-components=1`;
   await tool('KRN003', `unpacking ${pkg}`, 'bash', ['-o', 'pipefail', '-c', script, 'unpack', tmp, deb]);
   const upstream = await makefileVersion(tmp);
-  if (!upstream || !debVersion.startsWith(upstream.full))
+  // 7.2.13-1 holds Linux 7.2.13; a release candidate (7.3~rc4-1) holds SUBLEVEL 0.
+  const matches =
+    upstream !== undefined &&
+    (debVersion.startsWith(upstream.full) ||
+      (upstream.full.endsWith('.0') && debVersion.startsWith(`${upstream.version}~`)));
+  if (!matches)
     throw new KernelError(
       'KRN003',
       `${pkg} ${debVersion} unpacked a Linux ${upstream?.full ?? 'of unknown version'}`,
