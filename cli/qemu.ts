@@ -180,11 +180,13 @@ function progressLine(): { update: (p: BuildProgress) => void; done: () => void 
       const clock = `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
       let text = `kernel: ${p.message}`;
       if (p.objects) {
-        const { done, total } = p.objects;
+        const { upToDate, compiled, total } = p.objects;
+        // A kept build tree (a patch, a new upload of the same line) compiles a handful of objects: a
+        // percentage of the whole would sit at 99 %, so count what is being recompiled instead.
         text =
-          total === undefined
-            ? `kernel: building, ${done} objects`
-            : `kernel: building ${Math.min(99, Math.floor((100 * done) / Math.max(1, total)))}% (${done}/${total} objects)`;
+          total === undefined || upToDate > total / 2
+            ? `kernel: building, ${compiled} object(s) compiled${upToDate > 0 ? ` (${upToDate} up to date)` : ''}`
+            : `kernel: building ${Math.min(99, Math.floor((100 * (upToDate + compiled)) / Math.max(1, total)))}% (${upToDate + compiled}/${total} objects)`;
       }
       const width = (process.stderr.columns || 100) - 1;
       process.stderr.write(`\r${`${text} ${clock}`.slice(0, width)}\x1b[K`);

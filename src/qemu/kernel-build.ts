@@ -20,8 +20,11 @@ export const CROSS_COMPILE = 'aarch64-linux-gnu-';
 export interface BuildProgress {
   phase: 'wait' | 'source' | 'configure' | 'build' | 'collect';
   message: string;
-  /** Build phase: objects compiled or already up to date, against the expected total (when known). */
-  objects?: { done: number; total: number | undefined };
+  /**
+   * Build phase: objects already up to date when make started, compiled since, and the expected total (the
+   * build tree's last count, or another build's of this version and variant) when known.
+   */
+  objects?: { upToDate: number; compiled: number; total: number | undefined };
 }
 
 export interface BuildOutput {
@@ -177,7 +180,7 @@ export async function build(o: {
     o.onProgress({
       phase: 'build',
       message: `make -j${jobs} Image modules`,
-      objects: { done: before + compiled, total },
+      objects: { upToDate: before, compiled, total },
     });
   report();
   const code = await new Promise<number | null>((resolve, reject) => {
