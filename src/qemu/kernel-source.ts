@@ -89,11 +89,46 @@ export const DEBIAN_SUITES: Readonly<Record<string, string>> = {
   '7.2': 'sid',
 };
 
-const debianSuite = (args: string[]): Promise<string> =>
+const runDebianSuite = (args: string[]): Promise<string> =>
   tool('KRN003', `scripts/debian-suite.sh ${args.join(' ')}`, 'bash', [
     join(repoRoot, 'scripts', 'debian-suite.sh'),
     ...args,
   ]).then((s) => s.trim());
+
+/**
+ * `debian-suite.sh version|depends SUITE PKG`, remembered until the suite's package lists change: apt-cache
+ * over unstable's lists costs seconds of CPU, and every lookup of a cached kernel asks. debian-suite.sh
+ * refreshes the lists at most once a day and touches `lists/.updated` when it does; answers are kept beside
+ * that stamp with its mtime, and a day-old stamp sends the question to debian-suite.sh (which refreshes).
+ */
+async function debianSuite(args: [string, string, string]): Promise<string> {
+  const [, suite] = args;
+  const cache = kernelCacheDir();
+  const stamp = join(cache, `apt-${suite}`, 'lists', '.updated');
+  const memoFile = join(cache, `apt-${suite}`, 'mdio-emu-answers.json');
+  const key = args.join(' ');
+  const fresh = async (): Promise<number | undefined> => {
+    const st = await stat(stamp).catch(() => undefined);
+    return st && Date.now() - st.mtimeMs < 23 * 3600 * 1000 ? st.mtimeMs : undefined;
+  };
+  const at = await fresh();
+  let memo: { stamp: number; answers: Record<string, string> } = { stamp: -1, answers: {} };
+  try {
+    memo = JSON.parse(await readFile(memoFile, 'utf8')) as typeof memo;
+  } catch {
+    // none yet
+  }
+  const known = memo.answers[key];
+  if (at !== undefined && memo.stamp === at && known !== undefined) return known;
+  const answer = await runDebianSuite(args);
+  const now = (await stat(stamp).catch(() => undefined))?.mtimeMs;
+  if (now !== undefined) {
+    const answers = memo.stamp === now ? { ...memo.answers, [key]: answer } : { [key]: answer };
+    await writeFile(`${memoFile}.${process.pid}`, JSON.stringify({ stamp: now, answers }));
+    await rename(`${memoFile}.${process.pid}`, memoFile);
+  }
+  return answer;
+}
 
 async function installedVersion(pkg: string): Promise<string | undefined> {
   try {
@@ -179,7 +214,7 @@ async function extractDebianSource(
     onMessage(`downloading ${pkg} ${debVersion} (${suite})`);
     cleanup = `${pristine}.deb`;
     await rm(cleanup, { recursive: true, force: true });
-    await debianSuite(['download', suite, cleanup, pkg]);
+    await runDebianSuite(['download', suite, cleanup, pkg]);
     const debs = (await readdir(cleanup)).filter((f) => f.endsWith('.deb'));
     if (debs.length !== 1 || debs[0] === undefined)
       throw new KernelError('KRN003', `${pkg}: expected one .deb, got ${debs.join(', ') || 'none'}`);
