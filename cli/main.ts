@@ -42,7 +42,9 @@ export function subcommandsFor(args: readonly string[]): string[] {
 export async function main(argv: readonly string[]): Promise<void> {
   const program = new Command('mdio-emu')
     .description('Emulated MDIO buses, PHYs and PoE PSE controllers built from a device tree')
-    .version(VERSION);
+    .version(VERSION)
+    // Program options only before the subcommand, so a subcommand may have its own --version (qemu kernel).
+    .enablePositionalOptions();
   const loaders = subcommandsFor(argv.slice(2)).flatMap((n) => SUBCOMMANDS.get(n) ?? []);
   for (const m of await Promise.all(loaders.map((load) => load()))) m.register(program);
   await runCli(program, [...argv]);

@@ -46,7 +46,7 @@ export function registerStress(qemu: Command): void {
         const kernel =
           o.kernel !== undefined && o.modules !== undefined
             ? { image: resolve(o.kernel), modulesDir: resolve(o.modules) }
-            : await ensureGuestKernel({ onOutput: (l) => process.stderr.write(`  ${l}\n`) });
+            : await ensureGuestKernel();
         const release = await readGuestRelease(kernel.modulesDir);
         const scenarios = (o.scenario ?? [join(repoRoot, 'dts', 'qemu-pse-late.scenario.json')]).map((f) =>
           resolve(f),

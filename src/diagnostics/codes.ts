@@ -18,6 +18,7 @@ export const CODE_PREFIXES = {
   WIRE: 'socket protocol (src/protocol)',
   USB: 'usbredir protocol (src/usbredir)',
   QEMU: 'QEMU guest runs (src/qemu)',
+  KRN: 'guest kernels: specs, sources, configs, builds (src/qemu/kernel*.ts)',
   CLI: 'command line and environment (cli/)',
 } as const;
 

@@ -3,6 +3,7 @@ import { appendFile, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { packageRoot } from '../package-root.js';
+import { guestToolsFor, type GuestToolsChoice } from './guest-tools.js';
 
 const run = promisify(execFile);
 const here = join(packageRoot, 'src', 'qemu');
@@ -38,19 +39,22 @@ export async function buildInitramfs(o: {
 }
 
 /**
- * The guest tools archive (scripts/guest-tools/build.sh: Debian's arm64 ethtool behind an `ethtool` wrapper
- * that sends --show-pse/--set-pse to pse-tool), built once per machine and cached.
+ * The guest tools archive (scripts/guest-tools/build.sh) for a kernel's choice of userspace
+ * (src/qemu/guest-tools.ts; default: Linux 6.1's, Debian 12's ethtool behind a wrapper that sends
+ * --show-pse/--set-pse to pse-tool), built once per machine and cached.
  */
-export async function guestToolsArchive(): Promise<string> {
+export async function guestToolsArchive(choice: GuestToolsChoice = guestToolsFor('6.1')): Promise<string> {
   try {
-    const { stdout } = await run('bash', [join(repoRoot, 'scripts', 'guest-tools', 'build.sh')], {
-      timeout: 300_000,
-    });
+    const { stdout } = await run(
+      'bash',
+      [join(repoRoot, 'scripts', 'guest-tools', 'build.sh'), '--suite', choice.suite],
+      { timeout: 300_000 },
+    );
     return stdout.trim().split('\n').at(-1) ?? '';
   } catch (err) {
     const stderr = (err as { stderr?: string }).stderr ?? '';
     throw new Error(
-      `the guest tools (ethtool, pse-tool) could not be built: ${stderr.trim() || (err as Error).message}`,
+      `the guest tools (${choice.suite} ethtool${choice.pseTool ? ', pse-tool' : ''}) could not be built: ${stderr.trim() || (err as Error).message}`,
       { cause: err },
     );
   }
