@@ -46,7 +46,19 @@ const mdioRead: LoopbackRun = {
 /** i2c-cp2615.c: one DoI2cTransfer per message (tag 0xdd, 8-bit address 0xa0), each result read as 64 bytes. */
 const iop = (readLength: number, write: readonly number[]): Uint8Array => {
   const n = 6 + 4 + write.length;
-  return Uint8Array.of(0x2a, 0x2a, n >> 8, n & 0xff, 0xd4, 0x00, 0xdd, 0xa0, readLength, write.length, ...write);
+  return Uint8Array.of(
+    0x2a,
+    0x2a,
+    n >> 8,
+    n & 0xff,
+    0xd4,
+    0x00,
+    0xdd,
+    0xa0,
+    readLength,
+    write.length,
+    ...write,
+  );
 };
 const smbusByteRead: LoopbackRun = {
   altSetting: { interface: 1, alt: 2 },
@@ -73,7 +85,11 @@ const DTS = `/dts-v1/;
 function realModels() {
   const compiled = compileDts(DTS, { fileName: 'bench.dts' });
   if (!compiled.ok || !compiled.dtb) throw new Error('bench DTS does not compile');
-  const dtb = { dtb: Buffer.from(compiled.dtb), tree: readDtb(compiled.dtb), labels: new Map<string, string>() };
+  const dtb = {
+    dtb: Buffer.from(compiled.dtb),
+    tree: readDtb(compiled.dtb),
+    labels: new Map<string, string>(),
+  };
   const start = performance.now();
   const devices = placeUsbDevices({ dtb, traceMdio: () => {}, now: () => performance.now() - start });
   const [mvusb, cp2615] = devices.map((d) => d.model);
@@ -115,7 +131,8 @@ export async function run(): Promise<void> {
           const path = join(dir, `real-${round}-${timestamps}.sock`);
           const stamps: number[] = [];
           const trace = (e: UsbredirTraceEvent): void => {
-            if ((e.event === 'usbredir.rx' || e.event === 'usbredir.tx') && e.at !== undefined) stamps.push(e.at);
+            if ((e.event === 'usbredir.rx' || e.event === 'usbredir.tx') && e.at !== undefined)
+              stamps.push(e.at);
           };
           const server = await listenUsbredir(
             isMdio ? models.mvusb : models.cp2615,

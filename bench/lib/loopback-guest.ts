@@ -13,7 +13,8 @@ import { encodePacket } from '../../src/usbredir/codec/encoder.js';
 import type { Packet } from '../../src/usbredir/codec/packets.js';
 
 /** One bulk transfer of a timed sequence: OUT with data, or IN for up to `length` bytes. */
-export type BulkStep = { readonly ep: number; readonly data: Uint8Array } | { readonly ep: number; readonly length: number };
+export type BulkStep =
+  { readonly ep: number; readonly data: Uint8Array } | { readonly ep: number; readonly length: number };
 
 export interface LoopbackRun {
   /** Interface and alternate setting to select first (the CP2615's IOP is interface 1, alt 2). */
@@ -40,7 +41,8 @@ export async function loopbackGuest(path: string, run: LoopbackRun): Promise<num
       throw e;
     },
   });
-  let timed: ((chunk: Buffer) => void) | undefined;
+  // Set once setup is done: from then on replies are counted, not decoded.
+  let timed: ((chunk: Buffer) => void) | undefined = undefined;
   socket.on('data', (chunk: Buffer) => {
     if (timed) timed(chunk);
     else {
@@ -72,7 +74,7 @@ export async function loopbackGuest(path: string, run: LoopbackRun): Promise<num
 
   // The timed part: one packet out, wait for one whole reply packet, next.
   const packets = run.steps.map((s, i) => bulkPacket(BigInt(i + 16), s));
-  let replyBuffer = Buffer.alloc(0);
+  let replyBuffer: Buffer = Buffer.alloc(0);
   let replied: (() => void) | undefined;
   timed = (chunk) => {
     replyBuffer = replyBuffer.length === 0 ? chunk : Buffer.concat([replyBuffer, chunk]);

@@ -141,7 +141,13 @@ class ReferenceConnection {
     this.reply(id, this.behaviour.in, Status.success, n, data.subarray(0, n));
   }
 
-  private reply(id: Buffer, endpoint: number, status: number, length: number, data: Uint8Array | undefined): void {
+  private reply(
+    id: Buffer,
+    endpoint: number,
+    status: number,
+    length: number,
+    data: Uint8Array | undefined,
+  ): void {
     const n = data?.length ?? 0;
     const out = Buffer.allocUnsafe(HEADER + BULK_HEADER + n);
     out.writeUInt32LE(PacketType.bulk_packet, 0);

@@ -29,9 +29,13 @@ export const DEFAULT_HOST_CAPS: readonly CapName[] = [
 
 export type DeviceLinkState = 'detached' | 'connected' | 'disconnecting';
 
+/**
+ * `at` (only with `HostSessionOptions.clock`): for rx, when the bytes holding the packet reached
+ * `receive()`; for tx, when the write carrying it returned from `send`.
+ */
 export type UsbredirTraceEvent =
-  | { readonly event: 'usbredir.rx'; readonly packet: Packet }
-  | { readonly event: 'usbredir.tx'; readonly packet: Packet }
+  | { readonly event: 'usbredir.rx'; readonly packet: Packet; readonly at?: number }
+  | { readonly event: 'usbredir.tx'; readonly packet: Packet; readonly at?: number }
   | { readonly event: 'usbredir.error'; readonly error: ProtocolError }
   | { readonly event: 'usbredir.device'; readonly state: DeviceLinkState }
   | { readonly event: 'usbredir.filter_reject' };
@@ -44,6 +48,11 @@ export interface HostSessionOptions {
   readonly trace?: (event: UsbredirTraceEvent) => void;
   /** Announce the device as soon as the peer's hello arrives (default true). */
   readonly attached?: boolean;
+  /**
+   * Timestamps for the latency breakdown (docs/latency.md), e.g. `() => performance.now()`: rx and tx
+   * trace events then carry `at`. Off by default; costs one call per chunk and per write when on.
+   */
+  readonly clock?: () => number;
 }
 
 interface PendingIn {
@@ -71,6 +80,11 @@ export class UsbredirHostSession {
   private closed = false;
   private deferNotify = false;
   private readonly deferred: number[] = [];
+  /** While a received chunk is handled, replies collect here and leave in one write at its end. */
+  private receiving = false;
+  private readonly outgoing: Uint8Array[] = [];
+  private readonly outgoingPackets: Packet[] = [];
+  private rxAt: number | undefined;
 
   constructor(
     readonly device: UsbDeviceModel,
@@ -96,13 +110,27 @@ export class UsbredirHostSession {
     });
   }
 
+  /**
+   * Handles whatever the transport read. Every reply the chunk produces is written once, together, when
+   * it has been handled: one write per chunk rather than one per packet.
+   */
   receive(chunk: Uint8Array): void {
-    if (!this.closed) this.decoder.push(chunk);
+    if (this.closed) return;
+    this.rxAt = this.options.clock?.();
+    this.receiving = true;
+    try {
+      this.decoder.push(chunk);
+    } finally {
+      this.receiving = false;
+      this.flush();
+    }
   }
 
   /** The transport is gone: forget everything tied to the connection. */
   close(): void {
     this.closed = true;
+    this.outgoing.length = 0;
+    this.outgoingPackets.length = 0;
     this.pendingIn.length = 0;
     this.interruptReceiving.clear();
     this.setLink('detached');
@@ -185,9 +213,33 @@ export class UsbredirHostSession {
 
   private send(packet: Packet): void {
     if (this.closed) return;
-    const bytes = encodePacket(packet, this.negotiation, 'host');
-    this.trace({ event: 'usbredir.tx', packet });
+    this.outgoing.push(encodePacket(packet, this.negotiation, 'host'));
+    if (this.options.trace) this.outgoingPackets.push(packet);
+    if (!this.receiving) this.flush();
+  }
+
+  private flush(): void {
+    const n = this.outgoing.length;
+    if (n === 0 || this.closed) return;
+    let bytes = this.outgoing[0] ?? new Uint8Array(0);
+    if (n > 1) {
+      let size = 0;
+      for (const b of this.outgoing) size += b.length;
+      bytes = new Uint8Array(size);
+      let at = 0;
+      for (const b of this.outgoing) {
+        bytes.set(b, at);
+        at += b.length;
+      }
+    }
+    this.outgoing.length = 0;
     this.options.send(bytes);
+    const trace = this.options.trace;
+    if (!trace) return;
+    const at = this.options.clock?.();
+    for (const packet of this.outgoingPackets.splice(0)) {
+      trace(at === undefined ? { event: 'usbredir.tx', packet } : { event: 'usbredir.tx', packet, at });
+    }
   }
 
   private trace(event: UsbredirTraceEvent): void {
@@ -200,7 +252,11 @@ export class UsbredirHostSession {
 
   /** One handler per packet type a guest may send (the codec already refused the others). */
   private onPacket(p: Packet): void {
-    this.trace({ event: 'usbredir.rx', packet: p });
+    const trace = this.options.trace;
+    if (trace) {
+      const at = this.rxAt;
+      trace(at === undefined ? { event: 'usbredir.rx', packet: p } : { event: 'usbredir.rx', packet: p, at });
+    }
     switch (p.type) {
       case 'hello':
         this.sync();
@@ -443,15 +499,20 @@ export class UsbredirHostSession {
   ): void {
     const isIn = (endpoint & 0x80) !== 0;
     const pending: PendingIn = { id, kind, endpoint, length, streamId };
-    const fail = (status: StatusCode): void => {
-      if (isIn) this.sendInResult(pending, { status });
-      else this.sendOutResult(pending, status, 0);
-    };
-    if (!this.connected) return fail(Status.ioerror);
-    const ep = this.state.activeEndpoints().get(endpoint);
+    const ep = this.connected ? this.state.activeEndpoints().get(endpoint) : undefined;
     const wanted = kind === 'bulk_packet' ? EndpointType.bulk : EndpointType.interrupt;
-    if (ep?.descriptor.transfer !== wanted) return fail(Status.inval);
-    if (this.state.isHalted(endpoint)) return fail(Status.stall);
+    const refused = !this.connected
+      ? Status.ioerror
+      : ep?.descriptor.transfer !== wanted
+        ? Status.inval
+        : this.state.isHalted(endpoint)
+          ? Status.stall
+          : undefined;
+    if (refused !== undefined) {
+      if (isIn) this.sendInResult(pending, { status: refused });
+      else this.sendOutResult(pending, refused, 0);
+      return;
+    }
     if (!isIn) {
       // Answer the OUT first; IN data it produced (a read command's value) completes afterwards.
       this.deferNotify = true;

@@ -8,7 +8,7 @@ import {
   type PacketTypeName,
 } from './constants.js';
 import { readFields } from './fields.js';
-import { layouts, receivable, typeHeaderLength } from './layout.js';
+import { compiledLayout, layouts, receivable } from './layout.js';
 import type { Packet, Role } from './packets.js';
 import { verifyPacket } from './verify.js';
 
@@ -105,23 +105,35 @@ export class Decoder {
 
   /** Returns true (after reporting) when the packet must be skipped unread. */
   private checkHeader(type: number, length: number, offset: number): boolean {
-    const fail = (code: ProtocolErrorCode, message: string): true => {
-      this.sink.error(new ProtocolError(code, message, offset, type));
-      return true;
-    };
     const name = packetTypeName(type);
-    if (name === undefined) return fail('USBREDIR_UNKNOWN_TYPE', `unknown packet type ${type}`);
+    if (name === undefined)
+      return this.fail('USBREDIR_UNKNOWN_TYPE', `unknown packet type ${type}`, offset, type);
     const layout = layouts[name];
     if (!receivable(layout.sender, this.receiver)) {
-      return fail('USBREDIR_WRONG_DIRECTION', `${name} is never sent to the usbredir ${this.receiver}`);
+      return this.fail(
+        'USBREDIR_WRONG_DIRECTION',
+        `${name} is never sent to the usbredir ${this.receiver}`,
+        offset,
+        type,
+      );
     }
     if (length > MAX_PACKET_LENGTH)
-      return fail('USBREDIR_PACKET_TOO_LONG', `packet length ${length} too large`);
-    const thl = typeHeaderLength(layout.fields(this.neg));
+      return this.fail('USBREDIR_PACKET_TOO_LONG', `packet length ${length} too large`, offset, type);
+    const thl = compiledLayout(name, this.neg).headerLength;
     if (length < thl || (length > thl && !layout.extraData)) {
-      return fail('USBREDIR_BAD_LENGTH', `invalid ${name} length ${length} (type header is ${thl})`);
+      return this.fail(
+        'USBREDIR_BAD_LENGTH',
+        `invalid ${name} length ${length} (type header is ${thl})`,
+        offset,
+        type,
+      );
     }
     return false;
+  }
+
+  private fail(code: ProtocolErrorCode, message: string, offset: number, type: number): true {
+    this.sink.error(new ProtocolError(code, message, offset, type));
+    return true;
   }
 
   private decodeBody(
@@ -133,8 +145,7 @@ export class Decoder {
     length: number,
     offset: number,
   ): void {
-    const fields = layouts[name].fields(this.neg);
-    const thl = typeHeaderLength(fields);
+    const { fields, headerLength: thl } = compiledLayout(name, this.neg);
     // Copy the data out so the packet never aliases the decoder's buffer.
     const data = new Uint8Array(view.buffer, view.byteOffset + start + thl, length - thl).slice();
     const rec: Record<string, unknown> = { type: name, id };

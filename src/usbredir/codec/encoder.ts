@@ -3,7 +3,7 @@ import type { Negotiation } from './caps.js';
 import { HEADER_SIZE_32BIT_ID, HEADER_SIZE_64BIT_ID, PacketType } from './constants.js';
 import { headerSize } from './decoder.js';
 import { writeFields } from './fields.js';
-import { layouts, typeHeaderLength } from './layout.js';
+import { compiledLayout, layouts } from './layout.js';
 import type { Packet, Role } from './packets.js';
 import { verifyPacket } from './verify.js';
 
@@ -23,9 +23,10 @@ export function encodePacket(packet: Packet, neg: Negotiation, sender: Role): Ui
       type,
     );
   }
-  // Packets are plain records of their layout's fields (see packets.ts).
-  const rec = { ...(packet as unknown as Record<string, unknown>) };
-  let data: Uint8Array = new Uint8Array(0);
+  // Packets are plain records of their layout's fields (see packets.ts). Only bulk_packet needs a
+  // different record on the wire (its length split in two), so only it is copied.
+  let rec = packet as unknown as Record<string, unknown>;
+  let data: Uint8Array = EMPTY;
   switch (packet.type) {
     case 'hello': {
       data = new Uint8Array(packet.capabilities.length * 4);
@@ -48,8 +49,7 @@ export function encodePacket(packet: Packet, neg: Negotiation, sender: Role): Ui
           type,
         );
       }
-      rec['length'] = packet.length & 0xffff;
-      rec['lengthHigh'] = packet.length >>> 16;
+      rec = { ...rec, length: packet.length & 0xffff, lengthHigh: packet.length >>> 16 };
       break;
     case 'control_packet':
     case 'iso_packet':
@@ -61,9 +61,10 @@ export function encodePacket(packet: Packet, neg: Negotiation, sender: Role): Ui
       break;
   }
   const receiver: Role = sender === 'host' ? 'guest' : 'host';
+  // Verified as the packet says it (bulk_packet's full length), not as split for the wire.
   const violation = verifyPacket(
     packet.type,
-    { ...rec, length: packet.type === 'bulk_packet' ? packet.length : rec['length'] },
+    packet as unknown as Record<string, unknown>,
     data,
     neg,
     receiver,
@@ -71,11 +72,10 @@ export function encodePacket(packet: Packet, neg: Negotiation, sender: Role): Ui
   );
   if (violation) throw new ProtocolError(violation.code, violation.message, -1, type);
 
-  const fields = layout.fields(neg);
+  const { fields, headerLength: thl } = compiledLayout(packet.type, neg);
   // usbredirparser queues (and so serialises) its hello before reading anything from the peer, so
   // a hello always carries the 32-bit-id header, even if the peer's hello happened to arrive first.
   const hlen = packet.type === 'hello' ? HEADER_SIZE_32BIT_ID : headerSize(neg);
-  const thl = typeHeaderLength(fields);
   const out = new Uint8Array(hlen + thl + data.length);
   const view = new DataView(out.buffer);
   view.setUint32(0, type, true);
@@ -83,6 +83,8 @@ export function encodePacket(packet: Packet, neg: Negotiation, sender: Role): Ui
   if (hlen === HEADER_SIZE_64BIT_ID) view.setBigUint64(8, BigInt.asUintN(64, packet.id), true);
   else view.setUint32(8, Number(BigInt.asUintN(32, packet.id)), true);
   writeFields(view, hlen, fields, rec);
-  out.set(data, hlen + thl);
+  if (data.length > 0) out.set(data, hlen + thl);
   return out;
 }
+
+const EMPTY = new Uint8Array(0);

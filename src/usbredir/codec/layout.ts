@@ -186,6 +186,37 @@ export function typeHeaderLength(fields: readonly Field[]): number {
   return fields.reduce((n, [, kind]) => n + fieldSize[kind], 0);
 }
 
+/** A type's fields under one negotiation, and the length of its type header. */
+export interface CompiledLayout {
+  readonly fields: readonly Field[];
+  readonly headerLength: number;
+}
+
+/**
+ * Layouts depend on the negotiation only through the peer's capabilities, which change once per
+ * connection (its hello). Compiling them once per peer hello keeps the per-packet path free of the
+ * field-list allocations `fields(neg)` makes.
+ */
+const compiledCache = new WeakMap<
+  Negotiation,
+  { peer: Negotiation['peer']; byType: Map<PacketTypeName, CompiledLayout> }
+>();
+
+export function compiledLayout(name: PacketTypeName, neg: Negotiation): CompiledLayout {
+  let entry = compiledCache.get(neg);
+  if (entry === undefined || entry.peer !== neg.peer) {
+    entry = { peer: neg.peer, byType: new Map() };
+    compiledCache.set(neg, entry);
+  }
+  let compiled = entry.byType.get(name);
+  if (!compiled) {
+    const fields = layouts[name].fields(neg);
+    compiled = { fields, headerLength: typeHeaderLength(fields) };
+    entry.byType.set(name, compiled);
+  }
+  return compiled;
+}
+
 /** Whether `role` may receive a packet whose layout says `sender`. */
 export function receivable(sender: Role | 'both', receiver: Role): boolean {
   return sender === 'both' || sender !== receiver;
