@@ -15,6 +15,7 @@ import { cp2615Descriptors, CP2615_EP_IN, CP2615_EP_OUT } from '../../src/usbred
 import { mvusbDescriptors, MVUSB_EP_IN, MVUSB_EP_OUT } from '../../src/usbredir/devices/mvusb.js';
 import type { UsbDeviceModel } from '../../src/usbredir/device.js';
 import { UsbredirHostSession } from '../../src/usbredir/session.js';
+import type { EmulatorStamp } from './qemu-rig.js';
 
 /** What a reference device does with one bulk OUT command: the bytes its next bulk IN returns, if any. */
 export interface ReferenceBehaviour {
@@ -74,10 +75,12 @@ class ReferenceConnection {
   private readonly answers: Uint8Array[] = [];
   /** A bulk IN that arrived before its answer: its 8 id bytes and wanted length. */
   private waitingIn: { id: Buffer; length: number } | undefined;
+  private rxAt = NaN;
 
   constructor(
     private readonly socket: net.Socket,
     private readonly behaviour: ReferenceBehaviour,
+    private readonly timing: ReferenceTiming,
   ) {
     this.session = new UsbredirHostSession(behaviour.device, {
       send: (bytes) => {
@@ -91,6 +94,7 @@ class ReferenceConnection {
   }
 
   private receive(chunk: Buffer): void {
+    if (this.timing.clock) this.rxAt = this.timing.clock();
     let buf = this.pending.length === 0 ? chunk : Buffer.concat([this.pending, chunk]);
     let at = 0;
     for (;;) {
@@ -117,6 +121,7 @@ class ReferenceConnection {
   private bulk(packet: Buffer): void {
     const id = packet.subarray(8, 16);
     const endpoint = packet[HEADER] ?? 0;
+    this.timing.stamps?.push({ dir: 'rx', id: id.readBigUInt64LE(0), endpoint, us: this.rxAt });
     const length = packet.readUInt16LE(HEADER + 2) | (packet.readUInt16LE(HEADER + 8) << 16);
     if (endpoint === this.behaviour.out) {
       const answer = this.behaviour.command(packet.subarray(HEADER + BULK_HEADER));
@@ -159,8 +164,17 @@ class ReferenceConnection {
     out.writeUInt32LE(0, 20);
     out.writeUInt16LE(length >>> 16, 24);
     if (data) out.set(data, HEADER + BULK_HEADER);
+    if (this.timing.clock) {
+      this.timing.stamps?.push({ dir: 'tx', id: id.readBigUInt64LE(0), endpoint, us: this.timing.clock() });
+    }
     if (!this.socket.destroyed) this.socket.write(out);
   }
+}
+
+/** Receive and send timestamps for the breakdown, as the device models' session gives them. */
+export interface ReferenceTiming {
+  readonly clock?: () => number;
+  readonly stamps?: EmulatorStamp[];
 }
 
 export interface ReferenceServer {
@@ -168,12 +182,16 @@ export interface ReferenceServer {
 }
 
 /** Listens on a UNIX socket for QEMU's usb-redir chardev, one connection at a time. */
-export function listenReference(path: string, behaviour: () => ReferenceBehaviour): Promise<ReferenceServer> {
+export function listenReference(
+  path: string,
+  behaviour: () => ReferenceBehaviour,
+  timing: ReferenceTiming = {},
+): Promise<ReferenceServer> {
   const sockets = new Set<net.Socket>();
   const server = net.createServer((socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
-    new ReferenceConnection(socket, behaviour());
+    new ReferenceConnection(socket, behaviour(), timing);
   });
   return new Promise((resolve, reject) => {
     server.once('error', reject);

@@ -31,7 +31,7 @@ export type DeviceLinkState = 'detached' | 'connected' | 'disconnecting';
 
 /**
  * `at` (only with `HostSessionOptions.clock`): for rx, when the bytes holding the packet reached
- * `receive()`; for tx, when the write carrying it returned from `send`.
+ * `receive()`; for tx, when the bytes carrying it were handed to `send`.
  */
 export type UsbredirTraceEvent =
   | { readonly event: 'usbredir.rx'; readonly packet: Packet; readonly at?: number }
@@ -233,10 +233,12 @@ export class UsbredirHostSession {
       }
     }
     this.outgoing.length = 0;
+    // Stamped before the write: once the bytes are in the socket the peer may run (and, on a busy machine,
+    // preempt us) before the write returns, so "after" would charge the peer's reaction to us.
+    const at = this.options.trace ? this.options.clock?.() : undefined;
     this.options.send(bytes);
     const trace = this.options.trace;
     if (!trace) return;
-    const at = this.options.clock?.();
     for (const packet of this.outgoingPackets.splice(0)) {
       trace(at === undefined ? { event: 'usbredir.tx', packet } : { event: 'usbredir.tx', packet, at });
     }

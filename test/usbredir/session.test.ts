@@ -316,7 +316,7 @@ test('replies to one received chunk leave in one write, in request order', (t) =
   t.deepEqual(guest.errors, []);
 });
 
-test('with a clock, rx events carry the chunk arrival time and tx events the time of the write', (t) => {
+test('with a clock, rx events carry the chunk arrival time and tx events the time the write began', (t) => {
   let now = 100;
   const order: string[] = [];
   const events: UsbredirTraceEvent[] = [];
@@ -342,10 +342,10 @@ test('with a clock, rx events carry the chunk arrival time and tx events the tim
     e.event === 'usbredir.rx' || e.event === 'usbredir.tx' ? [[e.event, e.packet.type, e.at]] : [],
   );
   // Each guest write takes 10, each of ours 5: our hello is out at 105, the guest's arrives at 115 and
-  // the announcement is out at 120; the command arrives at 130 and its reply's write returns at 135.
+  // the announcement is out at 120; the command arrives at 130 and its reply's write begins then too.
   t.deepEqual(stamps, [
     ['usbredir.rx', 'bulk_packet', 130],
-    ['usbredir.tx', 'bulk_packet', 135],
+    ['usbredir.tx', 'bulk_packet', 130],
   ]);
   t.is(order.length, 3, 'hello, the announcement, the OUT reply');
 });
