@@ -81,7 +81,9 @@ export async function run(): Promise<void> {
     }
     if (withBreakdown) await printBreakdown(r.devices, report.events, mdio, i2c);
   } finally {
-    await rm(dir, { recursive: true, force: true });
+    // MDIO_EMU_BENCH_KEEP=1 keeps the boot's files (console.log, usbN.pcap, init, latency.dtb) for a look.
+    if (process.env['MDIO_EMU_BENCH_KEEP']) console.log(`kept ${dir}`);
+    else await rm(dir, { recursive: true, force: true });
   }
 }
 
