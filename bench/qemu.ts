@@ -11,7 +11,7 @@
  */
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { findGuestKernel } from '../src/qemu/kernel.js';
 import { readUsbmonPcap } from '../src/usbredir/usbmon-pcap.js';
 import {
@@ -112,6 +112,11 @@ async function printBreakdown(
       continue;
     }
     const toHost = guestToHost(timeline.transfers);
+    if (process.env['MDIO_EMU_BENCH_KEEP']) {
+      const file = join(dirname(d.pcap), `timeline-${d.port}.json`);
+      const rows = timeline.transfers.map((t) => ({ ...t, doorbellHost: toHost(t.doorbell), irqHost: toHost(t.irq) }));
+      await writeFile(file, JSON.stringify(rows, (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v)));
+    }
     const ops = (d.kind === 'mvusb' ? mdio : i2c).filter((o) => o.device === d.path);
     rows.set(`${d.kind} ${d.server}`, breakdown(ops, timeline.transfers, toHost));
   }

@@ -27,6 +27,9 @@ export const DEFAULT_HOST_CAPS: readonly CapName[] = [
   '32bits_bulk_length',
 ];
 
+/** Zero-length data, shared: allocating even an empty typed array costs ~0.25 µs on Node 20. */
+const EMPTY = new Uint8Array(0);
+
 export type DeviceLinkState = 'detached' | 'connected' | 'disconnecting';
 
 /**
@@ -221,7 +224,7 @@ export class UsbredirHostSession {
   private flush(): void {
     const n = this.outgoing.length;
     if (n === 0 || this.closed) return;
-    let bytes = this.outgoing[0] ?? new Uint8Array(0);
+    let bytes = this.outgoing[0] ?? EMPTY;
     if (n > 1) {
       let size = 0;
       for (const b of this.outgoing) size += b.length;
@@ -436,7 +439,7 @@ export class UsbredirHostSession {
     while (this.interruptReceiving.has(endpoint)) {
       const result = this.device.dataIn?.(endpoint, ep.descriptor.maxPacketSize);
       if (!result) return;
-      const data = result.data ?? new Uint8Array(0);
+      const data = result.data ?? EMPTY;
       this.send({
         type: 'interrupt_packet',
         id: 0n,
@@ -474,9 +477,7 @@ export class UsbredirHostSession {
       }
     } else result = this.device.controlRequest?.(setup, p.data) ?? STALL;
     const data =
-      isIn && result.status === Status.success
-        ? (result.data ?? new Uint8Array(0)).subarray(0, p.length)
-        : new Uint8Array(0);
+      isIn && result.status === Status.success ? (result.data ?? EMPTY).subarray(0, p.length) : EMPTY;
     this.send({
       type: 'control_packet',
       id: p.id,
@@ -554,7 +555,7 @@ export class UsbredirHostSession {
   }
 
   private sendInResult(p: PendingIn, result: TransferResult): void {
-    let data = result.status === Status.success ? (result.data ?? new Uint8Array(0)) : new Uint8Array(0);
+    let data = result.status === Status.success ? (result.data ?? EMPTY) : EMPTY;
     let status = result.status;
     if (data.length > p.length) {
       // More than the guest asked for: the device babbled (USB 2.0 8.4.1).
@@ -584,7 +585,7 @@ export class UsbredirHostSession {
   }
 
   private sendOutResult(p: PendingIn, status: StatusCode, length: number): void {
-    const data = new Uint8Array(0);
+    const data = EMPTY;
     if (p.kind === 'bulk_packet') {
       this.send({
         type: 'bulk_packet',

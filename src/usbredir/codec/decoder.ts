@@ -12,6 +12,8 @@ import { compiledLayout, layouts, receivable } from './layout.js';
 import type { Packet, Role } from './packets.js';
 import { verifyPacket } from './verify.js';
 
+const EMPTY = new Uint8Array(0);
+
 export interface DecoderSink {
   packet(packet: Packet): void;
   /** A packet that was skipped; decoding continues with the next one. */
@@ -31,7 +33,7 @@ export function headerSize(neg: Negotiation): number {
  * and field sizes change right after it.
  */
 export class Decoder {
-  private pending: Uint8Array = new Uint8Array(0);
+  private pending: Uint8Array = EMPTY;
   /** Stream offset of pending[0]. */
   private base = 0;
   /** Bytes still to discard from a rejected packet. */
@@ -146,15 +148,13 @@ export class Decoder {
     offset: number,
   ): void {
     const { fields, headerLength: thl } = compiledLayout(name, this.neg);
-    // Copy the data out so the packet never aliases the decoder's buffer.
-    const data = new Uint8Array(view.buffer, view.byteOffset + start + thl, length - thl).slice();
+    // Copy the data out so the packet never aliases the decoder's buffer (empty data needs no copy).
+    const data =
+      length === thl
+        ? EMPTY
+        : new Uint8Array(view.buffer, view.byteOffset + start + thl, length - thl).slice();
     const rec: Record<string, unknown> = { type: name, id };
     readFields(view, start, fields, rec);
-    if (name === 'bulk_packet') {
-      const high = typeof rec['lengthHigh'] === 'number' ? rec['lengthHigh'] : 0;
-      rec['length'] = ((high << 16) >>> 0) + (rec['length'] as number);
-      delete rec['lengthHigh'];
-    }
     const violation = verifyPacket(name, rec, data, this.neg, this.receiver, false);
     if (violation) {
       this.sink.error(new ProtocolError(violation.code, violation.message, offset, type));

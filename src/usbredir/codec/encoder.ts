@@ -2,7 +2,7 @@ import { ProtocolError } from '../errors.js';
 import type { Negotiation } from './caps.js';
 import { HEADER_SIZE_32BIT_ID, HEADER_SIZE_64BIT_ID, PacketType } from './constants.js';
 import { headerSize } from './decoder.js';
-import { writeFields } from './fields.js';
+import { put32, writeFields } from './fields.js';
 import { compiledLayout, layouts } from './layout.js';
 import type { Packet, Role } from './packets.js';
 import { verifyPacket } from './verify.js';
@@ -23,9 +23,9 @@ export function encodePacket(packet: Packet, neg: Negotiation, sender: Role): Ui
       type,
     );
   }
-  // Packets are plain records of their layout's fields (see packets.ts). Only bulk_packet needs a
-  // different record on the wire (its length split in two), so only it is copied.
-  let rec = packet as unknown as Record<string, unknown>;
+  // Packets are plain records of their layout's fields (see packets.ts), bulk_packet's 32-bit length
+  // included: the layout splits it.
+  const rec = packet as unknown as Record<string, unknown>;
   let data: Uint8Array = EMPTY;
   switch (packet.type) {
     case 'hello': {
@@ -49,7 +49,6 @@ export function encodePacket(packet: Packet, neg: Negotiation, sender: Role): Ui
           type,
         );
       }
-      rec = { ...rec, length: packet.length & 0xffff, lengthHigh: packet.length >>> 16 };
       break;
     case 'control_packet':
     case 'iso_packet':
@@ -61,15 +60,7 @@ export function encodePacket(packet: Packet, neg: Negotiation, sender: Role): Ui
       break;
   }
   const receiver: Role = sender === 'host' ? 'guest' : 'host';
-  // Verified as the packet says it (bulk_packet's full length), not as split for the wire.
-  const violation = verifyPacket(
-    packet.type,
-    packet as unknown as Record<string, unknown>,
-    data,
-    neg,
-    receiver,
-    true,
-  );
+  const violation = verifyPacket(packet.type, rec, data, neg, receiver, true);
   if (violation) throw new ProtocolError(violation.code, violation.message, -1, type);
 
   const { fields, headerLength: thl } = compiledLayout(packet.type, neg);
@@ -77,12 +68,11 @@ export function encodePacket(packet: Packet, neg: Negotiation, sender: Role): Ui
   // a hello always carries the 32-bit-id header, even if the peer's hello happened to arrive first.
   const hlen = packet.type === 'hello' ? HEADER_SIZE_32BIT_ID : headerSize(neg);
   const out = new Uint8Array(hlen + thl + data.length);
-  const view = new DataView(out.buffer);
-  view.setUint32(0, type, true);
-  view.setUint32(4, thl + data.length, true);
-  if (hlen === HEADER_SIZE_64BIT_ID) view.setBigUint64(8, BigInt.asUintN(64, packet.id), true);
-  else view.setUint32(8, Number(BigInt.asUintN(32, packet.id)), true);
-  writeFields(view, hlen, fields, rec);
+  put32(out, 0, type);
+  put32(out, 4, thl + data.length);
+  put32(out, 8, Number(BigInt.asUintN(32, packet.id)));
+  if (hlen === HEADER_SIZE_64BIT_ID) put32(out, 12, Number(BigInt.asUintN(32, packet.id >> 32n)));
+  writeFields(out, hlen, fields, rec);
   if (data.length > 0) out.set(data, hlen + thl);
   return out;
 }

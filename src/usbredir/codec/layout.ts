@@ -4,7 +4,11 @@ import type { Role } from './packets.js';
 
 /** Little-endian field kinds of the packed type-specific headers in usbredirproto.h. */
 export type FieldKind = 'u8' | 'u16' | 'u32' | 'u8x32' | 'u16x32' | 'u32x32' | 'str64';
-export type Field = readonly [name: string, kind: FieldKind];
+/**
+ * A field of a type header. With `shift`, the field carries bits `shift` and up of the record's value
+ * `name`, whose lower bits an earlier field of the same name carries (bulk_packet's length_high).
+ */
+export type Field = readonly [name: string, kind: FieldKind, shift?: number];
 
 export const fieldSize: Record<FieldKind, number> = {
   u8: 1,
@@ -162,7 +166,7 @@ export const layouts: Record<PacketTypeName, TypeLayout> = {
       ['status', 'u8'],
       ['length', 'u16'],
       ['streamId', 'u32'],
-      ...(neg.both('32bits_bulk_length') ? [['lengthHigh', 'u16'] as const] : []),
+      ...(neg.both('32bits_bulk_length') ? [['length', 'u16', 16] as const] : []),
     ],
   },
   iso_packet: {
