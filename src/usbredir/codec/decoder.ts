@@ -7,8 +7,7 @@ import {
   packetTypeName,
   type PacketTypeName,
 } from './constants.js';
-import { readFields } from './fields.js';
-import { compiledLayout, layouts, receivable } from './layout.js';
+import { compiledLayout, layouts, receivable, type CompiledLayout } from './layout.js';
 import type { Packet, Role } from './packets.js';
 import { verifyPacket } from './verify.js';
 
@@ -80,8 +79,8 @@ export class Decoder {
       const type = view.getUint32(at, true);
       const length = view.getUint32(at + 4, true);
       const offset = this.base + at;
-      const rejected = this.checkHeader(type, length, offset);
-      if (rejected) {
+      const layout = this.checkHeader(type, length, offset);
+      if (!layout) {
         // Skip the whole packet body, possibly beyond what has arrived so far.
         const available = buf.length - at - hlen;
         if (length <= available) {
@@ -98,15 +97,16 @@ export class Decoder {
           ? view.getBigUint64(at + 8, true)
           : BigInt(view.getUint32(at + 8, true));
       const name = packetTypeName(type) as PacketTypeName; // checkHeader rejected unknown types
-      this.decodeBody(name, type, id, view, at + hlen, length, offset);
+      this.decodeBody(name, layout, type, id, view, at + hlen, length, offset);
       at += hlen + length;
     }
     this.base += at;
-    this.pending = buf.subarray(at);
+    // Keep nothing of a chunk that ended on a packet boundary (the usual case).
+    this.pending = at === buf.length ? EMPTY : buf.subarray(at);
   }
 
-  /** Returns true (after reporting) when the packet must be skipped unread. */
-  private checkHeader(type: number, length: number, offset: number): boolean {
+  /** The packet's layout, or null (after reporting) when the packet must be skipped unread. */
+  private checkHeader(type: number, length: number, offset: number): CompiledLayout | null {
     const name = packetTypeName(type);
     if (name === undefined)
       return this.fail('USBREDIR_UNKNOWN_TYPE', `unknown packet type ${type}`, offset, type);
@@ -121,7 +121,8 @@ export class Decoder {
     }
     if (length > MAX_PACKET_LENGTH)
       return this.fail('USBREDIR_PACKET_TOO_LONG', `packet length ${length} too large`, offset, type);
-    const thl = compiledLayout(name, this.neg).headerLength;
+    const compiled = compiledLayout(name, this.neg);
+    const thl = compiled.headerLength;
     if (length < thl || (length > thl && !layout.extraData)) {
       return this.fail(
         'USBREDIR_BAD_LENGTH',
@@ -130,16 +131,17 @@ export class Decoder {
         type,
       );
     }
-    return false;
+    return compiled;
   }
 
-  private fail(code: ProtocolErrorCode, message: string, offset: number, type: number): true {
+  private fail(code: ProtocolErrorCode, message: string, offset: number, type: number): null {
     this.sink.error(new ProtocolError(code, message, offset, type));
-    return true;
+    return null;
   }
 
   private decodeBody(
     name: PacketTypeName,
+    layout: CompiledLayout,
     type: number,
     id: bigint,
     view: DataView,
@@ -147,14 +149,14 @@ export class Decoder {
     length: number,
     offset: number,
   ): void {
-    const { fields, headerLength: thl } = compiledLayout(name, this.neg);
+    const { read, headerLength: thl } = layout;
     // Copy the data out so the packet never aliases the decoder's buffer (empty data needs no copy).
     const data =
       length === thl
         ? EMPTY
         : new Uint8Array(view.buffer, view.byteOffset + start + thl, length - thl).slice();
     const rec: Record<string, unknown> = { type: name, id };
-    readFields(view, start, fields, rec);
+    read(view, start, rec);
     const violation = verifyPacket(name, rec, data, this.neg, this.receiver, false);
     if (violation) {
       this.sink.error(new ProtocolError(violation.code, violation.message, offset, type));

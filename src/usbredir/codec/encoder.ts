@@ -2,7 +2,7 @@ import { ProtocolError } from '../errors.js';
 import type { Negotiation } from './caps.js';
 import { HEADER_SIZE_32BIT_ID, HEADER_SIZE_64BIT_ID, PacketType } from './constants.js';
 import { headerSize } from './decoder.js';
-import { put32, writeFields } from './fields.js';
+import { put32 } from './fields.js';
 import { compiledLayout, layouts } from './layout.js';
 import type { Packet, Role } from './packets.js';
 import { verifyPacket } from './verify.js';
@@ -63,7 +63,7 @@ export function encodePacket(packet: Packet, neg: Negotiation, sender: Role): Ui
   const violation = verifyPacket(packet.type, rec, data, neg, receiver, true);
   if (violation) throw new ProtocolError(violation.code, violation.message, -1, type);
 
-  const { fields, headerLength: thl } = compiledLayout(packet.type, neg);
+  const { write, headerLength: thl } = compiledLayout(packet.type, neg);
   // usbredirparser queues (and so serialises) its hello before reading anything from the peer, so
   // a hello always carries the 32-bit-id header, even if the peer's hello happened to arrive first.
   const hlen = packet.type === 'hello' ? HEADER_SIZE_32BIT_ID : headerSize(neg);
@@ -72,7 +72,7 @@ export function encodePacket(packet: Packet, neg: Negotiation, sender: Role): Ui
   put32(out, 4, thl + data.length);
   put32(out, 8, Number(BigInt.asUintN(32, packet.id)));
   if (hlen === HEADER_SIZE_64BIT_ID) put32(out, 12, Number(BigInt.asUintN(32, packet.id >> 32n)));
-  writeFields(out, hlen, fields, rec);
+  write(out, hlen, rec);
   if (data.length > 0) out.set(data, hlen + thl);
   return out;
 }

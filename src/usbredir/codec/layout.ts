@@ -1,24 +1,17 @@
 import type { Negotiation } from './caps.js';
+import {
+  compileReader,
+  compileWriter,
+  fieldSize,
+  type Field,
+  type FieldReader,
+  type FieldWriter,
+} from './fields.js';
 import type { PacketTypeName } from './constants.js';
 import type { Role } from './packets.js';
 
-/** Little-endian field kinds of the packed type-specific headers in usbredirproto.h. */
-export type FieldKind = 'u8' | 'u16' | 'u32' | 'u8x32' | 'u16x32' | 'u32x32' | 'str64';
-/**
- * A field of a type header. With `shift`, the field carries bits `shift` and up of the record's value
- * `name`, whose lower bits an earlier field of the same name carries (bulk_packet's length_high).
- */
-export type Field = readonly [name: string, kind: FieldKind, shift?: number];
-
-export const fieldSize: Record<FieldKind, number> = {
-  u8: 1,
-  u16: 2,
-  u32: 4,
-  u8x32: 32,
-  u16x32: 64,
-  u32x32: 128,
-  str64: 64,
-};
+export type { Field, FieldKind } from './fields.js';
+export { fieldSize } from './fields.js';
 
 interface TypeLayout {
   /** Who may send it (usbredirparser_get_type_header_len: "command_for_host" means sent by the guest). */
@@ -190,10 +183,12 @@ export function typeHeaderLength(fields: readonly Field[]): number {
   return fields.reduce((n, [, kind]) => n + fieldSize[kind], 0);
 }
 
-/** A type's fields under one negotiation, and the length of its type header. */
+/** A type's fields under one negotiation, the length of its type header, and its compiled accessors. */
 export interface CompiledLayout {
   readonly fields: readonly Field[];
   readonly headerLength: number;
+  readonly read: FieldReader;
+  readonly write: FieldWriter;
 }
 
 /**
@@ -215,7 +210,12 @@ export function compiledLayout(name: PacketTypeName, neg: Negotiation): Compiled
   let compiled = entry.byType.get(name);
   if (!compiled) {
     const fields = layouts[name].fields(neg);
-    compiled = { fields, headerLength: typeHeaderLength(fields) };
+    compiled = {
+      fields,
+      headerLength: typeHeaderLength(fields),
+      read: compileReader(fields),
+      write: compileWriter(fields),
+    };
     entry.byType.set(name, compiled);
   }
   return compiled;
