@@ -42,7 +42,16 @@ export async function run(): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'mdio-emu-bench-qemu-'));
   try {
     const loadBefore = loadavg();
-    const r = await runLatencyRig({ kernel, dir, rounds: 100, i2cReads: 40, breakdown: withBreakdown });
+    // --append=ARGS adds to the guest's kernel command line, for experiments (docs/latency.md: nohlt).
+    const append = process.argv.find((a) => a.startsWith('--append='))?.slice('--append='.length);
+    const r = await runLatencyRig({
+      kernel,
+      dir,
+      rounds: 100,
+      i2cReads: 40,
+      breakdown: withBreakdown,
+      ...(append ? { append } : {}),
+    });
     const loadAfter = loadavg();
     const report = parseBenchConsole(r.console);
     if (process.env['MDIO_EMU_BENCH_CONSOLE'])
@@ -50,7 +59,7 @@ export async function run(): Promise<void> {
     const mdio = mdioReads(report);
     const i2c = smbusReads(report);
     console.log(
-      `guest kernel ${kernel.dir.split('/').at(-1) ?? ''}; one boot, ${(r.wallMs / 1000).toFixed(1)} s wall; ` +
+      `guest kernel ${kernel.dir.split('/').at(-1) ?? ''}${append ? ` + "${append}"` : ''}; one boot, ${(r.wallMs / 1000).toFixed(1)} s wall; ` +
         `load average ${loadBefore[0]?.toFixed(2) ?? '?'} before, ${loadAfter[0]?.toFixed(2) ?? '?'} after (2 cores shared)`,
     );
     if (mdio.length === 0 || i2c.length === 0) {
@@ -114,8 +123,15 @@ async function printBreakdown(
     const toHost = guestToHost(timeline.transfers);
     if (process.env['MDIO_EMU_BENCH_KEEP']) {
       const file = join(dirname(d.pcap), `timeline-${d.port}.json`);
-      const rows = timeline.transfers.map((t) => ({ ...t, doorbellHost: toHost(t.doorbell), irqHost: toHost(t.irq) }));
-      await writeFile(file, JSON.stringify(rows, (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v)));
+      const rows = timeline.transfers.map((t) => ({
+        ...t,
+        doorbellHost: toHost(t.doorbell),
+        irqHost: toHost(t.irq),
+      }));
+      await writeFile(
+        file,
+        JSON.stringify(rows, (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v)),
+      );
     }
     const ops = (d.kind === 'mvusb' ? mdio : i2c).filter((o) => o.device === d.path);
     rows.set(`${d.kind} ${d.server}`, breakdown(ops, timeline.transfers, toHost));

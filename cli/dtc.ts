@@ -8,7 +8,7 @@ import { writeDtb } from '../src/dts/dtb-write.js';
 import { preprocess } from '../src/dts/preprocess.js';
 import { printDts } from '../src/dts/print.js';
 import type { PhandleFormat } from '../src/dts/phandles.js';
-import { SourceFile } from '../src/dts/source.js';
+import { SourceFile } from '../src/diagnostics/source.js';
 import type { DeviceTree } from '../src/dts/tree.js';
 import { ExitCodeError } from './run.js';
 

@@ -1,8 +1,10 @@
 import type { Command } from 'commander';
+import { MdioEmuError, type ErrorKind } from '../src/diagnostics/index.js';
 
 /**
- * The one place that maps error classes to exit codes: 1 for a failed check or bad input the user can fix,
- * 2 for usage errors, 70 (EX_SOFTWARE) for anything unexpected.
+ * The one place that maps errors to exit codes: an error mdio-emu raises on purpose (MdioEmuError) prints its
+ * diagnostics and exits with its kind's status (src/diagnostics/errors.ts); commander's usage errors exit 2;
+ * anything else is a bug and exits 70 (EX_SOFTWARE) with its stack.
  */
 export async function runCli(program: Command, argv: string[]): Promise<void> {
   program.exitOverride();
@@ -13,20 +15,32 @@ export async function runCli(program: Command, argv: string[]): Promise<void> {
   }
 }
 
-export class ExitCodeError extends Error {
-  override readonly name = 'ExitCodeError';
+/**
+ * A subcommand's explicit exit status with an already formatted message (or none, when the command has
+ * printed its findings itself): 2 is a usage error, anything else a verdict.
+ */
+export class ExitCodeError extends MdioEmuError {
+  readonly kind: ErrorKind;
   constructor(
     readonly exitCode: number,
     message = '',
   ) {
-    super(message);
+    super('CLI0001', message);
+    this.kind = exitCode === 2 ? 'usage' : 'verdict';
+  }
+  override get exitStatus(): number {
+    return this.exitCode;
+  }
+  override report(): string {
+    return this.detail;
   }
 }
 
 function exitCodeFor(err: unknown): number {
-  if (err instanceof ExitCodeError) {
-    if (err.message) process.stderr.write(`${err.message}\n`);
-    return err.exitCode;
+  if (err instanceof MdioEmuError) {
+    const text = err.report();
+    if (text) process.stderr.write(`${text}\n`);
+    return err.exitStatus;
   }
   if (
     err instanceof Error &&
@@ -34,19 +48,9 @@ function exitCodeFor(err: unknown): number {
     typeof err.code === 'string' &&
     err.code.startsWith('commander.')
   ) {
+    // commander has printed the usage message itself.
     const exitCode = 'exitCode' in err && typeof err.exitCode === 'number' ? err.exitCode : 2;
     return exitCode === 0 ? 0 : 2;
-  }
-  if (err instanceof Error && 'diagnostics' in err) {
-    process.stderr.write(`${err.message}\n`);
-    return 1;
-  }
-  if (
-    err instanceof Error &&
-    (err.name === 'ConfigError' || err.name === 'DtsError' || err.name === 'BusError')
-  ) {
-    process.stderr.write(`mdio-emu: ${err.message}\n`);
-    return 1;
   }
   process.stderr.write(
     `mdio-emu: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,

@@ -1,3 +1,4 @@
+import { UsageError } from '../src/diagnostics/index.js';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { ProtocolServer, type ListenAddress } from '../src/protocol/transport/server.js';
 import type { BackendTraceRecord, ScenarioSource } from '../src/protocol/session/backend.js';
@@ -53,11 +54,9 @@ export function formatAddress(a: ListenAddress): string {
  */
 export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   if (options.scenario !== undefined && options.dts !== undefined)
-    throw Object.assign(new Error('give --scenario or --dts, not both'), { name: 'ConfigError' });
+    throw new UsageError('CLI0002', 'give --scenario or --dts, not both');
   if (options.replay && (options.scenario !== undefined || options.dts !== undefined))
-    throw Object.assign(new Error('--replay serves a recording instead of models: no --scenario or --dts'), {
-      name: 'ConfigError',
-    });
+    throw new UsageError('CLI0002', '--replay serves a recording instead of models: no --scenario or --dts');
   let current: BoardSource =
     options.scenario !== undefined
       ? { kind: 'scenario', file: options.scenario }

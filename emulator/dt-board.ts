@@ -1,3 +1,4 @@
+import { InputError } from '../src/diagnostics/index.js';
 import { ms, VirtualClock } from '../src/clock.js';
 import { buildBoard, PSE_DRIVER_MODULES } from '../src/board/index.js';
 import { compileDts, type CompileHost } from '../src/dts/compile.js';
@@ -17,8 +18,10 @@ export interface DtBoardOptions {
 }
 
 /** A device tree that does not compile: the message carries dtc-style diagnostics. */
-export class BoardSourceError extends Error {
-  override readonly name = 'ConfigError';
+export class BoardSourceError extends InputError {
+  constructor(message: string, options?: ErrorOptions) {
+    super('BOARD1002', message, options);
+  }
 }
 
 /**

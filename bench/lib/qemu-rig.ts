@@ -62,6 +62,8 @@ export interface RigOptions {
   readonly i2cReads: number;
   /** pcap, emulator timestamps and the guest's xHCI events. */
   readonly breakdown: boolean;
+  /** More kernel command line (experiments such as `nohlt`). */
+  readonly append?: string;
 }
 
 const EEPROM = `eeprom@50 { compatible = "atmel,24c02"; reg = <0x50>; };`;
@@ -168,7 +170,7 @@ export async function runLatencyRig(o: RigOptions): Promise<RigResult> {
       kernel: o.kernel.image,
       initrd,
       dtb: dtbFile,
-      append: 'console=ttyAMA0 loglevel=5 panic=-1',
+      append: ['console=ttyAMA0 loglevel=5 panic=-1', o.append ?? ''].join(' ').trim(),
       usb: attachments,
     });
     const console = await new Promise<string>((resolve, reject) => {

@@ -1,2 +1,3 @@
 export * from './pse.js';
 export * from './mdio.js';
+export { BindingError } from './errors.js';

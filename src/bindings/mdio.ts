@@ -1,4 +1,5 @@
 import type { Clock } from '../clock.js';
+import { BindingError } from './errors.js';
 import {
   cellsOf,
   getProperty,
@@ -40,18 +41,6 @@ export const MdioConfigCode = {
   BAD_PROPERTY: 'MDIO1005',
 } as const;
 export type MdioConfigCodeValue = (typeof MdioConfigCode)[keyof typeof MdioConfigCode];
-
-/** Device-tree input the emulator cannot model; `nodePath` names the node. */
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
-  constructor(
-    readonly code: MdioConfigCodeValue,
-    readonly nodePath: string,
-    detail: string,
-  ) {
-    super(`${code}: ${nodePath}: ${detail}`);
-  }
-}
 
 /** Compatibles of MDIO controllers whose node is the bus (Documentation/devicetree/bindings/net/*mdio*). */
 export const MDIO_CONTROLLER_COMPATIBLES: readonly string[] = [
@@ -162,10 +151,11 @@ function parsePhyId(child: DtNode): number | undefined {
     // of_get_phy_id(): sscanf(cp, "ethernet-phy-id%4x.%4x", &upper, &lower)
     const m = /^ethernet-phy-id([0-9a-fA-F]{1,4})\.([0-9a-fA-F]{1,4})$/.exec(c);
     if (!m?.[1] || !m[2])
-      throw new ConfigError(
+      throw new BindingError(
         MdioConfigCode.BAD_PHY_ID,
-        nodePath(child),
+        child,
         `"${c}" is not ethernet-phy-idAAAA.BBBB`,
+        getProperty(child, 'compatible'),
       );
     return ((Number.parseInt(m[1], 16) << 16) | Number.parseInt(m[2], 16)) >>> 0;
   }
@@ -178,10 +168,10 @@ function phyInfo(child: DtNode): PhyNodeInfo {
   const cells = reg ? cellsOf(reg.value) : [];
   // of_mdio_parse_addr(): one cell, below PHY_MAX_ADDR
   if (!reg || cells.length !== 1 || reg.value.bytes.length !== 4)
-    throw new ConfigError(MdioConfigCode.BAD_ADDRESS, path, 'a PHY node needs reg = <address> (one cell)');
+    throw new BindingError(MdioConfigCode.BAD_ADDRESS, child, 'a PHY node needs reg = <address> (one cell)', reg);
   const address = cells[0] ?? 0;
   if (address > 31)
-    throw new ConfigError(MdioConfigCode.BAD_ADDRESS, path, `PHY address ${address} is outside 0-31`);
+    throw new BindingError(MdioConfigCode.BAD_ADDRESS, child, `PHY address ${address} is outside 0-31`, reg);
   const compat = compatibles(child);
   const clause45 = compat.includes('ethernet-phy-ieee802.3-c45');
   const id = parsePhyId(child);
@@ -194,7 +184,7 @@ function phyInfo(child: DtNode): PhyNodeInfo {
   if (maxSpeedProp) {
     const v = cellsOf(maxSpeedProp.value);
     if (v.length !== 1 || maxSpeedProp.value.bytes.length !== 4)
-      throw new ConfigError(MdioConfigCode.BAD_PROPERTY, path, 'max-speed must be one cell');
+      throw new BindingError(MdioConfigCode.BAD_PROPERTY, child, 'max-speed must be one cell', maxSpeedProp);
     maxSpeed = v[0];
   }
   const interrupts = getProperty(child, 'interrupts');
@@ -214,7 +204,7 @@ function phyInfo(child: DtNode): PhyNodeInfo {
   };
 }
 
-/** Every available MDIO bus in the tree with its PHY children; throws ConfigError on what cannot be modelled. */
+/** Every available MDIO bus in the tree with its PHY children; throws BindingError on what cannot be modelled. */
 export function findMdioBuses(tree: DeviceTree): MdioBusInfo[] {
   const buses: MdioBusInfo[] = [];
   walk(tree.root, (node) => {
@@ -227,18 +217,20 @@ export function findMdioBuses(tree: DeviceTree): MdioBusInfo[] {
       if (!available(child)) continue;
       if (!getProperty(child, 'reg') && baseName(child) !== 'ethernet-phy') continue; // not an MDIO device
       if (!childIsPhy(child))
-        throw new ConfigError(
+        throw new BindingError(
           MdioConfigCode.UNSUPPORTED_DEVICE,
-          nodePath(child),
+          child,
           `no model for MDIO device "${compatibles(child).join('", "')}"`,
+          getProperty(child, 'compatible'),
         );
       const info = phyInfo(child);
       const other = seen.get(info.address);
       if (other)
-        throw new ConfigError(
+        throw new BindingError(
           MdioConfigCode.DUPLICATE_ADDRESS,
-          info.path,
+          child,
           `address ${info.address} is already used by ${other}`,
+          getProperty(child, 'reg'),
         );
       seen.set(info.address, info.path);
       phys.push(info);

@@ -1,5 +1,5 @@
 import type { Diagnostic } from '../dts/diagnostics.js';
-import type { Span } from '../dts/source.js';
+import type { Span } from '../diagnostics/source.js';
 import {
   cellsOf,
   getProperty,

@@ -75,8 +75,9 @@ export function buildI2cBuses(
     if (addr === undefined)
       throw new BoardError(
         BoardErrorCode.I2C_ADDRESS,
-        path,
+        node,
         'an I2C device needs reg = <address> (one cell)',
+        reg,
       );
     const busPath = nodePath(node.parent);
     let bus = buses.get(busPath);
@@ -87,7 +88,7 @@ export function buildI2cBuses(
     try {
       bus.bus.attach(addr, device);
     } catch (err) {
-      throw new BoardError(BoardErrorCode.I2C_ADDRESS, path, (err as Error).message, { cause: err });
+      throw new BoardError(BoardErrorCode.I2C_ADDRESS, node, (err as Error).message, reg);
     }
     bus.devices.push({ addr, path, compatible: tps ?? EEPROM_COMPATIBLE });
     if (device instanceof Eeprom24c02) bus.eeproms.set(path, device);

@@ -1,5 +1,5 @@
 import type { Marker, MarkerKind } from './tree.js';
-import type { Span } from './source.js';
+import type { Span } from '../diagnostics/source.js';
 
 /**
  * The tree while it is being built, as dtc's livetree.c keeps it: deleted properties, nodes and labels stay

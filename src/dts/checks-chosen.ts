@@ -1,7 +1,7 @@
 import { getProperty, type LiveNode, type LiveProperty } from './build.js';
 import { at } from './checks-buses.js';
 import type { CheckDef } from './checks.js';
-import type { Span } from './source.js';
+import type { Span } from '../diagnostics/source.js';
 
 /** dtc 1.6.1 checks.c property-style checks of /chosen and of GPIO property names. */
 

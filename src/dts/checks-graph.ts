@@ -2,7 +2,7 @@ import { getNodeByPhandle, getProperty, liveChildren, nodeBasename, nodeUnitAddr
 import { at, busOf, cellAt, rawAddrCells, rawSizeCells, setBus } from './checks-buses.js';
 import type { CheckDef } from './checks.js';
 import { isValidPhandle } from './phandles.js';
-import type { Span } from './source.js';
+import type { Span } from '../diagnostics/source.js';
 
 /**
  * dtc 1.6.1 checks.c OF graph checks (Documentation/devicetree/bindings/graph.txt): ports, port@N and

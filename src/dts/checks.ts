@@ -10,7 +10,7 @@ import {
   type LiveProperty,
 } from './build.js';
 import { fixupPathReferences, fixupPhandleReferences, isValidPhandle, type PhandleAllocator } from './phandles.js';
-import type { Span } from './source.js';
+import type { Span } from '../diagnostics/source.js';
 import type { Marker } from './tree.js';
 import {
   avoidUnnecessaryAddrSize,

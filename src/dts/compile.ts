@@ -6,7 +6,7 @@ import { LineMarkerMap } from './line-markers.js';
 import { Parser } from './parser.js';
 import { PhandleAllocator, type PhandleFormat } from './phandles.js';
 import { latin1, Scanner } from './scanner.js';
-import { SourceFile, TextlessSourceFile, type OriginMap, type Span } from './source.js';
+import { SourceFile, TextlessSourceFile, type OriginMap, type Span } from '../diagnostics/source.js';
 import { FixupError, generateFixups, generateLabelTree, generateLocalFixups } from './symbols.js';
 import type { DeviceTree, DtNode, MemReserve } from './tree.js';
 

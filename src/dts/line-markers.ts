@@ -1,4 +1,4 @@
-import type { SourceFile } from './source.js';
+import type { SourceFile } from '../diagnostics/source.js';
 
 /**
  * cpp line markers (`# 12 "board.dtsi" 1`) in DTS input that was preprocessed outside mdio-emu, turned into

@@ -20,7 +20,7 @@ import {
 } from './build.js';
 import { evalBinary, evalUnary, fitsInBits, type BinaryOp } from './expr.js';
 import { latin1, Scanner, type Token, type TokenKind } from './scanner.js';
-import type { Span } from './source.js';
+import type { Span } from '../diagnostics/source.js';
 import type { MarkerKind } from './tree.js';
 
 /**

@@ -67,7 +67,7 @@ export function fixupPhandleReferences(
   node: LiveNode,
   plugin: boolean,
   alloc: PhandleAllocator,
-  fail: (message: string, span?: import('./source.js').Span) => void,
+  fail: (message: string, span?: import('../diagnostics/source.js').Span) => void,
 ): void {
   for (const prop of node.props) {
     if (prop.deleted) continue;
@@ -86,7 +86,7 @@ export function fixupPhandleReferences(
 }
 
 /** checks.c fixup_path_references: splice the target's full path (with its NUL) in at each path ref. */
-export function fixupPathReferences(root: LiveNode, node: LiveNode, fail: (message: string, span?: import('./source.js').Span) => void): void {
+export function fixupPathReferences(root: LiveNode, node: LiveNode, fail: (message: string, span?: import('../diagnostics/source.js').Span) => void): void {
   for (const prop of node.props) {
     if (prop.deleted) continue;
     for (const m of [...prop.data.markers]) {

@@ -13,7 +13,7 @@
  * limits bound include depth, expansion work, output size and nesting.
  */
 import type { Diagnostic } from './diagnostics.js';
-import type { OriginMap, Span } from './source.js';
+import type { OriginMap, Span } from '../diagnostics/source.js';
 import {
   BOL,
   END_ARG,

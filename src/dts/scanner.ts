@@ -1,5 +1,5 @@
 import type { LineMarker } from './line-markers.js';
-import type { Span } from './source.js';
+import type { Span } from '../diagnostics/source.js';
 
 /**
  * The DTS lexer, rule for rule after dtc 1.6.1's dtc-lexer.l. flex picks the longest match among the rules

@@ -1,4 +1,4 @@
-import type { Span } from './source.js';
+import type { Span } from '../diagnostics/source.js';
 
 /**
  * The device tree as dtc's livetree.c holds it. Values keep dtc's markers (labels inside values, unresolved

@@ -111,6 +111,6 @@ export function loadTree(source: EmulationSource): DeviceTree {
   if ('tree' in source) return source.tree;
   if ('dtb' in source) return readDtb(source.dtb);
   const result = compileDts(source.dts, { fileName: source.fileName ?? 'input.dts' });
-  if (!result.ok || !result.tree) throw new DtsError(result.diagnostics);
+  if (!result.ok || !result.tree) throw new DtsError(result.diagnostics, { files: result.files });
   return result.tree;
 }

@@ -1,3 +1,5 @@
+import { InputError } from '../diagnostics/index.js';
+
 export const BusErrorCode = {
   ADDRESS_RANGE: 'MDIO001', // PHY address outside 0-31
   ADDRESS_IN_USE: 'MDIO002', // two devices at one address
@@ -6,12 +8,6 @@ export const BusErrorCode = {
 export type BusErrorCodeValue = (typeof BusErrorCode)[keyof typeof BusErrorCode];
 
 /** Misuse of the bus API by a caller (never an expected bus event: those are trace events). */
-export class BusError extends Error {
-  override readonly name = 'BusError';
-  constructor(
-    readonly code: BusErrorCodeValue,
-    message: string,
-  ) {
-    super(`${code}: ${message}`);
-  }
+export class BusError extends InputError {
+  declare readonly code: BusErrorCodeValue;
 }

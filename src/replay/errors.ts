@@ -1,4 +1,6 @@
-/** Stable codes for trace problems; the CLI maps `TraceError` (name 'ConfigError'-like user input) to exit 1. */
+import { InputError } from '../diagnostics/index.js';
+
+/** Stable codes for trace problems (the TRC prefix of the one code space). */
 export const TraceErrorCode = {
   /** A line in the middle of a trace does not parse. */
   MALFORMED: 'TRC001',
@@ -11,18 +13,15 @@ export const TraceErrorCode = {
 } as const;
 export type TraceErrorCodeValue = (typeof TraceErrorCode)[keyof typeof TraceErrorCode];
 
-/**
- * Bad trace input. `name` is 'ConfigError' so cli/run.ts maps it to exit code 1 like other user-input
- * errors; `line` is 1-based.
- */
-export class TraceError extends Error {
-  override readonly name = 'ConfigError';
+/** Bad trace input; `line` is 1-based (0 when the problem is about the whole file). */
+export class TraceError extends InputError {
   constructor(
-    readonly code: TraceErrorCodeValue,
+    code: TraceErrorCodeValue,
     readonly line: number,
-    readonly detail: string,
+    detail: string,
     readonly file?: string,
   ) {
-    super(`${file ? `${file}:` : ''}${line ? `${line}: ` : file ? ' ' : ''}${code}: ${detail}`);
+    const where = `${file ?? '<trace>'}${line ? `:${line}` : ''}`;
+    super(code, detail, { where });
   }
 }

@@ -1,21 +1,23 @@
+import { InputError, type MdioEmuErrorOptions } from '../diagnostics/index.js';
+
 /**
- * Bad user input in a scenario file. `name` is 'ConfigError' so the CLI maps it to exit code 1
- * (cli/run.ts); `field` is the JSON path of the offending value (`timeline[2].action`).
+ * Bad user input in a scenario file. `field` is the JSON path of the offending value (`timeline[2].action`);
+ * a span, when the loader knows the file's text, points at the value itself.
  */
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
+export class ConfigError extends InputError {
   constructor(
-    readonly code: ScenarioErrorCode,
+    code: ScenarioErrorCode,
     readonly field: string,
-    readonly detail: string,
-    options?: ErrorOptions & { file?: string },
+    detail: string,
+    options?: MdioEmuErrorOptions & { file?: string },
   ) {
-    super(`${options?.file ? `${options.file}: ` : ''}${field ? `${field}: ` : ''}${detail}`, options);
+    const where = [options?.file, field].filter((x) => x !== undefined && x !== '').join(': ');
+    super(code, detail, { ...options, ...(where && !options?.span ? { where } : {}) });
   }
 
   /** The same error, with the file it came from in front of the message. */
   inFile(file: string): ConfigError {
-    return new ConfigError(this.code, this.field, this.detail, { cause: this, file });
+    return new ConfigError(this.code as ScenarioErrorCode, this.field, this.detail, { cause: this, file });
   }
 }
 

@@ -7,6 +7,7 @@
  * packet id usb-redir also uses as the usbredir packet id; control transfers are recorded with id 0.
  * Pure: bytes in, records out.
  */
+import { MdioEmuError } from '../diagnostics/index.js';
 
 export interface UsbmonRecord {
   /** Host wall clock when QEMU wrote the record, µs since the epoch. */
@@ -25,16 +26,23 @@ export interface UsbmonRecord {
   readonly data: Uint8Array;
 }
 
-export type UsbmonPcapErrorCode = 'PCAP_BAD_MAGIC' | 'PCAP_BAD_LINKTYPE' | 'PCAP_TRUNCATED';
+/** Codes for unreadable captures (USB2xxx: capture files; USB1xxx are wire protocol violations). */
+export const UsbmonPcapErrorCode = {
+  BAD_MAGIC: 'USB2001',
+  BAD_LINKTYPE: 'USB2002',
+  TRUNCATED: 'USB2003',
+} as const;
+export type UsbmonPcapErrorCode = (typeof UsbmonPcapErrorCode)[keyof typeof UsbmonPcapErrorCode];
 
-export class UsbmonPcapError extends Error {
-  override readonly name = 'UsbmonPcapError';
+/** A capture file that is not what QEMU's usb pcap writes. */
+export class UsbmonPcapError extends MdioEmuError {
+  readonly kind = 'input';
   constructor(
-    readonly code: UsbmonPcapErrorCode,
+    code: UsbmonPcapErrorCode,
     message: string,
     readonly offset: number,
   ) {
-    super(`${code}: ${message} (at byte ${offset})`);
+    super(code, message, { where: `usbmon pcap at byte ${offset}` });
   }
 }
 
@@ -50,14 +58,15 @@ const USBMON_HEADER = 64;
  */
 export function readUsbmonPcap(bytes: Uint8Array): UsbmonRecord[] {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (bytes.length < GLOBAL_HEADER) throw new UsbmonPcapError('PCAP_TRUNCATED', 'no pcap header', 0);
+  if (bytes.length < GLOBAL_HEADER)
+    throw new UsbmonPcapError(UsbmonPcapErrorCode.TRUNCATED, 'no pcap header', 0);
   if (view.getUint32(0, true) !== PCAP_MAGIC) {
-    throw new UsbmonPcapError('PCAP_BAD_MAGIC', 'not a little-endian microsecond pcap file', 0);
+    throw new UsbmonPcapError(UsbmonPcapErrorCode.BAD_MAGIC, 'not a little-endian microsecond pcap file', 0);
   }
   const linktype = view.getUint32(20, true);
   if (linktype !== LINKTYPE_USB_LINUX_MMAPPED) {
     throw new UsbmonPcapError(
-      'PCAP_BAD_LINKTYPE',
+      UsbmonPcapErrorCode.BAD_LINKTYPE,
       `link type ${linktype}, expected 220 (usbmon mmapped)`,
       20,
     );
@@ -71,7 +80,11 @@ export function readUsbmonPcap(bytes: Uint8Array): UsbmonRecord[] {
     const body = at + RECORD_HEADER;
     if (body + included > bytes.length) break;
     if (included < USBMON_HEADER) {
-      throw new UsbmonPcapError('PCAP_TRUNCATED', `record of ${included} bytes has no usbmon header`, at);
+      throw new UsbmonPcapError(
+        UsbmonPcapErrorCode.TRUNCATED,
+        `record of ${included} bytes has no usbmon header`,
+        at,
+      );
     }
     const type = String.fromCharCode(view.getUint8(body + 8));
     out.push({

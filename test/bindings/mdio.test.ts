@@ -3,7 +3,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, findMdioBuses, MdioConfigCode } from '../../src/bindings/mdio.js';
+import { BindingError as ConfigError } from '../../src/bindings/errors.js';
+import { findMdioBuses, MdioConfigCode } from '../../src/bindings/mdio.js';
 import { ms } from '../../src/clock.js';
 import { createMdioEmulation, loadTree } from '../../src/mdio/index.js';
 

@@ -97,7 +97,7 @@ test('a size below the header is fatal BAD_SIZE and stops the parser', (t) => {
   const bad = Buffer.from([0, 0, 0, 0, 1, 0, 0, 0]);
   parser.push(Buffer.concat([bad, encodeFrame(1, SAMPLES.ping)]));
   t.is(errors.length, 1);
-  t.is(errors[0]?.code, ErrorCode.BAD_SIZE);
+  t.is(errors[0]?.status, ErrorCode.BAD_SIZE);
   t.is(frames, 0);
   parser.push(encodeFrame(2, SAMPLES.ping));
   t.is(frames, 0, 'a stopped parser delivers nothing more');
@@ -115,20 +115,20 @@ test('a size above the maximum is fatal FRAME_TOO_LARGE before the body arrives'
   parser.push(header.subarray(0, 2));
   t.is(errors.length, 0);
   parser.push(header.subarray(2));
-  t.is(errors[0]?.code, ErrorCode.FRAME_TOO_LARGE);
+  t.is(errors[0]?.status, ErrorCode.FRAME_TOO_LARGE);
   t.is(parser.buffered, 0, 'nothing is held for a refused frame');
 });
 
 test('an unknown type is UNKNOWN_TYPE, not fatal to the parser', (t) => {
   const err = t.throws(() => decodeMessage(0x1234, Buffer.alloc(0)), { instanceOf: ProtocolError });
-  t.is(err.code, ErrorCode.UNKNOWN_TYPE);
+  t.is(err.status, ErrorCode.UNKNOWN_TYPE);
   t.is(err.frameType, 0x1234);
 });
 
 test('a short payload is MALFORMED with the offset of the missing field', (t) => {
   // C22_READ needs bus(2) phy(1) reg(1); give only the bus: the phy at frame offset 14 is missing.
   const err = t.throws(() => decodeMessage(0x0010, Buffer.from([0, 0])), { instanceOf: ProtocolError });
-  t.is(err.code, ErrorCode.MALFORMED);
+  t.is(err.status, ErrorCode.MALFORMED);
   t.is(err.offset, 14);
 });
 
@@ -136,7 +136,7 @@ test('trailing bytes are MALFORMED', (t) => {
   const err = t.throws(() => decodeMessage(0x0010, Buffer.from([0, 0, 1, 2, 3])), {
     instanceOf: ProtocolError,
   });
-  t.is(err.code, ErrorCode.MALFORMED);
+  t.is(err.status, ErrorCode.MALFORMED);
   t.is(err.offset, 16);
 });
 
@@ -144,7 +144,7 @@ test('a string length running past the payload is MALFORMED', (t) => {
   const err = t.throws(() => decodeMessage(0x0043, Buffer.from([10, 0, 0x61])), {
     instanceOf: ProtocolError,
   });
-  t.is(err.code, ErrorCode.MALFORMED);
+  t.is(err.status, ErrorCode.MALFORMED);
 });
 
 test('an unknown batch op is MALFORMED at that access', (t) => {
@@ -152,7 +152,7 @@ test('an unknown batch op is MALFORMED at that access', (t) => {
   payload.writeUInt16LE(2, 0);
   payload[4 + 12] = 9;
   const err = t.throws(() => decodeMessage(0x0014, payload), { instanceOf: ProtocolError });
-  t.is(err.code, ErrorCode.MALFORMED);
+  t.is(err.status, ErrorCode.MALFORMED);
   t.is(err.offset, 12 + 4 + 12);
 });
 
@@ -165,7 +165,7 @@ test('the encoder refuses a frame over the peer maximum and keeps earlier frames
     },
     { instanceOf: ProtocolError },
   );
-  t.is(err.code, ErrorCode.FRAME_TOO_LARGE);
+  t.is(err.status, ErrorCode.FRAME_TOO_LARGE);
   t.deepEqual(enc.take(), encodeFrame(1, SAMPLES.ping));
 });
 

@@ -92,7 +92,7 @@ test('the default board: the PSE driver loads at 2 s, links come up after autone
     const before = await c.pseList();
     t.is(before[0]?.state, 0);
     const early = await t.throwsAsync(c.pseStatus(0, 0), { instanceOf: RemoteError });
-    t.is(early.code, ErrorCode.NOT_REGISTERED);
+    t.is(early.status, ErrorCode.NOT_REGISTERED);
     // 22.2.4.2.13: BMSR bit 2 link status, bit 5 autoneg complete.
     t.is((await c.c22Read(0, 1, 1)) & 0x0024, 0);
     t.is((await c.clock('run', 2_500_000_000n)).nowNs, 2_500_000_000n);
@@ -148,7 +148,7 @@ test('RESET rebuilds the board; SCENARIO_LOAD replaces it; bad sources are SCENA
     const bad = await t.throwsAsync(c.loadScenario('dts', 'bad.dts', '/dts-v1/; / { oops'), {
       instanceOf: RemoteError,
     });
-    t.is(bad.code, ErrorCode.SCENARIO_ERROR);
+    t.is(bad.status, ErrorCode.SCENARIO_ERROR);
     t.is(await c.c22Read(0, 3, 2), 0x1234, 'a failed load keeps the previous board');
     await c.reset();
     t.deepEqual(

@@ -146,10 +146,10 @@ test.serial('unforeseen requests get ERROR UNFORESEEN and the connection keeps w
   try {
     const c = await MdioClient.connect({ unix: join(dir, 's.sock') }, { name: 'probe' });
     const err = await t.throwsAsync(c.c22Read(0, 1, 9), { instanceOf: RemoteError });
-    t.is(err.code, UNFORESEEN);
+    t.is(err.status, UNFORESEEN);
     t.is(err.requestType, 0x0010, 'the error answers the C22_READ');
     const wrongWrite = await t.throwsAsync(c.c22Write(0, 1, 0, 0x8000), { instanceOf: RemoteError });
-    t.is(wrongWrite.code, UNFORESEEN, 'a write of a value the recording never wrote');
+    t.is(wrongWrite.status, UNFORESEEN, 'a write of a value the recording never wrote');
     // Same connection, still answered.
     t.is(await c.c22Read(0, 1, 2), 0x0141);
     await c.c22Write(0, 1, 0, 0x1200);
@@ -163,7 +163,7 @@ test.serial('unforeseen requests get ERROR UNFORESEEN and the connection keeps w
       { value: 0x0141, status: 0 },
     ]);
     const pse = await t.throwsAsync(c.pseStatus(0, 0), { instanceOf: RemoteError });
-    t.is(pse.code, NOT_SUPPORTED);
+    t.is(pse.status, NOT_SUPPORTED);
     const status = await c.replayStatus();
     t.deepEqual(
       status.unforeseen.map((u) => [u.client, u.description]),
@@ -198,13 +198,13 @@ test.serial(
       t.is(await c.c22Read(0, 1, 1), 0x7949);
       // Out of order: the recording expects PHYSID1 now, not BMSR; the cursor stays put.
       const err = await t.throwsAsync(c.c22Read(0, 1, 1), { instanceOf: RemoteError });
-      t.is(err.code, UNFORESEEN);
+      t.is(err.status, UNFORESEEN);
       t.regex(err.remoteMessage, /expects read \/mdio@ff0d0000 phy 1 reg 0x02 = 0x0141 \(line 5\)/);
       t.is(await c.c22Read(0, 1, 2), 0x0141);
       t.is(await c.c22Read(0, 1, 1), 0x796d);
       await c.c22Write(0, 1, 0, 0x1200);
       const ended = await t.throwsAsync(c.c22Read(0, 1, 1), { instanceOf: RemoteError });
-      t.is(ended.code, UNFORESEEN, 'past the end of the recording');
+      t.is(ended.status, UNFORESEEN, 'past the end of the recording');
       const status = await c.replayStatus();
       t.is(status.mode, 'strict');
       t.is(status.remaining, 0);
@@ -274,8 +274,8 @@ test.serial(
     const d = await startDaemon({ unix: join(dir, 's.sock') });
     try {
       const c = await MdioClient.connect({ unix: join(dir, 's.sock') });
-      t.is((await t.throwsAsync(c.recordingFetch(0), { instanceOf: RemoteError })).code, NOT_SUPPORTED);
-      t.is((await t.throwsAsync(c.replayStatus(), { instanceOf: RemoteError })).code, NOT_SUPPORTED);
+      t.is((await t.throwsAsync(c.recordingFetch(0), { instanceOf: RemoteError })).status, NOT_SUPPORTED);
+      t.is((await t.throwsAsync(c.replayStatus(), { instanceOf: RemoteError })).status, NOT_SUPPORTED);
       t.is(await c.c22Read(0, 1, 2), 0x0141, 'the connection is still usable');
       await c.close();
     } finally {

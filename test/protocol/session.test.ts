@@ -58,7 +58,7 @@ test('Clause 45, batch, I2C, PSE and control requests reach the backend', async 
   const list = await c.pseList();
   t.is(list[0]?.state, 0, 'unregistered before the driver loads');
   const notYet = await t.throwsAsync(c.pseStatus(0, 0), { instanceOf: RemoteError });
-  t.is(notYet.code, ErrorCode.NOT_REGISTERED);
+  t.is(notYet.status, ErrorCode.NOT_REGISTERED);
   await c.trigger('pse-load');
   t.is((await c.pseList())[0]?.state, 1);
   await c.pseAdmin(0, 1, true);
@@ -77,7 +77,7 @@ test('Clause 45, batch, I2C, PSE and control requests reach the backend', async 
   const bad = await t.throwsAsync(c.loadScenario('scenario', 's', 'syntax error'), {
     instanceOf: RemoteError,
   });
-  t.is(bad.code, ErrorCode.SCENARIO_ERROR);
+  t.is(bad.status, ErrorCode.SCENARIO_ERROR);
 
   t.is((await c.clock('run', 1500n)).nowNs, 1500n);
   t.is((await c.clock('step')).nowNs, 2500n);
@@ -100,16 +100,16 @@ test('request errors come back as ERROR frames and the connection stays usable',
   const live = await startLive();
   const c = await live.connect();
   const e1 = await t.throwsAsync(c.c22Read(5, 1, 1), { instanceOf: RemoteError });
-  t.is(e1.code, ErrorCode.NO_SUCH_BUS);
+  t.is(e1.status, ErrorCode.NO_SUCH_BUS);
   t.is(e1.requestType, 0x0010);
   const e2 = await t.throwsAsync(c.c22Read(0, 32, 1), { instanceOf: RemoteError });
-  t.is(e2.code, ErrorCode.BAD_ADDRESS);
+  t.is(e2.status, ErrorCode.BAD_ADDRESS);
   const e3 = await t.throwsAsync(c.c45Read(0, 1, 32, 0), { instanceOf: RemoteError });
-  t.is(e3.code, ErrorCode.BAD_ADDRESS);
+  t.is(e3.status, ErrorCode.BAD_ADDRESS);
   const e4 = await t.throwsAsync(c.trigger('nope'), { instanceOf: RemoteError });
-  t.is(e4.code, ErrorCode.NO_SUCH_EVENT);
+  t.is(e4.status, ErrorCode.NO_SUCH_EVENT);
   const e5 = await t.throwsAsync(c.i2cTransfer(0, 0x80, Uint8Array.of(), 0), { instanceOf: RemoteError });
-  t.is(e5.code, ErrorCode.BAD_ADDRESS);
+  t.is(e5.status, ErrorCode.BAD_ADDRESS);
   t.is(await c.c22Read(0, 1, 2), 0x0141);
   await live.close();
 });

@@ -83,7 +83,7 @@ test('guest-only expectations and bad references are refused before the run', as
   );
   await t.throwsAsync(runScenario(scenario([{ at: 0, action: 'link-down', phy: '&nothing' }], []), tree()), {
     instanceOf: ConfigError,
-    message: /timeline\[0\]\.phy: no node has the label &nothing/,
+    message: /timeline\[0\]\.phy: SCN006: no node has the label &nothing/,
   });
 });
 

@@ -97,7 +97,7 @@ test('ep_info is 96, 160 or 288 bytes depending on negotiated capabilities', (t)
     negotiated(capsFrom(['ep_info_max_packet_size', '64bits_ids']), ALL),
     'guest',
   );
-  t.is(errors[0]?.code, 'USBREDIR_BAD_LENGTH');
+  t.is(errors[0]?.code, 'USB1004' /* BAD_LENGTH */);
   t.is(errors[0]?.packetType, 5);
   // max_packet_size[2] sits after three 32-byte arrays.
   const b = encodePacket(p, negotiated(capsFrom(['ep_info_max_packet_size', '64bits_ids']), ALL), 'host');
@@ -376,7 +376,7 @@ test('unknown packet type is skipped by its length and reported with offset and 
       ['reset', 'reset'],
     );
     t.is(errors.length, 1);
-    t.like(errors[0], { code: 'USBREDIR_UNKNOWN_TYPE', offset: 16, packetType: 50 });
+    t.like(errors[0], { code: 'USB1001' /* UNKNOWN_TYPE */, offset: 16, packetType: 50 });
   }
 });
 
@@ -391,45 +391,45 @@ test('malformed packets are reported with stable codes and do not stop the strea
   };
   const cases: { bytes: Uint8Array; code: ProtocolError['code']; receiver: Role }[] = [
     // reset has no type header and no data
-    { bytes: Uint8Array.from([...header(3, 2), 0, 0]), code: 'USBREDIR_BAD_LENGTH', receiver: 'host' },
+    { bytes: Uint8Array.from([...header(3, 2), 0, 0]), code: 'USB1004' /* BAD_LENGTH */, receiver: 'host' },
     // set_configuration needs its 1-byte header
-    { bytes: header(6, 0), code: 'USBREDIR_BAD_LENGTH', receiver: 'host' },
+    { bytes: header(6, 0), code: 'USB1004' /* BAD_LENGTH */, receiver: 'host' },
     // device_connect never travels to the host
     {
       bytes: Uint8Array.from([...header(1, 10), ...new Array<number>(10).fill(0)]),
-      code: 'USBREDIR_WRONG_DIRECTION',
+      code: 'USB1002' /* WRONG_DIRECTION */,
       receiver: 'host',
     },
     // bulk OUT whose data is shorter than its length field
     {
       bytes: Uint8Array.from([...header(101, 10 + 2), 0x02, 0, 4, 0, 0, 0, 0, 0, 0, 0, 1, 2]),
-      code: 'USBREDIR_BAD_DATA_LENGTH',
+      code: 'USB1005' /* BAD_DATA_LENGTH */,
       receiver: 'host',
     },
     // bulk IN request must not carry data
     {
       bytes: Uint8Array.from([...header(101, 10 + 2), 0x86, 0, 2, 0, 0, 0, 0, 0, 0, 0, 1, 2]),
-      code: 'USBREDIR_UNEXPECTED_DATA',
+      code: 'USB1006' /* UNEXPECTED_DATA */,
       receiver: 'host',
     },
     // device_disconnect_ack without our device_disconnect_ack capability
-    { bytes: header(24, 0), code: 'USBREDIR_MISSING_CAP', receiver: 'host' },
+    { bytes: header(24, 0), code: 'USB1007' /* MISSING_CAP */, receiver: 'host' },
     // start_interrupt_receiving on an OUT endpoint
-    { bytes: Uint8Array.from([...header(15, 1), 0x01]), code: 'USBREDIR_BAD_FIELD', receiver: 'host' },
+    { bytes: Uint8Array.from([...header(15, 1), 0x01]), code: 'USB1008' /* BAD_FIELD */, receiver: 'host' },
     // interface_count > 32
     {
       bytes: Uint8Array.from([...header(4, 132), 33, 0, 0, 0, ...new Array<number>(128).fill(0)]),
-      code: 'USBREDIR_BAD_FIELD',
+      code: 'USB1008' /* BAD_FIELD */,
       receiver: 'guest',
     },
     // an interrupt packet on an IN endpoint travelling to the host
     {
       bytes: Uint8Array.from([...header(103, 4), 0x81, 0, 0, 0]),
-      code: 'USBREDIR_WRONG_DIRECTION',
+      code: 'USB1002' /* WRONG_DIRECTION */,
       receiver: 'host',
     },
     // absurd length
-    { bytes: header(101, 0xffffffff), code: 'USBREDIR_PACKET_TOO_LONG', receiver: 'host' },
+    { bytes: header(101, 0xffffffff), code: 'USB1003' /* PACKET_TOO_LONG */, receiver: 'host' },
   ];
   for (const c of cases) {
     const { packets, errors } = decodeAll(c.bytes, neg(), c.receiver);
@@ -450,7 +450,7 @@ test('a second hello is reported and ignored', (t) => {
     encodePacket({ type: 'hello', id: 0n, version: 'v', capabilities: caps }, new Negotiation(NONE), 'guest');
   const { packets, errors } = decodeAll(Uint8Array.from([...hello([1]), ...hello([2])]), neg, 'host');
   t.is(packets.length, 1);
-  t.is(errors[0]?.code, 'USBREDIR_SECOND_HELLO');
+  t.is(errors[0]?.code, 'USB1009' /* SECOND_HELLO */);
   t.deepEqual(neg.peer, [1]);
 });
 

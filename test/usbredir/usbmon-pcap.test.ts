@@ -1,5 +1,5 @@
 import test from 'ava';
-import { readUsbmonPcap, UsbmonPcapError } from '../../src/usbredir/usbmon-pcap.js';
+import { readUsbmonPcap, UsbmonPcapError, UsbmonPcapErrorCode } from '../../src/usbredir/usbmon-pcap.js';
 
 /**
  * A capture laid out as QEMU's hw/usb/pcap.c writes it: struct pcap_hdr (magic a1b2c3d4, 2.4, snaplen,
@@ -85,12 +85,18 @@ test('a record cut short at the end (QEMU killed mid-write) ends the list; bad f
   t.is(readUsbmonPcap(whole.subarray(0, whole.length - 1)).length, 1);
   const bad = whole.slice();
   bad[0] = 0;
-  t.is(t.throws(() => readUsbmonPcap(bad), { instanceOf: UsbmonPcapError }).code, 'PCAP_BAD_MAGIC');
+  t.is(
+    t.throws(() => readUsbmonPcap(bad), { instanceOf: UsbmonPcapError }).code,
+    UsbmonPcapErrorCode.BAD_MAGIC,
+  );
   const ether = whole.slice();
   ether[20] = 1;
-  t.is(t.throws(() => readUsbmonPcap(ether), { instanceOf: UsbmonPcapError }).code, 'PCAP_BAD_LINKTYPE');
+  t.is(
+    t.throws(() => readUsbmonPcap(ether), { instanceOf: UsbmonPcapError }).code,
+    UsbmonPcapErrorCode.BAD_LINKTYPE,
+  );
   t.is(
     t.throws(() => readUsbmonPcap(whole.subarray(0, 10)), { instanceOf: UsbmonPcapError }).code,
-    'PCAP_TRUNCATED',
+    UsbmonPcapErrorCode.TRUNCATED,
   );
 });

@@ -1,4 +1,6 @@
 import type { ErrorCodeValue } from '../codec/constants.js';
+import { InputError } from '../../diagnostics/index.js';
+import { wireCode } from '../codec/errors.js';
 
 /**
  * What the protocol server needs from an emulation. The daemon binds it to the real MDIO, PHY, PSE, I2C and
@@ -163,13 +165,12 @@ export type BackendEvent =
   | { type: 'trace'; record: BackendTraceRecord };
 
 /** A request the emulation cannot satisfy; `code` becomes the ERROR frame's code. */
-export class BackendError extends Error {
-  override readonly name = 'BackendError';
+export class BackendError extends InputError {
   constructor(
-    readonly code: ErrorCodeValue,
+    readonly status: ErrorCodeValue,
     message: string,
     options?: { cause?: unknown },
   ) {
-    super(message, options);
+    super(wireCode(status), message, options);
   }
 }

@@ -139,7 +139,7 @@ export class ClientSession {
       m = decodeMessage(type, payload);
     } catch (err) {
       // An event type from a newer server is skipped; the length let us step over it.
-      if (err instanceof ProtocolError && err.code === ErrorCode.UNKNOWN_TYPE) return;
+      if (err instanceof ProtocolError && err.status === ErrorCode.UNKNOWN_TYPE) return;
       this.onProtocolError(err as ProtocolError);
       return;
     }

@@ -123,7 +123,7 @@ export class ServerSession {
 
   /** The transport found the byte stream unusable (bad size field): report it and close. */
   onFatal(err: ProtocolError): void {
-    this.error(0, err.frameType < 0 ? 0 : err.frameType, err.code, err.message);
+    this.error(0, err.frameType < 0 ? 0 : err.frameType, err.status, err.wireMessage);
   }
 
   dispose(): void {
@@ -306,7 +306,7 @@ export class ServerSession {
     } catch (err) {
       return {
         value: 0,
-        status: err instanceof BackendError || err instanceof ProtocolError ? err.code : ErrorCode.INTERNAL,
+        status: err instanceof BackendError || err instanceof ProtocolError ? err.status : ErrorCode.INTERNAL,
       };
     }
   }
@@ -352,8 +352,10 @@ export class ServerSession {
   }
 
   private fail(tag: number, requestType: number, err: unknown): void {
-    if (err instanceof ProtocolError || err instanceof BackendError) {
-      this.error(tag, requestType, err.code, err.message);
+    if (err instanceof ProtocolError) {
+      this.error(tag, requestType, err.status, err.wireMessage);
+    } else if (err instanceof BackendError) {
+      this.error(tag, requestType, err.status, err.detail);
     } else {
       this.error(tag, requestType, ErrorCode.INTERNAL, err instanceof Error ? err.message : String(err));
     }

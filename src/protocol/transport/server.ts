@@ -1,3 +1,4 @@
+import { EnvironmentError } from '../../diagnostics/index.js';
 import { existsSync, unlinkSync, chmodSync } from 'node:fs';
 import { createConnection, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { DEFAULT_MAX_FRAME, MIN_MAX_FRAME } from '../codec/constants.js';
@@ -202,6 +203,6 @@ async function removeStaleSocket(path: string): Promise<void> {
       resolve(false);
     });
   });
-  if (alive) throw Object.assign(new Error(`${path} is in use by a running server`), { name: 'ConfigError' });
+  if (alive) throw new EnvironmentError('CLI1001', 'a running server is listening here', { where: path });
   unlinkSync(path);
 }

@@ -1,4 +1,4 @@
-import { ProtocolError, type ProtocolErrorCode } from '../errors.js';
+import { ProtocolError, type ProtocolErrorCode, UsbredirErrorCode } from '../errors.js';
 import type { Negotiation } from './caps.js';
 import {
   HEADER_SIZE_32BIT_ID,
@@ -109,23 +109,23 @@ export class Decoder {
   private checkHeader(type: number, length: number, offset: number): CompiledLayout | null {
     const name = packetTypeName(type);
     if (name === undefined)
-      return this.fail('USBREDIR_UNKNOWN_TYPE', `unknown packet type ${type}`, offset, type);
+      return this.fail(UsbredirErrorCode.UNKNOWN_TYPE, `unknown packet type ${type}`, offset, type);
     const layout = layouts[name];
     if (!receivable(layout.sender, this.receiver)) {
       return this.fail(
-        'USBREDIR_WRONG_DIRECTION',
+        UsbredirErrorCode.WRONG_DIRECTION,
         `${name} is never sent to the usbredir ${this.receiver}`,
         offset,
         type,
       );
     }
     if (length > MAX_PACKET_LENGTH)
-      return this.fail('USBREDIR_PACKET_TOO_LONG', `packet length ${length} too large`, offset, type);
+      return this.fail(UsbredirErrorCode.PACKET_TOO_LONG, `packet length ${length} too large`, offset, type);
     const compiled = compiledLayout(name, this.neg);
     const thl = compiled.headerLength;
     if (length < thl || (length > thl && !layout.extraData)) {
       return this.fail(
-        'USBREDIR_BAD_LENGTH',
+        UsbredirErrorCode.BAD_LENGTH,
         `invalid ${name} length ${length} (type header is ${thl})`,
         offset,
         type,
@@ -165,7 +165,9 @@ export class Decoder {
     switch (name) {
       case 'hello': {
         if (this.neg.peerHelloSeen) {
-          this.sink.error(new ProtocolError('USBREDIR_SECOND_HELLO', 'second hello ignored', offset, type));
+          this.sink.error(
+            new ProtocolError(UsbredirErrorCode.SECOND_HELLO, 'second hello ignored', offset, type),
+          );
           return;
         }
         const words: number[] = [];

@@ -1,4 +1,4 @@
-import { ProtocolError } from '../errors.js';
+import { ProtocolError, UsbredirErrorCode } from '../errors.js';
 import type { Negotiation } from './caps.js';
 import { HEADER_SIZE_32BIT_ID, HEADER_SIZE_64BIT_ID, PacketType } from './constants.js';
 import { headerSize } from './decoder.js';
@@ -17,7 +17,7 @@ export function encodePacket(packet: Packet, neg: Negotiation, sender: Role): Ui
   const layout = layouts[packet.type];
   if (layout.sender !== 'both' && layout.sender !== sender) {
     throw new ProtocolError(
-      'USBREDIR_WRONG_DIRECTION',
+      UsbredirErrorCode.WRONG_DIRECTION,
       `the usbredir ${sender} never sends ${packet.type}`,
       -1,
       type,
@@ -43,7 +43,7 @@ export function encodePacket(packet: Packet, neg: Negotiation, sender: Role): Ui
       data = packet.data;
       if (packet.length > 0xffff && !neg.both('32bits_bulk_length')) {
         throw new ProtocolError(
-          'USBREDIR_BAD_FIELD',
+          UsbredirErrorCode.BAD_FIELD,
           'bulk length > 65535 without 32bits_bulk_length',
           -1,
           type,

@@ -1,3 +1,4 @@
+import { UsbredirErrorCode } from '../errors.js';
 import type { ProtocolErrorCode } from '../errors.js';
 import type { Negotiation } from './caps.js';
 import { MAX_BULK_TRANSFER_SIZE, type CapName, type PacketTypeName } from './constants.js';
@@ -25,14 +26,17 @@ function needCap(
 ): Violation | undefined {
   return (sending ? neg.peerHas(cap) : neg.we(cap))
     ? undefined
-    : { code: 'USBREDIR_MISSING_CAP', message: `${type} needs capability ${cap}` };
+    : { code: UsbredirErrorCode.MISSING_CAP, message: `${type} needs capability ${cap}` };
 }
 
 function inputEndpoint(type: PacketTypeName, rec: Record<string, unknown>): Violation | undefined {
   const endpoint = num(rec, 'endpoint');
   return endpoint & 0x80
     ? undefined
-    : { code: 'USBREDIR_BAD_FIELD', message: `${type} on non-input endpoint 0x${endpoint.toString(16)}` };
+    : {
+        code: UsbredirErrorCode.BAD_FIELD,
+        message: `${type} on non-input endpoint 0x${endpoint.toString(16)}`,
+      };
 }
 
 /**
@@ -51,7 +55,7 @@ export function verifyPacket(
   switch (type) {
     case 'interface_info':
       return num(rec, 'interfaceCount') > 32
-        ? { code: 'USBREDIR_BAD_FIELD', message: 'interface_count > 32' }
+        ? { code: UsbredirErrorCode.BAD_FIELD, message: 'interface_count > 32' }
         : undefined;
     case 'start_interrupt_receiving':
     case 'stop_interrupt_receiving':
@@ -63,7 +67,10 @@ export function verifyPacket(
       return (
         needCap(type, 'filter', neg, sending) ??
         (data.length < 1 || data[data.length - 1] !== 0
-          ? { code: 'USBREDIR_BAD_FIELD', message: 'filter_filter rules must be a NUL-terminated string' }
+          ? {
+              code: UsbredirErrorCode.BAD_FIELD,
+              message: 'filter_filter rules must be a NUL-terminated string',
+            }
           : undefined)
       );
     case 'device_disconnect_ack':
@@ -72,7 +79,10 @@ export function verifyPacket(
       return (
         needCap(type, 'bulk_receiving', neg, sending) ??
         (num(rec, 'bytesPerTransfer') > MAX_BULK_TRANSFER_SIZE
-          ? { code: 'USBREDIR_BAD_FIELD', message: 'bytes_per_transfer exceeds the bulk transfer limit' }
+          ? {
+              code: UsbredirErrorCode.BAD_FIELD,
+              message: 'bytes_per_transfer exceeds the bulk transfer limit',
+            }
           : inputEndpoint(type, rec))
       );
     case 'stop_bulk_receiving':
@@ -104,7 +114,7 @@ function verifyDataPacket(
     if (missing) return missing;
   }
   if ((type === 'bulk_packet' || type === 'buffered_bulk_packet') && length > MAX_BULK_TRANSFER_SIZE) {
-    return { code: 'USBREDIR_BAD_FIELD', message: 'bulk transfer length exceeds the limit' };
+    return { code: UsbredirErrorCode.BAD_FIELD, message: 'bulk transfer length exceeds the limit' };
   }
   const toHost = receiver === 'host';
   const isIn = (endpoint & 0x80) !== 0;
@@ -115,18 +125,18 @@ function verifyDataPacket(
     return data.length === length
       ? undefined
       : {
-          code: 'USBREDIR_BAD_DATA_LENGTH',
+          code: UsbredirErrorCode.BAD_DATA_LENGTH,
           message: `data length ${data.length} != header length ${length}`,
         };
   }
   if (data.length !== 0) {
     return {
-      code: 'USBREDIR_UNEXPECTED_DATA',
+      code: UsbredirErrorCode.UNEXPECTED_DATA,
       message: `unexpected data on endpoint 0x${endpoint.toString(16)}`,
     };
   }
   if (type === 'iso_packet' || type === 'buffered_bulk_packet' || (type === 'interrupt_packet' && toHost)) {
-    return { code: 'USBREDIR_WRONG_DIRECTION', message: `${type} sent in the wrong direction` };
+    return { code: UsbredirErrorCode.WRONG_DIRECTION, message: `${type} sent in the wrong direction` };
   }
   return undefined;
 }
