@@ -6,13 +6,14 @@
  * 2.5 MHz MDC: 64 bit times (32-bit preamble + 32-bit frame, 802.3 22.2.4.5) = 25.6 µs.
  *
  *   npm run bench -- qemu                 guest-visible medians, model vs reference
+ *   npm run bench -- qemu --boots=3       three boots, samples pooled (the load changes between them)
  *   npm run bench -- qemu --breakdown     plus QEMU's pcap, the emulator's timestamps and the guest's xHCI
  *                                         events: where each microsecond goes (docs/latency.md)
  */
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { findGuestKernel } from '../src/qemu/kernel.js';
+import { findGuestKernel, type GuestKernel } from '../src/qemu/kernel.js';
 import { readUsbmonPcap } from '../src/usbredir/usbmon-pcap.js';
 import {
   breakdown,
@@ -32,18 +33,72 @@ import { summary } from './lib/stats.js';
 
 const PHYSICAL_FRAME_US = 64 / 2.5;
 
+function flag(name: string): string | undefined {
+  return process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+}
+
+interface Boot {
+  readonly mdio: Record<RigDevice['server'], number[]>;
+  readonly smbus: Record<RigDevice['server'], number[]>;
+  readonly legs: Map<string, Record<Leg, number>[]>;
+}
+
 export async function run(): Promise<void> {
   const withBreakdown = process.argv.includes('--breakdown');
+  // --boots=N repeats the boot and pools the samples (the machine's load changes from one to the next);
+  // --append=ARGS adds to the guest's kernel command line, for experiments (docs/latency.md: nohlt).
+  const boots = Math.max(1, Number(flag('boots') ?? 1));
+  const append = flag('append');
   const kernel = await findGuestKernel().catch(() => undefined);
   if (!kernel) {
     console.log('skipped: the guest kernel is not built (scripts/setup.sh or `mdio-emu qemu kernel`)');
     return;
   }
+  console.log(
+    `guest kernel ${kernel.dir.split('/').at(-1) ?? ''}${append ? ` + "${append}"` : ''}; ` +
+      `physical reference: a Clause 22 MDIO frame at 2.5 MHz = ${PHYSICAL_FRAME_US.toFixed(1)} µs`,
+  );
+  const all: Boot[] = [];
+  for (let i = 0; i < boots; i++) {
+    const loadBefore = loadavg()[0] ?? NaN;
+    const started = performance.now();
+    const boot = await oneBoot(kernel, withBreakdown, append);
+    all.push(boot);
+    const m = (xs: number[]): number => summary(xs).median;
+    console.log(
+      `boot ${i + 1}: ${((performance.now() - started) / 1000).toFixed(1)} s, load average ${loadBefore.toFixed(2)} -> ` +
+        `${(loadavg()[0] ?? NaN).toFixed(2)} (2 cores, shared); medians model/reference: MDIO read ` +
+        `${m(boot.mdio.model).toFixed(0)}/${m(boot.mdio.reference).toFixed(0)} µs, SMBus byte read ` +
+        `${m(boot.smbus.model).toFixed(0)}/${m(boot.smbus.reference).toFixed(0)} µs`,
+    );
+  }
+  for (const [label, key] of [
+    ['MDIO read (Marvell USB-MDIO: bulk OUT 6 + IN 2)', 'mdio'],
+    ['SMBus byte read (CP2615 + 24C02: 2 IOP exchanges)', 'smbus'],
+  ] as const) {
+    const pooled = (server: RigDevice['server']): number[] => all.flatMap((b) => b[key][server]);
+    const ref = summary(pooled('reference'));
+    console.log(`${label}, guest clock${boots > 1 ? `, ${boots} boots pooled` : ''}`);
+    for (const server of ['model', 'reference'] as const) {
+      const s = summary(pooled(server));
+      console.log(
+        `  ${(server === 'model' ? 'device models' : 'reference responder').padEnd(20)} median ${s.median.toFixed(0).padStart(5)} µs` +
+          `  min ${s.min.toFixed(0)}  p90 ${s.p90.toFixed(0)}  max ${s.max.toFixed(0)}  (n=${s.n})` +
+          `  ${(s.median / ref.median).toFixed(2)}x the reference` +
+          (key === 'mdio' ? `, ${(s.median / PHYSICAL_FRAME_US).toFixed(1)}x a 2.5 MHz frame` : ''),
+      );
+    }
+  }
+  if (withBreakdown) printBreakdown(all);
+}
+
+async function oneBoot(
+  kernel: GuestKernel,
+  withBreakdown: boolean,
+  append: string | undefined,
+): Promise<Boot> {
   const dir = await mkdtemp(join(tmpdir(), 'mdio-emu-bench-qemu-'));
   try {
-    const loadBefore = loadavg();
-    // --append=ARGS adds to the guest's kernel command line, for experiments (docs/latency.md: nohlt).
-    const append = process.argv.find((a) => a.startsWith('--append='))?.slice('--append='.length);
     const r = await runLatencyRig({
       kernel,
       dir,
@@ -52,58 +107,41 @@ export async function run(): Promise<void> {
       breakdown: withBreakdown,
       ...(append ? { append } : {}),
     });
-    const loadAfter = loadavg();
+    await writeFile(join(dir, 'console.log'), r.console);
     const report = parseBenchConsole(r.console);
-    if (process.env['MDIO_EMU_BENCH_CONSOLE'])
-      await writeFile(process.env['MDIO_EMU_BENCH_CONSOLE'], r.console);
     const mdio = mdioReads(report);
-    const i2c = smbusReads(report);
-    console.log(
-      `guest kernel ${kernel.dir.split('/').at(-1) ?? ''}${append ? ` + "${append}"` : ''}; one boot, ${(r.wallMs / 1000).toFixed(1)} s wall; ` +
-        `load average ${loadBefore[0]?.toFixed(2) ?? '?'} before, ${loadAfter[0]?.toFixed(2) ?? '?'} after (2 cores shared)`,
-    );
-    if (mdio.length === 0 || i2c.length === 0) {
+    const smbus = smbusReads(report);
+    if (mdio.length === 0 || smbus.length === 0) {
       console.log('the guest reported no timed accesses; the end of its console:');
       console.log(r.console.split('\n').slice(-30).join('\n'));
       throw new Error('bench run failed');
     }
-    console.log(`reference: physical Clause 22 MDIO frame at 2.5 MHz = ${PHYSICAL_FRAME_US.toFixed(1)} µs`);
-    const byServer = (ops: Operation[], server: RigDevice['server']): number[] =>
-      ops
-        .filter((o) => r.devices.find((d) => d.path === o.device)?.server === server)
-        .map((o) => o.end - o.start);
-    for (const [label, ops] of [
-      ['MDIO read (Marvell USB-MDIO: bulk OUT 6 + IN 2)', mdio],
-      ['SMBus byte read (CP2615 + 24C02: 2 IOP exchanges)', i2c],
-    ] as const) {
-      const ref = summary(byServer(ops, 'reference'));
-      console.log(label + ', guest clock');
-      for (const server of ['model', 'reference'] as const) {
-        const s = summary(byServer(ops, server));
-        console.log(
-          `  ${(server === 'model' ? 'device models' : 'reference responder').padEnd(20)} median ${s.median.toFixed(0).padStart(5)} µs` +
-            `  min ${s.min.toFixed(0)}  p90 ${s.p90.toFixed(0)}  max ${s.max.toFixed(0)}  (n=${s.n})` +
-            `  ${(s.median / ref.median).toFixed(2)}x the reference` +
-            (ops === mdio ? `, ${(s.median / PHYSICAL_FRAME_US).toFixed(1)}x a 2.5 MHz frame` : ''),
-        );
-      }
-    }
-    if (withBreakdown) await printBreakdown(r.devices, report.events, mdio, i2c);
+    const byServer = (ops: Operation[]): Record<RigDevice['server'], number[]> => {
+      const of = (server: RigDevice['server']): number[] =>
+        ops
+          .filter((o) => r.devices.find((d) => d.path === o.device)?.server === server)
+          .map((o) => o.end - o.start);
+      return { model: of('model'), reference: of('reference') };
+    };
+    const legs = withBreakdown
+      ? await breakdownRows(r.devices, report.events, mdio, smbus)
+      : new Map<string, Record<Leg, number>[]>();
+    return { mdio: byServer(mdio), smbus: byServer(smbus), legs };
   } finally {
-    // MDIO_EMU_BENCH_KEEP=1 keeps the boot's files (console.log, usbN.pcap, init, latency.dtb) for a look.
+    // MDIO_EMU_BENCH_KEEP=1 keeps each boot's files (console.log, usbN.pcap, timeline-N.json, init, DTB).
     if (process.env['MDIO_EMU_BENCH_KEEP']) console.log(`kept ${dir}`);
     else await rm(dir, { recursive: true, force: true });
   }
 }
 
-async function printBreakdown(
+async function breakdownRows(
   devices: readonly RigDevice[],
   events: Parameters<typeof guestTransfers>[0],
   mdio: Operation[],
-  i2c: Operation[],
-): Promise<void> {
+  smbus: Operation[],
+): Promise<Map<string, Record<Leg, number>[]>> {
   const transfers = guestTransfers(events);
-  const slots = slotsOfDevices(transfers, [...mdio, ...i2c]);
+  const slots = slotsOfDevices(transfers, [...mdio, ...smbus]);
   const rows = new Map<string, Record<Leg, number>[]>();
   for (const d of devices) {
     const slot = slots.get(d.path);
@@ -122,26 +160,29 @@ async function printBreakdown(
     }
     const toHost = guestToHost(timeline.transfers);
     if (process.env['MDIO_EMU_BENCH_KEEP']) {
-      const file = join(dirname(d.pcap), `timeline-${d.port}.json`);
-      const rows = timeline.transfers.map((t) => ({
+      const rowsOut = timeline.transfers.map((t) => ({
         ...t,
         doorbellHost: toHost(t.doorbell),
         irqHost: toHost(t.irq),
       }));
-      await writeFile(
-        file,
-        JSON.stringify(rows, (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v)),
-      );
+      await writeFile(join(dirname(d.pcap), `timeline-${d.port}.json`), JSON.stringify(rowsOut));
     }
-    const ops = (d.kind === 'mvusb' ? mdio : i2c).filter((o) => o.device === d.path);
+    const ops = (d.kind === 'mvusb' ? mdio : smbus).filter((o) => o.device === d.path);
     rows.set(`${d.kind} ${d.server}`, breakdown(ops, timeline.transfers, toHost));
   }
+  return rows;
+}
+
+function printBreakdown(boots: readonly Boot[]): void {
+  const pooled = (key: string): Record<Leg, number>[] => boots.flatMap((b) => b.legs.get(key) ?? []);
   for (const kind of ['mvusb', 'cp2615'] as const) {
-    const model = summariseLegs(rows.get(`${kind} model`) ?? []);
-    const ref = summariseLegs(rows.get(`${kind} reference`) ?? []);
+    const modelRows = pooled(`${kind} model`);
+    const refRows = pooled(`${kind} reference`);
+    const model = summariseLegs(modelRows);
+    const ref = summariseLegs(refRows);
     console.log(
       `breakdown of one ${kind === 'mvusb' ? 'MDIO read (2 transfers)' : 'SMBus byte read (4 transfers)'}, µs: ` +
-        `model median / mean | reference median / mean (n=${rows.get(`${kind} model`)?.length ?? 0}, ${rows.get(`${kind} reference`)?.length ?? 0})`,
+        `model median / mean | reference median / mean (n=${modelRows.length}, ${refRows.length})`,
     );
     let sumModel = 0;
     let sumRef = 0;
