@@ -8,6 +8,11 @@
  * Operations: an MDIO read on the Marvell adapter (mdio-mvusb.c: bulk OUT 6 bytes, bulk IN 2 bytes) and an
  * SMBus byte read through the CP2615 (i2c-cp2615.c, as at24 reads one byte: a write message with the offset
  * and a read message, each an IOP DoI2cTransfer OUT and its result IN, so four transfers).
+ *
+ * Then the emulator's own work per operation, in-process (session.receive of the guest's packets, no
+ * socket): with warm caches, and after a 32 MB memory sweep before each operation, which is closer to a
+ * QEMU run, where TCG's threads run between two transfers (docs/latency.md: in a run the emulator leg is
+ * an order of magnitude above the warm figure).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,7 +21,11 @@ import { Worker, isMainThread, parentPort, workerData } from 'node:worker_thread
 import { compileDts } from '../src/dts/compile.js';
 import { readDtb } from '../src/dts/dtb-read.js';
 import { placeUsbDevices } from '../src/qemu/usb-devices.js';
-import { listenUsbredir, type UsbredirTraceEvent } from '../src/usbredir/index.js';
+import { Negotiation } from '../src/usbredir/codec/caps.js';
+import { encodePacket } from '../src/usbredir/codec/encoder.js';
+import type { Packet } from '../src/usbredir/codec/packets.js';
+import type { UsbDeviceModel } from '../src/usbredir/device.js';
+import { listenUsbredir, UsbredirHostSession, type UsbredirTraceEvent } from '../src/usbredir/index.js';
 import { loopbackGuest, type LoopbackRun } from './lib/loopback-guest.js';
 import { listenReference, referenceCp2615, referenceMvusb } from './lib/reference-responder.js';
 import { summary } from './lib/stats.js';
@@ -111,6 +120,56 @@ function runGuest(path: string, run: LoopbackRun): Promise<number[]> {
   });
 }
 
+/** The guest's packets of one operation, encoded as QEMU would send them after the hello exchange. */
+function guestPackets(run: LoopbackRun): Buffer[] {
+  const neg = new Negotiation([0xff]);
+  neg.setPeer([0x72]);
+  return run.steps.map((step, i) => {
+    const data = 'data' in step ? step.data : new Uint8Array(0);
+    const length = 'data' in step ? step.data.length : step.length;
+    const p: Packet = {
+      type: 'bulk_packet',
+      id: BigInt(100 + i),
+      endpoint: step.ep,
+      status: 0,
+      length,
+      streamId: 0,
+      data,
+    };
+    return Buffer.from(encodePacket(p, neg, 'guest'));
+  });
+}
+
+/** µs per operation of UsbredirHostSession + model, warm and with caches swept before each operation. */
+function inProcess(model: UsbDeviceModel, run: LoopbackRun): { warm: number[]; swept: number[] } {
+  const guest = new Negotiation([0xff]);
+  const session = new UsbredirHostSession(model, { send: () => {} });
+  session.start();
+  session.receive(
+    encodePacket({ type: 'hello', id: 0n, version: 'bench', capabilities: [0xff] }, guest, 'guest'),
+  );
+  guest.setPeer([0x72]);
+  if (run.altSetting) {
+    session.receive(encodePacket({ type: 'set_alt_setting', id: 1n, ...run.altSetting }, guest, 'guest'));
+  }
+  const packets = guestPackets(run);
+  const sweep = new Float64Array(4 << 20);
+  const once = (): number => {
+    // Fresh buffers, as the socket hands over.
+    const chunks = packets.map((p) => Buffer.from(p));
+    const t0 = process.hrtime.bigint();
+    for (const c of chunks) session.receive(c);
+    return Number(process.hrtime.bigint() - t0) / 1000;
+  };
+  for (let i = 0; i < 20_000; i++) once();
+  const warm = Array.from({ length: 5000 }, once);
+  const swept = Array.from({ length: 300 }, () => {
+    for (let i = 0; i < sweep.length; i += 8) sweep[i] = (sweep[i] ?? 0) + 1;
+    return once();
+  });
+  return { warm, swept };
+}
+
 export async function run(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'mdio-emu-bench-usbredir-'));
   try {
@@ -154,6 +213,20 @@ export async function run(): Promise<void> {
           `  ${name.padEnd(44)} median ${s.median.toFixed(1).padStart(6)} µs  p10 ${s.p10.toFixed(1)}  p90 ${s.p90.toFixed(1)}  (n=${s.n})  ${(s.median / ref.median).toFixed(2)}x the reference`,
         );
       }
+    }
+    console.log('emulator work per operation, in-process (session + model, no socket)');
+    const models = realModels();
+    for (const [label, model, run] of [
+      ['MDIO read', models.mvusb, mdioRead],
+      ['SMBus byte read', models.cp2615, smbusByteRead],
+    ] as const) {
+      const { warm, swept } = inProcess(model, run);
+      const w = summary(warm);
+      const c = summary(swept);
+      console.log(
+        `  ${label.padEnd(16)} warm median ${w.median.toFixed(1)} µs (n=${w.n}); caches swept median ${c.median.toFixed(1)} µs, ` +
+          `p10 ${c.p10.toFixed(1)}, p90 ${c.p90.toFixed(1)} (n=${c.n}): ${(c.median / w.median).toFixed(1)}x warm`,
+      );
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
