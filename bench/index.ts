@@ -9,7 +9,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const only = process.argv.slice(2);
+// Flags (`--breakdown`) are for the modules themselves, which read process.argv.
+const only = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 const modules = readdirSync(here)
   .filter((f) => f.endsWith('.ts') && f !== 'index.ts')
   .filter((f) => only.length === 0 || only.includes(f.replace(/\.ts$/, '')))

@@ -1,112 +1,202 @@
 /**
- * The real-kernel path, timed: a Linux 6.1 guest under QEMU (TCG) reaching the emulated Marvell USB-MDIO
- * adapter over usbredir. Prints boot-to-PHY time and the guest-visible MDIO read round trip next to a
- * physical bus: at 2.5 MHz MDC a Clause 22 frame is 64 bit times (32-bit preamble + 32-bit frame,
- * 802.3 22.2.4.5) = 25.6 µs.
+ * The real-kernel path, timed: a Linux 6.1 guest under QEMU (TCG) doing MDIO reads through the Marvell
+ * USB-MDIO adapter and SMBus byte reads through the CP2615, each against the device models and, in the same
+ * boot, against the minimal reference responder (bench/lib/reference-responder.ts), the honest figure for
+ * "the limit QEMU allows". Times are the guest's own (ftrace); the physical reference is a Clause 22 frame at
+ * 2.5 MHz MDC: 64 bit times (32-bit preamble + 32-bit frame, 802.3 22.2.4.5) = 25.6 µs.
  *
- * The round trip is measured on the guest's own clock: each bind of the "Marvell 88E1510" driver runs
- * phy_probe() -> phy_disable_interrupts() -> marvell_config_intr(), a write of register 0x12 followed at
- * once by a read of 0x13 (drivers/net/phy/marvell.c). mdio_access is traced after each access completes
- * (drivers/net/phy/mdio_bus.c __mdiobus_read/__mdiobus_write), so the gap between the two trace
- * timestamps is one read: bulk OUT (6 bytes) and bulk IN (2 bytes) through QEMU, usbredir and the model.
+ *   npm run bench -- qemu                 guest-visible medians, model vs reference
+ *   npm run bench -- qemu --boots=3       three boots, samples pooled (the load changes between them)
+ *   npm run bench -- qemu --breakdown     plus QEMU's pcap, the emulator's timestamps and the guest's xHCI
+ *                                         events: where each microsecond goes (docs/latency.md)
  */
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { findGuestKernel } from '../src/qemu/kernel.js';
-import { runQemuScenario } from '../src/qemu/run.js';
-import { parseGuestTrace } from '../src/qemu/guest-observations.js';
+import { findGuestKernel, type GuestKernel } from '../src/qemu/kernel.js';
+import { readUsbmonPcap } from '../src/usbredir/usbmon-pcap.js';
+import {
+  breakdown,
+  deviceTimeline,
+  guestToHost,
+  guestTransfers,
+  mdioReads,
+  parseBenchConsole,
+  slotsOfDevices,
+  smbusReads,
+  summariseLegs,
+  type Leg,
+  type Operation,
+} from './lib/latency-analysis.js';
+import { runLatencyRig, type RigDevice } from './lib/qemu-rig.js';
+import { summary } from './lib/stats.js';
 
 const PHYSICAL_FRAME_US = 64 / 2.5;
-const BINDS = 20;
-const repo = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+function flag(name: string): string | undefined {
+  return process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+}
+
+interface Boot {
+  readonly mdio: Record<RigDevice['server'], number[]>;
+  readonly smbus: Record<RigDevice['server'], number[]>;
+  readonly legs: Map<string, Record<Leg, number>[]>;
+}
 
 export async function run(): Promise<void> {
+  const withBreakdown = process.argv.includes('--breakdown');
+  // --boots=N repeats the boot and pools the samples (the machine's load changes from one to the next);
+  // --append=ARGS adds to the guest's kernel command line, for experiments (docs/latency.md: nohlt).
+  const boots = Math.max(1, Number(flag('boots') ?? 1));
+  const append = flag('append');
   const kernel = await findGuestKernel().catch(() => undefined);
   if (!kernel) {
     console.log('skipped: the guest kernel is not built (scripts/setup.sh or `mdio-emu qemu kernel`)');
     return;
   }
+  console.log(
+    `guest kernel ${kernel.dir.split('/').at(-1) ?? ''}${append ? ` + "${append}"` : ''}; ` +
+      `physical reference: a Clause 22 MDIO frame at 2.5 MHz = ${PHYSICAL_FRAME_US.toFixed(1)} µs`,
+  );
+  const all: Boot[] = [];
+  for (let i = 0; i < boots; i++) {
+    const loadBefore = loadavg()[0] ?? NaN;
+    const started = performance.now();
+    const boot = await oneBoot(kernel, withBreakdown, append);
+    all.push(boot);
+    const m = (xs: number[]): number => summary(xs).median;
+    console.log(
+      `boot ${i + 1}: ${((performance.now() - started) / 1000).toFixed(1)} s, load average ${loadBefore.toFixed(2)} -> ` +
+        `${(loadavg()[0] ?? NaN).toFixed(2)} (2 cores, shared); medians model/reference: MDIO read ` +
+        `${m(boot.mdio.model).toFixed(0)}/${m(boot.mdio.reference).toFixed(0)} µs, SMBus byte read ` +
+        `${m(boot.smbus.model).toFixed(0)}/${m(boot.smbus.reference).toFixed(0)} µs`,
+    );
+  }
+  for (const [label, key] of [
+    ['MDIO read (Marvell USB-MDIO: bulk OUT 6 + IN 2)', 'mdio'],
+    ['SMBus byte read (CP2615 + 24C02: 2 IOP exchanges)', 'smbus'],
+  ] as const) {
+    const pooled = (server: RigDevice['server']): number[] => all.flatMap((b) => b[key][server]);
+    const ref = summary(pooled('reference'));
+    console.log(`${label}, guest clock${boots > 1 ? `, ${boots} boots pooled` : ''}`);
+    for (const server of ['model', 'reference'] as const) {
+      const s = summary(pooled(server));
+      console.log(
+        `  ${(server === 'model' ? 'device models' : 'reference responder').padEnd(20)} median ${s.median.toFixed(0).padStart(5)} µs` +
+          `  min ${s.min.toFixed(0)}  p90 ${s.p90.toFixed(0)}  max ${s.max.toFixed(0)}  (n=${s.n})` +
+          `  ${(s.median / ref.median).toFixed(2)}x the reference` +
+          (key === 'mdio' ? `, ${(s.median / PHYSICAL_FRAME_US).toFixed(1)}x a 2.5 MHz frame` : ''),
+      );
+    }
+  }
+  if (withBreakdown) printBreakdown(all);
+}
+
+async function oneBoot(
+  kernel: GuestKernel,
+  withBreakdown: boolean,
+  append: string | undefined,
+): Promise<Boot> {
   const dir = await mkdtemp(join(tmpdir(), 'mdio-emu-bench-qemu-'));
   try {
-    const phy = 'mvusb-1-1:1.0:00';
-    const rebinds = Array.from({ length: BINDS }, (_, i) => [
-      {
-        ...(i === 0 ? { delayMs: 1000 } : {}),
-        id: `unbind-${i}`,
-        action: 'unbind',
-        bus: 'mdio_bus',
-        driver: 'Marvell 88E1510',
-        device: phy,
-      },
-      { id: `bind-${i}`, action: 'bind', bus: 'mdio_bus', driver: 'Marvell 88E1510', device: phy },
-    ]).flat();
-    const scenarioFile = join(dir, 'bench.scenario.json');
-    await writeFile(
-      scenarioFile,
-      JSON.stringify({
-        name: 'bench-qemu',
-        dts: join(repo, 'dts', 'qemu-pse-deferred.dts'),
-        steps: [
-          { id: 'pse-load', action: 'load-module', module: 'pse_regulator' },
-          { id: 'mvusb-load', action: 'load-module', module: 'mdio-mvusb' },
-          ...rebinds,
-        ],
-        expect: [{ kind: 'traces-agree' }],
-      }),
-    );
-    const r = await runQemuScenario({
-      kernel: kernel.image,
-      modulesDir: kernel.modulesDir,
-      scenarioFile,
-      reportDir: join(dir, 'report'),
+    const r = await runLatencyRig({
+      kernel,
+      dir,
+      rounds: 100,
+      i2cReads: 40,
+      breakdown: withBreakdown,
+      ...(append ? { append } : {}),
     });
-    if (r.end.reason !== 'settled') throw new Error(`bench run failed: ${r.end.detail}`);
-    const traceText = await readFile(r.files.trace ?? '', 'utf8');
-    const guest = parseGuestTrace(traceText.split('\n')).flatMap((g) => (g.kind === 'mdio' ? [g] : []));
-    const served = (r.details.emulatorTrace ?? []) as { op: string; reg: number; hostMs: number }[];
-    const roundTrips: number[] = [];
-    for (let i = 1; i < guest.length; i++) {
-      const w = guest[i - 1];
-      const rd = guest[i];
-      if (w?.op === 'write' && w.reg === 0x12 && rd?.op === 'read' && rd.reg === 0x13)
-        roundTrips.push((rd.ts - w.ts) * 1e6);
+    await writeFile(join(dir, 'console.log'), r.console);
+    const report = parseBenchConsole(r.console);
+    const mdio = mdioReads(report);
+    const smbus = smbusReads(report);
+    if (mdio.length === 0 || smbus.length === 0) {
+      console.log('the guest reported no timed accesses; the end of its console:');
+      console.log(r.console.split('\n').slice(-30).join('\n'));
+      throw new Error('bench run failed');
     }
-    const hostGaps: number[] = [];
-    for (let i = 1; i < served.length; i++) {
-      const w = served[i - 1];
-      const rd = served[i];
-      if (w?.op === 'write' && w.reg === 0x12 && rd?.op === 'read' && rd.reg === 0x13)
-        hostGaps.push((rd.hostMs - w.hostMs) * 1000);
-    }
-    const firstGuest = guest[0];
-    const firstHost = served[0];
-    console.log(
-      `guest kernel: ${kernel.dir.split('/').at(-1) ?? ''}; traces agree: ${r.pass ? 'yes' : 'NO'}; whole run ${(r.wallMs / 1000).toFixed(1)} s wall`,
-    );
-    console.log(
-      `boot -> PHY probed (first MDIO access, guest clock since boot)  ${firstGuest ? (firstGuest.ts * 1000).toFixed(0) : '-'} ms`,
-    );
-    console.log(
-      `run start -> PHY probed (host clock, incl. DTB, initramfs, boot) ${firstHost ? firstHost.hostMs.toFixed(0) : '-'} ms`,
-    );
-    console.log(`reference: physical Clause 22 MDIO frame at 2.5 MHz = ${PHYSICAL_FRAME_US.toFixed(1)} µs`);
-    line('MDIO read round trip, guest clock', roundTrips);
-    line('write->read gap seen by the emulator (host clock)', hostGaps);
+    const byServer = (ops: Operation[]): Record<RigDevice['server'], number[]> => {
+      const of = (server: RigDevice['server']): number[] =>
+        ops
+          .filter((o) => r.devices.find((d) => d.path === o.device)?.server === server)
+          .map((o) => o.end - o.start);
+      return { model: of('model'), reference: of('reference') };
+    };
+    const legs = withBreakdown
+      ? await breakdownRows(r.devices, report.events, mdio, smbus)
+      : new Map<string, Record<Leg, number>[]>();
+    return { mdio: byServer(mdio), smbus: byServer(smbus), legs };
   } finally {
-    await rm(dir, { recursive: true, force: true });
+    // MDIO_EMU_BENCH_KEEP=1 keeps each boot's files (console.log, usbN.pcap, timeline-N.json, init, DTB).
+    if (process.env['MDIO_EMU_BENCH_KEEP']) console.log(`kept ${dir}`);
+    else await rm(dir, { recursive: true, force: true });
   }
 }
 
-function line(label: string, samples: number[]): void {
-  if (samples.length === 0) {
-    console.log(`${label.padEnd(52)} no samples`);
-    return;
+async function breakdownRows(
+  devices: readonly RigDevice[],
+  events: Parameters<typeof guestTransfers>[0],
+  mdio: Operation[],
+  smbus: Operation[],
+): Promise<Map<string, Record<Leg, number>[]>> {
+  const transfers = guestTransfers(events);
+  const slots = slotsOfDevices(transfers, [...mdio, ...smbus]);
+  const rows = new Map<string, Record<Leg, number>[]>();
+  for (const d of devices) {
+    const slot = slots.get(d.path);
+    if (slot === undefined || !d.pcap) {
+      console.log(`breakdown: no xHCI slot found for ${d.path}`);
+      continue;
+    }
+    const timeline = deviceTimeline(
+      transfers.filter((t) => t.slot === slot),
+      readUsbmonPcap(await readFile(d.pcap)),
+      d.stamps,
+    );
+    if (timeline.problem) {
+      console.log(`breakdown: ${d.path}: ${timeline.problem}`);
+      continue;
+    }
+    const toHost = guestToHost(timeline.transfers);
+    if (process.env['MDIO_EMU_BENCH_KEEP']) {
+      const rowsOut = timeline.transfers.map((t) => ({
+        ...t,
+        doorbellHost: toHost(t.doorbell),
+        irqHost: toHost(t.irq),
+      }));
+      await writeFile(join(dirname(d.pcap), `timeline-${d.port}.json`), JSON.stringify(rowsOut));
+    }
+    const ops = (d.kind === 'mvusb' ? mdio : smbus).filter((o) => o.device === d.path);
+    rows.set(`${d.kind} ${d.server}`, breakdown(ops, timeline.transfers, toHost));
   }
-  const sorted = [...samples].sort((a, b) => a - b);
-  const median = sorted[Math.floor(sorted.length / 2)] ?? 0;
-  console.log(
-    `${label.padEnd(52)} median ${median.toFixed(0).padStart(6)} µs  min ${(sorted[0] ?? 0).toFixed(0)}  max ${(sorted.at(-1) ?? 0).toFixed(0)}  (n=${samples.length})  ${(median / PHYSICAL_FRAME_US).toFixed(1)}x a 2.5 MHz frame`,
-  );
+  return rows;
+}
+
+function printBreakdown(boots: readonly Boot[]): void {
+  const pooled = (key: string): Record<Leg, number>[] => boots.flatMap((b) => b.legs.get(key) ?? []);
+  for (const kind of ['mvusb', 'cp2615'] as const) {
+    const modelRows = pooled(`${kind} model`);
+    const refRows = pooled(`${kind} reference`);
+    const model = summariseLegs(modelRows);
+    const ref = summariseLegs(refRows);
+    console.log(
+      `breakdown of one ${kind === 'mvusb' ? 'MDIO read (2 transfers)' : 'SMBus byte read (4 transfers)'}, µs: ` +
+        `model median / mean | reference median / mean (n=${modelRows.length}, ${refRows.length})`,
+    );
+    let sumModel = 0;
+    let sumRef = 0;
+    for (const [i, m] of model.entries()) {
+      const f = ref[i];
+      sumModel += m.mean;
+      sumRef += f?.mean ?? 0;
+      console.log(
+        `  ${m.label.padEnd(58)} ${m.median.toFixed(0).padStart(5)} / ${m.mean.toFixed(0).padStart(5)} | ` +
+          `${(f?.median ?? NaN).toFixed(0).padStart(5)} / ${(f?.mean ?? NaN).toFixed(0).padStart(5)}`,
+      );
+    }
+    console.log(
+      `  ${'total (sum of means)'.padEnd(58)}         ${sumModel.toFixed(0).padStart(5)} |         ${sumRef.toFixed(0).padStart(5)}`,
+    );
+  }
 }

@@ -48,12 +48,19 @@ export interface ActiveEndpoint {
  * redirection (usbredirhost reads the active configuration).
  */
 export class UsbFunctionState {
-  configuration: number;
+  private config: number;
   private readonly alternates = new Map<number, number>();
   private readonly halted = new Set<number>();
+  /** activeEndpoints(), kept until the configuration or an alternate setting changes. */
+  private active: ReadonlyMap<number, ActiveEndpoint> | undefined;
 
   constructor(readonly descriptors: DeviceDescriptors) {
-    this.configuration = descriptors.configurations[0]?.value ?? 0;
+    this.config = descriptors.configurations[0]?.value ?? 0;
+  }
+
+  /** bConfigurationValue set by the guest (0: unconfigured); change it with setConfiguration(). */
+  get configuration(): number {
+    return this.config;
   }
 
   get activeConfiguration(): ConfigurationDescriptors | undefined {
@@ -67,7 +74,8 @@ export class UsbFunctionState {
 
   setConfiguration(value: number): boolean {
     if (value !== 0 && !this.descriptors.configurations.some((c) => c.value === value)) return false;
-    this.configuration = value;
+    this.config = value;
+    this.active = undefined;
     this.alternates.clear();
     this.halted.clear();
     return true;
@@ -77,16 +85,19 @@ export class UsbFunctionState {
     const itf = this.activeConfiguration?.interfaces.find((i) => i.number === interfaceNumber);
     if (!itf?.alternates.some((a) => a.alternate === alternate)) return false;
     this.alternates.set(interfaceNumber, alternate);
+    this.active = undefined;
     for (const ep of this.endpointsOf(interfaceNumber)) this.halted.delete(ep.descriptor.address);
     return true;
   }
 
   /** Endpoints of the active configuration's current alternate settings, by address. */
-  activeEndpoints(): Map<number, ActiveEndpoint> {
+  activeEndpoints(): ReadonlyMap<number, ActiveEndpoint> {
+    if (this.active) return this.active;
     const eps = new Map<number, ActiveEndpoint>();
     for (const itf of this.activeConfiguration?.interfaces ?? []) {
       for (const ep of this.endpointsOf(itf.number)) eps.set(ep.descriptor.address, ep);
     }
+    this.active = eps;
     return eps;
   }
 

@@ -25,6 +25,18 @@ export interface UsbredirServer extends UsbredirLink {
   readonly address: string | number;
 }
 
+/**
+ * socket.write() turns a Uint8Array into a Buffer over its `.buffer`, and for the small arrays the encoder
+ * makes that moves the array off V8's heap: about 2 µs per reply on Node 20, against a fraction of that
+ * for a copy into Node's pooled buffer space (Buffer.allocUnsafe below 4 KiB).
+ */
+function toPooledBuffer(bytes: Uint8Array): Buffer {
+  if (Buffer.isBuffer(bytes)) return bytes;
+  const out = Buffer.allocUnsafe(bytes.length);
+  out.set(bytes);
+  return out;
+}
+
 function bindSocket(
   socket: net.Socket,
   device: UsbDeviceModel,
@@ -37,7 +49,7 @@ function bindSocket(
     ...options,
     attached,
     send: (bytes) => {
-      if (!socket.destroyed) socket.write(bytes);
+      if (!socket.destroyed) socket.write(toPooledBuffer(bytes));
     },
   });
   socket.on('data', (chunk: Buffer) => session.receive(chunk));

@@ -453,3 +453,43 @@ test('a second hello is reported and ignored', (t) => {
   t.is(errors[0]?.code, 'USB1009' /* SECOND_HELLO */);
   t.deepEqual(neg.peer, [1]);
 });
+
+test('layouts follow the negotiation when the peer changes (a new connection on the same Negotiation)', (t) => {
+  const neg = new Negotiation(ALL);
+  const bulk: Packet = {
+    type: 'bulk_packet',
+    id: 7n,
+    endpoint: 0x02,
+    status: 0,
+    length: 1,
+    streamId: 0,
+    data: Uint8Array.of(0x55),
+  };
+  // Before the peer's hello: 12-byte header, 8-byte bulk header (no length_high).
+  t.is(encodePacket(bulk, neg, 'guest').length, 12 + 8 + 1);
+  neg.setPeer(ALL);
+  t.is(encodePacket(bulk, neg, 'guest').length, 16 + 10 + 1);
+  t.deepEqual(decodeAll(encodePacket(bulk, neg, 'guest'), neg, 'host').packets, [bulk]);
+  neg.resetPeer();
+  t.is(encodePacket(bulk, neg, 'guest').length, 12 + 8 + 1);
+  neg.setPeer(capsFrom(['64bits_ids']));
+  t.is(encodePacket(bulk, neg, 'guest').length, 16 + 8 + 1);
+  t.deepEqual(decodeAll(encodePacket(bulk, neg, 'guest'), neg, 'host').packets, [bulk]);
+});
+
+test('encoding leaves the packet as it was (bulk length split only on the wire)', (t) => {
+  const bulk = {
+    type: 'bulk_packet' as const,
+    id: 9n,
+    endpoint: 0x86,
+    status: 0,
+    length: 0x1_0002,
+    streamId: 0,
+    data: new Uint8Array(0x1_0002),
+  };
+  const bytes = encodePacket(bulk, negotiated(ALL, ALL), 'host');
+  t.deepEqual(Object.keys(bulk), ['type', 'id', 'endpoint', 'status', 'length', 'streamId', 'data']);
+  t.is(bulk.length, 0x1_0002);
+  t.is(u16(bytes, 16 + 2), 0x0002);
+  t.is(u16(bytes, 16 + 8), 0x0001);
+});

@@ -136,5 +136,16 @@ test('through usbredir: the IOP endpoints exist only after SET_INTERFACE(1, 2), 
   const [out, inp] = only(guest.take(), 'bulk_packet');
   t.like(out, { id: 4n, status: 0, length: 10 }, '6-byte IOP header + 4-byte transfer header');
   t.like(parseResult(inp?.data), { msg: 0xa400, status: 0, data: [0xff, 0xff] });
+
+  // Back to alternate 0 (and through SET_CONFIGURATION 1, which resets alternates): the endpoints go again.
+  guest.send({ type: 'set_alt_setting', id: 6n, interface: 1, alt: 0 });
+  guest.take();
+  guest.bulkOut(7n, 0x02, iop(0xd100));
+  t.like(only(guest.take(), 'bulk_packet')[0], { id: 7n, status: 2 });
+  guest.send({ type: 'set_alt_setting', id: 8n, interface: 1, alt: 2 });
+  guest.send({ type: 'set_configuration', id: 9n, configuration: 1 });
+  guest.take();
+  guest.bulkOut(10n, 0x02, iop(0xd100));
+  t.like(only(guest.take(), 'bulk_packet')[0], { id: 10n, status: 2 });
   t.deepEqual(guest.errors, []);
 });

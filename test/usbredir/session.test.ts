@@ -269,3 +269,92 @@ test('malformed input from the guest is traced and the session keeps serving', (
   t.is(errors.length, 1);
   t.like((errors[0] as { error: object }).error, { code: 'USB1002' /* WRONG_DIRECTION */, packetType: 1 });
 });
+
+test('replies to one received chunk leave in one write, in request order', (t) => {
+  const writes: Uint8Array[] = [];
+  const bus = new RecordingBus();
+  const session = new UsbredirHostSession(new MvusbAdapter(bus), { send: (b) => writes.push(b) });
+  const chunks: Uint8Array[] = [];
+  const guest = new FakeGuest((b) => chunks.push(b));
+  session.start();
+  guest.feed(writes.splice(0)[0] ?? new Uint8Array(0));
+  guest.take();
+  guest.hello();
+  session.receive(chunks.splice(0)[0] ?? new Uint8Array(0));
+  // interface_info, ep_info and device_connect answer the guest's hello: one write.
+  t.is(writes.length, 1);
+  guest.feed(writes.splice(0)[0] ?? new Uint8Array(0));
+  t.deepEqual(
+    guest.take().map((p) => p.type),
+    ['interface_info', 'ep_info', 'device_connect'],
+  );
+  // An IN waiting for data, then in one chunk the command that answers it and a second read's command
+  // and IN: the OUT's reply precedes the IN completion it enables (as usbredirhost orders them).
+  guest.bulkIn(10n, 0x86, 2);
+  session.receive(chunks.splice(0)[0] ?? new Uint8Array(0));
+  t.is(writes.length, 0, 'NAKed IN: nothing to send');
+  guest.bulkOut(11n, 0x02, readCmd(0, 2));
+  guest.bulkOut(12n, 0x02, readCmd(0, 3));
+  guest.bulkIn(13n, 0x86, 2);
+  const joined = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+  chunks.reduce((at, c) => (joined.set(c, at), at + c.length), 0);
+  chunks.length = 0;
+  session.receive(joined);
+  t.is(writes.length, 1, 'four replies, one write');
+  guest.feed(writes[0] ?? new Uint8Array(0));
+  const replies = only(guest.take(), 'bulk_packet');
+  t.deepEqual(
+    replies.map((p) => [p.id, p.endpoint, [...p.data]]),
+    [
+      [11n, 0x02, []],
+      [10n, 0x86, [0x41, 0x01]],
+      [12n, 0x02, []],
+      [13n, 0x86, [0xd1, 0x0d]],
+    ],
+  );
+  t.deepEqual(bus.log, ['r 0 2', 'r 0 3']);
+  t.deepEqual(guest.errors, []);
+});
+
+test('with a clock, rx events carry the chunk arrival time and tx events the time the write began', (t) => {
+  let now = 100;
+  const order: string[] = [];
+  const events: UsbredirTraceEvent[] = [];
+  const session = new UsbredirHostSession(new MvusbAdapter(new RecordingBus()), {
+    send: (b) => {
+      order.push(`write ${b.length}`);
+      now += 5;
+      guest.feed(b);
+    },
+    trace: (e) => events.push(e),
+    clock: () => now,
+  });
+  const guest = new FakeGuest((b) => {
+    now += 10;
+    session.receive(b);
+  });
+  session.start();
+  guest.hello();
+  guest.take();
+  events.length = 0;
+  guest.bulkOut(1n, 0x02, readCmd(0, 2));
+  const stamps = events.flatMap((e) =>
+    e.event === 'usbredir.rx' || e.event === 'usbredir.tx' ? [[e.event, e.packet.type, e.at]] : [],
+  );
+  // Each guest write takes 10, each of ours 5: our hello is out at 105, the guest's arrives at 115 and
+  // the announcement is out at 120; the command arrives at 130 and its reply's write begins then too.
+  t.deepEqual(stamps, [
+    ['usbredir.rx', 'bulk_packet', 130],
+    ['usbredir.tx', 'bulk_packet', 130],
+  ]);
+  t.is(order.length, 3, 'hello, the announcement, the OUT reply');
+});
+
+test('without a clock, trace events carry no time', (t) => {
+  const { guest, events } = rig();
+  guest.hello();
+  guest.bulkOut(1n, 0x02, readCmd(0, 2));
+  const data = events.filter((e) => e.event === 'usbredir.rx' || e.event === 'usbredir.tx');
+  t.true(data.length > 0);
+  t.true(data.every((e) => !('at' in e)));
+});

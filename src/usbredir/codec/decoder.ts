@@ -7,10 +7,11 @@ import {
   packetTypeName,
   type PacketTypeName,
 } from './constants.js';
-import { readFields } from './fields.js';
-import { layouts, receivable, typeHeaderLength } from './layout.js';
+import { compiledLayout, layouts, receivable, type CompiledLayout } from './layout.js';
 import type { Packet, Role } from './packets.js';
 import { verifyPacket } from './verify.js';
+
+const EMPTY = new Uint8Array(0);
 
 export interface DecoderSink {
   packet(packet: Packet): void;
@@ -31,7 +32,7 @@ export function headerSize(neg: Negotiation): number {
  * and field sizes change right after it.
  */
 export class Decoder {
-  private pending: Uint8Array = new Uint8Array(0);
+  private pending: Uint8Array = EMPTY;
   /** Stream offset of pending[0]. */
   private base = 0;
   /** Bytes still to discard from a rejected packet. */
@@ -41,7 +42,7 @@ export class Decoder {
    * ends at its fill mark, and later chunks are appended in place. Sized for the whole packet once its
    * header is known, so a packet of N bytes costs O(N) copying however finely it arrives.
    */
-  private store: Uint8Array = new Uint8Array(0);
+  private store: Uint8Array = EMPTY;
   /** Total bytes (header + body) of the incomplete packet at pending[0], once its header has arrived. */
   private want = 0;
 
@@ -98,8 +99,8 @@ export class Decoder {
       const type = view.getUint32(at, true);
       const length = view.getUint32(at + 4, true);
       const offset = this.base + at;
-      const rejected = this.checkHeader(type, length, offset);
-      if (rejected) {
+      const layout = this.checkHeader(type, length, offset);
+      if (!layout) {
         // Skip the whole packet body, possibly beyond what has arrived so far.
         const available = buf.length - at - hlen;
         if (length <= available) {
@@ -119,44 +120,58 @@ export class Decoder {
           ? view.getBigUint64(at + 8, true)
           : BigInt(view.getUint32(at + 8, true));
       const name = packetTypeName(type) as PacketTypeName; // checkHeader rejected unknown types
-      this.decodeBody(name, type, id, view, at + hlen, length, offset);
+      this.decodeBody(name, layout, type, id, view, at + hlen, length, offset);
       at += hlen + length;
     }
     this.base += at;
-    this.pending = buf.subarray(at);
-    if (this.pending.length === 0) {
-      // Nothing held: let a buffer grown for a large packet go.
-      this.store = new Uint8Array(0);
+    if (at === buf.length) {
+      // Nothing held (the usual case: a chunk ends on a packet boundary): let a buffer grown for a large
+      // packet go.
+      this.pending = EMPTY;
+      this.store = EMPTY;
       this.want = 0;
+    } else {
+      this.pending = buf.subarray(at);
     }
   }
 
-  /** Returns true (after reporting) when the packet must be skipped unread. */
-  private checkHeader(type: number, length: number, offset: number): boolean {
-    const fail = (code: ProtocolErrorCode, message: string): true => {
-      this.sink.error(new ProtocolError(code, message, offset, type));
-      return true;
-    };
+  /** The packet's layout, or null (after reporting) when the packet must be skipped unread. */
+  private checkHeader(type: number, length: number, offset: number): CompiledLayout | null {
     const name = packetTypeName(type);
-    if (name === undefined) return fail(UsbredirErrorCode.UNKNOWN_TYPE, `unknown packet type ${type}`);
+    if (name === undefined)
+      return this.fail(UsbredirErrorCode.UNKNOWN_TYPE, `unknown packet type ${type}`, offset, type);
     const layout = layouts[name];
     if (!receivable(layout.sender, this.receiver)) {
-      return fail(
+      return this.fail(
         UsbredirErrorCode.WRONG_DIRECTION,
         `${name} is never sent to the usbredir ${this.receiver}`,
+        offset,
+        type,
       );
     }
     if (length > MAX_PACKET_LENGTH)
-      return fail(UsbredirErrorCode.PACKET_TOO_LONG, `packet length ${length} too large`);
-    const thl = typeHeaderLength(layout.fields(this.neg));
+      return this.fail(UsbredirErrorCode.PACKET_TOO_LONG, `packet length ${length} too large`, offset, type);
+    const compiled = compiledLayout(name, this.neg);
+    const thl = compiled.headerLength;
     if (length < thl || (length > thl && !layout.extraData)) {
-      return fail(UsbredirErrorCode.BAD_LENGTH, `invalid ${name} length ${length} (type header is ${thl})`);
+      return this.fail(
+        UsbredirErrorCode.BAD_LENGTH,
+        `invalid ${name} length ${length} (type header is ${thl})`,
+        offset,
+        type,
+      );
     }
-    return false;
+    return compiled;
+  }
+
+  private fail(code: ProtocolErrorCode, message: string, offset: number, type: number): null {
+    this.sink.error(new ProtocolError(code, message, offset, type));
+    return null;
   }
 
   private decodeBody(
     name: PacketTypeName,
+    layout: CompiledLayout,
     type: number,
     id: bigint,
     view: DataView,
@@ -164,17 +179,14 @@ export class Decoder {
     length: number,
     offset: number,
   ): void {
-    const fields = layouts[name].fields(this.neg);
-    const thl = typeHeaderLength(fields);
-    // Copy the data out so the packet never aliases the decoder's buffer.
-    const data = new Uint8Array(view.buffer, view.byteOffset + start + thl, length - thl).slice();
+    const { read, headerLength: thl } = layout;
+    // Copy the data out so the packet never aliases the decoder's buffer (empty data needs no copy).
+    const data =
+      length === thl
+        ? EMPTY
+        : new Uint8Array(view.buffer, view.byteOffset + start + thl, length - thl).slice();
     const rec: Record<string, unknown> = { type: name, id };
-    readFields(view, start, fields, rec);
-    if (name === 'bulk_packet') {
-      const high = typeof rec['lengthHigh'] === 'number' ? rec['lengthHigh'] : 0;
-      rec['length'] = ((high << 16) >>> 0) + (rec['length'] as number);
-      delete rec['lengthHigh'];
-    }
+    read(view, start, rec);
     const violation = verifyPacket(name, rec, data, this.neg, this.receiver, false);
     if (violation) {
       this.sink.error(new ProtocolError(violation.code, violation.message, offset, type));

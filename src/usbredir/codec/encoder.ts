@@ -2,8 +2,8 @@ import { ProtocolError, UsbredirErrorCode } from '../errors.js';
 import type { Negotiation } from './caps.js';
 import { HEADER_SIZE_32BIT_ID, HEADER_SIZE_64BIT_ID, PacketType } from './constants.js';
 import { headerSize } from './decoder.js';
-import { writeFields } from './fields.js';
-import { layouts, typeHeaderLength } from './layout.js';
+import { put32 } from './fields.js';
+import { compiledLayout, layouts } from './layout.js';
 import type { Packet, Role } from './packets.js';
 import { verifyPacket } from './verify.js';
 
@@ -23,9 +23,10 @@ export function encodePacket(packet: Packet, neg: Negotiation, sender: Role): Ui
       type,
     );
   }
-  // Packets are plain records of their layout's fields (see packets.ts).
-  const rec = { ...(packet as unknown as Record<string, unknown>) };
-  let data: Uint8Array = new Uint8Array(0);
+  // Packets are plain records of their layout's fields (see packets.ts), bulk_packet's 32-bit length
+  // included: the layout splits it.
+  const rec = packet as unknown as Record<string, unknown>;
+  let data: Uint8Array = EMPTY;
   switch (packet.type) {
     case 'hello': {
       data = new Uint8Array(packet.capabilities.length * 4);
@@ -48,8 +49,6 @@ export function encodePacket(packet: Packet, neg: Negotiation, sender: Role): Ui
           type,
         );
       }
-      rec['length'] = packet.length & 0xffff;
-      rec['lengthHigh'] = packet.length >>> 16;
       break;
     case 'control_packet':
     case 'iso_packet':
@@ -61,28 +60,21 @@ export function encodePacket(packet: Packet, neg: Negotiation, sender: Role): Ui
       break;
   }
   const receiver: Role = sender === 'host' ? 'guest' : 'host';
-  const violation = verifyPacket(
-    packet.type,
-    { ...rec, length: packet.type === 'bulk_packet' ? packet.length : rec['length'] },
-    data,
-    neg,
-    receiver,
-    true,
-  );
+  const violation = verifyPacket(packet.type, rec, data, neg, receiver, true);
   if (violation) throw new ProtocolError(violation.code, violation.message, -1, type);
 
-  const fields = layout.fields(neg);
+  const { write, headerLength: thl } = compiledLayout(packet.type, neg);
   // usbredirparser queues (and so serialises) its hello before reading anything from the peer, so
   // a hello always carries the 32-bit-id header, even if the peer's hello happened to arrive first.
   const hlen = packet.type === 'hello' ? HEADER_SIZE_32BIT_ID : headerSize(neg);
-  const thl = typeHeaderLength(fields);
   const out = new Uint8Array(hlen + thl + data.length);
-  const view = new DataView(out.buffer);
-  view.setUint32(0, type, true);
-  view.setUint32(4, thl + data.length, true);
-  if (hlen === HEADER_SIZE_64BIT_ID) view.setBigUint64(8, BigInt.asUintN(64, packet.id), true);
-  else view.setUint32(8, Number(BigInt.asUintN(32, packet.id)), true);
-  writeFields(view, hlen, fields, rec);
-  out.set(data, hlen + thl);
+  put32(out, 0, type);
+  put32(out, 4, thl + data.length);
+  put32(out, 8, Number(BigInt.asUintN(32, packet.id)));
+  if (hlen === HEADER_SIZE_64BIT_ID) put32(out, 12, Number(BigInt.asUintN(32, packet.id >> 32n)));
+  write(out, hlen, rec);
+  if (data.length > 0) out.set(data, hlen + thl);
   return out;
 }
+
+const EMPTY = new Uint8Array(0);

@@ -1,20 +1,17 @@
 import type { Negotiation } from './caps.js';
+import {
+  compileReader,
+  compileWriter,
+  fieldSize,
+  type Field,
+  type FieldReader,
+  type FieldWriter,
+} from './fields.js';
 import type { PacketTypeName } from './constants.js';
 import type { Role } from './packets.js';
 
-/** Little-endian field kinds of the packed type-specific headers in usbredirproto.h. */
-export type FieldKind = 'u8' | 'u16' | 'u32' | 'u8x32' | 'u16x32' | 'u32x32' | 'str64';
-export type Field = readonly [name: string, kind: FieldKind];
-
-export const fieldSize: Record<FieldKind, number> = {
-  u8: 1,
-  u16: 2,
-  u32: 4,
-  u8x32: 32,
-  u16x32: 64,
-  u32x32: 128,
-  str64: 64,
-};
+export type { Field, FieldKind } from './fields.js';
+export { fieldSize } from './fields.js';
 
 interface TypeLayout {
   /** Who may send it (usbredirparser_get_type_header_len: "command_for_host" means sent by the guest). */
@@ -162,7 +159,7 @@ export const layouts: Record<PacketTypeName, TypeLayout> = {
       ['status', 'u8'],
       ['length', 'u16'],
       ['streamId', 'u32'],
-      ...(neg.both('32bits_bulk_length') ? [['lengthHigh', 'u16'] as const] : []),
+      ...(neg.both('32bits_bulk_length') ? [['length', 'u16', 16] as const] : []),
     ],
   },
   iso_packet: {
@@ -184,6 +181,44 @@ export const layouts: Record<PacketTypeName, TypeLayout> = {
 
 export function typeHeaderLength(fields: readonly Field[]): number {
   return fields.reduce((n, [, kind]) => n + fieldSize[kind], 0);
+}
+
+/** A type's fields under one negotiation, the length of its type header, and its compiled accessors. */
+export interface CompiledLayout {
+  readonly fields: readonly Field[];
+  readonly headerLength: number;
+  readonly read: FieldReader;
+  readonly write: FieldWriter;
+}
+
+/**
+ * Layouts depend on the negotiation only through the peer's capabilities, which change once per
+ * connection (its hello). Compiling them once per peer hello keeps the per-packet path free of the
+ * field-list allocations `fields(neg)` makes.
+ */
+const compiledCache = new WeakMap<
+  Negotiation,
+  { peer: Negotiation['peer']; byType: Map<PacketTypeName, CompiledLayout> }
+>();
+
+export function compiledLayout(name: PacketTypeName, neg: Negotiation): CompiledLayout {
+  let entry = compiledCache.get(neg);
+  if (entry === undefined || entry.peer !== neg.peer) {
+    entry = { peer: neg.peer, byType: new Map() };
+    compiledCache.set(neg, entry);
+  }
+  let compiled = entry.byType.get(name);
+  if (!compiled) {
+    const fields = layouts[name].fields(neg);
+    compiled = {
+      fields,
+      headerLength: typeHeaderLength(fields),
+      read: compileReader(fields),
+      write: compileWriter(fields),
+    };
+    entry.byType.set(name, compiled);
+  }
+  return compiled;
 }
 
 /** Whether `role` may receive a packet whose layout says `sender`. */

@@ -9,6 +9,36 @@ export interface Violation {
   readonly message: string;
 }
 
+/*
+ * These run for every packet in both directions, so they create no closures: under tsx (how the CLI
+ * runs) every function expression made per call also pays esbuild's keep-names property definition.
+ */
+function num(rec: Record<string, unknown>, name: string): number {
+  const v = rec[name];
+  return typeof v === 'number' ? v : 0;
+}
+
+function needCap(
+  type: PacketTypeName,
+  cap: CapName,
+  neg: Negotiation,
+  sending: boolean,
+): Violation | undefined {
+  return (sending ? neg.peerHas(cap) : neg.we(cap))
+    ? undefined
+    : { code: UsbredirErrorCode.MISSING_CAP, message: `${type} needs capability ${cap}` };
+}
+
+function inputEndpoint(type: PacketTypeName, rec: Record<string, unknown>): Violation | undefined {
+  const endpoint = num(rec, 'endpoint');
+  return endpoint & 0x80
+    ? undefined
+    : {
+        code: UsbredirErrorCode.BAD_FIELD,
+        message: `${type} on non-input endpoint 0x${endpoint.toString(16)}`,
+      };
+}
+
 /**
  * The semantic checks of usbredirparser_verify_type_header, for a packet travelling towards
  * `receiver`. `sending` says whose capabilities gate a capability-bound packet: when sending, the
@@ -22,33 +52,20 @@ export function verifyPacket(
   receiver: Role,
   sending: boolean,
 ): Violation | undefined {
-  const num = (name: string): number => (typeof rec[name] === 'number' ? rec[name] : 0);
-  const needCap = (cap: CapName): Violation | undefined =>
-    (sending ? neg.peerHas(cap) : neg.we(cap))
-      ? undefined
-      : { code: UsbredirErrorCode.MISSING_CAP, message: `${type} needs capability ${cap}` };
-  const inputEndpoint = (): Violation | undefined =>
-    num('endpoint') & 0x80
-      ? undefined
-      : {
-          code: UsbredirErrorCode.BAD_FIELD,
-          message: `${type} on non-input endpoint 0x${num('endpoint').toString(16)}`,
-        };
-
   switch (type) {
     case 'interface_info':
-      return num('interfaceCount') > 32
+      return num(rec, 'interfaceCount') > 32
         ? { code: UsbredirErrorCode.BAD_FIELD, message: 'interface_count > 32' }
         : undefined;
     case 'start_interrupt_receiving':
     case 'stop_interrupt_receiving':
     case 'interrupt_receiving_status':
-      return inputEndpoint();
+      return inputEndpoint(type, rec);
     case 'filter_reject':
-      return needCap('filter');
+      return needCap(type, 'filter', neg, sending);
     case 'filter_filter':
       return (
-        needCap('filter') ??
+        needCap(type, 'filter', neg, sending) ??
         (data.length < 1 || data[data.length - 1] !== 0
           ? {
               code: UsbredirErrorCode.BAD_FIELD,
@@ -57,26 +74,26 @@ export function verifyPacket(
           : undefined)
       );
     case 'device_disconnect_ack':
-      return needCap('device_disconnect_ack');
+      return needCap(type, 'device_disconnect_ack', neg, sending);
     case 'start_bulk_receiving':
       return (
-        needCap('bulk_receiving') ??
-        (num('bytesPerTransfer') > MAX_BULK_TRANSFER_SIZE
+        needCap(type, 'bulk_receiving', neg, sending) ??
+        (num(rec, 'bytesPerTransfer') > MAX_BULK_TRANSFER_SIZE
           ? {
               code: UsbredirErrorCode.BAD_FIELD,
               message: 'bytes_per_transfer exceeds the bulk transfer limit',
             }
-          : inputEndpoint())
+          : inputEndpoint(type, rec))
       );
     case 'stop_bulk_receiving':
     case 'bulk_receiving_status':
-      return needCap('bulk_receiving') ?? inputEndpoint();
+      return needCap(type, 'bulk_receiving', neg, sending) ?? inputEndpoint(type, rec);
     case 'control_packet':
     case 'bulk_packet':
     case 'iso_packet':
     case 'interrupt_packet':
     case 'buffered_bulk_packet':
-      return verifyDataPacket(type, rec, data, neg, receiver, sending, needCap);
+      return verifyDataPacket(type, rec, data, neg, receiver, sending);
     default:
       return undefined;
   }
@@ -86,15 +103,14 @@ function verifyDataPacket(
   type: PacketTypeName,
   rec: Record<string, unknown>,
   data: Uint8Array,
-  _neg: Negotiation,
+  neg: Negotiation,
   receiver: Role,
-  _sending: boolean,
-  needCap: (cap: CapName) => Violation | undefined,
+  sending: boolean,
 ): Violation | undefined {
-  const length = typeof rec['length'] === 'number' ? rec['length'] : 0;
-  const endpoint = typeof rec['endpoint'] === 'number' ? rec['endpoint'] : 0;
+  const length = num(rec, 'length');
+  const endpoint = num(rec, 'endpoint');
   if (type === 'buffered_bulk_packet') {
-    const missing = needCap('bulk_receiving');
+    const missing = needCap(type, 'bulk_receiving', neg, sending);
     if (missing) return missing;
   }
   if ((type === 'bulk_packet' || type === 'buffered_bulk_packet') && length > MAX_BULK_TRANSFER_SIZE) {

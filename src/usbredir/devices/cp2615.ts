@@ -118,14 +118,15 @@ export class Cp2615Bridge extends BulkCommandDevice {
     this.descriptors = cp2615Descriptors(options.serialNumber ?? 'CP2615-EMU-0001');
   }
 
+  // The per-transfer path reads and builds messages byte by byte: a DataView over a small fresh array makes
+  // V8 move the array off its heap, which costs more than the whole message (Node 20; docs/latency.md).
   protected command(bytes: Uint8Array): void {
-    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    const length = bytes.length >= 4 ? view.getUint16(2) : 0;
-    if (bytes.length < IOP_HEADER || view.getUint16(0) !== PREAMBLE || length !== bytes.length) {
+    const length = bytes.length >= 4 ? be16(bytes, 2) : 0;
+    if (bytes.length < IOP_HEADER || be16(bytes, 0) !== PREAMBLE || length !== bytes.length) {
       this.options.trace?.({ event: 'cp2615.bad_message', bytes: bytes.slice() });
       return;
     }
-    const message = view.getUint16(4);
+    const message = be16(bytes, 4);
     const payload = bytes.subarray(IOP_HEADER);
     this.options.trace?.({ event: 'cp2615.iop', message });
     switch (message) {
@@ -147,36 +148,69 @@ export class Cp2615Bridge extends BulkCommandDevice {
 
   private i2cTransfer(p: Uint8Array): Uint8Array {
     const [tag = 0, i2caddr = 0, readLength = 0, writeLength = 0] = p;
-    const addr = i2caddr >> 1;
     const write = p.subarray(4, 4 + writeLength);
-    const result = (status: number, data: Uint8Array = new Uint8Array(0)): Uint8Array => {
-      this.options.trace?.({ event: 'cp2615.i2c', addr, write: write.slice(), readLength, status });
-      return Uint8Array.from([tag, i2caddr, status & 0xff, data.length, ...data]);
-    };
     if (
       readLength > MAX_I2C_SIZE ||
       writeLength > MAX_I2C_SIZE ||
       (readLength === 0 && writeLength === 0) ||
       write.length !== writeLength
     ) {
-      return result(Cp2615I2cStatus.INVALID_PARAM);
+      return this.result(tag, i2caddr, write, readLength, Cp2615I2cStatus.INVALID_PARAM, undefined);
     }
+    const addr = i2caddr >> 1;
     if (writeLength > 0 && !this.bus.transfer([{ addr, kind: 'write', data: write.slice() }]).ok) {
-      return result(Cp2615I2cStatus.BUS_ERROR);
+      return this.result(tag, i2caddr, write, readLength, Cp2615I2cStatus.BUS_ERROR, undefined);
     }
-    if (readLength === 0) return result(Cp2615I2cStatus.SUCCESS);
+    if (readLength === 0)
+      return this.result(tag, i2caddr, write, readLength, Cp2615I2cStatus.SUCCESS, undefined);
     const read = this.bus.transfer([{ addr, kind: 'read', length: readLength }]);
-    if (!read.ok) return result(Cp2615I2cStatus.BUS_ERROR);
-    return result(Cp2615I2cStatus.SUCCESS, read.reads[0] ?? new Uint8Array(readLength));
+    if (!read.ok) return this.result(tag, i2caddr, write, readLength, Cp2615I2cStatus.BUS_ERROR, undefined);
+    const data = read.reads[0] ?? new Uint8Array(readLength);
+    return this.result(tag, i2caddr, write, readLength, Cp2615I2cStatus.SUCCESS, data);
+  }
+
+  /** struct cp2615_i2c_transfer_result: tag, i2caddr, status, read_len, data. */
+  private result(
+    tag: number,
+    i2caddr: number,
+    write: Uint8Array,
+    readLength: number,
+    status: number,
+    data: Uint8Array | undefined,
+  ): Uint8Array {
+    if (this.options.trace) {
+      this.options.trace({
+        event: 'cp2615.i2c',
+        addr: i2caddr >> 1,
+        write: write.slice(),
+        readLength,
+        status,
+      });
+    }
+    const n = data?.length ?? 0;
+    const out = new Uint8Array(4 + n);
+    out[0] = tag;
+    out[1] = i2caddr;
+    out[2] = status & 0xff;
+    out[3] = n;
+    if (data) out.set(data, 4);
+    return out;
   }
 
   private answerIop(message: number, data: Uint8Array): void {
     const out = new Uint8Array(IOP_HEADER + data.length);
-    const view = new DataView(out.buffer);
-    view.setUint16(0, PREAMBLE);
-    view.setUint16(2, out.length);
-    view.setUint16(4, message);
+    out[0] = PREAMBLE >> 8;
+    out[1] = PREAMBLE & 0xff;
+    out[2] = out.length >> 8;
+    out[3] = out.length & 0xff;
+    out[4] = message >> 8;
+    out[5] = message & 0xff;
     out.set(data, IOP_HEADER);
     this.answer(out);
   }
+}
+
+/** Big-endian 16-bit word at `at` (IOP messages are big-endian). */
+function be16(b: Uint8Array, at: number): number {
+  return ((b[at] ?? 0) << 8) | (b[at + 1] ?? 0);
 }

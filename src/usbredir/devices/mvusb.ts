@@ -69,17 +69,17 @@ export class MvusbAdapter extends BulkCommandDevice {
   }
 
   protected command(data: Uint8Array): void {
-    const word = (i: number): number => (data[2 * i] ?? 0) | ((data[2 * i + 1] ?? 0) << 8);
-    const command = word(2) & CMD_MASK;
-    const phy = (word(2) >> 5) & 0x1f;
-    const reg = word(2) & 0x1f;
-    const preambleOk = word(0) === PREAMBLE0 && word(1) === PREAMBLE1;
+    const op = word(data, 2);
+    const command = op & CMD_MASK;
+    const phy = (op >> 5) & 0x1f;
+    const reg = op & 0x1f;
+    const preambleOk = word(data, 0) === PREAMBLE0 && word(data, 1) === PREAMBLE1;
     if (preambleOk && data.length === 6 && command === CMD_READ) {
       const value = this.bus.read(phy, reg) & 0xffff;
       this.options.trace?.({ event: 'mvusb.read', phy, reg, value });
       this.answer(Uint8Array.of(value & 0xff, value >> 8));
     } else if (preambleOk && data.length === 8 && command === CMD_WRITE) {
-      const value = word(3);
+      const value = word(data, 3);
       this.bus.write(phy, reg, value);
       this.options.trace?.({ event: 'mvusb.write', phy, reg, value });
     } else {
@@ -87,4 +87,9 @@ export class MvusbAdapter extends BulkCommandDevice {
       this.options.trace?.({ event: 'mvusb.bad_command', bytes: data.slice() });
     }
   }
+}
+
+/** Little-endian 16-bit word `i` of a command (a module function: the command path runs per access). */
+function word(data: Uint8Array, i: number): number {
+  return (data[2 * i] ?? 0) | ((data[2 * i + 1] ?? 0) << 8);
 }
