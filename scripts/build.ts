@@ -26,6 +26,9 @@ await build({
   chunkNames: 'chunks/[name]-[hash]',
   sourcemap: 'linked',
   logLevel: 'warning',
+  // jsonc-parser's `main` is a UMD build whose require() of its own files esbuild cannot follow; its `module`
+  // entry is plain ESM.
+  mainFields: ['module', 'main'],
   // commander is CommonJS; its require() of node builtins needs a real require inside an ES module bundle.
   banner: {
     js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",

@@ -14,6 +14,7 @@ const src = join(root, 'src');
 /** Lowest first: a folder may import only from folders before it (and clock.ts, at the very bottom). */
 const LAYERS = [
   'clock.ts',
+  'package-root.ts',
   'diagnostics',
   'io',
   'dts',

@@ -1,5 +1,5 @@
 import { getProperty, liveChildren, nodeBasename, nodeUnitAddress, type LiveNode, type LiveProperty } from './build.js';
-import type { CheckDef } from './checks.js';
+import type { CheckDef, Fail } from './checks.js';
 
 /**
  * dtc checks.c bus checks: a "bridge" check marks a node as a PCI, simple-bus, I2C or SPI bus (dtc's
@@ -258,3 +258,15 @@ export const avoidUnnecessaryAddrSize: CheckDef = {
     }
   },
 };
+
+/**
+ * checks.c check_unique_unit_address_common: each child against every earlier one, the earlier one named
+ * first (the order dtc prints them in).
+ */
+export function uniqueUnitAddresses(kids: readonly LiveNode[], fail: Fail): void {
+  kids.forEach((a, i) => {
+    const ua = nodeUnitAddress(a);
+    if (!ua) return;
+    for (const b of kids.slice(0, i)) if (nodeUnitAddress(b) === ua) fail(`${at(b)}duplicate unit-address (also used in node ${a.fullpath})`, b.span);
+  });
+}

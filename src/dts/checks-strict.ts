@@ -1,6 +1,6 @@
 import { getProperty, liveChildren, nodeBasename, type LiveNode } from './build.js';
-import { at, cString, rawAddrCells, rawSizeCells } from './checks-buses.js';
-import { uniqueUnitAddresses, type CheckDef } from './checks.js';
+import { at, cString, rawAddrCells, rawSizeCells, uniqueUnitAddresses } from './checks-buses.js';
+import type { CheckDef } from './checks.js';
 
 /** dtc 1.6.1 checks.c CHECK() entries: off unless asked for with -W/-E, then printed as dtc prints them. */
 

@@ -28,6 +28,7 @@ import {
   spiBusBridge,
   spiBusReg,
 } from './checks-buses.js';
+import { uniqueUnitAddresses } from './checks-buses.js';
 import { chosenNodeBootargs, chosenNodeStdoutPath, deprecatedGpioProperty } from './checks-chosen.js';
 import { nodeNameCharsStrict, propertyNameCharsStrict, uniqueUnitAddressIfEnabled } from './checks-strict.js';
 import { graphChildAddress, graphEndpoint, graphNodes, graphPort } from './checks-graph.js';
@@ -300,18 +301,6 @@ function providerCheck(name: string, provider: Provider): CheckDef {
       if (p) phandleArgs(ctx, node, p, provider, fail);
     },
   };
-}
-
-/**
- * checks.c check_unique_unit_address_common: each child against every earlier one, the earlier one named
- * first (the order dtc prints them in).
- */
-export function uniqueUnitAddresses(kids: readonly LiveNode[], fail: Fail): void {
-  kids.forEach((a, i) => {
-    const ua = nodeUnitAddress(a);
-    if (!ua) return;
-    for (const b of kids.slice(0, i)) if (nodeUnitAddress(b) === ua) fail(`${at(b)}duplicate unit-address (also used in node ${a.fullpath})`, b.span);
-  });
 }
 
 /** checks.c prop_is_gpio: only the vendor-prefixed ",nr-gpios" is a known false match (a bare "nr-gpios" is checked). */
