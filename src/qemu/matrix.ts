@@ -29,7 +29,7 @@ export interface MatrixCell {
   end: string;
   wallMs: number;
   /** Per expectation kind and index: held, failed, expected-failure, fixed. */
-  expectations: { kind: string; status: string; message: string }[];
+  expectations: { kind: string; status: string; message: string; knownBug?: string }[];
   /** How the kernel attached the PSE to each PHY with `pses`, and the probe attempts deferred before. */
   pseAttach: { phy: string; behaviour: string; deferredAttempts: number; pseToPhyMs?: number }[];
   /** Probe attempts deferred per device (the probe-retry storm), and when it bound. */
@@ -132,6 +132,7 @@ export function cellOf(r: RunReport, kernel: { name: string; release?: string },
       kind: e.expectation.kind,
       status: e.status,
       message: e.message,
+      ...(e.expectation.knownBug === undefined ? {} : { knownBug: e.expectation.knownBug.name }),
     })),
     pseAttach: attach.map((a) => ({
       phy: a.phy,

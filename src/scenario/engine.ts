@@ -4,7 +4,7 @@ import type { Condition, Expectation, Scenario, Step } from './types.js';
 import type { RunEndReason, RunEvent } from './events.js';
 import { RunLog } from './run-log.js';
 import { judge, settlingOf, type FinalObservations, type Verdict } from './expectations.js';
-import { appliesTo, parseKernelVersion, type KernelVersion } from './known-bugs.js';
+import { appliesTo, bugEvidence, parseKernelVersion, reportText, type KernelVersion } from './known-bugs.js';
 
 /**
  * What the engine needs from a guest: a real kernel under QEMU (src/qemu/qemu-guest.ts) or the kernel model
@@ -52,6 +52,8 @@ export interface ExpectationOutcome {
 
 export interface EngineResult {
   end: { reason: RunEndReason; detail: string; at: number };
+  /** The guest crashed: the fatal report, and the known kernel bug that names it (then the run may pass). */
+  crash?: { report: string; knownBug?: string };
   steps: StepOutcome[];
   expectations: ExpectationOutcome[];
   /** Every expectation held (or failed as a known bug says it must) and the run was not cut short by a deadline. */
@@ -127,7 +129,10 @@ export class ScenarioEngine {
         this.#lastStepEnd = Math.max(this.#lastStepEnd, t);
         break;
       case 'guest.report':
-        if (event.fatal) return this.#end('guest-crashed', `the guest crashed: ${event.title}`, t);
+        if (event.fatal) {
+          const frames = event.frames.slice(0, 4).join(' <- ');
+          return this.#end('guest-crashed', `${event.title}${frames ? ` (${frames})` : ''}`, t);
+        }
         break;
       case 'step.start':
         return this.#stepStarted(event.step, t);
@@ -162,25 +167,79 @@ export class ScenarioEngine {
       detail: 'the run was not finished',
       at: this.log.now,
     };
-    const expectations = this.scenario.expect.map((e) => this.#outcome(e, final));
+    const texts = this.#evidenceTexts();
+    const expectations = this.scenario.expect.map((e) => this.#outcome(e, final, texts));
+    const fatal = end.reason === 'guest-crashed' ? this.log.reports.find((r) => r.fatal) : undefined;
+    // A crash fails the run unless a known bug that an expectation expected to fail names it by its evidence.
+    const namedBy =
+      fatal &&
+      expectations.find(
+        (o) =>
+          o.status === 'expected-failure' &&
+          o.expectation.knownBug !== undefined &&
+          bugEvidence(o.expectation.knownBug, [reportText(fatal)]) !== undefined,
+      )?.expectation.knownBug?.name;
+    const crash = fatal
+      ? { report: reportText(fatal), ...(namedBy ? { knownBug: namedBy } : {}) }
+      : undefined;
+    // Steps that could not happen because of a known bug (the PHY it keeps from registering, the crash it
+    // causes) do not fail the run; a guest act that failed does.
+    const explained = expectations.some((o) => o.status === 'expected-failure');
+    const stepsOk = this.#steps.every(
+      (s) =>
+        s.status === 'done' ||
+        (explained && s.status === 'skipped') ||
+        (explained && s.status === 'failed' && s.startedAt === undefined),
+    );
     const pass =
       end.reason !== 'deadline' &&
       end.reason !== 'guest-stopped' &&
+      (end.reason !== 'guest-crashed' || namedBy !== undefined) &&
       expectations.every((o) => o.pass) &&
-      this.#steps.every((s) => s.status === 'done');
-    return { end, steps: this.#steps.map((s) => ({ ...s })), expectations, pass };
+      stepsOk;
+    return {
+      end,
+      ...(crash ? { crash } : {}),
+      steps: this.#steps.map((s) => ({ ...s })),
+      expectations,
+      pass,
+    };
+  }
+
+  /** The guest's kernel log lines and reports, as known bugs' evidence patterns read them (the whole run). */
+  #evidenceTexts(): string[] {
+    const out: string[] = [];
+    for (const { event: e } of this.log.events)
+      if (e.type === 'guest.log') out.push(e.text);
+      else if (e.type === 'guest.report') out.push(reportText(e));
+    return out;
   }
 
   /**
    * Judged afresh on the whole log: decisions taken while the run went on only decided when it could end, and
    * the end may have brought better data (the guest's own timing of every MDIO access).
    */
-  #outcome(e: Expectation, final: FinalObservations): ExpectationOutcome {
+  #outcome(e: Expectation, final: FinalObservations, texts: readonly string[]): ExpectationOutcome {
     const v = judge(e, { scenario: this.scenario, log: this.log, ended: true, final });
     const held = v.status === 'held';
     const bug = e.knownBug && this.#kernel && appliesTo(e.knownBug, this.#kernel) ? e.knownBug : undefined;
-    const status: ExpectationStatus = bug ? (held ? 'fixed' : 'expected-failure') : held ? 'held' : 'failed';
-    const message = bug ? `${v.message} (known bug on ${e.knownBug?.kernels}: ${bug.bug})` : v.message;
+    // With evidence patterns the bug is the reason only when its evidence is in the log (a patched build of
+    // the same version is judged as any kernel); without, the version range alone says so.
+    const evidence = bug && bug.evidence.length > 0 ? bugEvidence(bug, texts) : undefined;
+    const applies = bug !== undefined && (bug.evidence.length === 0 || evidence !== undefined);
+    const status: ExpectationStatus = applies
+      ? held
+        ? bug.evidence.length === 0
+          ? 'fixed'
+          : 'held'
+        : 'expected-failure'
+      : held
+        ? 'held'
+        : 'failed';
+    const message =
+      applies && status !== 'held'
+        ? `${v.message} (known bug ${bug.name} on ${bug.kernels}: ${bug.bug}${evidence === undefined ? '' : `; seen: ${evidence}`})`
+        : v.message;
     return {
       expectation: e,
       status,

@@ -20,6 +20,8 @@ export interface RunReport {
   /** One line a reviewer reads first. */
   verdict: string;
   end: { reason: RunEndReason; detail: string; at: number };
+  /** The guest crashed: its fatal report, and the known kernel bug that names it. */
+  crash?: { report: string; knownBug?: string };
   wallMs: number;
   steps: StepOutcome[];
   expectations: ExpectationOutcome[];
@@ -86,6 +88,7 @@ export function buildReport(i: ReportInput): RunReport {
     pass: result.pass,
     verdict,
     end: result.end,
+    ...(result.crash ? { crash: result.crash } : {}),
     wallMs: Math.round(i.wallMs),
     steps: result.steps,
     expectations: result.expectations,
@@ -132,7 +135,9 @@ function verdictLine(result: EngineResult, failed: ExpectationOutcome[], xfail: 
   const n = result.expectations.length;
   const known = xfail > 0 ? `, ${xfail} failing as known kernel bugs say` : '';
   if (result.end.reason === 'guest-crashed')
-    return `FAIL: guest crashed (${result.end.detail}); ${n - failed.length}/${n} expectations held`;
+    return result.pass
+      ? `PASS: guest crashed as known kernel bug ${result.crash?.knownBug ?? ''} says (${result.end.detail}); ${n}/${n} expectations held${known}`
+      : `FAIL: guest crashed (${result.end.detail}); ${n - failed.length}/${n} expectations held`;
   if (result.end.reason === 'deadline') return `FAIL: ${result.end.detail} (not a verdict on the kernel)`;
   if (result.pass) return `PASS: ${n}/${n} expectations held${known}`;
   const steps = result.steps.filter((s) => s.status === 'failed');

@@ -73,12 +73,23 @@ export type ConditionKind = Condition['kind'];
 /** A crash or report of the guest kernel, as src/qemu/kernel-log.ts classifies its log. */
 export type KernelReportKind = 'warning' | 'oops' | 'bug' | 'kasan' | 'lockdep' | 'hung-task' | 'panic';
 
-/** Where a kernel bug makes an expectation fail: the matrix shows it as expected, with its reason. */
+/**
+ * Where a kernel bug makes an expectation fail: the matrix shows it as expected, with its reason. Scenarios name
+ * one of src/scenario/known-bugs.ts's catalogue (`"knownBug": "pse-kfifo-nr-lines"`) or give one inline.
+ */
 export interface KnownBug {
+  /** Stable name (`pse-kfifo-nr-lines`): what reports, the matrix and docs/kernel-findings.md call it. */
+  name: string;
   /** Kernel versions it applies to: `>=6.17`, `6.12`, `<7.3`, comma-separated terms all of which hold. */
   kernels: string;
   /** One line naming the bug (the function and what goes wrong), shown in reports. */
   bug: string;
+  /**
+   * Regular expressions, one of which must match the guest's kernel log (a line, or a kernel report as
+   * `kind: title in function <- frame <- frame`) for the bug to count as the reason: a kernel in range that
+   * fails for another reason fails, and a build with the fix (same version) is judged as any other kernel.
+   */
+  evidence: string[];
 }
 
 interface ExpectationBase {
