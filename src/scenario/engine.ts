@@ -6,6 +6,9 @@ import { RunLog } from './run-log.js';
 import { judge, settlingOf, type FinalObservations, type Verdict } from './expectations.js';
 import { appliesTo, bugEvidence, parseKernelVersion, reportText, type KernelVersion } from './known-bugs.js';
 
+/** The kernel the kernel model behaves like (docs/scenarios.md, "The kernel model"). */
+const MODEL_KERNEL: KernelVersion = { major: 6, minor: 1, patch: 0 };
+
 /**
  * What the engine needs from a guest: a real kernel under QEMU (src/qemu/qemu-guest.ts) or the kernel model
  * (src/scenario/model-guest.ts). Time is the guest's own (ms since its boot; virtual time for the model).
@@ -37,11 +40,14 @@ export interface StepOutcome {
   detail?: string;
 }
 
-export type ExpectationStatus = 'held' | 'failed' | 'expected-failure' | 'fixed';
+export type ExpectationStatus = 'held' | 'failed' | 'expected-failure' | 'fixed' | 'not-applicable';
 
 export interface ExpectationOutcome {
   expectation: Expectation;
-  /** `expected-failure`: failed as its known bug says it must; `fixed`: held although a known bug says it fails. */
+  /**
+   * `expected-failure`: failed as its known bug says it must; `fixed`: held although a known bug says it fails;
+   * `not-applicable`: its `kernels` range excludes this kernel.
+   */
   status: ExpectationStatus;
   pass: boolean;
   message: string;
@@ -54,6 +60,8 @@ export interface EngineResult {
   end: { reason: RunEndReason; detail: string; at: number };
   /** The guest crashed: the fatal report, and the known kernel bug that names it (then the run may pass). */
   crash?: { report: string; knownBug?: string };
+  /** Known kernel bugs the scenario names that this kernel showed (in range, evidence in its log). */
+  knownBugs: string[];
   steps: StepOutcome[];
   expectations: ExpectationOutcome[];
   /** Every expectation held (or failed as a known bug says it must) and the run was not cut short by a deadline. */
@@ -182,14 +190,27 @@ export class ScenarioEngine {
     const crash = fatal
       ? { report: reportText(fatal), ...(namedBy ? { knownBug: namedBy } : {}) }
       : undefined;
-    // Steps that could not happen because of a known bug (the PHY it keeps from registering, the crash it
-    // causes) do not fail the run; a guest act that failed does.
-    const explained = expectations.some((o) => o.status === 'expected-failure');
+    // The known bugs this scenario names that this kernel shows (its range, and its evidence in the log).
+    const kernel = this.#kernel;
+    const named = new Map(
+      this.scenario.expect.flatMap((e) => (e.knownBug ? [[e.knownBug.name, e.knownBug]] : [])),
+    );
+    const seen = [...named.values()]
+      .filter(
+        (b) =>
+          expectations.some(
+            (o) => o.status === 'expected-failure' && o.expectation.knownBug?.name === b.name,
+          ) ||
+          (kernel !== undefined &&
+            b.evidence.length > 0 &&
+            appliesTo(b, kernel) &&
+            bugEvidence(b, texts) !== undefined),
+      )
+      .map((b) => b.name);
+    // Steps that could not happen, or failed, on a kernel that shows a known bug the scenario names are its
+    // consequences (the PSE it keeps from registering cannot be unbound); without one, they fail the run.
     const stepsOk = this.#steps.every(
-      (s) =>
-        s.status === 'done' ||
-        (explained && s.status === 'skipped') ||
-        (explained && s.status === 'failed' && s.startedAt === undefined),
+      (s) => s.status === 'done' || (seen.length > 0 && s.status !== 'waiting'),
     );
     const pass =
       end.reason !== 'deadline' &&
@@ -200,6 +221,7 @@ export class ScenarioEngine {
     return {
       end,
       ...(crash ? { crash } : {}),
+      knownBugs: seen,
       steps: this.#steps.map((s) => ({ ...s })),
       expectations,
       pass,
@@ -220,6 +242,14 @@ export class ScenarioEngine {
    * the end may have brought better data (the guest's own timing of every MDIO access).
    */
   #outcome(e: Expectation, final: FinalObservations, texts: readonly string[]): ExpectationOutcome {
+    if (!this.#applies(e))
+      return {
+        expectation: e,
+        status: 'not-applicable',
+        pass: true,
+        message: `not judged on this kernel: the expectation is for ${e.kernels}`,
+        observed: {},
+      };
     const v = judge(e, { scenario: this.scenario, log: this.log, ended: true, final });
     const held = v.status === 'held';
     const bug = e.knownBug && this.#kernel && appliesTo(e.knownBug, this.#kernel) ? e.knownBug : undefined;
@@ -248,6 +278,11 @@ export class ScenarioEngine {
       ...(v.at === undefined ? {} : { at: v.at }),
       observed: v.observed,
     };
+  }
+
+  /** Whether the expectation is judged on this kernel (its `kernels` range). */
+  #applies(e: Expectation): boolean {
+    return e.kernels === undefined || appliesTo({ kernels: e.kernels }, this.#kernel ?? MODEL_KERNEL);
   }
 
   #stepStarted(index: number, t: number): void {
@@ -311,7 +346,7 @@ export class ScenarioEngine {
       return this.#evaluate();
     }
     for (const e of this.scenario.expect) {
-      if (this.#decided.has(e.index) || settlingOf(e) === 'final') continue;
+      if (this.#decided.has(e.index) || settlingOf(e) === 'final' || !this.#applies(e)) continue;
       const v = judge(e, { scenario: this.scenario, log: this.log, ended: false });
       if (v.status !== 'pending') this.#decided.set(e.index, v);
     }
@@ -321,7 +356,7 @@ export class ScenarioEngine {
     );
     if (!allSteps) return;
     const waitingForEvent = this.scenario.expect.some(
-      (e) => !this.#decided.has(e.index) && settlingOf(e) === 'event',
+      (e) => !this.#decided.has(e.index) && settlingOf(e) === 'event' && this.#applies(e),
     );
     const settleEnd = this.#lastStepEnd + this.scenario.settleMs;
     if (!waitingForEvent) {

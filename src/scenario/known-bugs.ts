@@ -21,7 +21,7 @@ function compare(a: KernelVersion, b: KernelVersion): number {
  * Whether a known bug's kernel range covers this kernel: every comma-separated term must hold (`>=6.17`,
  * `<7.3`, `7.2` for the whole 7.2 series, `=7.2.13` for one release).
  */
-export function appliesTo(bug: KnownBug, kernel: KernelVersion): boolean {
+export function appliesTo(bug: Pick<KnownBug, 'kernels'>, kernel: KernelVersion): boolean {
   return bug.kernels.split(',').every((term) => {
     const m = /^\s*(>=|<=|>|<|=)?\s*(\d+)\.(\d+)(?:\.(\d+))?\s*$/.exec(term);
     if (!m) return false;

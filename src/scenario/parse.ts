@@ -249,9 +249,10 @@ class Checker {
       Object.keys(EXPECTATIONS) as ExpectationKind[],
     );
     const spec = EXPECTATIONS[kind];
-    this.allowOnly(o, path, ['kind', 'knownBug', ...fieldNames(spec)]);
+    this.allowOnly(o, path, ['kind', 'knownBug', 'kernels', ...fieldNames(spec)]);
     const e = { kind, index, ...this.fields(o, path, spec) } as Expectation;
     if (o.knownBug !== undefined) e.knownBug = this.knownBug(o.knownBug, [...path, 'knownBug']);
+    if (o.kernels !== undefined) e.kernels = this.kernelRange(o.kernels, [...path, 'kernels']);
     if (e.kind === 'command-output') {
       const target = this.stepIds.get(e.step);
       const stepJson =
@@ -289,17 +290,7 @@ class Checker {
         [...path, 'name'],
         `a bug name is lower-case words joined by "-", got "${name}"`,
       );
-    const kernels = this.string(this.required(o, 'kernels', path), [...path, 'kernels']);
-    if (
-      !/^\s*(?:(?:>=|<=|>|<|=)?\s*\d+\.\d+(?:\.\d+)?\s*)(?:,\s*(?:>=|<=|>|<|=)?\s*\d+\.\d+(?:\.\d+)?\s*)*$/.test(
-        kernels,
-      )
-    )
-      throw this.source.error(
-        'SCN002',
-        [...path, 'kernels'],
-        `expected version terms such as ">=6.17, <7.3", got "${kernels}"`,
-      );
+    const kernels = this.kernelRange(this.required(o, 'kernels', path), [...path, 'kernels']);
     const evidence: string[] = [];
     if (o.evidence !== undefined) {
       if (!Array.isArray(o.evidence))
@@ -319,6 +310,21 @@ class Checker {
       }
     }
     return { name, kernels, bug: this.string(this.required(o, 'bug', path), [...path, 'bug']), evidence };
+  }
+
+  kernelRange(value: unknown, path: JsonPath): string {
+    const kernels = this.string(value, path);
+    if (
+      !/^\s*(?:(?:>=|<=|>|<|=)?\s*\d+\.\d+(?:\.\d+)?\s*)(?:,\s*(?:>=|<=|>|<|=)?\s*\d+\.\d+(?:\.\d+)?\s*)*$/.test(
+        kernels,
+      )
+    )
+      throw this.source.error(
+        'SCN002',
+        path,
+        `expected version terms such as ">=6.17, <7.3", got "${kernels}"`,
+      );
+    return kernels;
   }
 
   fields(o: Json, path: JsonPath, spec: FieldSpec): Record<string, unknown> {

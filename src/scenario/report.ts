@@ -22,6 +22,8 @@ export interface RunReport {
   end: { reason: RunEndReason; detail: string; at: number };
   /** The guest crashed: its fatal report, and the known kernel bug that names it. */
   crash?: { report: string; knownBug?: string };
+  /** Known kernel bugs the scenario names that this kernel showed (in range, evidence in its log). */
+  knownBugs: string[];
   wallMs: number;
   steps: StepOutcome[];
   expectations: ExpectationOutcome[];
@@ -89,6 +91,7 @@ export function buildReport(i: ReportInput): RunReport {
     verdict,
     end: result.end,
     ...(result.crash ? { crash: result.crash } : {}),
+    knownBugs: result.knownBugs,
     wallMs: Math.round(i.wallMs),
     steps: result.steps,
     expectations: result.expectations,
@@ -132,8 +135,12 @@ export function buildReport(i: ReportInput): RunReport {
 }
 
 function verdictLine(result: EngineResult, failed: ExpectationOutcome[], xfail: number): string {
-  const n = result.expectations.length;
-  const known = xfail > 0 ? `, ${xfail} failing as known kernel bugs say` : '';
+  const skipped = result.expectations.filter((e) => e.status === 'not-applicable').length;
+  const n = result.expectations.length - skipped;
+  const known =
+    (skipped > 0 ? ` (${skipped} not for this kernel)` : '') +
+    (xfail > 0 ? `, ${xfail} failing as known kernel bugs say` : '') +
+    (result.knownBugs.length > 0 ? `; known kernel bug(s) seen: ${result.knownBugs.join(', ')}` : '');
   if (result.end.reason === 'guest-crashed')
     return result.pass
       ? `PASS: guest crashed as known kernel bug ${result.crash?.knownBug ?? ''} says (${result.end.detail}); ${n}/${n} expectations held${known}`

@@ -95,6 +95,12 @@ export interface KnownBug {
 interface ExpectationBase {
   /** The expectation is known to fail on these kernels because of a named kernel bug (it must then fail). */
   knownBug?: KnownBug;
+  /**
+   * Judged only on kernels in this range (`<6.17`, `>=7.0`; terms as KnownBug.kernels), for what kernels
+   * legitimately do differently; elsewhere it is reported as not applicable. The kernel model (Linux 6.1) is
+   * judged as 6.1.
+   */
+  kernels?: string;
   /** Index in `expect`, for messages. */
   index: number;
 }

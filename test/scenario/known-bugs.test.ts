@@ -176,3 +176,19 @@ test('the catalogue: ranges and evidence as docs/kernel-findings.md states them'
   t.truthy(bugEvidence(lock, ['ffff000002874520 (&pcdev->lock){+.+.}-{4:4}, at: pse_pi_disable+0x3c/0x74']));
   t.falsy(bugEvidence(lock, ['ffff000002874520 (rtnl_mutex){+.+.}-{4:4}, at: rtnl_lock+0x1c/0x28']));
 });
+
+test('an expectation for a kernel range is judged there only, and reported as not applicable elsewhere', async (t) => {
+  const expect = [{ kind: 'phy-not-registered', phy: '&phy0', kernels: '<6.17' }];
+  const added: GuestEvent = {
+    type: 'guest.device',
+    action: 'add',
+    subsystem: 'mdio_bus',
+    name: 'mvusb-1-1:1.0:00',
+    node: '/mdio/ethernet-phy@0',
+  };
+  const old = await runWith(expect, '6.12.117', [added]);
+  t.is(old.expectations[0]?.status, 'failed');
+  const newer = await runWith(expect, '7.2.13', [added]);
+  t.is(newer.expectations[0]?.status, 'not-applicable');
+  t.true(newer.expectations[0]?.pass);
+});
