@@ -53,6 +53,7 @@ export {
 } from './emulation.js';
 export {
   buildI2cBuses,
+  CLASSIFICATION_PROPERTY,
   EEPROM_CONTENTS_PROPERTY,
   type BoardI2cBus,
   type BoardI2cDevice,

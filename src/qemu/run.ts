@@ -24,6 +24,7 @@ import { ConsoleParser, type AgentBlock } from './console.js';
 import { parseCommand, parseGuestTrace, parseHexLines, parseSnapshot } from './guest-observations.js';
 import { readGuestModules } from './guest-modules.js';
 import { generateInitScript } from './init-script.js';
+import { writeGuestFirmware } from './guest-firmware.js';
 import { buildInitramfs, guestToolsArchive, readAgentScript } from './initramfs.js';
 import { KernelLogReader, type KmsgRecord } from './kernel-log.js';
 import { qemuBinary, runArgs, usb2PortForReg, xhciNodePath } from './machine.js';
@@ -145,7 +146,10 @@ export async function runQemuScenario(o: QemuRunOptions): Promise<RunReport> {
     await writeFile(files.dtb, loaded.tree.dtb);
     progress('packing the initramfs');
     const needsTools = scenario.steps.some((s) => s.action.kind === 'run');
+    const firmwareDir = join(work, 'firmware');
+    const firmware = await writeGuestFirmware(board, firmwareDir);
     await buildInitramfs({
+      ...(firmware.length > 0 ? { firmwareDir } : {}),
       initFile: files.init,
       modules: [...modules.values()].map((m) => join(o.modulesDir, m.file)),
       out: files.initramfs,
