@@ -30,6 +30,7 @@ import { KernelLogReader, type KmsgRecord } from './kernel-log.js';
 import { qemuBinary, runArgs, usb2PortForReg, xhciNodePath } from './machine.js';
 import { classifyPseAttach, sanitizerFinding } from './pse-behaviour.js';
 import { QemuGuest } from './qemu-guest.js';
+import { I2cRunLog, type I2cReplayResult } from './i2c-replay.js';
 import { verifyGuestTrace, type GuestReplayResult, type ServedAccess } from './replay-check.js';
 import { renderReportHtml } from '../scenario/report-html.js';
 
@@ -99,6 +100,7 @@ export async function runQemuScenario(o: QemuRunOptions): Promise<RunReport> {
       frameTap,
     });
     const { board, scenario } = loaded;
+    const i2cLog = new I2cRunLog(board);
     const devices = board.usb.map((d) => {
       const port = d.reg === undefined ? undefined : usb2PortForReg(d.reg);
       if (
@@ -248,6 +250,9 @@ export async function runQemuScenario(o: QemuRunOptions): Promise<RunReport> {
     let replay: GuestReplayResult | undefined;
     const replayed = (): GuestReplayResult =>
       (replay ??= verifyGuestTrace(loaded.tree.tree, obs.traceLines, served, hwEvents));
+    let i2cReplay: I2cReplayResult | undefined;
+    const i2cReplayed = (): I2cReplayResult =>
+      (i2cReplay ??= i2cLog.replay(loaded.tree.tree, obs.traceLines));
     const guestTrace = parseGuestTrace(obs.traceLines);
     const guestMdio = guestTrace.filter((g) => g.kind === 'mdio');
     if (guestMdio.length === served.length && guestMdio.length > 0) {
@@ -263,7 +268,7 @@ export async function runQemuScenario(o: QemuRunOptions): Promise<RunReport> {
     const final: FinalObservations = {
       ...obs.final(),
       tracesAgree: () => tracesAgree(guestTrace, served),
-      replayVerify: () => replayVerdict(replayed),
+      replayVerify: () => replayVerdict(replayed, i2cLog.transfers > 0 ? i2cReplayed : undefined),
       eeprom: (node) => ({
         read: obs.eeproms.get(node),
         model: board.usb
@@ -327,6 +332,7 @@ export async function runQemuScenario(o: QemuRunOptions): Promise<RunReport> {
           ),
         ),
         replay: replay ?? null,
+        i2c: { transfers: i2cLog.transfers, chips: i2cLog.chips(), replay: i2cReplay ?? null },
         // Every transaction as the emulator served it (board clock, ms): the density strips' source, and the
         // emulator's side of the latency bench.
         emulatorTrace: served.map((a) => ({ ...a, atNs: undefined, hostMs: a.atNs / NS_PER_MS })),
@@ -487,10 +493,12 @@ function tracesAgree(
   };
 }
 
-function replayVerdict(replay: () => GuestReplayResult): Verdict {
+function replayVerdict(replay: () => GuestReplayResult, i2c?: () => I2cReplayResult): Verdict {
   let r: GuestReplayResult;
+  let smbus: I2cReplayResult | undefined;
   try {
     r = replay();
+    smbus = i2c?.();
   } catch (err) {
     return {
       status: 'failed',
@@ -503,17 +511,26 @@ function replayVerdict(replay: () => GuestReplayResult): Verdict {
     reads: r.reads,
     busMap: r.busMap,
     differences: r.differences.slice(0, 20),
+    ...(smbus ? { i2c: { ...smbus, differences: smbus.differences.slice(0, 20) } } : {}),
   };
-  if (r.reads === 0) return { status: 'failed', message: 'the guest trace has no reads to verify', observed };
+  if (r.reads === 0 && (smbus?.reads ?? 0) === 0)
+    return { status: 'failed', message: 'the guest trace has no reads to verify', observed };
   if (r.differences.length > 0)
     return {
       status: 'failed',
       message: `${r.differences.length} of ${r.reads} reads differ, first: ${r.differences[0] ?? ''}`,
       observed,
     };
+  if (smbus && smbus.differences.length > 0)
+    return {
+      status: 'failed',
+      message: `${smbus.differences.length} of ${smbus.checked} SMBus transfers differ, first: ${smbus.differences[0] ?? ''}`,
+      observed,
+    };
+  const mdio = `${r.checked} guest transactions replayed against fresh models: all ${r.reads} reads agree`;
   return {
     status: 'held',
-    message: `${r.checked} guest transactions replayed against fresh models: all ${r.reads} reads agree`,
+    message: smbus ? `${mdio}; ${smbus.checked} SMBus transfers: all ${smbus.reads} reads agree` : mdio,
     observed,
   };
 }
