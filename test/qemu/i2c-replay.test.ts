@@ -161,3 +161,18 @@ test('a read the model would not give is reported with both values', (t) => {
   // Not twins any more, so the replay falls back to the guest's own clock.
   t.is(r.timing, 'guest');
 });
+
+test('a transfer the guest gave up on (-ETIMEDOUT) still ran on the bus: replayed, not compared, counted', (t) => {
+  const { lines, log } = servedRun();
+  // hid-cp2112 timed out on the clear-on-read DETECTION EVENT read: no reply event, result -110.
+  const c = `c=${REG.DET_EVENT_COR.toString(16)} `;
+  const timedOut = lines
+    .filter((l) => !(l.includes('smbus_reply') && l.includes(c)))
+    .map((l) => (l.includes('smbus_result') && l.includes(c) ? l.replace('res=0', 'res=-110') : l));
+  const r = replayGuestSmbus(tree(), parseSmbusTrace(timedOut), log.entries);
+  t.is(r.guestTimeouts, 1);
+  t.is(r.timing, 'emulator');
+  // The later INTERRUPT read agrees only if the event register was cleared as it was in the run.
+  t.deepEqual(r.differences, []);
+  t.is(r.reads, 4);
+});
