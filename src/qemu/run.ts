@@ -148,7 +148,7 @@ export async function runQemuScenario(o: QemuRunOptions): Promise<RunReport> {
     await writeFile(files.dtb, loaded.tree.dtb);
     progress('packing the initramfs');
     const needsTools = scenario.steps.some((s) => s.action.kind === 'run');
-    const firmwareDir = join(work, 'firmware');
+    const firmwareDir = join(o.reportDir, 'firmware');
     const firmware = await writeGuestFirmware(board, firmwareDir);
     await buildInitramfs({
       ...(firmware.length > 0 ? { firmwareDir } : {}),
@@ -301,6 +301,7 @@ export async function runQemuScenario(o: QemuRunOptions): Promise<RunReport> {
         trace: files.trace,
         init: files.init,
         dtb: files.dtb,
+        ...(firmware.length > 0 ? { firmware: firmwareDir } : {}),
         ...Object.fromEntries(
           attachments.map((a) => [`usbredir ${devices[Number(a.id)]?.path ?? a.id}`, a.pcapPath]),
         ),
