@@ -27,7 +27,6 @@ import {
   mkdirSync,
   readFileSync,
   readdirSync,
-  renameSync,
   rmSync,
   symlinkSync,
   writeFileSync,
@@ -113,20 +112,30 @@ export function kernelSource(line = '7.2'): string {
   const pristine = join(cache, 'linux-src', `debian-${version}`);
   if (existsSync(`${pristine}.done`)) return pristine;
   log(`unpacking ${pkg} ${version} into ${pristine}`);
-  const debDir = `${pristine}.deb`;
-  const tmp = `${pristine}.tmp`;
-  rmSync(tmp, { recursive: true, force: true });
-  rmSync(debDir, { recursive: true, force: true });
-  mkdirSync(tmp, { recursive: true });
-  sh('bash', [suiteScript, 'download', 'sid', debDir, pkg]);
-  const deb = readdirSync(debDir).find((f) => f.endsWith('.deb'));
-  if (!deb) throw new Error(`${pkg}: nothing downloaded`);
-  const script = `dpkg-deb --fsys-tarfile "$2" | tar -xO "./usr/src/${pkg}.tar.xz" | xz -dc | tar -x -C "$1" --strip-components=1`;
-  sh('bash', ['-o', 'pipefail', '-c', script, 'unpack', tmp, join(debDir, deb)]);
-  rmSync(pristine, { recursive: true, force: true });
-  renameSync(tmp, pristine);
-  rmSync(debDir, { recursive: true, force: true });
-  writeFileSync(`${pristine}.done`, `${pkg}=${version}\n`);
+  // Under the tree's lock, which the guest-kernel builds take too (src/qemu/kernel-source.ts), so parallel
+  // tests and builds unpack it once; whoever waited finds the stamp and stops.
+  mkdirSync(dirname(pristine), { recursive: true });
+  const script = `set -euo pipefail
+p="$1"; pkg="$2"
+[ -f "$p.done" ] && exit 0
+rm -rf "$p.tmp" "$p.deb"; mkdir -p "$p.tmp"
+bash "$3" download sid "$p.deb" "$pkg" >/dev/null
+deb=$(ls "$p.deb"/*.deb | head -n 1)
+dpkg-deb --fsys-tarfile "$deb" | tar -xO "./usr/src/$pkg.tar.xz" | xz -dc | tar -x -C "$p.tmp" --strip-components=1
+rm -rf "$p"; mv "$p.tmp" "$p"; rm -rf "$p.deb"
+echo "$pkg=$4" >"$p.done"`;
+  sh('flock', [
+    '-x',
+    `${pristine}.lock`,
+    'bash',
+    '-c',
+    script,
+    'unpack',
+    pristine,
+    pkg,
+    suiteScript,
+    version,
+  ]);
   return pristine;
 }
 

@@ -328,9 +328,22 @@ export class Parser {
     const nul = nameTok.bytes.indexOf(0);
     const name = latin1(nameTok.bytes.subarray(0, nul < 0 ? nameTok.bytes.length : nul));
     const found = this.scanner.resolve(name);
-    if (!found) {
+    if (!found || 'refused' in found) {
       // dtc's srcfile_relative_open dies with strerror(errno); a file the host cannot give is ENOENT here.
-      this.error('DTS1011', `Couldn't open "${name}": No such file or directory`, join(kw.span, this.prevEnd));
+      const why = found ? found.refused : 'No such file or directory';
+      this.error('DTS1011', `Couldn't open "${name}": ${why}`, join(kw.span, this.prevEnd));
+      throw new ParseAbort();
+    }
+    // dtc-parser.y: fseek() takes the offset as a signed long, so from 2^63 on it is EINVAL and dtc dies.
+    if (offset >= 1n << 63n) {
+      this.error('DTS1020', `Couldn't seek to offset ${offset} in "${name}": Invalid argument`, join(kw.span, this.prevEnd));
+      throw new ParseAbort();
+    }
+    // data.c data_copy_file() sizes its buffer with an unsigned int and reads `length` bytes into it with one
+    // fread(): a length of 2^32 or more (all ones aside, "to the end") dies with EFAULT on Linux, or overruns
+    // dtc's heap where the truncated size is small. No property can hold that much: refuse it, as dtc fails.
+    if (length !== undefined && length >= 1n << 32n && length !== (1n << 64n) - 1n) {
+      this.error('DTS1020', `Error reading file into data: Bad address (length ${length} of "${name}")`, join(kw.span, this.prevEnd));
       throw new ParseAbort();
     }
     const start = offset > BigInt(found.bytes.length) ? found.bytes.length : Number(offset);

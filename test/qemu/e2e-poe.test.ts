@@ -59,7 +59,7 @@ const i2c = (r: RunReport) =>
 /** The guest's console: every kernel message as a kmsg record (`6,257,3082955,-;tps23881 0-0020: ...`). */
 const kernelLog = (r: RunReport): string[] =>
   readFileSync(r.files.console ?? '', 'utf8')
-    .split('\n')
+    .split(/\r?\n/)
     .flatMap((l) => {
       const m = /^\d+,\d+,\d+,[^;]*;(.*)$/.exec(l);
       return m ? [m[1] ?? ''] : [];
