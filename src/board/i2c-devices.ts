@@ -17,6 +17,13 @@ export const EEPROM_CONTENTS_PROPERTY = 'mdio-emu,contents';
  */
 export const CLASSIFICATION_PROPERTY = 'mdio-emu,classification-ms';
 
+/**
+ * Property of a TPS23881 node: `"after-irq"` holds each classification result until the host has serviced
+ * the detection's interrupt (the INT pin released), so the two reach the driver in separate interrupts however
+ * late the host is; `"timed"` (the default) reports it `mdio-emu,classification-ms` after detection.
+ */
+export const CLASSIFICATION_MODE_PROPERTY = 'mdio-emu,classification';
+
 /** I2C device compatibles with a model: ti,tps23881.yaml (both variants) and at24.yaml's 24C02. */
 const TPS23881_COMPATIBLES: readonly string[] = ['ti,tps23881', 'ti,tps23881b'];
 const EEPROM_COMPATIBLE = 'atmel,24c02';
@@ -94,12 +101,14 @@ export function buildI2cBuses(
       const lifecycle = tpsLifecycle(path);
       if (!lifecycle) return;
       const classificationDelayNs = classificationDelay(node) ?? options.classificationDelayNs;
+      const classifyAfterInterrupt = classificationMode(node) === 'after-irq';
       device = new Tps23881({
         variant: tps === 'ti,tps23881b' ? 'tps23881b' : 'tps23881',
         isPresent: () => lifecycle.isPresent(),
         ...(address === undefined ? {} : { address }),
         ...(options.clock ? { clock: options.clock } : {}),
         ...(classificationDelayNs === undefined ? {} : { classificationDelayNs }),
+        ...(classifyAfterInterrupt ? { classifyAfterInterrupt } : {}),
       });
     } else {
       const contents = getProperty(node, EEPROM_CONTENTS_PROPERTY);
@@ -150,6 +159,19 @@ function classificationDelay(node: DtNode): number | undefined {
       prop,
     );
   return ms(value);
+}
+
+function classificationMode(node: DtNode): 'timed' | 'after-irq' {
+  const prop = getProperty(node, CLASSIFICATION_MODE_PROPERTY);
+  if (!prop) return 'timed';
+  const [value, ...rest] = stringsOf(prop.value);
+  if ((value === 'timed' || value === 'after-irq') && rest.length === 0) return value;
+  throw new BoardError(
+    BoardErrorCode.CLASSIFICATION_TIME,
+    node,
+    `${CLASSIFICATION_MODE_PROPERTY} is "timed" or "after-irq"`,
+    prop,
+  );
 }
 
 /** One transfer as the board's event stream reports it: every byte written, every byte read, and whether all messages were ACKed. */

@@ -1,10 +1,15 @@
 import test from 'ava';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { buildBoard, BoardError, CLASSIFICATION_PROPERTY } from '../../src/board/index.js';
+import {
+  buildBoard,
+  BoardError,
+  CLASSIFICATION_MODE_PROPERTY,
+  CLASSIFICATION_PROPERTY,
+} from '../../src/board/index.js';
 import { ms, VirtualClock } from '../../src/clock.js';
 import { compileDts } from '../../src/dts/compile.js';
-import { TPS23881_REG as REG } from '../../src/pse/index.js';
+import { TPS23881_GEN_MASK as GEN_MASK, TPS23881_REG as REG } from '../../src/pse/index.js';
 
 const PSE = '/usb/device@6/i2c/ethernet-pse@20';
 const fixture = readFileSync(
@@ -54,4 +59,45 @@ test(`${CLASSIFICATION_PROPERTY} that is not one cell is an error naming the nod
   const err = t.throws(() => boardWith(`${CLASSIFICATION_PROPERTY} = <1 2>;`), { instanceOf: BoardError });
   t.is(err.code, 'BOARD1007');
   t.regex(err.message, /one cell of milliseconds/);
+});
+
+test(`${CLASSIFICATION_MODE_PROPERTY} = "after-irq" holds the classification until the detection interrupt is serviced`, (t) => {
+  const { board, clock } = boardWith(`${CLASSIFICATION_MODE_PROPERTY} = "after-irq";`);
+  const bus = board.i2c[0]?.bus;
+  const chip = board.i2c[0]?.chips.get(PSE);
+  if (!bus || !chip) throw new Error('no TPS23881');
+  const write = (...bytes: number[]) =>
+    bus.transfer([{ addr: 0x20, kind: 'write', data: Uint8Array.from(bytes) }]);
+  const read = (reg: number): number => {
+    write(reg);
+    return bus.transfer([{ addr: 0x20, kind: 'read', length: 1 }]).reads[0]?.[0] ?? -1;
+  };
+  write(REG.OP_MODE, 0x02);
+  write(REG.DET_CLA_EN, 0x11);
+  // Configuration B (16-bit access to both quads, as tps23881.c sets it), DETC and CLASC unmasked in both.
+  write(REG.GEN_MASK, GEN_MASK.INTEN | GEN_MASK.NBITACC);
+  write(REG.IT_MASK, 0x18, 0x18);
+  board.apply({ kind: 'pd-connect', controller: PSE, port: 0, class: 3 });
+  clock.advance(ms(2000));
+  t.true(chip.irq, 'the detection holds INT');
+  t.is(
+    read(REG.DET_EVENT),
+    0x01,
+    'no classification while the detection interrupt is pending, even 2 s later',
+  );
+  t.is(read(REG.DET_EVENT_COR), 0x01, 'the handler reads and clears the detection');
+  t.false(chip.irq, 'INT released');
+  t.is(read(REG.DET_EVENT), 0x00, 'still held: the handler has not seen INTERRUPT clear yet');
+  clock.advance(ms(100));
+  t.is(read(REG.DET_EVENT), 0x00);
+  t.is(read(REG.IT) & 0x18, 0x00, "the handler's last read: nothing unmasked pending, its loop ends");
+  t.is(read(REG.DET_EVENT), 0x10, 'then the classification, in an interrupt of its own');
+  t.true(chip.irq);
+});
+
+test(`${CLASSIFICATION_MODE_PROPERTY} other than "timed" or "after-irq" is an error`, (t) => {
+  const err = t.throws(() => boardWith(`${CLASSIFICATION_MODE_PROPERTY} = "later";`), {
+    instanceOf: BoardError,
+  });
+  t.is(err.code, 'BOARD1007');
 });
