@@ -158,7 +158,7 @@ export function cellOf(r: RunReport, kernel: { name: string; release?: string },
       kind: e.expectation.kind,
       status: e.status,
       message: e.message,
-      ...(e.expectation.knownBug === undefined ? {} : { knownBug: e.expectation.knownBug.name }),
+      ...(e.knownBug === undefined ? {} : { knownBug: e.knownBug }),
     })),
     pseAttach: attach.map((a) => ({
       phy: a.phy,
