@@ -193,3 +193,15 @@ for (const [what, body, message] of BOMBS) {
     }
   });
 }
+
+test('issue 12 #8: fdtoverlay refuses /dev/zero as the base or an overlay before reading it', (t) => {
+  const fdtoverlay = join(repo, 'bin/mdio-emu-fdtoverlay.js');
+  for (const args of [
+    ['-i', '/dev/zero', '-o', '-', '/dev/zero'],
+    ['-i', join(repo, 'dts/default-board.dts'), '-o', '-', '/dev/zero'],
+  ]) {
+    const r = run(fdtoverlay, args, tmpdir());
+    t.is(r.status, 1, r.stderr);
+    t.regex(r.stderr, /^Couldn't open blob from '\/dev\/zero': not a regular file$/m);
+  }
+});
