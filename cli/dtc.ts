@@ -329,6 +329,12 @@ export function dtcUsage(compat: DtcCompat = DEFAULT_COMPAT): string {
   );
 }
 
+/** Whether a dtc command line reads its input from stdin (no operand, or `-`): the tool server cannot. */
+export function dtcReadsStdin(args: readonly string[]): boolean {
+  const parsed = getoptLong(args, optionsFor(DEFAULT_COMPAT).short, LONG_OPTIONS);
+  return !parsed.ok || (parsed.operands[0] ?? '-') === '-';
+}
+
 function usageError(compat: DtcCompat, message: string): never {
   throw new ExitCodeError(1, `${dtcUsage(compat)}\nError: ${message}`);
 }

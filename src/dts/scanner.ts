@@ -207,9 +207,9 @@ function joinPath(dir: string, name: string): string {
 
 /** Bytes of a latin1-decoded text: every DTS file is read as bytes and decoded 1:1 so offsets are byte offsets. */
 export function latin1(bytes: Uint8Array): string {
-  let s = '';
-  for (let i = 0; i < bytes.length; i += 8192) s += String.fromCharCode(...bytes.subarray(i, i + 8192));
-  return s;
+  // Buffer's latin1 is ISO 8859-1 byte for byte (TextDecoder's "latin1" is windows-1252, which is not), and
+  // decodes natively: a per-character String.fromCharCode was a fifth of a warm compile.
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
 }
 
 /** A source file pushed by /include/, reported so the caller can format diagnostics against it. */
