@@ -3,7 +3,9 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { MAX_CHECK_REPORTS } from '../../src/dts/checks.js';
+import { StringTable } from '../../src/dts/dtb-write.js';
 import { compileDts } from '../../src/dts/compile.js';
 import { testDir } from './dtc-reference.js';
 
@@ -204,4 +206,36 @@ test('issue 12 #8: fdtoverlay refuses /dev/zero as the base or an overlay before
     t.is(r.status, 1, r.stderr);
     t.regex(r.stderr, /^Couldn't open blob from '\/dev\/zero': not a regular file$/m);
   }
+});
+
+test('issue 12 #10: 10^5 properties in one node compile (the string table and duplicate check were n²)', (t) => {
+  const body = Array.from({ length: 100_000 }, (_, i) => `  p${i} = <1>;\n`).join('');
+  const dir = scratch({ 'board.dts': `/dts-v1/;\n/ {\n${body}};\n` });
+  try {
+    const r = run(dtcBin, ['-o', 'out.dtb', 'board.dts'], dir);
+    t.is(r.status, 0, r.stderr.slice(0, 500));
+    t.log(`${r.ms} ms`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('the string table shares tails exactly as the first-occurrence scan it replaces', (t) => {
+  fc.assert(
+    fc.property(fc.array(fc.stringMatching(/^[a-c,#-]{0,6}$/), { maxLength: 60 }), (names) => {
+      const table = new StringTable();
+      let text = '';
+      for (const name of names) {
+        let expected = text.indexOf(`${name}\0`);
+        if (expected < 0) {
+          expected = text.length;
+          text += `${name}\0`;
+        }
+        if (table.insert(name) !== expected) return false;
+      }
+      return Buffer.from(table.bytes).toString('latin1') === text;
+    }),
+    { seed: 0x57ab, numRuns: 5000 },
+  );
+  t.pass();
 });
