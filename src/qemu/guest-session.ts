@@ -14,6 +14,7 @@ import type { UsbRedirAttachment } from './machine.js';
 import { classifyPseAttach, sanitizerFinding } from './pse-behaviour.js';
 import { QemuGuest } from './qemu-guest.js';
 import type { QemuBoard } from './qemu-scenario.js';
+import { I2cRunLog, type I2cReplayResult } from './i2c-replay.js';
 import { verifyGuestTrace, type GuestReplayResult, type ServedAccess } from './replay-check.js';
 
 /** How often the board's clock follows the wall clock while the guest runs (autoneg timers fire on it). */
@@ -67,6 +68,7 @@ export class GuestSession {
   readonly #console: string[] = [];
   readonly #composed: QemuBoard;
   readonly #o: GuestSessionOptions;
+  readonly #i2c: I2cRunLog;
   #pacer: ReturnType<typeof setInterval> | undefined;
   #exit: QemuExit | undefined;
 
@@ -80,6 +82,7 @@ export class GuestSession {
       onProgress: o.onProgress ?? (() => {}),
     });
     this.#obs = new Observer(this.engine, this.#guest, o.hostMs);
+    this.#i2c = new I2cRunLog(board);
     board.events.on((e) => {
       this.#obs.hardware(e);
     });
@@ -167,6 +170,9 @@ export class GuestSession {
     let replay: GuestReplayResult | undefined;
     const replayed = (): GuestReplayResult =>
       (replay ??= verifyGuestTrace(loaded.tree.tree, obs.traceLines, served, hwEvents));
+    const i2c = this.#i2c;
+    let i2cReplay: I2cReplayResult | undefined;
+    const i2cReplayed = (): I2cReplayResult => (i2cReplay ??= i2c.replay(loaded.tree.tree, obs.traceLines));
     const guestTrace = parseGuestTrace(obs.traceLines);
     const guestMdio = guestTrace.filter((g) => g.kind === 'mdio');
     if (guestMdio.length === served.length && guestMdio.length > 0) {
@@ -182,7 +188,7 @@ export class GuestSession {
     const final: FinalObservations = {
       ...obs.final(),
       tracesAgree: () => tracesAgree(guestTrace, served),
-      replayVerify: () => replayVerdict(replayed),
+      replayVerify: () => replayVerdict(replayed, i2c.transfers > 0 ? i2cReplayed : undefined),
       eeprom: (node) => ({
         read: obs.eeproms.get(node),
         model: board.usb
@@ -243,6 +249,7 @@ export class GuestSession {
           ),
         ),
         replay: replay ?? null,
+        i2c: { transfers: i2c.transfers, chips: i2c.chips(), replay: i2cReplay ?? null },
         // Every transaction as the emulator served it (board clock, ms): the density strips' source, and the
         // emulator's side of the latency bench.
         emulatorTrace: served.map((a) => ({ ...a, atNs: undefined, hostMs: a.atNs / NS_PER_MS })),
@@ -395,10 +402,12 @@ function tracesAgree(
   };
 }
 
-function replayVerdict(replay: () => GuestReplayResult): Verdict {
+function replayVerdict(replay: () => GuestReplayResult, i2c?: () => I2cReplayResult): Verdict {
   let r: GuestReplayResult;
+  let smbus: I2cReplayResult | undefined;
   try {
     r = replay();
+    smbus = i2c?.();
   } catch (err) {
     return {
       status: 'failed',
@@ -411,17 +420,26 @@ function replayVerdict(replay: () => GuestReplayResult): Verdict {
     reads: r.reads,
     busMap: r.busMap,
     differences: r.differences.slice(0, 20),
+    ...(smbus ? { i2c: { ...smbus, differences: smbus.differences.slice(0, 20) } } : {}),
   };
-  if (r.reads === 0) return { status: 'failed', message: 'the guest trace has no reads to verify', observed };
+  if (r.reads === 0 && (smbus?.reads ?? 0) === 0)
+    return { status: 'failed', message: 'the guest trace has no reads to verify', observed };
   if (r.differences.length > 0)
     return {
       status: 'failed',
       message: `${r.differences.length} of ${r.reads} reads differ, first: ${r.differences[0] ?? ''}`,
       observed,
     };
+  if (smbus && smbus.differences.length > 0)
+    return {
+      status: 'failed',
+      message: `${smbus.differences.length} of ${smbus.checked} SMBus transfers differ, first: ${smbus.differences[0] ?? ''}`,
+      observed,
+    };
+  const mdio = `${r.checked} guest transactions replayed against fresh models: all ${r.reads} reads agree`;
   return {
     status: 'held',
-    message: `${r.checked} guest transactions replayed against fresh models: all ${r.reads} reads agree`,
+    message: smbus ? `${mdio}; ${smbus.checked} SMBus transfers: all ${smbus.reads} reads agree` : mdio,
     observed,
   };
 }

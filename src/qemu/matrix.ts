@@ -29,11 +29,14 @@ export interface MatrixCell {
   end: string;
   wallMs: number;
   /** Per expectation kind and index: held, failed, expected-failure, fixed. */
-  expectations: { kind: string; status: string; message: string }[];
+  expectations: { kind: string; status: string; message: string; knownBug?: string }[];
   /** How the kernel attached the PSE to each PHY with `pses`, and the probe attempts deferred before. */
   pseAttach: { phy: string; behaviour: string; deferredAttempts: number; pseToPhyMs?: number }[];
   /** Probe attempts deferred per device (the probe-retry storm), and when it bound. */
   deferrals: { node: string; attempts: number; boundAt?: number }[];
+  /** Known kernel bugs the scenario names that this kernel showed; the crash's report, if it crashed. */
+  knownBugs: string[];
+  crash?: { report: string; knownBug?: string };
   /** Kernel reports: WARN, Oops, KASAN, lockdep... with their first frames. */
   reports: { report: string; title: string; frames: string[] }[];
   /** MDIO and I2C transactions the kernel produced, per kind. */
@@ -155,6 +158,7 @@ export function cellOf(r: RunReport, kernel: { name: string; release?: string },
       kind: e.expectation.kind,
       status: e.status,
       message: e.message,
+      ...(e.knownBug === undefined ? {} : { knownBug: e.knownBug }),
     })),
     pseAttach: attach.map((a) => ({
       phy: a.phy,
@@ -167,6 +171,8 @@ export function cellOf(r: RunReport, kernel: { name: string; release?: string },
       attempts: d.attempts,
       ...(d.boundAt === undefined ? {} : { boundAt: d.boundAt }),
     })),
+    knownBugs: r.knownBugs,
+    ...(r.crash === undefined ? {} : { crash: r.crash }),
     reports: r.reports.map((k) => ({ report: k.report, title: k.title, frames: k.frames.slice(0, 6) })),
     traffic: {
       mdio: r.traffic.filter((l) => l.kind === 'mdio').reduce((n, l) => n + l.times.length, 0),
@@ -192,6 +198,7 @@ export function differences(cells: readonly MatrixCell[]): string[] {
       c.deferrals.map((d) => `${d.attempts}${d.boundAt === undefined ? ' (never bound)' : ''}`).join(', ') ||
       '0',
   );
+  field('known kernel bugs seen', (c) => c.knownBugs.join(', ') || 'none');
   field('kernel reports', (c) => c.reports.map((r) => r.title).join(', ') || 'none');
   field(
     'expectations',

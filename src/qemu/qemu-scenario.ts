@@ -15,6 +15,7 @@ import {
   type ScenarioFile,
 } from '../scenario/load.js';
 import { dumpVirtDtb } from './base-dtb.js';
+import { writeGuestFirmware } from './guest-firmware.js';
 import { readGuestModules } from './guest-modules.js';
 import { generateInitScript } from './init-script.js';
 import { buildInitramfs, guestToolsArchive, readAgentScript } from './initramfs.js';
@@ -60,7 +61,8 @@ export interface ComposedQemuScenario extends QemuBoard {
   baseDtb: Uint8Array;
   /** Nodes the scenario added to QEMU's tree: the devices the agent reports on at start. */
   watchPaths: string[];
-  files: { init: string; dtb: string; initramfs: string };
+  /** `firmware`: the guest's /lib/firmware as packed, when its drivers need any (a TPS23881's images). */
+  files: { init: string; dtb: string; initramfs: string; firmware?: string };
 }
 
 /** What a QEMU run serves: the scenario's board with its USB devices placed on qemu-xhci's ports. */
@@ -175,13 +177,21 @@ export async function composeQemuScenario(o: ComposeOptions): Promise<ComposedQe
     await writeFile(files.dtb, loaded.tree.dtb);
     progress('packing the initramfs');
     const needsTools = scenario.steps.some((s) => s.action.kind === 'run');
+    const firmwareDir = join(o.outDir, 'firmware');
+    const firmware = await writeGuestFirmware(loaded.board, firmwareDir);
     await buildInitramfs({
+      ...(firmware.length > 0 ? { firmwareDir } : {}),
       initFile: files.init,
       modules: [...modules.values()].map((m) => join(o.modulesDir, m.file)),
       out: files.initramfs,
       extraArchives: needsTools ? [o.guestTools ?? (await guestToolsArchive())] : [],
     });
-    return { ...qemuBoard, baseDtb, watchPaths, files };
+    return {
+      ...qemuBoard,
+      baseDtb,
+      watchPaths,
+      files: { ...files, ...(firmware.length > 0 ? { firmware: firmwareDir } : {}) },
+    };
   } catch (err) {
     qemuBoard.close();
     throw err;

@@ -57,6 +57,7 @@ export async function runQemuScenario(o: QemuRunOptions): Promise<RunReport> {
       trace: join(o.reportDir, 'guest-trace.txt'),
       init: composed.files.init,
       dtb: composed.files.dtb,
+      ...(composed.files.firmware === undefined ? {} : { firmware: composed.files.firmware }),
     };
 
     const args = runArgs({
