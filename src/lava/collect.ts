@@ -130,6 +130,7 @@ export async function collectLavaResults(o: CollectOptions): Promise<MatrixRepor
         expectations: [],
         pseAttach: [],
         deferrals: [],
+        knownBugs: [],
         reports: [],
         traffic: { mdio: 0, i2c: 0 },
         report: relative(o.outDir, join(dir, 'console.log')),
