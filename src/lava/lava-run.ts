@@ -28,7 +28,8 @@ export interface LavaRunResult {
 
 /**
  * Each job under `lava-run` on this machine, as a LAVA worker runs it: one after another (a worker runs one
- * job per device), each log written beside its job for `lava collect`.
+ * job per device), each log written beside its job for `lava collect`. Job ids name lava-run's directory
+ * in its working area, so they carry the process id: two `lava run`s must not share one.
  */
 export async function runLavaJobs(o: LavaRunOptions): Promise<LavaRunResult[]> {
   const scratch = await mkdtemp(join(tmpdir(), 'mdio-emu-lava-run-'));
@@ -47,7 +48,15 @@ export async function runLavaJobs(o: LavaRunOptions): Promise<LavaRunResult[]> {
       const exitCode = await new Promise<number | null>((done, fail) => {
         const child = spawn(
           o.lavaRun ?? LAVA_RUN,
-          ['--job-id', String(i + 1), '--output-dir', join(scratch, `job-${i + 1}`), '--device', device, job],
+          [
+            '--job-id',
+            `mdio-emu-${process.pid}-${i + 1}`,
+            '--output-dir',
+            join(scratch, `job-${i + 1}`),
+            '--device',
+            device,
+            job,
+          ],
           { stdio: ['ignore', 'pipe', 'pipe'] },
         );
         // lava-run logs on standard error (its records) and output; both make the job's log.

@@ -117,7 +117,16 @@ if (pre.missing !== undefined && process.env.CI === 'true') {
       for (const j of jobs) {
         const r = spawnSync(
           LAVA_RUN,
-          ['--validate', '--job-id', '0', '--output-dir', join(out, 'validate'), '--device', device, j.file],
+          [
+            '--validate',
+            '--job-id',
+            `mdio-emu-validate-${process.pid}`,
+            '--output-dir',
+            join(out, 'validate'),
+            '--device',
+            device,
+            j.file,
+          ],
           { encoding: 'utf8' },
         );
         t.is(
