@@ -48,6 +48,7 @@ function bindSocket(
   const session = new UsbredirHostSession(device, {
     ...options,
     attached,
+    allocate: (size) => Buffer.allocUnsafe(size),
     send: (bytes) => {
       if (!socket.destroyed) socket.write(toPooledBuffer(bytes));
     },
