@@ -67,6 +67,7 @@ export class Decoder {
     return this.pending.length;
   }
 
+  /** Decodes what `chunk` completes. The decoder keeps no reference to `chunk` once push returns. */
   push(chunk: Uint8Array): void {
     let input = chunk;
     if (this.toSkip > 0) {
@@ -149,8 +150,14 @@ export class Decoder {
       this.pending = EMPTY;
       this.store = EMPTY;
       this.want = 0;
-    } else {
+    } else if (buf.buffer === this.store.buffer) {
       this.pending = buf.subarray(at);
+    } else {
+      // The rest of a packet that began in the caller's chunk: keep a copy, never the chunk, so a transport
+      // may read every chunk into the same buffer (docs/latency.md: socket reads without an allocation).
+      this.store = new Uint8Array(Math.max(this.want, buf.length - at));
+      this.store.set(buf.subarray(at));
+      this.pending = this.store.subarray(0, buf.length - at);
     }
   }
 
