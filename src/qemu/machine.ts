@@ -46,8 +46,12 @@ export function machineArgs(machineSuffix = ''): string[] {
 export interface UsbRedirAttachment {
   /** chardev/device id suffix, unique per run. */
   id: string;
-  /** UNIX socket the emulator listens on; QEMU connects to it as a client. */
+  /**
+   * UNIX socket of the link. QEMU connects to it as a client (the emulator listens), or with `qemuListens`
+   * QEMU listens there and waits for the emulator before it starts the guest (src/qemu/usbredir-links.ts).
+   */
   socketPath: string;
+  qemuListens?: boolean;
   /** USB2 root-hub port (1-based). */
   port: number;
   /** Optional pcap capture of the redirected traffic. */
@@ -76,7 +80,8 @@ export function runArgs(o: RunArgsOptions): string[] {
     '-no-reboot',
   ];
   for (const u of o.usb) {
-    args.push('-chardev', `socket,id=ur${u.id},path=${u.socketPath}`);
+    const server = u.qemuListens ? ',server=on,wait=on' : '';
+    args.push('-chardev', `socket,id=ur${u.id},path=${u.socketPath}${server}`);
     const pcap = u.pcapPath ? `,pcap=${u.pcapPath}` : '';
     args.push('-device', `usb-redir,chardev=ur${u.id},id=redir${u.id},bus=xhci.0,port=${u.port}${pcap}`);
   }
