@@ -9,6 +9,8 @@
  *   npm run bench -- qemu --boots=3       three boots, samples pooled (the load changes between them)
  *   npm run bench -- qemu --breakdown     plus QEMU's pcap, the emulator's timestamps and the guest's xHCI
  *                                         events: where each microsecond goes (docs/latency.md)
+ *   npm run bench -- qemu --swap          the reference on the ports the guest's loop visits first
+ *   npm run bench -- qemu --emulator-listens   QEMU connects to us (the old direction) instead of listening
  */
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
@@ -28,7 +30,7 @@ import {
   type Leg,
   type Operation,
 } from './lib/latency-analysis.js';
-import { runLatencyRig, type RigDevice } from './lib/qemu-rig.js';
+import { runLatencyRig, type RigDevice, type RigOptions } from './lib/qemu-rig.js';
 import { summary } from './lib/stats.js';
 
 const PHYSICAL_FRAME_US = 64 / 2.5;
@@ -49,6 +51,11 @@ export async function run(): Promise<void> {
   // --append=ARGS adds to the guest's kernel command line, for experiments (docs/latency.md: nohlt).
   const boots = Math.max(1, Number(flag('boots') ?? 1));
   const append = flag('append');
+  // --emulator-listens: the old direction (QEMU connects to us); --swap: the reference on the first ports.
+  const rig = {
+    emulatorListens: process.argv.includes('--emulator-listens'),
+    swapPorts: process.argv.includes('--swap'),
+  };
   const kernel = await findGuestKernel().catch(() => undefined);
   if (!kernel) {
     console.log('skipped: the guest kernel is not built (scripts/setup.sh or `mdio-emu qemu kernel`)');
@@ -56,13 +63,15 @@ export async function run(): Promise<void> {
   }
   console.log(
     `guest kernel ${kernel.dir.split('/').at(-1) ?? ''}${append ? ` + "${append}"` : ''}; ` +
+      `${rig.emulatorListens ? 'QEMU connects to us' : 'QEMU listens, we connect'}, ` +
+      `${rig.swapPorts ? 'reference on USB2 ports 1 and 3' : 'models on USB2 ports 1 and 3'}; ` +
       `physical reference: a Clause 22 MDIO frame at 2.5 MHz = ${PHYSICAL_FRAME_US.toFixed(1)} µs`,
   );
   const all: Boot[] = [];
   for (let i = 0; i < boots; i++) {
     const loadBefore = loadavg()[0] ?? NaN;
     const started = performance.now();
-    const boot = await oneBoot(kernel, withBreakdown, append);
+    const boot = await oneBoot(kernel, withBreakdown, append, rig);
     all.push(boot);
     const m = (xs: number[]): number => summary(xs).median;
     console.log(
@@ -96,6 +105,7 @@ async function oneBoot(
   kernel: GuestKernel,
   withBreakdown: boolean,
   append: string | undefined,
+  rig: Pick<RigOptions, 'emulatorListens' | 'swapPorts'>,
 ): Promise<Boot> {
   const dir = await mkdtemp(join(tmpdir(), 'mdio-emu-bench-qemu-'));
   try {
@@ -105,6 +115,7 @@ async function oneBoot(
       rounds: 100,
       i2cReads: 40,
       breakdown: withBreakdown,
+      ...rig,
       ...(append ? { append } : {}),
     });
     await writeFile(join(dir, 'console.log'), r.console);

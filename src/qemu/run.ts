@@ -16,7 +16,6 @@ import { ScenarioEngine } from '../scenario/engine.js';
 import type { FinalObservations, Verdict } from '../scenario/expectations.js';
 import { loadScenarioBoard, readScenarioFile } from '../scenario/load.js';
 import { buildReport, isLoggedBoardEvent, type RunReport } from '../scenario/report.js';
-import { listenUsbredir, type UsbredirServer } from '../usbredir/index.js';
 import { mdioBusKind } from '../bindings/mdio.js';
 import { findNodeByPath } from '../dts/tree.js';
 import { dumpVirtDtb } from './base-dtb.js';
@@ -29,6 +28,7 @@ import { KernelLogReader, type KmsgRecord } from './kernel-log.js';
 import { qemuBinary, runArgs, usb2PortForReg, xhciNodePath } from './machine.js';
 import { classifyPseAttach, sanitizerFinding } from './pse-behaviour.js';
 import { QemuGuest } from './qemu-guest.js';
+import { QemuUsbredirLinks } from './usbredir-links.js';
 import { verifyGuestTrace, type GuestReplayResult, type ServedAccess } from './replay-check.js';
 import { renderReportHtml } from '../scenario/report-html.js';
 
@@ -73,7 +73,7 @@ export async function runQemuScenario(o: QemuRunOptions): Promise<RunReport> {
   const work = await mkdtemp(join(tmpdir(), 'mdio-emu-qemu-'));
   const start = performance.now();
   const hostMs = (): number => performance.now() - start;
-  const servers: UsbredirServer[] = [];
+  let usbredirLinks: QemuUsbredirLinks | undefined;
   const pcaps: { close(): void }[] = [];
   let pacer: ReturnType<typeof setInterval> | undefined;
   try {
@@ -152,23 +152,28 @@ export async function runQemuScenario(o: QemuRunOptions): Promise<RunReport> {
       extraArchives: needsTools ? [o.guestTools ?? (await guestToolsArchive())] : [],
     });
 
-    const attachments = [];
-    for (const [i, d] of devices.entries()) {
-      const socketPath = join(work, `usb${i}.sock`);
-      const server = await listenUsbredir(d.model, { path: socketPath }, { attached: d.device.attached });
-      servers.push(server);
-      attachments.push({
-        id: String(i),
-        socketPath,
-        port: d.port,
-        pcapPath: join(o.reportDir, `usb${i}.pcap`),
-      });
-    }
+    // QEMU listens on each device's socket and we connect (usbredir-links.ts: why).
+    const attachments = devices.map((d, i) => ({
+      id: String(i),
+      socketPath: join(work, `usb${i}.sock`),
+      port: d.port,
+      qemuListens: true,
+      pcapPath: join(o.reportDir, `usb${i}.pcap`),
+    }));
+    const usbLinks = new QemuUsbredirLinks(
+      devices.map((d, i) => ({
+        socketPath: join(work, `usb${i}.sock`),
+        device: d.model,
+        attached: d.device.attached,
+      })),
+      (path, e) => progress(`usb-redir: could not connect to QEMU at ${path}: ${e.message}`),
+    );
+    usbredirLinks = usbLinks;
     board.events.on((e) => {
       if (e.type !== 'usb.attach') return;
-      const server = servers[devices.findIndex((d) => d.path === e.device)];
-      if (e.attached) server?.attach();
-      else server?.detach();
+      const link = usbLinks.links[devices.findIndex((d) => d.path === e.device)];
+      if (e.attached) link?.attach();
+      else link?.detach();
     });
 
     const args = runArgs({
@@ -199,7 +204,10 @@ export async function runQemuScenario(o: QemuRunOptions): Promise<RunReport> {
       consoleChunks.push(c);
       parser.push(c);
     });
-    child.stderr.setEncoding('utf8').on('data', (c: string) => consoleChunks.push(c));
+    child.stderr.setEncoding('utf8').on('data', (c: string) => {
+      consoleChunks.push(c);
+      usbLinks.stderr(c);
+    });
     const exited = new Promise<{ code: number | null; signal: string | null; error?: string }>((done) => {
       child.on('error', (err) => {
         done({ code: null, signal: null, error: err.message });
@@ -334,7 +342,7 @@ export async function runQemuScenario(o: QemuRunOptions): Promise<RunReport> {
   } finally {
     clearInterval(pacer);
     for (const p of pcaps) p.close();
-    await Promise.all(servers.map((s) => s.close()));
+    await usbredirLinks?.close();
     await rm(work, { recursive: true, force: true });
   }
 }
