@@ -48,7 +48,6 @@ export function readBulkPacket(
   // Data travels guest→host on OUT endpoints and host→guest on IN endpoints (verify.ts verifyDataPacket).
   const carriesData = ((endpoint & 0x80) !== 0) !== (receiver === 'host');
   if (dataLength !== (carriesData ? transfer : 0)) return undefined;
-  const start = view.byteOffset + t + BULK_TYPE_HEADER;
   return {
     type: 'bulk_packet',
     id: view.getBigUint64(at + 8, true),
@@ -56,8 +55,19 @@ export function readBulkPacket(
     status: view.getUint8(t + 1),
     length: transfer,
     streamId: view.getUint32(t + 4, true),
-    data: dataLength === 0 ? EMPTY : new Uint8Array(view.buffer.slice(start, start + dataLength)),
+    data: dataLength === 0 ? EMPTY : copyOut(view, t + BULK_TYPE_HEADER, dataLength),
   };
+}
+
+/**
+ * The bytes at `at` as a new array. A command (6 to 64 bytes) is copied byte by byte into an array V8 keeps
+ * on its own heap; slicing the ArrayBuffer instead would allocate a separate backing store each time.
+ */
+function copyOut(view: DataView, at: number, length: number): Uint8Array {
+  if (length > 64) return new Uint8Array(view.buffer, view.byteOffset + at, length).slice();
+  const out = new Uint8Array(length);
+  for (let i = 0; i < length; i++) out[i] = view.getUint8(at + i);
+  return out;
 }
 
 /**
