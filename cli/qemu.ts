@@ -12,6 +12,7 @@ import { runQemuScenario } from '../src/qemu/run.js';
 import { readGuestRelease } from '../src/qemu/guest-modules.js';
 import { formatRunReport } from './report-output.js';
 import { repoRoot } from '../src/qemu/initramfs.js';
+import { registerMatrix } from './qemu-matrix.js';
 import { registerStress } from './qemu-stress.js';
 import { ExitCodeError } from './run.js';
 
@@ -21,6 +22,7 @@ export function register(program: Command): void {
     .command('qemu')
     .description('boot a real Linux guest under QEMU against emulated USB devices');
   registerStress(qemu);
+  registerMatrix(qemu);
 
   qemu
     .command('kernel')

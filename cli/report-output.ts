@@ -15,7 +15,9 @@ export function formatRunReport(r: RunReport): string {
           ? 'FAIL'
           : e.status === 'expected-failure'
             ? 'XFAIL'
-            : 'XPASS';
+            : e.status === 'not-applicable'
+              ? 'N/A'
+              : 'XPASS';
     out.push(`${tag} ${e.expectation.kind}: ${e.message}`);
   }
   const attach = r.details.pseAttach;

@@ -79,11 +79,19 @@ export function runArgs(o: RunArgsOptions): string[] {
     o.append,
     '-no-reboot',
   ];
-  for (const u of o.usb) {
-    const server = u.qemuListens ? ',server=on,wait=on' : '';
-    args.push('-chardev', `socket,id=ur${u.id},path=${u.socketPath}${server}`);
+  return [...args, ...usbRedirArgs(o.usb)];
+}
+
+/** One `usb-redir` device per attachment on the machine's qemu-xhci, on the attachment's socket. */
+export function usbRedirArgs(usb: readonly UsbRedirAttachment[]): string[] {
+  return usb.flatMap((u) => {
     const pcap = u.pcapPath ? `,pcap=${u.pcapPath}` : '';
-    args.push('-device', `usb-redir,chardev=ur${u.id},id=redir${u.id},bus=xhci.0,port=${u.port}${pcap}`);
-  }
-  return args;
+    const server = u.qemuListens ? ',server=on,wait=on' : '';
+    return [
+      '-chardev',
+      `socket,id=ur${u.id},path=${u.socketPath}${server}`,
+      '-device',
+      `usb-redir,chardev=ur${u.id},id=redir${u.id},bus=xhci.0,port=${u.port}${pcap}`,
+    ];
+  });
 }

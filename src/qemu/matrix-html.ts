@@ -41,8 +41,9 @@ ${rows}
 
 function cell(c: MatrixCell): string {
   const known = c.expectations.filter((e) => e.status === 'expected-failure' || e.status === 'fixed');
-  const cls = !c.pass ? 'bad' : known.some((e) => e.status === 'expected-failure') ? 'known' : 'ok';
-  const badge = !c.pass ? (c.end === 'guest-crashed' ? 'CRASH' : 'FAIL') : known.length ? 'PASS*' : 'PASS';
+  const flagged = c.knownBugs.length > 0 || known.length > 0;
+  const cls = !c.pass ? 'bad' : flagged ? 'known' : 'ok';
+  const badge = !c.pass ? (c.end === 'guest-crashed' ? 'CRASH' : 'FAIL') : flagged ? 'PASS*' : 'PASS';
   const lines: string[] = [];
   for (const a of c.pseAttach)
     lines.push(
@@ -52,9 +53,15 @@ function cell(c: MatrixCell): string {
     lines.push(
       `<span class="report">${esc(r.title)}</span>${r.frames.length ? `<br><code>${esc(r.frames.slice(0, 3).join(' ← '))}</code>` : ''}`,
     );
-  for (const e of known)
+  for (const b of c.knownBugs) {
+    const why = known.filter((e) => e.knownBug === b && e.status === 'expected-failure').map((e) => e.kind);
     lines.push(
-      `<span class="knownbug">${e.status === 'expected-failure' ? 'known bug' : 'known bug fixed?'}: ${esc(e.kind)}</span>`,
+      `<span class="knownbug">known bug ${esc(b)}${why.length ? `: expected failure of ${esc(why.join(', '))}` : ''}${c.crash?.knownBug === b ? ' (the crash)' : ''}</span>`,
+    );
+  }
+  for (const e of known.filter((x) => x.status === 'fixed'))
+    lines.push(
+      `<span class="knownbug">known bug ${esc(e.knownBug ?? '')} fixed?: ${esc(e.kind)} held</span>`,
     );
   for (const e of c.expectations.filter((x) => x.status === 'failed'))
     lines.push(`<span class="failed">✗ ${esc(e.kind)}: ${esc(e.message)}</span>`);

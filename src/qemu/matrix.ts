@@ -29,11 +29,14 @@ export interface MatrixCell {
   end: string;
   wallMs: number;
   /** Per expectation kind and index: held, failed, expected-failure, fixed. */
-  expectations: { kind: string; status: string; message: string }[];
+  expectations: { kind: string; status: string; message: string; knownBug?: string }[];
   /** How the kernel attached the PSE to each PHY with `pses`, and the probe attempts deferred before. */
   pseAttach: { phy: string; behaviour: string; deferredAttempts: number; pseToPhyMs?: number }[];
   /** Probe attempts deferred per device (the probe-retry storm), and when it bound. */
   deferrals: { node: string; attempts: number; boundAt?: number }[];
+  /** Known kernel bugs the scenario names that this kernel showed; the crash's report, if it crashed. */
+  knownBugs: string[];
+  crash?: { report: string; knownBug?: string };
   /** Kernel reports: WARN, Oops, KASAN, lockdep... with their first frames. */
   reports: { report: string; title: string; frames: string[] }[];
   /** MDIO and I2C transactions the kernel produced, per kind. */
@@ -96,10 +99,32 @@ export async function runMatrix(o: MatrixOptions): Promise<MatrixReport> {
     }
   };
   await Promise.all(Array.from({ length: Math.min(jobs, work.length) }, () => worker()));
+  return writeMatrixReport(o.reportDir, {
+    kernels: o.kernels,
+    cells,
+    wallMs: Math.round(performance.now() - start),
+    jobs,
+  });
+}
+
+/**
+ * The matrix's report.json and report.html from its cells, however they were run (here, or as LAVA jobs read
+ * back by `mdio-emu lava collect`).
+ */
+export async function writeMatrixReport(
+  reportDir: string,
+  m: {
+    kernels: readonly { name: string; release?: string }[];
+    cells: MatrixCell[];
+    wallMs: number;
+    jobs: number;
+  },
+): Promise<MatrixReport> {
+  const { cells } = m;
   const scenarios = [...new Set(cells.map((c) => c.scenario))];
   const report: MatrixReport = {
     format: 1,
-    kernels: o.kernels.map((k) => ({
+    kernels: m.kernels.map((k) => ({
       name: k.name,
       ...(k.release === undefined ? {} : { release: k.release }),
     })),
@@ -109,11 +134,12 @@ export async function runMatrix(o: MatrixOptions): Promise<MatrixReport> {
       scenarios.map((s) => [s, differences(cells.filter((c) => c.scenario === s))]),
     ),
     pass: cells.every((c) => c.pass),
-    wallMs: Math.round(performance.now() - start),
-    jobs,
+    wallMs: m.wallMs,
+    jobs: m.jobs,
   };
-  await writeFile(join(o.reportDir, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
-  await writeFile(join(o.reportDir, 'report.html'), renderMatrixHtml(report));
+  await mkdir(reportDir, { recursive: true });
+  await writeFile(join(reportDir, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
+  await writeFile(join(reportDir, 'report.html'), renderMatrixHtml(report));
   return report;
 }
 
@@ -132,6 +158,7 @@ export function cellOf(r: RunReport, kernel: { name: string; release?: string },
       kind: e.expectation.kind,
       status: e.status,
       message: e.message,
+      ...(e.knownBug === undefined ? {} : { knownBug: e.knownBug }),
     })),
     pseAttach: attach.map((a) => ({
       phy: a.phy,
@@ -144,6 +171,8 @@ export function cellOf(r: RunReport, kernel: { name: string; release?: string },
       attempts: d.attempts,
       ...(d.boundAt === undefined ? {} : { boundAt: d.boundAt }),
     })),
+    knownBugs: r.knownBugs,
+    ...(r.crash === undefined ? {} : { crash: r.crash }),
     reports: r.reports.map((k) => ({ report: k.report, title: k.title, frames: k.frames.slice(0, 6) })),
     traffic: {
       mdio: r.traffic.filter((l) => l.kind === 'mdio').reduce((n, l) => n + l.times.length, 0),
@@ -169,6 +198,7 @@ export function differences(cells: readonly MatrixCell[]): string[] {
       c.deferrals.map((d) => `${d.attempts}${d.boundAt === undefined ? ' (never bound)' : ''}`).join(', ') ||
       '0',
   );
+  field('known kernel bugs seen', (c) => c.knownBugs.join(', ') || 'none');
   field('kernel reports', (c) => c.reports.map((r) => r.title).join(', ') || 'none');
   field(
     'expectations',

@@ -4,7 +4,10 @@ import type { Condition, Expectation, Scenario, Step } from './types.js';
 import type { RunEndReason, RunEvent } from './events.js';
 import { RunLog } from './run-log.js';
 import { judge, settlingOf, type FinalObservations, type Verdict } from './expectations.js';
-import { appliesTo, parseKernelVersion, type KernelVersion } from './known-bugs.js';
+import { appliesTo, bugEvidence, parseKernelVersion, reportText, type KernelVersion } from './known-bugs.js';
+
+/** The kernel the kernel model behaves like (docs/scenarios.md, "The kernel model"). */
+const MODEL_KERNEL: KernelVersion = { major: 6, minor: 1, patch: 0 };
 
 /**
  * What the engine needs from a guest: a real kernel under QEMU (src/qemu/qemu-guest.ts) or the kernel model
@@ -37,11 +40,16 @@ export interface StepOutcome {
   detail?: string;
 }
 
-export type ExpectationStatus = 'held' | 'failed' | 'expected-failure' | 'fixed';
+export type ExpectationStatus = 'held' | 'failed' | 'expected-failure' | 'fixed' | 'not-applicable';
 
 export interface ExpectationOutcome {
   expectation: Expectation;
-  /** `expected-failure`: failed as its known bug says it must; `fixed`: held although a known bug says it fails. */
+  /** The known bug that applied on this kernel (in range, evidence seen), by name. */
+  knownBug?: string;
+  /**
+   * `expected-failure`: failed as its known bug says it must; `fixed`: held although a known bug says it fails;
+   * `not-applicable`: its `kernels` range excludes this kernel.
+   */
   status: ExpectationStatus;
   pass: boolean;
   message: string;
@@ -52,6 +60,10 @@ export interface ExpectationOutcome {
 
 export interface EngineResult {
   end: { reason: RunEndReason; detail: string; at: number };
+  /** The guest crashed: the fatal report, and the known kernel bug that names it (then the run may pass). */
+  crash?: { report: string; knownBug?: string };
+  /** Known kernel bugs the scenario names that this kernel showed (in range, evidence in its log). */
+  knownBugs: string[];
   steps: StepOutcome[];
   expectations: ExpectationOutcome[];
   /** Every expectation held (or failed as a known bug says it must) and the run was not cut short by a deadline. */
@@ -127,7 +139,10 @@ export class ScenarioEngine {
         this.#lastStepEnd = Math.max(this.#lastStepEnd, t);
         break;
       case 'guest.report':
-        if (event.fatal) return this.#end('guest-crashed', `the guest crashed: ${event.title}`, t);
+        if (event.fatal) {
+          const frames = event.frames.slice(0, 4).join(' <- ');
+          return this.#end('guest-crashed', `${event.title}${frames ? ` (${frames})` : ''}`, t);
+        }
         break;
       case 'step.start':
         return this.#stepStarted(event.step, t);
@@ -162,33 +177,120 @@ export class ScenarioEngine {
       detail: 'the run was not finished',
       at: this.log.now,
     };
-    const expectations = this.scenario.expect.map((e) => this.#outcome(e, final));
+    const texts = this.#evidenceTexts();
+    const expectations = this.scenario.expect.map((e) => this.#outcome(e, final, texts));
+    const fatal = end.reason === 'guest-crashed' ? this.log.reports.find((r) => r.fatal) : undefined;
+    // A crash fails the run unless a known bug that an expectation expected to fail names it by its evidence.
+    const namedBy = fatal
+      ? expectations.find((o) => {
+          const b = o.expectation.knownBug?.find((x) => x.name === o.knownBug);
+          return (
+            o.status === 'expected-failure' &&
+            b !== undefined &&
+            bugEvidence(b, [reportText(fatal)]) !== undefined
+          );
+        })?.knownBug
+      : undefined;
+    const crash = fatal
+      ? { report: reportText(fatal), ...(namedBy ? { knownBug: namedBy } : {}) }
+      : undefined;
+    // The known bugs this scenario names that this kernel shows (its range, and its evidence in the log).
+    const kernel = this.#kernel;
+    const named = new Map(
+      this.scenario.expect.flatMap((e) => (e.knownBug ?? []).map((b) => [b.name, b] as const)),
+    );
+    const seen = [...named.values()]
+      .filter(
+        (b) =>
+          expectations.some((o) => o.status === 'expected-failure' && o.knownBug === b.name) ||
+          (kernel !== undefined &&
+            b.evidence.length > 0 &&
+            appliesTo(b, kernel) &&
+            bugEvidence(b, texts) !== undefined),
+      )
+      .map((b) => b.name);
+    // Steps that could not happen, or failed, on a kernel that shows a known bug the scenario names are its
+    // consequences (the PSE it keeps from registering cannot be unbound); without one, they fail the run.
+    const stepsOk = this.#steps.every(
+      (s) => s.status === 'done' || (seen.length > 0 && s.status !== 'waiting'),
+    );
     const pass =
       end.reason !== 'deadline' &&
       end.reason !== 'guest-stopped' &&
+      (end.reason !== 'guest-crashed' || namedBy !== undefined) &&
       expectations.every((o) => o.pass) &&
-      this.#steps.every((s) => s.status === 'done');
-    return { end, steps: this.#steps.map((s) => ({ ...s })), expectations, pass };
+      stepsOk;
+    return {
+      end,
+      ...(crash ? { crash } : {}),
+      knownBugs: seen,
+      steps: this.#steps.map((s) => ({ ...s })),
+      expectations,
+      pass,
+    };
+  }
+
+  /** The guest's kernel log lines and reports, as known bugs' evidence patterns read them (the whole run). */
+  #evidenceTexts(): string[] {
+    const out: string[] = [];
+    for (const { event: e } of this.log.events)
+      if (e.type === 'guest.log') out.push(e.text);
+      else if (e.type === 'guest.report') out.push(reportText(e));
+    return out;
   }
 
   /**
    * Judged afresh on the whole log: decisions taken while the run went on only decided when it could end, and
    * the end may have brought better data (the guest's own timing of every MDIO access).
    */
-  #outcome(e: Expectation, final: FinalObservations): ExpectationOutcome {
+  #outcome(e: Expectation, final: FinalObservations, texts: readonly string[]): ExpectationOutcome {
+    if (!this.#applies(e))
+      return {
+        expectation: e,
+        status: 'not-applicable',
+        pass: true,
+        message: `not judged on this kernel: the expectation is for ${e.kernels}`,
+        observed: {},
+      };
     const v = judge(e, { scenario: this.scenario, log: this.log, ended: true, final });
     const held = v.status === 'held';
-    const bug = e.knownBug && this.#kernel && appliesTo(e.knownBug, this.#kernel) ? e.knownBug : undefined;
-    const status: ExpectationStatus = bug ? (held ? 'fixed' : 'expected-failure') : held ? 'held' : 'failed';
-    const message = bug ? `${v.message} (known bug on ${e.knownBug?.kernels}: ${bug.bug})` : v.message;
+    // With evidence patterns a bug is the reason only when its evidence is in the log (a patched build of
+    // the same version is judged as any kernel); without, the version range alone says so.
+    const kernel = this.#kernel;
+    const inRange = kernel === undefined ? [] : (e.knownBug ?? []).filter((b) => appliesTo(b, kernel));
+    const shown = inRange
+      .map((b) => ({ b, evidence: b.evidence.length > 0 ? bugEvidence(b, texts) : undefined }))
+      .find((x) => x.b.evidence.length === 0 || x.evidence !== undefined);
+    const bug = shown?.b;
+    const evidence = shown?.evidence;
+    const applies = bug !== undefined;
+    const status: ExpectationStatus = applies
+      ? held
+        ? bug.evidence.length === 0
+          ? 'fixed'
+          : 'held'
+        : 'expected-failure'
+      : held
+        ? 'held'
+        : 'failed';
+    const message =
+      applies && status !== 'held'
+        ? `${v.message} (known bug ${bug.name} on ${bug.kernels}: ${bug.bug}${evidence === undefined ? '' : `; seen: ${evidence}`})`
+        : v.message;
     return {
       expectation: e,
+      ...(applies ? { knownBug: bug.name } : {}),
       status,
       pass: status !== 'failed',
       message,
       ...(v.at === undefined ? {} : { at: v.at }),
       observed: v.observed,
     };
+  }
+
+  /** Whether the expectation is judged on this kernel (its `kernels` range). */
+  #applies(e: Expectation): boolean {
+    return e.kernels === undefined || appliesTo({ kernels: e.kernels }, this.#kernel ?? MODEL_KERNEL);
   }
 
   #stepStarted(index: number, t: number): void {
@@ -252,7 +354,7 @@ export class ScenarioEngine {
       return this.#evaluate();
     }
     for (const e of this.scenario.expect) {
-      if (this.#decided.has(e.index) || settlingOf(e) === 'final') continue;
+      if (this.#decided.has(e.index) || settlingOf(e) === 'final' || !this.#applies(e)) continue;
       const v = judge(e, { scenario: this.scenario, log: this.log, ended: false });
       if (v.status !== 'pending') this.#decided.set(e.index, v);
     }
@@ -262,7 +364,7 @@ export class ScenarioEngine {
     );
     if (!allSteps) return;
     const waitingForEvent = this.scenario.expect.some(
-      (e) => !this.#decided.has(e.index) && settlingOf(e) === 'event',
+      (e) => !this.#decided.has(e.index) && settlingOf(e) === 'event' && this.#applies(e),
     );
     const settleEnd = this.#lastStepEnd + this.scenario.settleMs;
     if (!waitingForEvent) {

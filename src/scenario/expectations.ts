@@ -78,7 +78,16 @@ export function judge(e: Expectation, ctx: JudgeContext): Verdict {
 
   switch (e.kind) {
     case 'phy-registered': {
-      const r = log.registeredAt(e.phy);
+      // A kernel may register the PHY, drop it with its bus when the probe defers (7.x registers the PHY
+      // before asking for its PSE), and register it again: judge the registration that meets the
+      // expectation, else the latest.
+      const all = log.registrations.get(e.phy) ?? [];
+      const r =
+        all.find(
+          (x) =>
+            (e.phyId === undefined || x.phyId === undefined || x.phyId === e.phyId) &&
+            (e.driver === undefined || (x.driver ?? '').includes(e.driver)),
+        ) ?? all.at(-1);
       if (!r) return never(`no MDIO device of ${e.phy} appeared`);
       const problems: string[] = [];
       if (e.phyId !== undefined && r.phyId !== undefined && r.phyId !== e.phyId)

@@ -431,7 +431,9 @@ function scenarioJson(p: GenerateParams, phys: PhyPlan[], name: string): string 
         if (pseBuses.includes(x.bus))
           expect.push(
             { kind: 'no-access', phy: `&${x.label}` },
-            { kind: 'phy-not-registered', phy: `&${x.label}` },
+            // From Linux 6.17 (PSE events) fwnode_mdiobus_register_phy() registers the PHY before asking
+            // for its PSE and unregisters it on -EPROBE_DEFER: the device appears and goes away.
+            { kind: 'phy-not-registered', phy: `&${x.label}`, ...(qemu ? { kernels: '<6.17' } : {}) },
           );
       end = 3000;
       break;
@@ -483,6 +485,14 @@ function scenarioJson(p: GenerateParams, phys: PhyPlan[], name: string): string 
     return { ...step, ...rest };
   });
   const settleMs = Math.max(1000, end - previous);
+  // On a real kernel with PSE notifications a PoDL regulator cannot register (src/scenario/known-bugs.ts), so
+  // what needs the PSE fails there as that bug says; the kernel model is Linux 6.1 and never applies it.
+  if (qemu && p.pse === 'podl') {
+    const psed = new Set(pseds.map((x) => `&${x.label}`));
+    for (const e of expect)
+      if (e.kind === 'first-access-after' || (e.kind === 'phy-registered' && psed.has(e.phy as string)))
+        e.knownBug = 'pse-kfifo-nr-lines';
+  }
   return formatScenario({
     format: SCENARIO_FORMAT,
     name,

@@ -21,7 +21,7 @@ function compare(a: KernelVersion, b: KernelVersion): number {
  * Whether a known bug's kernel range covers this kernel: every comma-separated term must hold (`>=6.17`,
  * `<7.3`, `7.2` for the whole 7.2 series, `=7.2.13` for one release).
  */
-export function appliesTo(bug: KnownBug, kernel: KernelVersion): boolean {
+export function appliesTo(bug: Pick<KnownBug, 'kernels'>, kernel: KernelVersion): boolean {
   return bug.kernels.split(',').every((term) => {
     const m = /^\s*(>=|<=|>|<|=)?\s*(\d+)\.(\d+)(?:\.(\d+))?\s*$/.exec(term);
     if (!m) return false;
@@ -44,3 +44,63 @@ export function appliesTo(bug: KnownBug, kernel: KernelVersion): boolean {
     }
   });
 }
+
+/** One kernel report as evidence patterns see it: `kasan: KASAN: use-after-free in pse_control_put <- a <- b`. */
+export function reportText(r: {
+  report: string;
+  title: string;
+  function?: string;
+  frames: readonly string[];
+}): string {
+  const fn = r.function === undefined || r.title.includes(` in ${r.function}`) ? '' : ` in ${r.function}`;
+  return `${r.report}: ${r.title}${fn}${r.frames.length > 0 ? ` <- ${r.frames.join(' <- ')}` : ''}`;
+}
+
+/**
+ * The first of the guest's kernel log lines and reports (in `texts`, as reportText writes reports) that one of
+ * the bug's evidence patterns matches, or undefined.
+ */
+export function bugEvidence(bug: KnownBug, texts: readonly string[]): string | undefined {
+  const res = bug.evidence.map((p) => new RegExp(p));
+  return texts.find((t) => res.some((re) => re.test(t)));
+}
+
+/**
+ * The kernel bugs the rig exposes, by name; scenarios refer to them (`"knownBug": "pse-kfifo-nr-lines"`) and
+ * docs/kernel-findings.md says how to reproduce each. A bug counts as an expectation's reason only on kernels
+ * in its range whose log shows its evidence, so a build carrying the fix is judged like any other kernel.
+ */
+export const KNOWN_BUGS: Readonly<Record<string, KnownBug>> = {
+  'pse-kfifo-nr-lines': {
+    name: 'pse-kfifo-nr-lines',
+    kernels: '>=6.17',
+    bug: 'pse_controller_register() allocates the notification kfifo with nr_lines elements before nr_lines defaults to 1; pse_regulator sets none, so kfifo_alloc() fails with -EINVAL and PoDL PHYs stay deferred forever (fix: patches/linux/pse-kfifo-min-size.patch)',
+    evidence: ['failed to allocate kfifo notifications', 'failed to register PSE controller \\(-22\\)'],
+  },
+  'pse-control-put-uaf': {
+    name: 'pse-control-put-uaf',
+    kernels: '>=6.1',
+    bug: "a PHY keeps its pse_control after the PSE controller went away; at the adapter's disconnect (mvusb_mdio_disconnect <- mdiobus_unregister <- phy_mdio_device_remove) pse_control_put() touches the freed controller",
+    evidence: ['^(?:oops|kasan|bug|panic|warning): .*\\bpse_control_put\\b'],
+  },
+  'pse-stale-control-ethtool': {
+    name: 'pse-stale-control-ethtool',
+    kernels: '>=6.1',
+    bug: 'the PSE device is unbound and bound again under a PHY attached to an up interface: the PHY keeps the pse_control of the old, freed controller, and ethtool --show-pse reaches it through pse_ethtool_get_status() <- ethnl (an Oops on Linux 6.1)',
+    evidence: ['^(?:oops|kasan|bug|panic): .*\\bpse_ethtool_(?:get_status|set_config)\\b'],
+  },
+  'pse-regulator-enable-leak': {
+    name: 'pse-regulator-enable-leak',
+    kernels: '>=6.1',
+    bug: 'pse_regulator enables its supply and nothing disables it before devres puts it: unbinding the PSE (or its failed probe) puts an enabled regulator, a WARN in _regulator_put (enable_count)',
+    evidence: ['^warning: WARN in _regulator_put\\b'],
+  },
+  'pse-pi-lock-inversion': {
+    name: 'pse-pi-lock-inversion',
+    kernels: '>=6.9',
+    bug: "lockdep: pse_pi_disable() (a PI regulator's op, under the regulator core's ww lock) takes pcdev->lock, then pse_regulator's pi_disable calls regulator_disable() on its supply, which takes regulator_list_mutex: the inverse of regulator_list_mutex -> regulator_ww_class_mutex -> pcdev->lock; seen on ethtool --set-pse ... disable",
+    evidence: ['\\(&pcdev->lock\\)\\{[^}]*\\}-\\{[^}]*\\}, at: pse_pi_(?:en|dis)able'],
+  },
+};
+
+export const KNOWN_BUG_NAMES = Object.keys(KNOWN_BUGS);

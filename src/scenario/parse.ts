@@ -2,6 +2,7 @@ import { getNodeValue } from 'jsonc-parser';
 import type { Action, ActionKind } from '../board/actions.js';
 import { FRAME_CLASSES } from '../net/peer.js';
 import { JsonSource, type JsonPath } from './json-source.js';
+import { KNOWN_BUG_NAMES, KNOWN_BUGS } from './known-bugs.js';
 import {
   SCENARIO_FORMAT,
   type Condition,
@@ -248,9 +249,13 @@ class Checker {
       Object.keys(EXPECTATIONS) as ExpectationKind[],
     );
     const spec = EXPECTATIONS[kind];
-    this.allowOnly(o, path, ['kind', 'knownBug', ...fieldNames(spec)]);
+    this.allowOnly(o, path, ['kind', 'knownBug', 'kernels', ...fieldNames(spec)]);
     const e = { kind, index, ...this.fields(o, path, spec) } as Expectation;
-    if (o.knownBug !== undefined) e.knownBug = this.knownBug(o.knownBug, [...path, 'knownBug']);
+    if (o.knownBug !== undefined)
+      e.knownBug = Array.isArray(o.knownBug)
+        ? (o.knownBug as unknown[]).map((b, i) => this.knownBug(b, [...path, 'knownBug', i]))
+        : [this.knownBug(o.knownBug, [...path, 'knownBug'])];
+    if (o.kernels !== undefined) e.kernels = this.kernelRange(o.kernels, [...path, 'kernels']);
     if (e.kind === 'command-output') {
       const target = this.stepIds.get(e.step);
       const stepJson =
@@ -267,10 +272,51 @@ class Checker {
     return e;
   }
 
+  /** A catalogue name (src/scenario/known-bugs.ts) or an inline bug, which must be named too. */
   knownBug(value: unknown, path: JsonPath): KnownBug {
+    if (typeof value === 'string') {
+      const bug = KNOWN_BUGS[value];
+      if (!bug)
+        throw this.source.error(
+          'SCN002',
+          path,
+          `no known kernel bug is called "${value}" (known: ${KNOWN_BUG_NAMES.join(', ')})`,
+        );
+      return bug;
+    }
     const o = this.object(value, path);
-    this.allowOnly(o, path, ['kernels', 'bug']);
-    const kernels = this.string(this.required(o, 'kernels', path), [...path, 'kernels']);
+    this.allowOnly(o, path, ['name', 'kernels', 'bug', 'evidence']);
+    const name = this.string(this.required(o, 'name', path), [...path, 'name']);
+    if (!/^[a-z0-9][a-z0-9-]*$/.test(name))
+      throw this.source.error(
+        'SCN002',
+        [...path, 'name'],
+        `a bug name is lower-case words joined by "-", got "${name}"`,
+      );
+    const kernels = this.kernelRange(this.required(o, 'kernels', path), [...path, 'kernels']);
+    const evidence: string[] = [];
+    if (o.evidence !== undefined) {
+      if (!Array.isArray(o.evidence))
+        throw this.source.error('SCN002', [...path, 'evidence'], 'expected an array of regular expressions');
+      for (const [i, p] of (o.evidence as unknown[]).entries()) {
+        const text = this.string(p, [...path, 'evidence', i]);
+        try {
+          new RegExp(text);
+        } catch (err) {
+          throw this.source.error(
+            'SCN002',
+            [...path, 'evidence', i],
+            `not a regular expression: ${(err as Error).message}`,
+          );
+        }
+        evidence.push(text);
+      }
+    }
+    return { name, kernels, bug: this.string(this.required(o, 'bug', path), [...path, 'bug']), evidence };
+  }
+
+  kernelRange(value: unknown, path: JsonPath): string {
+    const kernels = this.string(value, path);
     if (
       !/^\s*(?:(?:>=|<=|>|<|=)?\s*\d+\.\d+(?:\.\d+)?\s*)(?:,\s*(?:>=|<=|>|<|=)?\s*\d+\.\d+(?:\.\d+)?\s*)*$/.test(
         kernels,
@@ -278,10 +324,10 @@ class Checker {
     )
       throw this.source.error(
         'SCN002',
-        [...path, 'kernels'],
+        path,
         `expected version terms such as ">=6.17, <7.3", got "${kernels}"`,
       );
-    return { kernels, bug: this.string(this.required(o, 'bug', path), [...path, 'bug']) };
+    return kernels;
   }
 
   fields(o: Json, path: JsonPath, spec: FieldSpec): Record<string, unknown> {

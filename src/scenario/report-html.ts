@@ -68,6 +68,7 @@ const STATUS: Readonly<Record<string, string>> = {
   failed: '✗',
   'expected-failure': '✗ (known bug)',
   fixed: '✓ (known bug fixed?)',
+  'not-applicable': '– (not for this kernel)',
 };
 
 const WIDTH = 1100;

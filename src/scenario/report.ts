@@ -20,6 +20,10 @@ export interface RunReport {
   /** One line a reviewer reads first. */
   verdict: string;
   end: { reason: RunEndReason; detail: string; at: number };
+  /** The guest crashed: its fatal report, and the known kernel bug that names it. */
+  crash?: { report: string; knownBug?: string };
+  /** Known kernel bugs the scenario names that this kernel showed (in range, evidence in its log). */
+  knownBugs: string[];
   wallMs: number;
   steps: StepOutcome[];
   expectations: ExpectationOutcome[];
@@ -86,6 +90,8 @@ export function buildReport(i: ReportInput): RunReport {
     pass: result.pass,
     verdict,
     end: result.end,
+    ...(result.crash ? { crash: result.crash } : {}),
+    knownBugs: result.knownBugs,
     wallMs: Math.round(i.wallMs),
     steps: result.steps,
     expectations: result.expectations,
@@ -129,10 +135,16 @@ export function buildReport(i: ReportInput): RunReport {
 }
 
 function verdictLine(result: EngineResult, failed: ExpectationOutcome[], xfail: number): string {
-  const n = result.expectations.length;
-  const known = xfail > 0 ? `, ${xfail} failing as known kernel bugs say` : '';
+  const skipped = result.expectations.filter((e) => e.status === 'not-applicable').length;
+  const n = result.expectations.length - skipped;
+  const known =
+    (skipped > 0 ? ` (${skipped} not for this kernel)` : '') +
+    (xfail > 0 ? `, ${xfail} failing as known kernel bugs say` : '') +
+    (result.knownBugs.length > 0 ? `; known kernel bug(s) seen: ${result.knownBugs.join(', ')}` : '');
   if (result.end.reason === 'guest-crashed')
-    return `FAIL: guest crashed (${result.end.detail}); ${n - failed.length}/${n} expectations held`;
+    return result.pass
+      ? `PASS: guest crashed as known kernel bug ${result.crash?.knownBug ?? ''} says (${result.end.detail}); ${n}/${n} expectations held${known}`
+      : `FAIL: guest crashed (${result.end.detail}); ${n - failed.length}/${n} expectations held`;
   if (result.end.reason === 'deadline') return `FAIL: ${result.end.detail} (not a verdict on the kernel)`;
   if (result.pass) return `PASS: ${n}/${n} expectations held${known}`;
   const steps = result.steps.filter((s) => s.status === 'failed');

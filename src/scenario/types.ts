@@ -73,17 +73,37 @@ export type ConditionKind = Condition['kind'];
 /** A crash or report of the guest kernel, as src/qemu/kernel-log.ts classifies its log. */
 export type KernelReportKind = 'warning' | 'oops' | 'bug' | 'kasan' | 'lockdep' | 'hung-task' | 'panic';
 
-/** Where a kernel bug makes an expectation fail: the matrix shows it as expected, with its reason. */
+/**
+ * Where a kernel bug makes an expectation fail: the matrix shows it as expected, with its reason. Scenarios name
+ * one of src/scenario/known-bugs.ts's catalogue (`"knownBug": "pse-kfifo-nr-lines"`) or give one inline.
+ */
 export interface KnownBug {
+  /** Stable name (`pse-kfifo-nr-lines`): what reports, the matrix and docs/kernel-findings.md call it. */
+  name: string;
   /** Kernel versions it applies to: `>=6.17`, `6.12`, `<7.3`, comma-separated terms all of which hold. */
   kernels: string;
   /** One line naming the bug (the function and what goes wrong), shown in reports. */
   bug: string;
+  /**
+   * Regular expressions, one of which must match the guest's kernel log (a line, or a kernel report as
+   * `kind: title in function <- frame <- frame`) for the bug to count as the reason: a kernel in range that
+   * fails for another reason fails, and a build with the fix (same version) is judged as any other kernel.
+   */
+  evidence: string[];
 }
 
 interface ExpectationBase {
-  /** The expectation is known to fail on these kernels because of a named kernel bug (it must then fail). */
-  knownBug?: KnownBug;
+  /**
+   * Kernel bugs that make the expectation fail where they show (written as one name, one inline bug, or a
+   * list); the first that applies to the kernel (its range, its evidence in the log) is the reason.
+   */
+  knownBug?: KnownBug[];
+  /**
+   * Judged only on kernels in this range (`<6.17`, `>=7.0`; terms as KnownBug.kernels), for what kernels
+   * legitimately do differently; elsewhere it is reported as not applicable. The kernel model (Linux 6.1) is
+   * judged as 6.1.
+   */
+  kernels?: string;
   /** Index in `expect`, for messages. */
   index: number;
 }

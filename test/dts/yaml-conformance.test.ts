@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { compileDts } from '../../src/dts/compile.js';
 import { printYaml, YamlOutputError } from '../../src/dts/yaml.js';
-import { dtcVersion, hostAt, runDtc } from './dtc-reference.js';
+import { dtcVersion, hostAt, runDtc, systemCompat } from './dtc-reference.js';
 import { dtcTestsDir } from '../shared-material.js';
 
 /**
@@ -32,7 +32,7 @@ if (!existsSync(manifestPath) || !dtcVersion) {
       let compared = 0;
       for (const file of files) {
         const ref = runDtc(dir, ['-q', '-O', 'yaml', '-i', '.', ...(symbols ? ['-@'] : []), file]);
-        const compiled = compileDts(readFileSync(join(dir, file)), { fileName: file, host: hostAt(dir), includeDirs: ['.'], symbols });
+        const compiled = compileDts(readFileSync(join(dir, file)), { fileName: file, host: hostAt(dir), includeDirs: ['.'], symbols, compat: systemCompat });
         let ours: string | undefined;
         try {
           ours = compiled.tree ? printYaml(compiled.tree) : undefined;

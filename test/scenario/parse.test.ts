@@ -92,11 +92,49 @@ test('errors name the bad field by its JSON path and point at its line and colum
       {
         ...valid,
         expect: [
-          { kind: 'kernel-report', report: 'kasan', present: true, knownBug: { kernels: 'soon', bug: 'x' } },
+          {
+            kind: 'kernel-report',
+            report: 'kasan',
+            present: true,
+            knownBug: { name: 'x', kernels: 'soon', bug: 'x' },
+          },
         ],
       },
       'SCN002',
       'expect[0].knownBug.kernels',
+    ],
+    [
+      {
+        ...valid,
+        expect: [
+          { kind: 'kernel-report', report: 'kasan', present: true, knownBug: { kernels: '>=6.1', bug: 'x' } },
+        ],
+      },
+      'SCN003',
+      'expect[0].knownBug.name',
+    ],
+    [
+      {
+        ...valid,
+        expect: [{ kind: 'kernel-report', report: 'kasan', present: true, knownBug: 'pse-no-such-bug' }],
+      },
+      'SCN002',
+      'expect[0].knownBug',
+    ],
+    [
+      {
+        ...valid,
+        expect: [
+          {
+            kind: 'kernel-report',
+            report: 'kasan',
+            present: true,
+            knownBug: { name: 'x', kernels: '>=6.1', bug: 'x', evidence: ['('] },
+          },
+        ],
+      },
+      'SCN002',
+      'expect[0].knownBug.evidence[0]',
     ],
     [{ steps: [], expect: [] }, 'SCN003', 'dts'],
   ];
