@@ -43,6 +43,34 @@ interface Boot {
   readonly mdio: Record<RigDevice['server'], number[]>;
   readonly smbus: Record<RigDevice['server'], number[]>;
   readonly legs: Map<string, Record<Leg, number>[]>;
+  /** Per data transfer served by the device models: the emulator leg in three parts, µs. */
+  readonly inside: Map<RigDevice['kind'], InsideRow[]>;
+}
+
+interface InsideRow {
+  /** Bytes read -> the model's handler called (decoder, session dispatch). */
+  readonly decode: number;
+  /** The model's handler. */
+  readonly model: number;
+  /** Handler done -> reply handed to write() (encoding, the rest of the chunk). */
+  readonly reply: number;
+}
+
+/** Splits the models' emulator leg of each transfer at the device call (docs/latency.md). */
+function insideRows(d: RigDevice): InsideRow[] {
+  const rx = new Map<bigint, number>();
+  const tx = new Map<bigint, number>();
+  for (const s of d.stamps) {
+    if (s.dir === 'rx') rx.set(s.id, s.us);
+    else if (!tx.has(s.id)) tx.set(s.id, s.us);
+  }
+  return d.calls.flatMap((c) => {
+    const r = rx.get(c.id);
+    const t = tx.get(c.id);
+    return r === undefined || t === undefined
+      ? []
+      : [{ decode: c.start - r, model: c.end - c.start, reply: t - c.end }];
+  });
 }
 
 export async function run(): Promise<void> {
@@ -137,7 +165,9 @@ async function oneBoot(
     const legs = withBreakdown
       ? await breakdownRows(r.devices, report.events, mdio, smbus)
       : new Map<string, Record<Leg, number>[]>();
-    return { mdio: byServer(mdio), smbus: byServer(smbus), legs };
+    const inside = new Map<RigDevice['kind'], InsideRow[]>();
+    for (const d of r.devices) if (d.server === 'model') inside.set(d.kind, insideRows(d));
+    return { mdio: byServer(mdio), smbus: byServer(smbus), legs, inside };
   } finally {
     // MDIO_EMU_BENCH_KEEP=1 keeps each boot's files (console.log, usbN.pcap, timeline-N.json, init, DTB).
     if (process.env['MDIO_EMU_BENCH_KEEP']) console.log(`kept ${dir}`);
@@ -208,6 +238,32 @@ function printBreakdown(boots: readonly Boot[]): void {
     }
     console.log(
       `  ${'total (sum of means)'.padEnd(58)}         ${sumModel.toFixed(0).padStart(5)} |         ${sumRef.toFixed(0).padStart(5)}`,
+    );
+  }
+  // Every data transfer the models served (commands and their answers, reads and writes alike).
+  for (const kind of ['mvusb', 'cp2615'] as const) {
+    const rows = boots.flatMap((b) => b.inside.get(kind) ?? []);
+    const part = (label: string, xs: number[]): string => {
+      const s = summary(xs);
+      return `${label} ${s.median.toFixed(1)} / ${s.p90.toFixed(1)}`;
+    };
+    console.log(
+      `inside the device models' emulator leg, ${kind === 'mvusb' ? 'Marvell adapter + 88E1510' : 'CP2615 + 24C02'}, ` +
+        `per transfer, µs median / p90 (n=${rows.length}): ` +
+        [
+          part(
+            'bytes read -> model called',
+            rows.map((r) => r.decode),
+          ),
+          part(
+            'model',
+            rows.map((r) => r.model),
+          ),
+          part(
+            'model done -> reply to write()',
+            rows.map((r) => r.reply),
+          ),
+        ].join(', '),
     );
   }
 }

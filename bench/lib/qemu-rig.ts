@@ -54,6 +54,15 @@ export interface RigDevice {
   readonly server: Server;
   readonly pcap: string | undefined;
   readonly stamps: EmulatorStamp[];
+  /** The device models' handler runs (breakdown only; the reference has no model). */
+  readonly calls: DeviceCall[];
+}
+
+/** When the device model's handler for the transfer `id` ran, µs on the wall clock. */
+export interface DeviceCall {
+  readonly id: bigint;
+  readonly start: number;
+  readonly end: number;
 }
 
 export interface RigResult {
@@ -167,6 +176,7 @@ export async function runLatencyRig(o: RigOptions): Promise<RigResult> {
       const role = (o.swapPorts ? SWAPPED : ROLES)[d.port];
       if (!role) throw new Error(`bench DTS placed a device on USB2 port ${d.port}`);
       const stamps: EmulatorStamp[] = [];
+      const calls: DeviceCall[] = [];
       const socketPath = join(o.dir, `usb${d.port}.sock`);
       const pcap = o.breakdown ? join(o.dir, `usb${d.port}.pcap`) : undefined;
       if (role.server === 'reference') {
@@ -180,6 +190,10 @@ export async function runLatencyRig(o: RigOptions): Promise<RigResult> {
         }
       } else {
         const trace = (e: UsbredirTraceEvent): void => {
+          if (e.event === 'usbredir.device_call') {
+            calls.push({ id: e.id, start: e.start, end: e.end });
+            return;
+          }
           if ((e.event === 'usbredir.rx' || e.event === 'usbredir.tx') && e.packet.type === 'bulk_packet') {
             stamps.push({
               dir: e.event === 'usbredir.rx' ? 'rx' : 'tx',
@@ -196,7 +210,7 @@ export async function runLatencyRig(o: RigOptions): Promise<RigResult> {
           closers.push(() => server.close());
         }
       }
-      devices.push({ path: d.path, port: d.port, ...role, pcap, stamps });
+      devices.push({ path: d.path, port: d.port, ...role, pcap, stamps, calls });
       attachments.push({
         id: String(d.port),
         socketPath,

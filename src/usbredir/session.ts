@@ -47,7 +47,18 @@ export type UsbredirTraceEvent =
   | { readonly event: 'usbredir.tx'; readonly packet: Packet; readonly at?: number }
   | { readonly event: 'usbredir.error'; readonly error: ProtocolError }
   | { readonly event: 'usbredir.device'; readonly state: DeviceLinkState }
-  | { readonly event: 'usbredir.filter_reject' };
+  | { readonly event: 'usbredir.filter_reject' }
+  /**
+   * Only with `HostSessionOptions.clock`: the device model's handler for the data transfer `id` ran from
+   * `start` to `end`, so the emulator's share of a transfer splits into decoding, the model and the reply.
+   */
+  | {
+      readonly event: 'usbredir.device_call';
+      readonly id: bigint;
+      readonly endpoint: number;
+      readonly start: number;
+      readonly end: number;
+    };
 
 export interface HostSessionOptions {
   /** Writes bytes to the transport. */
@@ -59,7 +70,8 @@ export interface HostSessionOptions {
   readonly attached?: boolean;
   /**
    * Timestamps for the latency breakdown (docs/latency.md), e.g. `() => performance.now()`: rx and tx
-   * trace events then carry `at`. Off by default; costs one call per chunk and per write when on.
+   * trace events then carry `at`, and each data transfer gets a `usbredir.device_call` event. Off by default;
+   * costs one call per chunk, per write and two per data transfer when on.
    */
   readonly clock?: () => number;
   /**
@@ -307,6 +319,11 @@ export class UsbredirHostSession {
     for (const packet of this.outgoingPackets.splice(0)) {
       trace(at === undefined ? { event: 'usbredir.tx', packet } : { event: 'usbredir.tx', packet, at });
     }
+  }
+
+  private traceCall(id: bigint, endpoint: number, start: number): void {
+    const end = this.options.clock?.() ?? start;
+    this.options.trace?.({ event: 'usbredir.device_call', id, endpoint, start, end });
   }
 
   private trace(event: UsbredirTraceEvent): void {
@@ -582,7 +599,9 @@ export class UsbredirHostSession {
     if (!isIn) {
       // Answer the OUT first; IN data it produced (a read command's value) completes afterwards.
       this.deferNotify = true;
+      const start = this.options.clock?.();
       const status = this.device.dataOut?.(endpoint, data) ?? Status.stall;
+      if (start !== undefined) this.traceCall(id, endpoint, start);
       this.deferNotify = false;
       this.sendOutResult(
         { id, kind, endpoint, length, streamId },
@@ -597,7 +616,9 @@ export class UsbredirHostSession {
       this.pendingIn.push({ id, kind, endpoint, length, streamId });
       return;
     }
+    const start = this.options.clock?.();
     const result = this.device.dataIn ? this.device.dataIn(endpoint, length) : STALL;
+    if (start !== undefined) this.traceCall(id, endpoint, start);
     const pending: PendingIn = { id, kind, endpoint, length, streamId };
     if (result === undefined) this.pendingIn.push(pending);
     else this.sendInResult(pending, result);
