@@ -193,7 +193,15 @@ class Checker {
       Object.keys(ACTIONS) as ActionKind[],
     );
     const spec = ACTIONS[kind];
-    this.allowOnly(o, path, ['id', 'after', 'delayMs', 'withinMs', 'action', ...fieldNames(spec)]);
+    this.allowOnly(o, path, [
+      'id',
+      'after',
+      'delayMs',
+      'withinMs',
+      'knownBug',
+      'action',
+      ...fieldNames(spec),
+    ]);
     const action = { kind, ...this.fields(o, path, spec) } as Action;
     if (
       action.kind === 'phy-fault' &&
@@ -213,6 +221,7 @@ class Checker {
     if (o.id !== undefined) step.id = this.string(o.id, [...path, 'id']);
     if (o.after !== undefined) step.after = this.condition(o.after, [...path, 'after'], index);
     if (o.withinMs !== undefined) step.withinMs = this.milliseconds(o.withinMs, [...path, 'withinMs']);
+    if (o.knownBug !== undefined) step.knownBug = this.knownBugs(o.knownBug, [...path, 'knownBug']);
     return step;
   }
 
@@ -251,10 +260,7 @@ class Checker {
     const spec = EXPECTATIONS[kind];
     this.allowOnly(o, path, ['kind', 'knownBug', 'kernels', ...fieldNames(spec)]);
     const e = { kind, index, ...this.fields(o, path, spec) } as Expectation;
-    if (o.knownBug !== undefined)
-      e.knownBug = Array.isArray(o.knownBug)
-        ? (o.knownBug as unknown[]).map((b, i) => this.knownBug(b, [...path, 'knownBug', i]))
-        : [this.knownBug(o.knownBug, [...path, 'knownBug'])];
+    if (o.knownBug !== undefined) e.knownBug = this.knownBugs(o.knownBug, [...path, 'knownBug']);
     if (o.kernels !== undefined) e.kernels = this.kernelRange(o.kernels, [...path, 'kernels']);
     if (e.kind === 'command-output') {
       const target = this.stepIds.get(e.step);
@@ -270,6 +276,13 @@ class Checker {
         );
     }
     return e;
+  }
+
+  /** One known bug or a list of them. */
+  knownBugs(value: unknown, path: JsonPath): KnownBug[] {
+    return Array.isArray(value)
+      ? (value as unknown[]).map((b, i) => this.knownBug(b, [...path, i]))
+      : [this.knownBug(value, path)];
   }
 
   /** A catalogue name (src/scenario/known-bugs.ts) or an inline bug, which must be named too. */

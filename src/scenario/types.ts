@@ -46,6 +46,11 @@ export interface Step {
   delayMs: number;
   /** Give up waiting for `after` after this many ms (guest time): the step fails and the run ends. */
   withinMs?: number;
+  /**
+   * Kernel bugs that keep the step from happening where they show (the PSE it would unbind never registered):
+   * its failure, and the steps it leaves undone, then do not fail the run.
+   */
+  knownBug?: KnownBug[];
   action: Action;
   /** Index in `steps`, for messages. */
   index: number;
