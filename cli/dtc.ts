@@ -12,6 +12,8 @@ import { printDts } from '../src/dts/print.js';
 import type { PhandleFormat } from '../src/dts/phandles.js';
 import { printYaml, YamlOutputError } from '../src/dts/yaml.js';
 import { SourceFile } from '../src/diagnostics/source.js';
+import { isRefusal, type HostRead } from '../src/dts/host.js';
+import { readSourceFile } from '../src/io/index.js';
 import type { DeviceTree } from '../src/dts/tree.js';
 import { formatUsage, getoptLong, strtol, toCInt, type LongOption } from './getopt.js';
 import { ExitCodeError } from './run.js';
@@ -71,17 +73,18 @@ function fatal(message: string): never {
   throw new ExitCodeError(1, `FATAL ERROR: ${message}`);
 }
 
-function readHostFile(path: string): Uint8Array | undefined {
-  try {
-    return readFileSync(path);
-  } catch {
-    return undefined;
-  }
-}
+/** /include/, /incbin/ and #include files: regular files of bounded size only (/dev/zero would never end). */
+const readHostFile = (path: string): HostRead<Uint8Array> => readSourceFile(path);
 
 function readInput(path: string): Uint8Array {
+  if (path !== '-') {
+    const r = readSourceFile(path);
+    if (r === undefined) fatal(`Couldn't open "${path}": No such file or directory`);
+    if (isRefusal(r)) fatal(`Couldn't open "${path}": ${r.refused}`);
+    return r;
+  }
   try {
-    return path === '-' ? readFileSync(0) : readFileSync(path);
+    return readFileSync(0);
   } catch (e) {
     fatal(`Couldn't open "${path}": ${errnoText(e)}`);
   }
@@ -151,7 +154,7 @@ export function compileFile(input: string, flags: DtcFlags): CompileResult {
       {
         readFile: (p) => {
           const b = readHostFile(p);
-          return b ? Buffer.from(b).toString('latin1') : undefined;
+          return b instanceof Uint8Array ? Buffer.from(b).toString('latin1') : b;
         },
       },
       { includeDirs: flags.include, defines },
@@ -161,6 +164,11 @@ export function compileFile(input: string, flags: DtcFlags): CompileResult {
       if (name !== input) ppDependencies.push(name);
     }
     ppDiagnostics.push(...pp.diagnostics);
+    // cpp exits 1 on an error and kbuild's pipeline stops there: no tree from a failed preprocessing.
+    if (pp.diagnostics.some((d) => d.severity === 'error')) {
+      printDiagnostics(pp.diagnostics, extraFiles, flags.quiet);
+      throw new ExitCodeError(1, '');
+    }
     source = pp.text;
     origins = pp.origins;
   } else source = readInput(input);
@@ -321,6 +329,12 @@ export function dtcUsage(compat: DtcCompat = DEFAULT_COMPAT): string {
   );
 }
 
+/** Whether a dtc command line reads its input from stdin (no operand, or `-`): the tool server cannot. */
+export function dtcReadsStdin(args: readonly string[]): boolean {
+  const parsed = getoptLong(args, optionsFor(DEFAULT_COMPAT).short, LONG_OPTIONS);
+  return !parsed.ok || (parsed.operands[0] ?? '-') === '-';
+}
+
 function usageError(compat: DtcCompat, message: string): never {
   throw new ExitCodeError(1, `${dtcUsage(compat)}\nError: ${message}`);
 }
@@ -333,10 +347,12 @@ function usageError(compat: DtcCompat, message: string): never {
  */
 function parseFailure(diagnostics: readonly Diagnostic[]): string {
   for (const d of diagnostics) {
-    if (d.code === 'DTS1001') return 'Unable to parse input tree';
+    if (d.code === 'DTS1001' || d.code === 'DTS1022') return 'Unable to parse input tree';
     // The scanner's message may already carry the reason (strerror) dtc adds.
-    if (d.code === 'DTS1011') return d.message.endsWith('"') ? `${d.message}: No such file or directory` : d.message;
+    if (d.code === 'DTS1011')
+      return d.message.endsWith('"') ? `${d.message}: No such file or directory` : d.message;
     if (d.code === 'DTS1012' || d.code === 'DTS1005') return d.message;
+    if (d.code === 'DTS1020') return d.message.replace(/ \(length .*\)$/, '');
   }
   return 'Syntax error parsing input tree';
 }

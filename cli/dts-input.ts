@@ -1,11 +1,11 @@
-import { readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { compileDtb, compileDts, type CompileOptions, type CompileResult } from '../src/dts/compile.js';
 import type { DtcCompat } from '../src/dts/compat.js';
 import { FDT_MAGIC } from '../src/dts/dtb-read.js';
 import { preprocess } from '../src/dts/preprocess.js';
 import { SourceFile } from '../src/diagnostics/source.js';
-import { readInputFile } from '../src/io/index.js';
+import type { HostRead } from '../src/dts/host.js';
+import { readInputFile, readSourceFile } from '../src/io/index.js';
 
 /**
  * Reading a device tree for the `dts` tools: a blob (by its magic number) or source, preprocessed with the
@@ -28,13 +28,8 @@ export interface LoadedTree {
   result: CompileResult;
 }
 
-function readHostFile(path: string): Uint8Array | undefined {
-  try {
-    return readFileSync(path);
-  } catch {
-    return undefined;
-  }
-}
+/** /include/, /incbin/ and #include files: regular files of bounded size only (/dev/zero would never end). */
+const readHostFile = (path: string): HostRead<Uint8Array> => readSourceFile(path);
 
 /** A line starting with a cpp directive dtc itself would not take (`#include`, `#define`, `#if...`). */
 const CPP_DIRECTIVE = /^[ \t]*#[ \t]*(include|define|undef|if|ifdef|ifndef)\b/m;
@@ -69,10 +64,10 @@ export function loadTree(path: string, input: TreeInput): LoadedTree {
     const eq = d.indexOf('=');
     defines[eq < 0 ? d : d.slice(0, eq)] = eq < 0 ? '1' : d.slice(eq + 1);
   }
-  const readText = (p: string): string | undefined => {
+  const readText = (p: string): HostRead<string> => {
     if (p === path) return text;
     const b = readHostFile(p);
-    return b ? Buffer.from(b).toString('latin1') : undefined;
+    return b instanceof Uint8Array ? Buffer.from(b).toString('latin1') : b;
   };
   const pp = preprocess(path, { readFile: readText }, { includeDirs: input.include, defines });
   const result = compileDts(pp.text, { ...options, origins: pp.origins });

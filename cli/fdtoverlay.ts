@@ -44,6 +44,13 @@ const usageError = (compat: DtcCompat, message: string): never => {
   throw new ExitCodeError(1, `${fdtoverlayUsage(compat)}\nError: ${message}`);
 };
 
+/** Whether an fdtoverlay command line reads a blob from stdin (`-i -` or a `-` overlay): the tool server cannot. */
+export function fdtoverlayReadsStdin(args: readonly string[]): boolean {
+  const parsed = getoptLong(args, SHORT_OPTIONS, LONG_OPTIONS);
+  if (!parsed.ok) return false;
+  return parsed.options.some((o) => o.opt === 'i' && o.arg === '-') || parsed.operands.includes('-');
+}
+
 /** utilfdt_read: the whole file, or stdin for `-`. */
 function readBlob(path: string): Uint8Array {
   try {

@@ -29,10 +29,15 @@ function exitOverride(command: Command): void {
  * for bin entries that skip commander entirely.
  */
 export function runTool(main: (args: readonly string[]) => number, args: readonly string[]): void {
+  process.exitCode = toolStatus(main, args);
+}
+
+/** A standalone tool's exit status, its errors reported on stderr (the tool server runs tools this way). */
+export function toolStatus(main: (args: readonly string[]) => number, args: readonly string[]): number {
   try {
-    process.exitCode = main(args);
+    return main(args);
   } catch (err) {
-    process.exitCode = exitCodeFor(err);
+    return exitCodeFor(err);
   }
 }
 

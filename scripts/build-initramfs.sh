@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Packs the guest initramfs: a static arm64 busybox (Debian's busybox-static:arm64, fetched once
-# per machine into the cache), a generated /init and the kernel modules the scenario loads.
+# per machine into the cache), a generated /init, the kernel modules the scenario loads and the firmware
+# files its drivers request (a directory laid out as /lib/firmware, which the kernel's loader reads directly).
 #
 # Usage: scripts/build-initramfs.sh --fetch-only
-#        scripts/build-initramfs.sh --init FILE --out FILE.cpio.gz [--module FILE.ko]...
+#        scripts/build-initramfs.sh --init FILE --out FILE.cpio.gz [--module FILE.ko]... [--firmware DIR]
 # Prints the busybox path (--fetch-only) or the archive path.
 # Environment: MDIO_EMU_CACHE (default ~/.cache/mdio-emu).
 set -euo pipefail
@@ -12,12 +13,14 @@ init=""
 out=""
 fetch_only=0
 modules=()
+firmware=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --fetch-only) fetch_only=1 ;;
     --init) init="${2:?--init needs a file}"; shift ;;
     --out) out="${2:?--out needs a file}"; shift ;;
     --module) modules+=("${2:?--module needs a file}"); shift ;;
+    --firmware) firmware="${2:?--firmware needs a directory}"; shift ;;
     *) echo "build-initramfs: unknown argument: $1" >&2; exit 2 ;;
   esac
   shift
@@ -59,6 +62,7 @@ ln -s busybox "$root/bin/sh"
 cp "$init" "$root/init"
 chmod 755 "$root/init"
 for m in ${modules[@]+"${modules[@]}"}; do cp "$m" "$root/lib/modules/"; done
+if [ -n "$firmware" ]; then mkdir -p "$root/lib/firmware" && cp -R "$firmware"/. "$root/lib/firmware/"; fi
 (cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc --quiet --owner 0:0 | gzip -6 > "$out.tmp")
 mv "$out.tmp" "$out"
 echo "$out"

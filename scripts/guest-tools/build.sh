@@ -7,7 +7,10 @@
 #       /usr/sbin/ethtool  Debian's ethtool; /lib its loader and libraries
 #       /usr/sbin/pse-tool pse-tool.c, cross-compiled static with aarch64-linux-gnu-gcc
 #   --suite trixie|sid (6.12 and 7.x guests): that suite's ethtool (6.14, 7.2), whose PSE commands are
-#       native: /usr/sbin/ethtool with /bin/ethtool a link to it, /lib its loader and libraries.
+#       native: /usr/sbin/ethtool with /bin/ethtool a link to it, /lib its loader and libraries; and
+#       coreutils' stdbuf (/usr/sbin/stdbuf, /usr/libexec/coreutils/libstdbuf.so): `ethtool --monitor`
+#       never flushes stdout, so with its output in a file what it printed is lost when it is killed;
+#       `stdbuf -oL ethtool --monitor` writes each event line as it comes.
 # The kernel unpacks concatenated cpio archives in order (Documentation/driver-api/early-userspace/
 # buffer-format.rst), so this archive is appended to the busybox one and needs no rebuild per scenario.
 # Beside the archive, ARCHIVE.ethtool-version holds the Debian version of the ethtool inside.
@@ -46,6 +49,11 @@ if [ "$suite" = bookworm ]; then
 else
   ethtool_dir="$(bash "$here/../guest-ethtool.sh" --suite "$suite" | tail -n1)"
   ln -s ../usr/sbin/ethtool "$root/bin/ethtool"
+  coreutils="$(bash "$here/../debian-suite.sh" unpack "$suite" "$cache/coreutils-arm64-$suite" coreutils:arm64 | tail -n1)"
+  mkdir -p "$root/usr/libexec/coreutils"
+  cp "$coreutils/usr/bin/stdbuf" "$root/usr/sbin/stdbuf"
+  cp "$coreutils/usr/libexec/coreutils/libstdbuf.so" "$root/usr/libexec/coreutils/"
+  chmod 755 "$root/usr/sbin/stdbuf"
 fi
 cp "$ethtool_dir/bin/ethtool" "$root/usr/sbin/ethtool"
 cp "$ethtool_dir"/lib/* "$root/lib/"

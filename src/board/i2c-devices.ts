@@ -1,6 +1,6 @@
 import { cellsOf, getProperty, nodePath, stringsOf, walk, type DtNode } from '../dts/tree.js';
 import { Eeprom24c02, I2cBus, type I2cDevice, type I2cTraceSink } from '../i2c/index.js';
-import type { Clock } from '../clock.js';
+import { ms, type Clock } from '../clock.js';
 import { Tps23881, type ControllerLifecycle } from '../pse/index.js';
 import { BoardError, BoardErrorCode } from './errors.js';
 
@@ -9,6 +9,20 @@ import { BoardError, BoardErrorCode } from './errors.js';
  * it; it is how a board seeds the contents a client or guest must read back.
  */
 export const EEPROM_CONTENTS_PROPERTY = 'mdio-emu,contents';
+
+/**
+ * Property of a TPS23881 node: milliseconds from a valid detection to the classification result (one cell),
+ * instead of the board's default. Linux ignores it. A run that wants detection and classification to reach
+ * the driver in one interrupt sets 0; one that wants them apart sets more than the interrupt latency.
+ */
+export const CLASSIFICATION_PROPERTY = 'mdio-emu,classification-ms';
+
+/**
+ * Property of a TPS23881 node: `"after-irq"` holds each classification result until the host has serviced
+ * the detection's interrupt (the INT pin released), so the two reach the driver in separate interrupts however
+ * late the host is; `"timed"` (the default) reports it `mdio-emu,classification-ms` after detection.
+ */
+export const CLASSIFICATION_MODE_PROPERTY = 'mdio-emu,classification';
 
 /** I2C device compatibles with a model: ti,tps23881.yaml (both variants) and at24.yaml's 24C02. */
 const TPS23881_COMPATIBLES: readonly string[] = ['ti,tps23881', 'ti,tps23881b'];
@@ -86,14 +100,15 @@ export function buildI2cBuses(
     if (tps !== undefined) {
       const lifecycle = tpsLifecycle(path);
       if (!lifecycle) return;
+      const classificationDelayNs = classificationDelay(node) ?? options.classificationDelayNs;
+      const classifyAfterInterrupt = classificationMode(node) === 'after-irq';
       device = new Tps23881({
         variant: tps === 'ti,tps23881b' ? 'tps23881b' : 'tps23881',
         isPresent: () => lifecycle.isPresent(),
         ...(address === undefined ? {} : { address }),
         ...(options.clock ? { clock: options.clock } : {}),
-        ...(options.classificationDelayNs === undefined
-          ? {}
-          : { classificationDelayNs: options.classificationDelayNs }),
+        ...(classificationDelayNs === undefined ? {} : { classificationDelayNs }),
+        ...(classifyAfterInterrupt ? { classifyAfterInterrupt } : {}),
       });
     } else {
       const contents = getProperty(node, EEPROM_CONTENTS_PROPERTY);
@@ -130,6 +145,33 @@ export function buildI2cBuses(
     if (device instanceof Tps23881) bus.chips.set(path, device);
   });
   return [...buses.values()];
+}
+
+function classificationDelay(node: DtNode): number | undefined {
+  const prop = getProperty(node, CLASSIFICATION_PROPERTY);
+  if (!prop) return undefined;
+  const value = prop.value.bytes.length === 4 ? cellsOf(prop.value)[0] : undefined;
+  if (value === undefined)
+    throw new BoardError(
+      BoardErrorCode.CLASSIFICATION_TIME,
+      node,
+      `${CLASSIFICATION_PROPERTY} is one cell of milliseconds`,
+      prop,
+    );
+  return ms(value);
+}
+
+function classificationMode(node: DtNode): 'timed' | 'after-irq' {
+  const prop = getProperty(node, CLASSIFICATION_MODE_PROPERTY);
+  if (!prop) return 'timed';
+  const [value, ...rest] = stringsOf(prop.value);
+  if ((value === 'timed' || value === 'after-irq') && rest.length === 0) return value;
+  throw new BoardError(
+    BoardErrorCode.CLASSIFICATION_TIME,
+    node,
+    `${CLASSIFICATION_MODE_PROPERTY} is "timed" or "after-irq"`,
+    prop,
+  );
 }
 
 /** One transfer as the board's event stream reports it: every byte written, every byte read, and whether all messages were ACKed. */

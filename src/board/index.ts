@@ -53,6 +53,8 @@ export {
 } from './emulation.js';
 export {
   buildI2cBuses,
+  CLASSIFICATION_MODE_PROPERTY,
+  CLASSIFICATION_PROPERTY,
   EEPROM_CONTENTS_PROPERTY,
   type BoardI2cBus,
   type BoardI2cDevice,

@@ -5,7 +5,8 @@ import { DtsError } from '../dts/diagnostics.js';
 import { readDtb } from '../dts/dtb-read.js';
 import { preprocess } from '../dts/preprocess.js';
 import type { DeviceTree } from '../dts/tree.js';
-import { readInputFile } from '../io/index.js';
+import type { HostRead } from '../dts/host.js';
+import { readInputFile, readSourceFile } from '../io/index.js';
 
 /**
  * The one way from a device-tree input to a tree: a DTS file or text (through the C preprocessor when it uses
@@ -57,16 +58,12 @@ export function loadTreeText(
   const includeDirs = [baseDir, ...(options.includeDirs ?? [])];
   const fragment = options.base !== undefined && isFragment(text);
   const baseName = options.base ? resolve(baseDir, options.base.name) : '';
-  const readBytes = (p: string): Uint8Array | undefined => {
+  // The compiler reports a missing or refused include itself, with the line that asked for it.
+  const readBytes = (p: string): HostRead<Uint8Array> => {
     const abs = isAbsolute(p) ? p : resolve(baseDir, p);
     if (options.base && abs === baseName) return Buffer.from(options.base.dts, 'latin1');
     if (abs === name) return Buffer.from(text, 'latin1');
-    try {
-      return readInputFile(abs, { what: 'included file' });
-    } catch {
-      // The compiler reports a missing include itself, with the line that asked for it.
-      return undefined;
-    }
+    return readSourceFile(abs);
   };
   const mainName = fragment ? `${name}+${options.base?.name ?? ''}` : name;
   let source = fragment
@@ -78,7 +75,12 @@ export function loadTreeText(
   if (wantCpp && !fragment) {
     const pp = preprocess(
       name,
-      { readFile: (p) => readBytes(p)?.toString() },
+      {
+        readFile: (p) => {
+          const b = readBytes(p);
+          return b instanceof Uint8Array ? Buffer.from(b).toString() : b;
+        },
+      },
       { includeDirs, defines: { __DTS__: '1', ...options.defines } },
     );
     for (const [n, t] of pp.files) files.set(n, new SourceFile(n, t));

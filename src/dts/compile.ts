@@ -1,3 +1,4 @@
+import type { HostRead } from './host.js';
 import { buildNode, getNodeByPath, getProperty, getSubnode, fillFullpaths, liveLabels, type LiveNode, type LiveProperty, type LiveReserve } from './build.js';
 import { applyCheckSwitch, checkCode, runChecks, type CheckLevel } from './checks.js';
 import { DEFAULT_COMPAT, features as featuresOf, type DtcCompat, type DtcFeatures } from './compat.js';
@@ -28,8 +29,8 @@ import type { DeviceTree, DtNode, MemReserve } from './tree.js';
  */
 
 export interface CompileHost {
-  /** Reads /include/ and /incbin/ files; undefined when the file cannot be read. */
-  readFile(path: string): Uint8Array | undefined;
+  /** Reads /include/ and /incbin/ files: undefined when there is none, a refusal when it will not be read. */
+  readFile(path: string): HostRead<Uint8Array>;
 }
 
 export interface CompileOptions {
@@ -219,7 +220,7 @@ export function compileDts(source: string | Uint8Array, options: CompileOptions)
     let file = files.get(name);
     if (!file) {
       const bytes = options.host?.readFile(name);
-      file = bytes ? new SourceFile(name, latin1(bytes)) : new TextlessSourceFile(name);
+      file = bytes instanceof Uint8Array ? new SourceFile(name, latin1(bytes)) : new TextlessSourceFile(name);
       files.set(name, file);
     }
     return file;
@@ -269,7 +270,7 @@ export function compileDts(source: string | Uint8Array, options: CompileOptions)
       ? {
           readFile: (p) => {
             const bytes = host.readFile(p);
-            if (bytes) dependencies.push(p);
+            if (bytes instanceof Uint8Array) dependencies.push(p);
             return bytes;
           },
           includeDirs: options.includeDirs ?? [],

@@ -48,6 +48,16 @@ export interface ParseResult {
 export const MAX_NESTING = 1000;
 const EXPR_WEIGHT = 12;
 
+/**
+ * bison's YYMAXDEPTH in dtc's parser. `subnodes` and the labels before a node or property are right-recursive
+ * in dtc-parser.y, so every finished sibling and every label waiting for its item holds a stack entry until
+ * the enclosing node closes: dtc fails with "memory exhausted" near 10000 of them in one node, at once. The
+ * parser counts the same entries and stops there too (before, 10^5 same-name siblings ran for minutes).
+ */
+const BISON_STACK = 10_000;
+/** The stack entries a node's context takes besides its siblings and labels (dtc fails about this early). */
+const BISON_CONTEXT = 12;
+
 class ParseAbort extends Error {}
 
 /** dtc-parser.y is_ref_relative: a label reference with a path after it (`label/sub/node`). */
@@ -60,6 +70,8 @@ export class Parser {
   private prevEnd: Span;
   private plugin = false;
   private depth = 0;
+  /** Right-recursion entries bison would hold now: finished siblings of every open node (BISON_STACK). */
+  private held = 0;
   private fragments = 0;
 
   constructor(
@@ -115,6 +127,14 @@ export class Parser {
     this.depth += weight;
     if (this.depth > MAX_NESTING) {
       this.error('DTS1015', 'nesting too deep', span);
+      throw new ParseAbort();
+    }
+  }
+
+  /** bison's "memory exhausted": `entries` right-recursion entries on top of the open nodes' context. */
+  private hold(entries: number, span: Span): void {
+    if (entries + BISON_CONTEXT + this.depth > BISON_STACK) {
+      this.error('DTS1022', 'memory exhausted', span);
       throw new ParseAbort();
     }
   }
@@ -223,6 +243,7 @@ export class Parser {
       // Labels and /omit-if-no-ref/ prefix a subnode in any order; only labels can prefix a property.
       while (this.is('LABEL') || this.is('OMIT_NO_REF')) {
         const t = this.advance();
+        this.hold(this.held + labels.length + 1, t.span);
         if (t.kind === 'LABEL') labels.push(t);
         else omit = true;
       }
@@ -267,10 +288,13 @@ export class Parser {
         if (omit) child.omitIfUnused = true;
         for (const l of labels.reverse()) addLabel(child.labels, l.text);
         children.push(child);
+        this.hold(this.held + 1, this.prevEnd);
+        this.held++;
       }
     }
     this.advance();
     this.expect('CHAR', ';');
+    this.held -= children.length;
     this.depth--;
     return buildNode(props, children, join(open.span, this.prevEnd));
   }
@@ -328,9 +352,22 @@ export class Parser {
     const nul = nameTok.bytes.indexOf(0);
     const name = latin1(nameTok.bytes.subarray(0, nul < 0 ? nameTok.bytes.length : nul));
     const found = this.scanner.resolve(name);
-    if (!found) {
+    if (!found || 'refused' in found) {
       // dtc's srcfile_relative_open dies with strerror(errno); a file the host cannot give is ENOENT here.
-      this.error('DTS1011', `Couldn't open "${name}": No such file or directory`, join(kw.span, this.prevEnd));
+      const why = found ? found.refused : 'No such file or directory';
+      this.error('DTS1011', `Couldn't open "${name}": ${why}`, join(kw.span, this.prevEnd));
+      throw new ParseAbort();
+    }
+    // dtc-parser.y: fseek() takes the offset as a signed long, so from 2^63 on it is EINVAL and dtc dies.
+    if (offset >= 1n << 63n) {
+      this.error('DTS1020', `Couldn't seek to offset ${offset} in "${name}": Invalid argument`, join(kw.span, this.prevEnd));
+      throw new ParseAbort();
+    }
+    // data.c data_copy_file() sizes its buffer with an unsigned int and reads `length` bytes into it with one
+    // fread(): a length of 2^32 or more (all ones aside, "to the end") dies with EFAULT on Linux, or overruns
+    // dtc's heap where the truncated size is small. No property can hold that much: refuse it, as dtc fails.
+    if (length !== undefined && length >= 1n << 32n && length !== (1n << 64n) - 1n) {
+      this.error('DTS1020', `Error reading file into data: Bad address (length ${length} of "${name}")`, join(kw.span, this.prevEnd));
       throw new ParseAbort();
     }
     const start = offset > BigInt(found.bytes.length) ? found.bytes.length : Number(offset);

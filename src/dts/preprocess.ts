@@ -12,6 +12,7 @@
  * Pure: files come from the host; every failure is a Diagnostic (codes DTS5xxx), never a throw, and
  * limits bound include depth, expansion work, output size and nesting.
  */
+import { isRefusal, type HostRead } from './host.js';
 import type { Diagnostic } from './diagnostics.js';
 import type { OriginMap, Span } from '../diagnostics/source.js';
 import {
@@ -34,8 +35,8 @@ import {
 import { ExprError, evaluateExpression } from './preprocess-expr.js';
 
 export interface PreprocessHost {
-  /** The text of a file, or undefined if there is none at that path. */
-  readFile(path: string): string | undefined;
+  /** The text of a file, undefined if there is none at that path, or why the host will not read it. */
+  readFile(path: string): HostRead<string>;
 }
 
 export interface PreprocessLimits {
@@ -305,8 +306,8 @@ class Run {
 
   run(path: string): string {
     const text = this.host.readFile(path);
-    if (text === undefined) {
-      this.error(PP.includeNotFound, `${path}: No such file or directory`, undefined);
+    if (text === undefined || isRefusal(text)) {
+      this.error(PP.includeNotFound, `${path}: ${text?.refused ?? 'No such file or directory'}`, undefined);
       return '';
     }
     this.files.set(path, text);
@@ -1179,6 +1180,11 @@ class Run {
     for (const c of candidates) {
       const content = this.host.readFile(c.path);
       if (content === undefined) continue;
+      // cpp stops at the first candidate it can open and fails there; a device or an oversized file is that.
+      if (isRefusal(content)) {
+        this.report(PP.includeNotFound, 'error', `${target}: ${content.refused}`, this.lineSpan(frame.file, line));
+        return;
+      }
       this.files.set(c.path, content);
       const file = this.cache.get(c.path, content);
       // libcpp's multiple-include optimization: a file seen before whose guard macro is defined is

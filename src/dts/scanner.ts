@@ -1,3 +1,5 @@
+import { matchBlockComments, matchCharLiteral, matchLineComments, matchString } from './scan-matchers.js';
+import { isRefusal, type HostRead } from './host.js';
 import { features as featuresOf, type DtcFeatures } from './compat.js';
 import type { LineMarker } from './line-markers.js';
 import type { Span } from '../diagnostics/source.js';
@@ -64,8 +66,8 @@ export interface ScanProblem {
 }
 
 export interface IncludeHost {
-  /** Returns the file contents, or undefined when it cannot be read. */
-  readFile(path: string): Uint8Array | undefined;
+  /** The file's contents, undefined when there is none, or why the host will not read it. */
+  readFile(path: string): HostRead<Uint8Array>;
   /** `-i` search directories, tried in order after the including file's directory. */
   includeDirs: readonly string[];
 }
@@ -75,11 +77,18 @@ export const MAX_INCLUDE_DEPTH = 200;
 
 const PROPNODECHAR = 'a-zA-Z0-9,._+*#?@\\-';
 const LABEL = '[a-zA-Z_][a-zA-Z0-9_]*';
-const STRING = '"(?:[^\\\\"]|\\\\[^\\n])*"';
+// Unrolled ("a*(ba*)*"): V8 runs `(?:x|y)*` with one backtrack entry per character, which overflows its stack on
+// a 50 MB string; here only escapes cost an entry. The string rule itself is matched by hand (matchString).
+const STRING = '"[^\\\\"]*(?:\\\\[^\\n][^\\\\"]*)*"';
 const WS = '[ \\t\\n\\r\\v\\f]';
 
 interface Rule {
   re: RegExp;
+  /**
+   * Hand-written matcher for a token whose length is unbounded (strings, char literals, comments): the length
+   * of the match at `pos`, or -1. Such rules keep `re` as the definition the matcher follows.
+   */
+  match?: (text: string, pos: number) => number;
   /** Start conditions the rule is active in; undefined means INITIAL and V1 (flex's inclusive default). */
   states: readonly ScanState[] | 'all' | undefined;
   /**
@@ -99,7 +108,7 @@ const sticky = (src: string): RegExp => new RegExp(src, 'y');
 const rulesFor = (f: DtcFeatures): readonly Rule[] => [
   { re: sticky(`/include/${WS}*${STRING}`), states: all, first: '/', action: 'include' },
   { re: sticky(`#(?:line)?[ \\t]+[0-9]+[ \\t]+${STRING}(?:[ \\t]+[0-9]+)*`), states: all, first: '#', action: 'linemarker', bol: true },
-  { re: sticky(STRING), states: all, first: '"', action: 'string' },
+  { re: sticky(STRING), match: matchString, states: all, first: '"', action: 'string' },
   { re: sticky('/dts-v1/'), states: all, first: '/', action: 'V1' },
   { re: sticky('/plugin/'), states: all, first: '/', action: 'PLUGIN' },
   { re: sticky('/memreserve/'), states: all, first: '/', action: 'MEMRESERVE' },
@@ -111,7 +120,7 @@ const rulesFor = (f: DtcFeatures): readonly Rule[] => [
   // dtc 1.8: an identifier where a value belongs (an undefined macro, a missed include) is named in an error.
   ...(f.strayIdentifierError ? [{ re: sticky(LABEL), states: ['V1'] as const, first: 'a-zA-Z_', action: 'stray' }] : []),
   { re: sticky('(?:0[xX][0-9a-fA-F]+|[0-9]+)(?:ULL|UL|LL|U|L)?'), states: ['V1'], first: '0-9', action: 'literal' },
-  { re: sticky("'(?:\\\\'|[^'])*'"), states: all, first: "'", action: 'charlit' },
+  { re: sticky("'(?:\\\\'|[^'])*'"), match: matchCharLiteral, states: all, first: "'", action: 'charlit' },
   { re: sticky(`&${LABEL}`), states: all, first: '&', action: 'labelref' },
   // dtc 1.7 drops the leading slash from the path reference rule, for label-relative `&{label/path}`.
   { re: sticky(`&\\{${f.labelRelativeRefs ? '' : '/'}[${PROPNODECHAR}/]*\\}`), states: all, first: '&', action: 'pathref' },
@@ -120,8 +129,8 @@ const rulesFor = (f: DtcFeatures): readonly Rule[] => [
   { re: sticky(`\\\\?[${PROPNODECHAR}]+`), states: ['PROPNODENAME'], first: `\\\\${PROPNODECHAR}`, action: 'propnodename' },
   { re: sticky('/incbin/'), states: undefined, first: '/', action: 'INCBIN' },
   { re: sticky(`${WS}+`), states: all, first: ' \\t\\n\\r\\v\\f', action: 'skip' },
-  { re: sticky('(?:/\\*(?:[^*]|\\*+[^*/])*\\*+/)+'), states: all, first: '/', action: 'skip' },
-  { re: sticky('(?://[^\\n]*\\n)+'), states: all, first: '/', action: 'skip' },
+  { re: sticky('(?:/\\*(?:[^*]|\\*+[^*/])*\\*+/)+'), match: matchBlockComments, states: all, first: '/', action: 'skip' },
+  { re: sticky('(?://[^\\n]*\\n)+'), match: matchLineComments, states: all, first: '/', action: 'skip' },
   { re: sticky('<<'), states: all, first: '<', action: 'LSHIFT' },
   { re: sticky('>>'), states: all, first: '>', action: 'RSHIFT' },
   { re: sticky('<='), states: all, first: '<', action: 'LE' },
@@ -198,9 +207,9 @@ function joinPath(dir: string, name: string): string {
 
 /** Bytes of a latin1-decoded text: every DTS file is read as bytes and decoded 1:1 so offsets are byte offsets. */
 export function latin1(bytes: Uint8Array): string {
-  let s = '';
-  for (let i = 0; i < bytes.length; i += 8192) s += String.fromCharCode(...bytes.subarray(i, i + 8192));
-  return s;
+  // Buffer's latin1 is ISO 8859-1 byte for byte (TextDecoder's "latin1" is windows-1252, which is not), and
+  // decodes natively: a per-character String.fromCharCode was a fifth of a warm compile.
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
 }
 
 /** A source file pushed by /include/, reported so the caller can format diagnostics against it. */
@@ -238,7 +247,7 @@ export class Scanner {
    * dtc's srcfile_relative_open: the including file's directory first (the working directory for the top
    * file), then each -i directory; absolute names as they are.
    */
-  resolve(name: string): { path: string; bytes: Uint8Array } | undefined {
+  resolve(name: string): { path: string; bytes: Uint8Array } | { path: string; refused: string } | undefined {
     if (!this.host) return undefined;
     const top = this.stack[this.stack.length - 1];
     const candidates: string[] = [];
@@ -249,6 +258,7 @@ export class Scanner {
     }
     for (const path of candidates) {
       const bytes = this.host.readFile(path);
+      if (isRefusal(bytes)) return { path, refused: bytes.refused };
       if (bytes) return { path, bytes };
     }
     return undefined;
@@ -277,6 +287,19 @@ export class Scanner {
     return { kind, text, value: extra?.value ?? 0n, bytes: extra?.bytes ?? EMPTY, span };
   }
 
+  /** A rule's match length at `pos`, or -1; a lexeme too long for the regex engine is a fatal diagnostic. */
+  private exec(re: RegExp, text: string, pos: number, buf: Buffer): number {
+    re.lastIndex = pos;
+    try {
+      return re.exec(text)?.[0].length ?? -1;
+    } catch (err) {
+      if (!(err instanceof RangeError)) throw err;
+      this.report({ code: 'DTS1021', message: 'token too long', span: { file: buf.name, start: pos, end: pos + 1 }, fatal: true });
+      this.fatalSeen = true;
+      return -1;
+    }
+  }
+
   private scanOne(buf: Buffer): Token | undefined {
     const { text, pos } = buf;
     const bol = pos === 0 || text.charCodeAt(pos - 1) === 10;
@@ -286,11 +309,10 @@ export class Scanner {
     const rules = candidates?.byCode[text.charCodeAt(pos)] ?? candidates?.every ?? this.table.rules;
     for (const rule of rules) {
       if (rule.bol && !bol) continue;
-      rule.re.lastIndex = pos;
-      const m = rule.re.exec(text);
-      if (m && m[0].length > bestLen) {
+      const length = rule.match ? rule.match(text, pos) : this.exec(rule.re, text, pos, buf);
+      if (length > bestLen) {
         best = rule;
-        bestLen = m[0].length;
+        bestLen = length;
       }
     }
     const span: Span = { file: buf.name, start: pos, end: pos + Math.max(bestLen, 1) };
@@ -369,9 +391,10 @@ export class Scanner {
       return;
     }
     const found = this.resolve(name);
-    if (!found) {
+    if (!found || 'refused' in found) {
       // dtc's srcfile_relative_open dies with strerror(errno); a file the host cannot give is ENOENT here.
-      this.report({ code: 'DTS1011', message: `Couldn't open "${name}": No such file or directory`, span, fatal: true });
+      const why = found ? found.refused : 'No such file or directory';
+      this.report({ code: 'DTS1011', message: `Couldn't open "${name}": ${why}`, span, fatal: true });
       this.fatalSeen = true;
       return;
     }

@@ -15,6 +15,7 @@ import {
 } from './tps23881-firmware.js';
 import {
   ClassCode,
+  IT,
   Detect,
   GEN_MASK,
   MW_STEP,
@@ -77,6 +78,13 @@ export interface Tps23881Options {
    * interrupt latency (the CP2112's GPIO poll is 10 jiffies).
    */
   classificationDelayNs?: number;
+  /**
+   * Also hold the classification result until the INT pin has been released after the detection: the host
+   * has serviced the detection's interrupt, so the classification reaches it in an interrupt of its own
+   * however late the host services interrupts (a QEMU guest on a busy machine can be seconds late, so no
+   * delay alone keeps the two apart). A test knob, not chip behaviour: it makes the 7.2 bug above opt-in.
+   */
+  classifyAfterInterrupt?: boolean;
 }
 
 /** How the last firmware download went, for assertions and the run report. */
@@ -104,6 +112,8 @@ export interface ChannelState {
   coolUntilNs: number;
   /** When a pending classification completes (with `classificationDelayNs`). */
   classifyAtNs: number | undefined;
+  /** With `classifyAfterInterrupt`: the INT pin has not yet been released since the detection. */
+  classifyAwaitsRelease: boolean;
 }
 
 const DEFAULT_COOL_DOWN_NS = 1_000_000_000;
@@ -182,6 +192,7 @@ export class Tps23881 implements I2cDevice {
   }
 
   read(length: number): Uint8Array {
+    const readsInterrupt = this.pointer === REG.IT;
     let out: Uint8Array;
     if (length === 2 && this.sixteenBit()) {
       const w = readWord(this.words, this.pointer);
@@ -191,7 +202,26 @@ export class Tps23881 implements I2cDevice {
       this.pointer = (this.pointer + length) & 0xff;
     }
     this.updateInterrupt();
+    if (readsInterrupt && !this.interruptLevel) this.interruptServiced();
     return out;
+  }
+
+  /**
+   * The host read INTERRUPT and found nothing pending: tps23881_irq_handler()'s loop ends there, so the
+   * detections it handled are done with and held classifications may complete (at the next evaluation,
+   * which is another access or a tick of the clock, never this handler's).
+   */
+  private interruptServiced(): void {
+    if (!this.channels.some((c) => c.classifyAwaitsRelease)) return;
+    for (const c of this.channels) c.classifyAwaitsRelease = false;
+    this.clock.schedule(this.clock.now(), () => this.evaluate());
+  }
+
+  /** Whether a detection raises INT: GEN_MASK.INTEN and INTERRUPT MASK.DETC, in either quad. */
+  private detectionInterrupts(): boolean {
+    return ([0, 1] as const).some(
+      (q) => (this.reg(q, REG.GEN_MASK) & GEN_MASK.INTEN) !== 0 && (this.reg(q, REG.IT_MASK) & IT.DETC) !== 0,
+    );
   }
 
   // ---- powered devices and faults (test and scenario controls) ---------------------------------
@@ -568,12 +598,14 @@ export class Tps23881 implements I2cDevice {
   /** With a classification delay, whether the channel's classification has completed (scheduling it if not). */
   private classificationDone(ch: ChannelState): boolean {
     const delay = this.opts.classificationDelayNs ?? 0;
-    if (delay <= 0 || !this.opts.clock) return true;
+    const gated = this.opts.classifyAfterInterrupt === true && this.opts.clock !== undefined;
+    if ((delay <= 0 && !gated) || !this.opts.clock) return true;
     if (ch.classifyAtNs === undefined) {
       ch.classifyAtNs = this.clock.now() + delay;
+      ch.classifyAwaitsRelease = gated && this.detectionInterrupts();
       this.clock.schedule(ch.classifyAtNs, () => this.evaluate());
     }
-    return this.clock.now() >= ch.classifyAtNs;
+    return this.clock.now() >= ch.classifyAtNs && !ch.classifyAwaitsRelease;
   }
 
   private powerOn(p: number, quad: 0 | 1, l: number): void {
@@ -687,6 +719,7 @@ function emptyChannel(): ChannelState {
     pwonPending: false,
     coolUntilNs: 0,
     classifyAtNs: undefined,
+    classifyAwaitsRelease: false,
   };
 }
 

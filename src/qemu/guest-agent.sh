@@ -15,6 +15,9 @@ mount -t tracefs tracefs /sys/kernel/tracing
 T=/sys/kernel/tracing
 # include/trace/events/mdio.h: one event per MDIO transaction, the guest's side of the trace comparison.
 [ -e $T/events/mdio/mdio_access/enable ] && echo 1 > $T/events/mdio/mdio_access/enable
+# include/trace/events/smbus.h: every SMBus transfer (request, reply, result), the guest's side of the I2C
+# replay (src/qemu/i2c-replay.ts); hid-cp2112 and the tps23881 driver go through i2c_smbus_xfer().
+[ -e $T/events/smbus/enable ] && echo 1 > $T/events/smbus/enable
 [ -e $T/events/module/module_load/enable ] && echo 1 > $T/events/module/module_load/enable
 stty -echo 2>/dev/null
 

@@ -23,6 +23,8 @@ export async function buildInitramfs(o: {
   initFile: string;
   modules: readonly string[];
   out: string;
+  /** A directory laid out as the guest's /lib/firmware. */
+  firmwareDir?: string;
   extraArchives?: readonly string[];
 }): Promise<string> {
   const args = [
@@ -32,6 +34,7 @@ export async function buildInitramfs(o: {
     '--out',
     o.out,
     ...o.modules.flatMap((m) => ['--module', m]),
+    ...(o.firmwareDir === undefined ? [] : ['--firmware', o.firmwareDir]),
   ];
   await run('bash', args, { timeout: 300_000 });
   for (const archive of o.extraArchives ?? []) await appendFile(o.out, await readFile(archive));

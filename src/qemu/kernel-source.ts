@@ -203,6 +203,27 @@ async function extractDebianSource(
 ): Promise<void> {
   const stamp = `${pristine}.done`;
   if (existsSync(stamp)) return;
+  // The kbuild test unpacks the same tree (scripts/kbuild-dtbs.ts) under the same lock: one unpacks it, the
+  // others wait and find the stamp.
+  const lock = await acquireLock(`${pristine}.lock`, () =>
+    onMessage(`waiting for ${pristine} to be unpacked`),
+  );
+  try {
+    if (!existsSync(stamp)) await unpackDebianSource(pkg, debVersion, suite, line, pristine, onMessage);
+  } finally {
+    lock.release();
+  }
+}
+
+async function unpackDebianSource(
+  pkg: string,
+  debVersion: string,
+  suite: string,
+  line: string,
+  pristine: string,
+  onMessage: (m: string) => void,
+): Promise<void> {
+  const stamp = `${pristine}.done`;
   const tmp = `${pristine}.tmp`;
   await rm(tmp, { recursive: true, force: true });
   await mkdir(tmp, { recursive: true });

@@ -1,0 +1,304 @@
+import test from 'ava';
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseGuestTrace } from '../../src/qemu/guest-observations.js';
+import { parseSmbusTrace, type ChipFirmware, type I2cReplayResult } from '../../src/qemu/i2c-replay.js';
+import { findKernel, type GuestKernelInfo } from '../../src/qemu/kernel.js';
+import { qemuBinary } from '../../src/qemu/machine.js';
+import { runQemuScenario } from '../../src/qemu/run.js';
+import { TPS23881_FIRMWARE_FILES } from '../../src/pse/index.js';
+import type { RunReport } from '../../src/scenario/index.js';
+
+/**
+ * PoE at register level, end to end: the newest Debian kernel (Linux 7.2) under stock QEMU, its own
+ * hid-cp2112 and tps23881 drivers against the CP2112 and TPS23881 models, Debian's ethtool 7.2 in the guest.
+ * Expected values come from the kernel sources (drivers/net/pse-pd/tps23881.c, pse_core.c), IEEE 802.3
+ * (class power, Table 33-6), the firmware files the guest was given, and the guest's own traces; the
+ * run's verdicts are checked, never trusted alone.
+ */
+const repo = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const scenario = (name: string): string => join(repo, 'dts', `qemu-${name}.scenario.json`);
+const PSE = '/pcie@10000000/usb@2,0/device@6/i2c/ethernet-pse@20';
+
+const qemuPresent = spawnSync(qemuBinary, ['--version']).status === 0;
+const kernel: GuestKernelInfo | undefined = qemuPresent
+  ? await findKernel('newest').catch(() => undefined)
+  : undefined;
+const missing = !qemuPresent
+  ? `${qemuBinary} is not installed`
+  : !kernel
+    ? 'the newest guest kernel is not built (`mdio-emu qemu kernel --version newest`, scripts/build-ci-kernels.sh)'
+    : !kernel.guestTools.archive
+      ? 'its guest tools are not built (scripts/guest-tools/build.sh --suite sid)'
+      : undefined;
+
+interface Command {
+  step: number;
+  command: string;
+  rc: number;
+  output: string[];
+}
+const commands = (r: RunReport): Command[] => r.details.commands as Command[];
+/** The output of the scenario step `id` (a `run` step). */
+const output = (r: RunReport, id: string): string[] => {
+  const index = r.steps.findIndex((s) => s.id === id);
+  return commands(r).find((c) => c.step === index)?.output ?? [];
+};
+/** `Clause 33 PSE <field>: <value>` of a --show-pse output. */
+const field = (lines: readonly string[], name: string): string | undefined =>
+  lines
+    .find((l) => l.startsWith(`Clause 33 PSE ${name}: `))
+    ?.slice(`Clause 33 PSE ${name}: `.length)
+    .trim();
+const i2c = (r: RunReport) =>
+  r.details.i2c as { transfers: number; chips: ChipFirmware[]; replay: I2cReplayResult | null };
+/** The guest's console: every kernel message as a kmsg record (`6,257,3082955,-;tps23881 0-0020: ...`). */
+const kernelLog = (r: RunReport): string[] =>
+  readFileSync(r.files.console ?? '', 'utf8')
+    .split(/\r?\n/)
+    .flatMap((l) => {
+      const m = /^\d+,\d+,\d+,[^;]*;(.*)$/.exec(l);
+      return m ? [m[1] ?? ''] : [];
+    });
+const traceLines = (r: RunReport): string[] => readFileSync(r.files.trace ?? '', 'utf8').split('\n');
+/** `Events: ...` lines of `ethtool --monitor`, in order. */
+const events = (lines: readonly string[]): string[] =>
+  lines.filter((l) => l.startsWith('Events: ')).map((l) => l.slice('Events: '.length));
+/** The handler's interrupt count in /proc/interrupts (`18:  10  cp2112-gpio  3 Level  pse-0-0020:tps23881-irq`). */
+const irqCount = (lines: readonly string[]): number | undefined => {
+  const m = /^\s*\d+:\s+(\d+)\s+cp2112-gpio\s+3\s+Level\s+pse-0-0020:tps23881-irq$/.exec(
+    lines.find((l) => l.includes('tps23881-irq')) ?? '',
+  );
+  return m ? Number(m[1]) : undefined;
+};
+const failed = (r: RunReport): string =>
+  JSON.stringify(
+    r.expectations
+      .filter((e) => !e.pass)
+      .map((e) => e.message)
+      .concat(r.steps.filter((s) => s.status === 'failed').map((s) => s.detail ?? '')),
+  );
+
+if (missing && process.env.CI === 'true') {
+  test('PoE end-to-end prerequisites are installed (CI)', (t) => {
+    t.fail(`CI must run the PoE end-to-end tests, but ${missing}`);
+  });
+} else if (missing) {
+  console.log(`test/qemu/e2e-poe: skipping the PoE end-to-end tests: ${missing}`);
+  test.skip(`PoE end-to-end tests (${missing})`, () => {});
+} else {
+  const k = kernel as GuestKernelInfo;
+  const runs = new Map<string, Promise<RunReport>>();
+  /** Each scenario boots once; the tests below read the same run. */
+  const run = (name: string): Promise<RunReport> => {
+    let p = runs.get(name);
+    if (!p) {
+      p = mkdtemp(join(tmpdir(), `mdio-emu-e2e-${name}-`)).then((reportDir) =>
+        runQemuScenario({
+          kernel: k.image,
+          modulesDir: k.modulesDir,
+          scenarioFile: scenario(name),
+          reportDir,
+          kernelName: k.name,
+          kernelRelease: k.release,
+          ...(k.guestTools.archive === undefined ? {} : { guestTools: k.guestTools.archive }),
+        }),
+      );
+      runs.set(name, p);
+    }
+    return p;
+  };
+
+  test.serial(
+    'tps23881 binds through the CP2112 after downloading the firmware files the guest holds, byte for byte',
+    async (t) => {
+      const r = await run('tps23881');
+      t.is(r.end.reason, 'settled', r.end.detail);
+      t.true(r.pass, failed(r));
+      t.true(
+        kernelLog(r).some((l) => /tps23881 0-0020: Firmware revision 0xe$/.test(l)),
+        'the driver read FWREV 14 after the download (tps23881_i2c_probe)',
+      );
+      // What the guest wrote into SRAM_DATA (0x61) between the SRAM_CTRL (0x60) steps is what the files hold.
+      const writes = parseSmbusTrace(traceLines(r)).filter((x) => x.op === 'write');
+      const parts: number[][] = [];
+      for (const w of writes) {
+        if (w.command === 0x60) parts.push([]);
+        else if (w.command === 0x61) parts.at(-1)?.push(w.data[0] ?? -1);
+      }
+      const files = [TPS23881_FIRMWARE_FILES.parity, TPS23881_FIRMWARE_FILES.sram].map((rel) => [
+        ...readFileSync(join(reportFirmware(r), rel)),
+      ]);
+      t.deepEqual(
+        parts.filter((p) => p.length > 0),
+        files,
+        'the SMBus byte writes to SRAM_DATA are the two files in order',
+      );
+      t.deepEqual(
+        i2c(r).chips.map((c) => [c.path, c.variant, c.firmware.state, c.firmware.mismatch]),
+        [[PSE, 'tps23881', 'sram', undefined]],
+        'the model checked the download and runs the SRAM code',
+      );
+      t.regex(
+        output(r, 'monitor').join('\n'),
+        /cp2112-gpio\s+3\s+Level\s+pse-0-0020:tps23881-irq/,
+        'the interrupt is CP2112 GPIO 3, level (low), named by pse_core',
+      );
+    },
+  );
+
+  test.serial(
+    'ethtool --show-pse reports admin state, detection status, class, actual power and class limits',
+    async (t) => {
+      const r = await run('tps23881');
+      const before = output(r, 'monitor');
+      t.is(field(before, 'Admin State'), 'disabled', 'tps23881 starts with its ports off');
+      t.is(field(output(r, 'enable'), 'Admin State'), 'enabled');
+      // IEEE 802.3 Table 33-6: class 2 and 4 PSE output power 7.0 and 30.0 W; the PD draws 80 % of it.
+      for (const [step, cls, limit] of [
+        ['powered', '2', 7000],
+        ['powered4', '4', 30000],
+      ] as const) {
+        const out = output(r, step);
+        t.is(field(out, 'Power Detection Status'), 'delivering power', step);
+        t.is(field(out, 'Power Class'), cls, step);
+        t.is(Number(field(out, 'Available Power Limit')), limit, step);
+        // Actual power: the driver's product of the channel's current and voltage registers.
+        const actual = Number(field(out, 'Actual Power'));
+        t.true(Math.abs(actual - limit * 0.8) <= 10, `${step}: actual ${actual} mW`);
+      }
+      t.deepEqual(
+        output(r, 'powered').filter((l) => l.startsWith('\t\t')),
+        ['\t\tmin 2000', '\t\tmax 99900'],
+        'limit range of tps23881_pi_get_pw_limit_ranges(): 2 W to 99.9 W',
+      );
+      // tps23881_ethtool_get_status() knows only delivering and disabled: a PD-less enabled port is "disabled".
+      t.is(field(output(r, 'unpowered'), 'Power Detection Status'), 'disabled');
+      t.is(field(output(r, 'unpowered'), 'Power Class'), undefined);
+    },
+  );
+
+  test.serial('PD actions reach the driver as PSE events, which ethtool --monitor prints', async (t) => {
+    const r = await run('tps23881');
+    const seen = events(output(r, 'events'));
+    t.log(seen.join(' | '));
+    // Class 2 connects (detection, then classification 1.5 s later), leaves, class 4 connects and overloads.
+    const want = ['detection', 'classification', 'disconnection', 'detection', 'classification'];
+    t.deepEqual(seen.slice(0, 1), ['detection']);
+    let at = 0;
+    for (const w of want) {
+      const i = seen.indexOf(w, at);
+      t.true(i >= at, `"${w}" after event ${at}: ${seen.join(', ')}`);
+      at = i + 1;
+    }
+    t.true(
+      seen.slice(at).some((e) => /\bover-current\b/.test(e)),
+      'the overload is an over-current event (tps23881_irq_event_over_current)',
+    );
+    t.not(field(output(r, 'after-overload'), 'Power Detection Status'), 'delivering power');
+    // The invalid signature is detected as no PD: never classified, never powered.
+    const invalidAt = seen.lastIndexOf('classification');
+    t.true(invalidAt < seen.length - 1, 'events follow the last classification');
+    t.not(field(output(r, 'invalid'), 'Power Detection Status'), 'delivering power');
+  });
+
+  test.serial(
+    'every interrupt is released: no "interrupt never freed", a handful of interrupts per event',
+    async (t) => {
+      const r = await run('tps23881');
+      t.false(kernelLog(r).some((l) => /interrupt never freed/.test(l)));
+      const count = irqCount(output(r, 'events'));
+      const pseEvents = events(output(r, 'events')).length;
+      t.log(`${count ?? '?'} interrupts for ${pseEvents} PSE events`);
+      // An INT pin left low is handled on every 10-jiffy GPIO poll: hundreds over this run.
+      t.true(count !== undefined && count >= pseEvents / 2 && count <= 3 * pseEvents + 5, String(count));
+    },
+  );
+
+  test.serial(
+    'the admin disable reaches the chip: the driver writes its power-off pushbutton, the model acknowledges',
+    async (t) => {
+      const r = await run('tps23881');
+      const lines = traceLines(r);
+      const index = r.steps.findIndex((s) => s.id === 'disable');
+      const from = parseGuestTrace(lines).find(
+        (g) => g.kind === 'marker' && g.text.startsWith(`mdio-emu step ${index} `),
+      );
+      t.truthy(from);
+      // PW_EN (0x19): bits 7:4 switch channels off (tps23881_pi_disable()).
+      const offWrites = parseSmbusTrace(lines).filter(
+        (x) => x.ts >= (from?.ts ?? Infinity) && x.op === 'write' && x.command === 0x19,
+      );
+      t.true(
+        offWrites.some((x) => ((x.data[0] ?? 0) & 0xf0) !== 0 && x.res === 0),
+        JSON.stringify(offWrites),
+      );
+      t.is(field(output(r, 'disable'), 'Admin State'), 'disabled');
+    },
+  );
+
+  test.serial("the guest's SMBus trace replays against a fresh TPS23881 with zero differences", async (t) => {
+    const r = await run('tps23881');
+    const replay = i2c(r).replay;
+    t.truthy(replay);
+    t.deepEqual(replay?.differences, []);
+    t.true((replay?.reads ?? 0) > 100, `reads ${replay?.reads ?? 0}`);
+    t.is(replay?.checked, parseSmbusTrace(traceLines(r)).length);
+    t.deepEqual(replay?.busMap, { 'i2c-0': '/pcie@10000000/usb@2,0/device@6/i2c' });
+    t.log(
+      `${replay?.checked ?? 0} transfers, ${replay?.reads ?? 0} reads, timing ${replay?.timing ?? '?'}, ` +
+        `${replay?.guestTimeouts ?? 0} timed out in the guest`,
+    );
+    const verdict = r.expectations.find((e) => e.expectation.kind === 'replay-verify');
+    t.is(verdict?.status, 'held', verdict?.message);
+  });
+
+  test.serial('TPS23881B: ROM firmware, no download, a class 3 PD powered', async (t) => {
+    const r = await run('tps23881b');
+    t.true(r.pass, failed(r));
+    t.true(kernelLog(r).some((l) => /tps23881 0-0020: Firmware revision 0x0 \(ROM firmware\)$/.test(l)));
+    const xfers = parseSmbusTrace(traceLines(r));
+    t.false(
+      xfers.some((x) => x.op === 'write' && (x.command === 0x60 || x.command === 0x61)),
+      'no SRAM_CTRL or SRAM_DATA writes (tps23881_info[TPS23881B] names no firmware)',
+    );
+    t.deepEqual(xfers.find((x) => x.op === 'read' && x.command === 0x43)?.data, [0x24], 'DEVID reads 0x24');
+    t.deepEqual(
+      i2c(r).chips.map((c) => [c.variant, c.firmware.state]),
+      [['tps23881b', 'rom']],
+    );
+    t.is(field(output(r, 'powered'), 'Power Class'), '3');
+    t.is(Number(field(output(r, 'powered'), 'Available Power Limit')), 15400);
+    t.deepEqual(i2c(r).replay?.differences, []);
+  });
+
+  test.serial(
+    'Linux 7.2 drops a classification that arrives in the same interrupt as its detection (known bug)',
+    async (t) => {
+      const r = await run('tps23881-one-irq');
+      t.true(r.pass, failed(r));
+      t.deepEqual(
+        events(output(r, 'events')).slice(0, 1),
+        ['detection classification'],
+        'the driver reports both in one notification',
+      );
+      const out = output(r, 'powered');
+      t.is(field(out, 'Power Class'), '2', 'the chip classified the PD');
+      t.is(field(out, 'Admin State'), 'enabled');
+      t.is(field(out, 'Power Detection Status'), 'disabled', 'but pse_core never powered it');
+      const bug = r.expectations.find((e) => e.expectation.knownBug !== undefined);
+      t.is(bug?.status, 'expected-failure', bug?.message);
+    },
+  );
+}
+
+/** The firmware directory the run packed into the guest's /lib/firmware. */
+function reportFirmware(r: RunReport): string {
+  const dir = r.files.firmware;
+  if (dir === undefined) throw new Error('the report names no firmware directory');
+  return dir;
+}
