@@ -34,7 +34,18 @@ export function parseScenario(text: string, fileName: string, defaultName = 'sce
   c.allowOnly(
     top,
     [],
-    ['format', 'name', 'description', 'dts', 'settleMs', 'quietMs', 'deadlineMs', 'steps', 'expect'],
+    [
+      'format',
+      'name',
+      'description',
+      'kernels',
+      'dts',
+      'settleMs',
+      'quietMs',
+      'deadlineMs',
+      'steps',
+      'expect',
+    ],
   );
   if (top.format !== undefined && top.format !== SCENARIO_FORMAT)
     throw source.error(
@@ -64,6 +75,7 @@ export function parseScenario(text: string, fileName: string, defaultName = 'sce
     deadlineMs: top.deadlineMs === undefined ? 180_000 : c.milliseconds(top.deadlineMs, ['deadlineMs']),
   };
   if (top.description !== undefined) scenario.description = c.string(top.description, ['description']);
+  if (top.kernels !== undefined) scenario.kernels = c.kernelRange(top.kernels, ['kernels']);
   return { scenario, source };
 }
 

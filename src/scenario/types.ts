@@ -17,6 +17,11 @@ export interface Scenario {
   /** Shown in reports; defaults to the file name. */
   name: string;
   description?: string;
+  /**
+   * The kernels the scenario is for (`>=6.17`: it needs a driver only those have); `mdio-emu qemu matrix` shows
+   * other kernels' cells as not applicable instead of running them.
+   */
+  kernels?: string;
   /** Device tree source, relative to the scenario file. */
   dts: string;
   steps: Step[];
