@@ -76,6 +76,8 @@ export async function runMatrix(o: MatrixOptions): Promise<MatrixReport> {
   const start = performance.now();
   await mkdir(o.reportDir, { recursive: true });
   const jobs = Math.max(1, o.jobs ?? availableParallelism());
+  // Every file is read before any guest boots: a bad one stops the matrix now, not an hour into it.
+  const parsed = new Map(o.scenarios.map((f) => [f, readScenarioFile(f).scenario]));
   const work = o.scenarios.flatMap((scenarioFile) => o.kernels.map((kernel) => ({ scenarioFile, kernel })));
   const cells: MatrixCell[] = new Array<MatrixCell>(work.length);
   let next = 0;
@@ -85,11 +87,11 @@ export async function runMatrix(o: MatrixOptions): Promise<MatrixReport> {
       if (!item) continue;
       const { scenarioFile, kernel } = item;
       const name = basename(scenarioFile).replace(/\.scenario\.json$|\.json$/, '');
-      const scenario = readScenarioFile(scenarioFile).scenario;
-      const range = scenario.kernels;
+      const scenario = parsed.get(scenarioFile);
+      const range = scenario?.kernels;
       const version = kernel.release === undefined ? undefined : parseKernelVersion(kernel.release);
       if (range !== undefined && version !== undefined && !appliesTo({ kernels: range }, version)) {
-        cells[i] = notForKernel(scenario.name, scenarioFile, kernel, range);
+        cells[i] = notForKernel(scenario?.name ?? name, scenarioFile, kernel, range);
         o.onProgress?.(`[${i + 1}/${work.length}] ${name} on ${kernel.name}: not for this kernel (${range})`);
         continue;
       }
