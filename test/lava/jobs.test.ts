@@ -13,7 +13,7 @@ import {
   writeLavaJobs,
   type GeneratedJob,
 } from '../../src/lava/index.js';
-import { LAVA_RUN, LAVA_SCHEMA, lavaPrerequisites, SYSTEM_PYTHON } from './prerequisites.js';
+import { LAVA_RUN, LAVA_SCHEMA, lavaPrerequisites, newestKernel, SYSTEM_PYTHON } from './prerequisites.js';
 
 /**
  * Every shipped QEMU scenario as a LAVA job, checked by LAVA itself: lava-common's schema validator (strict),
@@ -44,14 +44,24 @@ if (pre.missing !== undefined && process.env.CI === 'true') {
   const out = await mkdtemp(join(tmpdir(), 'mdio-emu-lava-jobs-'));
   const jobs: GeneratedJob[] = [];
   const refused: string[] = [];
+  const newest = await newestKernel();
   test.before(async () => {
-    // One at a time, so a scenario that cannot become a job is named and the others are still checked.
-    for (const scenario of scenarios)
-      try {
-        jobs.push(...(await writeLavaJobs({ kernels: [kernel], scenarios: [scenario], outDir: out })));
-      } catch (err) {
-        refused.push(`${basename(scenario)}: ${(err as Error).message}`);
+    // One at a time, so a scenario that cannot become a job is named and the others are still checked. A
+    // scenario whose drivers 6.1 lacks (the TPS23881's) goes to the newest kernel, as its own tests run it.
+    for (const scenario of scenarios) {
+      const errors: string[] = [];
+      let made = false;
+      for (const k of newest ? [kernel, newest] : [kernel]) {
+        try {
+          jobs.push(...(await writeLavaJobs({ kernels: [k], scenarios: [scenario], outDir: out })));
+          made = true;
+          break;
+        } catch (err) {
+          errors.push(`${k.name}: ${(err as Error).message}`);
+        }
       }
+      if (!made) refused.push(`${basename(scenario)}: ${errors.join('; ')}`);
+    }
   });
 
   test('every shipped QEMU scenario makes a job', (t) => {
@@ -101,7 +111,7 @@ if (pre.missing !== undefined && process.env.CI === 'true') {
       const dtb = await readFile(join(dir, 'scenario.dtb'));
       const compiled = loadTreeText(join(dir, 'scenario.dts'), spec.dts, { symbols: true });
       t.true(Buffer.from(compiled.dtb).equals(dtb), j.scenario);
-      t.is(spec.kernel.name, kernel.name);
+      t.is(spec.kernel.name, j.kernel);
     }
   });
 

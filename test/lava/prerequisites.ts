@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { findKernel } from '../../src/qemu/kernel.js';
+import { findKernel, type GuestKernelInfo } from '../../src/qemu/kernel.js';
 import type { LavaKernel } from '../../src/lava/index.js';
 import { qemuBinary } from '../../src/qemu/machine.js';
 
@@ -32,13 +32,21 @@ export async function lavaPrerequisites(o: {
   const k = await findKernel('6.1').catch(() => undefined);
   if (!k)
     return { missing: 'the 6.1 guest kernel is not built (run scripts/setup.sh or `mdio-emu qemu kernel`)' };
+  return { kernel: asLavaKernel(k) };
+}
+
+function asLavaKernel(k: GuestKernelInfo): LavaKernel {
   return {
-    kernel: {
-      name: k.name,
-      image: k.image,
-      modulesDir: k.modulesDir,
-      release: k.release,
-      ...(k.guestTools.archive === undefined ? {} : { guestTools: k.guestTools.archive }),
-    },
+    name: k.name,
+    image: k.image,
+    modulesDir: k.modulesDir,
+    release: k.release,
+    ...(k.guestTools.archive === undefined ? {} : { guestTools: k.guestTools.archive }),
   };
+}
+
+/** The newest Debian kernel of CI's set (scripts/build-ci-kernels.sh): the TPS23881 scenarios need its modules. */
+export async function newestKernel(): Promise<LavaKernel | undefined> {
+  const k = await findKernel('newest').catch(() => undefined);
+  return k && asLavaKernel(k);
 }
