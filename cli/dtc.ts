@@ -347,7 +347,7 @@ function usageError(compat: DtcCompat, message: string): never {
  */
 function parseFailure(diagnostics: readonly Diagnostic[]): string {
   for (const d of diagnostics) {
-    if (d.code === 'DTS1001') return 'Unable to parse input tree';
+    if (d.code === 'DTS1001' || d.code === 'DTS1022') return 'Unable to parse input tree';
     // The scanner's message may already carry the reason (strerror) dtc adds.
     if (d.code === 'DTS1011')
       return d.message.endsWith('"') ? `${d.message}: No such file or directory` : d.message;

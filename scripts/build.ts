@@ -17,7 +17,12 @@ const outdir = join(root, 'dist');
 rmSync(outdir, { recursive: true, force: true });
 await build({
   absWorkingDir: root,
-  entryPoints: ['cli/index.ts', 'cli/standalone/dtc.ts', 'cli/standalone/fdtoverlay.ts'],
+  entryPoints: [
+    'cli/index.ts',
+    'cli/standalone/dtc.ts',
+    'cli/standalone/fdtoverlay.ts',
+    'cli/standalone/qemu-wrapper.ts',
+  ],
   outbase: '.',
   outdir,
   bundle: true,

@@ -12,14 +12,14 @@
  * that file, plus the composite DTBs made from them. (make -W cannot stand in: GNU make does not pass it to
  * the sub-makes kbuild runs.)
  *
- * Usage: tsx scripts/kbuild-dtbs.ts [--all] [--source DIR] [--jobs N] [--dtc PATH]
+ * Usage: tsx scripts/kbuild-dtbs.ts [--all] [--source DIR] [--jobs N] [--dtc PATH] [--in-process]
  *        tsx scripts/kbuild-dtbs.ts --fetch-only     (unpack the kernel source into the cache, print its path)
  *   (default: the fixed sample below; --all: `make dtbs`, the whole arm64 tree)
  * The kernel source is Debian's linux-source-7.2 from unstable, unpacked once into the shared cache
  * (`$MDIO_EMU_CACHE/linux-src/debian-<version>`, the layout the guest-kernel builds use), object trees under
  * `$MDIO_EMU_CACHE/kbuild-dtbs/`.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import {
   copyFileSync,
   existsSync,
@@ -204,7 +204,7 @@ function make(src: string, obj: string, args: readonly string[], jobs: number): 
 }
 
 /** `make defconfig` once per object tree, and for ours the fdtoverlay wrapper after kbuild built its own. */
-function prepare(src: string, obj: string, kind: 'ref' | 'ours', jobs: number): void {
+function prepare(src: string, obj: string, kind: 'ref' | 'ours', jobs: number, fdtoverlay = ''): void {
   mkdirSync(obj, { recursive: true });
   if (!existsSync(join(obj, '.config'))) {
     log(`${kind}: make defconfig`);
@@ -215,12 +215,20 @@ function prepare(src: string, obj: string, kind: 'ref' | 'ours', jobs: number): 
   if (r.status !== 0) throw new Error(`make scripts_dtc failed:\n${r.output.slice(-3000)}`);
   if (kind === 'ours') {
     const wrapper = join(obj, 'scripts/dtc/fdtoverlay');
-    writeFileSync(
-      wrapper,
-      `#!/bin/sh\nexec "${process.execPath}" "${join(repo, 'bin/mdio-emu-fdtoverlay.js')}" "$@"\n`,
-    );
+    writeFileSync(wrapper, `#!/bin/sh\nexec ${fdtoverlay} "$@"\n`);
     chmodSync(wrapper, 0o755);
   }
+}
+
+/**
+ * The command kbuild runs as our dtc or fdtoverlay: the native client of the warm tool server when the build
+ * made one (dist/tools, docs/dtc.md), else (or with --in-process) a Node process per file through bin/.
+ */
+function ourTool(tool: 'dtc' | 'fdtoverlay', inProcess = false): string {
+  const client = join(repo, 'dist/tools', `mdio-emu-${tool}`);
+  if (!inProcess && existsSync(client)) return client;
+  const entry = join(repo, 'bin', `mdio-emu-${tool}.js`);
+  return tool === 'dtc' ? entry : `"${process.execPath}" "${entry}"`;
 }
 
 /** The objtree-relative files a target's .cmd (kbuild fixdep output) lists as dependencies, sorted. */
@@ -286,6 +294,8 @@ function dtcFor(dtc: string, dir: string): { path: string; dropped: string[] } {
 
 export interface KbuildReport {
   source: string;
+  /** What kbuild ran as $(DTC). */
+  dtc: string;
   /** Check switches of kbuild's command line that mdio-emu-dtc did not know and the build dropped. */
   droppedSwitches: string[];
   targets: number;
@@ -300,19 +310,63 @@ export interface KbuildReport {
 }
 
 export function runKbuild(
-  o: { all?: boolean; source?: string; jobs?: number; touch?: boolean; dtc?: string } = {},
+  o: {
+    all?: boolean;
+    source?: string;
+    jobs?: number;
+    touch?: boolean;
+    dtc?: string;
+    inProcess?: boolean;
+  } = {},
 ): KbuildReport {
   const src = o.source ?? kernelSource();
   const jobs = o.jobs ?? 2;
   const base = join(cache, 'kbuild-dtbs', src.split('/').pop() ?? 'linux');
+  mkdirSync(base, { recursive: true });
+  const unlock = lockExclusive(`${base}.lock`);
+  try {
+    return kbuildIn(src, base, jobs, o);
+  } finally {
+    unlock();
+  }
+}
+
+/**
+ * Holds flock(1) on `file` until the returned function is called (or this process ends: the lock's holder
+ * reads our end of a pipe). The object trees are shared by every checkout on the machine, and two runs in
+ * them at once would build into each other's trees.
+ */
+function lockExclusive(file: string): () => void {
+  const ready = `${file}.${process.pid}.ready`;
+  const holder = spawn('flock', ['-x', file, 'sh', '-c', ': >"$1"; exec cat >/dev/null', 'lock', ready], {
+    stdio: ['pipe', 'ignore', 'inherit'],
+  });
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  for (let waited = 0; !existsSync(ready); waited += 100) {
+    if (waited === 1000) log(`waiting for another kbuild run in this object tree (${file})`);
+    if (waited > 3_600_000) throw new Error(`no lock on ${file} within an hour`);
+    Atomics.wait(pause, 0, 0, 100);
+  }
+  rmSync(ready, { force: true });
+  holder.unref();
+  return () => {
+    holder.stdin.end();
+  };
+}
+
+function kbuildIn(
+  src: string,
+  base: string,
+  jobs: number,
+  o: Parameters<typeof runKbuild>[0] & object,
+): KbuildReport {
   const ref = join(base, 'ref');
   const ours = join(base, 'ours');
-  mkdirSync(base, { recursive: true });
-  const { path: dtc, dropped } = dtcFor(o.dtc ?? join(repo, 'bin/mdio-emu-dtc.js'), base);
+  const { path: dtc, dropped } = dtcFor(o.dtc ?? ourTool('dtc', o.inProcess), base);
   const farm = join(base, 'src');
   symlinkFarm(src, farm, TOUCHED);
   prepare(src, ref, 'ref', jobs);
-  prepare(farm, ours, 'ours', jobs);
+  prepare(farm, ours, 'ours', jobs, ourTool('fdtoverlay', o.inProcess));
 
   const goals = o.all ? ['dtbs'] : SAMPLE;
   const oursTargets = o.all ? blobsUnder(ours) : SAMPLE.map((t) => `${DTS}/${t}`);
@@ -336,6 +390,7 @@ export function runKbuild(
     : [...new Set(SAMPLE.flatMap((g) => [`${DTS}/${g}`, ...(components(ref, `${DTS}/${g}`) ?? [])]))].sort();
   const report: KbuildReport = {
     source: src,
+    dtc,
     droppedSwitches: dropped,
     targets: targets.length,
     identical: [],
@@ -396,6 +451,7 @@ export function runKbuild(
 function formatReport(r: KbuildReport): string {
   const lines = [
     `kernel source: ${r.source}`,
+    `DTC=${r.dtc}`,
     ...(r.droppedSwitches.length
       ? [`dropped from kbuild's DTC_FLAGS (checks the reproduced dtc lacks): ${r.droppedSwitches.join(' ')}`]
       : []),
@@ -432,6 +488,7 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
     ...(source ? { source } : {}),
     ...(jobs ? { jobs: Number(jobs) } : {}),
     ...(dtc ? { dtc } : {}),
+    inProcess: args.includes('--in-process'),
   });
   console.log(formatReport(report));
   const ok =

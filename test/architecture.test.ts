@@ -31,6 +31,7 @@ const LAYERS = [
   'protocol',
   'scenario',
   'qemu',
+  'lava',
 ];
 
 function files(dir: string): string[] {

@@ -65,7 +65,14 @@ export interface RelatedSpan {
   span: Span;
 }
 
-export type Fail = (message: string, span?: Span, related?: RelatedSpan) => void;
+/** `full` is set once the check has reported MAX_CHECK_REPORTS findings: a check may stop looking then. */
+export type Fail = ((message: string, span?: Span, related?: RelatedSpan) => void) & { full?: boolean };
+
+/**
+ * Findings one check reports before the rest are only counted (one closing line says how many). dtc prints
+ * every one, which for n same-name siblings is n²/2 lines: 10^4 siblings would be 5·10^7 diagnostics.
+ */
+export const MAX_CHECK_REPORTS = 10_000;
 
 export interface CheckFailure {
   check: string;
@@ -316,10 +323,21 @@ const ALL_CHECKS: readonly CheckDef[] = [
     level: 'error',
     prereqs: [],
     run: (_ctx, node, fail) => {
+      // Siblings grouped by name first: every later namesake of each child, in dtc's order, without n² scans.
+      const byName = new Map<string, number[]>();
+      const place: number[] = [];
+      node.children.forEach((child, i) => {
+        let group = byName.get(child.name);
+        if (!group) byName.set(child.name, (group = []));
+        place.push(group.length);
+        group.push(i);
+      });
       node.children.forEach((child, i) => {
         if (child.deleted) return;
-        for (const other of node.children.slice(i + 1)) {
-          if (other.name === child.name) fail(`${other.fullpath || `${node.fullpath}/${other.name}`}: Duplicate node name`, other.span);
+        const group = byName.get(child.name) ?? [];
+        for (let k = (place[i] ?? group.length) + 1; k < group.length && !fail.full; k++) {
+          const other = node.children[group[k] ?? -1];
+          if (other) fail(`${other.fullpath || `${node.fullpath}/${other.name}`}: Duplicate node name`, other.span);
         }
       });
     },
@@ -812,9 +830,18 @@ export function runChecks(ctx: CheckContext, levels: ReadonlyMap<string, CheckLe
         }
       }
       if ((status.get(c.name) ?? 'unchecked') === 'unchecked') {
+        let reported = 0;
+        let unreported = 0;
         const fail: Fail = (message, span, related) => {
           status.set(c.name, 'failed');
-          if (level) report(related ? { check: c.name, level, message, span, related } : { check: c.name, level, message, span });
+          if (!level) return;
+          if (reported >= MAX_CHECK_REPORTS) {
+            unreported++;
+            fail.full = true;
+            return;
+          }
+          reported++;
+          report(related ? { check: c.name, level, message, span, related } : { check: c.name, level, message, span });
         };
         const visit = (node: LiveNode): void => {
           c.run(ctx, node, fail);
@@ -826,6 +853,8 @@ export function runChecks(ctx: CheckContext, levels: ReadonlyMap<string, CheckLe
           }
         };
         visit(ctx.root);
+        if (unreported > 0 && level)
+          report({ check: c.name, level, message: `more findings not shown (the first ${MAX_CHECK_REPORTS} are)`, span: undefined });
         if ((status.get(c.name) ?? 'unchecked') === 'unchecked') status.set(c.name, 'passed');
       }
     }

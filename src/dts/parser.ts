@@ -48,6 +48,16 @@ export interface ParseResult {
 export const MAX_NESTING = 1000;
 const EXPR_WEIGHT = 12;
 
+/**
+ * bison's YYMAXDEPTH in dtc's parser. `subnodes` and the labels before a node or property are right-recursive
+ * in dtc-parser.y, so every finished sibling and every label waiting for its item holds a stack entry until
+ * the enclosing node closes: dtc fails with "memory exhausted" near 10000 of them in one node, at once. The
+ * parser counts the same entries and stops there too (before, 10^5 same-name siblings ran for minutes).
+ */
+const BISON_STACK = 10_000;
+/** The stack entries a node's context takes besides its siblings and labels (dtc fails about this early). */
+const BISON_CONTEXT = 12;
+
 class ParseAbort extends Error {}
 
 /** dtc-parser.y is_ref_relative: a label reference with a path after it (`label/sub/node`). */
@@ -60,6 +70,8 @@ export class Parser {
   private prevEnd: Span;
   private plugin = false;
   private depth = 0;
+  /** Right-recursion entries bison would hold now: finished siblings of every open node (BISON_STACK). */
+  private held = 0;
   private fragments = 0;
 
   constructor(
@@ -115,6 +127,14 @@ export class Parser {
     this.depth += weight;
     if (this.depth > MAX_NESTING) {
       this.error('DTS1015', 'nesting too deep', span);
+      throw new ParseAbort();
+    }
+  }
+
+  /** bison's "memory exhausted": `entries` right-recursion entries on top of the open nodes' context. */
+  private hold(entries: number, span: Span): void {
+    if (entries + BISON_CONTEXT + this.depth > BISON_STACK) {
+      this.error('DTS1022', 'memory exhausted', span);
       throw new ParseAbort();
     }
   }
@@ -223,6 +243,7 @@ export class Parser {
       // Labels and /omit-if-no-ref/ prefix a subnode in any order; only labels can prefix a property.
       while (this.is('LABEL') || this.is('OMIT_NO_REF')) {
         const t = this.advance();
+        this.hold(this.held + labels.length + 1, t.span);
         if (t.kind === 'LABEL') labels.push(t);
         else omit = true;
       }
@@ -267,10 +288,13 @@ export class Parser {
         if (omit) child.omitIfUnused = true;
         for (const l of labels.reverse()) addLabel(child.labels, l.text);
         children.push(child);
+        this.hold(this.held + 1, this.prevEnd);
+        this.held++;
       }
     }
     this.advance();
     this.expect('CHAR', ';');
+    this.held -= children.length;
     this.depth--;
     return buildNode(props, children, join(open.span, this.prevEnd));
   }

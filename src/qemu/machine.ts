@@ -75,10 +75,18 @@ export function runArgs(o: RunArgsOptions): string[] {
     o.append,
     '-no-reboot',
   ];
-  for (const u of o.usb) {
-    args.push('-chardev', `socket,id=ur${u.id},path=${u.socketPath}`);
+  return [...args, ...usbRedirArgs(o.usb)];
+}
+
+/** One `usb-redir` device per attachment on the machine's qemu-xhci, each a client of the emulator's socket. */
+export function usbRedirArgs(usb: readonly UsbRedirAttachment[]): string[] {
+  return usb.flatMap((u) => {
     const pcap = u.pcapPath ? `,pcap=${u.pcapPath}` : '';
-    args.push('-device', `usb-redir,chardev=ur${u.id},id=redir${u.id},bus=xhci.0,port=${u.port}${pcap}`);
-  }
-  return args;
+    return [
+      '-chardev',
+      `socket,id=ur${u.id},path=${u.socketPath}`,
+      '-device',
+      `usb-redir,chardev=ur${u.id},id=redir${u.id},bus=xhci.0,port=${u.port}${pcap}`,
+    ];
+  });
 }

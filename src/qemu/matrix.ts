@@ -99,10 +99,32 @@ export async function runMatrix(o: MatrixOptions): Promise<MatrixReport> {
     }
   };
   await Promise.all(Array.from({ length: Math.min(jobs, work.length) }, () => worker()));
+  return writeMatrixReport(o.reportDir, {
+    kernels: o.kernels,
+    cells,
+    wallMs: Math.round(performance.now() - start),
+    jobs,
+  });
+}
+
+/**
+ * The matrix's report.json and report.html from its cells, however they were run (here, or as LAVA jobs read
+ * back by `mdio-emu lava collect`).
+ */
+export async function writeMatrixReport(
+  reportDir: string,
+  m: {
+    kernels: readonly { name: string; release?: string }[];
+    cells: MatrixCell[];
+    wallMs: number;
+    jobs: number;
+  },
+): Promise<MatrixReport> {
+  const { cells } = m;
   const scenarios = [...new Set(cells.map((c) => c.scenario))];
   const report: MatrixReport = {
     format: 1,
-    kernels: o.kernels.map((k) => ({
+    kernels: m.kernels.map((k) => ({
       name: k.name,
       ...(k.release === undefined ? {} : { release: k.release }),
     })),
@@ -112,11 +134,12 @@ export async function runMatrix(o: MatrixOptions): Promise<MatrixReport> {
       scenarios.map((s) => [s, differences(cells.filter((c) => c.scenario === s))]),
     ),
     pass: cells.every((c) => c.pass),
-    wallMs: Math.round(performance.now() - start),
-    jobs,
+    wallMs: m.wallMs,
+    jobs: m.jobs,
   };
-  await writeFile(join(o.reportDir, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
-  await writeFile(join(o.reportDir, 'report.html'), renderMatrixHtml(report));
+  await mkdir(reportDir, { recursive: true });
+  await writeFile(join(reportDir, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
+  await writeFile(join(reportDir, 'report.html'), renderMatrixHtml(report));
   return report;
 }
 
@@ -135,7 +158,7 @@ export function cellOf(r: RunReport, kernel: { name: string; release?: string },
       kind: e.expectation.kind,
       status: e.status,
       message: e.message,
-      ...(e.expectation.knownBug === undefined ? {} : { knownBug: e.expectation.knownBug.name }),
+      ...(e.knownBug === undefined ? {} : { knownBug: e.knownBug }),
     })),
     pseAttach: attach.map((a) => ({
       phy: a.phy,

@@ -54,8 +54,10 @@ export function verifyGuestTrace(
     ...r,
     vtNs: aligned ? (served[i]?.atNs ?? 0) : r.vtNs - t0 + offset,
   }));
+  const busMap = pairBuses(records, served);
   const report = verifyTrace(timed, boardVerifyTarget(tree, { events, allOnesIsNoResponse: true }), {
     timeBase: 'absolute',
+    ...(busMap ? { busMap } : {}),
   });
   return {
     checked: report.checked,
@@ -64,4 +66,41 @@ export function verifyGuestTrace(
     busMap: Object.fromEntries(report.busMap),
     timing: aligned ? 'emulator' : 'guest',
   };
+}
+
+/**
+ * Guest bus names (`usb-001:004`) to the emulator's buses (DT paths) by what each carried: a guest bus pairs
+ * with the served bus whose first transactions are the same. Several buses probe at once and in an order that
+ * differs between kernels, so the order of first appearance (replay's default) can pair them wrongly.
+ * Undefined when some guest bus has no twin: replay's default then applies.
+ */
+function pairBuses(
+  records: readonly { bus: string; op: string; addr: number; reg: number; value: number }[],
+  served: readonly ServedAccess[],
+): Map<string, string> | undefined {
+  const N = 8;
+  const signatures = <T extends { op: string; addr: number; reg: number; value: number }>(
+    list: readonly T[],
+    busOf: (x: T) => string,
+  ): Map<string, string> => {
+    const out = new Map<string, string[]>();
+    for (const x of list) {
+      const sig = out.get(busOf(x)) ?? [];
+      if (sig.length < N) sig.push(`${x.op} ${x.addr} ${x.reg} ${x.value}`);
+      out.set(busOf(x), sig);
+    }
+    return new Map([...out].map(([bus, sig]) => [bus, sig.join(';')]));
+  };
+  const guest = signatures(records, (r) => r.bus);
+  const emulator = signatures(served, (a) => a.bus);
+  if (guest.size < 2) return undefined;
+  const map = new Map<string, string>();
+  const taken = new Set<string>();
+  for (const [bus, sig] of guest) {
+    const twin = [...emulator].find(([path, s]) => s === sig && !taken.has(path))?.[0];
+    if (twin === undefined) return undefined;
+    map.set(bus, twin);
+    taken.add(twin);
+  }
+  return map;
 }

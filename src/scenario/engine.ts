@@ -44,6 +44,8 @@ export type ExpectationStatus = 'held' | 'failed' | 'expected-failure' | 'fixed'
 
 export interface ExpectationOutcome {
   expectation: Expectation;
+  /** The known bug that applied on this kernel (in range, evidence seen), by name. */
+  knownBug?: string;
   /**
    * `expected-failure`: failed as its known bug says it must; `fixed`: held although a known bug says it fails;
    * `not-applicable`: its `kernels` range excludes this kernel.
@@ -179,28 +181,28 @@ export class ScenarioEngine {
     const expectations = this.scenario.expect.map((e) => this.#outcome(e, final, texts));
     const fatal = end.reason === 'guest-crashed' ? this.log.reports.find((r) => r.fatal) : undefined;
     // A crash fails the run unless a known bug that an expectation expected to fail names it by its evidence.
-    const namedBy =
-      fatal &&
-      expectations.find(
-        (o) =>
-          o.status === 'expected-failure' &&
-          o.expectation.knownBug !== undefined &&
-          bugEvidence(o.expectation.knownBug, [reportText(fatal)]) !== undefined,
-      )?.expectation.knownBug?.name;
+    const namedBy = fatal
+      ? expectations.find((o) => {
+          const b = o.expectation.knownBug?.find((x) => x.name === o.knownBug);
+          return (
+            o.status === 'expected-failure' &&
+            b !== undefined &&
+            bugEvidence(b, [reportText(fatal)]) !== undefined
+          );
+        })?.knownBug
+      : undefined;
     const crash = fatal
       ? { report: reportText(fatal), ...(namedBy ? { knownBug: namedBy } : {}) }
       : undefined;
     // The known bugs this scenario names that this kernel shows (its range, and its evidence in the log).
     const kernel = this.#kernel;
     const named = new Map(
-      this.scenario.expect.flatMap((e) => (e.knownBug ? [[e.knownBug.name, e.knownBug]] : [])),
+      this.scenario.expect.flatMap((e) => (e.knownBug ?? []).map((b) => [b.name, b] as const)),
     );
     const seen = [...named.values()]
       .filter(
         (b) =>
-          expectations.some(
-            (o) => o.status === 'expected-failure' && o.expectation.knownBug?.name === b.name,
-          ) ||
+          expectations.some((o) => o.status === 'expected-failure' && o.knownBug === b.name) ||
           (kernel !== undefined &&
             b.evidence.length > 0 &&
             appliesTo(b, kernel) &&
@@ -252,11 +254,16 @@ export class ScenarioEngine {
       };
     const v = judge(e, { scenario: this.scenario, log: this.log, ended: true, final });
     const held = v.status === 'held';
-    const bug = e.knownBug && this.#kernel && appliesTo(e.knownBug, this.#kernel) ? e.knownBug : undefined;
-    // With evidence patterns the bug is the reason only when its evidence is in the log (a patched build of
+    // With evidence patterns a bug is the reason only when its evidence is in the log (a patched build of
     // the same version is judged as any kernel); without, the version range alone says so.
-    const evidence = bug && bug.evidence.length > 0 ? bugEvidence(bug, texts) : undefined;
-    const applies = bug !== undefined && (bug.evidence.length === 0 || evidence !== undefined);
+    const kernel = this.#kernel;
+    const inRange = kernel === undefined ? [] : (e.knownBug ?? []).filter((b) => appliesTo(b, kernel));
+    const shown = inRange
+      .map((b) => ({ b, evidence: b.evidence.length > 0 ? bugEvidence(b, texts) : undefined }))
+      .find((x) => x.b.evidence.length === 0 || x.evidence !== undefined);
+    const bug = shown?.b;
+    const evidence = shown?.evidence;
+    const applies = bug !== undefined;
     const status: ExpectationStatus = applies
       ? held
         ? bug.evidence.length === 0
@@ -272,6 +279,7 @@ export class ScenarioEngine {
         : v.message;
     return {
       expectation: e,
+      ...(applies ? { knownBug: bug.name } : {}),
       status,
       pass: status !== 'failed',
       message,

@@ -83,6 +83,12 @@ export const KNOWN_BUGS: Readonly<Record<string, KnownBug>> = {
     bug: "a PHY keeps its pse_control after the PSE controller went away; at the adapter's disconnect (mvusb_mdio_disconnect <- mdiobus_unregister <- phy_mdio_device_remove) pse_control_put() touches the freed controller",
     evidence: ['^(?:oops|kasan|bug|panic|warning): .*\\bpse_control_put\\b'],
   },
+  'pse-stale-control-ethtool': {
+    name: 'pse-stale-control-ethtool',
+    kernels: '>=6.1',
+    bug: 'the PSE device is unbound and bound again under a PHY attached to an up interface: the PHY keeps the pse_control of the old, freed controller, and ethtool --show-pse reaches it through pse_ethtool_get_status() <- ethnl (an Oops on Linux 6.1)',
+    evidence: ['^(?:oops|kasan|bug|panic): .*\\bpse_ethtool_(?:get_status|set_config)\\b'],
+  },
   'pse-regulator-enable-leak': {
     name: 'pse-regulator-enable-leak',
     kernels: '>=6.1',

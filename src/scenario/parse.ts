@@ -251,7 +251,10 @@ class Checker {
     const spec = EXPECTATIONS[kind];
     this.allowOnly(o, path, ['kind', 'knownBug', 'kernels', ...fieldNames(spec)]);
     const e = { kind, index, ...this.fields(o, path, spec) } as Expectation;
-    if (o.knownBug !== undefined) e.knownBug = this.knownBug(o.knownBug, [...path, 'knownBug']);
+    if (o.knownBug !== undefined)
+      e.knownBug = Array.isArray(o.knownBug)
+        ? (o.knownBug as unknown[]).map((b, i) => this.knownBug(b, [...path, 'knownBug', i]))
+        : [this.knownBug(o.knownBug, [...path, 'knownBug'])];
     if (o.kernels !== undefined) e.kernels = this.kernelRange(o.kernels, [...path, 'kernels']);
     if (e.kind === 'command-output') {
       const target = this.stepIds.get(e.step);

@@ -93,8 +93,11 @@ export interface KnownBug {
 }
 
 interface ExpectationBase {
-  /** The expectation is known to fail on these kernels because of a named kernel bug (it must then fail). */
-  knownBug?: KnownBug;
+  /**
+   * Kernel bugs that make the expectation fail where they show (written as one name, one inline bug, or a
+   * list); the first that applies to the kernel (its range, its evidence in the log) is the reason.
+   */
+  knownBug?: KnownBug[];
   /**
    * Judged only on kernels in this range (`<6.17`, `>=7.0`; terms as KnownBug.kernels), for what kernels
    * legitimately do differently; elsewhere it is reported as not applicable. The kernel model (Linux 6.1) is

@@ -3,6 +3,8 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { MAX_CHECK_REPORTS } from '../../src/dts/checks.js';
+import { compileDts } from '../../src/dts/compile.js';
 import { testDir } from './dtc-reference.js';
 
 // Issue 12, the device-tree half: hostile DTS input ends at once with one located error and dtc's exit status.
@@ -122,3 +124,42 @@ for (const [args, status, message] of INCBIN) {
     }
   });
 }
+
+test('issue 12 #9: a 50 MB string property compiles (no stack overflow in the scanner)', (t) => {
+  const value = 'a\\n'.repeat(17_000_000);
+  const r = compileDts(`/dts-v1/;\n/ { big = "${value}"; };\n`, { fileName: 'big.dts' });
+  t.deepEqual(r.diagnostics, []);
+  // Each `\n` escape is one byte, plus the string's NUL.
+  t.is(r.tree?.root.properties.find((p) => p.name === 'big')?.value.bytes.length, 34_000_001);
+});
+
+// dtc's bison stack (YYMAXDEPTH 10000) holds every finished sibling and every pending label of an open node:
+// dtc 1.6.1 stops near 10^4 of them with "memory exhausted" at once. 10^5 ran for minutes here before.
+const CROWDS: [string, string][] = [
+  ['10^5 same-name siblings', `/ {\n${'  n { a = <1>; };\n'.repeat(100_000)}};\n`],
+  ['10^5 labels on one node', `/ {\n  ${Array.from({ length: 100_000 }, (_, i) => `l${i}: `).join('')}n { };\n};\n`],
+];
+
+for (const [what, body] of CROWDS) {
+  test(`issue 12 #10: ${what} fail at once with dtc's "memory exhausted"`, (t) => {
+    const dir = scratch({ 'board.dts': `/dts-v1/;\n${body}` });
+    try {
+      const r = run(dtcBin, ['-o', 'out.dtb', 'board.dts'], dir);
+      t.is(r.status, 1, r.stderr.slice(0, 500));
+      t.regex(r.stderr, /board\.dts:\d+:\d+: error DTS1022: memory exhausted/);
+      t.regex(r.stderr, /^FATAL ERROR: Unable to parse input tree$/m);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+}
+
+test('issue 12 #10: 9000 same-name siblings (under the stack limit) report at most 10000 duplicates, then one line', (t) => {
+  const r = compileDts(`/dts-v1/;\n/ {\n${'  n { };\n'.repeat(9000)}};\n`, { fileName: 'b.dts' });
+  const duplicates = r.diagnostics.filter((d) => d.code === 'DTS2001');
+  // dtc prints all 9000·8999/2 = 40,495,500 pairs; the first ones are the same here.
+  t.is(duplicates.length, MAX_CHECK_REPORTS + 1);
+  t.regex(duplicates.at(-1)?.message ?? '', /more findings not shown/);
+  t.true(r.checksFailed);
+  t.is(r.dtb, undefined);
+});

@@ -23,7 +23,7 @@ if (missing) {
   test.serial('make dtbs with mdio-emu as DTC and fdtoverlay matches the in-tree dtc', (t) => {
     t.timeout(20 * 60_000);
     const r = runKbuild({ ...(source ? { source } : {}) });
-    t.log(`reference ${r.seconds.ref.toFixed(1)} s, mdio-emu ${r.seconds.ours.toFixed(1)} s; dropped: ${r.droppedSwitches.join(' ') || 'nothing'}`);
+    t.log(`DTC=${r.dtc}; reference ${r.seconds.ref.toFixed(1)} s, mdio-emu ${r.seconds.ours.toFixed(1)} s; dropped: ${r.droppedSwitches.join(' ') || 'nothing'}`);
     // Every sample goal plus the bases and overlays of its composites.
     t.true(r.targets > SAMPLE.length, `only ${r.targets} blobs built by the reference`);
     t.deepEqual(r.missing, [], r.ourFailures);

@@ -1,14 +1,11 @@
 import test from 'ava';
-import { coverageFuzz, type FuzzTarget } from './target.js';
-import { traceReader } from './trace.js';
-import { usbredirCodec } from './usbredir.js';
-import { wireCodec } from './wire.js';
+import { coverageFuzz } from './target.js';
+import { TARGETS } from './targets.js';
 
-// Issue 12 #10: the wire codec, the usbredir codec and the trace reader under fast-check properties and a
-// coverage-guided mutation pass. CI runs each with a fixed seed and a small budget; the targets are plain
-// data (test/fuzz/target.ts) so a longer runner can take them by name with other seeds and minutes.
+// Issue 12: the wire codec, the usbredir codec, the trace reader, the DTS front end and the scenario reader
+// under fast-check properties and a coverage-guided mutation pass. CI runs each with a fixed seed and a small
+// budget; `npm run fuzz -- --minutes N` (run.ts) runs the same targets longer, with any seed.
 const SEED = 0x12c0de;
-const TARGETS: FuzzTarget[] = [wireCodec, usbredirCodec, traceReader];
 
 for (const target of TARGETS) {
   for (const [name, run] of Object.entries(target.properties())) {
