@@ -119,7 +119,7 @@ if (missing && process.env.CI === 'true') {
       const r = await run('tps23881');
       t.is(r.end.reason, 'settled', r.end.detail);
       t.true(r.pass, failed(r));
-      // A busy host can make hid-cp2112 time out during the probe; the scenario binds again (at most 3 times).
+      // A busy host can make hid-cp2112 time out during the probe; the scenario binds again (at most 5 times).
       t.log(output(r, 'tps-bound').join(' '));
       t.true(
         kernelLog(r).some((l) => /tps23881 0-0020: Firmware revision 0xe$/.test(l)),
