@@ -274,7 +274,8 @@ if (missing && process.env.CI === 'true') {
       [['tps23881b', 'rom']],
     );
     t.is(field(output(r, 'powered'), 'Power Class'), '3');
-    t.is(Number(field(output(r, 'powered'), 'Available Power Limit')), 15400);
+    // Class 3 is 15.4 W (Table 33-6); the chip's policing register counts 0.5 W (TPS23881_MW_STEP).
+    t.true(Math.abs(Number(field(output(r, 'powered'), 'Available Power Limit')) - 15400) <= 250);
     t.deepEqual(i2c(r).replay?.differences, []);
   });
 
@@ -315,7 +316,7 @@ if (missing && process.env.CI === 'true') {
     async (t) => {
       const r = await run('tps23881-removed');
       t.is(output(r, 'show')[0], 'PSE attributes for eth0:', 'the PSE was reachable before the unbind');
-      const oops = r.reports.find((k) => k.function === 'pse_ethtool_get_status');
+      const oops = r.reports.find((k) => k.report === 'oops' && k.frames.includes('pse_ethtool_get_status'));
       t.truthy(oops, JSON.stringify(r.reports));
       t.log(`kernel reports: ${r.reports.map((k) => k.title).join('; ') || 'none'}`);
       const bug = r.expectations.find((e) => e.expectation.knownBug !== undefined);
