@@ -276,8 +276,9 @@ if (missing && process.env.CI === 'true') {
     t.is(field(output(r, 'powered'), 'Power Class'), '3');
     // Class 3 is 15.4 W (Table 33-6); the chip's policing register counts 0.5 W (TPS23881_MW_STEP).
     t.true(Math.abs(Number(field(output(r, 'powered'), 'Available Power Limit')) - 15400) <= 250);
-    // c33-pse-avail-pw-limit: tps23881_pi_set_pw_limit() sets manual policing (FOLDBACK) and 2P POLICE to
-    // 13000 / 500 = 26 steps, which the driver reads back; the 12.3 W PD stays powered under it.
+    // c33-pse-avail-pw-limit: tps23881_pi_set_pw_limit() sets manual policing (FOLDBACK) and the channel's
+    // 2P POLICE (0x1e-0x21, by the channel PORT_MAP gave the PI) to 13000 / 500 = 26 steps, which the driver
+    // reads back; the 12.3 W PD stays powered under it.
     const limit = output(r, 'limit');
     t.is(field(limit, 'Available Power Limit'), '13000');
     t.is(field(limit, 'Power Detection Status'), 'delivering power');
