@@ -191,9 +191,11 @@ if (missing && process.env.CI === 'true') {
     // Class 2 connects (detection, then classification 1.5 s later), leaves, class 4 connects and overloads.
     const want = ['detection', 'classification', 'disconnection', 'detection', 'classification'];
     t.deepEqual(seen.slice(0, 1), ['detection']);
+    // A transfer hid-cp2112 timed out on while pse_core powers the PI adds "software power control error" to
+    // the classification's notification; the scenario then cycles the admin state (docs/guest-kernel.md).
     let at = 0;
     for (const w of want) {
-      const i = seen.indexOf(w, at);
+      const i = seen.findIndex((e, k) => k >= at && e.split(' ')[0] === w);
       t.true(i >= at, `"${w}" after event ${at}: ${seen.join(', ')}`);
       at = i + 1;
     }
