@@ -20,9 +20,9 @@ interface Run {
   ms: number;
 }
 
-function run(bin: string, args: readonly string[], cwd: string): Run {
+function run(bin: string, args: readonly string[], cwd: string, nodeFlags: readonly string[] = []): Run {
   const t0 = Date.now();
-  const r = spawnSync(process.execPath, [bin, ...args], { cwd, encoding: 'utf8', timeout: 20_000 });
+  const r = spawnSync(process.execPath, [...nodeFlags, bin, ...args], { cwd, encoding: 'utf8', timeout: 20_000 });
   return { status: r.status, stderr: r.stderr, ms: Date.now() - t0 };
 }
 
@@ -162,4 +162,46 @@ test('issue 12 #10: 9000 same-name siblings (under the stack limit) report at mo
   t.regex(duplicates.at(-1)?.message ?? '', /more findings not shown/);
   t.true(r.checksFailed);
   t.is(r.dtb, undefined);
+});
+
+// Ten-fold expansions nested nine deep (10^10 tokens), doubling function-like macros (2^128), and 10^8 copies
+// of a 100-character string: each must stop at the preprocessor's limits, in a heap of 256 MB (the node flag
+// makes an overrun a crash) and well inside the spawn's 20 s (main took 49 s and 4 GB for the first).
+const tenfold = (name: string, leaf: string): string =>
+  [`#define ${name}0 ${leaf}`, ...Array.from({ length: 9 }, (_, i) => `#define ${name}${i + 1} ${`${name}${i} `.repeat(10)}`)].join('\n');
+const BOMBS: [string, string, RegExp][] = [
+  ['nested object-like macros', `${tenfold('A', 'x x x x x x x x x x')}\n/ { p = A9; };\n`, /DTS5010: macro expansion exceeds 1000000 tokens/],
+  [
+    'doubling function-like macros',
+    `#define F0(x) x x\n${Array.from({ length: 7 }, (_, i) => `#define F${i + 1}(x) F${i}(F${i}(x))`).join('\n')}\n/ { p = F7(y); };\n`,
+    /DTS5010/,
+  ],
+  ['long strings', `${tenfold('B', `"${'a'.repeat(100)}"`)}\n/ { p = B8; };\n`, /DTS5011: output exceeds 16777216 characters/],
+];
+
+for (const [what, body, message] of BOMBS) {
+  test(`issue 12 #11: a macro bomb (${what}) stops at the preprocessor's limits within 256 MB`, (t) => {
+    const dir = scratch({ 'board.dts': `/dts-v1/;\n${body}` });
+    try {
+      const r = run(dtcBin, ['--cpp', '-o', 'out.dtb', 'board.dts'], dir, ['--max-old-space-size=256']);
+      t.is(r.status, 1, r.stderr.slice(0, 500));
+      t.regex(r.stderr, message);
+      t.false(existsSync(join(dir, 'out.dtb')));
+      t.log(`${r.ms} ms`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+}
+
+test('issue 12 #8: fdtoverlay refuses /dev/zero as the base or an overlay before reading it', (t) => {
+  const fdtoverlay = join(repo, 'bin/mdio-emu-fdtoverlay.js');
+  for (const args of [
+    ['-i', '/dev/zero', '-o', '-', '/dev/zero'],
+    ['-i', join(repo, 'dts/default-board.dts'), '-o', '-', '/dev/zero'],
+  ]) {
+    const r = run(fdtoverlay, args, tmpdir());
+    t.is(r.status, 1, r.stderr);
+    t.regex(r.stderr, /^Couldn't open blob from '\/dev\/zero': not a regular file$/m);
+  }
 });
