@@ -6,6 +6,10 @@ import { RunLog } from './run-log.js';
 import { judge, settlingOf, type FinalObservations, type Verdict } from './expectations.js';
 import { appliesTo, bugEvidence, parseKernelVersion, reportText, type KernelVersion } from './known-bugs.js';
 
+/** Frames of the kernel's own reporting code (KASAN, lockdep, dump_stack), which say nothing about the crash. */
+const REPORTING_FRAMES =
+  /^(?:dump_backtrace|show_stack|dump_stack(?:_lvl)?|print_report|print_address_description.*|kasan_report|__asan_\w+|__kasan_\w+|print_circular_bug|check_noncircular)$/;
+
 /** The kernel the kernel model behaves like (docs/scenarios.md, "The kernel model"). */
 const MODEL_KERNEL: KernelVersion = { major: 6, minor: 1, patch: 0 };
 
@@ -140,7 +144,10 @@ export class ScenarioEngine {
         break;
       case 'guest.report':
         if (event.fatal) {
-          const frames = event.frames.slice(0, 4).join(' <- ');
+          const frames = event.frames
+            .filter((f) => !REPORTING_FRAMES.test(f))
+            .slice(0, 4)
+            .join(' <- ');
           return this.#end('guest-crashed', `${event.title}${frames ? ` (${frames})` : ''}`, t);
         }
         break;

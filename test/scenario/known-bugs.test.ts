@@ -247,3 +247,26 @@ test("a step that fails where a bug it names shows is that bug's consequence; el
   );
   t.false(unnamed.pass);
 });
+
+test("a KASAN report's first frames are the crash's, not KASAN's own printing", async (t) => {
+  const kasan: GuestEvent = {
+    type: 'guest.report',
+    report: 'kasan',
+    title: 'KASAN: use-after-free in pse_control_put',
+    function: 'pse_control_put',
+    frames: [
+      'dump_backtrace',
+      'show_stack',
+      'dump_stack_lvl',
+      'print_report',
+      'kasan_report',
+      '__asan_load4',
+      'pse_control_put',
+      'phy_mdio_device_remove',
+    ],
+    fatal: true,
+  };
+  const r = await runWith([{ ...uafExpect, report: 'kasan' }], '6.1.192', [kasan]);
+  t.is(r.end.detail, 'KASAN: use-after-free in pse_control_put (pse_control_put <- phy_mdio_device_remove)');
+  t.true(r.pass);
+});
