@@ -66,6 +66,8 @@ export interface DtcFlags {
   undefine: string[];
   /** --compat: the dtc generation to reproduce. */
   compat?: string;
+  /** -T: keep every definition's place for the annotated -O dts. */
+  annotate?: boolean;
 }
 
 /** die(): dtc's fatal errors print `FATAL ERROR: ...` and exit 1. */
@@ -194,6 +196,7 @@ export function compileFile(input: string, flags: DtcFlags): CompileResult {
     sort: flags.sort ?? false,
     checkLevels: levels,
     compat,
+    ...(flags.annotate ? { annotate: true } : {}),
     dtb: {
       ...(reserveSlots !== undefined ? { reserveSlots } : {}),
       ...(minSize !== undefined ? { minSize } : {}),
@@ -554,15 +557,15 @@ export function runDtc(args: readonly string[]): number {
   const outForm =
     flags.outForm || (guessTypeByName(outName, undefined) ?? (inForm === 'dts' ? 'dtb' : 'dts'));
   if (annotate && (inForm !== 'dts' || outForm !== 'dts')) fatal('--annotate requires -I dts -O dts');
-  if (annotate) fatal('-T (--annotate) is not supported by mdio-emu dtc yet');
 
   let tree: DeviceTree;
   // The compiler writes a version 17 blob with the layout options itself; other outputs are written below.
   let compiledDtb: Uint8Array | undefined;
   const blobHere = outForm === 'dtb' && outVersion === 17;
   let quietForced = false;
+  let annotation: { level: number; initialPath: string } | undefined;
   if (inForm === 'dts') {
-    const compileFlags: DtcFlags = { ...flags, inForm, outForm };
+    const compileFlags: DtcFlags = { ...flags, inForm, outForm, ...(annotate ? { annotate: true } : {}) };
     if (!blobHere) {
       delete compileFlags.reserve;
       delete compileFlags.space;
@@ -582,6 +585,7 @@ export function runDtc(args: readonly string[]): number {
     quietForced = result.checksFailed;
     tree = result.tree;
     if (blobHere) compiledDtb = result.dtb;
+    if (annotate) annotation = { level: annotate, initialPath: result.initialPath ?? input };
   } else if (inForm === 'dtb') {
     dependencies.push(input === '-' ? '<stdin>' : input);
     // As dtc: the blob goes through the same checks and generated trees as source (compileDtb).
@@ -624,7 +628,8 @@ export function runDtc(args: readonly string[]): number {
     },
   };
   const writeOutput = openOutput(outName);
-  if (outForm === 'dts') writeOutput(printDts(tree, { compat }));
+  if (outForm === 'dts')
+    writeOutput(printDts(tree, { compat, ...(annotation ? { annotate: annotation } : {}) }));
   else if (outForm === 'dtb') {
     if (!DTB_VERSIONS.includes(outVersion)) fatal(`Unknown device tree blob version ${outVersion}`);
     writeOutput(compiledDtb ?? writeDtb(tree, layout));

@@ -109,7 +109,11 @@ export function runRequest(r: ToolRequest): Buffer {
   } finally {
     restoreOut();
     restoreErr();
-    process.chdir(home);
+    try {
+      process.chdir(home);
+    } catch {
+      // The folder the server came from is gone; the next request names its own anyway.
+    }
   }
   const code = Buffer.alloc(4);
   code.writeUInt32LE(status >>> 0);

@@ -80,7 +80,6 @@ async function buildTools(): Promise<void> {
     [
       '-O2',
       '-Wall',
-      `-DMDIO_EMU_ROOT=${JSON.stringify(root)}`,
       `-DMDIO_EMU_NODE=${JSON.stringify(process.execPath)}`,
       `-DMDIO_EMU_KEY=${JSON.stringify(key.digest('hex').slice(0, 16))}`,
       '-o',

@@ -13,6 +13,7 @@
  * the sub-makes kbuild runs.)
  *
  * Usage: tsx scripts/kbuild-dtbs.ts [--all] [--source DIR] [--jobs N] [--dtc PATH] [--in-process]
+ *          [--fresh-reference]   (rebuild the reference's blobs too, so the two make times compare)
  *        tsx scripts/kbuild-dtbs.ts --fetch-only     (unpack the kernel source into the cache, print its path)
  *   (default: the fixed sample below; --all: `make dtbs`, the whole arm64 tree)
  * The kernel source is Debian's linux-source-7.2 from unstable, unpacked once into the shared cache
@@ -317,6 +318,7 @@ export function runKbuild(
     touch?: boolean;
     dtc?: string;
     inProcess?: boolean;
+    freshReference?: boolean;
   } = {},
 ): KbuildReport {
   const src = o.source ?? kernelSource();
@@ -373,6 +375,8 @@ function kbuildIn(
   // Our outputs are always rebuilt: make cannot see that the compiler behind bin/ changed.
   for (const t of oursTargets) rmSync(join(ours, t), { force: true });
   if (o.all) rmSync(join(ours, DTS), { recursive: true, force: true });
+  // The reference's blobs stay from run to run (they do not change); to time both builds alike, rebuild them.
+  if (o.freshReference) rmSync(join(ref, DTS), { recursive: true, force: true });
 
   let started = performance.now();
   const refRun = make(src, ref, ['-k', ...goals], jobs);
@@ -489,6 +493,7 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
     ...(jobs ? { jobs: Number(jobs) } : {}),
     ...(dtc ? { dtc } : {}),
     inProcess: args.includes('--in-process'),
+    freshReference: args.includes('--fresh-reference'),
   });
   console.log(formatReport(report));
   const ok =

@@ -11,8 +11,11 @@
  * when MDIO_EMU_TOOL_SERVER=0. Output and exit status are the same either way. MDIO_EMU_TOOL_SERVER=require
  * waits for the server instead of running in-process (tests use it to know which path ran).
  *
- * Built by scripts/build.ts with the package's root, Node's path and the build's key compiled in:
- *   cc -O2 -DMDIO_EMU_ROOT=... -DMDIO_EMU_NODE=... -DMDIO_EMU_KEY=... -o dist/tools/mdio-emu-dtc dtc-client.c
+ * Built by scripts/build.ts with Node's path and the build's key compiled in:
+ *   cc -O2 -DMDIO_EMU_NODE=... -DMDIO_EMU_KEY=... -o dist/tools/mdio-emu-dtc dtc-client.c
+ * The package's root is found from the program's own place (dist/tools/ under it), so a package built in
+ * one folder and installed in another works; a Node that is not where the build found it is looked for on
+ * PATH.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -35,6 +38,27 @@
 
 enum { FRAME_EXIT = 0, FRAME_STDOUT = 1, FRAME_STDERR = 2, FRAME_FALLBACK = 3 };
 
+static char root[PATH_MAX];
+static const char *node = MDIO_EMU_NODE;
+
+/* The package root: two folders above this program (dist/tools/mdio-emu-dtc), symlinks resolved. */
+static void find_root(void) {
+	ssize_t n = readlink("/proc/self/exe", root, sizeof root - 1);
+	if (n <= 0) {
+		fprintf(stderr, "mdio-emu-dtc: cannot find its own path: %s\n", strerror(errno));
+		exit(70);
+	}
+	root[n] = '\0';
+	for (int up = 0; up < 3; up++) {
+		char *slash = strrchr(root, '/');
+		if (!slash)
+			break;
+		*slash = '\0';
+	}
+	if (access(node, X_OK) != 0)
+		node = "node";
+}
+
 static const char *tool_name(const char *argv0) {
 	const char *base = strrchr(argv0, '/');
 	base = base ? base + 1 : argv0;
@@ -44,16 +68,16 @@ static const char *tool_name(const char *argv0) {
 /* The tool in a Node process of its own: the path every failure of the fast path falls back to. */
 static void run_in_process(const char *tool, int argc, char **argv) {
 	char script[PATH_MAX];
-	snprintf(script, sizeof script, "%s/dist/tools/%s.cjs", MDIO_EMU_ROOT, tool);
+	snprintf(script, sizeof script, "%s/dist/tools/%s.cjs", root, tool);
 	char **args = calloc((size_t)argc + 2, sizeof *args);
 	if (!args)
 		exit(70);
-	args[0] = (char *)MDIO_EMU_NODE;
+	args[0] = (char *)node;
 	args[1] = script;
 	for (int i = 1; i < argc; i++)
 		args[i + 1] = argv[i];
-	execv(MDIO_EMU_NODE, args);
-	fprintf(stderr, "mdio-emu-%s: cannot run %s: %s\n", tool, MDIO_EMU_NODE, strerror(errno));
+	execvp(node, args);
+	fprintf(stderr, "mdio-emu-%s: cannot run %s: %s\n", tool, node, strerror(errno));
 	exit(70);
 }
 
@@ -113,9 +137,9 @@ static void start_server(const char *sock) {
 			dup2(null, 2);
 		}
 		char script[PATH_MAX];
-		snprintf(script, sizeof script, "%s/dist/tools/tool-server.cjs", MDIO_EMU_ROOT);
+		snprintf(script, sizeof script, "%s/dist/tools/tool-server.cjs", root);
 		const char *idle = getenv("MDIO_EMU_TOOL_SERVER_IDLE");
-		execl(MDIO_EMU_NODE, MDIO_EMU_NODE, script, sock, idle && *idle ? idle : "30", (char *)NULL);
+		execlp(node, node, script, sock, idle && *idle ? idle : "30", (char *)NULL);
 		_exit(127);
 	}
 	waitpid(child, NULL, 0);
@@ -183,6 +207,7 @@ static int send_request(int fd, const char *tool, int argc, char **argv) {
 
 int main(int argc, char **argv) {
 	const char *tool = tool_name(argv[0]);
+	find_root();
 	const char *use = getenv("MDIO_EMU_TOOL_SERVER");
 	if (use && strcmp(use, "0") == 0)
 		run_in_process(tool, argc, argv);

@@ -7,6 +7,8 @@ if (socket === undefined) {
   process.stderr.write('usage: tool-server SOCKET [IDLE_SECONDS]\n');
   process.exitCode = 2;
 } else {
+  // Not in the first client's folder, which a build may delete while the server lives on.
+  process.chdir('/');
   serveTools({ socket, idleMs: Number(idle) * 1000 }).catch((err: unknown) => {
     process.stderr.write(`mdio-emu tool server: ${err instanceof Error ? err.message : String(err)}\n`);
     process.exitCode = 1;

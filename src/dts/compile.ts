@@ -20,7 +20,7 @@ import {
   referencesFromFixups,
   referencesFromLocalFixups,
 } from './symbols.js';
-import type { DeviceTree, DtNode, MemReserve } from './tree.js';
+import type { DeviceTree, DtNode, MemReserve, Property, SourcePosition } from './tree.js';
 
 /**
  * The compiler's public entry: DTS text (or a DTB) in, DeviceTree and DTB bytes out, every problem as a
@@ -68,6 +68,8 @@ export interface CompileOptions {
    * `mdio-emu dts why`. The compiler records these events anyway; this only keeps the deleted items' record.
    */
   provenance?: boolean;
+  /** Keep every definition's dtc srcpos on the tree's nodes and properties (`sources`), for dtc -T. */
+  annotate?: boolean;
 }
 
 export interface CompileResult {
@@ -89,6 +91,11 @@ export interface CompileResult {
   files: Map<string, SourceFile>;
   /** With `provenance: true`: the history of every node and property, deleted ones included. */
   provenance?: Provenance;
+  /**
+   * With `annotate`: the path dtc shortens -T file names against (srcpos.c initial_path: the input's
+   * name, or the first cpp line marker's).
+   */
+  initialPath?: string;
 }
 
 /**
@@ -111,7 +118,12 @@ function guessBootCpuid(root: LiveNode): number {
 }
 
 /** The public tree: live items only, spans in the files the user wrote. */
-function exportNode(node: LiveNode, parent: DtNode | undefined, mapSpan: (s: Span | undefined) => Span | undefined): DtNode {
+function exportNode(
+  node: LiveNode,
+  parent: DtNode | undefined,
+  mapSpan: (s: Span | undefined) => Span | undefined,
+  describe?: (s: Span | undefined) => SourcePosition | undefined,
+): DtNode {
   const out: DtNode = {
     name: node.name,
     labels: liveLabels(node.labels),
@@ -125,13 +137,22 @@ function exportNode(node: LiveNode, parent: DtNode | undefined, mapSpan: (s: Spa
   };
   const span = mapSpan(node.span);
   if (span) out.span = span;
+  if (describe) {
+    // dtc's merge_nodes extends the node's srcpos with each later definition's (srcpos_extend).
+    const extensions = (node.history ?? []).filter((e) => e.kind === 'extended').map((e) => e.span);
+    const sources = [node.span, ...extensions].map(describe).filter((p) => p !== undefined);
+    if (sources.length > 0) out.sources = sources;
+  }
   for (const p of node.props) {
     if (p.deleted) continue;
-    const prop = { name: p.name, labels: liveLabels(p.labels), value: { bytes: new Uint8Array(p.data.bytes), markers: p.data.markers.map((m) => ({ ...m })) }, deleted: false };
+    const prop: Property = { name: p.name, labels: liveLabels(p.labels), value: { bytes: new Uint8Array(p.data.bytes), markers: p.data.markers.map((m) => ({ ...m })) }, deleted: false };
     const propSpan = mapSpan(p.span);
-    out.properties.push(propSpan ? { ...prop, span: propSpan } : prop);
+    if (propSpan) prop.span = propSpan;
+    const source = describe?.(p.span);
+    if (source) prop.sources = [source];
+    out.properties.push(prop);
   }
-  for (const c of node.children) if (!c.deleted) out.children.push(exportNode(c, out, mapSpan));
+  for (const c of node.children) if (!c.deleted) out.children.push(exportNode(c, out, mapSpan, describe));
   return out;
 }
 
@@ -167,6 +188,7 @@ function finish(
   push: Push,
   mapSpan: (s: Span | undefined) => Span | undefined,
   onChecksFailed: () => void,
+  describe?: (s: Span | undefined) => SourcePosition | undefined,
 ): { tree: DeviceTree; dtb: Uint8Array; root: LiveNode } | undefined {
   const { root, plugin } = parsed;
   fillFullpaths(root, '');
@@ -203,7 +225,7 @@ function finish(
 
   const memreserves: MemReserve[] = parsed.reserves.map((r) => ({ address: r.address, size: r.size, labels: liveLabels(r.labels) }));
   const bootCpuidPhys = options.bootCpu ?? parsed.bootCpuid;
-  const tree: DeviceTree = { root: exportNode(root, undefined, mapSpan), memreserves, plugin, bootCpuidPhys };
+  const tree: DeviceTree = { root: exportNode(root, undefined, mapSpan, describe), memreserves, plugin, bootCpuidPhys };
   const dtbOptions: DtbWriteOptions = { ...options.dtb, warn: warnings };
   return { tree, dtb: writeDtb(tree, dtbOptions), root };
 }
@@ -258,8 +280,25 @@ export function compileDts(source: string | Uint8Array, options: CompileOptions)
   const dependencies: string[] = [];
   const result = (tree?: DeviceTree, dtb?: Uint8Array, root?: LiveNode): CompileResult => {
     const r: CompileResult = { ok: !failed, tree, dtb, diagnostics, checksFailed, dependencies, files };
+    if (options.annotate) r.initialPath = initialPath;
     if (options.provenance && root) r.provenance = Provenance.fromLiveTree(root, mapSpan);
     return r;
+  };
+
+  // dtc -T: positions as dtc's lexer counts them, in the text it scanned (srcpos.c srcpos_update), under the
+  // names line markers give; only the --cpp path (origins) points into the files behind the expanded text.
+  let initialPath = options.fileName;
+  const positionOf = (file: string, offset: number): { file: string; line: number; column: number } => {
+    if (file !== options.fileName) return { file, ...(files.get(file) ?? new TextlessSourceFile(file)).position(offset) };
+    if (!options.origins) return markers.position(offset);
+    const origin = options.origins.resolve(offset);
+    return { file: origin.file, ...markedFile(origin.file).position(origin.offset) };
+  };
+  const describe = (span: Span | undefined): SourcePosition | undefined => {
+    if (!span) return undefined;
+    const first = positionOf(span.file, span.start);
+    const last = positionOf(span.file, Math.max(span.start, span.end - 1));
+    return { file: first.file, firstLine: first.line, firstColumn: first.column, lastLine: last.line, lastColumn: last.column + 1 };
   };
 
   const host = options.host;
@@ -279,7 +318,9 @@ export function compileDts(source: string | Uint8Array, options: CompileOptions)
     (p) => push(p.code, 'error', p.message, p.span),
     (file) => files.set(file.name, new SourceFile(file.name, file.text)),
     (m) => {
-      if (!options.origins) markers.add(m);
+      if (options.origins) return;
+      if (markers.isEmpty) initialPath = m.file;
+      markers.add(m);
     },
     f,
   );
@@ -289,9 +330,17 @@ export function compileDts(source: string | Uint8Array, options: CompileOptions)
   // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition
   if (!root || failed) return result();
 
-  const done = finish({ root, reserves: parsed.reserves, plugin: parsed.plugin, bootCpuid: options.bootCpu ?? guessBootCpuid(root) }, options, f, push, mapSpan, () => {
-    checksFailed = true;
-  });
+  const done = finish(
+    { root, reserves: parsed.reserves, plugin: parsed.plugin, bootCpuid: options.bootCpu ?? guessBootCpuid(root) },
+    options,
+    f,
+    push,
+    mapSpan,
+    () => {
+      checksFailed = true;
+    },
+    options.annotate ? describe : undefined,
+  );
   if (!done) {
     failed = true;
     return result(undefined, undefined, options.provenance ? root : undefined);

@@ -247,7 +247,6 @@ export class Parser {
         if (t.kind === 'LABEL') labels.push(t);
         else omit = true;
       }
-      const start = labels[0]?.span ?? this.tok.span;
       let prop: LiveProperty | undefined;
       let child: LiveNode | undefined;
       if (this.is('DEL_PROP') && !omit) {
@@ -270,10 +269,11 @@ export class Parser {
           this.advance();
           const data = this.parsePropdata();
           this.expect('CHAR', ';');
-          prop = buildProperty(name.text, data, join(start, this.prevEnd));
+          // dtc's propdef location starts at the name (its labels are a rule around it).
+          prop = buildProperty(name.text, data, join(name.span, this.prevEnd));
         } else if (!omit && this.is('CHAR', ';')) {
           this.advance();
-          prop = buildProperty(name.text, emptyData(), join(start, this.prevEnd));
+          prop = buildProperty(name.text, emptyData(), join(name.span, this.prevEnd));
         } else this.syntaxError();
       } else this.syntaxError();
 

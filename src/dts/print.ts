@@ -1,6 +1,6 @@
 import { features as featuresOf, type DtcCompat, type DtcFeatures } from './compat.js';
 import { insertMarker } from './symbols.js';
-import type { DeviceTree, DtNode, Marker, MarkerKind, Property } from './tree.js';
+import type { DeviceTree, DtNode, Marker, MarkerKind, Property, SourcePosition } from './tree.js';
 
 /**
  * DTS printer that reproduces `dtc -O dts` byte for byte (treesource.c: write_tree_source_node, write_propval,
@@ -14,6 +14,12 @@ import type { DeviceTree, DtNode, Marker, MarkerKind, Property } from './tree.js
 export interface PrintOptions {
   /** The dtc generation whose output to reproduce; the newest when absent. */
   compat?: DtcCompat;
+  /**
+   * dtc -T (1) and -T -T (2): a comment after each node's opening and closing line and each property with
+   * where it was defined (the tree's `sources`, from CompileOptions.annotate); `initialPath` is what level 1
+   * shortens file names against (CompileResult.initialPath).
+   */
+  annotate?: { level: number; initialPath: string };
 }
 
 type TypeKind = Extract<MarkerKind, `type-${string}`>;
@@ -314,6 +320,12 @@ function labelPrefix(labels: readonly string[]): string {
 /** write_tree_source_node, iteratively so a deep tree read from a hostile blob cannot overflow the stack. */
 function formatNode(root: DtNode, options: PrintOptions): string {
   const out: string[] = [];
+  const annotate = options.annotate;
+  const note = (sources: readonly SourcePosition[] | undefined, first: boolean): string => {
+    if (!annotate) return '';
+    const text = sourceComment(sources, first, annotate.level, annotate.initialPath);
+    return text === undefined ? '' : ` /* ${text} */`;
+  };
   // 'open' prints a node's header and properties, 'close' its `};`; dtc puts a blank line before each child.
   type Step = { kind: 'open' | 'close'; node: DtNode; level: number };
   const steps: Step[] = [{ kind: 'open', node: root, level: 0 }];
@@ -321,14 +333,15 @@ function formatNode(root: DtNode, options: PrintOptions): string {
     const { node, level } = step;
     const indent = '\t'.repeat(level);
     if (step.kind === 'close') {
-      out.push(`${indent}};\n`);
+      out.push(`${indent}};${note(node.sources, false)}\n`);
       continue;
     }
     if (level > 0) out.push('\n');
-    out.push(`${indent}${labelPrefix(node.labels)}${node.name ? node.name : '/'} {\n`);
+    out.push(`${indent}${labelPrefix(node.labels)}${node.name ? node.name : '/'} {${note(node.sources, true)}\n`);
     for (const prop of node.properties) {
       if (prop.deleted) continue;
-      out.push(`${indent}\t${labelPrefix(prop.labels)}${prop.name}${formatPropertyValue(prop, options)}`);
+      const text = `${indent}\t${labelPrefix(prop.labels)}${prop.name}${formatPropertyValue(prop, options)}`;
+      out.push(annotate ? `${text.slice(0, -1)}${note(prop.sources, true)}\n` : text);
     }
     steps.push({ kind: 'close', node, level });
     const children = node.children.filter((c) => !c.deleted);
@@ -338,6 +351,44 @@ function formatNode(root: DtNode, options: PrintOptions): string {
     }
   }
   return out.join('');
+}
+
+/**
+ * srcpos.c srcpos_string_comment: every position of the chain, `file:line` (the first or the last line) at
+ * level 1 with the name shortened against the input's path, `file:l:c-l:c` at level 2; nothing for a
+ * generated item at level 1, `<no-file>:<no-line>` at level 2.
+ */
+function sourceComment(
+  sources: readonly SourcePosition[] | undefined,
+  first: boolean,
+  level: number,
+  initialPath: string,
+): string | undefined {
+  if (!sources || sources.length === 0) return level > 1 ? '<no-file>:<no-line>' : undefined;
+  return sources
+    .map((p) => {
+      if (level > 1) return `${p.file}:${p.firstLine}:${p.firstColumn}-${p.lastLine}:${p.lastColumn}`;
+      return `${shortenToInitialPath(p.file, initialPath) ?? p.file}:${first ? p.firstLine : p.lastLine}`;
+    })
+    .join(', ');
+}
+
+/**
+ * srcpos.c shorten_to_initial_path: the name relative to the input's folder, as `../` for each folder of
+ * the input's path below the last one they share; undefined when they share no folder.
+ */
+function shortenToInitialPath(file: string, initialPath: string): string | undefined {
+  let lastSlash = -1;
+  let slashes = 0;
+  for (let i = 0; i < file.length && i < initialPath.length && file[i] === initialPath[i]; i++) {
+    if (file[i] === '/') {
+      lastSlash = i;
+      slashes++;
+    }
+  }
+  if (lastSlash < 0) return undefined;
+  const depth = initialPath.split('/').length - 1;
+  return '../'.repeat(depth - slashes) + file.slice(lastSlash + 1);
 }
 
 /** dt_to_source: the whole tree as `dtc -O dts` prints it; `/plugin/` only from dtc 1.8 (ef3b1ba). */

@@ -30,12 +30,27 @@ export interface PropertyValue {
   markers: Marker[];
 }
 
+/**
+ * A definition's place as dtc's srcpos keeps it, for `-T` annotations: the file as named when read (a cpp
+ * line marker's name), 1-based lines and byte columns of the text dtc scanned, the last column one past the
+ * end.
+ */
+export interface SourcePosition {
+  file: string;
+  firstLine: number;
+  firstColumn: number;
+  lastLine: number;
+  lastColumn: number;
+}
+
 export interface Property {
   name: string;
   labels: string[];
   value: PropertyValue;
   deleted: boolean;
   span?: Span;
+  /** With CompileOptions.annotate: where it was last defined (none when the compiler generated it). */
+  sources?: SourcePosition[];
 }
 
 export interface DtNode {
@@ -52,6 +67,8 @@ export interface DtNode {
   /** 0 until assigned or read from a `phandle`/`linux,phandle` property. */
   phandle: number;
   span?: Span;
+  /** With CompileOptions.annotate: every definition that made or extended it, in order (dtc's srcpos chain). */
+  sources?: SourcePosition[];
 }
 
 export interface MemReserve {

@@ -171,6 +171,8 @@ const cases: [string, string[], string[]?, ((dir: string) => void)?][] = [
   ['missing input file', ['-o', 'out.dtb', 'nope.dts'], ['out.dtb']],
   ['-v', ['-v']],
   ['-T requires dts to dts', ['-T', '-O', 'dtb', 'board.dts']],
+  ['-T annotates -O dts with file:line', ['-T', '-O', 'dts', 'board.dts']],
+  ['-T -T annotates with lines and columns, -@ items unannotated', ['-T', '-T', '-@', '-O', 'dts', 'board.dts']],
   ['unknown output format', ['-q', '-O', 'xml', 'board.dts']],
   ['unknown input format', ['-q', '-I', 'xml', 'board.dts']],
 ];
