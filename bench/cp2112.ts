@@ -45,12 +45,14 @@ const SCENARIO = (dts: string) => ({
   steps: [
     { id: 'cp2112-load', action: 'load-module', module: 'hid_cp2112' },
     { id: 'tps-load', delayMs: 100, action: 'load-module', module: 'tps23881' },
+    // A busy host makes hid-cp2112 time out (docs/guest-kernel.md): bind again, as the scenarios do.
     {
-      id: 'settle',
-      after: { event: 'kernel-log', pattern: 'tps23881 .*Firmware revision' },
-      delayMs: 500,
-      action: 'snapshot',
+      id: 'tps-bound',
+      action: 'run',
+      command:
+        'i=0; until [ -e /sys/bus/i2c/drivers/tps23881/0-0020 ] || [ $i -ge 5 ]; do sleep 0.5; echo 0-0020 > /sys/bus/i2c/drivers/tps23881/bind; i=$((i+1)); done',
     },
+    { id: 'settle', delayMs: 500, action: 'snapshot' },
   ],
   expect: [{ kind: 'kernel-log', pattern: 'tps23881 .*Firmware revision 0xe$', present: true }],
 });
@@ -75,14 +77,16 @@ export async function run(): Promise<void> {
         scenarioFile: file,
         reportDir: join(work, `boot${b}`),
         kernelRelease: kernel.release,
+        ...(kernel.guestTools.archive === undefined ? {} : { guestTools: kernel.guestTools.archive }),
       });
-      if (!r.pass) {
-        console.log(`boot ${b}: the run failed (${r.verdict}); its samples are left out`);
-        continue;
-      }
       const lines = (await readFile(r.files.trace ?? '', 'utf8')).split('\n');
       const xfers = pairTimes(lines);
-      console.log(`boot ${b}: ${xfers.length} SMBus transfers, load average ${load.toFixed(2)} at start`);
+      // Timed-out transfers (hid-cp2112 gave up after its 50 ms waits) have no latency of their own: counted.
+      const timedOut = xfers.filter((x) => x.t.res === -110).length;
+      console.log(
+        `boot ${b}: ${xfers.length} SMBus transfers (${timedOut} timed out in the guest), ` +
+          `load average ${load.toFixed(2)} at start${r.pass ? '' : `; the run failed: ${r.verdict}`}`,
+      );
       for (const { t, us } of xfers) {
         if (t.res < 0) continue;
         const key = `${t.op} ${t.protocol}`;

@@ -9,6 +9,8 @@
  *   npm run bench -- qemu --boots=3       three boots, samples pooled (the load changes between them)
  *   npm run bench -- qemu --breakdown     plus QEMU's pcap, the emulator's timestamps and the guest's xHCI
  *                                         events: where each microsecond goes (docs/latency.md)
+ *   npm run bench -- qemu --swap          the reference on the ports the guest's loop visits first
+ *   npm run bench -- qemu --emulator-listens   QEMU connects to us (the old direction) instead of listening
  */
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
@@ -28,7 +30,7 @@ import {
   type Leg,
   type Operation,
 } from './lib/latency-analysis.js';
-import { runLatencyRig, type RigDevice } from './lib/qemu-rig.js';
+import { runLatencyRig, type RigDevice, type RigOptions } from './lib/qemu-rig.js';
 import { summary } from './lib/stats.js';
 
 const PHYSICAL_FRAME_US = 64 / 2.5;
@@ -41,6 +43,34 @@ interface Boot {
   readonly mdio: Record<RigDevice['server'], number[]>;
   readonly smbus: Record<RigDevice['server'], number[]>;
   readonly legs: Map<string, Record<Leg, number>[]>;
+  /** Per data transfer served by the device models: the emulator leg in three parts, µs. */
+  readonly inside: Map<RigDevice['kind'], InsideRow[]>;
+}
+
+interface InsideRow {
+  /** Bytes read -> the model's handler called (decoder, session dispatch). */
+  readonly decode: number;
+  /** The model's handler. */
+  readonly model: number;
+  /** Handler done -> reply handed to write() (encoding, the rest of the chunk). */
+  readonly reply: number;
+}
+
+/** Splits the models' emulator leg of each transfer at the device call (docs/latency.md). */
+function insideRows(d: RigDevice): InsideRow[] {
+  const rx = new Map<bigint, number>();
+  const tx = new Map<bigint, number>();
+  for (const s of d.stamps) {
+    if (s.dir === 'rx') rx.set(s.id, s.us);
+    else if (!tx.has(s.id)) tx.set(s.id, s.us);
+  }
+  return d.calls.flatMap((c) => {
+    const r = rx.get(c.id);
+    const t = tx.get(c.id);
+    return r === undefined || t === undefined
+      ? []
+      : [{ decode: c.start - r, model: c.end - c.start, reply: t - c.end }];
+  });
 }
 
 export async function run(): Promise<void> {
@@ -49,6 +79,11 @@ export async function run(): Promise<void> {
   // --append=ARGS adds to the guest's kernel command line, for experiments (docs/latency.md: nohlt).
   const boots = Math.max(1, Number(flag('boots') ?? 1));
   const append = flag('append');
+  // --emulator-listens: the old direction (QEMU connects to us); --swap: the reference on the first ports.
+  const rig = {
+    emulatorListens: process.argv.includes('--emulator-listens'),
+    swapPorts: process.argv.includes('--swap'),
+  };
   const kernel = await findGuestKernel().catch(() => undefined);
   if (!kernel) {
     console.log('skipped: the guest kernel is not built (scripts/setup.sh or `mdio-emu qemu kernel`)');
@@ -56,13 +91,15 @@ export async function run(): Promise<void> {
   }
   console.log(
     `guest kernel ${kernel.dir.split('/').at(-1) ?? ''}${append ? ` + "${append}"` : ''}; ` +
+      `${rig.emulatorListens ? 'QEMU connects to us' : 'QEMU listens, we connect'}, ` +
+      `${rig.swapPorts ? 'reference on USB2 ports 1 and 3' : 'models on USB2 ports 1 and 3'}; ` +
       `physical reference: a Clause 22 MDIO frame at 2.5 MHz = ${PHYSICAL_FRAME_US.toFixed(1)} µs`,
   );
   const all: Boot[] = [];
   for (let i = 0; i < boots; i++) {
     const loadBefore = loadavg()[0] ?? NaN;
     const started = performance.now();
-    const boot = await oneBoot(kernel, withBreakdown, append);
+    const boot = await oneBoot(kernel, withBreakdown, append, rig);
     all.push(boot);
     const m = (xs: number[]): number => summary(xs).median;
     console.log(
@@ -96,6 +133,7 @@ async function oneBoot(
   kernel: GuestKernel,
   withBreakdown: boolean,
   append: string | undefined,
+  rig: Pick<RigOptions, 'emulatorListens' | 'swapPorts'>,
 ): Promise<Boot> {
   const dir = await mkdtemp(join(tmpdir(), 'mdio-emu-bench-qemu-'));
   try {
@@ -105,6 +143,7 @@ async function oneBoot(
       rounds: 100,
       i2cReads: 40,
       breakdown: withBreakdown,
+      ...rig,
       ...(append ? { append } : {}),
     });
     await writeFile(join(dir, 'console.log'), r.console);
@@ -126,7 +165,9 @@ async function oneBoot(
     const legs = withBreakdown
       ? await breakdownRows(r.devices, report.events, mdio, smbus)
       : new Map<string, Record<Leg, number>[]>();
-    return { mdio: byServer(mdio), smbus: byServer(smbus), legs };
+    const inside = new Map<RigDevice['kind'], InsideRow[]>();
+    for (const d of r.devices) if (d.server === 'model') inside.set(d.kind, insideRows(d));
+    return { mdio: byServer(mdio), smbus: byServer(smbus), legs, inside };
   } finally {
     // MDIO_EMU_BENCH_KEEP=1 keeps each boot's files (console.log, usbN.pcap, timeline-N.json, init, DTB).
     if (process.env['MDIO_EMU_BENCH_KEEP']) console.log(`kept ${dir}`);
@@ -197,6 +238,32 @@ function printBreakdown(boots: readonly Boot[]): void {
     }
     console.log(
       `  ${'total (sum of means)'.padEnd(58)}         ${sumModel.toFixed(0).padStart(5)} |         ${sumRef.toFixed(0).padStart(5)}`,
+    );
+  }
+  // Every data transfer the models served (commands and their answers, reads and writes alike).
+  for (const kind of ['mvusb', 'cp2615'] as const) {
+    const rows = boots.flatMap((b) => b.inside.get(kind) ?? []);
+    const part = (label: string, xs: number[]): string => {
+      const s = summary(xs);
+      return `${label} ${s.median.toFixed(1)} / ${s.p90.toFixed(1)}`;
+    };
+    console.log(
+      `inside the device models' emulator leg, ${kind === 'mvusb' ? 'Marvell adapter + 88E1510' : 'CP2615 + 24C02'}, ` +
+        `per transfer, µs median / p90 (n=${rows.length}): ` +
+        [
+          part(
+            'bytes read -> model called',
+            rows.map((r) => r.decode),
+          ),
+          part(
+            'model',
+            rows.map((r) => r.model),
+          ),
+          part(
+            'model done -> reply to write()',
+            rows.map((r) => r.reply),
+          ),
+        ].join(', '),
     );
   }
 }

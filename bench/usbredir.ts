@@ -26,18 +26,25 @@ import { Negotiation } from '../src/usbredir/codec/caps.js';
 import { encodePacket } from '../src/usbredir/codec/encoder.js';
 import type { Packet } from '../src/usbredir/codec/packets.js';
 import type { UsbDeviceModel } from '../src/usbredir/device.js';
-import { listenUsbredir, UsbredirHostSession, type UsbredirTraceEvent } from '../src/usbredir/index.js';
+import {
+  connectUsbredir,
+  listenUsbredir,
+  UsbredirHostSession,
+  type UsbredirLink,
+  type UsbredirTraceEvent,
+} from '../src/usbredir/index.js';
 import { loopbackGuest, type LoopbackRun } from './lib/loopback-guest.js';
 import { listenReference, referenceCp2615, referenceMvusb } from './lib/reference-responder.js';
 import { summary } from './lib/stats.js';
 
 interface WorkerJob {
-  benchUsbredirGuest: { path: string; run: LoopbackRun };
+  benchUsbredirGuest: { path: string; run: LoopbackRun; listen: boolean };
 }
 
 if (!isMainThread && (workerData as Partial<WorkerJob> | null)?.benchUsbredirGuest) {
   const job = (workerData as WorkerJob).benchUsbredirGuest;
-  parentPort?.postMessage(await loopbackGuest(job.path, job.run));
+  const listening = job.listen ? () => parentPort?.postMessage('listening') : undefined;
+  parentPort?.postMessage(await loopbackGuest(job.path, job.run, listening));
 }
 
 const COUNT = 4000;
@@ -101,15 +108,20 @@ function realModels() {
   return { mvusb, cp2615 };
 }
 
-function runGuest(path: string, run: LoopbackRun): Promise<number[]> {
+/** The guest in a worker; with `listening`, the guest listens and `listening` connects the server to it. */
+function runGuest(path: string, run: LoopbackRun, listening?: () => Promise<unknown>): Promise<number[]> {
   // Worker threads do not inherit tsx's loader: register it inside the worker, then load this file there.
   const bootstrap = `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((m) => { m.register(); return import(${JSON.stringify(import.meta.url)}); })`;
-  const job: WorkerJob = { benchUsbredirGuest: { path, run } };
+  const job: WorkerJob = { benchUsbredirGuest: { path, run, listen: listening !== undefined } };
   const worker = new Worker(bootstrap, { eval: true, workerData: job });
   return new Promise((resolve, reject) => {
-    worker.once('message', (samples: number[]) => {
+    worker.on('message', (message: number[] | 'listening') => {
+      if (message === 'listening') {
+        listening?.().catch(reject);
+        return;
+      }
       void worker.terminate();
-      resolve(samples);
+      resolve(message);
     });
     worker.once('error', reject);
   });
@@ -199,6 +211,18 @@ export async function run(): Promise<void> {
           ]);
           await server.close();
         }
+        // The direction of a QEMU run (src/qemu/usbredir-links.ts): the guest listens, we connect and read
+        // into one buffer (onread).
+        const models = realModels();
+        const path = join(dir, `connect-${round}.sock`);
+        let link: UsbredirLink | undefined;
+        results.push([
+          'device models, we connect (onread)',
+          await runGuest(path, run, async () => {
+            link = await connectUsbredir(isMdio ? models.mvusb : models.cp2615, { path });
+          }),
+        ]);
+        await link?.close();
       }
       console.log(label);
       const ref = summary(results.filter(([l]) => l.startsWith('reference')).flatMap(([, s]) => s));

@@ -1,4 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
+import { isRefusal } from '../src/dts/host.js';
+import { readSourceFile } from '../src/io/index.js';
 import type { Command } from 'commander';
 import { DtsError } from '../src/dts/diagnostics.js';
 import { applyOverlayBlobs, OverlayErrorCode } from '../src/dts/overlay.js';
@@ -53,8 +55,15 @@ export function fdtoverlayReadsStdin(args: readonly string[]): boolean {
 
 /** utilfdt_read: the whole file, or stdin for `-`. */
 function readBlob(path: string): Uint8Array {
+  if (path !== '-') {
+    // A device or a directory is refused before it is read: fdtoverlay would read /dev/zero forever.
+    const r = readSourceFile(path);
+    const why = r === undefined ? 'No such file or directory' : isRefusal(r) ? r.refused : undefined;
+    if (why === undefined && r instanceof Uint8Array) return r;
+    throw new ExitCodeError(1, `Couldn't open blob from '${path}': ${why ?? ''}\n\nFailed to read '${path}'`);
+  }
   try {
-    return path === '-' ? readFileSync(0) : readFileSync(path);
+    return readFileSync(0);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     const reason = code === 'ENOENT' ? 'No such file or directory' : (e as Error).message;

@@ -19,6 +19,7 @@ const SUBCOMMANDS: ReadonlyMap<string, () => Promise<Subcommand>> = new Map([
   ['serve', () => import('./serve.js')],
   ['client', () => import('./client.js')],
   ['qemu', () => import('./qemu.js')],
+  ['lava', () => import('./lava.js')],
   ['phy', () => import('./phy.js')],
   ['scenario', () => import('./scenario.js')],
   ['record', () => import('./record.js')],

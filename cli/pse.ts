@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { makeOutputDir, writeOutputFile } from '../src/io/index.js';
 import { dirname, join } from 'node:path';
 import type { Command } from 'commander';
 import { loadTreeFile } from '../src/board/load.js';
@@ -54,8 +54,8 @@ export function register(program: Command): void {
       const images = generateTps23881Firmware();
       for (const [part, rel] of Object.entries(TPS23881_FIRMWARE_FILES) as ['parity' | 'sram', string][]) {
         const file = join(dir, rel);
-        mkdirSync(dirname(file), { recursive: true });
-        writeFileSync(file, images[part]);
+        makeOutputDir(dirname(file), 'firmware');
+        writeOutputFile(file, images[part], 'firmware image');
         process.stdout.write(`${file}\t${images[part].length} bytes\n`);
       }
     });

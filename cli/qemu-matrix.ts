@@ -87,6 +87,7 @@ export function formatMatrix(m: MatrixReport, dir: string): string {
     const cells = m.kernels.map((k) => {
       const c = m.cells.find((x) => x.scenario === s && x.kernel === k.name);
       if (!c) return 'not run'.padEnd(10);
+      if (c.end === 'not-applicable') return 'n/a'.padEnd(10);
       const known = c.knownBugs.length > 0 || c.expectations.some((e) => e.status === 'expected-failure');
       return (c.pass ? (known ? 'PASS*' : 'PASS') : c.end === 'guest-crashed' ? 'CRASH' : 'FAIL').padEnd(10);
     });
@@ -99,10 +100,11 @@ export function formatMatrix(m: MatrixReport, dir: string): string {
     for (const [bug, kernels] of bugs) lines.push(`  ${bug} (${[...kernels].join(', ')})`);
   }
   const failed = m.cells.filter((c) => !c.pass);
+  const runs = m.cells.filter((c) => c.end !== 'not-applicable').length;
   for (const c of failed) lines.push(`FAIL ${c.scenario} on ${c.kernel}: ${c.verdict}`);
   lines.push(
     '',
-    `${m.pass ? 'PASS' : 'FAIL'}: ${m.cells.length - failed.length}/${m.cells.length} runs passed, ${(m.wallMs / 1000).toFixed(0)} s wall, ${m.jobs} guest(s) at once; ${join(dir, 'report.html')}`,
+    `${m.pass ? 'PASS' : 'FAIL'}: ${runs - failed.length}/${runs} runs passed${runs < m.cells.length ? ` (${m.cells.length - runs} n/a)` : ''}, ${(m.wallMs / 1000).toFixed(0)} s wall, ${m.jobs} guest(s) at once; ${join(dir, 'report.html')}`,
   );
   return `${lines.join('\n')}\n`;
 }

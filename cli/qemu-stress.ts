@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { makeOutputDir, writeOutputFile } from '../src/io/index.js';
 import { availableParallelism } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import type { Command } from 'commander';
@@ -99,10 +99,11 @@ export function registerStress(qemu: Command): void {
             `${name}: ${runs.filter((r) => r.pass).length}/${runs.length} passed with ${load} busy process(es); wall min ${s(walls[0])} median ${s(median)} max ${s(walls.at(-1))}`,
           );
         }
-        mkdirSync(resolve(o.report), { recursive: true });
-        writeFileSync(
+        makeOutputDir(resolve(o.report), 'report');
+        writeOutputFile(
           join(resolve(o.report), 'stress.json'),
           `${JSON.stringify({ load, runs: o.runs, kernel: release, results }, null, 2)}\n`,
+          'report',
         );
         process.stdout.write(`${lines.join('\n')}\n`);
         if (results.some((r) => !r.pass)) throw new ExitCodeError(1);

@@ -1,17 +1,13 @@
 import { basename, join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import {
-  ensureKernel,
-  findKernel,
-  type BuildProgress,
-  type GuestKernelInfo,
-} from '../src/qemu/kernel.js';
+import { ensureKernel, findKernel, type BuildProgress, type GuestKernelInfo } from '../src/qemu/kernel.js';
 import { KernelError } from '../src/qemu/kernel-errors.js';
 import { KERNEL_VARIANTS, parseKernelSpec, type KernelSpec } from '../src/qemu/kernel-spec.js';
 import { runQemuScenario } from '../src/qemu/run.js';
 import { readGuestRelease } from '../src/qemu/guest-modules.js';
 import { formatRunReport } from './report-output.js';
-import { repoRoot } from '../src/qemu/initramfs.js';
+import { guestToolsArchive, repoRoot } from '../src/qemu/initramfs.js';
+import { guestToolsFor } from '../src/qemu/guest-tools.js';
 import { registerMatrix } from './qemu-matrix.js';
 import { registerStress } from './qemu-stress.js';
 import { ExitCodeError } from './run.js';
@@ -78,12 +74,17 @@ export function register(program: Command): void {
     .option('--report <dir>', 'where report.json and the console log go', 'mdio-emu-report')
     .action(async (o: { kernel: string; modules: string; scenario: string; report: string }) => {
       const release = await readGuestRelease(resolve(o.modules));
+      // The guest's ethtool follows its kernel's era (6.12 and 7.x guests need native C33 --show-pse).
+      const version = /^\d+\.\d+/.exec(release ?? '')?.[0];
+      const tools = version === undefined ? undefined : guestToolsFor(version);
+      const guestTools = tools && tools.suite !== 'bookworm' ? await guestToolsArchive(tools) : undefined;
       const report = await runQemuScenario({
         kernel: resolve(o.kernel),
         modulesDir: resolve(o.modules),
         scenarioFile: o.scenario,
         reportDir: resolve(o.report),
         ...(release === undefined ? {} : { kernelRelease: release }),
+        ...(guestTools === undefined ? {} : { guestTools }),
         onProgress: (m) => process.stderr.write(`mdio-emu: ${m}\n`),
       });
       process.stdout.write(formatRunReport(report));

@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { makeOutputDir, writeOutputFile } from '../src/io/index.js';
 import { join, resolve } from 'node:path';
 import { renderReportHtml, type RunReport } from '../src/scenario/index.js';
 
@@ -37,12 +37,12 @@ export function formatRunReport(r: RunReport): string {
 /** Writes DIR/report.json and DIR/report.html (for runs that did not write them themselves). */
 export function writeReportFiles(r: RunReport, dir: string): RunReport {
   const abs = resolve(dir);
-  mkdirSync(abs, { recursive: true });
+  makeOutputDir(abs, 'report');
   const withFiles: RunReport = {
     ...r,
     files: { ...r.files, report: join(abs, 'report.json'), html: join(abs, 'report.html') },
   };
-  writeFileSync(join(abs, 'report.json'), `${JSON.stringify(withFiles, null, 2)}\n`);
-  writeFileSync(join(abs, 'report.html'), renderReportHtml(withFiles));
+  writeOutputFile(join(abs, 'report.json'), `${JSON.stringify(withFiles, null, 2)}\n`, 'report');
+  writeOutputFile(join(abs, 'report.html'), renderReportHtml(withFiles), 'report');
   return withFiles;
 }

@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { makeOutputDir, writeOutputFile } from '../src/io/index.js';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import {
@@ -85,10 +85,10 @@ export function registerGenerate(scenario: Command): void {
           `mdio-emu: --target must be standalone or qemu-virt, got "${opts.target}"`,
         );
       const files = sets.flatMap((p) => generate(p));
-      mkdirSync(opts.out, { recursive: true });
+      makeOutputDir(opts.out, 'output');
       for (const f of files) {
         const path = join(opts.out, f.name);
-        writeFileSync(path, f.text);
+        writeOutputFile(path, f.text, 'generated file');
         process.stdout.write(`wrote ${path}\n`);
       }
     });

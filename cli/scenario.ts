@@ -1,6 +1,5 @@
-import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { readInputFile } from '../src/io/index.js';
+import { readInputFile, writeOutputFile } from '../src/io/index.js';
 import { TraceFile } from '../src/replay/file-sink.js';
 import { migrateScenario, readScenarioFile, runInModel, type RunReport } from '../src/scenario/index.js';
 import { formatRunReport, writeReportFiles } from './report-output.js';
@@ -44,7 +43,7 @@ export function register(program: Command): void {
       const text = migrateScenario(
         readInputFile(file, { what: 'scenario', maxBytes: 4 * 1024 * 1024 }).toString('utf8'),
       );
-      if (opts.write) writeFileSync(file, text);
+      if (opts.write) writeOutputFile(file, text, 'scenario');
       else process.stdout.write(text);
     });
   registerGenerate(scenario);

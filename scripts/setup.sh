@@ -4,7 +4,8 @@
 # Usage: scripts/setup.sh [--ci]
 #   --ci  also what only the tests need: the reference dtc of each generation, Linux 7.2's source for the
 #         kbuild test, and the rest of CI's kernel set (scripts/build-ci-kernels.sh: 6.1 KASAN, the newest
-#         Debian kernel plain and with patches/linux/pse-kfifo-min-size.patch)
+#         Debian kernel plain and with patches/linux/pse-kfifo-min-size.patch), and LAVA's lava-common and
+#         lava-dispatcher for test/lava
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ci=0
@@ -44,3 +45,15 @@ npx tsx scripts/dtc-reference.ts fetch || echo "setup: a reference dtc is missin
 # (shared with guest-kernel builds of 7.2).
 npx tsx scripts/kbuild-dtbs.ts --fetch-only >/dev/null
 bash scripts/build-ci-kernels.sh >/dev/null
+# The LAVA tests (test/lava): lava-common's job schema validator and lava-dispatcher's lava-run, which runs a
+# job end to end here as a LAVA worker would (docs/scale-out.md).
+lava=()
+for p in lava-common lava-dispatcher; do
+  dpkg -s "$p" >/dev/null 2>&1 || lava+=("$p")
+done
+if [ ${#lava[@]} -gt 0 ]; then
+  sudo_cmd=""
+  [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
+  $sudo_cmd apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${lava[@]}"
+fi

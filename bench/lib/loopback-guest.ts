@@ -25,13 +25,23 @@ export interface LoopbackRun {
   readonly count: number;
 }
 
-/** Connects, sets up, runs `count` timed operations after `warmup` untimed ones; µs per operation. */
-export async function loopbackGuest(path: string, run: LoopbackRun): Promise<number[]> {
-  const socket = net.createConnection(path);
-  await new Promise<void>((resolve, reject) => {
-    socket.once('connect', resolve);
-    socket.once('error', reject);
-  });
+/**
+ * Connects (or, with `listening`, listens as QEMU's `server=on` chardev does, calls `listening` once it
+ * does, and takes the first connection), sets up, runs `count` timed operations after `warmup` untimed
+ * ones; µs per operation.
+ */
+export async function loopbackGuest(
+  path: string,
+  run: LoopbackRun,
+  listening?: () => void,
+): Promise<number[]> {
+  const socket = listening ? await acceptOne(path, listening) : net.createConnection(path);
+  if (!listening) {
+    await new Promise<void>((resolve, reject) => {
+      socket.once('connect', resolve);
+      socket.once('error', reject);
+    });
+  }
   const neg = new Negotiation([0xff]);
   const received: Packet[] = [];
   let wake: (() => void) | undefined;
@@ -96,6 +106,17 @@ export async function loopbackGuest(path: string, run: LoopbackRun): Promise<num
   }
   socket.destroy();
   return samples;
+}
+
+function acceptOne(path: string, listening: () => void): Promise<net.Socket> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer((socket) => {
+      server.close();
+      resolve(socket);
+    });
+    server.once('error', reject);
+    server.listen(path, listening);
+  });
 }
 
 function bulkPacket(id: bigint, step: BulkStep): Buffer {

@@ -19,8 +19,15 @@ import { usb2PortForReg } from '../../src/qemu/machine.js';
 import { buildBoard, loadTreeText } from '../../src/board/index.js';
 import { VirtualClock } from '../../src/clock.js';
 import { printDts, readDtb } from '../../src/dts/index.js';
+import { QemuUsbredirLinks, waitingPath, type QemuLinkSpec } from '../../src/qemu/usbredir-links.js';
 import { listenUsbredir, type UsbredirTraceEvent } from '../../src/usbredir/index.js';
-import { listenReference, referenceCp2615, referenceMvusb } from './reference-responder.js';
+import {
+  connectReference,
+  listenReference,
+  referenceCp2615,
+  referenceMvusb,
+  type ReferenceServer,
+} from './reference-responder.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -47,6 +54,15 @@ export interface RigDevice {
   readonly server: Server;
   readonly pcap: string | undefined;
   readonly stamps: EmulatorStamp[];
+  /** The device models' handler runs (breakdown only; the reference has no model). */
+  readonly calls: DeviceCall[];
+}
+
+/** When the device model's handler for the transfer `id` ran, µs on the wall clock. */
+export interface DeviceCall {
+  readonly id: bigint;
+  readonly start: number;
+  readonly end: number;
 }
 
 export interface RigResult {
@@ -66,6 +82,13 @@ export interface RigOptions {
   readonly breakdown: boolean;
   /** More kernel command line (experiments such as `nohlt`). */
   readonly append?: string;
+  /**
+   * The old way round: the emulator and the reference listen and QEMU connects. By default QEMU listens and
+   * both connect, as `mdio-emu qemu run` does (src/qemu/usbredir-links.ts).
+   */
+  readonly emulatorListens?: boolean;
+  /** Reference on ports 1 and 3, models on 2 and 4: the guest's loop visits the reference first. */
+  readonly swapPorts?: boolean;
 }
 
 const EEPROM = `eeprom@50 { compatible = "atmel,24c02"; reg = <0x50>; };`;
@@ -94,6 +117,12 @@ const ROLES: Record<number, { kind: DeviceKind; server: Server }> = {
   2: { kind: 'mvusb', server: 'reference' },
   3: { kind: 'cp2615', server: 'model' },
   4: { kind: 'cp2615', server: 'reference' },
+};
+const SWAPPED: Record<number, { kind: DeviceKind; server: Server }> = {
+  1: { kind: 'mvusb', server: 'reference' },
+  2: { kind: 'mvusb', server: 'model' },
+  3: { kind: 'cp2615', server: 'reference' },
+  4: { kind: 'cp2615', server: 'model' },
 };
 
 export async function runLatencyRig(o: RigOptions): Promise<RigResult> {
@@ -139,23 +168,32 @@ export async function runLatencyRig(o: RigOptions): Promise<RigResult> {
   const devices: RigDevice[] = [];
   const closers: (() => Promise<void>)[] = [];
   const attachments: UsbRedirAttachment[] = [];
+  const qemuListens = !o.emulatorListens;
+  const modelLinks: QemuLinkSpec[] = [];
+  const referenceLinks = new Map<string, () => Promise<ReferenceServer>>();
   try {
     for (const d of hardware.devices) {
-      const role = ROLES[d.port];
+      const role = (o.swapPorts ? SWAPPED : ROLES)[d.port];
       if (!role) throw new Error(`bench DTS placed a device on USB2 port ${d.port}`);
       const stamps: EmulatorStamp[] = [];
+      const calls: DeviceCall[] = [];
       const socketPath = join(o.dir, `usb${d.port}.sock`);
       const pcap = o.breakdown ? join(o.dir, `usb${d.port}.pcap`) : undefined;
       if (role.server === 'reference') {
         const behaviour = role.kind === 'mvusb' ? referenceMvusb : referenceCp2615;
-        const server = await listenReference(
-          socketPath,
-          behaviour,
-          o.breakdown ? { stamps, clock: wallUs } : {},
-        );
-        closers.push(() => server.close());
+        const timing = o.breakdown ? { stamps, clock: wallUs } : {};
+        if (qemuListens) {
+          referenceLinks.set(socketPath, () => connectReference(socketPath, behaviour, timing));
+        } else {
+          const server = await listenReference(socketPath, behaviour, timing);
+          closers.push(() => server.close());
+        }
       } else {
         const trace = (e: UsbredirTraceEvent): void => {
+          if (e.event === 'usbredir.device_call') {
+            calls.push({ id: e.id, start: e.start, end: e.end });
+            return;
+          }
           if ((e.event === 'usbredir.rx' || e.event === 'usbredir.tx') && e.packet.type === 'bulk_packet') {
             stamps.push({
               dir: e.event === 'usbredir.rx' ? 'rx' : 'tx',
@@ -165,16 +203,41 @@ export async function runLatencyRig(o: RigOptions): Promise<RigResult> {
             });
           }
         };
-        const server = await listenUsbredir(
-          d.model,
-          { path: socketPath },
-          o.breakdown ? { trace, clock: wallUs } : {},
-        );
-        closers.push(() => server.close());
+        const options = o.breakdown ? { trace, clock: wallUs } : {};
+        if (qemuListens) modelLinks.push({ socketPath, device: d.model, options });
+        else {
+          const server = await listenUsbredir(d.model, { path: socketPath }, options);
+          closers.push(() => server.close());
+        }
       }
-      devices.push({ path: d.path, port: d.port, ...role, pcap, stamps });
-      attachments.push({ id: String(d.port), socketPath, port: d.port, ...(pcap ? { pcapPath: pcap } : {}) });
+      devices.push({ path: d.path, port: d.port, ...role, pcap, stamps, calls });
+      attachments.push({
+        id: String(d.port),
+        socketPath,
+        port: d.port,
+        qemuListens,
+        ...(pcap ? { pcapPath: pcap } : {}),
+      });
     }
+    const linkErrors: string[] = [];
+    const links = new QemuUsbredirLinks(modelLinks, (path, e) => linkErrors.push(`${path}: ${e.message}`));
+    closers.push(() => links.close());
+    let stderrLine = '';
+    const onStderr = (text: string): void => {
+      links.stderr(text);
+      const lines = (stderrLine + text).split('\n');
+      stderrLine = lines.pop() ?? '';
+      for (const line of lines) {
+        const path = waitingPath(line);
+        const connect = path === undefined ? undefined : referenceLinks.get(path);
+        if (!path || !connect) continue;
+        referenceLinks.delete(path);
+        connect().then(
+          (server) => closers.push(() => server.close()),
+          (e: unknown) => linkErrors.push(`${path}: ${String(e)}`),
+        );
+      }
+    };
     const args = runArgs({
       kernel: o.kernel.image,
       initrd,
@@ -187,13 +250,17 @@ export async function runLatencyRig(o: RigOptions): Promise<RigResult> {
       const chunks: string[] = [];
       const timer = setTimeout(() => child.kill('SIGKILL'), 600_000);
       child.stdout.setEncoding('utf8').on('data', (c: string) => chunks.push(c));
-      child.stderr.setEncoding('utf8').on('data', (c: string) => chunks.push(c));
+      child.stderr.setEncoding('utf8').on('data', (c: string) => {
+        chunks.push(c);
+        onStderr(c);
+      });
       child.on('error', reject);
       child.on('close', () => {
         clearTimeout(timer);
         resolve(chunks.join(''));
       });
     });
+    if (linkErrors.length > 0) throw new Error(`usb-redir links failed: ${linkErrors.join('; ')}`);
     return { devices, console, wallMs: performance.now() - start };
   } finally {
     await Promise.all(closers.map((c) => c()));

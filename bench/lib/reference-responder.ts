@@ -81,19 +81,22 @@ class ReferenceConnection {
     private readonly socket: net.Socket,
     private readonly behaviour: ReferenceBehaviour,
     private readonly timing: ReferenceTiming,
+    ownReads = false,
   ) {
     this.session = new UsbredirHostSession(behaviour.device, {
       send: (bytes) => {
         if (!socket.destroyed) socket.write(bytes);
       },
     });
-    socket.on('data', (chunk: Buffer) => this.receive(chunk));
+    // With ownReads the socket was connected with onread and calls receive() itself.
+    if (!ownReads) socket.on('data', (chunk: Buffer) => this.receive(chunk));
     socket.on('error', () => socket.destroy());
     socket.on('close', () => this.session.close());
     this.session.start();
   }
 
-  private receive(chunk: Buffer): void {
+  /** Bytes read; `chunk` may be reused by the next read, so what is kept is copied (Buffer.from below). */
+  receive(chunk: Buffer): void {
     if (this.timing.clock) this.rxAt = this.timing.clock();
     let buf = this.pending.length === 0 ? chunk : Buffer.concat([this.pending, chunk]);
     let at = 0;
@@ -202,6 +205,44 @@ export function listenReference(
           new Promise<void>((done) => {
             for (const s of sockets) s.destroy();
             server.close(() => done());
+          }),
+      });
+    });
+  });
+}
+
+/**
+ * Connects to QEMU's listening chardev (`server=on`), as the device models do in a run
+ * (src/qemu/usbredir-links.ts), reading into one buffer for the socket's life like they do.
+ */
+export function connectReference(
+  path: string,
+  behaviour: () => ReferenceBehaviour,
+  timing: ReferenceTiming = {},
+): Promise<ReferenceServer> {
+  return new Promise((resolve, reject) => {
+    let connection: ReferenceConnection | undefined;
+    const readBuffer = Buffer.allocUnsafe(64 * 1024);
+    const socket = net.createConnection({
+      path,
+      onread: {
+        buffer: readBuffer,
+        callback: (n) => {
+          connection?.receive(readBuffer.subarray(0, n));
+          return true;
+        },
+      },
+    });
+    socket.once('error', reject);
+    socket.once('connect', () => {
+      socket.off('error', reject);
+      connection = new ReferenceConnection(socket, behaviour(), timing, true);
+      resolve({
+        close: () =>
+          new Promise<void>((done) => {
+            if (socket.destroyed) return done();
+            socket.once('close', () => done());
+            socket.destroy();
           }),
       });
     });

@@ -5,7 +5,9 @@ import { runLavaWorker } from '../../src/lava/worker.js';
 let stop: (() => void) | undefined;
 for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const)
   process.on(signal, () => {
-    stop?.();
+    // Once QEMU runs, ending it lets the run end and say so; before, there is nothing to wait for.
+    if (stop) stop();
+    else process.exit(128 + (signal === 'SIGHUP' ? 1 : signal === 'SIGINT' ? 2 : 15));
   });
 process.exitCode = await runLavaWorker(process.argv.slice(2), {
   stdout: process.stdout,

@@ -19,6 +19,8 @@ export const CODE_PREFIXES = {
   USB: 'usbredir protocol (src/usbredir)',
   QEMU: 'QEMU guest runs (src/qemu)',
   KRN: 'guest kernels: specs, sources, configs, builds (src/qemu/kernel*.ts)',
+  /** LAVA run specs and worker (LAVA00x), LAVA results and logs (LAVA01x). */
+  LAVA: 'LAVA jobs, worker and results (src/lava)',
   CLI: 'command line and environment (cli/)',
 } as const;
 

@@ -122,21 +122,44 @@ class ByteSink {
 }
 
 /** flattree.c stringtable_insert: reuse any earlier occurrence, including the tail of a longer name. */
+/** Names up to this long are found through the suffix index; longer ones (never in real trees) by a scan. */
+const INDEXED_NAME = 256;
+
 export class StringTable {
   private text = '';
   /** The table only grows at its end, so a name's first occurrence never moves once found. */
   private readonly offsets = new Map<string, number>();
+  /**
+   * dtc shares a name with the tail of a longer one ("reg" inside "interrupt-reg"): the first occurrence of
+   * `name\0` in the table is always a suffix of one entry, so every suffix of every entry (up to
+   * INDEXED_NAME characters) maps to its first offset. A scan of the whole table per new name made 10^5
+   * properties quadratic.
+   */
+  private readonly suffixes = new Map<string, number>();
   insert(name: string): number {
     const known = this.offsets.get(name);
     if (known !== undefined) return known;
     const key = `${name}\0`;
-    let offset = this.text.indexOf(key);
+    const indexed = name.length <= INDEXED_NAME && !name.includes('\0');
+    let offset = indexed ? (this.suffixes.get(name) ?? -1) : this.text.indexOf(key);
     if (offset < 0) {
       offset = this.text.length;
       this.text += key;
+      this.index(name, offset);
     }
     this.offsets.set(name, offset);
     return offset;
+  }
+  /** Adds the suffixes of each NUL-terminated piece of a new entry starting at `at`. */
+  private index(entry: string, at: number): void {
+    let start = 0;
+    for (const piece of entry.split('\0')) {
+      for (let k = Math.max(0, piece.length - INDEXED_NAME); k <= piece.length; k++) {
+        const suffix = piece.slice(k);
+        if (!this.suffixes.has(suffix)) this.suffixes.set(suffix, at + start + k);
+      }
+      start += piece.length + 1;
+    }
   }
   get bytes(): Uint8Array {
     return Uint8Array.from(Buffer.from(this.text, 'latin1'));

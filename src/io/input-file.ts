@@ -107,6 +107,7 @@ export function reason(err: unknown): string {
       ENOTDIR: 'a component of the path is not a directory',
       ENOSPC: 'no space left on the device',
       EROFS: 'read-only file system',
+      EEXIST: 'a file of that name is in the way',
       EADDRINUSE: 'address already in use',
     };
     return known[err.code] ?? err.message;

@@ -13,7 +13,21 @@ export const WRAPPER_COMMAND = 'mdio-emu-qemu';
 export function qemuDeviceDictionary(o: { command?: string } = {}): Record<string, unknown> {
   return {
     device_type: 'qemu',
-    constants: {},
+    // Constants the dispatcher looks up in every job, shell or not (a server renders them from its base
+    // template); without them lava-run stops with a configuration error.
+    constants: {
+      failure_retry: 1,
+      boot_retry: 1,
+      spawn_maxread: 4092,
+      'kernel-start-message': 'Linux version [0-9]',
+      'shutdown-message': 'reboot: Power down',
+      'default-shell-prompt': 'lava-test: # ',
+      posix: {
+        lava_test_sh_cmd: '/bin/sh',
+        lava_test_results_dir: '/lava-%s',
+        lava_test_shell_file: '~/.bashrc',
+      },
+    },
     parameters: {},
     available_architectures: ['arm64'],
     actions: {
@@ -24,7 +38,7 @@ export function qemuDeviceDictionary(o: { command?: string } = {}): Record<strin
           qemu: {
             parameters: {
               command: o.command ?? WRAPPER_COMMAND,
-              options: machineArgs(),
+              options: pairOptions(machineArgs()),
             },
           },
         },
@@ -35,4 +49,16 @@ export function qemuDeviceDictionary(o: { command?: string } = {}): Record<strin
       connections: {},
     },
   };
+}
+
+/** `-M virt` as one item, as LAVA's templates write QEMU options (it joins them with spaces). */
+function pairOptions(args: readonly string[]): string[] {
+  const out: string[] = [];
+  for (const a of args) {
+    const last = out.at(-1);
+    if (last !== undefined && !a.startsWith('-') && last.startsWith('-') && !last.includes(' '))
+      out[out.length - 1] = `${last} ${a}`;
+    else out.push(a);
+  }
+  return out;
 }

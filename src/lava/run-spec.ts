@@ -4,7 +4,7 @@ import { InputError } from '../diagnostics/index.js';
  * The one file a LAVA job hands the worker-side wrapper (as a deployed image, so LAVA downloads it with the
  * kernel): the scenario and its tree, composed onto QEMU's virt machine when the job was generated. The tree
  * is DTS text of the whole composed tree, labels included, which compiles back to the very DTB the job boots
- * (checked in test/lava/run-spec.test.ts), so the worker needs neither the scenario's include files nor a QEMU
+ * (checked in test/lava/jobs.test.ts), so the worker needs neither the scenario's include files nor a QEMU
  * DTB dump of its own.
  */
 export interface LavaRunSpec {

@@ -32,10 +32,13 @@ export class ConsoleParser {
   constructor(
     private readonly sink: ConsoleSink,
     /**
-     * How long a record may wait for its dictionary lines once its chunk has ended: the console may split a
-     * record from its ` DEVICE=` lines, and the next record can be a heartbeat away.
+     * How long a record may wait for its dictionary lines once its chunk has ended, when no other line comes.
+     * The console may split a record from its ` DEVICE=` lines by as long as the host is busy (a deferral
+     * without its DEVICE= has no device-tree node), so this is a fallback for a guest gone silent, not the
+     * normal end of a record: the agent's heartbeat (every 200 ms of guest time) ends it sooner, and the
+     * record's time is the guest's own, so waiting changes no verdict.
      */
-    private readonly dictionaryWaitMs = 20,
+    private readonly dictionaryWaitMs = 1000,
   ) {}
 
   push(chunk: string): void {

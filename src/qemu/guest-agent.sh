@@ -98,6 +98,9 @@ echo "mdio-emu: uevent|$ACTION|$SUBSYSTEM|$DEVPATH|$DEVTYPE|$OF_FULLNAME|$id|$IN
 HOOK
 chmod 755 /bin/uevent-hook
 uevent /bin/uevent-hook &
+# The listener must be bound before the scan below lists sysfs: a device added between the two (a USB device
+# enumerating during boot) was otherwise seen by neither, and its node never mapped (seen under load).
+usleep 100000
 # Devices that exist before the listener started (USB devices enumerated during boot, the scenario's
 # platform devices): report their add and bind as the hook would. Only the scenario's own nodes ($WATCH) and
 # USB devices (whose interfaces have no node of their own) are read: walking all of sysfs costs seconds.

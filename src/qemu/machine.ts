@@ -46,8 +46,12 @@ export function machineArgs(machineSuffix = ''): string[] {
 export interface UsbRedirAttachment {
   /** chardev/device id suffix, unique per run. */
   id: string;
-  /** UNIX socket the emulator listens on; QEMU connects to it as a client. */
+  /**
+   * UNIX socket of the link. QEMU connects to it as a client (the emulator listens), or with `qemuListens`
+   * QEMU listens there and waits for the emulator before it starts the guest (src/qemu/usbredir-links.ts).
+   */
   socketPath: string;
+  qemuListens?: boolean;
   /** USB2 root-hub port (1-based). */
   port: number;
   /** Optional pcap capture of the redirected traffic. */
@@ -78,13 +82,14 @@ export function runArgs(o: RunArgsOptions): string[] {
   return [...args, ...usbRedirArgs(o.usb)];
 }
 
-/** One `usb-redir` device per attachment on the machine's qemu-xhci, each a client of the emulator's socket. */
+/** One `usb-redir` device per attachment on the machine's qemu-xhci, on the attachment's socket. */
 export function usbRedirArgs(usb: readonly UsbRedirAttachment[]): string[] {
   return usb.flatMap((u) => {
     const pcap = u.pcapPath ? `,pcap=${u.pcapPath}` : '';
+    const server = u.qemuListens ? ',server=on,wait=on' : '';
     return [
       '-chardev',
-      `socket,id=ur${u.id},path=${u.socketPath}`,
+      `socket,id=ur${u.id},path=${u.socketPath}${server}`,
       '-device',
       `usb-redir,chardev=ur${u.id},id=redir${u.id},bus=xhci.0,port=${u.port}${pcap}`,
     ];

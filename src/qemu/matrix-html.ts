@@ -14,7 +14,13 @@ export function renderMatrixHtml(m: MatrixReport): string {
     .map((s) => {
       const cells = m.kernels
         .map((k) => m.cells.find((c) => c.scenario === s && c.kernel === k.name))
-        .map((c) => (c ? cell(c) : '<td class="none">not run</td>'))
+        .map((c) =>
+          !c
+            ? '<td class="none">not run</td>'
+            : c.end === 'not-applicable'
+              ? `<td class="none">n/a<br><small>${esc(c.verdict)}</small></td>`
+              : cell(c),
+        )
         .join('');
       const diff = m.differences[s] ?? [];
       const diffRow = diff.length
@@ -24,9 +30,11 @@ export function renderMatrixHtml(m: MatrixReport): string {
     })
     .join('\n');
   const failed = m.cells.filter((c) => !c.pass).length;
-  const verdict = m.pass
-    ? `PASS: all ${m.cells.length} runs passed`
-    : `FAIL: ${failed} of ${m.cells.length} runs failed`;
+  const runs = m.cells.filter((c) => c.end !== 'not-applicable').length;
+  const skipped = m.cells.length - runs;
+  const verdict =
+    (m.pass ? `PASS: all ${runs} runs passed` : `FAIL: ${failed} of ${runs} runs failed`) +
+    (skipped > 0 ? ` (${skipped} cell(s) not for their kernel)` : '');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>mdio-emu matrix: ${m.pass ? 'PASS' : 'FAIL'}</title>
 <style>${CSS}</style></head><body>

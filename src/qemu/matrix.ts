@@ -3,6 +3,8 @@ import { availableParallelism } from 'node:os';
 import { basename, join, relative } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { RunReport } from '../scenario/report.js';
+import { readScenarioFile } from '../scenario/load.js';
+import { appliesTo, parseKernelVersion } from '../scenario/known-bugs.js';
 import { renderMatrixHtml } from './matrix-html.js';
 import { runQemuScenario } from './run.js';
 
@@ -74,6 +76,8 @@ export async function runMatrix(o: MatrixOptions): Promise<MatrixReport> {
   const start = performance.now();
   await mkdir(o.reportDir, { recursive: true });
   const jobs = Math.max(1, o.jobs ?? availableParallelism());
+  // Every file is read before any guest boots: a bad one stops the matrix now, not an hour into it.
+  const parsed = new Map(o.scenarios.map((f) => [f, readScenarioFile(f).scenario]));
   const work = o.scenarios.flatMap((scenarioFile) => o.kernels.map((kernel) => ({ scenarioFile, kernel })));
   const cells: MatrixCell[] = new Array<MatrixCell>(work.length);
   let next = 0;
@@ -83,6 +87,14 @@ export async function runMatrix(o: MatrixOptions): Promise<MatrixReport> {
       if (!item) continue;
       const { scenarioFile, kernel } = item;
       const name = basename(scenarioFile).replace(/\.scenario\.json$|\.json$/, '');
+      const scenario = parsed.get(scenarioFile);
+      const range = scenario?.kernels;
+      const version = kernel.release === undefined ? undefined : parseKernelVersion(kernel.release);
+      if (range !== undefined && version !== undefined && !appliesTo({ kernels: range }, version)) {
+        cells[i] = notForKernel(scenario?.name ?? name, scenarioFile, kernel, range);
+        o.onProgress?.(`[${i + 1}/${work.length}] ${name} on ${kernel.name}: not for this kernel (${range})`);
+        continue;
+      }
       o.onProgress?.(`[${i + 1}/${work.length}] ${name} on ${kernel.name}`);
       const dir = join(o.reportDir, safe(kernel.name), name);
       const r = await runQemuScenario({
@@ -182,8 +194,35 @@ export function cellOf(r: RunReport, kernel: { name: string; release?: string },
   };
 }
 
+/** A cell the scenario's own `kernels` range excludes: not run, and not a failure. */
+export function notForKernel(
+  scenario: string,
+  scenarioFile: string,
+  kernel: { name: string; release?: string },
+  range: string,
+): MatrixCell {
+  return {
+    scenario,
+    scenarioFile,
+    kernel: kernel.name,
+    ...(kernel.release === undefined ? {} : { release: kernel.release }),
+    pass: true,
+    verdict: `not run: the scenario is for kernels ${range}`,
+    end: 'not-applicable',
+    wallMs: 0,
+    expectations: [],
+    pseAttach: [],
+    deferrals: [],
+    knownBugs: [],
+    reports: [],
+    traffic: { mdio: 0, i2c: 0 },
+    report: '',
+  };
+}
+
 /** What differs between the kernels' cells of one scenario, one sentence per field. */
-export function differences(cells: readonly MatrixCell[]): string[] {
+export function differences(all: readonly MatrixCell[]): string[] {
+  const cells = all.filter((c) => c.end !== 'not-applicable');
   if (cells.length < 2) return [];
   const out: string[] = [];
   const field = (what: string, value: (c: MatrixCell) => string): void => {

@@ -45,10 +45,12 @@ export async function runQemuScenario(o: QemuRunOptions): Promise<RunReport> {
     cleanup.push(() => {
       composed.close();
     });
-    const usb = await serveUsbDevices(composed.loaded.board, composed.devices, {
-      socketDir: work,
-      pcapDir: o.reportDir,
-    });
+    const usb = await serveUsbDevices(
+      composed.loaded.board,
+      composed.devices,
+      { socketDir: work, pcapDir: o.reportDir },
+      { qemuListens: true, onLinkError: progress },
+    );
     cleanup.push(() => usb.close());
     const files = {
       report: join(o.reportDir, 'report.json'),
@@ -84,6 +86,7 @@ export async function runQemuScenario(o: QemuRunOptions): Promise<RunReport> {
       session.consoleOutput(c);
     });
     child.stderr.setEncoding('utf8').on('data', (c: string) => {
+      usb.qemuStderr(c);
       session.qemuOutput(c);
     });
     const exited = new Promise<QemuExit>((done) => {

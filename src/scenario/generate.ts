@@ -488,6 +488,9 @@ function scenarioJson(p: GenerateParams, phys: PhyPlan[], name: string): string 
   // On a real kernel with PSE notifications a PoDL regulator cannot register (src/scenario/known-bugs.ts), so
   // what needs the PSE fails there as that bug says; the kernel model is Linux 6.1 and never applies it.
   if (qemu && p.pse === 'podl') {
+    // Unbinding or binding a PSE that never registered fails: the same bug's consequence.
+    for (const step of steps)
+      if (step.action === 'unbind' || step.action === 'bind') step.knownBug = 'pse-kfifo-nr-lines';
     const psed = new Set(pseds.map((x) => `&${x.label}`));
     for (const e of expect)
       if (e.kind === 'first-access-after' || (e.kind === 'phy-registered' && psed.has(e.phy as string)))

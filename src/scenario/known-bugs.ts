@@ -87,12 +87,22 @@ export const KNOWN_BUGS: Readonly<Record<string, KnownBug>> = {
     name: 'pse-stale-control-ethtool',
     kernels: '>=6.1',
     bug: 'the PSE device is unbound and bound again under a PHY attached to an up interface: the PHY keeps the pse_control of the old, freed controller, and ethtool --show-pse reaches it through pse_ethtool_get_status() <- ethnl (an Oops on Linux 6.1)',
-    evidence: ['^(?:oops|kasan|bug|panic): .*\\bpse_ethtool_(?:get_status|set_config)\\b'],
+    // The Oops's innermost frame is wherever the freed ops pointer led (pse_ethtool_get_status, or a stray
+    // symbol); its caller in net/ethtool/pse-pd.c is always there.
+    evidence: [
+      '^(?:oops|kasan|bug|panic): .*\\b(?:pse_ethtool_(?:get_status|set_config)|pse_prepare_data|ethnl_set_pse)\\b',
+    ],
+  },
+  'pse-stale-control-silent': {
+    name: 'pse-stale-control-silent',
+    kernels: '6.12',
+    bug: "as pse-stale-control-ethtool, without a crash: after the PSE device is unbound and bound again, ethtool --show-pse reads the old controller through the PHY's stale pse_control and prints no admin state (a use-after-free read that only KASAN would report)",
+    evidence: [],
   },
   'pse-regulator-enable-leak': {
     name: 'pse-regulator-enable-leak',
     kernels: '>=6.1',
-    bug: 'pse_regulator enables its supply and nothing disables it before devres puts it: unbinding the PSE (or its failed probe) puts an enabled regulator, a WARN in _regulator_put (enable_count)',
+    bug: 'pse_regulator gets its supply exclusively while it is on (one enable to the regulator core) and nothing disables it before devres puts it: unbinding the PSE (or its failed probe) puts an enabled regulator, a WARN in _regulator_put (enable_count)',
     evidence: ['^warning: WARN in _regulator_put\\b'],
   },
   'pse-pi-lock-inversion': {
@@ -100,6 +110,13 @@ export const KNOWN_BUGS: Readonly<Record<string, KnownBug>> = {
     kernels: '>=6.9',
     bug: "lockdep: pse_pi_disable() (a PI regulator's op, under the regulator core's ww lock) takes pcdev->lock, then pse_regulator's pi_disable calls regulator_disable() on its supply, which takes regulator_list_mutex: the inverse of regulator_list_mutex -> regulator_ww_class_mutex -> pcdev->lock; seen on ethtool --set-pse ... disable",
     evidence: ['\\(&pcdev->lock\\)\\{[^}]*\\}-\\{[^}]*\\}, at: pse_pi_(?:en|dis)able'],
+  },
+  'pse-isr-drops-classification': {
+    name: 'pse-isr-drops-classification',
+    kernels: '7.2',
+    bug: 'pse_set_config_isr() returns early when the events include PSE_BUDGET_EVAL_STRAT_DYNAMIC, whose value (1 << 2) is ETHTOOL_C33_PSE_EVENT_DETECTION: a classification reported in the same interrupt as its detection is dropped and the PD is never powered',
+    // Nothing in the kernel log says so; the scenario's own outputs (the notification, the class read) do.
+    evidence: [],
   },
 };
 

@@ -34,7 +34,18 @@ export function parseScenario(text: string, fileName: string, defaultName = 'sce
   c.allowOnly(
     top,
     [],
-    ['format', 'name', 'description', 'dts', 'settleMs', 'quietMs', 'deadlineMs', 'steps', 'expect'],
+    [
+      'format',
+      'name',
+      'description',
+      'kernels',
+      'dts',
+      'settleMs',
+      'quietMs',
+      'deadlineMs',
+      'steps',
+      'expect',
+    ],
   );
   if (top.format !== undefined && top.format !== SCENARIO_FORMAT)
     throw source.error(
@@ -64,6 +75,7 @@ export function parseScenario(text: string, fileName: string, defaultName = 'sce
     deadlineMs: top.deadlineMs === undefined ? 180_000 : c.milliseconds(top.deadlineMs, ['deadlineMs']),
   };
   if (top.description !== undefined) scenario.description = c.string(top.description, ['description']);
+  if (top.kernels !== undefined) scenario.kernels = c.kernelRange(top.kernels, ['kernels']);
   return { scenario, source };
 }
 
@@ -193,7 +205,15 @@ class Checker {
       Object.keys(ACTIONS) as ActionKind[],
     );
     const spec = ACTIONS[kind];
-    this.allowOnly(o, path, ['id', 'after', 'delayMs', 'withinMs', 'action', ...fieldNames(spec)]);
+    this.allowOnly(o, path, [
+      'id',
+      'after',
+      'delayMs',
+      'withinMs',
+      'knownBug',
+      'action',
+      ...fieldNames(spec),
+    ]);
     const action = { kind, ...this.fields(o, path, spec) } as Action;
     if (
       action.kind === 'phy-fault' &&
@@ -213,6 +233,7 @@ class Checker {
     if (o.id !== undefined) step.id = this.string(o.id, [...path, 'id']);
     if (o.after !== undefined) step.after = this.condition(o.after, [...path, 'after'], index);
     if (o.withinMs !== undefined) step.withinMs = this.milliseconds(o.withinMs, [...path, 'withinMs']);
+    if (o.knownBug !== undefined) step.knownBug = this.knownBugs(o.knownBug, [...path, 'knownBug']);
     return step;
   }
 
@@ -251,10 +272,7 @@ class Checker {
     const spec = EXPECTATIONS[kind];
     this.allowOnly(o, path, ['kind', 'knownBug', 'kernels', ...fieldNames(spec)]);
     const e = { kind, index, ...this.fields(o, path, spec) } as Expectation;
-    if (o.knownBug !== undefined)
-      e.knownBug = Array.isArray(o.knownBug)
-        ? (o.knownBug as unknown[]).map((b, i) => this.knownBug(b, [...path, 'knownBug', i]))
-        : [this.knownBug(o.knownBug, [...path, 'knownBug'])];
+    if (o.knownBug !== undefined) e.knownBug = this.knownBugs(o.knownBug, [...path, 'knownBug']);
     if (o.kernels !== undefined) e.kernels = this.kernelRange(o.kernels, [...path, 'kernels']);
     if (e.kind === 'command-output') {
       const target = this.stepIds.get(e.step);
@@ -270,6 +288,13 @@ class Checker {
         );
     }
     return e;
+  }
+
+  /** One known bug or a list of them. */
+  knownBugs(value: unknown, path: JsonPath): KnownBug[] {
+    return Array.isArray(value)
+      ? (value as unknown[]).map((b, i) => this.knownBug(b, [...path, i]))
+      : [this.knownBug(value, path)];
   }
 
   /** A catalogue name (src/scenario/known-bugs.ts) or an inline bug, which must be named too. */

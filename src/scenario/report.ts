@@ -143,10 +143,10 @@ function verdictLine(result: EngineResult, failed: ExpectationOutcome[], xfail: 
     (result.knownBugs.length > 0 ? `; known kernel bug(s) seen: ${result.knownBugs.join(', ')}` : '');
   if (result.end.reason === 'guest-crashed')
     return result.pass
-      ? `PASS: guest crashed as known kernel bug ${result.crash?.knownBug ?? ''} says (${result.end.detail}); ${n}/${n} expectations held${known}`
+      ? `PASS: guest crashed as known kernel bug ${result.crash?.knownBug ?? ''} says (${result.end.detail}); ${n - xfail}/${n} expectations held${known}`
       : `FAIL: guest crashed (${result.end.detail}); ${n - failed.length}/${n} expectations held`;
   if (result.end.reason === 'deadline') return `FAIL: ${result.end.detail} (not a verdict on the kernel)`;
-  if (result.pass) return `PASS: ${n}/${n} expectations held${known}`;
+  if (result.pass) return `PASS: ${n - xfail}/${n} expectations held${known}`;
   const steps = result.steps.filter((s) => s.status === 'failed');
   const first = failed[0];
   const why = steps[0]?.detail ?? (first ? `${first.expectation.kind}: ${first.message}` : result.end.detail);

@@ -17,6 +17,11 @@ export interface Scenario {
   /** Shown in reports; defaults to the file name. */
   name: string;
   description?: string;
+  /**
+   * The kernels the scenario is for (`>=6.17`: it needs a driver only those have); `mdio-emu qemu matrix` shows
+   * other kernels' cells as not applicable instead of running them.
+   */
+  kernels?: string;
   /** Device tree source, relative to the scenario file. */
   dts: string;
   steps: Step[];
@@ -46,6 +51,11 @@ export interface Step {
   delayMs: number;
   /** Give up waiting for `after` after this many ms (guest time): the step fails and the run ends. */
   withinMs?: number;
+  /**
+   * Kernel bugs that keep the step from happening where they show (the PSE it would unbind never registered):
+   * its failure, and the steps it leaves undone, then do not fail the run.
+   */
+  knownBug?: KnownBug[];
   action: Action;
   /** Index in `steps`, for messages. */
   index: number;

@@ -1,5 +1,6 @@
 import { Negotiation, capsFrom } from './codec/caps.js';
 import { EndpointType, Status, type CapName, type StatusCode } from './codec/constants.js';
+import { BULK_PACKET_HEAD, dataPathNegotiated, writeBulkPacket } from './codec/data-path.js';
 import { Decoder } from './codec/decoder.js';
 import { encodePacket } from './codec/encoder.js';
 import type { ControlPacket, Packet } from './codec/packets.js';
@@ -46,7 +47,18 @@ export type UsbredirTraceEvent =
   | { readonly event: 'usbredir.tx'; readonly packet: Packet; readonly at?: number }
   | { readonly event: 'usbredir.error'; readonly error: ProtocolError }
   | { readonly event: 'usbredir.device'; readonly state: DeviceLinkState }
-  | { readonly event: 'usbredir.filter_reject' };
+  | { readonly event: 'usbredir.filter_reject' }
+  /**
+   * Only with `HostSessionOptions.clock`: the device model's handler for the data transfer `id` ran from
+   * `start` to `end`, so the emulator's share of a transfer splits into decoding, the model and the reply.
+   */
+  | {
+      readonly event: 'usbredir.device_call';
+      readonly id: bigint;
+      readonly endpoint: number;
+      readonly start: number;
+      readonly end: number;
+    };
 
 export interface HostSessionOptions {
   /** Writes bytes to the transport. */
@@ -58,9 +70,16 @@ export interface HostSessionOptions {
   readonly attached?: boolean;
   /**
    * Timestamps for the latency breakdown (docs/latency.md), e.g. `() => performance.now()`: rx and tx
-   * trace events then carry `at`. Off by default; costs one call per chunk and per write when on.
+   * trace events then carry `at`, and each data transfer gets a `usbredir.device_call` event. Off by default;
+   * costs one call per chunk, per write and two per data transfer when on.
    */
   readonly clock?: () => number;
+  /**
+   * Makes the array each write hands to `send` (default `new Uint8Array`). A transport passes its runtime's
+   * cheapest buffer that it may keep (Node: `Buffer.allocUnsafe`, a slice of a shared pool). The session
+   * never touches an array again once it has been sent.
+   */
+  readonly allocate?: (size: number) => Uint8Array;
 }
 
 interface PendingIn {
@@ -88,11 +107,19 @@ export class UsbredirHostSession {
   private closed = false;
   private deferNotify = false;
   private readonly deferred: number[] = [];
-  /** While a received chunk is handled, replies collect here and leave in one write at its end. */
+  /**
+   * While a received chunk is handled, replies are encoded here and leave in one write at its end: one
+   * array allocated per write, none per packet. Grown when a packet does not fit, never shrunk.
+   */
   private receiving = false;
-  private readonly outgoing: Uint8Array[] = [];
+  private staging = new Uint8Array(4096);
+  private stagingView = new DataView(this.staging.buffer);
+  private staged = 0;
   private readonly outgoingPackets: Packet[] = [];
   private rxAt: number | undefined;
+  /** Whether bulk replies take the data path (data-path.ts), for the peer words `dataPathPeer`. */
+  private dataPath = false;
+  private dataPathPeer: Negotiation['peer'];
 
   constructor(
     readonly device: UsbDeviceModel,
@@ -137,7 +164,7 @@ export class UsbredirHostSession {
   /** The transport is gone: forget everything tied to the connection. */
   close(): void {
     this.closed = true;
-    this.outgoing.length = 0;
+    this.staged = 0;
     this.outgoingPackets.length = 0;
     this.pendingIn.length = 0;
     this.interruptReceiving.clear();
@@ -221,26 +248,68 @@ export class UsbredirHostSession {
 
   private send(packet: Packet): void {
     if (this.closed) return;
-    this.outgoing.push(encodePacket(packet, this.negotiation, 'host'));
+    const bytes = encodePacket(packet, this.negotiation, 'host');
+    this.reserve(bytes.length).set(bytes, this.staged);
+    this.staged += bytes.length;
     if (this.options.trace) this.outgoingPackets.push(packet);
     if (!this.receiving) this.flush();
   }
 
-  private flush(): void {
-    const n = this.outgoing.length;
-    if (n === 0 || this.closed) return;
-    let bytes = this.outgoing[0] ?? EMPTY;
-    if (n > 1) {
-      let size = 0;
-      for (const b of this.outgoing) size += b.length;
-      bytes = new Uint8Array(size);
-      let at = 0;
-      for (const b of this.outgoing) {
-        bytes.set(b, at);
-        at += b.length;
-      }
+  /** A bulk reply: through the data path when negotiated, else through the layout table like any packet. */
+  private sendBulk(
+    id: bigint,
+    endpoint: number,
+    status: StatusCode,
+    length: number,
+    streamId: number,
+    data: Uint8Array,
+  ): void {
+    if (this.closed) return;
+    if (this.dataPathPeer !== this.negotiation.peer) {
+      this.dataPathPeer = this.negotiation.peer;
+      this.dataPath = dataPathNegotiated(this.negotiation);
     }
-    this.outgoing.length = 0;
+    if (!this.dataPath) {
+      this.send({ type: 'bulk_packet', id, endpoint, status, length, streamId, data });
+      return;
+    }
+    const staging = this.reserve(BULK_PACKET_HEAD + data.length);
+    const at = this.staged;
+    this.staged = writeBulkPacket(
+      staging,
+      this.stagingView,
+      at,
+      id,
+      endpoint,
+      status,
+      length,
+      streamId,
+      data,
+    );
+    if (this.options.trace) {
+      this.outgoingPackets.push({ type: 'bulk_packet', id, endpoint, status, length, streamId, data });
+    }
+    if (!this.receiving) this.flush();
+  }
+
+  /** The staging buffer, grown if `size` more bytes would not fit. */
+  private reserve(size: number): Uint8Array {
+    const need = this.staged + size;
+    if (need > this.staging.length) {
+      const grown = new Uint8Array(Math.max(need, 2 * this.staging.length));
+      grown.set(this.staging.subarray(0, this.staged));
+      this.staging = grown;
+      this.stagingView = new DataView(grown.buffer);
+    }
+    return this.staging;
+  }
+
+  private flush(): void {
+    const n = this.staged;
+    if (n === 0 || this.closed) return;
+    const bytes = this.options.allocate ? this.options.allocate(n) : new Uint8Array(n);
+    bytes.set(this.staging.subarray(0, n));
+    this.staged = 0;
     // Stamped before the write: once the bytes are in the socket the peer may run (and, on a busy machine,
     // preempt us) before the write returns, so "after" would charge the peer's reaction to us.
     const at = this.options.trace ? this.options.clock?.() : undefined;
@@ -250,6 +319,11 @@ export class UsbredirHostSession {
     for (const packet of this.outgoingPackets.splice(0)) {
       trace(at === undefined ? { event: 'usbredir.tx', packet } : { event: 'usbredir.tx', packet, at });
     }
+  }
+
+  private traceCall(id: bigint, endpoint: number, start: number): void {
+    const end = this.options.clock?.() ?? start;
+    this.options.trace?.({ event: 'usbredir.device_call', id, endpoint, start, end });
   }
 
   private trace(event: UsbredirTraceEvent): void {
@@ -268,6 +342,10 @@ export class UsbredirHostSession {
       trace(at === undefined ? { event: 'usbredir.rx', packet: p } : { event: 'usbredir.rx', packet: p, at });
     }
     switch (p.type) {
+      // First: every transfer of a guest access is one.
+      case 'bulk_packet':
+        this.onData(p.id, 'bulk_packet', p.endpoint, p.length, p.streamId, p.data);
+        return;
       case 'hello':
         this.sync();
         return;
@@ -355,9 +433,6 @@ export class UsbredirHostSession {
         return;
       case 'control_packet':
         this.onControl(p);
-        return;
-      case 'bulk_packet':
-        this.onData(p.id, 'bulk_packet', p.endpoint, p.length, p.streamId, p.data);
         return;
       case 'interrupt_packet':
         this.onData(p.id, 'interrupt_packet', p.endpoint, p.length, 0, p.data);
@@ -506,7 +581,6 @@ export class UsbredirHostSession {
     data: Uint8Array,
   ): void {
     const isIn = (endpoint & 0x80) !== 0;
-    const pending: PendingIn = { id, kind, endpoint, length, streamId };
     const ep = this.connected ? this.state.activeEndpoints().get(endpoint) : undefined;
     const wanted = kind === 'bulk_packet' ? EndpointType.bulk : EndpointType.interrupt;
     const refused = !this.connected
@@ -517,6 +591,7 @@ export class UsbredirHostSession {
           ? Status.stall
           : undefined;
     if (refused !== undefined) {
+      const pending: PendingIn = { id, kind, endpoint, length, streamId };
       if (isIn) this.sendInResult(pending, { status: refused });
       else this.sendOutResult(pending, refused, 0);
       return;
@@ -524,18 +599,27 @@ export class UsbredirHostSession {
     if (!isIn) {
       // Answer the OUT first; IN data it produced (a read command's value) completes afterwards.
       this.deferNotify = true;
+      const start = this.options.clock?.();
       const status = this.device.dataOut?.(endpoint, data) ?? Status.stall;
+      if (start !== undefined) this.traceCall(id, endpoint, start);
       this.deferNotify = false;
-      this.sendOutResult(pending, status, status === Status.success ? data.length : 0);
-      for (const ep of this.deferred.splice(0)) this.onInReady(ep);
+      this.sendOutResult(
+        { id, kind, endpoint, length, streamId },
+        status,
+        status === Status.success ? data.length : 0,
+      );
+      for (let ep = this.deferred.shift(); ep !== undefined; ep = this.deferred.shift()) this.onInReady(ep);
       return;
     }
     // Keep IN transfers in order per endpoint: a later one waits behind an earlier NAKed one.
-    if (this.pendingIn.some((q) => q.endpoint === endpoint)) {
-      this.pendingIn.push(pending);
+    if (this.pendingIn.length > 0 && this.pendingIn.some((q) => q.endpoint === endpoint)) {
+      this.pendingIn.push({ id, kind, endpoint, length, streamId });
       return;
     }
+    const start = this.options.clock?.();
     const result = this.device.dataIn ? this.device.dataIn(endpoint, length) : STALL;
+    if (start !== undefined) this.traceCall(id, endpoint, start);
+    const pending: PendingIn = { id, kind, endpoint, length, streamId };
     if (result === undefined) this.pendingIn.push(pending);
     else this.sendInResult(pending, result);
   }
@@ -568,15 +652,7 @@ export class UsbredirHostSession {
       status = Status.babble;
     }
     if (p.kind === 'bulk_packet') {
-      this.send({
-        type: 'bulk_packet',
-        id: p.id,
-        endpoint: p.endpoint,
-        status,
-        length: data.length,
-        streamId: p.streamId,
-        data,
-      });
+      this.sendBulk(p.id, p.endpoint, status, data.length, p.streamId, data);
     } else {
       this.send({
         type: 'interrupt_packet',
@@ -592,15 +668,7 @@ export class UsbredirHostSession {
   private sendOutResult(p: PendingIn, status: StatusCode, length: number): void {
     const data = EMPTY;
     if (p.kind === 'bulk_packet') {
-      this.send({
-        type: 'bulk_packet',
-        id: p.id,
-        endpoint: p.endpoint,
-        status,
-        length,
-        streamId: p.streamId,
-        data,
-      });
+      this.sendBulk(p.id, p.endpoint, status, length, p.streamId, data);
     } else {
       this.send({ type: 'interrupt_packet', id: p.id, endpoint: p.endpoint, status, length, data });
     }

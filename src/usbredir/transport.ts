@@ -37,22 +37,37 @@ function toPooledBuffer(bytes: Uint8Array): Buffer {
   return out;
 }
 
+/**
+ * Where a connected socket's reads go. A socket we connect can read into one buffer of ours for its whole
+ * life (`onread`), so a read allocates nothing; the decoder copies what it keeps. Node offers that only to
+ * sockets it creates for a connect, not to a server's accepted ones, which emit 'data' with a fresh Buffer.
+ */
+interface ReadTarget {
+  session: UsbredirHostSession | undefined;
+}
+
+const READ_BUFFER_SIZE = 64 * 1024;
+
 function bindSocket(
   socket: net.Socket,
   device: UsbDeviceModel,
   options: LinkOptions,
   attached: boolean,
   onEnd: (session: UsbredirHostSession) => void,
+  reads?: ReadTarget,
 ): UsbredirHostSession {
   socket.setNoDelay(true);
   const session = new UsbredirHostSession(device, {
     ...options,
     attached,
+    // Replies then need no copy into Node's pool before the write (toPooledBuffer).
+    allocate: (size) => Buffer.allocUnsafe(size),
     send: (bytes) => {
       if (!socket.destroyed) socket.write(toPooledBuffer(bytes));
     },
   });
-  socket.on('data', (chunk: Buffer) => session.receive(chunk));
+  if (reads) reads.session = session;
+  else socket.on('data', (chunk: Buffer) => session.receive(chunk));
   socket.on('error', () => socket.destroy());
   socket.on('close', () => {
     session.close();
@@ -130,10 +145,18 @@ export function connectUsbredir(
   options: LinkOptions = {},
 ): Promise<UsbredirLink> {
   return new Promise((resolve, reject) => {
+    const reads: ReadTarget = { session: undefined };
+    const onread = {
+      buffer: Buffer.allocUnsafe(READ_BUFFER_SIZE),
+      callback: (n: number, buffer: Uint8Array): boolean => {
+        reads.session?.receive(buffer.subarray(0, n));
+        return true;
+      },
+    };
     const socket =
       'path' in address
-        ? net.createConnection(address.path)
-        : net.createConnection(address.port, address.host ?? '127.0.0.1');
+        ? net.createConnection({ path: address.path, onread })
+        : net.createConnection({ port: address.port, host: address.host ?? '127.0.0.1', onread });
     socket.once('error', reject);
     socket.once('connect', () => {
       socket.off('error', reject);
@@ -145,6 +168,7 @@ export function connectUsbredir(
         () => {
           live = undefined;
         },
+        reads,
       );
       const session = live;
       resolve({

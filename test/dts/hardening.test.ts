@@ -3,7 +3,9 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { MAX_CHECK_REPORTS } from '../../src/dts/checks.js';
+import { StringTable } from '../../src/dts/dtb-write.js';
 import { compileDts } from '../../src/dts/compile.js';
 import { testDir } from './dtc-reference.js';
 
@@ -20,9 +22,9 @@ interface Run {
   ms: number;
 }
 
-function run(bin: string, args: readonly string[], cwd: string): Run {
+function run(bin: string, args: readonly string[], cwd: string, nodeFlags: readonly string[] = []): Run {
   const t0 = Date.now();
-  const r = spawnSync(process.execPath, [bin, ...args], { cwd, encoding: 'utf8', timeout: 20_000 });
+  const r = spawnSync(process.execPath, [...nodeFlags, bin, ...args], { cwd, encoding: 'utf8', timeout: 20_000 });
   return { status: r.status, stderr: r.stderr, ms: Date.now() - t0 };
 }
 
@@ -162,4 +164,78 @@ test('issue 12 #10: 9000 same-name siblings (under the stack limit) report at mo
   t.regex(duplicates.at(-1)?.message ?? '', /more findings not shown/);
   t.true(r.checksFailed);
   t.is(r.dtb, undefined);
+});
+
+// Ten-fold expansions nested nine deep (10^10 tokens), doubling function-like macros (2^128), and 10^8 copies
+// of a 100-character string: each must stop at the preprocessor's limits, in a heap of 256 MB (the node flag
+// makes an overrun a crash) and well inside the spawn's 20 s (main took 49 s and 4 GB for the first).
+const tenfold = (name: string, leaf: string): string =>
+  [`#define ${name}0 ${leaf}`, ...Array.from({ length: 9 }, (_, i) => `#define ${name}${i + 1} ${`${name}${i} `.repeat(10)}`)].join('\n');
+const BOMBS: [string, string, RegExp][] = [
+  ['nested object-like macros', `${tenfold('A', 'x x x x x x x x x x')}\n/ { p = A9; };\n`, /DTS5010: macro expansion exceeds 1000000 tokens/],
+  [
+    'doubling function-like macros',
+    `#define F0(x) x x\n${Array.from({ length: 7 }, (_, i) => `#define F${i + 1}(x) F${i}(F${i}(x))`).join('\n')}\n/ { p = F7(y); };\n`,
+    /DTS5010/,
+  ],
+  ['long strings', `${tenfold('B', `"${'a'.repeat(100)}"`)}\n/ { p = B8; };\n`, /DTS5011: output exceeds 16777216 characters/],
+];
+
+for (const [what, body, message] of BOMBS) {
+  test(`issue 12 #11: a macro bomb (${what}) stops at the preprocessor's limits within 256 MB`, (t) => {
+    const dir = scratch({ 'board.dts': `/dts-v1/;\n${body}` });
+    try {
+      const r = run(dtcBin, ['--cpp', '-o', 'out.dtb', 'board.dts'], dir, ['--max-old-space-size=256']);
+      t.is(r.status, 1, r.stderr.slice(0, 500));
+      t.regex(r.stderr, message);
+      t.false(existsSync(join(dir, 'out.dtb')));
+      t.log(`${r.ms} ms`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+}
+
+test('issue 12 #8: fdtoverlay refuses /dev/zero as the base or an overlay before reading it', (t) => {
+  const fdtoverlay = join(repo, 'bin/mdio-emu-fdtoverlay.js');
+  for (const args of [
+    ['-i', '/dev/zero', '-o', '-', '/dev/zero'],
+    ['-i', join(repo, 'dts/default-board.dts'), '-o', '-', '/dev/zero'],
+  ]) {
+    const r = run(fdtoverlay, args, tmpdir());
+    t.is(r.status, 1, r.stderr);
+    t.regex(r.stderr, /^Couldn't open blob from '\/dev\/zero': not a regular file$/m);
+  }
+});
+
+test('issue 12 #10: 10^5 properties in one node compile (the string table and duplicate check were n²)', (t) => {
+  const body = Array.from({ length: 100_000 }, (_, i) => `  p${i} = <1>;\n`).join('');
+  const dir = scratch({ 'board.dts': `/dts-v1/;\n/ {\n${body}};\n` });
+  try {
+    const r = run(dtcBin, ['-o', 'out.dtb', 'board.dts'], dir);
+    t.is(r.status, 0, r.stderr.slice(0, 500));
+    t.log(`${r.ms} ms`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('the string table shares tails exactly as the first-occurrence scan it replaces', (t) => {
+  fc.assert(
+    fc.property(fc.array(fc.stringMatching(/^[a-c,#-]{0,6}$/), { maxLength: 60 }), (names) => {
+      const table = new StringTable();
+      let text = '';
+      for (const name of names) {
+        let expected = text.indexOf(`${name}\0`);
+        if (expected < 0) {
+          expected = text.length;
+          text += `${name}\0`;
+        }
+        if (table.insert(name) !== expected) return false;
+      }
+      return Buffer.from(table.bytes).toString('latin1') === text;
+    }),
+    { seed: 0x57ab, numRuns: 5000 },
+  );
+  t.pass();
 });

@@ -36,9 +36,9 @@ for (const target of chosen) {
   const perProperty = perTargetMs / 2 / properties.length;
   for (const [name, run] of properties) {
     const t0 = Date.now();
-    run({ seed, numRuns: Number.MAX_SAFE_INTEGER, interruptAfterTimeLimit: perProperty });
+    const runs = run({ seed, numRuns: Number.MAX_SAFE_INTEGER, interruptAfterTimeLimit: perProperty });
     process.stdout.write(
-      `  ${target.name}: ${name}: passed for ${((Date.now() - t0) / 1000).toFixed(0)} s\n`,
+      `  ${target.name}: ${name}: ${runs} inputs passed in ${((Date.now() - t0) / 1000).toFixed(0)} s\n`,
     );
   }
   const r = coverageFuzz(target.bytes, {

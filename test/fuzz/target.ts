@@ -25,12 +25,15 @@ export interface CheckOptions {
   /** Stop generating after this long (a longer run sets numRuns high and this to its minutes). */
   interruptAfterTimeLimit?: number;
 }
-export type Check = (options: CheckOptions) => void;
+/** Runs a property with the runner's seed and budget; returns how many inputs it tried, throws on a failure. */
+export type Check = (options: CheckOptions) => number;
 
-/** A fast-check property as a Check: fc.assert with the runner's seed and budget. */
+/** A fast-check property as a Check (fc.check, reported as fc.assert would report a failure). */
 export function check<Ts extends [unknown, ...unknown[]]>(property: fc.IPropertyWithHooks<Ts>): Check {
   return (options) => {
-    fc.assert(property, options);
+    const details = fc.check(property, options);
+    if (details.failed) throw new Error(fc.defaultReportMessage(details) ?? 'property failed');
+    return details.numRuns;
   };
 }
 

@@ -119,6 +119,8 @@ if (missing && process.env.CI === 'true') {
       const r = await run('tps23881');
       t.is(r.end.reason, 'settled', r.end.detail);
       t.true(r.pass, failed(r));
+      // A busy host can make hid-cp2112 time out during the probe; the scenario binds again (at most 5 times).
+      t.log(output(r, 'tps-bound').join(' '));
       t.true(
         kernelLog(r).some((l) => /tps23881 0-0020: Firmware revision 0xe$/.test(l)),
         'the driver read FWREV 14 after the download (tps23881_i2c_probe)',
@@ -189,9 +191,11 @@ if (missing && process.env.CI === 'true') {
     // Class 2 connects (detection, then classification 1.5 s later), leaves, class 4 connects and overloads.
     const want = ['detection', 'classification', 'disconnection', 'detection', 'classification'];
     t.deepEqual(seen.slice(0, 1), ['detection']);
+    // A transfer hid-cp2112 timed out on while pse_core powers the PI adds "software power control error" to
+    // the classification's notification; the scenario then cycles the admin state (docs/guest-kernel.md).
     let at = 0;
     for (const w of want) {
-      const i = seen.indexOf(w, at);
+      const i = seen.findIndex((e, k) => k >= at && e.split(' ')[0] === w);
       t.true(i >= at, `"${w}" after event ${at}: ${seen.join(', ')}`);
       at = i + 1;
     }
@@ -272,7 +276,21 @@ if (missing && process.env.CI === 'true') {
       [['tps23881b', 'rom']],
     );
     t.is(field(output(r, 'powered'), 'Power Class'), '3');
-    t.is(Number(field(output(r, 'powered'), 'Available Power Limit')), 15400);
+    // Class 3 is 15.4 W (Table 33-6); the chip's policing register counts 0.5 W (TPS23881_MW_STEP).
+    t.true(Math.abs(Number(field(output(r, 'powered'), 'Available Power Limit')) - 15400) <= 250);
+    // c33-pse-avail-pw-limit: tps23881_pi_set_pw_limit() sets manual policing (FOLDBACK) and the channel's
+    // 2P POLICE (0x1e-0x21, by the channel PORT_MAP gave the PI) to 13000 / 500 = 26 steps, which the driver
+    // reads back; the 12.3 W PD stays powered under it.
+    const limit = output(r, 'limit');
+    t.is(field(limit, 'Available Power Limit'), '13000');
+    t.is(field(limit, 'Power Detection Status'), 'delivering power');
+    const police = parseSmbusTrace(traceLines(r)).filter(
+      (x) => x.op === 'write' && x.command >= 0x1e && x.command <= 0x21,
+    );
+    t.true(
+      police.some((x) => x.data.includes(26) && x.res === 0),
+      JSON.stringify(police),
+    );
     t.deepEqual(i2c(r).replay?.differences, []);
   });
 
@@ -290,6 +308,32 @@ if (missing && process.env.CI === 'true') {
       t.is(field(out, 'Power Class'), '2', 'the chip classified the PD');
       t.is(field(out, 'Admin State'), 'enabled');
       t.is(field(out, 'Power Detection Status'), 'disabled', 'but pse_core never powered it');
+      const bug = r.expectations.find((e) => e.expectation.knownBug !== undefined);
+      t.is(bug?.status, 'expected-failure', bug?.message);
+    },
+  );
+  test.serial(
+    "7.2 retries a PHY's deferred probe without end while its PSE driver never loads",
+    async (t) => {
+      const r = await run('tps23881-pse-never');
+      t.true(r.pass, failed(r));
+      const lan = '/pcie@10000000/usb@2,0/ethernet@5';
+      const attempts = r.deferrals.find((d) => d.node === lan)?.attempts ?? 0;
+      t.log(`${attempts} probe attempts of lan78xx in the 3 s wait`);
+      // Linux 6.1 defers such a probe once or twice (test/qemu/e2e.test.ts, pse-late); 7.2 keeps going.
+      t.true(attempts >= 5, String(attempts));
+      t.false(output(r, 'wait').includes('eth0'));
+    },
+  );
+
+  test.serial(
+    '7.2 Oopses in pse_ethtool_get_status() after tps23881 is unbound under the PHY (known bug)',
+    async (t) => {
+      const r = await run('tps23881-removed');
+      t.is(output(r, 'show')[0], 'PSE attributes for eth0:', 'the PSE was reachable before the unbind');
+      const oops = r.reports.find((k) => k.report === 'oops' && k.frames.includes('pse_ethtool_get_status'));
+      t.truthy(oops, JSON.stringify(r.reports));
+      t.log(`kernel reports: ${r.reports.map((k) => k.title).join('; ') || 'none'}`);
       const bug = r.expectations.find((e) => e.expectation.knownBug !== undefined);
       t.is(bug?.status, 'expected-failure', bug?.message);
     },

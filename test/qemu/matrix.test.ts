@@ -1,7 +1,7 @@
 import test from 'ava';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { cellOf, differences, type MatrixReport } from '../../src/qemu/matrix.js';
+import { cellOf, differences, notForKernel, type MatrixReport } from '../../src/qemu/matrix.js';
 import { renderMatrixHtml } from '../../src/qemu/matrix-html.js';
 import { readScenarioFile, runInModel } from '../../src/scenario/index.js';
 
@@ -53,4 +53,26 @@ test('the matrix page: one row per scenario, a column per kernel, links to each 
   t.is([...html.matchAll(/<a href="([AB])\/x\/report\.html">/g)].length, 2);
   t.regex(html, /<tr class="scenario differs">/);
   t.regex(html, /<b>differs:<\/b><ul><li>deferred probe attempts — A: 0; B: [1-9]/);
+});
+
+test('a scenario for other kernels is not run there: an n/a cell, left out of the differences and the run count', (t) => {
+  const [a, b] = cells();
+  const na = notForKernel('s', 'x.scenario.json', { name: 'C', release: '6.1.192' }, '>=6.17');
+  const all = [a!, b!, na];
+  t.deepEqual(differences(all), differences([a!, b!]));
+  const html = renderMatrixHtml({
+    format: 1,
+    kernels: [{ name: 'A' }, { name: 'B' }, { name: 'C', release: '6.1.192' }],
+    scenarios: ['s'],
+    cells: all,
+    differences: { s: differences(all) },
+    pass: true,
+    wallMs: 1,
+    jobs: 2,
+  });
+  t.regex(html, /<p id="verdict">PASS: all 2 runs passed \(1 cell\(s\) not for their kernel\)<\/p>/);
+  t.regex(
+    html,
+    /<td class="none">n\/a<br><small>not run: the scenario is for kernels &#62;=6.17<\/small><\/td>/,
+  );
 });

@@ -38,25 +38,39 @@ let n = 0;
 class HandGuest implements GuestDriver {
   t = 0;
   engine: ScenarioEngine | undefined;
+  /** Steps whose guest act fails (as an unbind of a device with no driver does). */
+  failing = new Set<number>();
   now(): number {
     return this.t;
   }
   startStep(step: { index: number }): void {
     queueMicrotask(() => {
       this.engine?.push(this.t, { type: 'step.start', step: step.index });
-      this.engine?.push(this.t, { type: 'step.done', step: step.index, ok: true });
+      const ok = !this.failing.has(step.index);
+      this.engine?.push(this.t, {
+        type: 'step.done',
+        step: step.index,
+        ok,
+        ...(ok ? {} : { detail: 'sh: write error: No such device' }),
+      });
     });
   }
   wakeAt(): void {}
 }
 
-async function runWith(expect: unknown[], release: string, events: GuestEvent[]) {
+async function runWith(
+  expect: unknown[],
+  release: string,
+  events: GuestEvent[],
+  steps: unknown[] = [{ action: 'load-module', module: 'pse_regulator' }],
+  failing: number[] = [],
+) {
   const file = join(dir, `k${n++}.scenario.json`);
   writeFileSync(
     file,
     JSON.stringify({
       dts: 'k.dts',
-      steps: [{ action: 'load-module', module: 'pse_regulator' }],
+      steps,
       expect,
       settleMs: 100000,
     }),
@@ -66,6 +80,7 @@ async function runWith(expect: unknown[], release: string, events: GuestEvent[])
     clock: new VirtualClock(),
   });
   const guest = new HandGuest();
+  guest.failing = new Set(failing);
   const engine = new ScenarioEngine(scenario, board, guest, { kernelRelease: release });
   guest.engine = engine;
   engine.push(1, { type: 'guest.up' });
@@ -191,4 +206,67 @@ test('an expectation for a kernel range is judged there only, and reported as no
   const newer = await runWith(expect, '7.2.13', [added]);
   t.is(newer.expectations[0]?.status, 'not-applicable');
   t.true(newer.expectations[0]?.pass);
+});
+
+test("a step that fails where a bug it names shows is that bug's consequence; elsewhere it fails the run", async (t) => {
+  const steps = [
+    { action: 'load-module', module: 'pse_regulator' },
+    {
+      action: 'unbind',
+      bus: 'platform',
+      driver: 'PSE regulator',
+      device: 'ethernet-pse',
+      knownBug: 'pse-kfifo-nr-lines',
+    },
+    { action: 'load-module', module: 'mdio-mvusb' },
+  ];
+  const expect = [{ kind: 'kernel-log', pattern: 'never printed', present: false }];
+  const kfifo: GuestEvent = {
+    type: 'guest.log',
+    level: 3,
+    text: 'PSE regulator ethernet-pse: failed to allocate kfifo notifications',
+  };
+  const shown = await runWith(expect, '7.2.13', [kfifo], steps, [1]);
+  t.is(shown.end.reason, 'step-failed');
+  t.deepEqual(
+    shown.steps.map((s) => s.status),
+    ['done', 'failed', 'skipped'],
+  );
+  t.deepEqual(shown.knownBugs, ['pse-kfifo-nr-lines']);
+  t.true(shown.pass);
+  // The same failure without the bug's evidence (a patched build, or another cause) fails the run.
+  const other = await runWith(expect, '7.2.13', [], steps, [1]);
+  t.false(other.pass);
+  // And a step that names no bug is not excused by a bug the log shows.
+  const unnamed = await runWith(
+    expect,
+    '7.2.13',
+    [kfifo],
+    steps.map((s) => ({ ...s, knownBug: undefined })),
+    [1],
+  );
+  t.false(unnamed.pass);
+});
+
+test("a KASAN report's first frames are the crash's, not KASAN's own printing", async (t) => {
+  const kasan: GuestEvent = {
+    type: 'guest.report',
+    report: 'kasan',
+    title: 'KASAN: use-after-free in pse_control_put',
+    function: 'pse_control_put',
+    frames: [
+      'dump_backtrace',
+      'show_stack',
+      'dump_stack_lvl',
+      'print_report',
+      'kasan_report',
+      '__asan_load4',
+      'pse_control_put',
+      'phy_mdio_device_remove',
+    ],
+    fatal: true,
+  };
+  const r = await runWith([{ ...uafExpect, report: 'kasan' }], '6.1.192', [kasan]);
+  t.is(r.end.detail, 'KASAN: use-after-free in pse_control_put (pse_control_put <- phy_mdio_device_remove)');
+  t.true(r.pass);
 });

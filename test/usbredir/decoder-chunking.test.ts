@@ -106,3 +106,26 @@ test('issue 12 #6: any chunking gives the same packets (buffer reuse never corru
     });
   }
 });
+
+test('chunks read into one reused buffer, as a socket with onread delivers them, decode the same', (t) => {
+  const packets = [bulk(1n, 6), bulk(2n, 0), bulk(3n, 700), bulk(4n, 2)];
+  const bytes = stream(packets);
+  for (const size of [1, 5, 17, 26, 64, 4096]) {
+    const reused = new Uint8Array(size);
+    const got: Packet[] = [];
+    const d = new Decoder(negotiated(), 'host', {
+      packet: (p) => got.push(p),
+      error: (e) => {
+        throw e;
+      },
+    });
+    for (let i = 0; i < bytes.length; i += size) {
+      const n = Math.min(size, bytes.length - i);
+      reused.set(bytes.subarray(i, i + n));
+      d.push(reused.subarray(0, n));
+      // What the next read would do to the buffer before the decoder sees it again.
+      reused.fill(0xee);
+    }
+    t.deepEqual(got, packets, `chunks of ${size}`);
+  }
+});

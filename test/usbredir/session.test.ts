@@ -350,6 +350,52 @@ test('with a clock, rx events carry the chunk arrival time and tx events the tim
   t.is(order.length, 3, 'hello, the announcement, the OUT reply');
 });
 
+test('with a clock, each data transfer reports when the device model handled it', (t) => {
+  let now = 0;
+  const events: UsbredirTraceEvent[] = [];
+  const bus = new RecordingBus();
+  // The bus read is the model's work: it takes 7 on this clock.
+  const read = bus.read.bind(bus);
+  bus.read = (addr: number, reg: number) => {
+    now += 7;
+    return read(addr, reg);
+  };
+  const session = new UsbredirHostSession(new MvusbAdapter(bus), {
+    send: (b) => guest.feed(b),
+    trace: (e) => events.push(e),
+    clock: () => (now += 1),
+  });
+  const guest = new FakeGuest((b) => session.receive(b));
+  session.start();
+  guest.hello();
+  guest.take();
+  events.length = 0;
+  guest.bulkOut(1n, 0x02, readCmd(0, 2));
+  guest.bulkIn(2n, 0x86, 2);
+  const calls = events.flatMap((e) => (e.event === 'usbredir.device_call' ? [e] : []));
+  t.deepEqual(
+    calls.map((c) => [c.id, c.endpoint]),
+    [
+      [1n, 0x02],
+      [2n, 0x86],
+    ],
+  );
+  // The command's handler spans the bus read (7) and the clock reading that ends it (1).
+  t.is((calls[0]?.end ?? 0) - (calls[0]?.start ?? 0), 8);
+  t.is((calls[1]?.end ?? 0) - (calls[1]?.start ?? 0), 1);
+  // Without a clock no handler is timed.
+  const quiet: UsbredirTraceEvent[] = [];
+  const untimed = new UsbredirHostSession(new MvusbAdapter(new RecordingBus()), {
+    send: (b) => guest2.feed(b),
+    trace: (e) => quiet.push(e),
+  });
+  const guest2 = new FakeGuest((b) => untimed.receive(b));
+  untimed.start();
+  guest2.hello();
+  guest2.bulkOut(1n, 0x02, readCmd(0, 2));
+  t.false(quiet.some((e) => e.event === 'usbredir.device_call'));
+});
+
 test('without a clock, trace events carry no time', (t) => {
   const { guest, events } = rig();
   guest.hello();

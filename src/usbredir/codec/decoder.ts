@@ -4,9 +4,11 @@ import {
   HEADER_SIZE_32BIT_ID,
   HEADER_SIZE_64BIT_ID,
   MAX_PACKET_LENGTH,
+  PacketType,
   packetTypeName,
   type PacketTypeName,
 } from './constants.js';
+import { dataPathNegotiated, readBulkPacket } from './data-path.js';
 import { compiledLayout, layouts, receivable, type CompiledLayout } from './layout.js';
 import type { Packet, Role } from './packets.js';
 import { verifyPacket } from './verify.js';
@@ -45,6 +47,14 @@ export class Decoder {
   private store: Uint8Array = EMPTY;
   /** Total bytes (header + body) of the incomplete packet at pending[0], once its header has arrived. */
   private want = 0;
+  /**
+   * Header size and whether bulk packets take the data path (data-path.ts), both fixed by the negotiation:
+   * recomputed when a hello changes it, not per packet. `peerSeen` is the peer word array they were
+   * computed for.
+   */
+  private hlen = HEADER_SIZE_32BIT_ID;
+  private fastBulk = false;
+  private peerSeen: Negotiation['peer'];
 
   constructor(
     private readonly neg: Negotiation,
@@ -57,6 +67,7 @@ export class Decoder {
     return this.pending.length;
   }
 
+  /** Decodes what `chunk` completes. The decoder keeps no reference to `chunk` once push returns. */
   push(chunk: Uint8Array): void {
     let input = chunk;
     if (this.toSkip > 0) {
@@ -94,10 +105,19 @@ export class Decoder {
     const buf = this.pending;
     const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
     for (;;) {
-      const hlen = headerSize(this.neg);
+      if (this.peerSeen !== this.neg.peer) this.renegotiated();
+      const hlen = this.hlen;
       if (buf.length - at < hlen) break;
       const type = view.getUint32(at, true);
       const length = view.getUint32(at + 4, true);
+      if (this.fastBulk && type === PacketType.bulk_packet && buf.length - at - hlen >= length) {
+        const packet = readBulkPacket(view, at, length, this.receiver);
+        if (packet) {
+          at += hlen + length;
+          this.sink.packet(packet);
+          continue;
+        }
+      }
       const offset = this.base + at;
       const layout = this.checkHeader(type, length, offset);
       if (!layout) {
@@ -130,9 +150,21 @@ export class Decoder {
       this.pending = EMPTY;
       this.store = EMPTY;
       this.want = 0;
-    } else {
+    } else if (buf.buffer === this.store.buffer) {
       this.pending = buf.subarray(at);
+    } else {
+      // The rest of a packet that began in the caller's chunk: keep a copy, never the chunk, so a transport
+      // may read every chunk into the same buffer (docs/latency.md: socket reads without an allocation).
+      this.store = new Uint8Array(Math.max(this.want, buf.length - at));
+      this.store.set(buf.subarray(at));
+      this.pending = this.store.subarray(0, buf.length - at);
     }
+  }
+
+  private renegotiated(): void {
+    this.peerSeen = this.neg.peer;
+    this.hlen = headerSize(this.neg);
+    this.fastBulk = dataPathNegotiated(this.neg);
   }
 
   /** The packet's layout, or null (after reporting) when the packet must be skipped unread. */
