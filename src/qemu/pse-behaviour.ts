@@ -4,7 +4,8 @@ import type { RunLog } from '../scenario/run-log.js';
  * How the guest kernel attached a PSE to a PHY whose DT node has `pses`, told apart from the run's events:
  * - `probe-time-deferral` (Linux 6.1 to 7.2): fwnode_mdiobus_register_phy() calls fwnode_find_pse_control(),
  *   which returns -EPROBE_DEFER while the PSE is missing, so the MDIO bus owner (the USB adapter) defers and
- *   no PHY exists until the PSE driver binds;
+ *   no PHY stays until the PSE driver binds (7.x registers the PHY device before the lookup and removes it
+ *   again when the lookup defers: a PHY that comes and goes is still this case);
  * - `notifier-attach` (kernels with the notifier-based series): the PHY registers without its PSE and the
  *   PSE is attached when it appears, so the PHY exists while the PSE has no driver yet;
  * - `undetermined`: the bus never probed before the PSE bound (PSE loaded first), so both kernels behave alike.
@@ -32,30 +33,37 @@ export interface PseAttachFinding extends PseLink {
 
 export function classifyPseAttach(link: PseLink, log: RunLog): PseAttachFinding {
   const pseBound = log.bindings.get(link.pse)?.[0]?.t ?? Number.POSITIVE_INFINITY;
-  const registered = log.registeredAt(link.phy);
+  // Only a registration that lasted until the PSE bound shows a PHY living without its PSE.
+  const heldWithoutPse = (log.registrations.get(link.phy) ?? []).find(
+    (r) => r.t < pseBound && (r.removedAt === undefined || r.removedAt >= pseBound),
+  );
+  const dropped = (log.registrations.get(link.phy) ?? []).filter(
+    (r) => r.removedAt !== undefined && r.removedAt < pseBound,
+  );
   const deferrals = (log.deferrals.get(link.adapter) ?? []).filter((d) => d.t < pseBound);
-  const pseToPhyMs =
-    registered && Number.isFinite(pseBound) && registered.t >= pseBound
-      ? Math.round((registered.t - pseBound) * 1000) / 1000
-      : undefined;
+  const attached = (log.registrations.get(link.phy) ?? []).find((r) => r.t >= pseBound);
+  const pseToPhyMs = attached && Number.isFinite(pseBound) ? Math.round((attached.t - pseBound) * 1000) / 1000 : undefined;
   const base = {
     ...link,
     deferredAttempts: deferrals.length,
     ...(pseToPhyMs === undefined ? {} : { pseToPhyMs }),
   };
-  if (registered && registered.t < pseBound)
+  if (heldWithoutPse)
     return {
       ...base,
       behaviour: 'notifier-attach',
-      evidence: `${link.phy} registered at ${ms(registered.t)} while ${link.pse} had no driver`,
+      evidence: `${link.phy} registered at ${ms(heldWithoutPse.t)} and stayed while ${link.pse} had no driver`,
     };
   const first = deferrals[0];
-  if (first)
+  if (first) {
+    const comeAndGo =
+      dropped.length > 0 ? `, its PHY registered and removed ${dropped.length} time(s)` : ', with no PHY';
     return {
       ...base,
       behaviour: 'probe-time-deferral',
-      evidence: `${first.driver} deferred ${first.name} (${link.adapter}) ${deferrals.length} time(s) from ${ms(first.t)}, with no PHY, until ${link.pse} bound${Number.isFinite(pseBound) ? ` at ${ms(pseBound)}` : ' (it never did)'}`,
+      evidence: `${first.driver} deferred ${first.name} (${link.adapter}) ${deferrals.length} time(s) from ${ms(first.t)}${comeAndGo}, until ${link.pse} bound${Number.isFinite(pseBound) ? ` at ${ms(pseBound)}` : ' (it never did)'}`,
     };
+  }
   return {
     ...base,
     behaviour: 'undetermined',

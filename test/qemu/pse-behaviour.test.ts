@@ -5,7 +5,7 @@ import { RunLog } from '../../src/scenario/run-log.js';
 const link = { phy: '/usb/mdio@5/ethernet-phy@0', pse: '/ethernet-pse', adapter: '/usb/mdio@5' };
 
 /** A run log fed the events a guest reports (src/qemu/kernel-log.ts), at guest times in ms. */
-function logOf(events: [number, 'defer' | 'pse-bind' | 'pse-unbind' | 'phy'][]): RunLog {
+function logOf(events: [number, 'defer' | 'pse-bind' | 'pse-unbind' | 'phy' | 'phy-gone'][]): RunLog {
   const log = new RunLog(() => undefined);
   for (const [t, what] of events) {
     if (what === 'defer')
@@ -19,10 +19,10 @@ function logOf(events: [number, 'defer' | 'pse-bind' | 'pse-unbind' | 'phy'][]):
         node: link.pse,
         driver: 'PSE regulator',
       });
-    if (what === 'phy')
+    if (what === 'phy' || what === 'phy-gone')
       log.push(t, {
         type: 'guest.device',
-        action: 'add',
+        action: what === 'phy' ? 'add' : 'remove',
         subsystem: 'mdio_bus',
         name: 'mvusb-1-1:1.0:00',
         node: link.phy,
@@ -59,6 +59,26 @@ test('a PHY registered while the PSE has no driver is a notifier-based attach', 
     ).behaviour,
     'notifier-attach',
   );
+});
+
+test('Linux 7.x: a PHY registered and removed again as each probe defers is still probe-time deferral', (t) => {
+  const f = classifyPseAttach(
+    link,
+    logOf([
+      [2000, 'phy'],
+      [2001, 'phy-gone'],
+      [2001, 'defer'],
+      [2100, 'phy'],
+      [2101, 'phy-gone'],
+      [2101, 'defer'],
+      [2500, 'pse-bind'],
+      [2532, 'phy'],
+    ]),
+  );
+  t.is(f.behaviour, 'probe-time-deferral');
+  t.is(f.deferredAttempts, 2);
+  t.regex(f.evidence, /registered and removed 2 time\(s\)/);
+  t.is(f.pseToPhyMs, 32);
 });
 
 test('a PHY left registered after the PSE is unbound is not a notifier attach', (t) => {
