@@ -168,7 +168,12 @@ function phyInfo(child: DtNode): PhyNodeInfo {
   const cells = reg ? cellsOf(reg.value) : [];
   // of_mdio_parse_addr(): one cell, below PHY_MAX_ADDR
   if (!reg || cells.length !== 1 || reg.value.bytes.length !== 4)
-    throw new BindingError(MdioConfigCode.BAD_ADDRESS, child, 'a PHY node needs reg = <address> (one cell)', reg);
+    throw new BindingError(
+      MdioConfigCode.BAD_ADDRESS,
+      child,
+      'a PHY node needs reg = <address> (one cell)',
+      reg,
+    );
   const address = cells[0] ?? 0;
   if (address > 31)
     throw new BindingError(MdioConfigCode.BAD_ADDRESS, child, `PHY address ${address} is outside 0-31`, reg);

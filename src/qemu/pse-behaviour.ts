@@ -42,7 +42,8 @@ export function classifyPseAttach(link: PseLink, log: RunLog): PseAttachFinding 
   );
   const deferrals = (log.deferrals.get(link.adapter) ?? []).filter((d) => d.t < pseBound);
   const attached = (log.registrations.get(link.phy) ?? []).find((r) => r.t >= pseBound);
-  const pseToPhyMs = attached && Number.isFinite(pseBound) ? Math.round((attached.t - pseBound) * 1000) / 1000 : undefined;
+  const pseToPhyMs =
+    attached && Number.isFinite(pseBound) ? Math.round((attached.t - pseBound) * 1000) / 1000 : undefined;
   const base = {
     ...link,
     deferredAttempts: deferrals.length,

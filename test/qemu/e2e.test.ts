@@ -357,7 +357,10 @@ if (missing && process.env.CI === 'true') {
         // have flapped with the driver's soft reset, depending on when autonegotiation had finished).
         const out = r.steps.find((s) => s.id === 'cable-out')?.startedAt ?? Infinity;
         t.deepEqual(
-          r.links.find((l) => l.phy === lanPhyPath)?.changes.filter((c) => c.t >= out).map((c) => c.up),
+          r.links
+            .find((l) => l.phy === lanPhyPath)
+            ?.changes.filter((c) => c.t >= out)
+            .map((c) => c.up),
           [false, true],
         );
         // What the guest sent is in the capture: an ARP request for the peer and an ICMP echo request to it,

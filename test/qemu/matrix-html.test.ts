@@ -18,67 +18,79 @@ const CHROMIUM = '/usr/bin/chromium';
 
 if (!existsSync(CHROMIUM) && process.env.CI === 'true') {
   test('matrix page browser test prerequisites are installed (CI)', (t) => {
-    t.fail(`CI must render the matrix page in chromium, but ${CHROMIUM} is missing (scripts/setup.sh installs it)`);
+    t.fail(
+      `CI must render the matrix page in chromium, but ${CHROMIUM} is missing (scripts/setup.sh installs it)`,
+    );
   });
 } else if (!existsSync(CHROMIUM)) {
   console.log(`test/qemu/matrix-html: skipping the browser test: ${CHROMIUM} is not installed`);
   test.skip('the matrix page renders in headless chromium (chromium is not installed)', () => {});
 } else {
-  test.serial('the matrix page renders in headless chromium: grid, differences, links to each run', async (t) => {
-    const dir = mkdtempSync(join(tmpdir(), 'mdio-emu-matrix-'));
-    const runs = [
-      { kernel: { name: 'base', release: '7.2.13' }, file: 'gen-podl-pse-first.scenario.json' },
-      { kernel: { name: 'patched' }, file: 'gen-qemu-podl-phy-first.scenario.json' },
-    ];
-    const cells = runs.map(({ kernel, file }) => {
-      const report = runInModel(readScenarioFile(join(repo, 'dts', file)));
-      mkdirSync(join(dir, kernel.name, 's'), { recursive: true });
-      writeFileSync(join(dir, kernel.name, 's', 'report.html'), renderReportHtml(report));
-      return { ...cellOf(report, kernel, `${kernel.name}/s/report.html`), scenario: 's' };
-    });
-    const matrix: MatrixReport = {
-      format: 1,
-      kernels: runs.map((r) => r.kernel),
-      scenarios: ['s'],
-      cells,
-      differences: { s: differences(cells) },
-      pass: cells.every((c) => c.pass),
-      wallMs: 1000,
-      jobs: 2,
-    };
-    writeFileSync(join(dir, 'report.html'), renderMatrixHtml(matrix));
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'],
-    });
-    try {
-      const tab = await browser.newPage({ viewport: { width: 1200, height: 700 } });
-      const problems: string[] = [];
-      tab.on('console', (m) => {
-        if (m.type() === 'error' || m.type() === 'warning') problems.push(m.text());
+  test.serial(
+    'the matrix page renders in headless chromium: grid, differences, links to each run',
+    async (t) => {
+      const dir = mkdtempSync(join(tmpdir(), 'mdio-emu-matrix-'));
+      const runs = [
+        { kernel: { name: 'base', release: '7.2.13' }, file: 'gen-podl-pse-first.scenario.json' },
+        { kernel: { name: 'patched' }, file: 'gen-qemu-podl-phy-first.scenario.json' },
+      ];
+      const cells = runs.map(({ kernel, file }) => {
+        const report = runInModel(readScenarioFile(join(repo, 'dts', file)));
+        mkdirSync(join(dir, kernel.name, 's'), { recursive: true });
+        writeFileSync(join(dir, kernel.name, 's', 'report.html'), renderReportHtml(report));
+        return { ...cellOf(report, kernel, `${kernel.name}/s/report.html`), scenario: 's' };
       });
-      tab.on('pageerror', (e) => problems.push(e.message));
-      tab.on('request', (r) => {
-        if (!r.url().startsWith('file:')) problems.push(`network request: ${r.url()}`);
+      const matrix: MatrixReport = {
+        format: 1,
+        kernels: runs.map((r) => r.kernel),
+        scenarios: ['s'],
+        cells,
+        differences: { s: differences(cells) },
+        pass: cells.every((c) => c.pass),
+        wallMs: 1000,
+        jobs: 2,
+      };
+      writeFileSync(join(dir, 'report.html'), renderMatrixHtml(matrix));
+      const browser = await chromium.launch({
+        executablePath: CHROMIUM,
+        args: [
+          '--no-sandbox',
+          '--disable-gpu',
+          '--disable-background-networking',
+          '--disable-component-update',
+          '--no-first-run',
+          '--disable-sync',
+        ],
       });
-      await tab.goto(`file://${join(dir, 'report.html')}`);
-      t.regex((await tab.textContent('#verdict')) ?? '', matrix.pass ? /^PASS/ : /^FAIL/);
-      t.deepEqual(
-        (await tab.locator('#grid thead th').allTextContents()).slice(1).map((h) => h.split(/\d/)[0]),
-        ['base', 'patched'],
-      );
-      t.is(await tab.locator('#grid tr.scenario td').count(), 2);
-      const diff = (await tab.textContent('#grid tr.diff')) ?? '';
-      t.regex(diff, /deferred probe attempts — base: 0; patched: [1-9]/);
-      mkdirSync(join(repo, 'test-output'), { recursive: true });
-      await tab.screenshot({ path: join(repo, 'test-output', 'matrix-html.png'), fullPage: true });
-      // Each cell links to its run's own report, which loads and shows that run's verdict.
-      await tab.locator('#grid tr.scenario td a').nth(1).click();
-      await tab.waitForURL(/patched\/s\/report\.html$/);
-      t.is(await tab.textContent('#verdict'), cells[1]?.verdict ?? '');
-      t.deepEqual(problems, []);
-    } finally {
-      await browser.close();
-    }
-  });
+      try {
+        const tab = await browser.newPage({ viewport: { width: 1200, height: 700 } });
+        const problems: string[] = [];
+        tab.on('console', (m) => {
+          if (m.type() === 'error' || m.type() === 'warning') problems.push(m.text());
+        });
+        tab.on('pageerror', (e) => problems.push(e.message));
+        tab.on('request', (r) => {
+          if (!r.url().startsWith('file:')) problems.push(`network request: ${r.url()}`);
+        });
+        await tab.goto(`file://${join(dir, 'report.html')}`);
+        t.regex((await tab.textContent('#verdict')) ?? '', matrix.pass ? /^PASS/ : /^FAIL/);
+        t.deepEqual(
+          (await tab.locator('#grid thead th').allTextContents()).slice(1).map((h) => h.split(/\d/)[0]),
+          ['base', 'patched'],
+        );
+        t.is(await tab.locator('#grid tr.scenario td').count(), 2);
+        const diff = (await tab.textContent('#grid tr.diff')) ?? '';
+        t.regex(diff, /deferred probe attempts — base: 0; patched: [1-9]/);
+        mkdirSync(join(repo, 'test-output'), { recursive: true });
+        await tab.screenshot({ path: join(repo, 'test-output', 'matrix-html.png'), fullPage: true });
+        // Each cell links to its run's own report, which loads and shows that run's verdict.
+        await tab.locator('#grid tr.scenario td a').nth(1).click();
+        await tab.waitForURL(/patched\/s\/report\.html$/);
+        t.is(await tab.textContent('#verdict'), cells[1]?.verdict ?? '');
+        t.deepEqual(problems, []);
+      } finally {
+        await browser.close();
+      }
+    },
+  );
 }

@@ -21,61 +21,76 @@ function reportOf(file: string): RunReport {
 
 if (!existsSync(CHROMIUM) && process.env.CI === 'true') {
   test('report.html browser test prerequisites are installed (CI)', (t) => {
-    t.fail(`CI must render report.html in chromium, but ${CHROMIUM} is missing (scripts/setup.sh installs it)`);
+    t.fail(
+      `CI must render report.html in chromium, but ${CHROMIUM} is missing (scripts/setup.sh installs it)`,
+    );
   });
 } else if (!existsSync(CHROMIUM)) {
   console.log(`test/scenario/report-html: skipping the browser test: ${CHROMIUM} is not installed`);
   test.skip('report.html renders in headless chromium (chromium is not installed)', () => {});
 } else {
-  test.serial('report.html renders in headless chromium: verdict, timeline lanes, expectations, details on hover', async (t) => {
-    const report = reportOf('gen-tps23881x4-phy-first-2x2.scenario.json');
-    t.true(report.pass);
-    const dir = mkdtempSync(join(tmpdir(), 'mdio-emu-report-'));
-    const page = join(dir, 'report.html');
-    writeFileSync(page, renderReportHtml(report));
-    // The flags Debian's chromium needs in a sandboxed, offline CI container (no background networking).
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'],
-    });
-    try {
-      const tab = await browser.newPage({ viewport: { width: 1200, height: 900 } });
-      const problems: string[] = [];
-      tab.on('console', (m) => {
-        if (m.type() === 'error' || m.type() === 'warning') problems.push(m.text());
+  test.serial(
+    'report.html renders in headless chromium: verdict, timeline lanes, expectations, details on hover',
+    async (t) => {
+      const report = reportOf('gen-tps23881x4-phy-first-2x2.scenario.json');
+      t.true(report.pass);
+      const dir = mkdtempSync(join(tmpdir(), 'mdio-emu-report-'));
+      const page = join(dir, 'report.html');
+      writeFileSync(page, renderReportHtml(report));
+      // The flags Debian's chromium needs in a sandboxed, offline CI container (no background networking).
+      const browser = await chromium.launch({
+        executablePath: CHROMIUM,
+        args: [
+          '--no-sandbox',
+          '--disable-gpu',
+          '--disable-background-networking',
+          '--disable-component-update',
+          '--no-first-run',
+          '--disable-sync',
+        ],
       });
-      tab.on('pageerror', (e) => problems.push(e.message));
-      tab.on('request', (r) => {
-        if (!r.url().startsWith('file:')) problems.push(`network request: ${r.url()}`);
-      });
-      await tab.goto(`file://${page}`);
-      t.is(await tab.textContent('#verdict'), report.verdict);
-      t.is(await tab.locator('#expectations tbody tr').count(), report.expectations.length);
-      // One lane per kind of thing, each labelled: steps, devices, deferrals, reports, both MDIO buses,
-      // the four PSE ports' power, every PHY's link, and the expectations.
-      const labels = await tab.locator('svg .lanelabel').allTextContents();
-      t.true(labels.includes('steps'));
-      t.true(labels.includes('deferred probes'));
-      t.is(labels.filter((l) => l.startsWith('MDIO ')).length, 2);
-      t.is(labels.filter((l) => l.startsWith('PSE ')).length, report.psePorts.length);
-      t.is(labels.filter((l) => l.startsWith('link ')).length, report.links.length);
-      t.true(report.psePorts.length >= 2 && report.links.length >= 4);
-      // The deferral mark, hovered, says what it is; a click pins it. (Marks at the same instant overlap, so the
-      // pointer events go to this mark directly.)
-      const deferral = tab.locator('.mark.warn').first();
-      await deferral.dispatchEvent('mouseenter');
-      t.regex((await tab.textContent('#details')) ?? '', /deferred mdio/);
-      await deferral.dispatchEvent('click');
-      t.is(await tab.locator('.mark.pinned').count(), 1);
-      // An expectation mark per decided expectation, green for held ones.
-      t.is(await tab.locator('.mark.ok circle').count(), report.expectations.filter((e) => e.pass && e.at !== undefined).length);
-      mkdirSync(outDir, { recursive: true });
-      const shot = join(outDir, 'report-html.png');
-      await tab.screenshot({ path: shot, fullPage: true });
-      t.log(`screenshot: ${shot}`);
-      t.deepEqual(problems, []);
-    } finally {
-      await browser.close();
-    }
-  });
+      try {
+        const tab = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+        const problems: string[] = [];
+        tab.on('console', (m) => {
+          if (m.type() === 'error' || m.type() === 'warning') problems.push(m.text());
+        });
+        tab.on('pageerror', (e) => problems.push(e.message));
+        tab.on('request', (r) => {
+          if (!r.url().startsWith('file:')) problems.push(`network request: ${r.url()}`);
+        });
+        await tab.goto(`file://${page}`);
+        t.is(await tab.textContent('#verdict'), report.verdict);
+        t.is(await tab.locator('#expectations tbody tr').count(), report.expectations.length);
+        // One lane per kind of thing, each labelled: steps, devices, deferrals, reports, both MDIO buses,
+        // the four PSE ports' power, every PHY's link, and the expectations.
+        const labels = await tab.locator('svg .lanelabel').allTextContents();
+        t.true(labels.includes('steps'));
+        t.true(labels.includes('deferred probes'));
+        t.is(labels.filter((l) => l.startsWith('MDIO ')).length, 2);
+        t.is(labels.filter((l) => l.startsWith('PSE ')).length, report.psePorts.length);
+        t.is(labels.filter((l) => l.startsWith('link ')).length, report.links.length);
+        t.true(report.psePorts.length >= 2 && report.links.length >= 4);
+        // The deferral mark, hovered, says what it is; a click pins it. (Marks at the same instant overlap, so the
+        // pointer events go to this mark directly.)
+        const deferral = tab.locator('.mark.warn').first();
+        await deferral.dispatchEvent('mouseenter');
+        t.regex((await tab.textContent('#details')) ?? '', /deferred mdio/);
+        await deferral.dispatchEvent('click');
+        t.is(await tab.locator('.mark.pinned').count(), 1);
+        // An expectation mark per decided expectation, green for held ones.
+        t.is(
+          await tab.locator('.mark.ok circle').count(),
+          report.expectations.filter((e) => e.pass && e.at !== undefined).length,
+        );
+        mkdirSync(outDir, { recursive: true });
+        const shot = join(outDir, 'report-html.png');
+        await tab.screenshot({ path: shot, fullPage: true });
+        t.log(`screenshot: ${shot}`);
+        t.deepEqual(problems, []);
+      } finally {
+        await browser.close();
+      }
+    },
+  );
 }
