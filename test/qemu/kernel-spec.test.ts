@@ -7,7 +7,7 @@ import {
   type KernelSpec,
 } from '../../src/qemu/kernel-spec.js';
 
-const at = { cwd: '/work/here', home: '/home/dev' };
+const at = { cwd: '/home/dev/proj', home: '/home/dev' };
 const parse = (s: string): KernelSpec => parseKernelSpec(s, at);
 
 test('a Debian version, with or without a name and a variant', (t) => {
@@ -29,7 +29,7 @@ test('a Debian version, with or without a name and a variant', (t) => {
 
 test('patches keep their order and resolve against the working directory', (t) => {
   const k = parse('fixed=newest+patch:patches/a.patch+lockdep+patch:/abs/b.diff');
-  t.deepEqual(k.patches, ['/work/here/patches/a.patch', '/abs/b.diff']);
+  t.deepEqual(k.patches, ['/home/dev/proj/patches/a.patch', '/abs/b.diff']);
   t.is(k.variant, 'lockdep');
   t.is(parse('7.2+patch:x.patch').name, '7.2-patched');
 });
@@ -38,9 +38,9 @@ test('a source tree: ~ is the home directory, and + splits only in front of a mo
   const k = parse('mine=src:~/linux+next+kasan+patch:fix+1.patch');
   t.deepEqual(k.source, { kind: 'tree', dir: '/home/dev/linux+next' });
   t.is(k.variant, 'kasan');
-  t.deepEqual(k.patches, ['/work/here/fix+1.patch']);
+  t.deepEqual(k.patches, ['/home/dev/proj/fix+1.patch']);
   t.is(parse('src:../linux').name, 'src-linux');
-  t.deepEqual(parse('src:../linux').source, { kind: 'tree', dir: '/work/linux' });
+  t.deepEqual(parse('src:../linux').source, { kind: 'tree', dir: '/home/dev/linux' });
 });
 
 test('a prebuilt image with its modules; a path with = is not taken for a name', (t) => {
