@@ -327,6 +327,22 @@ if (missing && process.env.CI === 'true') {
   );
 
   test.serial(
+    'tps23881 loaded late: the deferred lan78xx probe binds once the controller registers',
+    async (t) => {
+      const r = await run('tps23881-late');
+      t.true(r.pass, failed(r));
+      const lan = '/pcie@10000000/usb@2,0/ethernet@5';
+      const attempts = r.deferrals.find((d) => d.node === lan)?.attempts ?? 0;
+      t.log(`${attempts} probe attempts of lan78xx before tps23881 registered`);
+      t.true(attempts >= 1, String(attempts));
+      const attached = output(r, 'attached');
+      t.true(attached.includes('eth0'), attached.join('\n'));
+      t.truthy(field(attached, 'Admin State'), 'ethtool --show-pse answers for the late PSE');
+      t.deepEqual(i2c(r).replay?.differences, []);
+    },
+  );
+
+  test.serial(
     '7.2 Oopses in pse_ethtool_get_status() after tps23881 is unbound under the PHY (known bug)',
     async (t) => {
       const r = await run('tps23881-removed');
