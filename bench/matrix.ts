@@ -13,7 +13,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { findKernel } from '../src/qemu/kernel.js';
-import { runMatrix, type MatrixKernel } from '../src/qemu/matrix.js';
+import { kernelColumn, runMatrix, type MatrixKernel } from '../src/qemu/matrix.js';
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..');
 const SCENARIOS = ['pse-at-boot', 'pse-late', 'pse-never', 'cp2615-eeprom'].map((s) =>
@@ -34,13 +34,7 @@ export async function run(): Promise<void> {
       console.log(`matrix: kernel ${SPECS[i] ?? ''} is not built (scripts/build-ci-kernels.sh); skipped`);
       return;
     }
-    kernels.push({
-      name: k.name,
-      image: k.image,
-      modulesDir: k.modulesDir,
-      release: k.release,
-      ...(k.guestTools.archive === undefined ? {} : { guestTools: k.guestTools.archive }),
-    });
+    kernels.push(kernelColumn(k));
   }
   const runs = kernels.length * SCENARIOS.length;
   const pass = async (jobs: number): Promise<{ perRun: number; ok: number; wall: number }> => {

@@ -5,6 +5,7 @@ import { writeLavaJobs, type LavaKernel } from '../src/lava/jobs.js';
 import { runLavaJobs } from '../src/lava/lava-run.js';
 import { ensureKernel } from '../src/qemu/kernel.js';
 import { parseKernelSpec } from '../src/qemu/kernel-spec.js';
+import { kernelColumn } from '../src/qemu/matrix.js';
 import { ExitCodeError } from './run.js';
 
 const repeat = (v: string, prev: string[]): string[] => [...prev, v];
@@ -41,13 +42,7 @@ export function register(program: Command): void {
               say(`kernel ${text}: ${p.message}`);
             },
           });
-          kernels.push({
-            name: k.name,
-            image: k.image,
-            modulesDir: k.modulesDir,
-            release: k.release,
-            ...(k.guestTools.archive === undefined ? {} : { guestTools: k.guestTools.archive }),
-          });
+          kernels.push(kernelColumn(k));
         }
         const jobs = await writeLavaJobs({
           kernels,

@@ -5,7 +5,7 @@ import { InvalidArgumentError } from 'commander';
 import { repoRoot } from '../src/qemu/initramfs.js';
 import { ensureKernel } from '../src/qemu/kernel.js';
 import { parseKernelSpec } from '../src/qemu/kernel-spec.js';
-import { runMatrix, type MatrixKernel, type MatrixReport } from '../src/qemu/matrix.js';
+import { kernelColumn, runMatrix, type MatrixKernel, type MatrixReport } from '../src/qemu/matrix.js';
 import { ExitCodeError } from './run.js';
 
 /** The shipped scenarios that need a real guest: `qemu-*` and the generated `gen-qemu-*` files in dts/. */
@@ -58,13 +58,7 @@ export function registerMatrix(qemu: Command): void {
       for (const spec of specs) {
         process.stderr.write(`mdio-emu: kernel ${spec.name} (${spec.text})\n`);
         const k = await ensureKernel(spec);
-        kernels.push({
-          name: spec.name,
-          image: k.image,
-          modulesDir: k.modulesDir,
-          release: k.release,
-          ...(k.guestTools.archive === undefined ? {} : { guestTools: k.guestTools.archive }),
-        });
+        kernels.push(kernelColumn(k, spec.name));
       }
       const scenarios = o.scenario.length > 0 ? o.scenario.map((f) => resolve(f)) : shippedQemuScenarios();
       const report = await runMatrix({

@@ -10,6 +10,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ci=0
 [ "${1:-}" = --ci ] && ci=1
+# Installs the named Debian packages (none: nothing to do), through sudo when not root.
+apt_install() {
+  [ $# -gt 0 ] || return 0
+  local sudo_cmd=""
+  [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
+  $sudo_cmd apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "$@"
+}
 need=()
 command -v dtc >/dev/null || need+=(device-tree-compiler)
 # test/qemu decodes the booted blob with fdtget (same package) to check what the guest read.
@@ -24,12 +32,7 @@ command -v aarch64-linux-gnu-gcc >/dev/null || need+=(gcc-aarch64-linux-gnu)
 for p in gcc make xz-utils flex bison bc cpio libelf-dev libssl-dev linux-source-6.1 kmod patch util-linux; do
   dpkg -s "$p" >/dev/null 2>&1 || need+=("$p")
 done
-if [ ${#need[@]} -gt 0 ]; then
-  sudo_cmd=""
-  [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
-  $sudo_cmd apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${need[@]}"
-fi
+apt_install "${need[@]}"
 npm ci --no-audit --no-fund
 # The QEMU guest: a static arm64 busybox and the Linux 6.1 kernel and modules, each built once per machine (cached).
 bash scripts/build-initramfs.sh --fetch-only >/dev/null
@@ -51,9 +54,4 @@ lava=()
 for p in lava-common lava-dispatcher; do
   dpkg -s "$p" >/dev/null 2>&1 || lava+=("$p")
 done
-if [ ${#lava[@]} -gt 0 ]; then
-  sudo_cmd=""
-  [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
-  $sudo_cmd apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${lava[@]}"
-fi
+apt_install "${lava[@]}"

@@ -3,7 +3,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, relative } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { EnvironmentError } from '../diagnostics/index.js';
-import { cellOf, writeMatrixReport, type MatrixCell, type MatrixReport } from '../qemu/matrix.js';
+import { cellOf, cellWithoutRun, writeMatrixReport, type MatrixCell, type MatrixReport } from '../qemu/matrix.js';
 import { renderReportHtml } from '../scenario/report-html.js';
 import { reportCases } from './console-protocol.js';
 import { parseLavaLog, type LavaJobLog } from './results.js';
@@ -118,23 +118,17 @@ export async function collectLavaResults(o: CollectOptions): Promise<MatrixRepor
           : { ...cell, pass: false, verdict: `${cell.verdict}; ${problems.join('; ')}` },
       );
     } else {
-      cells.push({
-        scenario,
-        scenarioFile: '',
-        kernel,
-        ...(release === undefined ? {} : { release }),
-        pass: false,
-        verdict: `no run report in the LAVA log: ${[log.problem ?? 'the wrapper printed none', ...problems].join('; ')}`,
-        end: 'lava',
-        wallMs: 0,
-        expectations: [],
-        pseAttach: [],
-        deferrals: [],
-        knownBugs: [],
-        reports: [],
-        traffic: { mdio: 0, i2c: 0 },
-        report: relative(o.outDir, join(dir, 'console.log')),
-      });
+      cells.push(
+        cellWithoutRun({
+          scenario,
+          scenarioFile: '',
+          kernel: { name: kernel, ...(release === undefined ? {} : { release }) },
+          pass: false,
+          verdict: `no run report in the LAVA log: ${[log.problem ?? 'the wrapper printed none', ...problems].join('; ')}`,
+          end: 'lava',
+          report: relative(o.outDir, join(dir, 'console.log')),
+        }),
+      );
     }
   }
   return writeMatrixReport(o.outDir, {

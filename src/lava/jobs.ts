@@ -5,19 +5,15 @@ import { basename, join, relative, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { stringify } from 'yaml';
 import { printDts } from '../dts/print.js';
+import type { MatrixKernel } from '../qemu/matrix.js';
 import { composeQemuScenario } from '../qemu/qemu-scenario.js';
 import { qemuDeviceDictionary } from './device.js';
 import { lavaJob, lavaName, type JobImage } from './job.js';
 import type { LavaRunSpec } from './run-spec.js';
 
 /** A kernel as a job needs it: built, with its modules and the guest tools of its era. */
-export interface LavaKernel {
-  name: string;
-  image: string;
-  modulesDir: string;
-  release?: string;
-  guestTools?: string;
-}
+/** A kernel a job boots: the same description as a matrix column. */
+export type LavaKernel = MatrixKernel;
 
 export interface LavaJobsOptions {
   kernels: readonly LavaKernel[];

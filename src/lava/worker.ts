@@ -5,7 +5,7 @@ import { basename, dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Writable } from 'node:stream';
 import { EnvironmentError, InputError } from '../diagnostics/index.js';
-import { GuestSession, type QemuExit } from '../qemu/guest-session.js';
+import { spawnGuest } from '../qemu/guest-spawn.js';
 import { qemuBinary, usbRedirArgs } from '../qemu/machine.js';
 import { loadQemuBoard } from '../qemu/qemu-scenario.js';
 import { serveUsbDevices } from '../qemu/usb-serve.js';
@@ -70,42 +70,26 @@ export async function runLavaWorker(argv: readonly string[], io: WorkerIo): Prom
     cleanup.push(() => usb.close());
     const args = [...qemuArgs, ...usbRedirArgs(usb.attachments)];
     say(`${spec.scenario} on ${spec.kernel.name}: ${qemu} ${args.join(' ')}`);
-    const child = spawn(qemu, args, { stdio: ['pipe', 'pipe', 'pipe'] });
-    const session = new GuestSession(board, {
-      send: (line) => {
-        if (child.stdin.writable) child.stdin.write(`${line}\n`);
+    // The console goes on to LAVA as it comes; LAVA's own input is not forwarded: the guest's agent takes its
+    // steps from the session, and nothing else may type into it.
+    const { session, process: guest } = spawnGuest(
+      qemu,
+      args,
+      board,
+      {
+        hostMs,
+        onProgress: say,
+        ...(spec.kernel.release === undefined ? {} : { kernelRelease: spec.kernel.release }),
       },
-      hostMs,
-      onProgress: say,
-      ...(spec.kernel.release === undefined ? {} : { kernelRelease: spec.kernel.release }),
-    });
+      { stdout: (c) => io.stdout.write(c), stderr: (c) => io.stderr.write(c) },
+    );
     cleanup.push(() => {
       session.stop();
     });
-    // The console goes on to LAVA as it comes; LAVA's own input is not forwarded: the guest's agent takes its
-    // steps from the session, and nothing else may type into it.
-    child.stdout.setEncoding('utf8').on('data', (c: string) => {
-      io.stdout.write(c);
-      session.consoleOutput(c);
+    io.onStop?.(() => {
+      guest.kill();
     });
-    child.stderr.setEncoding('utf8').on('data', (c: string) => {
-      io.stderr.write(c);
-      session.qemuOutput(c);
-    });
-    child.stdin.on('error', () => undefined);
-    const exited = new Promise<QemuExit>((done) => {
-      child.on('error', (err) => {
-        done({ code: null, signal: null, error: err.message });
-      });
-      child.on('close', (code, signal) => {
-        done({ code, signal });
-      });
-    });
-    const kill = (): void => {
-      child.kill('SIGKILL');
-    };
-    io.onStop?.(kill);
-    const exit = await session.run({ program: qemu, exited, kill });
+    const exit = await session.run(guest);
     const files = {
       report: join(reportDir, 'report.json'),
       html: join(reportDir, 'report.html'),

@@ -5,6 +5,7 @@ import { performance } from 'node:perf_hooks';
 import type { RunReport } from '../scenario/report.js';
 import { readScenarioFile } from '../scenario/load.js';
 import { appliesTo, parseKernelVersion } from '../scenario/known-bugs.js';
+import type { GuestKernelInfo } from './kernel.js';
 import { renderMatrixHtml } from './matrix-html.js';
 import { runQemuScenario } from './run.js';
 
@@ -18,6 +19,17 @@ export interface MatrixKernel {
   release?: string;
   /** gzip'd cpio of the guest's tools (ethtool of the kernel's era), for scenarios with `run` steps. */
   guestTools?: string;
+}
+
+/** A built kernel as a column of the grid, named as its spec was unless `name` says otherwise. */
+export function kernelColumn(k: GuestKernelInfo, name = k.name): MatrixKernel {
+  return {
+    name,
+    image: k.image,
+    modulesDir: k.modulesDir,
+    release: k.release,
+    ...(k.guestTools.archive === undefined ? {} : { guestTools: k.guestTools.archive }),
+  };
 }
 
 /** What a reviewer compares across kernels, per scenario: one cell of the grid. */
@@ -201,14 +213,35 @@ export function notForKernel(
   kernel: { name: string; release?: string },
   range: string,
 ): MatrixCell {
-  return {
+  return cellWithoutRun({
     scenario,
     scenarioFile,
-    kernel: kernel.name,
-    ...(kernel.release === undefined ? {} : { release: kernel.release }),
+    kernel,
     pass: true,
     verdict: `not run: the scenario is for kernels ${range}`,
     end: 'not-applicable',
+    report: '',
+  });
+}
+
+/** A cell with no run report behind it: nothing observed, only its verdict. */
+export function cellWithoutRun(c: {
+  scenario: string;
+  scenarioFile: string;
+  kernel: { name: string; release?: string };
+  pass: boolean;
+  verdict: string;
+  end: string;
+  report: string;
+}): MatrixCell {
+  return {
+    scenario: c.scenario,
+    scenarioFile: c.scenarioFile,
+    kernel: c.kernel.name,
+    ...(c.kernel.release === undefined ? {} : { release: c.kernel.release }),
+    pass: c.pass,
+    verdict: c.verdict,
+    end: c.end,
     wallMs: 0,
     expectations: [],
     pseAttach: [],
@@ -216,7 +249,7 @@ export function notForKernel(
     knownBugs: [],
     reports: [],
     traffic: { mdio: 0, i2c: 0 },
-    report: '',
+    report: c.report,
   };
 }
 

@@ -1,11 +1,10 @@
-import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { RunReport } from '../scenario/report.js';
 import { renderReportHtml } from '../scenario/report-html.js';
-import { GuestSession, type QemuExit } from './guest-session.js';
+import { spawnGuest } from './guest-spawn.js';
 import { qemuBinary, runArgs } from './machine.js';
 import { composeQemuScenario, guestAppend } from './qemu-scenario.js';
 import { serveUsbDevices } from './usb-serve.js';
@@ -70,35 +69,21 @@ export async function runQemuScenario(o: QemuRunOptions): Promise<RunReport> {
       usb: usb.attachments,
     });
     progress(`booting: ${qemuBinary} ${args.join(' ')}`);
-    const child = spawn(qemuBinary, args, { stdio: ['pipe', 'pipe', 'pipe'] });
-    const session = new GuestSession(composed, {
-      send: (line) => {
-        if (child.stdin.writable) child.stdin.write(`${line}\n`);
+    const { session, process: guest } = spawnGuest(
+      qemuBinary,
+      args,
+      composed,
+      {
+        hostMs,
+        onProgress: progress,
+        ...(o.kernelRelease === undefined ? {} : { kernelRelease: o.kernelRelease }),
       },
-      hostMs,
-      onProgress: progress,
-      ...(o.kernelRelease === undefined ? {} : { kernelRelease: o.kernelRelease }),
-    });
+      { stderr: (c) => usb.qemuStderr(c) },
+    );
     cleanup.push(() => {
       session.stop();
     });
-    child.stdout.setEncoding('utf8').on('data', (c: string) => {
-      session.consoleOutput(c);
-    });
-    child.stderr.setEncoding('utf8').on('data', (c: string) => {
-      usb.qemuStderr(c);
-      session.qemuOutput(c);
-    });
-    const exited = new Promise<QemuExit>((done) => {
-      child.on('error', (err) => {
-        done({ code: null, signal: null, error: err.message });
-      });
-      child.on('close', (code, signal) => {
-        done({ code, signal });
-      });
-    });
-    child.stdin.on('error', () => undefined);
-    await session.run({ program: qemuBinary, exited, kill: () => child.kill('SIGKILL') });
+    await session.run(guest);
     await writeFile(files.console, session.consoleText());
     await writeFile(files.trace, session.traceLines.join('\n') + '\n');
     const report = session.report({

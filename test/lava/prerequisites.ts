@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { findKernel, type GuestKernelInfo } from '../../src/qemu/kernel.js';
 import type { LavaKernel } from '../../src/lava/index.js';
 import { qemuBinary } from '../../src/qemu/machine.js';
+import { kernelColumn } from '../../src/qemu/matrix.js';
 
 /**
  * What the LAVA tests need: Debian's lava-common (the job schema and its validator, under the system's own
@@ -36,13 +37,7 @@ export async function lavaPrerequisites(o: {
 }
 
 function asLavaKernel(k: GuestKernelInfo): LavaKernel {
-  return {
-    name: k.name,
-    image: k.image,
-    modulesDir: k.modulesDir,
-    release: k.release,
-    ...(k.guestTools.archive === undefined ? {} : { guestTools: k.guestTools.archive }),
-  };
+  return kernelColumn(k);
 }
 
 /** The newest Debian kernel of CI's set (scripts/build-ci-kernels.sh): the TPS23881 scenarios need its modules. */

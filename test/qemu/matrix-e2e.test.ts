@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { findKernel, type GuestKernelInfo } from '../../src/qemu/kernel.js';
 import { qemuBinary } from '../../src/qemu/machine.js';
-import { runMatrix, type MatrixKernel } from '../../src/qemu/matrix.js';
+import { kernelColumn, runMatrix, type MatrixKernel } from '../../src/qemu/matrix.js';
 
 /**
  * The A/B a kernel developer asks for, end to end: the newest Debian kernel as built (base) against the same
@@ -31,13 +31,7 @@ const missing = !qemuPresent
     ? 'the newest kernel and its patched build are not built (scripts/build-ci-kernels.sh)'
     : undefined;
 
-const asColumn = (name: string, k: GuestKernelInfo): MatrixKernel => ({
-  name,
-  image: k.image,
-  modulesDir: k.modulesDir,
-  release: k.release,
-  ...(k.guestTools.archive === undefined ? {} : { guestTools: k.guestTools.archive }),
-});
+const asColumn = (name: string, k: GuestKernelInfo): MatrixKernel => kernelColumn(k, name);
 
 if (missing && process.env.CI === 'true') {
   test('matrix A/B prerequisites are installed (CI)', (t) => {

@@ -1,9 +1,9 @@
 import test from 'ava';
+import { CHROMIUM, openTab } from '../browser.js';
 import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
 import { cellOf, differences, type MatrixReport } from '../../src/qemu/matrix.js';
 import { renderMatrixHtml } from '../../src/qemu/matrix-html.js';
 import { readScenarioFile, renderReportHtml, runInModel } from '../../src/scenario/index.js';
@@ -14,7 +14,6 @@ import { readScenarioFile, renderReportHtml, runInModel } from '../../src/scenar
  * the differences row, and its links must lead to the cells' reports, which load without errors.
  */
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const CHROMIUM = '/usr/bin/chromium';
 
 if (!existsSync(CHROMIUM) && process.env.CI === 'true') {
   test('matrix page browser test prerequisites are installed (CI)', (t) => {
@@ -51,27 +50,8 @@ if (!existsSync(CHROMIUM) && process.env.CI === 'true') {
         jobs: 2,
       };
       writeFileSync(join(dir, 'report.html'), renderMatrixHtml(matrix));
-      const browser = await chromium.launch({
-        executablePath: CHROMIUM,
-        args: [
-          '--no-sandbox',
-          '--disable-gpu',
-          '--disable-background-networking',
-          '--disable-component-update',
-          '--no-first-run',
-          '--disable-sync',
-        ],
-      });
+      const { tab, problems, close } = await openTab({ width: 1200, height: 700 });
       try {
-        const tab = await browser.newPage({ viewport: { width: 1200, height: 700 } });
-        const problems: string[] = [];
-        tab.on('console', (m) => {
-          if (m.type() === 'error' || m.type() === 'warning') problems.push(m.text());
-        });
-        tab.on('pageerror', (e) => problems.push(e.message));
-        tab.on('request', (r) => {
-          if (!r.url().startsWith('file:')) problems.push(`network request: ${r.url()}`);
-        });
         await tab.goto(`file://${join(dir, 'report.html')}`);
         t.regex((await tab.textContent('#verdict')) ?? '', matrix.pass ? /^PASS/ : /^FAIL/);
         t.deepEqual(
@@ -89,7 +69,7 @@ if (!existsSync(CHROMIUM) && process.env.CI === 'true') {
         t.is(await tab.textContent('#verdict'), cells[1]?.verdict ?? '');
         t.deepEqual(problems, []);
       } finally {
-        await browser.close();
+        await close();
       }
     },
   );

@@ -1,9 +1,9 @@
 import test from 'ava';
+import { CHROMIUM, openTab } from '../browser.js';
 import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
 import { readScenarioFile, renderReportHtml, runInModel, type RunReport } from '../../src/scenario/index.js';
 
 /**
@@ -12,7 +12,6 @@ import { readScenarioFile, renderReportHtml, runInModel, type RunReport } from '
  * (test-output/, ignored by git) so a reviewer can look at it.
  */
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const CHROMIUM = '/usr/bin/chromium';
 const outDir = join(repo, 'test-output');
 
 function reportOf(file: string): RunReport {
@@ -37,28 +36,8 @@ if (!existsSync(CHROMIUM) && process.env.CI === 'true') {
       const dir = mkdtempSync(join(tmpdir(), 'mdio-emu-report-'));
       const page = join(dir, 'report.html');
       writeFileSync(page, renderReportHtml(report));
-      // The flags Debian's chromium needs in a sandboxed, offline CI container (no background networking).
-      const browser = await chromium.launch({
-        executablePath: CHROMIUM,
-        args: [
-          '--no-sandbox',
-          '--disable-gpu',
-          '--disable-background-networking',
-          '--disable-component-update',
-          '--no-first-run',
-          '--disable-sync',
-        ],
-      });
+      const { tab, problems, close } = await openTab({ width: 1200, height: 900 });
       try {
-        const tab = await browser.newPage({ viewport: { width: 1200, height: 900 } });
-        const problems: string[] = [];
-        tab.on('console', (m) => {
-          if (m.type() === 'error' || m.type() === 'warning') problems.push(m.text());
-        });
-        tab.on('pageerror', (e) => problems.push(e.message));
-        tab.on('request', (r) => {
-          if (!r.url().startsWith('file:')) problems.push(`network request: ${r.url()}`);
-        });
         await tab.goto(`file://${page}`);
         t.is(await tab.textContent('#verdict'), report.verdict);
         t.is(await tab.locator('#expectations tbody tr').count(), report.expectations.length);
@@ -89,7 +68,7 @@ if (!existsSync(CHROMIUM) && process.env.CI === 'true') {
         t.log(`screenshot: ${shot}`);
         t.deepEqual(problems, []);
       } finally {
-        await browser.close();
+        await close();
       }
     },
   );
