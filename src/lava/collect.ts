@@ -3,7 +3,13 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, relative } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { EnvironmentError } from '../diagnostics/index.js';
-import { cellOf, cellWithoutRun, writeMatrixReport, type MatrixCell, type MatrixReport } from '../qemu/matrix.js';
+import {
+  cellOf,
+  cellWithoutRun,
+  writeMatrixReport,
+  type MatrixCell,
+  type MatrixReport,
+} from '../qemu/matrix.js';
 import { renderReportHtml } from '../scenario/report-html.js';
 import { reportCases } from './console-protocol.js';
 import { parseLavaLog, type LavaJobLog } from './results.js';
