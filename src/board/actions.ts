@@ -18,7 +18,8 @@ export type HardwareAction =
   | { kind: 'cable-plug'; phy: string }
   /**
    * A powered device of `class` (0-8, default 4) appears on PI `port` of a PSE controller; `signature` is what
-   * detection measures (default a valid 25 kOhm PD; `dual` a dual-signature 4-pair PD; `invalid` no PD).
+   * detection measures (default a valid 25 kOhm PD; `dual` a dual-signature 4-pair PD whose pairset A
+   * classifies as `class` and pairset B as `classB`, each 0-5, 802.3bt 145.3.6; `invalid` no PD).
    */
   | {
       kind: 'pd-connect';
@@ -26,6 +27,7 @@ export type HardwareAction =
       port: number;
       class?: number;
       signature?: 'single' | 'dual' | 'invalid';
+      classB?: number;
     }
   /** The powered device leaves the port. */
   | { kind: 'pd-disconnect'; controller: string; port: number }
@@ -98,7 +100,7 @@ export function describeAction(a: Action): string {
     case 'phy-fault':
       return `phy-fault ${a.phy} ${a.fault}${a.reg === undefined ? '' : ` reg ${a.reg} xor 0x${(a.xor ?? 0).toString(16)}`}`;
     case 'pd-connect':
-      return `pd-connect ${a.controller} port ${a.port} class ${a.class ?? 4}`;
+      return `pd-connect ${a.controller} port ${a.port} class ${a.class ?? 4}${a.signature === 'dual' ? `/${a.classB ?? a.class ?? 4} dual` : a.signature === 'invalid' ? ' invalid' : ''}`;
     case 'pd-disconnect':
     case 'pd-overload':
       return `${a.kind} ${a.controller} port ${a.port}`;

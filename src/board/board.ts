@@ -15,6 +15,7 @@ import { ALL_MODES, type LinkMode, type LinkPartner, type Phy, type PhyTiming } 
 import {
   ControllerLifecycle,
   PseControllerModel,
+  dualSignaturePd,
   pd,
   Tps23881,
   type DetectionSignature,
@@ -110,6 +111,7 @@ const TPS23881_CLASSIFICATION_MS = 20;
 /** PD signatures of the pd-connect action, as detection measures them (802.3 33.2.5). */
 const SIGNATURES: Readonly<Record<'single' | 'dual' | 'invalid', DetectionSignature>> = {
   single: 'valid',
+  // Pairset A's signature; board.apply builds a dual-signature PD (both pairsets valid) for `dual`.
   dual: 'valid',
   invalid: 'high',
 };
@@ -302,7 +304,10 @@ export class Board {
       // model (what the kernel model and the socket protocol report) both see it.
       case 'pd-connect': {
         const c = this.#port(a.controller, a.port);
-        const device = pd(a.class ?? 4, undefined, SIGNATURES[a.signature ?? 'single']);
+        const device =
+          a.signature === 'dual'
+            ? dualSignaturePd(a.class ?? 4, a.classB ?? a.class ?? 4)
+            : pd(a.class ?? 4, undefined, SIGNATURES[a.signature ?? 'single']);
         this.#chips.get(c.path)?.attachPd(this.#channels(c, a.port), device);
         return c.model.attachPd(a.port, device);
       }

@@ -270,7 +270,7 @@ export class Tps23881 implements I2cDevice {
     if (!ch.pd || !ch.powered) return false;
     const { quad, l } = this.logical(physicalChannel);
     const normal = ch.pd.loadMw;
-    const over = (this.policingMw(quad, l) + 1000) * ch.pdChannels;
+    const over = (this.policingMw(quad, l) + 1000) / this.loadShare(physicalChannel);
     const shared = this.channels.filter((c) => c.pd === ch.pd);
     const spiked = { ...ch.pd, loadMw: over };
     for (const c of shared) c.pd = spiked;
@@ -675,7 +675,20 @@ export class Tps23881 implements I2cDevice {
 
   private channelLoadMw(p: number): number {
     const ch = this.channel(p);
-    return ch.pd ? ch.pd.loadMw / ch.pdChannels : 0;
+    return ch.pd ? ch.pd.loadMw * this.loadShare(p) : 0;
+  }
+
+  /**
+   * The part of its PD's draw a channel carries: a single-signature PD's splits evenly over its pairsets; each
+   * pairset of a dual-signature PD feeds its own load (802.3bt 145.3.6), taken in proportion to its class power.
+   */
+  private loadShare(p: number): number {
+    const ch = this.channel(p);
+    const ds = ch.pd?.dualSignature;
+    if (!ch.pd || !ds || ch.pdChannels < 2) return 1 / ch.pdChannels;
+    const a = CLASS_POWER_MW[ch.pd.pdClass] ?? 0;
+    const b = CLASS_POWER_MW[ds.pdClassB] ?? 0;
+    return a + b === 0 ? 0.5 : (ch.pairset === 0 ? a : b) / (a + b);
   }
 
   private policingMw(quad: 0 | 1, l: number): number {

@@ -119,6 +119,7 @@ const ACTIONS: Readonly<Record<ActionKind, FieldSpec>> = {
     optional: {
       class: (v, p, c) => c.integer(v, p, 0, 8, 'a PD class'),
       signature: (v, p, c) => c.oneOf(v, p, ['single', 'dual', 'invalid'] as const),
+      classB: (v, p, c) => c.integer(v, p, 0, 5, "a dual-signature PD's pairset B class"),
     },
   },
   'pd-disconnect': { required: { controller: ref, port }, optional: {} },
@@ -224,6 +225,18 @@ class Checker {
         'SCN003',
         [...path, action.reg === undefined ? 'reg' : 'xor'],
         'a bit-error fault needs both reg and xor',
+      );
+    if (action.kind === 'pd-connect' && action.signature === 'dual' && (action.class ?? 4) > 5)
+      throw this.source.error(
+        'SCN003',
+        [...path, 'class'],
+        'each pairset of a dual-signature PD classifies as class 0-5 (802.3bt 145.3.6)',
+      );
+    if (action.kind === 'pd-connect' && action.classB !== undefined && action.signature !== 'dual')
+      throw this.source.error(
+        'SCN003',
+        [...path, 'classB'],
+        'classB is the class of a dual-signature PD\'s pairset B: it needs "signature": "dual"',
       );
     const step: Step = {
       index,
