@@ -118,6 +118,19 @@ export const KNOWN_BUGS: Readonly<Record<string, KnownBug>> = {
     // Nothing in the kernel log says so; the scenario's own outputs (the notification, the class read) do.
     evidence: [],
   },
+  'pse-budget-double-request': {
+    name: 'pse-budget-double-request',
+    kernels: '7.2',
+    bug: "pse_pi_allocate_pw_budget_static_prio() turns off a lower-priority PI whose _pse_pi_disable() retries the domain's pending PIs, which already powers and allocates the requesting PI; the loop then requests the same power again, and where it fits twice keeps both requests while the PI records one: the domain's budget leaks the difference for good",
+    // Only the numbers show it (vpwr's power_requested_milliwatt, the regulator core's 'out of budget' lines).
+    evidence: [],
+  },
+  'tps23881-class5-unreported': {
+    name: 'tps23881-class5-unreported',
+    kernels: '7.2',
+    bug: 'tps23881_irq_event_classification() skips class code 0x8 as an unknown class, but 0x8 is class 5 of a single-signature 4-pair PD (tps23881_power_class_table[8] is 45000 mW): no classification event, so pse_core never powers such a PD',
+    evidence: [],
+  },
 };
 
 export const KNOWN_BUG_NAMES = Object.keys(KNOWN_BUGS);
