@@ -146,3 +146,14 @@ test('a dual-signature PD on the 4-pair PI is budgeted by pairset A alone', (t) 
   t.is(r.drv.getPwLimitMw(1), 15_500 + 30_000);
   t.true(Math.abs(r.drv.getActualPwMw(1) - 36_320) <= 20, String(r.drv.getActualPwMw(1)));
 });
+
+test('an overload on either pairset of a dual-signature PD trips that pairset past its own policing', (t) => {
+  for (const channel of [1, 2]) {
+    const r = rig(100_000);
+    r.enable(1, 0);
+    r.plug(1, dualSignaturePd(3, 4));
+    t.deepEqual(r.delivering(), [0, 1]);
+    t.true(r.tps.overload(channel), `channel ${channel} cut (PCUT)`);
+    t.false(r.tps.channelState(channel).powered);
+  }
+});
