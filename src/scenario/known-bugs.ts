@@ -131,6 +131,12 @@ export const KNOWN_BUGS: Readonly<Record<string, KnownBug>> = {
     bug: 'tps23881_irq_event_classification() skips class code 0x8 as an unknown class, but 0x8 is class 5 of a single-signature 4-pair PD (tps23881_power_class_table[8] is 45000 mW): no classification event, so pse_core never powers such a PD',
     evidence: [],
   },
+  'tps23881-4p-detection-lost': {
+    name: 'tps23881-4p-detection-lost',
+    kernels: '7.2',
+    bug: "tps23881_pi_disable() on a 4-pair PI sets DET_CLA_EN for its second channel starting from the register it read, dropping the first channel's bits that PWOFF had cleared; the driver watches only the first channel of a 4-pair PI, so after its first disable (a PD leaving, an admin disable) the PI never detects, classifies or powers a PD again",
+    evidence: [],
+  },
 };
 
 export const KNOWN_BUG_NAMES = Object.keys(KNOWN_BUGS);

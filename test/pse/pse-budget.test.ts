@@ -4,6 +4,7 @@ import { I2cBus, SmbusClient } from '../../src/i2c/index.js';
 import { PseControllerModel, TPS23881_REQUEST_MW } from '../../src/pse/controller.js';
 import { dualSignaturePd, pd, type PoweredDevice } from '../../src/pse/powered-device.js';
 import { Tps23881 } from '../../src/pse/tps23881.js';
+import { REG } from '../../src/pse/tps23881-regs.js';
 import { PseCore } from './pse-core.js';
 import { Tps23881Driver } from './tps23881-driver.js';
 
@@ -156,4 +157,29 @@ test('an overload on either pairset of a dual-signature PD trips that pairset pa
     t.true(r.tps.overload(channel), `channel ${channel} cut (PCUT)`);
     t.false(r.tps.channelState(channel).powered);
   }
+});
+
+test("a 4-pair PI disabled once never detects again: pi_disable re-enables only the second channel's detection", (t) => {
+  const r = rig(100_000);
+  r.enable(1, 0);
+  r.plug(1, pd(8));
+  t.deepEqual(r.delivering(), [0, 1]);
+  r.unplug(1);
+  t.deepEqual(r.ntf(1), ['detection', 'classification', 'disconnection']);
+  // tps23881_pi_disable() builds DET_CLA_EN for chan[1] from the register read (`ret`), not from the value
+  // that already held chan[0]'s bits, and PWOFF had cleared chan[0]'s: logical channel 0 stays off.
+  const detCla = r.drv.port[1] && r.tps.quads[0].get(0x14).peek() & 0x33;
+  t.is(detCla, 0x22, 'DETE2/CLE2 only');
+  r.plug(1, pd(8));
+  t.deepEqual(
+    r.ntf(1),
+    ['detection', 'classification', 'disconnection'],
+    'nothing on chan[0], nothing notified',
+  );
+  t.deepEqual(r.delivering(), [0, 0]);
+  t.is(
+    r.tps.channelState(2).classCode,
+    0xb,
+    'the second channel classified the PD; the driver never looks there',
+  );
 });
