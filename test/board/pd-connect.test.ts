@@ -106,6 +106,6 @@ test('the scenario parser: classB needs "signature": "dual", and a dual-signatur
     { class: 3, signature: 'dual', classB: 6 },
   ]) {
     const e = t.throws(() => parseScenario(file(bad), 's.json'));
-    t.regex(e?.message ?? '', /SCN00\d|class/, JSON.stringify(bad));
+    t.regex(e.message, /SCN00\d|class/, JSON.stringify(bad));
   }
 });

@@ -168,7 +168,7 @@ test("a 4-pair PI disabled once never detects again: pi_disable re-enables only 
   t.deepEqual(r.ntf(1), ['detection', 'classification', 'disconnection']);
   // tps23881_pi_disable() builds DET_CLA_EN for chan[1] from the register read (`ret`), not from the value
   // that already held chan[0]'s bits, and PWOFF had cleared chan[0]'s: logical channel 0 stays off.
-  const detCla = r.drv.port[1] && r.tps.quads[0].get(0x14).peek() & 0x33;
+  const detCla = r.tps.quads[0].get(REG.DET_CLA_EN).peek() & 0x33;
   t.is(detCla, 0x22, 'DETE2/CLE2 only');
   r.plug(1, pd(8));
   t.deepEqual(
