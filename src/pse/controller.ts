@@ -13,7 +13,9 @@ import { CLASS_POWER_MW, type PoweredDevice } from './powered-device.js';
  *   (pi_get_pw_req, from the class) and the PI's power limit; when the domain cannot cover it, PIs of lower
  *   priority (higher numbers, from nr_lines down to one below this PI's) are turned off with an over-budget
  *   notification, and if that is not enough the PI stays admin-enabled but unpowered until budget is freed.
- * - Every disable returns budget and retries the domain's pending PIs in index order.
+ * - Every disable returns budget and retries the domain's pending PIs in index order. That retry can power the
+ *   very PI whose allocation is turning others off; the allocation loop then requests its power again and, where
+ *   it fits twice, keeps both (7.2's pse-budget-double-request: the domain leaks one request for good).
  * - The controller forgets a port's classification when the port is switched off (tps23881's PWOFF "resets
  *   lots of register") and classifies it again some time later, reported by a later interrupt. Until then
  *   pi_get_pw_req fails (-ERANGE), so the retry inside a disable cannot power the PI it just turned off.
