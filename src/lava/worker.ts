@@ -92,6 +92,7 @@ export async function runLavaWorker(argv: readonly string[], io: WorkerIo): Prom
           io.stderr.write(c);
         },
       },
+      { qmpSocket: join(work, 'qmp.sock') },
     );
     cleanup.push(() => {
       session.stop();
