@@ -353,6 +353,14 @@ export class GuestSession {
       details: {
         qemuExit: exit,
         ...(this.#freeze ? { freeze: this.#freeze } : {}),
+        ...(this.#watchdog
+          ? {
+              heartbeat: {
+                freezeAfterMs: this.#watchdog.freezeAfterMs,
+                longestSilence: this.#watchdog.longest,
+              },
+            }
+          : {}),
         pseAttach: links.map((l) => classifyPseAttach(l, engine.log)),
         sanitizers: sanitizerFinding(engine.log),
         commands: [...engine.log.commands.values()],

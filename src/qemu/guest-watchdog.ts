@@ -38,11 +38,20 @@ export interface FreezeFinding {
 
 export class HeartbeatWatchdog {
   #heardAt: number | undefined;
+  #longest = { silentMs: 0, runnableMs: 0 };
   /** Samples from the newest one at or before the last output onwards: the baseline and what followed. */
   #samples: HostSample[] = [];
 
   constructor(readonly freezeAfterMs: number = DEFAULT_FREEZE_AFTER_MS) {
     if (!(freezeAfterMs > 0)) throw new RangeError(`freezeAfterMs must be positive, got ${freezeAfterMs}`);
+  }
+
+  /**
+   * The longest silence seen so far (sampled), in wall time and in time the guest could have run: how close a
+   * run came to being judged frozen (the report keeps it; docs/guest-kernel.md has the measurements).
+   */
+  get longest(): { silentMs: number; runnableMs: number } {
+    return { ...this.#longest };
   }
 
   /** When the guest last printed anything (host ms), once armed. */
@@ -78,6 +87,10 @@ export class HeartbeatWatchdog {
     const silentMs = s.atMs - heardAt;
     const starvedMs = longestWait(base.runQueueMs, s.runQueueMs);
     const runnableMs = silentMs - starvedMs;
+    this.#longest = {
+      silentMs: Math.max(this.#longest.silentMs, silentMs),
+      runnableMs: Math.max(this.#longest.runnableMs, runnableMs),
+    };
     if (runnableMs < this.freezeAfterMs) return undefined;
     return {
       silentMs,

@@ -81,6 +81,7 @@ test('a host too busy to run QEMU does not make its guest frozen: only time it c
   t.is(quiet, start + 128_000, '8 s more make 20 s it could have run');
   t.true((f?.runnableMs ?? 0) >= 20_000);
   t.true((f?.starvedMs ?? 0) >= 100_000, `starved ${f?.starvedMs}`);
+  t.deepEqual(w.longest, { silentMs: 128_000, runnableMs: 20_000 }, 'how close it came, kept for the report');
 });
 
 test('threads that wait side by side count once: the longest wait, not the sum', (t) => {
