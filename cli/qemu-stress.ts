@@ -8,6 +8,7 @@ import { ensureGuestKernel } from '../src/qemu/kernel.js';
 import { readGuestRelease } from '../src/qemu/guest-modules.js';
 import { repoRoot } from '../src/qemu/initramfs.js';
 import { runQemuScenario } from '../src/qemu/run.js';
+import { freezeAfterMs, freezeAfterOption } from './qemu-options.js';
 import { ExitCodeError } from './run.js';
 
 function positiveInt(value: string): number {
@@ -34,6 +35,7 @@ export function registerStress(qemu: Command): void {
     .option('--kernel <image>', 'arm64 kernel Image (default: the cached guest kernel)')
     .option('--modules <dir>', 'its modules (with --kernel)')
     .option('--report <dir>', 'where each run report and stress.json go', 'mdio-emu-stress')
+    .option(...freezeAfterOption)
     .action(
       async (o: {
         runs: number;
@@ -42,6 +44,7 @@ export function registerStress(qemu: Command): void {
         kernel?: string;
         modules?: string;
         report: string;
+        freezeAfter?: number;
       }) => {
         const kernel =
           o.kernel !== undefined && o.modules !== undefined
@@ -73,6 +76,7 @@ export function registerStress(qemu: Command): void {
                 scenarioFile: file,
                 reportDir: dir,
                 ...(release === undefined ? {} : { kernelRelease: release }),
+                ...freezeAfterMs(o.freezeAfter),
               });
               results.push({
                 scenario: r.scenario,

@@ -9,6 +9,7 @@ import { formatRunReport } from './report-output.js';
 import { guestToolsArchive, repoRoot } from '../src/qemu/initramfs.js';
 import { guestToolsFor } from '../src/qemu/guest-tools.js';
 import { registerMatrix } from './qemu-matrix.js';
+import { freezeAfterMs, freezeAfterOption } from './qemu-options.js';
 import { registerStress } from './qemu-stress.js';
 import { ExitCodeError } from './run.js';
 
@@ -72,7 +73,8 @@ export function register(program: Command): void {
     .requiredOption('--modules <dir>', 'directory with the guest kernel modules (.ko)')
     .requiredOption('--scenario <file>', 'scenario JSON file')
     .option('--report <dir>', 'where report.json and the console log go', 'mdio-emu-report')
-    .action(async (o: { kernel: string; modules: string; scenario: string; report: string }) => {
+    .option(...freezeAfterOption)
+    .action(async (o: RunCommandOptions) => {
       const release = await readGuestRelease(resolve(o.modules));
       // The guest's ethtool follows its kernel's era (6.12 and 7.x guests need native C33 --show-pse).
       const version = /^\d+\.\d+/.exec(release ?? '')?.[0];
@@ -85,6 +87,7 @@ export function register(program: Command): void {
         reportDir: resolve(o.report),
         ...(release === undefined ? {} : { kernelRelease: release }),
         ...(guestTools === undefined ? {} : { guestTools }),
+        ...freezeAfterMs(o.freezeAfter),
         onProgress: (m) => process.stderr.write(`mdio-emu: ${m}\n`),
       });
       process.stdout.write(formatRunReport(report));
@@ -113,6 +116,14 @@ export function register(program: Command): void {
       process.stdout.write(formatRunReport(report));
       if (!report.pass) throw new ExitCodeError(1);
     });
+}
+
+interface RunCommandOptions {
+  kernel: string;
+  modules: string;
+  scenario: string;
+  report: string;
+  freezeAfter?: number;
 }
 
 interface KernelCommandOptions {

@@ -51,7 +51,7 @@ function cell(c: MatrixCell): string {
   const known = c.expectations.filter((e) => e.status === 'expected-failure' || e.status === 'fixed');
   const flagged = c.knownBugs.length > 0 || known.length > 0;
   const cls = !c.pass ? 'bad' : flagged ? 'known' : 'ok';
-  const badge = !c.pass ? (c.end === 'guest-crashed' ? 'CRASH' : 'FAIL') : flagged ? 'PASS*' : 'PASS';
+  const badge = !c.pass ? failBadge(c.end) : flagged ? 'PASS*' : 'PASS';
   const lines: string[] = [];
   for (const a of c.pseAttach)
     lines.push(
@@ -73,10 +73,17 @@ function cell(c: MatrixCell): string {
     );
   for (const e of c.expectations.filter((x) => x.status === 'failed'))
     lines.push(`<span class="failed">✗ ${esc(e.kind)}: ${esc(e.message)}</span>`);
+  // A frozen guest left no report or failed expectation to show: the verdict is what happened.
+  if (c.end === 'guest-frozen') lines.push(`<span class="failed">${esc(c.verdict)}</span>`);
   lines.push(
     `<small>${c.traffic.mdio} MDIO, ${c.traffic.i2c} I2C · ${(c.wallMs / 1000).toFixed(1)} s</small>`,
   );
   return `<td class="${cls}"><a href="${esc(c.report)}"><b>${badge}</b></a><br>${lines.map((l) => (l.startsWith('<') ? l : esc(l))).join('<br>')}</td>`;
+}
+
+/** A failed cell's badge: how the run ended when that is the news, else FAIL. */
+export function failBadge(end: string): string {
+  return end === 'guest-crashed' ? 'CRASH' : end === 'guest-frozen' ? 'FROZE' : 'FAIL';
 }
 
 function esc(s: string): string {

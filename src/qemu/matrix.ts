@@ -77,6 +77,8 @@ export interface MatrixOptions {
   reportDir: string;
   /** Guests at once (default: one per core). */
   jobs?: number;
+  /** How long a silent guest may go unheard before its run ends as frozen (GuestSessionOptions). */
+  freezeAfterMs?: number | false;
   onProgress?: (message: string) => void;
 }
 
@@ -117,6 +119,7 @@ export async function runMatrix(o: MatrixOptions): Promise<MatrixReport> {
         kernelName: kernel.name,
         ...(kernel.release === undefined ? {} : { kernelRelease: kernel.release }),
         ...(kernel.guestTools === undefined ? {} : { guestTools: kernel.guestTools }),
+        ...(o.freezeAfterMs === undefined ? {} : { freezeAfterMs: o.freezeAfterMs }),
       });
       cells[i] = cellOf(r, kernel, relative(o.reportDir, join(dir, 'report.html')));
       o.onProgress?.(`[${i + 1}/${work.length}] ${name} on ${kernel.name}: ${r.verdict}`);

@@ -20,6 +20,8 @@ export interface QemuRunOptions {
   kernelRelease?: string;
   /** Guest tools archive for `run` steps (ethtool); built on demand when absent. */
   guestTools?: string;
+  /** How long a silent guest may go unheard before the run ends as frozen (GuestSessionOptions). */
+  freezeAfterMs?: number | false;
   onProgress?: (message: string) => void;
 }
 
@@ -77,8 +79,10 @@ export async function runQemuScenario(o: QemuRunOptions): Promise<RunReport> {
         hostMs,
         onProgress: progress,
         ...(o.kernelRelease === undefined ? {} : { kernelRelease: o.kernelRelease }),
+        ...(o.freezeAfterMs === undefined ? {} : { freezeAfterMs: o.freezeAfterMs }),
       },
       { stderr: (c) => usb.qemuStderr(c) },
+      { qmpSocket: join(work, 'qmp.sock') },
     );
     cleanup.push(() => {
       session.stop();

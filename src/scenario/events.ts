@@ -61,6 +61,8 @@ export type RunEndReason =
   | 'step-failed'
   /** The guest stopped (QEMU exited) before the run was over. */
   | 'guest-stopped'
+  /** The guest went silent (no heartbeat, no output) although it could run: frozen, without a kernel report. */
+  | 'guest-frozen'
   /** The overall wall-clock deadline; reported as such, never as a verdict on the kernel. */
   | 'deadline';
 
