@@ -183,7 +183,9 @@ export class GuestSession {
     clearTimeout(deadline);
     clearInterval(this.#watchTimer);
     const reason = engine.endReason;
-    if (outcome === 'ended' && !this.#obs.crashed && reason !== 'deadline' && reason !== 'guest-frozen') {
+    // A guest that crashed, froze or ran out of time cannot finish; one the user stopped must not keep him waiting.
+    const kill = reason === 'deadline' || reason === 'guest-frozen' || reason === 'interrupted';
+    if (outcome === 'ended' && !this.#obs.crashed && !kill) {
       this.#o.onProgress?.('collecting the guest traces');
       this.#guest.finish();
       const grace = setTimeout(() => {
@@ -205,6 +207,11 @@ export class GuestSession {
     this.stop();
     this.#exit = exit;
     return exit;
+  }
+
+  /** The user stopped the run: it ends now, and `run` kills QEMU rather than waiting for the guest to finish. */
+  interrupt(detail: string): void {
+    this.engine.interrupted(detail);
   }
 
   /** Stops following the wall clock (also when the run never started). */
