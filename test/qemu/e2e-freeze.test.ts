@@ -20,12 +20,13 @@ const repo = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const qemuPresent = spawnSync(qemuBinary, ['--version']).status === 0;
 const kernel = qemuPresent ? await findGuestKernel() : undefined;
 
-/** Processes whose command line mentions `text` (the run's own report directory: only its QEMU does). */
-function processesMentioning(text: string): number[] {
+/** QEMU processes whose command line mentions `text` (the run's own report directory: only its QEMU does). */
+function qemuMentioning(text: string): number[] {
   const out: number[] = [];
   for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
     try {
-      if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(text)) out.push(Number(pid));
+      const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      if (cmdline.startsWith(qemuBinary) && cmdline.includes(text)) out.push(Number(pid));
     } catch {
       // gone meanwhile
     }
@@ -76,7 +77,7 @@ if (!kernel) {
     const started = Date.now();
     while (!stepStarted && Date.now() - started < 150_000) await sleep(200);
     t.true(stepStarted, 'the guest came up');
-    const qemu = processesMentioning(reportDir);
+    const qemu = qemuMentioning(reportDir);
     t.is(qemu.length, 1, `one QEMU for this run: ${qemu.join(' ')}`);
     await sleep(1500);
     const stoppedAt = Date.now();
@@ -96,7 +97,7 @@ if (!kernel) {
     t.is(freeze.qemuStatus, 'QEMU did not answer');
     t.true(freeze.silentMs >= 10_000);
     t.not(r.steps[1]?.status, 'done', 'the long step never finished');
-    t.deepEqual(processesMentioning(reportDir), [], 'the stopped QEMU was killed');
+    t.deepEqual(qemuMentioning(reportDir), [], 'the stopped QEMU was killed');
     // The report's page and the console log say it too.
     t.true((await readFile(join(reportDir, 'report.html'), 'utf8')).includes('guest-frozen'));
     t.regex(await readFile(join(reportDir, 'console.log'), 'utf8'), /\[mdio-emu watchdog\] guest froze/);
