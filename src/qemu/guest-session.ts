@@ -526,7 +526,8 @@ class Observer {
 /** One line for the verdict: how long the guest was silent, what QEMU was doing, the last it said. */
 export function freezeDetail(e: FreezeEvidence): string {
   const s = (ms: number): string => (ms / 1000).toFixed(1);
-  const starved = e.starvedMs >= 1000 ? `, ${s(e.runnableMs)} s of it with a CPU free to run it` : '';
+  // The baseline sample may precede the last output by a second: a wait below 2 s is not worth a word.
+  const starved = e.starvedMs >= 2000 ? `, ${s(e.runnableMs)} s of it with a CPU free to run it` : '';
   const qemu =
     e.qemuProcess === 'T'
       ? "QEMU's process is stopped"
@@ -540,7 +541,8 @@ export function freezeDetail(e: FreezeEvidence): string {
 
 /**
  * The vCPU's PC, exception level and whether IRQs are masked, from QEMU's `info registers` (target/arm's
- * aarch64_cpu_dump_state: `PC=...` and `PSTATE=... EL1h`); a loop with IRQs masked is a hard lockup.
+ * aarch64_cpu_dump_state: `PC=...` and `PSTATE=... EL1h`). Masked IRQs alone are no hard lockup: arm64's idle
+ * loop waits in WFI with them masked; the CPU QEMU used meanwhile tells a spin from an idle guest.
  */
 export function cpuState(registers: string | undefined): string | undefined {
   if (registers === undefined) return undefined;

@@ -41,7 +41,7 @@ if (!kernel) {
     });
   else test.skip('a guest frozen in the middle of a run (no guest kernel built)', () => {});
 } else {
-  test('a guest whose QEMU is stopped mid-run ends as frozen, well before its deadline', async (t) => {
+  test.serial('a guest whose QEMU is stopped mid-run ends as frozen, well before its deadline', async (t) => {
     const dir = await mkdtemp(join(tmpdir(), 'mdio-emu-freeze-'));
     const scenarioFile = join(dir, 'freeze.scenario.json');
     // The second step waits far longer than the test: only the watchdog can end this run early.
@@ -102,4 +102,52 @@ if (!kernel) {
     t.true((await readFile(join(reportDir, 'report.html'), 'utf8')).includes('guest-frozen'));
     t.regex(await readFile(join(reportDir, 'console.log'), 'utf8'), /\[mdio-emu watchdog\] guest froze/);
   });
+
+  test.serial(
+    'a guest whose userspace stops (kernel and QEMU alive) ends as frozen, with QEMU saying where the vCPU is',
+    async (t) => {
+      const dir = await mkdtemp(join(tmpdir(), 'mdio-emu-freeze-'));
+      const scenarioFile = join(dir, 'freeze.scenario.json');
+      // `kill -STOP -1` stops every process but init and itself: the heartbeat, the kmsg copier, and the
+      // subshell init waits on for the command's output. The kernel idles on; nothing reaches the console.
+      await writeFile(
+        scenarioFile,
+        JSON.stringify({
+          format: 2,
+          name: 'userspace-stop',
+          dts: join(repo, 'dts', 'qemu-pse-deferred.dts'),
+          steps: [
+            { id: 'mvusb-load', action: 'load-module', module: 'mdio-mvusb' },
+            { action: 'run', command: 'kill -STOP -1' },
+            { delayMs: 150_000, action: 'snapshot' },
+          ],
+          expect: [{ kind: 'usb-of-node', device: '&mvusb' }],
+        }),
+      );
+      const reportDir = join(dir, 'report');
+      const release = await readGuestRelease(kernel.modulesDir);
+      const started = Date.now();
+      const r = await runQemuScenario({
+        kernel: kernel.image,
+        modulesDir: kernel.modulesDir,
+        scenarioFile,
+        reportDir,
+        freezeAfterMs: 10_000,
+        ...(release === undefined ? {} : { kernelRelease: release }),
+      });
+      t.log(`${((Date.now() - started) / 1000).toFixed(1)} s; ${r.verdict}`);
+      t.is(r.end.reason, 'guest-frozen');
+      t.true(Date.now() - started < 90_000);
+      const freeze = r.details.freeze as { qemuProcess?: string; qemuStatus: string; registers?: string };
+      t.not(freeze.qemuProcess, 'T');
+      t.is(freeze.qemuStatus, 'running');
+      // A kernel address: the vCPU idles in the kernel (EL1), not in a stopped user process.
+      t.regex(freeze.registers ?? '', /PC=ffff[0-9a-f]{12}/);
+      t.regex(
+        r.verdict,
+        /^FAIL: guest froze: no heartbeat for \d+\.\d s(, \d+\.\d s of it with a CPU free to run it)? \(QEMU runs the VM and used \d+\.\d s of CPU meanwhile; vCPU at PC ffff[0-9a-f]{12} in EL1h, IRQs (on|masked)\)/,
+      );
+      t.deepEqual(qemuMentioning(reportDir), []);
+    },
+  );
 }
