@@ -14,7 +14,7 @@ export async function interruptible<T>(
 ): Promise<{ result: T; interrupted?: InterruptedError }> {
   const controller = new AbortController();
   const handler = (signal: NodeJS.Signals): void => {
-    if (controller.signal.aborted) process.exit(128 + (constants.signals[signal] ?? 0));
+    if (controller.signal.aborted) process.exit(128 + constants.signals[signal]);
     process.stderr.write(
       `mdio-emu: ${signal}: stopping the guests and writing what was gathered (${signal} again to quit at once)\n`,
     );

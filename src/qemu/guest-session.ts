@@ -183,7 +183,7 @@ export class GuestSession {
     clearTimeout(deadline);
     clearInterval(this.#watchTimer);
     const reason = engine.endReason;
-    // A guest that crashed, froze or ran out of time cannot finish; one the user stopped must not keep him waiting.
+    // A guest that crashed, froze or ran out of time cannot finish; a user who stopped the run is not kept waiting.
     const kill = reason === 'deadline' || reason === 'guest-frozen' || reason === 'interrupted';
     if (outcome === 'ended' && !this.#obs.crashed && !kill) {
       this.#o.onProgress?.('collecting the guest traces');
@@ -266,8 +266,9 @@ export class GuestSession {
           EVIDENCE_TIMEOUT_MS,
         )
       : [];
-    // The guest spoke while QEMU was asked: it was slow, not frozen.
-    if (watchdog.lastHeardMs !== heardBefore || this.engine.ended) return;
+    // The guest spoke while QEMU was asked: it was slow, not frozen. (The run may also have ended meanwhile.)
+    const ended = (): boolean => this.engine.ended;
+    if (watchdog.lastHeardMs !== heardBefore || ended()) return;
     const [status, regs] = answers;
     const evidence: FreezeEvidence = {
       ...finding,
@@ -277,7 +278,7 @@ export class GuestSession {
         : !status
           ? 'QEMU did not answer'
           : status.ok
-            ? String((status.value as { status?: unknown } | undefined)?.status ?? 'unknown')
+            ? runState(status.value)
             : `error: ${status.error}`,
       ...(regs?.ok && typeof regs.value === 'string' ? { registers: regs.value } : {}),
       ...(this.#lastLine ? { lastOutput: this.#lastLine.slice(0, 200) } : {}),
@@ -521,6 +522,12 @@ class Observer {
     if (e.type === 'guest.report' && e.fatal) this.crashed = true;
     this.engine.push(t, e);
   }
+}
+
+/** QMP query-status's `status` (`running`, `paused`, `guest-panicked`...). */
+function runState(value: unknown): string {
+  const s = (value as { status?: unknown } | undefined)?.status;
+  return typeof s === 'string' ? s : 'unknown';
 }
 
 /** One line for the verdict: how long the guest was silent, what QEMU was doing, the last it said. */

@@ -61,7 +61,8 @@ if (!kernel) {
     );
     const reportDir = join(dir, 'report');
     const release = await readGuestRelease(kernel.modulesDir);
-    let stepStarted = false;
+    // Set by the progress callback; a box, so the loop below does not read a narrowed constant.
+    const seen = { stepStarted: false };
     const run = runQemuScenario({
       kernel: kernel.image,
       modulesDir: kernel.modulesDir,
@@ -70,13 +71,13 @@ if (!kernel) {
       freezeAfterMs: 10_000,
       ...(release === undefined ? {} : { kernelRelease: release }),
       onProgress: (m) => {
-        if (m.includes('load-module mdio-mvusb')) stepStarted = true;
+        if (m.includes('load-module mdio-mvusb')) seen.stepStarted = true;
       },
     });
     // The agent is up once it starts the first step; then stop QEMU.
     const started = Date.now();
-    while (!stepStarted && Date.now() - started < 150_000) await sleep(200);
-    t.true(stepStarted, 'the guest came up');
+    while (!seen.stepStarted && Date.now() - started < 150_000) await sleep(200);
+    t.true(seen.stepStarted, 'the guest came up');
     const qemu = qemuMentioning(reportDir);
     t.is(qemu.length, 1, `one QEMU for this run: ${qemu.join(' ')}`);
     await sleep(1500);
