@@ -54,10 +54,41 @@ async function longScenario(dir: string): Promise<string> {
 }
 
 /** Runs the CLI, sends it SIGINT once its QEMU runs; its exit status, stderr and how long it took to exit. */
+/** The processes whose parent is `pid` (/proc/PID/stat's fourth field). */
+function childrenOf(pid: number): number[] {
+  const out: number[] = [];
+  for (const p of readdirSync('/proc').filter((x) => /^\d+$/.test(x))) {
+    try {
+      const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
+      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid) out.push(Number(p));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return out;
+}
+
+const alive = (pid: number): boolean => {
+  try {
+    // A zombie is dead too: only its parent's wait is missing.
+    return !/^\S+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+};
+
 async function interruptCli(
   args: string[],
   reportDir: string,
-): Promise<{ status: number | null; stderr: string; exitMs: number; qemuSeen: number; bootMs: number }> {
+  signal: NodeJS.Signals = 'SIGINT',
+): Promise<{
+  status: number | null;
+  stderr: string;
+  exitMs: number;
+  qemuSeen: number;
+  bootMs: number;
+  children: number[];
+}> {
   const cli = spawn(process.execPath, [join(repo, 'bin', 'mdio-emu.js'), ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -71,15 +102,23 @@ async function interruptCli(
   qemu = qemuMentioning(reportDir);
   // A few seconds into the boot: the run has started and has something to report.
   await sleep(3000);
+  const children = childrenOf(cli.pid ?? -1);
   const sent = Date.now();
-  cli.kill('SIGINT');
+  cli.kill(signal);
   const status = await Promise.race([exited, sleep(15_000).then(() => 'hung' as const)]);
   if (status === 'hung') {
     cli.kill('SIGKILL');
     for (const p of qemuMentioning(reportDir)) process.kill(p, 'SIGKILL');
     throw new Error(`the CLI did not exit within 15 s of SIGINT:\n${stderr}`);
   }
-  return { status, stderr, exitMs: Date.now() - sent, qemuSeen: qemu.length, bootMs: sent - started };
+  return {
+    status,
+    stderr,
+    exitMs: Date.now() - sent,
+    qemuSeen: qemu.length,
+    bootMs: sent - started,
+    children,
+  };
 }
 
 if (!kernel) {
@@ -167,4 +206,52 @@ if (!kernel) {
     t.is(run.end.reason, 'interrupted');
     t.true((await readFile(join(reportDir, 'report.html'), 'utf8')).includes('interrupted by SIGINT'));
   });
+
+  test.serial(
+    'qemu stress on SIGTERM: kills its QEMU and its busy processes, writes stress.json as interrupted, exits 143',
+    async (t) => {
+      t.timeout(300_000);
+      const dir = await mkdtemp(join(tmpdir(), 'mdio-emu-interrupt-'));
+      const reportDir = join(dir, 'stress');
+      const r = await interruptCli(
+        [
+          'qemu',
+          'stress',
+          '--runs',
+          '3',
+          '--load',
+          '2',
+          '--kernel',
+          kernel.image,
+          '--modules',
+          kernel.modulesDir,
+          '--scenario',
+          await longScenario(dir),
+          '--report',
+          reportDir,
+        ],
+        reportDir,
+        'SIGTERM',
+      );
+      t.is(r.qemuSeen, 1);
+      t.is(r.status, 143, r.stderr);
+      t.true(r.exitMs < 5000, `${r.exitMs} ms`);
+      // Its children when the signal came: two busy processes and QEMU; none may outlive it.
+      t.true(r.children.length >= 3, `children: ${r.children.join(' ')}`);
+      t.deepEqual(
+        r.children.filter((p) => alive(p)),
+        [],
+      );
+      const stress = JSON.parse(await readFile(join(reportDir, 'stress.json'), 'utf8')) as {
+        interrupted?: string;
+        results: { end: string }[];
+      };
+      t.is(stress.interrupted, 'interrupted by SIGTERM');
+      t.deepEqual(
+        stress.results.map((x) => x.end),
+        ['interrupted'],
+        'the run that was going on, and none after it',
+      );
+    },
+  );
 }
