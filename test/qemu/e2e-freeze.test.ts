@@ -42,6 +42,7 @@ if (!kernel) {
   else test.skip('a guest frozen in the middle of a run (no guest kernel built)', () => {});
 } else {
   test.serial('a guest whose QEMU is stopped mid-run ends as frozen, well before its deadline', async (t) => {
+    t.timeout(300_000);
     const dir = await mkdtemp(join(tmpdir(), 'mdio-emu-freeze-'));
     const scenarioFile = join(dir, 'freeze.scenario.json');
     // The second step waits far longer than the test: only the watchdog can end this run early.
@@ -107,6 +108,7 @@ if (!kernel) {
   test.serial(
     'a guest whose userspace stops (kernel and QEMU alive) ends as frozen, with QEMU saying where the vCPU is',
     async (t) => {
+      t.timeout(300_000);
       const dir = await mkdtemp(join(tmpdir(), 'mdio-emu-freeze-'));
       const scenarioFile = join(dir, 'freeze.scenario.json');
       // `kill -STOP -1` stops every process but init and itself: the heartbeat, the kmsg copier, and the
