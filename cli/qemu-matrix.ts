@@ -8,6 +8,7 @@ import { parseKernelSpec } from '../src/qemu/kernel-spec.js';
 import { failBadge } from '../src/qemu/matrix-html.js';
 import { kernelColumn, runMatrix, type MatrixKernel, type MatrixReport } from '../src/qemu/matrix.js';
 import { freezeAfterMs, freezeAfterOption } from './qemu-options.js';
+import { interruptible, partialReport } from './interrupt.js';
 import { ExitCodeError } from './run.js';
 
 /** The shipped scenarios that need a real guest: `qemu-*` and the generated `gen-qemu-*` files in dts/. */
@@ -64,15 +65,19 @@ export function registerMatrix(qemu: Command): void {
         kernels.push(kernelColumn(k, spec.name));
       }
       const scenarios = o.scenario.length > 0 ? o.scenario.map((f) => resolve(f)) : shippedQemuScenarios();
-      const report = await runMatrix({
-        kernels,
-        scenarios,
-        reportDir: resolve(o.report),
-        ...(o.jobs === undefined ? {} : { jobs: o.jobs }),
-        ...freezeAfterMs(o.freezeAfter),
-        onProgress: (m) => process.stderr.write(`mdio-emu: ${m}\n`),
-      });
+      const { result: report, interrupted } = await interruptible((signal) =>
+        runMatrix({
+          kernels,
+          scenarios,
+          reportDir: resolve(o.report),
+          ...(o.jobs === undefined ? {} : { jobs: o.jobs }),
+          ...freezeAfterMs(o.freezeAfter),
+          signal,
+          onProgress: (m) => process.stderr.write(`mdio-emu: ${m}\n`),
+        }),
+      );
       process.stdout.write(formatMatrix(report, resolve(o.report)));
+      if (interrupted) throw partialReport(interrupted, resolve(o.report));
       if (!report.pass) throw new ExitCodeError(1);
     });
 }
@@ -108,9 +113,10 @@ export function formatMatrix(m: MatrixReport, dir: string): string {
   const failed = m.cells.filter((c) => !c.pass);
   const runs = m.cells.filter((c) => c.end !== 'not-applicable').length;
   for (const c of failed) lines.push(`FAIL ${c.scenario} on ${c.kernel}: ${c.verdict}`);
+  const verdict = m.interrupted === undefined ? (m.pass ? 'PASS' : 'FAIL') : `INTERRUPTED (${m.interrupted})`;
   lines.push(
     '',
-    `${m.pass ? 'PASS' : 'FAIL'}: ${runs - failed.length}/${runs} runs passed${runs < m.cells.length ? ` (${m.cells.length - runs} n/a)` : ''}, ${(m.wallMs / 1000).toFixed(0)} s wall, ${m.jobs} guest(s) at once; ${join(dir, 'report.html')}`,
+    `${verdict}: ${runs - failed.length}/${runs} runs passed${runs < m.cells.length ? ` (${m.cells.length - runs} n/a)` : ''}, ${(m.wallMs / 1000).toFixed(0)} s wall, ${m.jobs} guest(s) at once; ${join(dir, 'report.html')}`,
   );
   return `${lines.join('\n')}\n`;
 }

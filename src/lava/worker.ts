@@ -97,8 +97,10 @@ export async function runLavaWorker(argv: readonly string[], io: WorkerIo): Prom
     cleanup.push(() => {
       session.stop();
     });
+    // LAVA's own timeout or a cancelled job: the run ends as interrupted (not a verdict on the kernel), QEMU is
+    // killed, and the report of what was gathered still goes to the console.
     io.onStop?.(() => {
-      guest.kill();
+      session.interrupt('stopped by the LAVA worker (a signal to the wrapper)');
     });
     const exit = await session.run(guest);
     const files = {

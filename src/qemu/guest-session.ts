@@ -183,7 +183,9 @@ export class GuestSession {
     clearTimeout(deadline);
     clearInterval(this.#watchTimer);
     const reason = engine.endReason;
-    if (outcome === 'ended' && !this.#obs.crashed && reason !== 'deadline' && reason !== 'guest-frozen') {
+    // A guest that crashed, froze or ran out of time cannot finish; a user who stopped the run is not kept waiting.
+    const kill = reason === 'deadline' || reason === 'guest-frozen' || reason === 'interrupted';
+    if (outcome === 'ended' && !this.#obs.crashed && !kill) {
       this.#o.onProgress?.('collecting the guest traces');
       this.#guest.finish();
       const grace = setTimeout(() => {
@@ -205,6 +207,11 @@ export class GuestSession {
     this.stop();
     this.#exit = exit;
     return exit;
+  }
+
+  /** The user stopped the run: it ends now, and `run` kills QEMU rather than waiting for the guest to finish. */
+  interrupt(detail: string): void {
+    this.engine.interrupted(detail);
   }
 
   /** Stops following the wall clock (also when the run never started). */
@@ -259,8 +266,9 @@ export class GuestSession {
           EVIDENCE_TIMEOUT_MS,
         )
       : [];
-    // The guest spoke while QEMU was asked: it was slow, not frozen.
-    if (watchdog.lastHeardMs !== heardBefore || this.engine.ended) return;
+    // The guest spoke while QEMU was asked: it was slow, not frozen. (The run may also have ended meanwhile.)
+    const ended = (): boolean => this.engine.ended;
+    if (watchdog.lastHeardMs !== heardBefore || ended()) return;
     const [status, regs] = answers;
     const evidence: FreezeEvidence = {
       ...finding,
@@ -270,7 +278,7 @@ export class GuestSession {
         : !status
           ? 'QEMU did not answer'
           : status.ok
-            ? String((status.value as { status?: unknown } | undefined)?.status ?? 'unknown')
+            ? runState(status.value)
             : `error: ${status.error}`,
       ...(regs?.ok && typeof regs.value === 'string' ? { registers: regs.value } : {}),
       ...(this.#lastLine ? { lastOutput: this.#lastLine.slice(0, 200) } : {}),
@@ -516,10 +524,17 @@ class Observer {
   }
 }
 
+/** QMP query-status's `status` (`running`, `paused`, `guest-panicked`...). */
+function runState(value: unknown): string {
+  const s = (value as { status?: unknown } | undefined)?.status;
+  return typeof s === 'string' ? s : 'unknown';
+}
+
 /** One line for the verdict: how long the guest was silent, what QEMU was doing, the last it said. */
 export function freezeDetail(e: FreezeEvidence): string {
   const s = (ms: number): string => (ms / 1000).toFixed(1);
-  const starved = e.starvedMs >= 1000 ? `, ${s(e.runnableMs)} s of it with a CPU free to run it` : '';
+  // The baseline sample may precede the last output by a second: a wait below 2 s is not worth a word.
+  const starved = e.starvedMs >= 2000 ? `, ${s(e.runnableMs)} s of it with a CPU free to run it` : '';
   const qemu =
     e.qemuProcess === 'T'
       ? "QEMU's process is stopped"
@@ -533,7 +548,8 @@ export function freezeDetail(e: FreezeEvidence): string {
 
 /**
  * The vCPU's PC, exception level and whether IRQs are masked, from QEMU's `info registers` (target/arm's
- * aarch64_cpu_dump_state: `PC=...` and `PSTATE=... EL1h`); a loop with IRQs masked is a hard lockup.
+ * aarch64_cpu_dump_state: `PC=...` and `PSTATE=... EL1h`). Masked IRQs alone are no hard lockup: arm64's idle
+ * loop waits in WFI with them masked; the CPU QEMU used meanwhile tells a spin from an idle guest.
  */
 export function cpuState(registers: string | undefined): string | undefined {
   if (registers === undefined) return undefined;

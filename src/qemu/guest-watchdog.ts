@@ -59,10 +59,6 @@ export class HeartbeatWatchdog {
     return this.#heardAt;
   }
 
-  get armed(): boolean {
-    return this.#heardAt !== undefined;
-  }
-
   /** Starts watching (the agent is up, so its heartbeat must follow); silence counts from `atMs`. */
   arm(atMs: number): void {
     this.#heardAt ??= atMs;
@@ -114,6 +110,6 @@ function longestWait(
 ): number {
   if (!to || !from) return 0;
   let longest = 0;
-  for (const [thread, ms] of to) longest = Math.max(longest, ms - (from?.get(thread) ?? 0));
+  for (const [thread, ms] of to) longest = Math.max(longest, ms - (from.get(thread) ?? 0));
   return longest;
 }

@@ -60,7 +60,7 @@ export function qmpQuery(
           const i = Number(m.id);
           const err = m.error as { desc?: unknown } | undefined;
           answers[i] = err
-            ? { ok: false, error: String(err.desc ?? 'error') }
+            ? { ok: false, error: typeof err.desc === 'string' ? err.desc : 'error' }
             : { ok: true, value: m.return };
           if (answers.every((a) => a !== undefined)) finish();
         }

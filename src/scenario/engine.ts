@@ -172,6 +172,11 @@ export class ScenarioEngine {
     if (!this.#ended) this.#end('guest-frozen', detail, this.log.now);
   }
 
+  /** The user stopped the run (`detail`: how). */
+  interrupted(detail: string): void {
+    if (!this.#ended) this.#end('interrupted', detail, this.log.now);
+  }
+
   /** The overall wall-clock deadline passed. */
   deadline(): void {
     if (!this.#ended)
@@ -239,6 +244,7 @@ export class ScenarioEngine {
       end.reason !== 'deadline' &&
       end.reason !== 'guest-stopped' &&
       end.reason !== 'guest-frozen' &&
+      end.reason !== 'interrupted' &&
       (end.reason !== 'guest-crashed' || namedBy !== undefined) &&
       expectations.every((o) => o.pass) &&
       stepsOk;

@@ -1,5 +1,4 @@
 import { getNodeValue } from 'jsonc-parser';
-import { ConfigError } from './errors.js';
 import { JsonSource, type JsonPath } from './json-source.js';
 import { MAX_MS } from './parse.js';
 import { SCENARIO_FORMAT } from './types.js';
@@ -75,7 +74,7 @@ function checkTimes(source: JsonSource, old: Json): void {
     throw source.error(
       'SCN002',
       path,
-      `expected milliseconds from 0 to ${MAX_MS} (a day), got ${JSON.stringify(value) ?? String(value)}: ${hint}`,
+      `expected milliseconds from 0 to ${MAX_MS} (a day), got ${typeof value === 'number' ? String(value) : JSON.stringify(value)}: ${hint}`,
     );
   };
   (old.timeline as unknown[]).forEach((entry, i) => {
