@@ -5,7 +5,10 @@ import { InvalidArgumentError } from 'commander';
 import { repoRoot } from '../src/qemu/initramfs.js';
 import { ensureKernel } from '../src/qemu/kernel.js';
 import { parseKernelSpec } from '../src/qemu/kernel-spec.js';
+import { failBadge } from '../src/qemu/matrix-html.js';
 import { kernelColumn, runMatrix, type MatrixKernel, type MatrixReport } from '../src/qemu/matrix.js';
+import { freezeAfterMs, freezeAfterOption } from './qemu-options.js';
+import { interruptible, partialReport } from './interrupt.js';
 import { ExitCodeError } from './run.js';
 
 /** The shipped scenarios that need a real guest: `qemu-*` and the generated `gen-qemu-*` files in dts/. */
@@ -46,7 +49,8 @@ export function registerMatrix(qemu: Command): void {
     )
     .option('--report <dir>', 'where report.json, report.html and each run go', 'mdio-emu-matrix')
     .option('-j, --jobs <n>', 'guests at once (default: one per core)', jobsOption)
-    .action(async (o: { kernel: string[]; scenario: string[]; report: string; jobs?: number }) => {
+    .option(...freezeAfterOption)
+    .action(async (o: MatrixCommandOptions) => {
       if (o.kernel.length === 0)
         throw new ExitCodeError(2, 'mdio-emu: name at least one kernel: --kernel 6.1 --kernel 7.2');
       const specs = o.kernel.map((k) => parseKernelSpec(k));
@@ -61,16 +65,29 @@ export function registerMatrix(qemu: Command): void {
         kernels.push(kernelColumn(k, spec.name));
       }
       const scenarios = o.scenario.length > 0 ? o.scenario.map((f) => resolve(f)) : shippedQemuScenarios();
-      const report = await runMatrix({
-        kernels,
-        scenarios,
-        reportDir: resolve(o.report),
-        ...(o.jobs === undefined ? {} : { jobs: o.jobs }),
-        onProgress: (m) => process.stderr.write(`mdio-emu: ${m}\n`),
-      });
+      const { result: report, interrupted } = await interruptible((signal) =>
+        runMatrix({
+          kernels,
+          scenarios,
+          reportDir: resolve(o.report),
+          ...(o.jobs === undefined ? {} : { jobs: o.jobs }),
+          ...freezeAfterMs(o.freezeAfter),
+          signal,
+          onProgress: (m) => process.stderr.write(`mdio-emu: ${m}\n`),
+        }),
+      );
       process.stdout.write(formatMatrix(report, resolve(o.report)));
+      if (interrupted) throw partialReport(interrupted, resolve(o.report));
       if (!report.pass) throw new ExitCodeError(1);
     });
+}
+
+interface MatrixCommandOptions {
+  kernel: string[];
+  scenario: string[];
+  report: string;
+  jobs?: number;
+  freezeAfter?: number;
 }
 
 /** The grid as text: one line per scenario, a verdict per kernel, then what differs and the totals. */
@@ -83,7 +100,7 @@ export function formatMatrix(m: MatrixReport, dir: string): string {
       if (!c) return 'not run'.padEnd(10);
       if (c.end === 'not-applicable') return 'n/a'.padEnd(10);
       const known = c.knownBugs.length > 0 || c.expectations.some((e) => e.status === 'expected-failure');
-      return (c.pass ? (known ? 'PASS*' : 'PASS') : c.end === 'guest-crashed' ? 'CRASH' : 'FAIL').padEnd(10);
+      return (c.pass ? (known ? 'PASS*' : 'PASS') : failBadge(c.end)).padEnd(10);
     });
     lines.push(`${s.padEnd(width)}  ${cells.join(' ')}`);
   }
@@ -96,9 +113,10 @@ export function formatMatrix(m: MatrixReport, dir: string): string {
   const failed = m.cells.filter((c) => !c.pass);
   const runs = m.cells.filter((c) => c.end !== 'not-applicable').length;
   for (const c of failed) lines.push(`FAIL ${c.scenario} on ${c.kernel}: ${c.verdict}`);
+  const verdict = m.interrupted === undefined ? (m.pass ? 'PASS' : 'FAIL') : `INTERRUPTED (${m.interrupted})`;
   lines.push(
     '',
-    `${m.pass ? 'PASS' : 'FAIL'}: ${runs - failed.length}/${runs} runs passed${runs < m.cells.length ? ` (${m.cells.length - runs} n/a)` : ''}, ${(m.wallMs / 1000).toFixed(0)} s wall, ${m.jobs} guest(s) at once; ${join(dir, 'report.html')}`,
+    `${verdict}: ${runs - failed.length}/${runs} runs passed${runs < m.cells.length ? ` (${m.cells.length - runs} n/a)` : ''}, ${(m.wallMs / 1000).toFixed(0)} s wall, ${m.jobs} guest(s) at once; ${join(dir, 'report.html')}`,
   );
   return `${lines.join('\n')}\n`;
 }

@@ -8,6 +8,10 @@ import { ensureGuestKernel } from '../src/qemu/kernel.js';
 import { readGuestRelease } from '../src/qemu/guest-modules.js';
 import { repoRoot } from '../src/qemu/initramfs.js';
 import { runQemuScenario } from '../src/qemu/run.js';
+import { freezeAfterMs, freezeAfterOption } from './qemu-options.js';
+import { InterruptedError } from '../src/qemu/interrupt.js';
+import type { RunReport } from '../src/scenario/report.js';
+import { interruptible, partialReport } from './interrupt.js';
 import { ExitCodeError } from './run.js';
 
 function positiveInt(value: string): number {
@@ -34,6 +38,7 @@ export function registerStress(qemu: Command): void {
     .option('--kernel <image>', 'arm64 kernel Image (default: the cached guest kernel)')
     .option('--modules <dir>', 'its modules (with --kernel)')
     .option('--report <dir>', 'where each run report and stress.json go', 'mdio-emu-stress')
+    .option(...freezeAfterOption)
     .action(
       async (o: {
         runs: number;
@@ -42,6 +47,7 @@ export function registerStress(qemu: Command): void {
         kernel?: string;
         modules?: string;
         report: string;
+        freezeAfter?: number;
       }) => {
         const kernel =
           o.kernel !== undefined && o.modules !== undefined
@@ -52,9 +58,6 @@ export function registerStress(qemu: Command): void {
           resolve(f),
         );
         const load = o.load ?? availableParallelism();
-        const busy: ChildProcess[] = Array.from({ length: load }, () =>
-          spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' }),
-        );
         const results: {
           scenario: string;
           run: number;
@@ -63,32 +66,45 @@ export function registerStress(qemu: Command): void {
           wallMs: number;
           end: string;
         }[] = [];
-        try {
-          for (const file of scenarios)
-            for (let run = 1; run <= o.runs; run++) {
-              const dir = resolve(o.report, `${basename(file).replace(/\.scenario\.json$/, '')}-${run}`);
-              const r = await runQemuScenario({
-                kernel: kernel.image,
-                modulesDir: kernel.modulesDir,
-                scenarioFile: file,
-                reportDir: dir,
-                ...(release === undefined ? {} : { kernelRelease: release }),
-              });
-              results.push({
-                scenario: r.scenario,
-                run,
-                pass: r.pass,
-                verdict: r.verdict,
-                wallMs: r.wallMs,
-                end: r.end.reason,
-              });
-              process.stdout.write(
-                `${r.pass ? 'PASS' : 'FAIL'} ${r.scenario} run ${run}/${o.runs}: ${(r.wallMs / 1000).toFixed(1)} s wall; ${r.verdict}\n`,
-              );
-            }
-        } finally {
-          for (const b of busy) b.kill('SIGKILL');
-        }
+        const { interrupted } = await interruptible(async (signal) => {
+          const busy: ChildProcess[] = Array.from({ length: load }, () =>
+            spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' }),
+          );
+          try {
+            for (const file of scenarios)
+              for (let run = 1; run <= o.runs && !signal.aborted; run++) {
+                const dir = resolve(o.report, `${basename(file).replace(/\.scenario\.json$/, '')}-${run}`);
+                let r: RunReport;
+                try {
+                  r = await runQemuScenario({
+                    kernel: kernel.image,
+                    modulesDir: kernel.modulesDir,
+                    scenarioFile: file,
+                    reportDir: dir,
+                    ...(release === undefined ? {} : { kernelRelease: release }),
+                    ...freezeAfterMs(o.freezeAfter),
+                    signal,
+                  });
+                } catch (err) {
+                  if (err instanceof InterruptedError) break;
+                  throw err;
+                }
+                results.push({
+                  scenario: r.scenario,
+                  run,
+                  pass: r.pass,
+                  verdict: r.verdict,
+                  wallMs: r.wallMs,
+                  end: r.end.reason,
+                });
+                process.stdout.write(
+                  `${r.pass ? 'PASS' : 'FAIL'} ${r.scenario} run ${run}/${o.runs}: ${(r.wallMs / 1000).toFixed(1)} s wall; ${r.verdict}\n`,
+                );
+              }
+          } finally {
+            for (const b of busy) b.kill('SIGKILL');
+          }
+        });
         const byScenario = new Map<string, typeof results>();
         for (const r of results) byScenario.set(r.scenario, [...(byScenario.get(r.scenario) ?? []), r]);
         const lines: string[] = [];
@@ -102,10 +118,11 @@ export function registerStress(qemu: Command): void {
         makeOutputDir(resolve(o.report), 'report');
         writeOutputFile(
           join(resolve(o.report), 'stress.json'),
-          `${JSON.stringify({ load, runs: o.runs, kernel: release, results }, null, 2)}\n`,
+          `${JSON.stringify({ load, runs: o.runs, kernel: release, ...(interrupted ? { interrupted: interrupted.detail } : {}), results }, null, 2)}\n`,
           'report',
         );
         process.stdout.write(`${lines.join('\n')}\n`);
+        if (interrupted) throw partialReport(interrupted, resolve(o.report));
         if (results.some((r) => !r.pass)) throw new ExitCodeError(1);
       },
     );

@@ -8,7 +8,9 @@ import { readGuestRelease } from '../src/qemu/guest-modules.js';
 import { formatRunReport } from './report-output.js';
 import { guestToolsArchive, repoRoot } from '../src/qemu/initramfs.js';
 import { guestToolsFor } from '../src/qemu/guest-tools.js';
+import { interruptible, partialReport } from './interrupt.js';
 import { registerMatrix } from './qemu-matrix.js';
+import { freezeAfterMs, freezeAfterOption } from './qemu-options.js';
 import { registerStress } from './qemu-stress.js';
 import { ExitCodeError } from './run.js';
 
@@ -72,22 +74,28 @@ export function register(program: Command): void {
     .requiredOption('--modules <dir>', 'directory with the guest kernel modules (.ko)')
     .requiredOption('--scenario <file>', 'scenario JSON file')
     .option('--report <dir>', 'where report.json and the console log go', 'mdio-emu-report')
-    .action(async (o: { kernel: string; modules: string; scenario: string; report: string }) => {
+    .option(...freezeAfterOption)
+    .action(async (o: RunCommandOptions) => {
       const release = await readGuestRelease(resolve(o.modules));
       // The guest's ethtool follows its kernel's era (6.12 and 7.x guests need native C33 --show-pse).
       const version = /^\d+\.\d+/.exec(release ?? '')?.[0];
       const tools = version === undefined ? undefined : guestToolsFor(version);
       const guestTools = tools && tools.suite !== 'bookworm' ? await guestToolsArchive(tools) : undefined;
-      const report = await runQemuScenario({
-        kernel: resolve(o.kernel),
-        modulesDir: resolve(o.modules),
-        scenarioFile: o.scenario,
-        reportDir: resolve(o.report),
-        ...(release === undefined ? {} : { kernelRelease: release }),
-        ...(guestTools === undefined ? {} : { guestTools }),
-        onProgress: (m) => process.stderr.write(`mdio-emu: ${m}\n`),
-      });
+      const { result: report, interrupted } = await interruptible((signal) =>
+        runQemuScenario({
+          kernel: resolve(o.kernel),
+          modulesDir: resolve(o.modules),
+          scenarioFile: o.scenario,
+          reportDir: resolve(o.report),
+          ...(release === undefined ? {} : { kernelRelease: release }),
+          ...(guestTools === undefined ? {} : { guestTools }),
+          ...freezeAfterMs(o.freezeAfter),
+          signal,
+          onProgress: (m) => process.stderr.write(`mdio-emu: ${m}\n`),
+        }),
+      );
       process.stdout.write(formatRunReport(report));
+      if (interrupted) throw partialReport(interrupted, resolve(o.report));
       if (!report.pass) throw new ExitCodeError(1);
     });
 
@@ -101,18 +109,30 @@ export function register(program: Command): void {
       );
       const progress = progressLine();
       const kernel = await ensureKernel('6.1', { onProgress: progress.update }).finally(progress.done);
-      const report = await runQemuScenario({
-        kernel: kernel.image,
-        modulesDir: kernel.modulesDir,
-        kernelName: basename(kernel.dir),
-        scenarioFile: join(repoRoot, 'dts', 'qemu-pse-late.scenario.json'),
-        reportDir: resolve(o.report),
-        kernelRelease: kernel.release,
-        onProgress: (m) => process.stderr.write(`mdio-emu: ${m}\n`),
-      });
+      const { result: report, interrupted } = await interruptible((signal) =>
+        runQemuScenario({
+          kernel: kernel.image,
+          modulesDir: kernel.modulesDir,
+          kernelName: basename(kernel.dir),
+          scenarioFile: join(repoRoot, 'dts', 'qemu-pse-late.scenario.json'),
+          reportDir: resolve(o.report),
+          kernelRelease: kernel.release,
+          signal,
+          onProgress: (m) => process.stderr.write(`mdio-emu: ${m}\n`),
+        }),
+      );
       process.stdout.write(formatRunReport(report));
+      if (interrupted) throw partialReport(interrupted, resolve(o.report));
       if (!report.pass) throw new ExitCodeError(1);
     });
+}
+
+interface RunCommandOptions {
+  kernel: string;
+  modules: string;
+  scenario: string;
+  report: string;
+  freezeAfter?: number;
 }
 
 interface KernelCommandOptions {

@@ -42,6 +42,7 @@ export function register(program: Command): void {
     .action((file: string, opts: { write?: boolean }) => {
       const text = migrateScenario(
         readInputFile(file, { what: 'scenario', maxBytes: 4 * 1024 * 1024 }).toString('utf8'),
+        file,
       );
       if (opts.write) writeOutputFile(file, text, 'scenario');
       else process.stdout.write(text);

@@ -63,10 +63,14 @@ export async function runLavaWorker(argv: readonly string[], io: WorkerIo): Prom
       board.close();
     });
     await checkMachine(qemuArgs, board.loaded.tree.dtb);
-    const usb = await serveUsbDevices(board.loaded.board, board.devices, {
-      socketDir: work,
-      pcapDir: reportDir,
-    });
+    // QEMU listens and the emulator connects when QEMU says it waits, as in the local runner: the guest starts
+    // only once every device's link is up, and the emulator's reads take the faster path (usbredir-links.ts).
+    const usb = await serveUsbDevices(
+      board.loaded.board,
+      board.devices,
+      { socketDir: work, pcapDir: reportDir },
+      { qemuListens: true, onLinkError: say },
+    );
     cleanup.push(() => usb.close());
     const args = [...qemuArgs, ...usbRedirArgs(usb.attachments)];
     say(`${spec.scenario} on ${spec.kernel.name}: ${qemu} ${args.join(' ')}`);
@@ -81,13 +85,22 @@ export async function runLavaWorker(argv: readonly string[], io: WorkerIo): Prom
         onProgress: say,
         ...(spec.kernel.release === undefined ? {} : { kernelRelease: spec.kernel.release }),
       },
-      { stdout: (c) => io.stdout.write(c), stderr: (c) => io.stderr.write(c) },
+      {
+        stdout: (c) => io.stdout.write(c),
+        stderr: (c) => {
+          usb.qemuStderr(c);
+          io.stderr.write(c);
+        },
+      },
+      { qmpSocket: join(work, 'qmp.sock') },
     );
     cleanup.push(() => {
       session.stop();
     });
+    // LAVA's own timeout or a cancelled job: the run ends as interrupted (not a verdict on the kernel), QEMU is
+    // killed, and the report of what was gathered still goes to the console.
     io.onStop?.(() => {
-      guest.kill();
+      session.interrupt('stopped by the LAVA worker (a signal to the wrapper)');
     });
     const exit = await session.run(guest);
     const files = {

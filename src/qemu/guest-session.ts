@@ -11,6 +11,9 @@ import { ConsoleParser, type AgentBlock } from './console.js';
 import { parseCommand, parseGuestTrace, parseHexLines, parseSnapshot } from './guest-observations.js';
 import { KernelLogReader, type KmsgRecord } from './kernel-log.js';
 import type { UsbRedirAttachment } from './machine.js';
+import { DEFAULT_FREEZE_AFTER_MS, HeartbeatWatchdog, type FreezeFinding } from './guest-watchdog.js';
+import { sampleProcess } from './process-sample.js';
+import { qmpQuery } from './qmp.js';
 import { classifyPseAttach, sanitizerFinding } from './pse-behaviour.js';
 import { QemuGuest } from './qemu-guest.js';
 import type { QemuBoard } from './qemu-scenario.js';
@@ -21,6 +24,12 @@ import { verifyGuestTrace, type GuestReplayResult, type ServedAccess } from './r
 const BOARD_TICK_MS = 5;
 /** After the guest is told to finish: how long it may take to dump its traces and power off (wall time). */
 const FINISH_GRACE_MS = 60_000;
+/** How often the watchdog looks at the host while the guest is silent. */
+const WATCHDOG_TICK_MS = 1000;
+/** How long a frozen guest's QEMU may take to answer for the evidence (a stopped QEMU answers nothing). */
+const EVIDENCE_TIMEOUT_MS = 3000;
+/** A console line that is only the agent's heartbeat: not worth quoting as the last thing the guest said. */
+const HEARTBEAT_LINE = /mdio-emu: tick\s*$/;
 
 /** How QEMU ended: its exit status or signal, or why it could not start. */
 export interface QemuExit {
@@ -35,6 +44,10 @@ export interface GuestProcess {
   program: string;
   kill(): void;
   exited: Promise<QemuExit>;
+  /** Its process id (the watchdog reads its threads' waits for a CPU), once started. */
+  pid?: number;
+  /** Its QMP socket (src/qemu/qmp.ts), for the state and registers of a guest that froze. */
+  qmpSocket?: string;
 }
 
 export interface GuestSessionOptions {
@@ -44,7 +57,25 @@ export interface GuestSessionOptions {
   hostMs: () => number;
   /** The kernel's release, for known bugs. */
   kernelRelease?: string;
+  /**
+   * How long the guest may say nothing (no heartbeat, no output) while it could run before the run ends as
+   * frozen (ms; default DEFAULT_FREEZE_AFTER_MS); false: wait for the deadline.
+   */
+  freezeAfterMs?: number | false;
   onProgress?: (message: string) => void;
+}
+
+/** What the watchdog saw of a guest that froze, and what QEMU said of it (the report's `details.freeze`). */
+export interface FreezeEvidence extends FreezeFinding {
+  /** QEMU's process state (`T`: stopped by a signal), when the host tells. */
+  qemuProcess?: string;
+  /** QMP query-status: the VM's run state, or why there is none. */
+  qemuStatus: string;
+  /** QMP `info registers` of the vCPU, when QEMU answered. */
+  registers?: string;
+  /** The last console line before the silence that was not a heartbeat, and the guest's clock then (ms). */
+  lastOutput?: string;
+  guestMs: number;
 }
 
 /** What the report says about where the run's files are and which kernel ran. */
@@ -71,6 +102,11 @@ export class GuestSession {
   readonly #i2c: I2cRunLog;
   #pacer: ReturnType<typeof setInterval> | undefined;
   #exit: QemuExit | undefined;
+  readonly #watchdog: HeartbeatWatchdog | undefined;
+  #watchTimer: ReturnType<typeof setInterval> | undefined;
+  #lastLine = '';
+  #partialLine = '';
+  #freeze: FreezeEvidence | undefined;
 
   constructor(composed: QemuBoard, o: GuestSessionOptions) {
     this.#composed = composed;
@@ -82,6 +118,13 @@ export class GuestSession {
       onProgress: o.onProgress ?? (() => {}),
     });
     this.#obs = new Observer(this.engine, this.#guest, o.hostMs);
+    const watchdog =
+      o.freezeAfterMs === false
+        ? undefined
+        : new HeartbeatWatchdog(o.freezeAfterMs ?? DEFAULT_FREEZE_AFTER_MS);
+    this.#watchdog = watchdog;
+    // Once the agent is up its heartbeat runs: from then on silence means something.
+    this.#obs.onUp = () => watchdog?.arm(o.hostMs());
     this.#i2c = new I2cRunLog(board);
     board.events.on((e) => {
       this.#obs.hardware(e);
@@ -93,7 +136,17 @@ export class GuestSession {
 
   /** Output of the guest's serial console. */
   consoleOutput(chunk: string): void {
+    this.#watchdog?.heard(this.#o.hostMs());
     this.#console.push(chunk);
+    const lines = (this.#partialLine + chunk).split('\n');
+    this.#partialLine = (lines.pop() ?? '').slice(-1000);
+    for (let i = lines.length - 1; i >= 0; i--) {
+      const line = (lines[i] ?? '').trim();
+      if (line && !HEARTBEAT_LINE.test(line)) {
+        this.#lastLine = line;
+        break;
+      }
+    }
     this.#parser.push(chunk);
   }
 
@@ -122,12 +175,17 @@ export class GuestSession {
     const deadline = setTimeout(() => {
       engine.deadline();
     }, scenario.deadlineMs);
+    this.#watch(proc);
     const outcome = await Promise.race([
       engine.whenEnded().then(() => 'ended' as const),
       proc.exited.then(() => 'exited' as const),
     ]);
     clearTimeout(deadline);
-    if (outcome === 'ended' && !this.#obs.crashed && engine.endReason !== 'deadline') {
+    clearInterval(this.#watchTimer);
+    const reason = engine.endReason;
+    // A guest that crashed, froze or ran out of time cannot finish; a user who stopped the run is not kept waiting.
+    const kill = reason === 'deadline' || reason === 'guest-frozen' || reason === 'interrupted';
+    if (outcome === 'ended' && !this.#obs.crashed && !kill) {
       this.#o.onProgress?.('collecting the guest traces');
       this.#guest.finish();
       const grace = setTimeout(() => {
@@ -151,9 +209,86 @@ export class GuestSession {
     return exit;
   }
 
+  /** The user stopped the run: it ends now, and `run` kills QEMU rather than waiting for the guest to finish. */
+  interrupt(detail: string): void {
+    this.engine.interrupted(detail);
+  }
+
   /** Stops following the wall clock (also when the run never started). */
   stop(): void {
     clearInterval(this.#pacer);
+    clearInterval(this.#watchTimer);
+  }
+
+  /**
+   * Looks at the host every second while the run goes on; a guest silent for too long while it could run
+   * ends the run as frozen, with what QEMU can still say about it.
+   */
+  #watch(proc: GuestProcess): void {
+    const watchdog = this.#watchdog;
+    if (!watchdog) return;
+    let busy = false;
+    this.#watchTimer = setInterval(() => {
+      if (busy || this.engine.ended) return;
+      busy = true;
+      void this.#look(watchdog, proc).finally(() => {
+        busy = false;
+      });
+    }, WATCHDOG_TICK_MS);
+  }
+
+  async #look(watchdog: HeartbeatWatchdog, proc: GuestProcess): Promise<void> {
+    const atMs = this.#o.hostMs();
+    const [qemu, self] = await Promise.all([
+      proc.pid === undefined ? undefined : sampleProcess(proc.pid),
+      sampleProcess(process.pid),
+    ]);
+    // QEMU's threads and our own main thread, which reads the console: a wait of either delays the heartbeat.
+    const ownWait = self?.runQueueMs.get(String(process.pid));
+    const runQueueMs =
+      qemu && ownWait !== undefined
+        ? new Map([...[...qemu.runQueueMs].map(([t, ms]) => [`qemu/${t}`, ms] as const), ['self', ownWait]])
+        : undefined;
+    const finding = watchdog.sample({
+      atMs,
+      ...(runQueueMs ? { runQueueMs } : {}),
+      ...(qemu ? { qemuCpuMs: qemu.cpuMs } : {}),
+    });
+    if (!finding || this.engine.ended) return;
+    const heardBefore = watchdog.lastHeardMs;
+    const answers = proc.qmpSocket
+      ? await qmpQuery(
+          proc.qmpSocket,
+          [
+            { execute: 'query-status' },
+            { execute: 'human-monitor-command', arguments: { 'command-line': 'info registers' } },
+          ],
+          EVIDENCE_TIMEOUT_MS,
+        )
+      : [];
+    // The guest spoke while QEMU was asked: it was slow, not frozen. (The run may also have ended meanwhile.)
+    const ended = (): boolean => this.engine.ended;
+    if (watchdog.lastHeardMs !== heardBefore || ended()) return;
+    const [status, regs] = answers;
+    const evidence: FreezeEvidence = {
+      ...finding,
+      ...(qemu ? { qemuProcess: qemu.state } : {}),
+      qemuStatus: !proc.qmpSocket
+        ? 'no QMP socket'
+        : !status
+          ? 'QEMU did not answer'
+          : status.ok
+            ? runState(status.value)
+            : `error: ${status.error}`,
+      ...(regs?.ok && typeof regs.value === 'string' ? { registers: regs.value } : {}),
+      ...(this.#lastLine ? { lastOutput: this.#lastLine.slice(0, 200) } : {}),
+      guestMs: this.#guest.now(),
+    };
+    this.#freeze = evidence;
+    this.#console.push(
+      `\n[mdio-emu watchdog] ${freezeDetail(evidence)}\n[mdio-emu watchdog] QEMU ${evidence.qemuStatus}${evidence.registers ? `; info registers:\n${evidence.registers}` : ''}\n`,
+    );
+    this.engine.guestFrozen(freezeDetail(evidence));
   }
 
   /** The run's verdict and everything observed, after `run`. */
@@ -225,6 +360,15 @@ export class GuestSession {
       },
       details: {
         qemuExit: exit,
+        ...(this.#freeze ? { freeze: this.#freeze } : {}),
+        ...(this.#watchdog
+          ? {
+              heartbeat: {
+                freezeAfterMs: this.#watchdog.freezeAfterMs,
+                longestSilence: this.#watchdog.longest,
+              },
+            }
+          : {}),
         pseAttach: links.map((l) => classifyPseAttach(l, engine.log)),
         sanitizers: sanitizerFinding(engine.log),
         commands: [...engine.log.commands.values()],
@@ -277,6 +421,8 @@ class Observer {
   #seen = new Set<string>();
   /** The console parser, whose open agent block a step's end completes. */
   parser: ConsoleParser | undefined;
+  /** The agent said it is up. */
+  onUp: (() => void) | undefined;
 
   constructor(
     private readonly engine: ScenarioEngine,
@@ -293,8 +439,10 @@ class Observer {
     this.guest.advance(t);
     const c = this.reader.push(r);
     const a = c.agent;
-    if (a?.kind === 'up') this.engine.push(t, { type: 'guest.up' });
-    else if (a?.kind === 'step' && a.phase === 'start')
+    if (a?.kind === 'up') {
+      this.engine.push(t, { type: 'guest.up' });
+      this.onUp?.();
+    } else if (a?.kind === 'step' && a.phase === 'start')
       this.engine.push(t, { type: 'step.start', step: a.step });
     else if (a?.kind === 'step') {
       // The agent printed the step's command output before logging its end: that block is complete.
@@ -374,6 +522,44 @@ class Observer {
     if (e.type === 'guest.report' && e.fatal) this.crashed = true;
     this.engine.push(t, e);
   }
+}
+
+/** QMP query-status's `status` (`running`, `paused`, `guest-panicked`...). */
+function runState(value: unknown): string {
+  const s = (value as { status?: unknown } | undefined)?.status;
+  return typeof s === 'string' ? s : 'unknown';
+}
+
+/** One line for the verdict: how long the guest was silent, what QEMU was doing, the last it said. */
+export function freezeDetail(e: FreezeEvidence): string {
+  const s = (ms: number): string => (ms / 1000).toFixed(1);
+  // The baseline sample may precede the last output by a second: a wait below 2 s is not worth a word.
+  const starved = e.starvedMs >= 2000 ? `, ${s(e.runnableMs)} s of it with a CPU free to run it` : '';
+  const qemu =
+    e.qemuProcess === 'T'
+      ? "QEMU's process is stopped"
+      : e.qemuStatus === 'running'
+        ? `QEMU runs the VM${e.qemuCpuMs === undefined ? '' : ` and used ${s(e.qemuCpuMs)} s of CPU meanwhile`}`
+        : `QEMU: ${e.qemuStatus}`;
+  const cpu = cpuState(e.registers);
+  const last = e.lastOutput === undefined ? 'no output' : `last output "${e.lastOutput}"`;
+  return `guest froze: no heartbeat for ${s(e.silentMs)} s${starved} (${qemu}${cpu ? `; ${cpu}` : ''}); guest clock stopped at ${s(e.guestMs)} s, ${last}`;
+}
+
+/**
+ * The vCPU's PC, exception level and whether IRQs are masked, from QEMU's `info registers` (target/arm's
+ * aarch64_cpu_dump_state: `PC=...` and `PSTATE=... EL1h`). Masked IRQs alone are no hard lockup: arm64's idle
+ * loop waits in WFI with them masked; the CPU QEMU used meanwhile tells a spin from an idle guest.
+ */
+export function cpuState(registers: string | undefined): string | undefined {
+  if (registers === undefined) return undefined;
+  const pc = /\bPC=([0-9a-f]+)/i.exec(registers)?.[1];
+  const ps = /\bPSTATE=([0-9a-f]+)\s+\S+\s+(?:N?S\s+)?(EL\d[th]?)/i.exec(registers);
+  if (pc === undefined) return undefined;
+  const pstate = ps?.[1] === undefined ? undefined : parseInt(ps[1], 16);
+  // PSTATE.I is bit 7 (DAIF).
+  const irqs = pstate === undefined ? '' : (pstate & 0x80) !== 0 ? ', IRQs masked' : ', IRQs on';
+  return `vCPU at PC ${pc}${ps?.[2] ? ` in ${ps[2]}` : ''}${irqs}`;
 }
 
 function tracesAgree(

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { GuestSession, type GuestProcess, type GuestSessionOptions, type QemuExit } from './guest-session.js';
 import type { QemuBoard } from './qemu-scenario.js';
+import { qmpArgs } from './qmp.js';
 
 /** Where QEMU's output goes besides the session (a LAVA worker passes the console on to LAVA). */
 export interface GuestTaps {
@@ -18,8 +19,11 @@ export function spawnGuest(
   board: QemuBoard,
   o: Omit<GuestSessionOptions, 'send'>,
   taps: GuestTaps = {},
+  qemu: { qmpSocket?: string } = {},
 ): { session: GuestSession; process: GuestProcess } {
-  const child = spawn(program, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+  // With a QMP socket, QEMU can still say what a guest that froze is doing (src/qemu/qmp.ts).
+  const all = qemu.qmpSocket === undefined ? args : [...args, ...qmpArgs(qemu.qmpSocket)];
+  const child = spawn(program, all, { stdio: ['pipe', 'pipe', 'pipe'] });
   const session = new GuestSession(board, {
     ...o,
     send: (line) => {
@@ -49,6 +53,8 @@ export function spawnGuest(
     process: {
       program,
       exited,
+      ...(child.pid === undefined ? {} : { pid: child.pid }),
+      ...(qemu.qmpSocket === undefined ? {} : { qmpSocket: qemu.qmpSocket }),
       kill: () => {
         child.kill('SIGKILL');
       },

@@ -32,8 +32,13 @@ export function renderMatrixHtml(m: MatrixReport): string {
   const failed = m.cells.filter((c) => !c.pass).length;
   const runs = m.cells.filter((c) => c.end !== 'not-applicable').length;
   const skipped = m.cells.length - runs;
+  const stopped = m.cells.filter((c) => c.end === 'interrupted').length;
   const verdict =
-    (m.pass ? `PASS: all ${runs} runs passed` : `FAIL: ${failed} of ${runs} runs failed`) +
+    (m.interrupted !== undefined
+      ? `INTERRUPTED (${m.interrupted}): ${runs - stopped} of ${runs} runs done, ${failed - stopped} failed`
+      : m.pass
+        ? `PASS: all ${runs} runs passed`
+        : `FAIL: ${failed} of ${runs} runs failed`) +
     (skipped > 0 ? ` (${skipped} cell(s) not for their kernel)` : '');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>mdio-emu matrix: ${m.pass ? 'PASS' : 'FAIL'}</title>
@@ -51,7 +56,7 @@ function cell(c: MatrixCell): string {
   const known = c.expectations.filter((e) => e.status === 'expected-failure' || e.status === 'fixed');
   const flagged = c.knownBugs.length > 0 || known.length > 0;
   const cls = !c.pass ? 'bad' : flagged ? 'known' : 'ok';
-  const badge = !c.pass ? (c.end === 'guest-crashed' ? 'CRASH' : 'FAIL') : flagged ? 'PASS*' : 'PASS';
+  const badge = !c.pass ? failBadge(c.end) : flagged ? 'PASS*' : 'PASS';
   const lines: string[] = [];
   for (const a of c.pseAttach)
     lines.push(
@@ -73,10 +78,25 @@ function cell(c: MatrixCell): string {
     );
   for (const e of c.expectations.filter((x) => x.status === 'failed'))
     lines.push(`<span class="failed">✗ ${esc(e.kind)}: ${esc(e.message)}</span>`);
+  // A frozen guest left no report or failed expectation to show: the verdict is what happened.
+  if (c.end === 'guest-frozen' || c.end === 'interrupted')
+    lines.push(`<span class="failed">${esc(c.verdict)}</span>`);
   lines.push(
     `<small>${c.traffic.mdio} MDIO, ${c.traffic.i2c} I2C · ${(c.wallMs / 1000).toFixed(1)} s</small>`,
   );
-  return `<td class="${cls}"><a href="${esc(c.report)}"><b>${badge}</b></a><br>${lines.map((l) => (l.startsWith('<') ? l : esc(l))).join('<br>')}</td>`;
+  const head = c.report ? `<a href="${esc(c.report)}"><b>${badge}</b></a>` : `<b>${badge}</b>`;
+  return `<td class="${cls}">${head}<br>${lines.map((l) => (l.startsWith('<') ? l : esc(l))).join('<br>')}</td>`;
+}
+
+/** A failed cell's badge: how the run ended when that is the news, else FAIL. */
+export function failBadge(end: string): string {
+  return end === 'guest-crashed'
+    ? 'CRASH'
+    : end === 'guest-frozen'
+      ? 'FROZE'
+      : end === 'interrupted'
+        ? 'STOPPED'
+        : 'FAIL';
 }
 
 function esc(s: string): string {

@@ -7,6 +7,7 @@ import { readScenarioFile } from '../scenario/load.js';
 import { appliesTo, parseKernelVersion } from '../scenario/known-bugs.js';
 import type { GuestKernelInfo } from './kernel.js';
 import { renderMatrixHtml } from './matrix-html.js';
+import { InterruptedError, interruption } from './interrupt.js';
 import { runQemuScenario } from './run.js';
 
 /** One kernel of a matrix: built (or prebuilt) and ready to boot. */
@@ -69,6 +70,8 @@ export interface MatrixReport {
   pass: boolean;
   wallMs: number;
   jobs: number;
+  /** The matrix was stopped before every cell ran (`interrupted by SIGINT`): the cells show how far it got. */
+  interrupted?: string;
 }
 
 export interface MatrixOptions {
@@ -77,6 +80,10 @@ export interface MatrixOptions {
   reportDir: string;
   /** Guests at once (default: one per core). */
   jobs?: number;
+  /** How long a silent guest may go unheard before its run ends as frozen (GuestSessionOptions). */
+  freezeAfterMs?: number | false;
+  /** Stops the matrix: running guests end as interrupted, no more start, the report says so. */
+  signal?: AbortSignal;
   onProgress?: (message: string) => void;
 }
 
@@ -93,8 +100,9 @@ export async function runMatrix(o: MatrixOptions): Promise<MatrixReport> {
   const work = o.scenarios.flatMap((scenarioFile) => o.kernels.map((kernel) => ({ scenarioFile, kernel })));
   const cells: MatrixCell[] = new Array<MatrixCell>(work.length);
   let next = 0;
+  const { signal } = o;
   const worker = async (): Promise<void> => {
-    for (let i = next++; i < work.length; i = next++) {
+    for (let i = next++; i < work.length && signal?.aborted !== true; i = next++) {
       const item = work[i];
       if (!item) continue;
       const { scenarioFile, kernel } = item;
@@ -109,25 +117,48 @@ export async function runMatrix(o: MatrixOptions): Promise<MatrixReport> {
       }
       o.onProgress?.(`[${i + 1}/${work.length}] ${name} on ${kernel.name}`);
       const dir = join(o.reportDir, safe(kernel.name), name);
-      const r = await runQemuScenario({
-        kernel: kernel.image,
-        modulesDir: kernel.modulesDir,
-        scenarioFile,
-        reportDir: dir,
-        kernelName: kernel.name,
-        ...(kernel.release === undefined ? {} : { kernelRelease: kernel.release }),
-        ...(kernel.guestTools === undefined ? {} : { guestTools: kernel.guestTools }),
-      });
+      let r: RunReport;
+      try {
+        r = await runQemuScenario({
+          kernel: kernel.image,
+          modulesDir: kernel.modulesDir,
+          scenarioFile,
+          reportDir: dir,
+          kernelName: kernel.name,
+          ...(kernel.release === undefined ? {} : { kernelRelease: kernel.release }),
+          ...(kernel.guestTools === undefined ? {} : { guestTools: kernel.guestTools }),
+          ...(o.freezeAfterMs === undefined ? {} : { freezeAfterMs: o.freezeAfterMs }),
+          ...(signal === undefined ? {} : { signal }),
+        });
+      } catch (err) {
+        // Stopped before its guest booted: nothing to report but that it did not run.
+        if (err instanceof InterruptedError) break;
+        throw err;
+      }
       cells[i] = cellOf(r, kernel, relative(o.reportDir, join(dir, 'report.html')));
       o.onProgress?.(`[${i + 1}/${work.length}] ${name} on ${kernel.name}: ${r.verdict}`);
     }
   };
   await Promise.all(Array.from({ length: Math.min(jobs, work.length) }, () => worker()));
+  const stopped = signal?.aborted === true ? interruption(signal).detail : undefined;
+  if (stopped !== undefined)
+    work.forEach(({ scenarioFile, kernel }, i) => {
+      cells[i] ??= cellWithoutRun({
+        scenario: parsed.get(scenarioFile)?.name ?? basename(scenarioFile),
+        scenarioFile,
+        kernel,
+        pass: false,
+        verdict: `not run: the matrix was ${stopped}`,
+        end: 'interrupted',
+        report: '',
+      });
+    });
   return writeMatrixReport(o.reportDir, {
     kernels: o.kernels,
     cells,
     wallMs: Math.round(performance.now() - start),
     jobs,
+    ...(stopped === undefined ? {} : { interrupted: stopped }),
   });
 }
 
@@ -142,6 +173,7 @@ export async function writeMatrixReport(
     cells: MatrixCell[];
     wallMs: number;
     jobs: number;
+    interrupted?: string;
   },
 ): Promise<MatrixReport> {
   const { cells } = m;
@@ -160,6 +192,7 @@ export async function writeMatrixReport(
     pass: cells.every((c) => c.pass),
     wallMs: m.wallMs,
     jobs: m.jobs,
+    ...(m.interrupted === undefined ? {} : { interrupted: m.interrupted }),
   };
   await mkdir(reportDir, { recursive: true });
   await writeFile(join(reportDir, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
@@ -255,7 +288,8 @@ export function cellWithoutRun(c: {
 
 /** What differs between the kernels' cells of one scenario, one sentence per field. */
 export function differences(all: readonly MatrixCell[]): string[] {
-  const cells = all.filter((c) => c.end !== 'not-applicable');
+  // A cell that did not run, or was stopped halfway, has nothing to compare.
+  const cells = all.filter((c) => c.end !== 'not-applicable' && c.end !== 'interrupted');
   if (cells.length < 2) return [];
   const out: string[] = [];
   const field = (what: string, value: (c: MatrixCell) => string): void => {

@@ -7,7 +7,7 @@ import type { RunLog } from '../scenario/run-log.js';
  *   no PHY stays until the PSE driver binds (7.x registers the PHY device before the lookup and removes it
  *   again when the lookup defers: a PHY that comes and goes is still this case);
  * - `notifier-attach` (kernels with the notifier-based series): the PHY registers without its PSE and the
- *   PSE is attached when it appears, so the PHY exists while the PSE has no driver yet;
+ *   PSE is attached when it appears, so the adapter binds, its PHY registered, while the PSE has no driver yet;
  * - `undetermined`: the bus never probed before the PSE bound (PSE loaded first), so both kernels behave alike.
  */
 export type PseAttachBehaviour = 'probe-time-deferral' | 'notifier-attach' | 'undetermined';
@@ -33,10 +33,17 @@ export interface PseAttachFinding extends PseLink {
 
 export function classifyPseAttach(link: PseLink, log: RunLog): PseAttachFinding {
   const pseBound = log.bindings.get(link.pse)?.[0]?.t ?? Number.POSITIVE_INFINITY;
-  // Only a registration that lasted until the PSE bound shows a PHY living without its PSE.
-  const heldWithoutPse = (log.registrations.get(link.phy) ?? []).find(
-    (r) => r.t < pseBound && (r.removedAt === undefined || r.removedAt >= pseBound),
-  );
+  // A notifier-based kernel lets the bus owner's probe finish with the PHY registered and no PSE; under
+  // probe-time deferral that probe never succeeds before the PSE binds, however its PHY comes and goes (7.x
+  // registers it before the lookup, so one caught mid-attempt at the PSE's bind or at the run's end proves
+  // nothing). The adapter's own binding is what tells them apart, whatever the timing.
+  const adapterBound = (log.bindings.get(link.adapter) ?? []).find((b) => b.t < pseBound);
+  const heldWithoutPse =
+    adapterBound === undefined
+      ? undefined
+      : (log.registrations.get(link.phy) ?? []).find(
+          (r) => r.t < pseBound && (r.removedAt === undefined || r.removedAt > adapterBound.t),
+        );
   const dropped = (log.registrations.get(link.phy) ?? []).filter(
     (r) => r.removedAt !== undefined && r.removedAt < pseBound,
   );
@@ -53,7 +60,7 @@ export function classifyPseAttach(link: PseLink, log: RunLog): PseAttachFinding 
     return {
       ...base,
       behaviour: 'notifier-attach',
-      evidence: `${link.phy} registered at ${ms(heldWithoutPse.t)} and stayed while ${link.pse} had no driver`,
+      evidence: `${link.adapter} bound (${adapterBound?.driver ?? ''}) at ${ms(adapterBound?.t ?? 0)} with ${link.phy} registered at ${ms(heldWithoutPse.t)} while ${link.pse} had no driver`,
     };
   const first = deferrals[0];
   if (first) {

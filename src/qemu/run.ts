@@ -5,6 +5,7 @@ import { performance } from 'node:perf_hooks';
 import type { RunReport } from '../scenario/report.js';
 import { renderReportHtml } from '../scenario/report-html.js';
 import { spawnGuest } from './guest-spawn.js';
+import { interruption } from './interrupt.js';
 import { qemuBinary, runArgs } from './machine.js';
 import { composeQemuScenario, guestAppend } from './qemu-scenario.js';
 import { serveUsbDevices } from './usb-serve.js';
@@ -20,12 +21,21 @@ export interface QemuRunOptions {
   kernelRelease?: string;
   /** Guest tools archive for `run` steps (ethtool); built on demand when absent. */
   guestTools?: string;
+  /** How long a silent guest may go unheard before the run ends as frozen (GuestSessionOptions). */
+  freezeAfterMs?: number | false;
+  /**
+   * Stops the run (SIGINT): once the guest runs, it ends as interrupted, QEMU is killed and the report of what
+   * was gathered is written; before, nothing was gathered and InterruptedError is thrown.
+   */
+  signal?: AbortSignal;
   onProgress?: (message: string) => void;
 }
 
 /** Boots the guest under QEMU against the emulated devices, runs the scenario with the one engine, writes the report. */
 export async function runQemuScenario(o: QemuRunOptions): Promise<RunReport> {
   const progress = o.onProgress ?? (() => {});
+  const { signal } = o;
+  if (signal?.aborted) throw interruption(signal);
   await mkdir(o.reportDir, { recursive: true });
   const work = await mkdtemp(join(tmpdir(), 'mdio-emu-qemu-'));
   const start = performance.now();
@@ -61,6 +71,7 @@ export async function runQemuScenario(o: QemuRunOptions): Promise<RunReport> {
       ...(composed.files.firmware === undefined ? {} : { firmware: composed.files.firmware }),
     };
 
+    if (signal?.aborted) throw interruption(signal);
     const args = runArgs({
       kernel: o.kernel,
       initrd: composed.files.initramfs,
@@ -77,12 +88,24 @@ export async function runQemuScenario(o: QemuRunOptions): Promise<RunReport> {
         hostMs,
         onProgress: progress,
         ...(o.kernelRelease === undefined ? {} : { kernelRelease: o.kernelRelease }),
+        ...(o.freezeAfterMs === undefined ? {} : { freezeAfterMs: o.freezeAfterMs }),
       },
       { stderr: (c) => usb.qemuStderr(c) },
+      { qmpSocket: join(work, 'qmp.sock') },
     );
     cleanup.push(() => {
       session.stop();
     });
+    if (signal) {
+      const stop = (): void => {
+        session.interrupt(interruption(signal).detail);
+      };
+      signal.addEventListener('abort', stop, { once: true });
+      cleanup.push(() => {
+        signal.removeEventListener('abort', stop);
+      });
+      if (signal.aborted) stop();
+    }
     await session.run(guest);
     await writeFile(files.console, session.consoleText());
     await writeFile(files.trace, session.traceLines.join('\n') + '\n');

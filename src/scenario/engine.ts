@@ -167,6 +167,16 @@ export class ScenarioEngine {
     if (!this.#ended) this.#end('guest-stopped', detail, this.log.now);
   }
 
+  /** The guest stopped answering without a report (src/qemu/guest-watchdog.ts): `detail` says how it was seen. */
+  guestFrozen(detail: string): void {
+    if (!this.#ended) this.#end('guest-frozen', detail, this.log.now);
+  }
+
+  /** The user stopped the run (`detail`: how). */
+  interrupted(detail: string): void {
+    if (!this.#ended) this.#end('interrupted', detail, this.log.now);
+  }
+
   /** The overall wall-clock deadline passed. */
   deadline(): void {
     if (!this.#ended)
@@ -233,6 +243,8 @@ export class ScenarioEngine {
     const pass =
       end.reason !== 'deadline' &&
       end.reason !== 'guest-stopped' &&
+      end.reason !== 'guest-frozen' &&
+      end.reason !== 'interrupted' &&
       (end.reason !== 'guest-crashed' || namedBy !== undefined) &&
       expectations.every((o) => o.pass) &&
       stepsOk;

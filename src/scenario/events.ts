@@ -61,8 +61,12 @@ export type RunEndReason =
   | 'step-failed'
   /** The guest stopped (QEMU exited) before the run was over. */
   | 'guest-stopped'
+  /** The guest went silent (no heartbeat, no output) although it could run: frozen, without a kernel report. */
+  | 'guest-frozen'
   /** The overall wall-clock deadline; reported as such, never as a verdict on the kernel. */
-  | 'deadline';
+  | 'deadline'
+  /** The user stopped the run (SIGINT, SIGTERM); neither is it a verdict on the kernel. */
+  | 'interrupted';
 
 export type RunEvent = GuestEvent | BoardEvent | EngineEvent;
 

@@ -1,4 +1,6 @@
-import { ConfigError } from './errors.js';
+import { getNodeValue } from 'jsonc-parser';
+import { JsonSource, type JsonPath } from './json-source.js';
+import { MAX_MS } from './parse.js';
 import { SCENARIO_FORMAT } from './types.js';
 
 /** Format-1 action names whose act has one name now (src/board/actions.ts). */
@@ -18,18 +20,15 @@ type Json = Record<string, unknown>;
  * The waits stay time-based: where a step really waits for an event (a probe deferral, a registration), say so
  * with `after` by hand; the migrated file runs as the old one did.
  */
-export function migrateScenario(text: string): string {
-  let v1: unknown;
-  try {
-    v1 = JSON.parse(text);
-  } catch (err) {
-    throw new ConfigError('SCN001', '', `not valid JSON: ${(err as Error).message}`, { cause: err });
-  }
+export function migrateScenario(text: string, fileName = 'scenario.json'): string {
+  const source = new JsonSource(fileName, text);
+  const v1: unknown = getNodeValue(source.root);
   if (typeof v1 !== 'object' || v1 === null || Array.isArray(v1))
-    throw new ConfigError('SCN002', '', 'expected a scenario object');
+    throw source.error('SCN002', [], 'expected a scenario object');
   const old = v1 as Json;
   if (!Array.isArray(old.timeline))
-    throw new ConfigError('SCN004', 'timeline', 'not a format-1 scenario: no timeline to migrate');
+    throw source.error('SCN004', ['timeline'], 'not a format-1 scenario: no timeline to migrate');
+  checkTimes(source, old);
   let previousAt = 0;
   const steps = (old.timeline as Json[]).map((entry) => {
     const { at, action, ...rest } = entry;
@@ -60,6 +59,34 @@ export function migrateScenario(text: string): string {
   out.expect = expect;
   if (out.name === undefined) delete out.name;
   return formatScenario(out);
+}
+
+/**
+ * The times the migration turns into waits (`at`, `end`, `settleMs`) must be ones format 2 accepts, or the
+ * migrated file would be refused by the run, far from the value that made it so: refused here, at that value.
+ * A format-1 `end` far in the future (1e300) meant "watch until the run is stopped"; format 2 has no such
+ * window, since a run ends once its steps are done and its expectations have settled.
+ */
+function checkTimes(source: JsonSource, old: Json): void {
+  const check = (value: unknown, path: JsonPath, hint: string): void => {
+    if (value === undefined) return;
+    if (typeof value === 'number' && Number.isFinite(value) && value >= 0 && value <= MAX_MS) return;
+    throw source.error(
+      'SCN002',
+      path,
+      `expected milliseconds from 0 to ${MAX_MS} (a day), got ${typeof value === 'number' ? String(value) : JSON.stringify(value)}: ${hint}`,
+    );
+  };
+  (old.timeline as unknown[]).forEach((entry, i) => {
+    if (typeof entry === 'object' && entry !== null)
+      check((entry as Json).at, ['timeline', i, 'at'], 'format 2 cannot wait that long before a step');
+  });
+  check(
+    old.end,
+    ['end'],
+    'format 2 has no fixed end (a run ends once its steps are done and its expectations have settled); give the last moment worth watching, or remove "end" to settle after settleMs',
+  );
+  check(old.settleMs, ['settleMs'], 'format 2 settles within at most a day');
 }
 
 /** Two-space JSON with every step and expectation on one line, as the shipped files are written. */

@@ -515,7 +515,8 @@ class Checker {
   }
 }
 
-const MAX_MS = 86_400_000;
+/** The longest wait or window a scenario may give (a day): a longer one is a mistake, not a wait. */
+export const MAX_MS = 86_400_000;
 
 function fieldNames(spec: FieldSpec): string[] {
   return [...Object.keys(spec.required), ...Object.keys(spec.optional)];

@@ -145,6 +145,9 @@ function verdictLine(result: EngineResult, failed: ExpectationOutcome[], xfail: 
     return result.pass
       ? `PASS: guest crashed as known kernel bug ${result.crash?.knownBug ?? ''} says (${result.end.detail}); ${n - xfail}/${n} expectations held${known}`
       : `FAIL: guest crashed (${result.end.detail}); ${n - failed.length}/${n} expectations held`;
+  if (result.end.reason === 'guest-frozen')
+    return `FAIL: ${result.end.detail}; ${n - failed.length}/${n} expectations held`;
+  if (result.end.reason === 'interrupted') return `FAIL: ${result.end.detail} (not a verdict on the kernel)`;
   if (result.end.reason === 'deadline') return `FAIL: ${result.end.detail} (not a verdict on the kernel)`;
   if (result.pass) return `PASS: ${n - xfail}/${n} expectations held${known}`;
   const steps = result.steps.filter((s) => s.status === 'failed');

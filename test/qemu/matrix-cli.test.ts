@@ -2,6 +2,7 @@ import test from 'ava';
 import { basename } from 'node:path';
 import { formatMatrix, shippedQemuScenarios } from '../../cli/qemu-matrix.js';
 import { notForKernel, type MatrixCell, type MatrixReport } from '../../src/qemu/matrix.js';
+import { renderMatrixHtml } from '../../src/qemu/matrix-html.js';
 
 /** `mdio-emu qemu matrix`'s text grid and its default scenario set. */
 const cell = (kernel: string, over: Partial<MatrixCell>): MatrixCell => ({
@@ -70,4 +71,25 @@ test('by default the matrix runs the QEMU scenarios in dts/, not the kernel-mode
     names.some((n) => n.startsWith('gen-podl-') || n.startsWith('gen-tps')),
     names.join(' '),
   );
+});
+
+test('a guest that froze is FROZE in the grid and on the page, with how it was seen', (t) => {
+  const verdict =
+    "FAIL: guest froze: no heartbeat for 31.0 s (QEMU's process is stopped); guest clock stopped at 9.0 s, no output; 0/1 expectations held";
+  const m: MatrixReport = {
+    format: 1,
+    kernels: [{ name: '7.2' }, { name: '6.1' }],
+    scenarios: ['pse-late'],
+    cells: [cell('7.2', { pass: false, end: 'guest-frozen', verdict }), cell('6.1', {})],
+    differences: {},
+    pass: false,
+    wallMs: 40_000,
+    jobs: 1,
+  };
+  const text = formatMatrix(m, '/r');
+  t.regex(text, /^pse-late\s+FROZE\s+PASS\s*$/m);
+  t.true(text.includes(`FAIL pse-late on 7.2: ${verdict}`));
+  const html = renderMatrixHtml(m);
+  t.regex(html, /<b>FROZE<\/b>/);
+  t.true(html.includes('guest froze: no heartbeat for 31.0 s'));
 });

@@ -5,9 +5,20 @@ import { RunLog } from '../../src/scenario/run-log.js';
 const link = { phy: '/usb/mdio@5/ethernet-phy@0', pse: '/ethernet-pse', adapter: '/usb/mdio@5' };
 
 /** A run log fed the events a guest reports (src/qemu/kernel-log.ts), at guest times in ms. */
-function logOf(events: [number, 'defer' | 'pse-bind' | 'pse-unbind' | 'phy' | 'phy-gone'][]): RunLog {
+function logOf(
+  events: [number, 'defer' | 'adapter-bind' | 'pse-bind' | 'pse-unbind' | 'phy' | 'phy-gone'][],
+): RunLog {
   const log = new RunLog(() => undefined);
   for (const [t, what] of events) {
+    if (what === 'adapter-bind')
+      log.push(t, {
+        type: 'guest.device',
+        action: 'bind',
+        subsystem: 'usb',
+        name: '1-1:1.0',
+        node: link.adapter,
+        driver: 'mdio-mvusb',
+      });
     if (what === 'defer')
       log.push(t, { type: 'guest.deferred', name: '1-1:1.0', node: link.adapter, driver: 'mdio-mvusb' });
     if (what === 'pse-bind' || what === 'pse-unbind')
@@ -48,17 +59,53 @@ test('Linux 6.1: the adapter deferred with no PHY before the PSE binds is probe-
   t.regex(f.evidence, /2 time\(s\) from 2000 ms/);
 });
 
-test('a PHY registered while the PSE has no driver is a notifier-based attach', (t) => {
-  t.is(
-    classifyPseAttach(
-      link,
-      logOf([
-        [2000, 'phy'],
-        [2500, 'pse-bind'],
-      ]),
-    ).behaviour,
-    'notifier-attach',
+test('an adapter bound with its PHY registered while the PSE has no driver is a notifier-based attach', (t) => {
+  const f = classifyPseAttach(
+    link,
+    logOf([
+      [2000, 'phy'],
+      [2001, 'adapter-bind'],
+      [2500, 'pse-bind'],
+    ]),
   );
+  t.is(f.behaviour, 'notifier-attach');
+  t.regex(f.evidence, /bound \(mdio-mvusb\) at 2001 ms with .* registered at 2000 ms/);
+});
+
+test('Linux 7.x: the attempt in flight when the PSE binds registered its PHY first; still probe-time deferral', (t) => {
+  // tps23881-late: the retry storm's last deferring attempt registers the PHY just before the PSE binds and
+  // removes it just after; the next attempt finds the PSE.
+  const f = classifyPseAttach(
+    link,
+    logOf([
+      [2000, 'phy'],
+      [2001, 'phy-gone'],
+      [2001, 'defer'],
+      [2490, 'phy'],
+      [2500, 'pse-bind'],
+      [2510, 'phy-gone'],
+      [2510, 'defer'],
+      [2600, 'phy'],
+      [2601, 'adapter-bind'],
+    ]),
+  );
+  t.is(f.behaviour, 'probe-time-deferral');
+  t.is(f.pseToPhyMs, 100);
+});
+
+test('Linux 7.x: a PSE that never binds, the run ending mid-attempt with a PHY registered, is probe-time deferral', (t) => {
+  // tps23881-pse-never: the last attempt's PHY is still registered when the run ends.
+  const f = classifyPseAttach(
+    link,
+    logOf([
+      [2000, 'phy'],
+      [2001, 'phy-gone'],
+      [2001, 'defer'],
+      [2300, 'phy'],
+    ]),
+  );
+  t.is(f.behaviour, 'probe-time-deferral');
+  t.regex(f.evidence, /it never did/);
 });
 
 test('Linux 7.x: a PHY registered and removed again as each probe defers is still probe-time deferral', (t) => {

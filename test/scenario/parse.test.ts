@@ -189,3 +189,22 @@ test('a format-1 file is refused with the command that migrates it, and the migr
   });
   t.is(scenario.settleMs, 2500, 'the old fixed end, past the last entry');
 });
+
+test('migrating a format-1 end no run can reach is refused at that end, with its line and column', (t) => {
+  const v1 = readFileSync(fileURLToPath(new URL('fixtures/format1.scenario.json', import.meta.url)), 'utf8');
+  const far = v1.replace('"end": 5000', '"end": 1e300');
+  t.not(far, v1);
+  const err = t.throws(() => migrateScenario(far, 'old.scenario.json'), { instanceOf: ConfigError });
+  t.is(err.code, 'SCN002');
+  t.is(err.field, 'end');
+  const first = err.report().split('\n')[0] ?? '';
+  t.regex(first, /^old\.scenario\.json:5:10: error SCN002: end: expected milliseconds from 0 to 86400000/);
+  // An entry's time becomes a step's wait: one past a day is refused at that entry.
+  const late = v1.replace('"at": 2000', '"at": 1e12');
+  const lateErr = t.throws(() => migrateScenario(late, 'old.scenario.json'), { instanceOf: ConfigError });
+  t.is(lateErr.field, 'timeline[1].at');
+  // The longest end that is accepted still migrates to a file the run reads.
+  const day = v1.replace('"end": 5000', '"end": 86400000');
+  const { scenario } = parseScenario(migrateScenario(day), 'migrated.json');
+  t.is(scenario.settleMs, 86_400_000 - 2500);
+});

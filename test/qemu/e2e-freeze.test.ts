@@ -1,0 +1,156 @@
+import test from 'ava';
+import { spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { findGuestKernel } from '../../src/qemu/kernel.js';
+import { readGuestRelease } from '../../src/qemu/guest-modules.js';
+import { qemuBinary } from '../../src/qemu/machine.js';
+import { runQemuScenario } from '../../src/qemu/run.js';
+
+/**
+ * A guest that stops answering without a word ends its run as frozen, long before its deadline. The freeze is
+ * made from outside: QEMU stopped with SIGSTOP keeps its process (and its sockets) but the guest's heartbeat
+ * stops, as it did when an unbind froze Linux 7.2 without any kernel report.
+ */
+const repo = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const qemuPresent = spawnSync(qemuBinary, ['--version']).status === 0;
+const kernel = qemuPresent ? await findGuestKernel() : undefined;
+
+/** QEMU processes whose command line mentions `text` (the run's own report directory: only its QEMU does). */
+function qemuMentioning(text: string): number[] {
+  const out: number[] = [];
+  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+    try {
+      const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      if (cmdline.startsWith(qemuBinary) && cmdline.includes(text)) out.push(Number(pid));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return out.filter((p) => p !== process.pid);
+}
+
+if (!kernel) {
+  if (process.env.CI === 'true')
+    test('the guest kernel is built (CI)', (t) => {
+      t.fail('CI must run the freeze end to end, but the 6.1 guest kernel is not built');
+    });
+  else test.skip('a guest frozen in the middle of a run (no guest kernel built)', () => {});
+} else {
+  test.serial('a guest whose QEMU is stopped mid-run ends as frozen, well before its deadline', async (t) => {
+    t.timeout(300_000);
+    const dir = await mkdtemp(join(tmpdir(), 'mdio-emu-freeze-'));
+    const scenarioFile = join(dir, 'freeze.scenario.json');
+    // The second step waits far longer than the test: only the watchdog can end this run early.
+    await writeFile(
+      scenarioFile,
+      JSON.stringify({
+        format: 2,
+        name: 'freeze',
+        dts: join(repo, 'dts', 'qemu-pse-deferred.dts'),
+        deadlineMs: 180_000,
+        steps: [
+          { id: 'mvusb-load', action: 'load-module', module: 'mdio-mvusb' },
+          { delayMs: 150_000, action: 'snapshot' },
+        ],
+        expect: [{ kind: 'usb-of-node', device: '&mvusb' }],
+      }),
+    );
+    const reportDir = join(dir, 'report');
+    const release = await readGuestRelease(kernel.modulesDir);
+    // Set by the progress callback; a box, so the loop below does not read a narrowed constant.
+    const seen = { stepStarted: false };
+    const run = runQemuScenario({
+      kernel: kernel.image,
+      modulesDir: kernel.modulesDir,
+      scenarioFile,
+      reportDir,
+      freezeAfterMs: 10_000,
+      ...(release === undefined ? {} : { kernelRelease: release }),
+      onProgress: (m) => {
+        if (m.includes('load-module mdio-mvusb')) seen.stepStarted = true;
+      },
+    });
+    // The agent is up once it starts the first step; then stop QEMU.
+    const started = Date.now();
+    while (!seen.stepStarted && Date.now() - started < 150_000) await sleep(200);
+    t.true(seen.stepStarted, 'the guest came up');
+    const qemu = qemuMentioning(reportDir);
+    t.is(qemu.length, 1, `one QEMU for this run: ${qemu.join(' ')}`);
+    await sleep(1500);
+    const stoppedAt = Date.now();
+    for (const pid of qemu) process.kill(pid, 'SIGSTOP');
+    const r = await run;
+    const afterStop = Date.now() - stoppedAt;
+    t.log(`frozen after ${(afterStop / 1000).toFixed(1)} s; ${r.verdict}`);
+
+    t.is(r.end.reason, 'guest-frozen');
+    t.false(r.pass);
+    // 10 s of silence, a QEMU that does not answer (3 s at most), and the kill: far from the 180 s deadline.
+    t.true(afterStop >= 10_000 && afterStop < 40_000, `${afterStop} ms after the stop`);
+    t.regex(r.verdict, /^FAIL: guest froze: no heartbeat for \d+\.\d s \(QEMU's process is stopped\)/);
+    t.regex(r.verdict, /guest clock stopped at \d+\.\d s/);
+    const freeze = r.details.freeze as { qemuProcess?: string; qemuStatus: string; silentMs: number };
+    t.is(freeze.qemuProcess, 'T');
+    t.is(freeze.qemuStatus, 'QEMU did not answer');
+    t.true(freeze.silentMs >= 10_000);
+    t.not(r.steps[1]?.status, 'done', 'the long step never finished');
+    t.deepEqual(qemuMentioning(reportDir), [], 'the stopped QEMU was killed');
+    // The report's page and the console log say it too.
+    t.true((await readFile(join(reportDir, 'report.html'), 'utf8')).includes('guest-frozen'));
+    t.regex(await readFile(join(reportDir, 'console.log'), 'utf8'), /\[mdio-emu watchdog\] guest froze/);
+  });
+
+  test.serial(
+    'a guest whose userspace stops (kernel and QEMU alive) ends as frozen, with QEMU saying where the vCPU is',
+    async (t) => {
+      t.timeout(300_000);
+      const dir = await mkdtemp(join(tmpdir(), 'mdio-emu-freeze-'));
+      const scenarioFile = join(dir, 'freeze.scenario.json');
+      // `kill -STOP -1` stops every process but init and itself: the heartbeat, the kmsg copier, and the
+      // subshell init waits on for the command's output. The kernel idles on; nothing reaches the console.
+      await writeFile(
+        scenarioFile,
+        JSON.stringify({
+          format: 2,
+          name: 'userspace-stop',
+          dts: join(repo, 'dts', 'qemu-pse-deferred.dts'),
+          steps: [
+            { id: 'mvusb-load', action: 'load-module', module: 'mdio-mvusb' },
+            { action: 'run', command: 'kill -STOP -1' },
+            { delayMs: 150_000, action: 'snapshot' },
+          ],
+          expect: [{ kind: 'usb-of-node', device: '&mvusb' }],
+        }),
+      );
+      const reportDir = join(dir, 'report');
+      const release = await readGuestRelease(kernel.modulesDir);
+      const started = Date.now();
+      const r = await runQemuScenario({
+        kernel: kernel.image,
+        modulesDir: kernel.modulesDir,
+        scenarioFile,
+        reportDir,
+        freezeAfterMs: 10_000,
+        ...(release === undefined ? {} : { kernelRelease: release }),
+      });
+      t.log(`${((Date.now() - started) / 1000).toFixed(1)} s; ${r.verdict}`);
+      t.is(r.end.reason, 'guest-frozen');
+      t.true(Date.now() - started < 90_000);
+      const freeze = r.details.freeze as { qemuProcess?: string; qemuStatus: string; registers?: string };
+      t.not(freeze.qemuProcess, 'T');
+      t.is(freeze.qemuStatus, 'running');
+      // A kernel address: the vCPU idles in the kernel (EL1), not in a stopped user process.
+      t.regex(freeze.registers ?? '', /PC=ffff[0-9a-f]{12}/);
+      t.regex(
+        r.verdict,
+        /^FAIL: guest froze: no heartbeat for \d+\.\d s(, \d+\.\d s of it with a CPU free to run it)? \(QEMU runs the VM and used \d+\.\d s of CPU meanwhile; vCPU at PC ffff[0-9a-f]{12} in EL1h, IRQs (on|masked)\)/,
+      );
+      t.deepEqual(qemuMentioning(reportDir), []);
+    },
+  );
+}
