@@ -37,7 +37,11 @@ export function classifyPseAttach(link: PseLink, log: RunLog): PseAttachFinding 
   // probe-time deferral that probe never succeeds before the PSE binds, however its PHY comes and goes (7.x
   // registers it before the lookup, so one caught mid-attempt at the PSE's bind or at the run's end proves
   // nothing). The adapter's own binding is what tells them apart, whatever the timing.
-  const adapterBound = (log.bindings.get(link.adapter) ?? []).find((b) => b.t < pseBound);
+  // usbcore's generic device driver ("usb") binds every USB device node before its interface driver probes:
+  // that is not the adapter's own probe succeeding.
+  const adapterBound = (log.bindings.get(link.adapter) ?? []).find(
+    (b) => b.t < pseBound && !(b.subsystem === 'usb' && b.driver === 'usb'),
+  );
   const heldWithoutPse =
     adapterBound === undefined
       ? undefined

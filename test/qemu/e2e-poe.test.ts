@@ -75,6 +75,9 @@ const irqCount = (lines: readonly string[]): number | undefined => {
   );
   return m ? Number(m[1]) : undefined;
 };
+/** How the run's classifier says each PSE-powered PHY got its PSE: [PHY path, behaviour]. */
+const pseAttach = (r: RunReport): [string, string][] =>
+  (r.details.pseAttach as { phy: string; behaviour: string }[]).map((f) => [f.phy, f.behaviour]);
 const failed = (r: RunReport): string =>
   JSON.stringify(
     r.expectations
@@ -323,6 +326,9 @@ if (missing && process.env.CI === 'true') {
       // Linux 6.1 defers such a probe once or twice (test/qemu/e2e.test.ts, pse-late); 7.2 keeps going.
       t.true(attempts >= 5, String(attempts));
       t.false(output(r, 'wait').includes('eth0'));
+      // Each attempt registers the PHY before its PSE lookup and removes it on the deferral; the run ends
+      // mid-attempt with one registered, which is still no attach without the PSE.
+      t.deepEqual(pseAttach(r), [[`${lan}/mdio/ethernet-phy@1`, 'probe-time-deferral']]);
     },
   );
 
@@ -335,6 +341,8 @@ if (missing && process.env.CI === 'true') {
       const attempts = r.deferrals.find((d) => d.node === lan)?.attempts ?? 0;
       t.log(`${attempts} probe attempts of lan78xx before tps23881 registered`);
       t.true(attempts >= 1, String(attempts));
+      // lan78xx never bound before the controller did: probe-time deferral, not a notifier-based attach.
+      t.deepEqual(pseAttach(r), [[`${lan}/mdio/ethernet-phy@1`, 'probe-time-deferral']]);
       const attached = output(r, 'attached');
       t.true(attached.includes('eth0'), attached.join('\n'));
       t.truthy(field(attached, 'Admin State'), 'ethtool --show-pse answers for the late PSE');

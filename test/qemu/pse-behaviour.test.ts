@@ -6,10 +6,23 @@ const link = { phy: '/usb/mdio@5/ethernet-phy@0', pse: '/ethernet-pse', adapter:
 
 /** A run log fed the events a guest reports (src/qemu/kernel-log.ts), at guest times in ms. */
 function logOf(
-  events: [number, 'defer' | 'adapter-bind' | 'pse-bind' | 'pse-unbind' | 'phy' | 'phy-gone'][],
+  events: [
+    number,
+    'defer' | 'usb-device-bind' | 'adapter-bind' | 'pse-bind' | 'pse-unbind' | 'phy' | 'phy-gone',
+  ][],
 ): RunLog {
   const log = new RunLog(() => undefined);
   for (const [t, what] of events) {
+    // usbcore's generic driver binds the USB device itself, at the same DT node, before any interface driver.
+    if (what === 'usb-device-bind')
+      log.push(t, {
+        type: 'guest.device',
+        action: 'bind',
+        subsystem: 'usb',
+        name: '1-1',
+        node: link.adapter,
+        driver: 'usb',
+      });
     if (what === 'adapter-bind')
       log.push(t, {
         type: 'guest.device',
@@ -63,6 +76,7 @@ test('an adapter bound with its PHY registered while the PSE has no driver is a 
   const f = classifyPseAttach(
     link,
     logOf([
+      [1500, 'usb-device-bind'],
       [2000, 'phy'],
       [2001, 'adapter-bind'],
       [2500, 'pse-bind'],
@@ -78,6 +92,7 @@ test('Linux 7.x: the attempt in flight when the PSE binds registered its PHY fir
   const f = classifyPseAttach(
     link,
     logOf([
+      [1500, 'usb-device-bind'],
       [2000, 'phy'],
       [2001, 'phy-gone'],
       [2001, 'defer'],
@@ -98,6 +113,7 @@ test('Linux 7.x: a PSE that never binds, the run ending mid-attempt with a PHY r
   const f = classifyPseAttach(
     link,
     logOf([
+      [1500, 'usb-device-bind'],
       [2000, 'phy'],
       [2001, 'phy-gone'],
       [2001, 'defer'],
