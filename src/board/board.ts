@@ -78,6 +78,13 @@ export interface BoardOptions {
    * time (a QEMU guest) brings its clock up to date here, so timers that fell due (autoneg) fire first.
    */
   readonly beforeDeviceAccess?: () => void;
+  /**
+   * Where the PSE ports' power states in the event stream (report.html's lanes) come from: the PSE framework's
+   * model (`model`, the default: the kernel model and the socket protocol drive it), or the register-level
+   * chips (`chips`: a real kernel is the PSE framework, and what its driver made the hardware do is the truth;
+   * controllers without a chip model keep the framework model's states).
+   */
+  readonly portStatesFrom?: 'model' | 'chips';
   /** A tap for every frame on a USB Ethernet adapter's wire, both directions (a pcap file). */
   readonly frameTap?: (devicePath: string) => FrameReceiver | undefined;
   /** PHY timings (autoneg, reset) other than the models' defaults, for tests. */
@@ -140,6 +147,8 @@ export class Board {
   readonly #faults = new Map<string, FaultHandle[]>();
   /** Register-level PSE chips by controller path: PD acts on such a controller reach the chip's channels. */
   readonly #chips: ReadonlyMap<string, Tps23881>;
+  /** Controllers whose port states come from their chip (`portStatesFrom: 'chips'`). */
+  readonly #chipStates = new Set<string>();
   #guest: GuestPort | undefined;
 
   constructor(
@@ -209,7 +218,7 @@ export class Board {
       // The PI's power state after every change the model reports, once per change: what report.html draws.
       const shown = new Map<number, string>();
       c.model.subscribe((e) => {
-        if (!this.events.enabled) return;
+        if (!this.events.enabled || this.#chipStates.has(c.path)) return;
         // Read from the event, not from status(): the model reports in the middle of a change (an admin
         // disable reports its power-off before the PI's admin state is cleared).
         const status = c.model.status(e.pi);
@@ -237,6 +246,11 @@ export class Board {
       classificationDelayNs: ms(TPS23881_CLASSIFICATION_MS),
     });
     this.#chips = new Map(this.i2c.flatMap((b) => [...b.chips]));
+    if (options.portStatesFrom === 'chips')
+      for (const c of this.pse) {
+        const chip = this.#chips.get(c.path);
+        if (chip) this.#portStatesFromChip(c, chip, clock);
+      }
     this.usb = placeUsbDevices(this, {
       ...(options.beforeDeviceAccess ? { beforeAccess: options.beforeDeviceAccess } : {}),
       ...(options.frameTap ? { frameTap: options.frameTap } : {}),
@@ -340,6 +354,39 @@ export class Board {
         return;
       }
     }
+  }
+
+  /**
+   * A PI's power state as its chip shows it: delivering while its first channel (the one a 4-pair PI's driver
+   * watches) is powered; when it goes off, a fault for an overload or thermal shutdown, disabled when the host
+   * turned it off (an admin disable, or pse_core making room for a higher priority), searching when its PD left.
+   */
+  #portStatesFromChip(c: BoardPse, chip: Tps23881, clock: VirtualClock): void {
+    this.#chipStates.add(c.path);
+    const piOfChannel = new Map<number, number>();
+    for (let pi = 0; pi < c.model.piCount; pi++) {
+      const first = this.#channels(c, pi)[0];
+      if (first !== undefined) piOfChannel.set(first, pi);
+    }
+    chip.onPower((change) => {
+      const port = piOfChannel.get(change.channel);
+      if (port === undefined || !this.events.enabled) return;
+      const power: PiPowerState | 'fault' = change.powered
+        ? 'delivering'
+        : change.reason === 'over-current' || change.reason === 'over-temperature'
+          ? 'fault'
+          : change.reason === 'host'
+            ? 'disabled'
+            : 'searching';
+      this.events.emit({
+        type: 'pse.port',
+        t: clock.now(),
+        controller: c.path,
+        port,
+        power,
+        ...(change.powered ? { pdClass: change.assignedClass } : { reason: change.reason }),
+      });
+    });
   }
 
   /** The chip channels a PI's pairsets name (tps23881 `channels`); a PI without them is channel = index. */

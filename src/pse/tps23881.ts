@@ -118,6 +118,17 @@ export interface ChannelState {
 
 const DEFAULT_COOL_DOWN_NS = 1_000_000_000;
 
+/**
+ * What turned a channel off: the host (PWOFF, a port mode or matrix change, a reset), its PD leaving (DC
+ * disconnect), an overload (PCUT or ILIM), or thermal shutdown.
+ */
+export type ChannelOffReason = 'host' | 'pd-removed' | 'over-current' | 'over-temperature';
+
+/** A physical channel (0-7) powering on, with the class the chip assigned, or off, with why. */
+export type ChannelPowerChange =
+  | { channel: number; powered: true; assignedClass: number }
+  | { channel: number; powered: false; reason: ChannelOffReason };
+
 export class Tps23881 implements I2cDevice {
   readonly variant: Tps23881Variant;
   readonly deviceId: number;
@@ -128,6 +139,7 @@ export class Tps23881 implements I2cDevice {
   private readonly clock: Clock;
   private readonly expected: Tps23881FirmwareImages;
   private readonly irqListeners = new Set<(asserted: boolean) => void>();
+  private readonly powerListeners = new Set<(change: ChannelPowerChange) => void>();
   private pointer = 0;
   private firmware: FirmwareState = 'rom';
   private parityImage: number[] = [];
@@ -289,7 +301,7 @@ export class Tps23881 implements I2cDevice {
     const ch = this.channel(physicalChannel);
     if (!ch.powered) return false;
     const { quad, l } = this.logical(physicalChannel);
-    this.powerOff(physicalChannel);
+    this.powerOff(physicalChannel, 'over-current');
     this.setEvent(quad, REG.START_EVENT_COR, 1 << (l + 4));
     this.updateInterrupt();
     return true;
@@ -297,7 +309,7 @@ export class Tps23881 implements I2cDevice {
 
   /** Thermal shutdown: all ports off and SUPPLY/FAULT EVENT.TSD set in both quads. */
   overTemperature(): void {
-    for (const [p, ch] of this.channels.entries()) if (ch.powered) this.powerOff(p);
+    for (const [p, ch] of this.channels.entries()) if (ch.powered) this.powerOff(p, 'over-temperature');
     for (const quad of [0, 1] as const) this.setEvent(quad, REG.SUPF_EVENT_COR, SUPF_BITS.TSD);
     this.updateInterrupt();
   }
@@ -307,6 +319,16 @@ export class Tps23881 implements I2cDevice {
   /** The INT pin: true while asserted (driven low). */
   get interruptAsserted(): boolean {
     return this.interruptLevel;
+  }
+
+  /**
+   * Subscribes to channels powering on and off, with what turned them off; returns the function that
+   * unsubscribes. Under a real driver this is what the host made the hardware do, whatever its PSE framework
+   * believes.
+   */
+  onPower(listener: (change: ChannelPowerChange) => void): () => void {
+    this.powerListeners.add(listener);
+    return () => this.powerListeners.delete(listener);
   }
 
   /** Subscribes to INT pin changes; returns the function that unsubscribes. */
@@ -473,7 +495,7 @@ export class Tps23881 implements I2cDevice {
   private powerOffCommand(quad: 0 | 1, l: number, p: number): void {
     const ch = this.channel(p);
     ch.pwonPending = false;
-    if (ch.powered) this.powerOff(p);
+    if (ch.powered) this.powerOff(p, 'host');
     const q = this.quads[quad];
     q.get(REG.DET_CLA_EN).restore(0, 0x11 << l);
     q.get(REG.DISC_EN).restore(0, 1 << l);
@@ -512,6 +534,8 @@ export class Tps23881 implements I2cDevice {
   private remapChannels(quad: 0 | 1): void {
     for (let p = quad * 4; p < quad * 4 + 4; p++) {
       const ch = this.channel(p);
+      // A remap raises no POWER EVENT (the driver writes PORT_MAP at probe); only the listeners hear of it.
+      if (ch.powered) for (const f of this.powerListeners) f({ channel: p, powered: false, reason: 'host' });
       ch.powered = ch.pwonPending = false;
       ch.detect = ch.classCode = Detect.UNKNOWN;
     }
@@ -547,7 +571,7 @@ export class Tps23881 implements I2cDevice {
     const ch = this.channel(p);
     const mode = this.mode(quad, l);
     if (mode === OpMode.OFF) {
-      if (ch.powered) this.powerOff(p);
+      if (ch.powered) this.powerOff(p, 'host');
       return;
     }
     if (ch.powered) {
@@ -555,7 +579,7 @@ export class Tps23881 implements I2cDevice {
       // draws past the policing threshold (PCUT); then it is off and goes back through detection below.
       if (!ch.pd) {
         if (!(this.reg(quad, REG.DISC_EN) & (1 << l))) return;
-        this.powerOff(p);
+        this.powerOff(p, 'pd-removed');
         this.setEvent(quad, REG.FAULT_COR, 1 << (l + 4)); // DISF
         ch.requestedClass = ch.assignedClass = 0;
       } else if (this.channelLoadMw(p) > this.policingMw(quad, l)) {
@@ -612,6 +636,7 @@ export class Tps23881 implements I2cDevice {
     const ch = this.channel(p);
     ch.powered = true;
     ch.pwonPending = false;
+    for (const f of this.powerListeners) f({ channel: p, powered: true, assignedClass: ch.assignedClass });
     // Power enable and power good both change (the inrush phase completes at once in this model).
     this.setEvent(quad, REG.POWER_EVENT_COR, (1 << l) | (1 << (l + 4)));
     // Unless FOLDBACK has the channel's manual-policing bit (tps23881_pi_enable_manual_pol), the chip sets
@@ -652,7 +677,7 @@ export class Tps23881 implements I2cDevice {
     for (const lane of lanes) {
       const pp = this.physical(quad, lane);
       const c = this.channel(pp);
-      if (c.powered) this.powerOff(pp);
+      if (c.powered) this.powerOff(pp, 'over-current');
       this.setEvent(quad, REG.FAULT_COR, 1 << lane);
       q.get(REG.TWO_PAIR_POL1 + lane).restore(0xff, 0xff);
       q.get(REG.FOLDBACK).restore(0, 1 << lane);
@@ -665,12 +690,13 @@ export class Tps23881 implements I2cDevice {
     }
   }
 
-  private powerOff(p: number): void {
+  private powerOff(p: number, reason: ChannelOffReason): void {
     const ch = this.channel(p);
     if (!ch.powered) return;
     ch.powered = false;
     const { quad, l } = this.logical(p);
     this.setEvent(quad, REG.POWER_EVENT_COR, (1 << l) | (1 << (l + 4)));
+    for (const f of this.powerListeners) f({ channel: p, powered: false, reason });
   }
 
   private channelLoadMw(p: number): number {

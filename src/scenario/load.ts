@@ -53,7 +53,11 @@ export function loadScenarioBoard(file: ScenarioFile, options: ScenarioBoardOpti
     base: base ?? QEMU_VIRT_STUB_BASE,
     symbols: true,
   });
-  const board = buildBoard(tree.tree, boardOptions);
+  // A real kernel is its own PSE framework: its ports are what its driver made the chips do.
+  const board = buildBoard(tree.tree, {
+    ...(guest === 'real-kernel' ? { portStatesFrom: 'chips' as const } : {}),
+    ...boardOptions,
+  });
   const scenario = bindScenario(file.scenario, file.source, board, guest);
   return { ...file, scenario, tree, board };
 }

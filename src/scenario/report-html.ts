@@ -124,6 +124,11 @@ function renderTimeline(r: RunReport): string {
         x,
       ),
   });
+  const shortPath = shortPaths([
+    ...r.traffic.map((l) => l.bus),
+    ...r.psePorts.map((p) => p.controller),
+    ...r.links.map((l) => l.phy),
+  ]);
   for (const l of r.traffic)
     lanes.push({
       label: `${l.kind.toUpperCase()} ${shortPath(l.bus)}`,
@@ -258,9 +263,21 @@ function fmtMs(t: number): string {
   return `${(Math.round(t * 10) / 10).toFixed(1)} ms`;
 }
 
-function shortPath(p: string): string {
-  const parts = p.split('/').filter(Boolean);
-  return parts.slice(-2).join('/') || p;
+/**
+ * Lane names: each path's last two components, or as many more as it takes to tell it from the others (two
+ * USB Ethernet adapters each have an `mdio/ethernet-phy@1`).
+ */
+function shortPaths(paths: readonly string[]): (p: string) => string {
+  const split = (p: string) => p.split('/').filter(Boolean);
+  const suffix = (p: string, n: number) => split(p).slice(-n).join('/') || p;
+  const unique = [...new Set(paths)];
+  const names = new Map<string, string>();
+  for (const p of unique) {
+    let n = 2;
+    while (n < split(p).length && unique.some((q) => q !== p && suffix(q, n) === suffix(p, n))) n++;
+    names.set(p, suffix(p, n));
+  }
+  return (p) => names.get(p) ?? suffix(p, 2);
 }
 
 function basename(p: string): string {

@@ -73,3 +73,17 @@ if (!existsSync(CHROMIUM) && process.env.CI === 'true') {
     },
   );
 }
+
+test('lane names tell apart PHYs whose paths end alike (two USB adapters, each with mdio/ethernet-phy@1)', (t) => {
+  const report: RunReport = {
+    ...reportOf('gen-tps23881x4-phy-first-2x2.scenario.json'),
+    links: [
+      { phy: '/pcie@10000000/usb@2,0/ethernet@5/mdio/ethernet-phy@1', changes: [{ t: 1, up: true }] },
+      { phy: '/pcie@10000000/usb@2,0/ethernet@7/mdio/ethernet-phy@1', changes: [{ t: 1, up: true }] },
+    ],
+  };
+  const labels = [...renderReportHtml(report).matchAll(/class="lanelabel"[^>]*>(link [^<]*)</g)].map(
+    (m) => m[1],
+  );
+  t.deepEqual(labels, ['link ethernet@5/mdio/ethernet-phy@1', 'link ethernet@7/mdio/ethernet-phy@1']);
+});
