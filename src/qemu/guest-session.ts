@@ -76,6 +76,8 @@ export interface FreezeEvidence extends FreezeFinding {
   /** The last console line before the silence that was not a heartbeat, and the guest's clock then (ms). */
   lastOutput?: string;
   guestMs: number;
+  /** The guest froze before its agent came up: no heartbeat was due yet, only the kernel's own output. */
+  booting?: true;
 }
 
 /** What the report says about where the run's files are and which kernel ran. */
@@ -107,6 +109,7 @@ export class GuestSession {
   #lastLine = '';
   #partialLine = '';
   #freeze: FreezeEvidence | undefined;
+  #agentUp = false;
 
   constructor(composed: QemuBoard, o: GuestSessionOptions) {
     this.#composed = composed;
@@ -123,8 +126,11 @@ export class GuestSession {
         ? undefined
         : new HeartbeatWatchdog(o.freezeAfterMs ?? DEFAULT_FREEZE_AFTER_MS);
     this.#watchdog = watchdog;
-    // Once the agent is up its heartbeat runs: from then on silence means something.
-    this.#obs.onUp = () => watchdog?.arm(o.hostMs());
+    // Once the agent is up its heartbeat keeps the console busy; before, only the kernel's own output does.
+    this.#obs.onUp = () => {
+      this.#agentUp = true;
+      watchdog?.arm(o.hostMs());
+    };
     this.#i2c = new I2cRunLog(board);
     board.events.on((e) => {
       this.#obs.hardware(e);
@@ -227,6 +233,9 @@ export class GuestSession {
   #watch(proc: GuestProcess): void {
     const watchdog = this.#watchdog;
     if (!watchdog) return;
+    // Silence counts from the guest's start: a boot that hangs, even before the kernel's first line, is as
+    // frozen as a run whose heartbeat stops (the first look's sample is its baseline).
+    watchdog.arm(this.#o.hostMs());
     let busy = false;
     this.#watchTimer = setInterval(() => {
       if (busy || this.engine.ended) return;
@@ -283,6 +292,7 @@ export class GuestSession {
       ...(regs?.ok && typeof regs.value === 'string' ? { registers: regs.value } : {}),
       ...(this.#lastLine ? { lastOutput: this.#lastLine.slice(0, 200) } : {}),
       guestMs: this.#guest.now(),
+      ...(this.#agentUp ? {} : { booting: true }),
     };
     this.#freeze = evidence;
     this.#console.push(
@@ -543,7 +553,8 @@ export function freezeDetail(e: FreezeEvidence): string {
         : `QEMU: ${e.qemuStatus}`;
   const cpu = cpuState(e.registers);
   const last = e.lastOutput === undefined ? 'no output' : `last output "${e.lastOutput}"`;
-  return `guest froze: no heartbeat for ${s(e.silentMs)} s${starved} (${qemu}${cpu ? `; ${cpu}` : ''}); guest clock stopped at ${s(e.guestMs)} s, ${last}`;
+  const silence = e.booting ? ' while booting: no console output' : ': no heartbeat';
+  return `guest froze${silence} for ${s(e.silentMs)} s${starved} (${qemu}${cpu ? `; ${cpu}` : ''}); guest clock stopped at ${s(e.guestMs)} s, ${last}`;
 }
 
 /**

@@ -106,6 +106,58 @@ if (!kernel) {
   });
 
   test.serial(
+    'a guest stopped while its kernel boots ends as frozen too, before any heartbeat was due',
+    async (t) => {
+      t.timeout(300_000);
+      const dir = await mkdtemp(join(tmpdir(), 'mdio-emu-freeze-'));
+      const scenarioFile = join(dir, 'boot-freeze.scenario.json');
+      await writeFile(
+        scenarioFile,
+        JSON.stringify({
+          format: 2,
+          name: 'boot-freeze',
+          dts: join(repo, 'dts', 'qemu-pse-deferred.dts'),
+          deadlineMs: 180_000,
+          steps: [{ id: 'mvusb-load', action: 'load-module', module: 'mdio-mvusb' }],
+          expect: [{ kind: 'usb-of-node', device: '&mvusb' }],
+        }),
+      );
+      const reportDir = join(dir, 'report');
+      const release = await readGuestRelease(kernel.modulesDir);
+      const seen = { stepStarted: false };
+      const run = runQemuScenario({
+        kernel: kernel.image,
+        modulesDir: kernel.modulesDir,
+        scenarioFile,
+        reportDir,
+        freezeAfterMs: 10_000,
+        ...(release === undefined ? {} : { kernelRelease: release }),
+        onProgress: (m) => {
+          if (m.includes('load-module mdio-mvusb')) seen.stepStarted = true;
+        },
+      });
+      // Stopped as soon as its QEMU exists: the kernel has printed at most its first lines.
+      const started = Date.now();
+      while (qemuMentioning(reportDir).length === 0 && Date.now() - started < 150_000) await sleep(10);
+      const qemu = qemuMentioning(reportDir);
+      t.is(qemu.length, 1, `one QEMU for this run: ${qemu.join(' ')}`);
+      for (const pid of qemu) process.kill(pid, 'SIGSTOP');
+      const stoppedAt = Date.now();
+      const r = await run;
+      const afterStop = Date.now() - stoppedAt;
+      t.log(`frozen after ${(afterStop / 1000).toFixed(1)} s; ${r.verdict}`);
+      t.false(seen.stepStarted, 'stopped before the agent came up');
+      t.is(r.end.reason, 'guest-frozen');
+      t.true(afterStop >= 10_000 && afterStop < 40_000, `${afterStop} ms after the stop`);
+      t.regex(
+        r.verdict,
+        /^FAIL: guest froze while booting: no console output for \d+\.\d s \(QEMU's process is stopped\)/,
+      );
+      t.deepEqual(qemuMentioning(reportDir), [], 'the stopped QEMU was killed');
+    },
+  );
+
+  test.serial(
     'a guest whose userspace stops (kernel and QEMU alive) ends as frozen, with QEMU saying where the vCPU is',
     async (t) => {
       t.timeout(300_000);

@@ -160,6 +160,19 @@ test('the verdict line says how long, what QEMU was doing, where the vCPU was an
     }),
     /^guest froze: no heartbeat for 31\.0 s \(QEMU's process is stopped\); guest clock stopped at 9\.0 s, no output$/,
   );
+  // Before the agent is up no heartbeat is due: the verdict says what was missing.
+  t.regex(
+    freezeDetail({
+      silentMs: 12_000,
+      runnableMs: 12_000,
+      starvedMs: 0,
+      qemuProcess: 'T',
+      qemuStatus: 'QEMU did not answer',
+      guestMs: 400,
+      booting: true,
+    }),
+    /^guest froze while booting: no console output for 12\.0 s \(QEMU's process is stopped\); guest clock stopped at 0\.4 s/,
+  );
 });
 
 test('a process sample tells running from stopped, and its CPU time stops growing when stopped', async (t) => {
