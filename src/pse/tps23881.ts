@@ -535,7 +535,7 @@ export class Tps23881 implements I2cDevice {
     for (let p = quad * 4; p < quad * 4 + 4; p++) {
       const ch = this.channel(p);
       // A remap raises no POWER EVENT (the driver writes PORT_MAP at probe); only the listeners hear of it.
-      if (ch.powered) for (const f of this.powerListeners) f({ channel: p, powered: false, reason: 'host' });
+      if (ch.powered) this.notifyPower({ channel: p, powered: false, reason: 'host' });
       ch.powered = ch.pwonPending = false;
       ch.detect = ch.classCode = Detect.UNKNOWN;
     }
@@ -636,7 +636,7 @@ export class Tps23881 implements I2cDevice {
     const ch = this.channel(p);
     ch.powered = true;
     ch.pwonPending = false;
-    for (const f of this.powerListeners) f({ channel: p, powered: true, assignedClass: ch.assignedClass });
+    this.notifyPower({ channel: p, powered: true, assignedClass: ch.assignedClass });
     // Power enable and power good both change (the inrush phase completes at once in this model).
     this.setEvent(quad, REG.POWER_EVENT_COR, (1 << l) | (1 << (l + 4)));
     // Unless FOLDBACK has the channel's manual-policing bit (tps23881_pi_enable_manual_pol), the chip sets
@@ -696,7 +696,11 @@ export class Tps23881 implements I2cDevice {
     ch.powered = false;
     const { quad, l } = this.logical(p);
     this.setEvent(quad, REG.POWER_EVENT_COR, (1 << l) | (1 << (l + 4)));
-    for (const f of this.powerListeners) f({ channel: p, powered: false, reason });
+    this.notifyPower({ channel: p, powered: false, reason });
+  }
+
+  private notifyPower(change: ChannelPowerChange): void {
+    for (const f of this.powerListeners) f(change);
   }
 
   private channelLoadMw(p: number): number {

@@ -1,6 +1,5 @@
 import test from 'ava';
 import { spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -10,6 +9,7 @@ import { findGuestKernel } from '../../src/qemu/kernel.js';
 import { readGuestRelease } from '../../src/qemu/guest-modules.js';
 import { qemuBinary } from '../../src/qemu/machine.js';
 import { runQemuScenario } from '../../src/qemu/run.js';
+import { qemuMentioning } from './guest-processes.js';
 
 /**
  * A guest that stops answering without a word ends its run as frozen, long before its deadline. The freeze is
@@ -20,20 +20,6 @@ const repo = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const qemuPresent = spawnSync(qemuBinary, ['--version']).status === 0;
 const kernel = qemuPresent ? await findGuestKernel() : undefined;
 
-/** QEMU processes whose command line mentions `text` (the run's own report directory: only its QEMU does). */
-function qemuMentioning(text: string): number[] {
-  const out: number[] = [];
-  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
-    try {
-      const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-      if (cmdline.startsWith(qemuBinary) && cmdline.includes(text)) out.push(Number(pid));
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return out.filter((p) => p !== process.pid);
-}
-
 if (!kernel) {
   if (process.env.CI === 'true')
     test('the guest kernel is built (CI)', (t) => {
@@ -41,28 +27,26 @@ if (!kernel) {
     });
   else test.skip('a guest frozen in the middle of a run (no guest kernel built)', () => {});
 } else {
-  test.serial('a guest whose QEMU is stopped mid-run ends as frozen, well before its deadline', async (t) => {
-    t.timeout(300_000);
+  /**
+   * Starts a run of `steps` on the deferred-PSE board with a 10 s freeze limit; `seen.stepStarted` turns true
+   * once the agent starts the first step (a box, so a waiting loop does not read a narrowed constant).
+   */
+  const start = async (name: string, steps: unknown[], deadlineMs?: number) => {
     const dir = await mkdtemp(join(tmpdir(), 'mdio-emu-freeze-'));
-    const scenarioFile = join(dir, 'freeze.scenario.json');
-    // The second step waits far longer than the test: only the watchdog can end this run early.
+    const scenarioFile = join(dir, `${name}.scenario.json`);
     await writeFile(
       scenarioFile,
       JSON.stringify({
         format: 2,
-        name: 'freeze',
+        name,
         dts: join(repo, 'dts', 'qemu-pse-deferred.dts'),
-        deadlineMs: 180_000,
-        steps: [
-          { id: 'mvusb-load', action: 'load-module', module: 'mdio-mvusb' },
-          { delayMs: 150_000, action: 'snapshot' },
-        ],
+        ...(deadlineMs === undefined ? {} : { deadlineMs }),
+        steps,
         expect: [{ kind: 'usb-of-node', device: '&mvusb' }],
       }),
     );
     const reportDir = join(dir, 'report');
     const release = await readGuestRelease(kernel.modulesDir);
-    // Set by the progress callback; a box, so the loop below does not read a narrowed constant.
     const seen = { stepStarted: false };
     const run = runQemuScenario({
       kernel: kernel.image,
@@ -75,6 +59,18 @@ if (!kernel) {
         if (m.includes('load-module mdio-mvusb')) seen.stepStarted = true;
       },
     });
+    return { reportDir, run, seen };
+  };
+  const loadMvusb = { id: 'mvusb-load', action: 'load-module', module: 'mdio-mvusb' };
+
+  test.serial('a guest whose QEMU is stopped mid-run ends as frozen, well before its deadline', async (t) => {
+    t.timeout(300_000);
+    // The second step waits far longer than the test: only the watchdog can end this run early.
+    const { reportDir, run, seen } = await start(
+      'freeze',
+      [loadMvusb, { delayMs: 150_000, action: 'snapshot' }],
+      180_000,
+    );
     // The agent is up once it starts the first step; then stop QEMU.
     const started = Date.now();
     while (!seen.stepStarted && Date.now() - started < 150_000) await sleep(200);
@@ -109,33 +105,7 @@ if (!kernel) {
     'a guest stopped while its kernel boots ends as frozen too, before any heartbeat was due',
     async (t) => {
       t.timeout(300_000);
-      const dir = await mkdtemp(join(tmpdir(), 'mdio-emu-freeze-'));
-      const scenarioFile = join(dir, 'boot-freeze.scenario.json');
-      await writeFile(
-        scenarioFile,
-        JSON.stringify({
-          format: 2,
-          name: 'boot-freeze',
-          dts: join(repo, 'dts', 'qemu-pse-deferred.dts'),
-          deadlineMs: 180_000,
-          steps: [{ id: 'mvusb-load', action: 'load-module', module: 'mdio-mvusb' }],
-          expect: [{ kind: 'usb-of-node', device: '&mvusb' }],
-        }),
-      );
-      const reportDir = join(dir, 'report');
-      const release = await readGuestRelease(kernel.modulesDir);
-      const seen = { stepStarted: false };
-      const run = runQemuScenario({
-        kernel: kernel.image,
-        modulesDir: kernel.modulesDir,
-        scenarioFile,
-        reportDir,
-        freezeAfterMs: 10_000,
-        ...(release === undefined ? {} : { kernelRelease: release }),
-        onProgress: (m) => {
-          if (m.includes('load-module mdio-mvusb')) seen.stepStarted = true;
-        },
-      });
+      const { reportDir, run, seen } = await start('boot-freeze', [loadMvusb], 180_000);
       // Stopped as soon as its QEMU exists: the kernel has printed at most its first lines.
       const started = Date.now();
       while (qemuMentioning(reportDir).length === 0 && Date.now() - started < 150_000) await sleep(10);
@@ -161,35 +131,15 @@ if (!kernel) {
     'a guest whose userspace stops (kernel and QEMU alive) ends as frozen, with QEMU saying where the vCPU is',
     async (t) => {
       t.timeout(300_000);
-      const dir = await mkdtemp(join(tmpdir(), 'mdio-emu-freeze-'));
-      const scenarioFile = join(dir, 'freeze.scenario.json');
       // `kill -STOP -1` stops every process but init and itself: the heartbeat, the kmsg copier, and the
       // subshell init waits on for the command's output. The kernel idles on; nothing reaches the console.
-      await writeFile(
-        scenarioFile,
-        JSON.stringify({
-          format: 2,
-          name: 'userspace-stop',
-          dts: join(repo, 'dts', 'qemu-pse-deferred.dts'),
-          steps: [
-            { id: 'mvusb-load', action: 'load-module', module: 'mdio-mvusb' },
-            { action: 'run', command: 'kill -STOP -1' },
-            { delayMs: 150_000, action: 'snapshot' },
-          ],
-          expect: [{ kind: 'usb-of-node', device: '&mvusb' }],
-        }),
-      );
-      const reportDir = join(dir, 'report');
-      const release = await readGuestRelease(kernel.modulesDir);
       const started = Date.now();
-      const r = await runQemuScenario({
-        kernel: kernel.image,
-        modulesDir: kernel.modulesDir,
-        scenarioFile,
-        reportDir,
-        freezeAfterMs: 10_000,
-        ...(release === undefined ? {} : { kernelRelease: release }),
-      });
+      const { reportDir, run } = await start('userspace-stop', [
+        loadMvusb,
+        { action: 'run', command: 'kill -STOP -1' },
+        { delayMs: 150_000, action: 'snapshot' },
+      ]);
+      const r = await run;
       t.log(`${((Date.now() - started) / 1000).toFixed(1)} s; ${r.verdict}`);
       t.is(r.end.reason, 'guest-frozen');
       t.true(Date.now() - started < 90_000);

@@ -10,6 +10,7 @@ import { findGuestKernel } from '../../src/qemu/kernel.js';
 import { qemuBinary } from '../../src/qemu/machine.js';
 import type { MatrixReport } from '../../src/qemu/matrix.js';
 import type { RunReport } from '../../src/scenario/report.js';
+import { qemuMentioning } from './guest-processes.js';
 
 /**
  * Ctrl-C on a command that runs guests: the CLI is sent SIGINT alone (as `kill -INT` does; a terminal would
@@ -19,20 +20,6 @@ import type { RunReport } from '../../src/scenario/report.js';
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const qemuPresent = spawnSync(qemuBinary, ['--version']).status === 0;
 const kernel = qemuPresent ? await findGuestKernel() : undefined;
-
-/** QEMU processes whose command line mentions `text` (a report directory: only that run's QEMU does). */
-function qemuMentioning(text: string): number[] {
-  const out: number[] = [];
-  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
-    try {
-      const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-      if (cmdline.startsWith(qemuBinary) && cmdline.includes(text)) out.push(Number(pid));
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return out.filter((p) => p !== process.pid);
-}
 
 /** A scenario whose second step waits far longer than the test: the guest is still running when stopped. */
 async function longScenario(dir: string): Promise<string> {

@@ -1,15 +1,8 @@
 import test from 'ava';
-import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseSmbusTrace, type I2cReplayResult } from '../../src/qemu/i2c-replay.js';
-import { findKernel, type GuestKernelInfo } from '../../src/qemu/kernel.js';
-import { qemuBinary } from '../../src/qemu/machine.js';
-import { runQemuScenario } from '../../src/qemu/run.js';
 import type { RunReport } from '../../src/scenario/index.js';
+import { failed, newestGuest, output, runOnce, traceLines } from './newest-guest.js';
 
 /**
  * PoE budgets, priorities and 4-pair PDs end to end: Linux 7.2 under stock QEMU with two LAN7801s, one per PI
@@ -18,32 +11,8 @@ import type { RunReport } from '../../src/scenario/index.js';
  * tps23881_pi_get_pw_limit(), the regulator core's power budget), from the device tree (45000 mW, 100000 mW)
  * and from the guest's own outputs; the runs' verdicts are checked, never trusted alone.
  */
-const repo = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const scenario = (name: string): string => join(repo, 'dts', `qemu-${name}.scenario.json`);
+const { kernel, missing } = await newestGuest();
 
-const qemuPresent = spawnSync(qemuBinary, ['--version']).status === 0;
-const kernel: GuestKernelInfo | undefined = qemuPresent
-  ? await findKernel('newest').catch(() => undefined)
-  : undefined;
-const missing = !qemuPresent
-  ? `${qemuBinary} is not installed`
-  : !kernel
-    ? 'the newest guest kernel is not built (`mdio-emu qemu kernel --version newest`, scripts/build-ci-kernels.sh)'
-    : !kernel.guestTools.archive
-      ? 'its guest tools are not built (scripts/guest-tools/build.sh --suite sid)'
-      : undefined;
-
-interface Command {
-  step: number;
-  command: string;
-  rc: number;
-  output: string[];
-}
-const commands = (r: RunReport): Command[] => r.details.commands as Command[];
-const output = (r: RunReport, id: string): string[] => {
-  const index = r.steps.findIndex((s) => s.id === id);
-  return commands(r).find((c) => c.step === index)?.output ?? [];
-};
 /** The `ethtool --show-pse <ifname>` block of a step's output (from its header to the next header). */
 const showPse = (lines: readonly string[], ifname: string): string[] => {
   const at = lines.lastIndexOf(`PSE attributes for ${ifname}:`);
@@ -90,15 +59,7 @@ const runs = (pairs: readonly [number, number][]): [number, number, number][] =>
     else out.push([a, b, 1]);
     return out;
   }, []);
-const traceLines = (r: RunReport): string[] => readFileSync(r.files.trace ?? '', 'utf8').split('\n');
 const replay = (r: RunReport) => (r.details.i2c as { replay: I2cReplayResult | null }).replay;
-const failed = (r: RunReport): string =>
-  JSON.stringify(
-    r.expectations
-      .filter((e) => !e.pass)
-      .map((e) => e.message)
-      .concat(r.steps.filter((s) => s.status === 'failed').map((s) => s.detail ?? '')),
-  );
 
 /** tps23881_power_class_table: what the driver asks pse_core to allocate for a class code. */
 const REQUEST_MW = { class3: 15_500, class4: 30_000, class8: 90_000 } as const;
@@ -110,28 +71,8 @@ if (missing && process.env.CI === 'true') {
 } else if (missing) {
   console.log(`test/qemu/e2e-poe-budget: skipping the PoE budget end-to-end tests: ${missing}`);
   test.skip(`PoE budget end-to-end tests (${missing})`, () => {});
-} else {
-  const k = kernel as GuestKernelInfo;
-  const started = new Map<string, Promise<RunReport>>();
-  /** Each scenario boots once; the tests below read the same run. */
-  const run = (name: string): Promise<RunReport> => {
-    let p = started.get(name);
-    if (!p) {
-      p = mkdtemp(join(tmpdir(), `mdio-emu-e2e-${name}-`)).then((reportDir) =>
-        runQemuScenario({
-          kernel: k.image,
-          modulesDir: k.modulesDir,
-          scenarioFile: scenario(name),
-          reportDir,
-          kernelName: k.name,
-          kernelRelease: k.release,
-          ...(k.guestTools.archive === undefined ? {} : { guestTools: k.guestTools.archive }),
-        }),
-      );
-      started.set(name, p);
-    }
-    return p;
-  };
+} else if (kernel) {
+  const run = runOnce(kernel);
 
   test.serial(
     'two LAN7801s, one per PI: eth0 is USB2 port 1 (PI 0), eth1 port 3 (PI 1), one power domain of 45000 mW',

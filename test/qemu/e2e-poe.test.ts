@@ -1,17 +1,11 @@
 import test from 'ava';
-import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { parseGuestTrace } from '../../src/qemu/guest-observations.js';
 import { parseSmbusTrace, type ChipFirmware, type I2cReplayResult } from '../../src/qemu/i2c-replay.js';
-import { findKernel, type GuestKernelInfo } from '../../src/qemu/kernel.js';
-import { qemuBinary } from '../../src/qemu/machine.js';
-import { runQemuScenario } from '../../src/qemu/run.js';
 import { TPS23881_FIRMWARE_FILES } from '../../src/pse/index.js';
 import type { RunReport } from '../../src/scenario/index.js';
+import { failed, newestGuest, output, runOnce, traceLines } from './newest-guest.js';
 
 /**
  * PoE at register level, end to end: the newest Debian kernel (Linux 7.2) under stock QEMU, its own
@@ -20,34 +14,10 @@ import type { RunReport } from '../../src/scenario/index.js';
  * (class power, Table 33-6), the firmware files the guest was given, and the guest's own traces; the
  * run's verdicts are checked, never trusted alone.
  */
-const repo = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const scenario = (name: string): string => join(repo, 'dts', `qemu-${name}.scenario.json`);
 const PSE = '/pcie@10000000/usb@2,0/device@6/i2c/ethernet-pse@20';
 
-const qemuPresent = spawnSync(qemuBinary, ['--version']).status === 0;
-const kernel: GuestKernelInfo | undefined = qemuPresent
-  ? await findKernel('newest').catch(() => undefined)
-  : undefined;
-const missing = !qemuPresent
-  ? `${qemuBinary} is not installed`
-  : !kernel
-    ? 'the newest guest kernel is not built (`mdio-emu qemu kernel --version newest`, scripts/build-ci-kernels.sh)'
-    : !kernel.guestTools.archive
-      ? 'its guest tools are not built (scripts/guest-tools/build.sh --suite sid)'
-      : undefined;
+const { kernel, missing } = await newestGuest();
 
-interface Command {
-  step: number;
-  command: string;
-  rc: number;
-  output: string[];
-}
-const commands = (r: RunReport): Command[] => r.details.commands as Command[];
-/** The output of the scenario step `id` (a `run` step). */
-const output = (r: RunReport, id: string): string[] => {
-  const index = r.steps.findIndex((s) => s.id === id);
-  return commands(r).find((c) => c.step === index)?.output ?? [];
-};
 /** `Clause 33 PSE <field>: <value>` of a --show-pse output. */
 const field = (lines: readonly string[], name: string): string | undefined =>
   lines
@@ -64,7 +34,6 @@ const kernelLog = (r: RunReport): string[] =>
       const m = /^\d+,\d+,\d+,[^;]*;(.*)$/.exec(l);
       return m ? [m[1] ?? ''] : [];
     });
-const traceLines = (r: RunReport): string[] => readFileSync(r.files.trace ?? '', 'utf8').split('\n');
 /** `Events: ...` lines of `ethtool --monitor`, in order. */
 const events = (lines: readonly string[]): string[] =>
   lines.filter((l) => l.startsWith('Events: ')).map((l) => l.slice('Events: '.length));
@@ -78,13 +47,6 @@ const irqCount = (lines: readonly string[]): number | undefined => {
 /** How the run's classifier says each PSE-powered PHY got its PSE: [PHY path, behaviour]. */
 const pseAttach = (r: RunReport): [string, string][] =>
   (r.details.pseAttach as { phy: string; behaviour: string }[]).map((f) => [f.phy, f.behaviour]);
-const failed = (r: RunReport): string =>
-  JSON.stringify(
-    r.expectations
-      .filter((e) => !e.pass)
-      .map((e) => e.message)
-      .concat(r.steps.filter((s) => s.status === 'failed').map((s) => s.detail ?? '')),
-  );
 
 if (missing && process.env.CI === 'true') {
   test('PoE end-to-end prerequisites are installed (CI)', (t) => {
@@ -93,28 +55,8 @@ if (missing && process.env.CI === 'true') {
 } else if (missing) {
   console.log(`test/qemu/e2e-poe: skipping the PoE end-to-end tests: ${missing}`);
   test.skip(`PoE end-to-end tests (${missing})`, () => {});
-} else {
-  const k = kernel as GuestKernelInfo;
-  const runs = new Map<string, Promise<RunReport>>();
-  /** Each scenario boots once; the tests below read the same run. */
-  const run = (name: string): Promise<RunReport> => {
-    let p = runs.get(name);
-    if (!p) {
-      p = mkdtemp(join(tmpdir(), `mdio-emu-e2e-${name}-`)).then((reportDir) =>
-        runQemuScenario({
-          kernel: k.image,
-          modulesDir: k.modulesDir,
-          scenarioFile: scenario(name),
-          reportDir,
-          kernelName: k.name,
-          kernelRelease: k.release,
-          ...(k.guestTools.archive === undefined ? {} : { guestTools: k.guestTools.archive }),
-        }),
-      );
-      runs.set(name, p);
-    }
-    return p;
-  };
+} else if (kernel) {
+  const run = runOnce(kernel);
 
   test.serial(
     'tps23881 binds through the CP2112 after downloading the firmware files the guest holds, byte for byte',
