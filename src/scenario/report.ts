@@ -93,7 +93,14 @@ export function buildReport(i: ReportInput): RunReport {
     ...(result.crash ? { crash: result.crash } : {}),
     knownBugs: result.knownBugs,
     wallMs: Math.round(i.wallMs),
-    steps: result.steps,
+    // On the same microsecond grid as every event time below, so a change caused by a step's start compares
+    // equal to that start, not a rounding error before it.
+    steps: result.steps.map((st) => ({
+      ...st,
+      ...(st.readyAt === undefined ? {} : { readyAt: round(st.readyAt) }),
+      ...(st.startedAt === undefined ? {} : { startedAt: round(st.startedAt) }),
+      ...(st.doneAt === undefined ? {} : { doneAt: round(st.doneAt) }),
+    })),
     expectations: result.expectations,
     guestEvents: marks(log.events),
     traffic: traffic(log.events),
